@@ -1,0 +1,53 @@
+# sessbridge: the two commands README.md gives are `make demo` and `make test`.
+
+GO          ?= go
+DEB_PACKAGES = php-cli php-igbinary php-redis php-memcached redis-server memcached
+# Binaries the tests need, each with the Debian package that brings it.
+NEED_BINS    = php redis-server memcached
+TESTFLAGS   ?=
+
+.PHONY: test deps vet demo bench fuzz build
+
+## test: install what the tests need (as root), then vet and run every test with the race detector.
+test: deps vet
+	$(GO) test -race -count=1 -timeout 30m $(TESTFLAGS) ./...
+
+## deps: install the missing Debian packages when run as root (apt-get).
+deps:
+	@missing=""; \
+	for b in $(NEED_BINS); do command -v $$b >/dev/null 2>&1 || missing="yes"; done; \
+	for ext in redis memcached igbinary; do \
+	  command -v php >/dev/null 2>&1 && php -m 2>/dev/null | grep -qix $$ext || missing="yes"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    echo "make: installing $(DEB_PACKAGES)"; \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    apt-get update -q && apt-get install -y -q --no-install-recommends $(DEB_PACKAGES); \
+	  else \
+	    echo "make: missing some of $(DEB_PACKAGES); run as root or: sudo apt-get install $(DEB_PACKAGES)"; \
+	  fi; \
+	fi
+
+vet:
+	$(GO) vet ./...
+
+build:
+	$(GO) build ./...
+
+## demo: decode the sample Phalcon sessions in testdata/ and print them.
+demo:
+	$(GO) run ./cmd/sessbridge demo
+
+## bench: run the benchmarks (compare runs with benchstat).
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./... | tee bench.txt
+
+## fuzz: run each fuzz target for FUZZTIME (default 5m).
+FUZZTIME ?= 5m
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list 'Fuzz.*' $$pkg 2>/dev/null | grep '^Fuzz'); do \
+	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done

@@ -1,0 +1,113 @@
+// Package adapters defines where sessions live: the [Store] interface that
+// every session store implements, the optional capabilities a store may add,
+// and the layouts (Phalcon 5, Phalcon 4, PHP native) that decide the exact
+// key, file and value bytes a store uses so that PHP finds the same session.
+//
+// The stores themselves are in sub-packages, one per backend:
+// filestore (Phalcon's Stream adapter and PHP's files handler), redisstore,
+// memcachedstore and noopstore.
+//
+// # Writing your own store
+//
+// A store is the Go counterpart of PHP's SessionHandlerInterface. Implement
+// [Store]; add any of [Toucher], [Validator], [Locker] and [CASWriter] that
+// your backend can do, and the manager finds them by type assertion. The data
+// a store reads and writes is the session payload exactly as PHP's
+// serialize_handler produced it; any wrapping the PHP side adds (Phalcon's
+// s:N:"..."; around Redis and Memcached values) is the store's business.
+package adapters
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Store keeps session payloads by session id.
+//
+// Read returns the payload stored under id. A missing or expired session is
+// found == false with a nil error; an empty payload that exists is
+// found == true with len(data) == 0. err is for system failures only.
+//
+// Write stores data under id, replacing what was there, with the given ttl.
+// A ttl of zero means the store's own default lifetime (for example Phalcon's
+// lifetime option, 3600 s). A failed Write leaves the previous payload
+// intact.
+//
+// Destroy removes the session. Destroying a missing id is a no-op and returns
+// nil.
+//
+// GC removes sessions not written or touched for maxLifetime, where the
+// backend does not expire them by itself (files), and returns how many it
+// removed. Stores whose backend expires keys (Redis, Memcached) return 0, nil.
+//
+// Every method takes a context first and honours its deadline and
+// cancellation. Implementations must be safe for concurrent use.
+type Store interface {
+	Read(ctx context.Context, id string) (data []byte, found bool, err error)
+	Write(ctx context.Context, id string, data []byte, ttl time.Duration) error
+	Destroy(ctx context.Context, id string) error
+	GC(ctx context.Context, maxLifetime time.Duration) (removed int, err error)
+}
+
+// Toucher is implemented by stores that can refresh a session's expiry
+// without rewriting it: PHP's updateTimestamp (a file's mtime, Redis EXPIRE,
+// Memcached touch). Touching a missing id is not an error.
+type Toucher interface {
+	Touch(ctx context.Context, id string, ttl time.Duration) error
+}
+
+// Validator is implemented by stores that can tell cheaply whether a session
+// exists: PHP's validateId, used in strict mode.
+type Validator interface {
+	Exists(ctx context.Context, id string) (bool, error)
+}
+
+// Locker is implemented by stores that can exclude PHP (and other Go
+// processes) from a session while it is read, changed and written, using the
+// lock protocol the PHP side uses (flock on files, Phalcon's
+// sess-reds-<id>-lock key, phpredis's _LOCK key, php-memcached's lock. key).
+//
+// Lock blocks until the lock is held, ctx is done, or the store's own retry
+// budget runs out; it then returns an error wrapping [ErrLockTimeout]. The
+// returned Unlock releases the lock only if it is still the holder's.
+type Locker interface {
+	Lock(ctx context.Context, id string) (Unlock func(context.Context) error, err error)
+}
+
+// CASWriter is implemented by stores that can write only if the session is
+// still what was read (Redis WATCH/MULTI, Memcached gets/cas).
+//
+// ReadVersion returns the payload like Read, plus an opaque version token.
+// WriteIfVersion writes data only if the stored session still has that
+// version, and otherwise returns an error wrapping [ErrConflict] and writes
+// nothing. A version from a read that found nothing means "only if still
+// missing".
+type CASWriter interface {
+	ReadVersion(ctx context.Context, id string) (data []byte, found bool, version Version, err error)
+	WriteIfVersion(ctx context.Context, id string, data []byte, ttl time.Duration, version Version) error
+}
+
+// Version is an opaque token from [CASWriter.ReadVersion].
+type Version any
+
+// Lister is implemented by stores that can enumerate their sessions (files
+// in a directory, Redis SCAN, ...). Sessions calls yield once per session id
+// in no particular order, and stops early if yield returns false. It streams:
+// it never holds every id in memory at once.
+type Lister interface {
+	Sessions(ctx context.Context, yield func(id string) bool) error
+}
+
+// Sentinel errors shared by every store.
+var (
+	// ErrLockTimeout means a session lock could not be taken in time.
+	ErrLockTimeout = errors.New("could not acquire the session lock")
+	// ErrConflict means a compare-and-swap write lost: the session changed
+	// since it was read.
+	ErrConflict = errors.New("session changed since it was read")
+	// ErrInvalidID means a session id was refused because it is empty, too
+	// long or holds bytes that could escape the store's key space or
+	// directory.
+	ErrInvalidID = errors.New("invalid session id")
+)
