@@ -6,10 +6,12 @@ DEB_PACKAGES = php-cli php-igbinary php-redis php-memcached redis-server memcach
 NEED_BINS    = php redis-server memcached
 TESTFLAGS   ?=
 
-.PHONY: test deps vet demo bench fuzz build
+.PHONY: test deps vet lint demo bench fuzz build
 
-## test: install what the tests need (as root), then vet and run every test with the race detector.
-test: deps vet
+STATICCHECK = honnef.co/go/tools/cmd/staticcheck@2026.2.2
+
+## test: install what the tests need (as root), then vet, staticcheck and every test with the race detector.
+test: deps vet lint
 	$(GO) test -race -count=1 -timeout 30m $(TESTFLAGS) ./...
 
 ## deps: install the missing Debian packages when run as root (apt-get).
@@ -30,7 +32,11 @@ deps:
 	fi
 
 vet:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
 	$(GO) vet ./...
+
+lint:
+	$(GO) run $(STATICCHECK) ./...
 
 build:
 	$(GO) build ./...
