@@ -8,7 +8,7 @@ TESTFLAGS   ?=
 
 .PHONY: test deps vet lint demo bench fuzz build
 
-STATICCHECK = honnef.co/go/tools/cmd/staticcheck@2026.2.2
+STATICCHECK = honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 ## test: install what the tests need (as root), then vet, staticcheck and every test with the race detector.
 test: deps vet lint

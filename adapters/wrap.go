@@ -15,7 +15,12 @@ var ErrNotWrapped = errors.New("value is not a serialized PHP string")
 // s:<byte length>:"<payload>"; . This is what Phalcon 5's Redis and
 // Libmemcached session adapters store (their default "php" serializer).
 func Wrap(payload []byte) []byte {
-	dst := make([]byte, 0, len(payload)+16)
+	return AppendWrap(make([]byte, 0, len(payload)+16), payload)
+}
+
+// AppendWrap appends [Wrap] of payload to dst and returns the extended
+// buffer, for callers that reuse buffers.
+func AppendWrap(dst, payload []byte) []byte {
 	dst = append(dst, 's', ':')
 	dst = strconv.AppendInt(dst, int64(len(payload)), 10)
 	dst = append(dst, ':', '"')

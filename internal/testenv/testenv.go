@@ -118,13 +118,14 @@ type Memcached struct {
 	Port int
 }
 
-// StartMemcached starts a memcached on a free loopback port for the test.
-func StartMemcached(t testing.TB) *Memcached {
+// StartMemcached starts a memcached on a free loopback port for the test,
+// with extra command-line arguments if given ("-I", "2m").
+func StartMemcached(t testing.TB, extraArgs ...string) *Memcached {
 	t.Helper()
 	bin := MustHaveExecPath(t, "memcached")
 	for attempt := 0; ; attempt++ {
 		port := FreePort(t)
-		args := []string{"-l", "127.0.0.1", "-p", strconv.Itoa(port), "-U", "0", "-m", "64"}
+		args := append([]string{"-l", "127.0.0.1", "-p", strconv.Itoa(port), "-U", "0", "-m", "64"}, extraArgs...)
 		if os.Geteuid() == 0 {
 			args = append(args, "-u", "root")
 		}
