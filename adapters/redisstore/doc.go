@@ -1,0 +1,70 @@
+// Package redisstore keeps sessions in Redis exactly where and how PHP
+// keeps them, so that Go and a Phalcon (or plain PHP) app share live
+// sessions: Phalcon's Redis session adapter (Phalcon 4 and 5) or phpredis's
+// session handler (session.save_handler=redis).
+//
+// A [Store] works on any go-redis [redis.UniversalClient]: a standalone
+// server, Sentinel (failover) or Redis Cluster. [Open] builds the client
+// from Phalcon-style [Options]; [New] takes a client you already have.
+//
+//	store, err := redisstore.Open(redisstore.Options{Host: "10.0.0.5"})
+//	if err != nil { ... }
+//	defer store.Close()
+//	data, found, err := store.Read(ctx, id) // the PHP session payload
+//
+// # Layouts
+//
+// For session id X and session payload P (what PHP's session_encode()
+// produced), with default options:
+//
+//	                 Phalcon 5 / Phalcon 4           phpredis (LayoutNative)
+//	key              sess-reds-X                     PHPREDIS_SESSION:X
+//	value            s:<len(P)>:"P";                 P
+//	write            SETEX key 3600 value            SETEX key 1440 value
+//	read             GET                             GET
+//	touch            EXPIRE key 3600                 EXPIRE key 1440
+//	destroy          UNLINK                          DEL
+//	exists           EXISTS                          EXISTS
+//	lock key         sess-reds-X-lock                PHPREDIS_SESSION:X_LOCK
+//	lock value       32 random hex digits            <hostname>|<pid>|<16 hex>
+//	lock command     SET k v NX EX 30                SET k v NX PX 30000
+//	release          EVAL compare-and-delete         EVALSHA/EVAL compare-and-delete
+//
+// Phalcon 5.12+ deletes with UNLINK (older versions DEL, with the same
+// result) and Phalcon 5.14.2+ touches by rewriting the value, which leaves
+// the same key, value and TTL as EXPIRE. Phalcon 4 and 5 write the same
+// bytes; they differ only in reading a value that is not wrapped (see
+// [Options.Layout]). Locking is off by default on both PHP sides and here
+// ([Options.Locking]).
+//
+// [Store] implements [adapters.Store] and every optional capability:
+// [adapters.Toucher], [adapters.Validator], [adapters.Locker],
+// [adapters.CASWriter] (WATCH/MULTI/EXEC, also on a Cluster since a
+// session is one key) and [adapters.Lister] (SCAN, on every master of a
+// Cluster; never KEYS).
+//
+// # Errors
+//
+// A missing session is found == false with a nil error, never
+// [redis.Nil]. Failures are [*OpError] values naming the operation and the key,
+// wrapping the go-redis or context error; a lock that cannot be taken is a
+// [*LockError] (errors.Is [adapters.ErrLockTimeout]) with Phalcon's
+// message; a lost compare-and-swap wraps [adapters.ErrConflict].
+//
+// # Security considerations
+//
+// Session ids are checked with [adapters.ValidID] before they become keys.
+// As in Phalcon and phpredis, the key of an id ending in the lock suffix
+// ("X-lock", or "X_LOCK" for phpredis) is the lock key of session X, and
+// [Store.Sessions] does not list such ids. A client that knows X's id can
+// thus read X's lock token or block X's lock, through the Go side as
+// through the PHP side; knowing X's id already gives it the session.
+//
+// The store never decodes a payload: it only adds or strips Phalcon's
+// s:N:"..."; wrapper, checking the declared length, and returns the bytes
+// as they are. Lock values come from crypto/rand (the phpredis layout also
+// carries the host name and process id, as phpredis's own values do), and
+// a lock is released only by its holder, with a compare-and-delete script.
+// Listing uses SCAN with the prefix's glob characters escaped, so a prefix
+// cannot widen the match.
+package redisstore

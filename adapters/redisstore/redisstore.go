@@ -1,0 +1,485 @@
+package redisstore
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/sessbridge/sessbridge/adapters"
+)
+
+// Compile-time checks that Store has every capability.
+var (
+	_ adapters.Store     = (*Store)(nil)
+	_ adapters.Toucher   = (*Store)(nil)
+	_ adapters.Validator = (*Store)(nil)
+	_ adapters.Locker    = (*Store)(nil)
+	_ adapters.CASWriter = (*Store)(nil)
+	_ adapters.Lister    = (*Store)(nil)
+)
+
+// Store keeps sessions in Redis the way Phalcon's Redis session adapter or
+// phpredis's session handler does, chosen by [Options.Layout]. It is safe
+// for concurrent use.
+type Store struct {
+	client redis.UniversalClient
+	opts   Options // defaults filled in
+	owned  bool    // client was made by Open and is closed by Close
+
+	lockSuffix string // "-lock" or "_LOCK"
+
+	secretOnce sync.Once
+	secret     string // phpredis-style "<hostname>|<pid>" (LayoutNative)
+}
+
+// OpError is the error of a Store operation on one key. Err is the cause:
+// a go-redis or network error, the context's error, or an error wrapping
+// [adapters.ErrInvalidID], [adapters.ErrConflict] or
+// [adapters.ErrLockTimeout].
+type OpError struct {
+	Op  string // "read", "write", "destroy", "touch", "exists", "lock", "unlock", "sessions"
+	Key string // the Redis key, or the refused id for an invalid id
+	Err error
+}
+
+// Error returns "redisstore: <op> <key>: <cause>".
+func (e *OpError) Error() string {
+	return "redisstore: " + e.Op + " " + e.Key + ": " + e.Err.Error()
+}
+
+// Unwrap returns the cause.
+func (e *OpError) Unwrap() error { return e.Err }
+
+// ErrLockLost means a lock had expired (or was taken by someone else) by
+// the time its holder released it, so the session may have been changed
+// by another holder meanwhile.
+var ErrLockLost = errors.New("session lock was lost before it was released")
+
+// New returns a Store that keeps sessions through client, which may be a
+// standalone, Sentinel (failover) or Cluster client. Only the store fields
+// of opts are used (see [Options]); opts is copied before the defaults are
+// filled in. The caller keeps ownership of client: [Store.Close] does not
+// close it.
+//
+// New returns an error if opts is invalid (an unknown layout, a negative
+// lifetime or lock wait) or client is nil.
+func New(client redis.UniversalClient, opts Options) (*Store, error) {
+	if client == nil {
+		return nil, errors.New("redisstore: nil client")
+	}
+	o := opts.withDefaults()
+	if err := o.validate(); err != nil {
+		return nil, err
+	}
+	s := &Store{client: client, opts: o, lockSuffix: "-lock"}
+	if o.Layout == adapters.LayoutNative {
+		s.lockSuffix = "_LOCK"
+	}
+	return s, nil
+}
+
+// Open connects to Redis as [NewClient] does and returns a Store using
+// that connection, which [Store.Close] closes. It does not talk to the
+// server; the first operation does.
+func Open(opts Options) (*Store, error) {
+	client, err := NewClient(opts)
+	if err != nil {
+		return nil, err
+	}
+	s, err := New(client, opts)
+	if err != nil {
+		client.Close()
+		return nil, err
+	}
+	s.owned = true
+	return s, nil
+}
+
+// Close closes the Redis client if the Store made it ([Open]); otherwise
+// it does nothing.
+func (s *Store) Close() error {
+	if !s.owned {
+		return nil
+	}
+	if err := s.client.Close(); err != nil {
+		return fmt.Errorf("redisstore: close: %w", err)
+	}
+	return nil
+}
+
+// Client returns the go-redis client the Store uses.
+func (s *Store) Client() redis.UniversalClient { return s.client }
+
+// Key returns the Redis key of session id: the prefix followed by id.
+func (s *Store) Key(id string) string { return s.opts.Prefix + id }
+
+// LockKey returns the Redis key of the lock of session id:
+// <prefix><id>-lock (Phalcon) or <prefix><id>_LOCK (phpredis).
+func (s *Store) LockKey(id string) string { return s.opts.Prefix + id + s.lockSuffix }
+
+// key validates id and returns its key, or an *OpError for op.
+func (s *Store) key(op, id string) (string, error) {
+	if err := adapters.ValidID(id); err != nil {
+		return "", &OpError{Op: op, Key: fmt.Sprintf("%q", id), Err: err}
+	}
+	return s.Key(id), nil
+}
+
+// Read returns the session payload stored under id. A missing (or expired)
+// key is found == false with a nil error.
+//
+// With the Phalcon layouts the stored value is s:N:"<payload>";. A value in
+// any other shape is read as Phalcon would: LayoutPhalcon4 returns it
+// unchanged, LayoutPhalcon5 returns an empty payload (found == true).
+// With LayoutNative the value is the payload.
+//
+// Errors are [*OpError] values.
+func (s *Store) Read(ctx context.Context, id string) (data []byte, found bool, err error) {
+	data, found, _, err = s.read(ctx, "read", id)
+	return data, found, err
+}
+
+// read does Read and also returns the raw stored value.
+func (s *Store) read(ctx context.Context, op, id string) (data []byte, found bool, raw []byte, err error) {
+	key, err := s.key(op, id)
+	if err != nil {
+		return nil, false, nil, err
+	}
+	raw, err = s.client.Get(ctx, key).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil, false, nil, nil
+	}
+	if err != nil {
+		return nil, false, nil, &OpError{Op: op, Key: key, Err: err}
+	}
+	return s.decode(raw), true, raw, nil
+}
+
+// decode returns the payload in a stored value, per the layout.
+func (s *Store) decode(raw []byte) []byte {
+	if s.opts.Layout == adapters.LayoutNative {
+		return raw
+	}
+	payload, err := adapters.Unwrap(raw)
+	if err == nil {
+		return payload
+	}
+	if s.opts.Layout == adapters.LayoutPhalcon4 {
+		return raw
+	}
+	return raw[:0]
+}
+
+// maxPooled is the largest wrapped value whose buffer goes back to
+// valuePool, so that one huge session does not pin its memory.
+const maxPooled = 1 << 20
+
+// valuePool holds buffers for wrapped values. go-redis writes a command's
+// arguments to the connection before the call returns and keeps no
+// reference to them, so a buffer can be reused once Write returns. (A
+// go-redis hook that kept a command's arguments after the call would see
+// them change.)
+var valuePool = sync.Pool{New: func() any { return new([]byte) }}
+
+// encode returns the value to store for payload, per the layout. When buf
+// is not nil, the value lives in it and buf goes back with release once
+// the value has been sent.
+func (s *Store) encode(payload []byte) (value []byte, buf *[]byte) {
+	if s.opts.Layout == adapters.LayoutNative {
+		return payload, nil
+	}
+	buf = valuePool.Get().(*[]byte)
+	*buf = adapters.AppendWrap((*buf)[:0], payload)
+	return *buf, buf
+}
+
+// release returns a buffer from encode to the pool.
+func release(buf *[]byte) {
+	if buf != nil && cap(*buf) <= maxPooled {
+		valuePool.Put(buf)
+	}
+}
+
+// ttl returns the TTL for a write with the given ttl, in whole seconds
+// (rounded up), as SETEX and EXPIRE take them.
+func (s *Store) ttl(op, key string, ttl time.Duration) (time.Duration, error) {
+	if ttl < 0 {
+		return 0, &OpError{Op: op, Key: key, Err: fmt.Errorf("negative ttl %v", ttl)}
+	}
+	if ttl == 0 {
+		ttl = s.opts.Lifetime
+	}
+	if rem := ttl % time.Second; rem != 0 {
+		ttl += time.Second - rem
+	}
+	return ttl, nil
+}
+
+// doer is what setex needs of a client or pipeline.
+type doer interface {
+	Do(ctx context.Context, args ...any) *redis.Cmd
+}
+
+// setex sends SETEX key <seconds> value, the command Phalcon (through
+// phpredis's set with a TTL) and phpredis's session handler send. go-redis's
+// own SetEx is deprecated in favour of SET ... EX, which would do the same.
+func setex(ctx context.Context, c doer, key string, ttl time.Duration, value []byte) *redis.Cmd {
+	return c.Do(ctx, "SETEX", key, int64(ttl/time.Second), value)
+}
+
+// Write stores data under id with SETEX, for ttl (rounded up to whole
+// seconds), or for the store's Lifetime when ttl is zero. A negative ttl
+// is refused. With the Phalcon layouts the value is s:N:"<data>";, with
+// LayoutNative it is data itself.
+//
+// Errors are [*OpError] values.
+func (s *Store) Write(ctx context.Context, id string, data []byte, ttl time.Duration) error {
+	key, err := s.key("write", id)
+	if err != nil {
+		return err
+	}
+	exp, err := s.ttl("write", key, ttl)
+	if err != nil {
+		return err
+	}
+	value, buf := s.encode(data)
+	defer release(buf)
+	if err := setex(ctx, s.client, key, exp, value).Err(); err != nil {
+		return &OpError{Op: "write", Key: key, Err: err}
+	}
+	return nil
+}
+
+// Destroy removes the session: UNLINK with the Phalcon layouts (Phalcon
+// 5.12+), DEL with LayoutNative (phpredis). A missing id is not an error.
+// It does not touch the session's lock; the holder releases that.
+//
+// Errors are [*OpError] values.
+func (s *Store) Destroy(ctx context.Context, id string) error {
+	key, err := s.key("destroy", id)
+	if err != nil {
+		return err
+	}
+	if s.opts.Layout == adapters.LayoutNative {
+		err = s.client.Del(ctx, key).Err()
+	} else {
+		err = s.client.Unlink(ctx, key).Err()
+	}
+	if err != nil {
+		return &OpError{Op: "destroy", Key: key, Err: err}
+	}
+	return nil
+}
+
+// GC does nothing and returns 0: Redis expires session keys by their TTL,
+// as Phalcon and phpredis rely on. Its error is the context's, if it is
+// already done.
+func (s *Store) GC(ctx context.Context, maxLifetime time.Duration) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, fmt.Errorf("redisstore: gc: %w", err)
+	}
+	return 0, nil
+}
+
+// Touch resets the TTL of the session with EXPIRE, to ttl (or the
+// Lifetime when ttl is zero). This is phpredis's updateTimestamp. Phalcon
+// 5.14.2+ rewrites the whole value instead, which leaves Redis in the same
+// state. Touching a missing id is not an error.
+//
+// Errors are [*OpError] values.
+func (s *Store) Touch(ctx context.Context, id string, ttl time.Duration) error {
+	key, err := s.key("touch", id)
+	if err != nil {
+		return err
+	}
+	exp, err := s.ttl("touch", key, ttl)
+	if err != nil {
+		return err
+	}
+	if err := s.client.Expire(ctx, key, exp).Err(); err != nil {
+		return &OpError{Op: "touch", Key: key, Err: err}
+	}
+	return nil
+}
+
+// Exists reports whether the session key exists (EXISTS), as Phalcon's and
+// phpredis's validateId do in strict mode.
+//
+// Errors are [*OpError] values.
+func (s *Store) Exists(ctx context.Context, id string) (bool, error) {
+	key, err := s.key("exists", id)
+	if err != nil {
+		return false, err
+	}
+	n, err := s.client.Exists(ctx, key).Result()
+	if err != nil {
+		return false, &OpError{Op: "exists", Key: key, Err: err}
+	}
+	return n == 1, nil
+}
+
+// version is the [adapters.Version] of a Store: the raw value read, or
+// missing.
+type version struct {
+	found bool
+	raw   []byte
+}
+
+// ReadVersion is [Store.Read] plus a version token for
+// [Store.WriteIfVersion]: the stored value itself.
+func (s *Store) ReadVersion(ctx context.Context, id string) ([]byte, bool, adapters.Version, error) {
+	data, found, raw, err := s.read(ctx, "read", id)
+	if err != nil {
+		return nil, false, nil, err
+	}
+	return data, found, version{found: found, raw: raw}, nil
+}
+
+// WriteIfVersion writes data as [Store.Write] does, but only if the stored
+// value is still the one [Store.ReadVersion] returned ver for (or still
+// missing, if that read found nothing). It uses WATCH, GET, then MULTI
+// SETEX EXEC, which works on a Cluster as a session is one key.
+//
+// When the session changed, it writes nothing and returns an [*OpError]
+// wrapping [adapters.ErrConflict]. A version from elsewhere is refused with
+// an *OpError too.
+func (s *Store) WriteIfVersion(ctx context.Context, id string, data []byte, ttl time.Duration, ver adapters.Version) error {
+	key, err := s.key("write", id)
+	if err != nil {
+		return err
+	}
+	want, ok := ver.(version)
+	if !ok {
+		return &OpError{Op: "write", Key: key, Err: fmt.Errorf("version %T is not from a redisstore.Store", ver)}
+	}
+	exp, err := s.ttl("write", key, ttl)
+	if err != nil {
+		return err
+	}
+	value, buf := s.encode(data)
+	defer release(buf)
+	err = s.client.Watch(ctx, func(tx *redis.Tx) error {
+		raw, err := tx.Get(ctx, key).Bytes()
+		found := true
+		if errors.Is(err, redis.Nil) {
+			found = false
+		} else if err != nil {
+			return err
+		}
+		if found != want.found || !bytes.Equal(raw, want.raw) {
+			return adapters.ErrConflict
+		}
+		_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			setex(ctx, p, key, exp, value)
+			return nil
+		})
+		return err
+	}, key)
+	if errors.Is(err, redis.TxFailedErr) {
+		err = adapters.ErrConflict
+	}
+	if err != nil {
+		return &OpError{Op: "write", Key: key, Err: err}
+	}
+	return nil
+}
+
+// scanCount is the COUNT hint of SCAN, as Phalcon 5.15+'s getKeys uses.
+const scanCount = 100
+
+// Sessions calls yield with the id of every session key, skipping lock
+// keys, until yield returns false. It sends SCAN MATCH <prefix>* to the
+// server, or to every master of a Cluster and every shard of a Ring, and
+// streams: it holds one SCAN page at a time. As with SCAN, a session
+// written or removed meanwhile may or may not be seen.
+//
+// Errors are [*OpError] values.
+func (s *Store) Sessions(ctx context.Context, yield func(id string) bool) error {
+	match := globEscape(s.opts.Prefix) + "*"
+	// A Cluster or Ring is scanned node by node; anything else is one server.
+	var (
+		nodes   []*redis.Client
+		mu      sync.Mutex
+		sharded = true
+		collect = func(_ context.Context, c *redis.Client) error {
+			mu.Lock()
+			nodes = append(nodes, c)
+			mu.Unlock()
+			return nil
+		}
+		err error
+	)
+	switch c := s.client.(type) {
+	case *redis.ClusterClient:
+		err = c.ForEachMaster(ctx, collect)
+	case *redis.Ring:
+		err = c.ForEachShard(ctx, collect)
+	default:
+		sharded = false
+	}
+	if err != nil {
+		return &OpError{Op: "sessions", Key: match, Err: err}
+	}
+	scan := func(c redis.Cmdable) (bool, error) {
+		var cursor uint64
+		for {
+			keys, next, err := c.Scan(ctx, cursor, match, scanCount).Result()
+			if err != nil {
+				return false, err
+			}
+			for _, k := range keys {
+				id, ok := strings.CutPrefix(k, s.opts.Prefix)
+				if !ok || id == "" || strings.HasSuffix(id, s.lockSuffix) {
+					continue
+				}
+				if !yield(id) {
+					return false, nil
+				}
+			}
+			if next == 0 {
+				return true, nil
+			}
+			cursor = next
+		}
+	}
+	if !sharded {
+		if _, err := scan(s.client); err != nil {
+			return &OpError{Op: "sessions", Key: match, Err: err}
+		}
+		return nil
+	}
+	for _, n := range nodes {
+		more, err := scan(n)
+		if err != nil {
+			return &OpError{Op: "sessions", Key: match, Err: fmt.Errorf("node %s: %w", n.Options().Addr, err)}
+		}
+		if !more {
+			return nil
+		}
+	}
+	return nil
+}
+
+// globEscape escapes the bytes special in a Redis glob pattern.
+func globEscape(s string) string {
+	if !strings.ContainsAny(s, `*?[]\^`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '*', '?', '[', ']', '\\', '^':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}

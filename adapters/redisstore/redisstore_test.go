@@ -1,0 +1,614 @@
+package redisstore_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/sessbridge/sessbridge/adapters"
+	"github.com/sessbridge/sessbridge/adapters/redisstore"
+	"github.com/sessbridge/sessbridge/adapters/storetest"
+	"github.com/sessbridge/sessbridge/internal/testenv"
+)
+
+var layouts = []adapters.Layout{adapters.LayoutPhalcon5, adapters.LayoutPhalcon4, adapters.LayoutNative}
+
+// newClient returns a go-redis client for addr, closed when the test ends.
+func newClient(t testing.TB, addr string) *redis.Client {
+	t.Helper()
+	c := redis.NewClient(&redis.Options{Addr: addr})
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// newStore returns a Store on client, failing the test on error.
+func newStore(t testing.TB, client redis.UniversalClient, opts redisstore.Options) *redisstore.Store {
+	t.Helper()
+	s, err := redisstore.New(client, opts)
+	if err != nil {
+		t.Fatalf("New(%+v) = %v", opts, err)
+	}
+	return s
+}
+
+func ctxFor(t testing.TB) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// conformance runs storetest.Run for every layout against client, each
+// subtest under a prefix of its own.
+func conformance(t *testing.T, client redis.UniversalClient) {
+	for _, layout := range layouts {
+		t.Run(layout.String(), func(t *testing.T) {
+			n := 0
+			storetest.Run(t, func(t *testing.T) adapters.Store {
+				n++
+				return newStore(t, client, redisstore.Options{
+					Layout:      layout,
+					Prefix:      fmt.Sprintf("conf-%s-%d-%s:", layout, n, storetest.NewID()),
+					Locking:     true,
+					LockWait:    2 * time.Millisecond,
+					LockRetries: 5000,
+				})
+			})
+		})
+	}
+}
+
+func TestConformance(t *testing.T) {
+	srv := testenv.StartRedis(t)
+	conformance(t, newClient(t, srv.Addr))
+}
+
+// vector is one line of testdata/phalcon5-sessions.jsonl.
+type vector struct {
+	Adapter   string `json:"adapter"`
+	Handler   string `json:"handler"`
+	Scenario  string `json:"scenario"`
+	ID        string `json:"id"`
+	Key       string `json:"key"`
+	StoredB64 string `json:"stored_b64"`
+	PayloadB6 string `json:"payload_b64"`
+	TTL       *int   `json:"ttl"`
+}
+
+func redisVectors(t *testing.T) []vector {
+	t.Helper()
+	f, err := os.Open("../../testdata/phalcon5-sessions.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var vs []vector
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 16<<20)
+	for sc.Scan() {
+		var v vector
+		if err := json.Unmarshal(sc.Bytes(), &v); err != nil {
+			t.Fatalf("phalcon5-sessions.jsonl: %v", err)
+		}
+		if v.Adapter == "redis" {
+			vs = append(vs, v)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if len(vs) == 0 {
+		t.Fatal("no redis vectors in phalcon5-sessions.jsonl")
+	}
+	return vs
+}
+
+func b64(t *testing.T, s string) []byte {
+	t.Helper()
+	b, err := base64.StdEncoding.DecodeString(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestPhalconVectors checks every Redis session a real Phalcon 5.18.1
+// wrote: Go writes the same key, bytes and TTL, and reads the payload back
+// from Phalcon's bytes.
+func TestPhalconVectors(t *testing.T) {
+	srv := testenv.StartRedis(t)
+	client := newClient(t, srv.Addr)
+	ctx := ctxFor(t)
+	for _, layout := range []adapters.Layout{adapters.LayoutPhalcon5, adapters.LayoutPhalcon4} {
+		s := newStore(t, client, redisstore.Options{Layout: layout})
+		for _, v := range redisVectors(t) {
+			t.Run(layout.String()+"/"+v.Handler+"/"+v.Scenario, func(t *testing.T) {
+				stored, payload := b64(t, v.StoredB64), b64(t, v.PayloadB6)
+				if got := s.Key(v.ID); got != v.Key {
+					t.Errorf("Key(%q) = %q, want %q", v.ID, got, v.Key)
+				}
+				// Go writes what Phalcon wrote.
+				if err := s.Write(ctx, v.ID, payload, 0); err != nil {
+					t.Fatalf("Write = %v", err)
+				}
+				got, err := client.Get(ctx, v.Key).Bytes()
+				if err != nil || string(got) != string(stored) {
+					t.Fatalf("GET %s after Write = %q, %v\nwant %q", v.Key, got, err, stored)
+				}
+				ttl, err := client.TTL(ctx, v.Key).Result()
+				if err != nil || v.TTL == nil || ttl != time.Duration(*v.TTL)*time.Second {
+					t.Errorf("TTL %s = %v, %v; want %ds", v.Key, ttl, err, *v.TTL)
+				}
+				// Go reads what Phalcon wrote.
+				if err := client.Set(ctx, v.Key, stored, time.Hour).Err(); err != nil {
+					t.Fatal(err)
+				}
+				data, found, err := s.Read(ctx, v.ID)
+				if err != nil || !found || string(data) != string(payload) {
+					t.Fatalf("Read = %q, %v, %v; want %q, true, nil", data, found, err, payload)
+				}
+			})
+		}
+	}
+}
+
+// TestValueBytes checks the exact key, value and TTL of each layout.
+func TestValueBytes(t *testing.T) {
+	srv := testenv.StartRedis(t)
+	client := newClient(t, srv.Addr)
+	ctx := ctxFor(t)
+	tests := []struct {
+		name     string
+		opts     redisstore.Options
+		data     string
+		ttl      time.Duration
+		wantKey  string
+		wantVal  string
+		wantTTL  time.Duration
+		wantLock string
+	}{
+		{"phalcon5", redisstore.Options{}, `a|i:1;`, 0, "sess-reds-ID", `s:6:"a|i:1;";`, time.Hour, "sess-reds-ID-lock"},
+		{"phalcon4", redisstore.Options{Layout: adapters.LayoutPhalcon4}, `a|i:1;`, 0, "sess-reds-ID", `s:6:"a|i:1;";`, time.Hour, "sess-reds-ID-lock"},
+		{"native", redisstore.Options{Layout: adapters.LayoutNative}, `a|i:1;`, 0, "PHPREDIS_SESSION:ID", `a|i:1;`, 1440 * time.Second, "PHPREDIS_SESSION:ID_LOCK"},
+		{"empty", redisstore.Options{}, ``, 0, "sess-reds-ID", `s:0:"";`, time.Hour, "sess-reds-ID-lock"},
+		{"multibyte", redisstore.Options{}, `u|s:2:"ß";`, 0, "sess-reds-ID", `s:11:"u|s:2:"ß";";`, time.Hour, "sess-reds-ID-lock"},
+		{"custom prefix and lifetime", redisstore.Options{Prefix: "my-custom-prefix-", Lifetime: 90 * time.Second}, `x`, 0, "my-custom-prefix-ID", `s:1:"x";`, 90 * time.Second, "my-custom-prefix-ID-lock"},
+		{"ttl rounded up", redisstore.Options{}, `x`, 1500 * time.Millisecond, "sess-reds-ID", `s:1:"x";`, 2 * time.Second, "sess-reds-ID-lock"},
+		{"prefixed id is not stripped", redisstore.Options{}, `x`, 0, "sess-reds-sess-reds-ID", `s:1:"x";`, time.Hour, "sess-reds-sess-reds-ID-lock"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			id := storetest.NewID()
+			if strings.HasPrefix(tt.wantKey, "sess-reds-sess-reds-") {
+				id = "sess-reds-" + id
+			}
+			key := strings.Replace(tt.wantKey, "sess-reds-sess-reds-ID", "sess-reds-"+id, 1)
+			key = strings.Replace(key, "ID", id, 1)
+			lockKey := strings.Replace(strings.Replace(tt.wantLock, "sess-reds-sess-reds-ID", "sess-reds-"+id, 1), "ID", id, 1)
+			s := newStore(t, client, tt.opts)
+			if got := s.Key(id); got != key {
+				t.Errorf("Key(%q) = %q, want %q", id, got, key)
+			}
+			if got := s.LockKey(id); got != lockKey {
+				t.Errorf("LockKey(%q) = %q, want %q", id, got, lockKey)
+			}
+			if err := s.Write(ctx, id, []byte(tt.data), tt.ttl); err != nil {
+				t.Fatalf("Write = %v", err)
+			}
+			got, err := client.Get(ctx, key).Result()
+			if err != nil || got != tt.wantVal {
+				t.Errorf("GET %s = %q, %v; want %q", key, got, err, tt.wantVal)
+			}
+			if ttl := client.TTL(ctx, key).Val(); ttl != tt.wantTTL {
+				t.Errorf("TTL %s = %v, want %v", key, ttl, tt.wantTTL)
+			}
+			data, found, err := s.Read(ctx, id)
+			if err != nil || !found || string(data) != tt.data {
+				t.Errorf("Read = %q, %v, %v; want %q, true, nil", data, found, err, tt.data)
+			}
+		})
+	}
+}
+
+// TestReadForeignValue checks what each layout makes of a value that is
+// not s:N:"...";, as Phalcon 4 (phpredis's fallback to the raw string) and
+// Phalcon 5 (an empty session) read it.
+func TestReadForeignValue(t *testing.T) {
+	srv := testenv.StartRedis(t)
+	client := newClient(t, srv.Addr)
+	ctx := ctxFor(t)
+	tests := []struct {
+		layout adapters.Layout
+		stored string
+		want   string
+	}{
+		{adapters.LayoutPhalcon5, `a|i:1;`, ``},
+		{adapters.LayoutPhalcon5, `s:9:"a|i:1;";`, ``}, // wrong length
+		{adapters.LayoutPhalcon5, `i:5;`, ``},
+		{adapters.LayoutPhalcon4, `a|i:1;`, `a|i:1;`},
+		{adapters.LayoutPhalcon4, `s:6:"a|i:1;";`, `a|i:1;`},
+		{adapters.LayoutNative, `s:6:"a|i:1;";`, `s:6:"a|i:1;";`},
+		{adapters.LayoutNative, ``, ``},
+	}
+	for _, tt := range tests {
+		s := newStore(t, client, redisstore.Options{Layout: tt.layout})
+		id := storetest.NewID()
+		if err := client.Set(ctx, s.Key(id), tt.stored, time.Minute).Err(); err != nil {
+			t.Fatal(err)
+		}
+		data, found, err := s.Read(ctx, id)
+		if err != nil || !found || string(data) != tt.want {
+			t.Errorf("%v: Read of %q = %q, %v, %v; want %q, true, nil", tt.layout, tt.stored, data, found, err, tt.want)
+		}
+	}
+}
+
+func TestWriteErrors(t *testing.T) {
+	srv := testenv.StartRedis(t)
+	s := newStore(t, newClient(t, srv.Addr), redisstore.Options{})
+	ctx := ctxFor(t)
+	err := s.Write(ctx, storetest.NewID(), []byte("x"), -time.Second)
+	var opErr *redisstore.OpError
+	if !errors.As(err, &opErr) || opErr.Op != "write" || !strings.Contains(err.Error(), "negative ttl") {
+		t.Errorf("Write with a negative ttl = %v, want an *OpError about the negative ttl", err)
+	}
+	err = s.WriteIfVersion(ctx, storetest.NewID(), []byte("x"), 0, "not a version")
+	if !errors.As(err, &opErr) || !strings.Contains(err.Error(), "string is not from a redisstore.Store") {
+		t.Errorf("WriteIfVersion with a foreign version = %v, want an *OpError", err)
+	}
+	err = s.Write(ctx, "bad id", nil, 0)
+	if !errors.Is(err, adapters.ErrInvalidID) || !errors.As(err, &opErr) || err.Error() != `redisstore: write "bad id": adapters: invalid session id: byte ' ' at offset 3` {
+		t.Errorf("Write with a bad id = %v", err)
+	}
+}
+
+func TestTouch(t *testing.T) {
+	srv := testenv.StartRedis(t)
+	client := newClient(t, srv.Addr)
+	ctx := ctxFor(t)
+	for _, layout := range layouts {
+		s := newStore(t, client, redisstore.Options{Layout: layout, Lifetime: 100 * time.Second})
+		id := storetest.NewID()
+		if err := s.Write(ctx, id, []byte("t|i:1;"), 10*time.Second); err != nil {
+			t.Fatal(err)
+		}
+		before := client.Get(ctx, s.Key(id)).Val()
+		if err := s.Touch(ctx, id, 0); err != nil {
+			t.Fatalf("%v: Touch = %v", layout, err)
+		}
+		if ttl := client.TTL(ctx, s.Key(id)).Val(); ttl != 100*time.Second {
+			t.Errorf("%v: TTL after Touch(0) = %v, want the lifetime 100s", layout, ttl)
+		}
+		if after := client.Get(ctx, s.Key(id)).Val(); after != before {
+			t.Errorf("%v: Touch changed the value from %q to %q", layout, before, after)
+		}
+	}
+}
+
+// setCalls returns how many SET commands the server has run.
+func setCalls(t *testing.T, client *redis.Client) int {
+	t.Helper()
+	info, err := client.Info(ctxFor(t), "commandstats").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`cmdstat_set:calls=(\d+)`).FindStringSubmatch(info)
+	if m == nil {
+		return 0
+	}
+	n, _ := strconv.Atoi(m[1])
+	return n
+}
+
+// TestLockProtocol checks the lock keys, values, TTLs, attempt counts and
+// release scripts against Phalcon's and phpredis's protocols.
+func TestLockProtocol(t *testing.T) {
+	srv := testenv.StartRedis(t)
+	client := newClient(t, srv.Addr)
+	ctx := ctxFor(t)
+	host, _ := os.Hostname()
+	tests := []struct {
+		name         string
+		opts         redisstore.Options
+		wantValue    *regexp.Regexp
+		wantTTL      time.Duration // PTTL right after Lock; -1 (go-redis's "no TTL") for none
+		wantAttempts int
+	}{
+		{"phalcon", redisstore.Options{Locking: true, LockRetries: 3, LockWait: time.Millisecond},
+			regexp.MustCompile(`^[0-9a-f]{32}$`), 30 * time.Second, 3},
+		{"phalcon expiry", redisstore.Options{Locking: true, LockRetries: 2, LockWait: time.Millisecond, LockExpiry: 1500 * time.Millisecond},
+			regexp.MustCompile(`^[0-9a-f]{32}$`), 2 * time.Second, 2},
+		{"native", redisstore.Options{Layout: adapters.LayoutNative, Locking: true, LockRetries: 3, LockWait: time.Millisecond},
+			regexp.MustCompile(`^` + regexp.QuoteMeta(host+"|"+strconv.Itoa(os.Getpid())) + `\|[0-9a-f]{16}$`), 30 * time.Second, 4},
+		{"native no expiry", redisstore.Options{Layout: adapters.LayoutNative, Locking: true, LockRetries: 1, LockWait: time.Millisecond, LockExpiry: -1},
+			regexp.MustCompile(`^` + regexp.QuoteMeta(host) + `\|`), -1, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newStore(t, client, tt.opts)
+			id := storetest.NewID()
+			unlock, err := s.Lock(ctx, id)
+			if err != nil {
+				t.Fatalf("Lock = %v", err)
+			}
+			key := s.LockKey(id)
+			value := client.Get(ctx, key).Val()
+			if !tt.wantValue.MatchString(value) {
+				t.Errorf("lock value %q, want %v", value, tt.wantValue)
+			}
+			pttl := client.PTTL(ctx, key).Val()
+			if tt.wantTTL < 0 && pttl != tt.wantTTL || tt.wantTTL > 0 && (pttl > tt.wantTTL || pttl < tt.wantTTL-5*time.Second) {
+				t.Errorf("PTTL %s = %v, want %v", key, pttl, tt.wantTTL)
+			}
+
+			// A second holder tries exactly as often as PHP would, then
+			// fails with Phalcon's message.
+			calls := setCalls(t, client)
+			_, err = s.Lock(ctx, id)
+			if got := setCalls(t, client) - calls; got != tt.wantAttempts {
+				t.Errorf("second Lock sent SET %d times, want %d", got, tt.wantAttempts)
+			}
+			var lockErr *redisstore.LockError
+			want := fmt.Sprintf("redisstore: could not acquire the session lock with key: %s (%d attempts)", key, tt.wantAttempts)
+			if !errors.Is(err, adapters.ErrLockTimeout) || !errors.As(err, &lockErr) || err.Error() != want {
+				t.Errorf("second Lock = %v\nwant %s", err, want)
+			}
+
+			// Someone else's lock survives our release.
+			if err := client.Set(ctx, key, "someone-else", 0).Err(); err != nil {
+				t.Fatal(err)
+			}
+			if err := unlock(ctx); !errors.Is(err, redisstore.ErrLockLost) {
+				t.Errorf("Unlock of a lock taken over = %v, want ErrLockLost", err)
+			}
+			if got := client.Get(ctx, key).Val(); got != "someone-else" {
+				t.Errorf("after Unlock the lock holds %q, want the new holder's value", got)
+			}
+			if err := unlock(ctx); err != nil {
+				t.Errorf("second Unlock = %v, want nil", err)
+			}
+			client.Del(ctx, key)
+
+			// Locked again, the release deletes the key.
+			unlock, err = s.Lock(ctx, id)
+			if err != nil {
+				t.Fatalf("Lock after release = %v", err)
+			}
+			if err := unlock(ctx); err != nil {
+				t.Fatalf("Unlock = %v", err)
+			}
+			if n := client.Exists(ctx, key).Val(); n != 0 {
+				t.Errorf("lock key %s still exists after Unlock", key)
+			}
+		})
+	}
+}
+
+func TestLockingDisabled(t *testing.T) {
+	srv := testenv.StartRedis(t)
+	client := newClient(t, srv.Addr)
+	ctx := ctxFor(t)
+	s := newStore(t, client, redisstore.Options{})
+	id := storetest.NewID()
+	for range 2 { // no lock, so a second Lock does not wait
+		unlock, err := s.Lock(ctx, id)
+		if err != nil {
+			t.Fatalf("Lock with locking off = %v", err)
+		}
+		if n := client.DBSize(ctx).Val(); n != 0 {
+			t.Errorf("Lock with locking off created %d keys", n)
+		}
+		if err := unlock(ctx); err != nil {
+			t.Errorf("Unlock = %v", err)
+		}
+	}
+}
+
+// TestSessions checks that listing skips lock keys and other prefixes, and
+// escapes glob characters in the prefix.
+func TestSessions(t *testing.T) {
+	srv := testenv.StartRedis(t)
+	client := newClient(t, srv.Addr)
+	ctx := ctxFor(t)
+	for _, layout := range layouts {
+		for _, prefix := range []string{"", `we*ird?[p]\re^fix-`} {
+			s := newStore(t, client, redisstore.Options{Layout: layout, Prefix: prefix, Locking: true})
+			var want []string
+			for range 3 {
+				id := storetest.NewID()
+				want = append(want, id)
+				if err := s.Write(ctx, id, []byte("x"), 0); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := s.Lock(ctx, id); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// Keys that the pattern would match if the prefix were not
+			// escaped.
+			client.Set(ctx, "weXirdY[p]\\re^fix-zzz", "x", time.Minute)
+			client.Set(ctx, "wexxirdzpre^fix-zzz", "x", time.Minute)
+			var got []string
+			if err := s.Sessions(ctx, func(id string) bool { got = append(got, id); return true }); err != nil {
+				t.Fatalf("Sessions = %v", err)
+			}
+			slices.Sort(got)
+			slices.Sort(want)
+			if !slices.Equal(got, want) {
+				t.Errorf("%v prefix %q: Sessions = %q, want %q", layout, prefix, got, want)
+			}
+			client.FlushDB(ctx)
+		}
+	}
+}
+
+// TestServerGone stops the server under a store: every call returns an
+// error and nothing panics.
+func TestServerGone(t *testing.T) {
+	srv := testenv.StartRedis(t)
+	client := redis.NewClient(&redis.Options{Addr: srv.Addr, MaxRetries: -1, DialTimeout: time.Second, DialerRetries: 1})
+	defer client.Close()
+	s := newStore(t, client, redisstore.Options{Locking: true, LockWait: time.Millisecond})
+	ctx := ctxFor(t)
+	id := storetest.NewID()
+	if err := s.Write(ctx, id, []byte("x"), 0); err != nil {
+		t.Fatal(err)
+	}
+	unlock, err := s.Lock(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, ver, err := s.ReadVersion(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A Lock waits for a lock someone else holds when the server goes.
+	waiter := newStore(t, client, redisstore.Options{Locking: true, LockWait: time.Millisecond, LockRetries: -1})
+	waiting := make(chan error, 1)
+	go func() {
+		_, err := waiter.Lock(ctx, id)
+		waiting <- err
+	}()
+	time.Sleep(20 * time.Millisecond) // let it retry a few times; not needed for correctness
+
+	// SHUTDOWN closes the connection without a reply, hence the error.
+	client.ShutdownNoSave(ctx)
+	if err := testenv.WaitForTCP(srv.Addr, 0); err == nil {
+		// Wait until the port is closed.
+		deadline := time.Now().Add(5 * time.Second)
+		for testenv.WaitForTCP(srv.Addr, 0) == nil && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+
+	wantErr := func(op string, err error) {
+		t.Helper()
+		var opErr *redisstore.OpError
+		if !errors.As(err, &opErr) {
+			t.Errorf("%s with the server gone = %v, want an *OpError", op, err)
+		}
+	}
+	wantErr("Lock waiting while the server went away", <-waiting)
+	_, found, err := s.Read(ctx, id)
+	wantErr("Read", err)
+	if found {
+		t.Errorf("Read with the server gone found a session")
+	}
+	wantErr("Write", s.Write(ctx, id, []byte("y"), 0))
+	wantErr("Destroy", s.Destroy(ctx, id))
+	wantErr("Touch", s.Touch(ctx, id, 0))
+	_, err = s.Exists(ctx, id)
+	wantErr("Exists", err)
+	_, err = s.Lock(ctx, storetest.NewID())
+	wantErr("Lock", err)
+	wantErr("Unlock", unlock(ctx))
+	_, _, _, err = s.ReadVersion(ctx, id)
+	wantErr("ReadVersion", err)
+	wantErr("WriteIfVersion", s.WriteIfVersion(ctx, id, []byte("z"), 0, ver))
+	wantErr("Sessions", s.Sessions(ctx, func(string) bool { return true }))
+}
+
+func TestOptions(t *testing.T) {
+	client := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"})
+	defer client.Close()
+	bad := []redisstore.Options{
+		{Layout: adapters.Layout(7)},
+		{Lifetime: -time.Second},
+		{LockWait: -time.Second},
+	}
+	for _, o := range bad {
+		if _, err := redisstore.New(client, o); err == nil {
+			t.Errorf("New(%+v) = nil error", o)
+		}
+	}
+	if _, err := redisstore.New(nil, redisstore.Options{}); err == nil {
+		t.Error("New(nil client) = nil error")
+	}
+	badConn := []redisstore.Options{
+		{SentinelMaster: "m", ClusterAddrs: []string{"a:1"}, SentinelAddrs: []string{"b:1"}},
+		{SentinelMaster: "m"},
+		{SentinelAddrs: []string{"b:1"}},
+		{ClusterAddrs: []string{"a:1"}, Index: 1},
+		{Index: -1},
+		{Port: 70000},
+	}
+	for _, o := range badConn {
+		if c, err := redisstore.NewClient(o); err == nil {
+			c.Close()
+			t.Errorf("NewClient(%+v) = nil error", o)
+		}
+	}
+	// The caller's Options are not changed by the defaults.
+	o := redisstore.Options{Layout: adapters.LayoutNative}
+	s := newStore(t, client, o)
+	if o.Prefix != "" || o.Lifetime != 0 {
+		t.Errorf("New changed the caller's options: %+v", o)
+	}
+	if got := s.Key("x"); got != "PHPREDIS_SESSION:x" {
+		t.Errorf("native Key = %q", got)
+	}
+}
+
+// TestOpen connects with Phalcon-style options: password, database index
+// and a Unix socket.
+func TestOpen(t *testing.T) {
+	dir := t.TempDir()
+	sock := dir + "/redis.sock"
+	srv := testenv.StartRedis(t, "requirepass s3cret", "unixsocket "+sock, "unixsocketperm 700")
+	admin := redis.NewClient(&redis.Options{Addr: srv.Addr, Password: "s3cret", DB: 2})
+	defer admin.Close()
+	ctx := ctxFor(t)
+	tests := []struct {
+		name string
+		opts redisstore.Options
+	}{
+		{"tcp", redisstore.Options{Port: srv.Port, Password: "s3cret", Index: 2, Timeout: time.Second, ReadTimeout: time.Second, RetryInterval: 10 * time.Millisecond}},
+		{"socket", redisstore.Options{Socket: sock, Username: "default", Password: "s3cret", Index: 2}},
+		{"url", *mustParseURL(t, fmt.Sprintf("tcp://127.0.0.1:%d?auth=s3cret&database=2&timeout=1", srv.Port))},
+		{"socket url", *mustParseURL(t, "unix://"+sock+"?auth[]=default&auth[]=s3cret&database=2")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := redisstore.Open(tt.opts)
+			if err != nil {
+				t.Fatalf("Open = %v", err)
+			}
+			defer s.Close()
+			id := storetest.NewID()
+			if err := s.Write(ctx, id, []byte("o|i:1;"), 0); err != nil {
+				t.Fatalf("Write = %v", err)
+			}
+			if got := admin.Get(ctx, "sess-reds-"+id).Val(); got != `s:6:"o|i:1;";` {
+				t.Errorf("database 2 holds %q", got)
+			}
+		})
+	}
+	s, err := redisstore.Open(redisstore.Options{Port: srv.Port, Password: "wrong"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, _, err := s.Read(ctx, storetest.NewID()); err == nil || !strings.Contains(err.Error(), "WRONGPASS") {
+		t.Errorf("Read with a wrong password = %v, want WRONGPASS", err)
+	}
+}
+
+func mustParseURL(t *testing.T, u string) *redisstore.Options {
+	t.Helper()
+	o, err := redisstore.ParseURL(u)
+	if err != nil {
+		t.Fatalf("ParseURL(%q) = %v", u, err)
+	}
+	return o
+}

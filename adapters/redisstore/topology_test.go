@@ -1,0 +1,126 @@
+package redisstore_test
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/sessbridge/sessbridge/adapters/redisstore"
+	"github.com/sessbridge/sessbridge/adapters/storetest"
+	"github.com/sessbridge/sessbridge/internal/testenv"
+)
+
+// open is redisstore.Open, failing the test on error and closing the store
+// when the test ends.
+func open(t *testing.T, opts redisstore.Options) *redisstore.Store {
+	t.Helper()
+	s, err := redisstore.Open(opts)
+	if err != nil {
+		t.Fatalf("Open(%+v) = %v", opts, err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// TestSentinel runs the conformance suite through Sentinel, and checks the
+// sessions land on the master and reach the replica.
+func TestSentinel(t *testing.T) {
+	sent := testenv.StartRedisSentinel(t, 3)
+	s := open(t, redisstore.Options{SentinelMaster: sent.MasterName, SentinelAddrs: sent.SentinelAddrs})
+	if _, ok := s.Client().(*redis.Client); !ok {
+		t.Fatalf("Open with a Sentinel master made a %T, want a failover *redis.Client", s.Client())
+	}
+	conformance(t, s.Client())
+
+	ctx := ctxFor(t)
+	id := storetest.NewID()
+	if err := s.Write(ctx, id, []byte("s|i:1;"), 0); err != nil {
+		t.Fatal(err)
+	}
+	master := newClient(t, sent.Master.Addr)
+	if got := master.Get(ctx, s.Key(id)).Val(); got != `s:6:"s|i:1;";` {
+		t.Errorf("master holds %q", got)
+	}
+	replica := newClient(t, sent.Replica.Addr)
+	if err := master.Wait(ctx, 1, 5000).Err(); err != nil {
+		t.Fatalf("WAIT for the replica = %v", err)
+	}
+	if got := replica.Get(ctx, s.Key(id)).Val(); got != `s:6:"s|i:1;";` {
+		t.Errorf("replica holds %q", got)
+	}
+
+	// The master goes away: writes fail until the Sentinels promote the
+	// replica, then the store carries on there with the session.
+	master.ShutdownNoSave(ctx)
+	deadline := time.Now().Add(30 * time.Second)
+	var err error
+	for {
+		if err = s.Write(ctx, id, []byte("s|i:2;"), 0); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Write after the master went away = %v, still failing after 30 s", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if got := replica.Get(ctx, s.Key(id)).Val(); got != `s:6:"s|i:2;";` {
+		t.Errorf("after the failover the promoted replica holds %q", got)
+	}
+}
+
+// TestCluster runs the conformance suite on a 3-master Redis Cluster, and
+// checks that sessions spread over the masters are all listed.
+func TestCluster(t *testing.T) {
+	cl := testenv.StartRedisCluster(t, 3)
+	s := open(t, redisstore.Options{ClusterAddrs: cl.Addrs, Locking: true})
+	cc, ok := s.Client().(*redis.ClusterClient)
+	if !ok {
+		t.Fatalf("Open with ClusterAddrs made a %T, want a *redis.ClusterClient", s.Client())
+	}
+	conformance(t, cc)
+
+	ctx := ctxFor(t)
+	var want []string
+	for range 30 {
+		id := storetest.NewID()
+		want = append(want, id)
+		if err := s.Write(ctx, id, []byte("c|i:1;"), 0); err != nil {
+			t.Fatal(err)
+		}
+		unlock, err := s.Lock(ctx, id) // lock keys are not listed
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer unlock(ctx)
+	}
+	used := 0
+	for _, addr := range cl.Addrs {
+		if newClient(t, addr).DBSize(ctx).Val() > 0 {
+			used++
+		}
+	}
+	if used < 2 {
+		t.Fatalf("30 sessions landed on %d of 3 masters", used)
+	}
+	var got []string
+	err := s.Sessions(ctx, func(id string) bool { got = append(got, id); return true })
+	if err != nil {
+		t.Fatalf("Sessions = %v", err)
+	}
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("Sessions on the cluster = %d ids, want %d", len(got), len(want))
+	}
+}
+
+// TestRing runs the conformance suite on a go-redis Ring of two servers,
+// which Sessions scans shard by shard.
+func TestRing(t *testing.T) {
+	a, b := testenv.StartRedis(t), testenv.StartRedis(t)
+	ring := redis.NewRing(&redis.RingOptions{Addrs: map[string]string{"a": a.Addr, "b": b.Addr}})
+	t.Cleanup(func() { ring.Close() })
+	conformance(t, ring)
+}
