@@ -42,7 +42,11 @@ import (
 // removed. Stores whose backend expires keys (Redis, Memcached) return 0, nil.
 //
 // Every method takes a context first and honours its deadline and
-// cancellation. Implementations must be safe for concurrent use.
+// cancellation: a call with a done context fails with an error wrapping
+// ctx.Err() and changes nothing. Every method refuses an id that [ValidID]
+// refuses with an error wrapping [ErrInvalidID]. Implementations must be
+// safe for concurrent use. The conformance suite in adapters/storetest
+// checks all of this.
 type Store interface {
 	Read(ctx context.Context, id string) (data []byte, found bool, err error)
 	Write(ctx context.Context, id string, data []byte, ttl time.Duration) error
@@ -52,7 +56,8 @@ type Store interface {
 
 // Toucher is implemented by stores that can refresh a session's expiry
 // without rewriting it: PHP's updateTimestamp (a file's mtime, Redis EXPIRE,
-// Memcached touch). Touching a missing id is not an error.
+// Memcached touch). Touching a missing id is not an error and does not
+// create the session.
 type Toucher interface {
 	Touch(ctx context.Context, id string, ttl time.Duration) error
 }

@@ -1,0 +1,546 @@
+package storeurl
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"net"
+	"net/url"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sessbridge/sessbridge/adapters"
+	"github.com/sessbridge/sessbridge/adapters/filestore"
+	"github.com/sessbridge/sessbridge/adapters/memcachedstore"
+	"github.com/sessbridge/sessbridge/adapters/noopstore"
+	"github.com/sessbridge/sessbridge/adapters/redisstore"
+)
+
+// PasswordEnv is the environment variable a Redis URL without a password
+// takes its password from, when it is set.
+const PasswordEnv = "SESSBRIDGE_REDIS_PASSWORD"
+
+// ErrUnknownScheme means a store URL's scheme is none of those the package
+// documents.
+var ErrUnknownScheme = errors.New("unknown store URL scheme")
+
+// Config is a parsed store URL: which backend, and the options of its
+// store package. Exactly one of File, Redis and Memcached is set, except
+// for the noop scheme, which sets none.
+type Config struct {
+	// Scheme is the URL's scheme: "file", "redis", "rediss",
+	// "redis+sentinel", "redis+cluster", "phpredis", "memcached",
+	// "phpmemcached" or "noop".
+	Scheme string
+	// File holds the options of a file store.
+	File *filestore.Options
+	// Redis holds the options of a Redis store.
+	Redis *redisstore.Options
+	// Memcached holds the options of a memcached store.
+	Memcached *memcachedstore.Options
+
+	shown string // the URL with the password redacted
+}
+
+// String returns the URL the Config was parsed from, with any password
+// replaced by xxxxx.
+func (c *Config) String() string { return c.shown }
+
+// Layout returns the layout of the configured store (LayoutPhalcon5 for
+// noop).
+func (c *Config) Layout() adapters.Layout {
+	switch {
+	case c.File != nil:
+		return c.File.Layout
+	case c.Redis != nil:
+		return c.Redis.Layout
+	case c.Memcached != nil:
+		return c.Memcached.Layout
+	}
+	return adapters.LayoutPhalcon5
+}
+
+// Open parses rawURL (see [Parse]) and opens the store it describes. The
+// stores of the redis and memcached schemes hold connections: the returned
+// store then implements io.Closer, and the caller should close it. A Redis
+// store is pinged with ctx before Open returns.
+func Open(ctx context.Context, rawURL string) (adapters.Store, error) {
+	c, err := Parse(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	return c.Open(ctx)
+}
+
+// Open opens the store c describes; see the package [Open].
+func (c *Config) Open(ctx context.Context) (adapters.Store, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("storeurl: open %s: %w", c.shown, err)
+	}
+	switch {
+	case c.File != nil:
+		st, err := filestore.New(*c.File)
+		if err != nil {
+			return nil, fmt.Errorf("storeurl: open %s: %w", c.shown, err)
+		}
+		return st, nil
+	case c.Redis != nil:
+		st, err := redisstore.Open(*c.Redis)
+		if err != nil {
+			return nil, fmt.Errorf("storeurl: open %s: %w", c.shown, err)
+		}
+		if err := st.Client().Ping(ctx).Err(); err != nil {
+			st.Close()
+			return nil, fmt.Errorf("storeurl: open %s: %w", c.shown, err)
+		}
+		return st, nil
+	case c.Memcached != nil:
+		st, err := memcachedstore.New(*c.Memcached)
+		if err != nil {
+			return nil, fmt.Errorf("storeurl: open %s: %w", c.shown, err)
+		}
+		return st, nil
+	case c.Scheme == "noop":
+		return noopstore.New(), nil
+	}
+	return nil, fmt.Errorf("storeurl: open %s: empty Config", c.shown)
+}
+
+// Parse parses a store URL (see the package documentation for the
+// grammar) without connecting to anything. It reads the environment for
+// the password_env parameter and for [PasswordEnv].
+//
+// Parse returns an error wrapping [ErrUnknownScheme] for an unknown
+// scheme, and an error naming the parameter for an unknown or bad one.
+// Passwords never appear in its errors.
+func Parse(rawURL string) (*Config, error) {
+	shown := Redact(rawURL)
+	scheme, _, ok := strings.Cut(rawURL, ":")
+	if !ok {
+		return nil, fmt.Errorf("storeurl: %q: %w: no scheme (want file://, redis://, memcached://, ...)", shown, ErrUnknownScheme)
+	}
+	c := &Config{Scheme: strings.ToLower(scheme), shown: shown}
+	var err error
+	switch c.Scheme {
+	case "file":
+		c.File, err = parseFile(rawURL)
+	case "redis", "rediss", "phpredis":
+		c.Redis, err = parseRedis(rawURL, c.Scheme)
+	case "redis+sentinel", "redis+cluster":
+		c.Redis, err = parseRedisMulti(rawURL, c.Scheme)
+	case "memcached", "phpmemcached":
+		c.Memcached, err = parseMemcached(rawURL, c.Scheme)
+	case "noop":
+		if rawURL[len(scheme)+1:] != "" && rawURL[len(scheme)+1:] != "//" {
+			err = errors.New("noop: takes nothing after the scheme")
+		}
+	default:
+		err = fmt.Errorf("%w %q (want file, redis, rediss, redis+sentinel, redis+cluster, phpredis, memcached, phpmemcached or noop)", ErrUnknownScheme, scheme)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("storeurl: %s: %w", shown, err)
+	}
+	return c, nil
+}
+
+// Redact returns a URL with the password of its user information replaced
+// by xxxxx, as url.URL.Redacted does, also for the multi-host URLs that
+// net/url cannot parse. Text that is not a URL is returned unchanged.
+func Redact(rawURL string) string {
+	_, rest, ok := strings.Cut(rawURL, "://")
+	if !ok {
+		return rawURL
+	}
+	start := len(rawURL) - len(rest)
+	end := strings.IndexAny(rest, "/?#")
+	if end < 0 {
+		end = len(rest)
+	}
+	at := strings.LastIndexByte(rest[:end], '@')
+	if at < 0 {
+		return rawURL
+	}
+	colon := strings.IndexByte(rest[:at], ':')
+	if colon < 0 {
+		return rawURL
+	}
+	return rawURL[:start+colon+1] + "xxxxx" + rawURL[start+at:]
+}
+
+// params reads URL parameters, each at most once, removing them as it
+// goes so that what is left is unknown. The first bad value is kept in
+// err.
+type params struct {
+	v   url.Values
+	err error
+}
+
+func (p *params) fail(format string, args ...any) {
+	if p.err == nil {
+		p.err = fmt.Errorf(format, args...)
+	}
+}
+
+// str returns the parameter, or "" when it is absent.
+func (p *params) str(name string) string {
+	vs, ok := p.v[name]
+	delete(p.v, name)
+	if !ok {
+		return ""
+	}
+	if len(vs) != 1 {
+		p.fail("parameter %s given %d times", name, len(vs))
+	}
+	return vs[0]
+}
+
+// int returns the parameter as an int in [min, max], or def when absent.
+func (p *params) int(name string, base, min, max, def int) int {
+	s := p.str(name)
+	if s == "" {
+		return def
+	}
+	n, err := strconv.ParseInt(s, base, 64)
+	if err != nil || n < int64(min) || n > int64(max) {
+		p.fail("bad %s %q", name, s)
+		return def
+	}
+	return int(n)
+}
+
+// seconds returns the parameter as a duration in seconds, fractions
+// allowed when frac.
+func (p *params) seconds(name string, frac bool) time.Duration {
+	s := p.str(name)
+	if s == "" {
+		return 0
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(f) || f < 0 || (!frac && f != math.Trunc(f)) || f > float64(math.MaxInt64/2)/float64(time.Second) {
+		p.fail("bad %s %q", name, s)
+		return 0
+	}
+	return time.Duration(f * float64(time.Second))
+}
+
+// layout returns the layout parameter; forced, when not "", is the only
+// one the scheme allows.
+func (p *params) layout(forced string) adapters.Layout {
+	s := p.str("layout")
+	if forced != "" {
+		if s != "" && !strings.EqualFold(s, forced) {
+			p.fail("layout %q: this scheme is always layout %s", s, forced)
+		}
+		s = forced
+	}
+	l, err := adapters.ParseLayout(s)
+	if err != nil {
+		p.fail("%v", err)
+	}
+	return l
+}
+
+// done returns the first error, or one naming the unknown parameters.
+func (p *params) done() error {
+	if p.err != nil {
+		return p.err
+	}
+	if len(p.v) > 0 {
+		names := make([]string, 0, len(p.v))
+		for n := range p.v {
+			names = append(names, strconv.Quote(n))
+		}
+		slices.Sort(names)
+		return fmt.Errorf("unknown parameter %s", strings.Join(names, ", "))
+	}
+	return nil
+}
+
+// parseFile parses a file: URL.
+func parseFile(rawURL string) (*filestore.Options, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil, errors.Unwrap(err) // the *url.Error repeats the URL
+	}
+	if u.Host != "" && u.Host != "localhost" {
+		return nil, fmt.Errorf("host %q: a file URL names a local directory (file:///dir)", u.Host)
+	}
+	dir := u.Path
+	if u.Opaque != "" {
+		dir = u.Opaque
+	}
+	p := &params{v: u.Query()}
+	layout := p.layout("")
+	prefix := p.str("prefix")
+	_, hasDepth := p.v["depth"]
+	_, hasMode := p.v["mode"]
+	depth := p.int("depth", 10, 0, 255, 0)
+	mode := p.int("mode", 8, 0, 0o7777, 0)
+	if err := p.done(); err != nil {
+		return nil, err
+	}
+	if dir == "" {
+		return nil, errors.New("no directory (want file:///dir)")
+	}
+	if layout != adapters.LayoutNative {
+		if hasDepth || hasMode {
+			return nil, fmt.Errorf("depth and mode are PHP's save_path options: give layout=php")
+		}
+		return &filestore.Options{Dir: dir, Layout: layout, Prefix: prefix}, nil
+	}
+	if sp := strings.TrimPrefix(dir, "/"); isSavePathSyntax(sp) {
+		if hasDepth || hasMode {
+			return nil, fmt.Errorf("path %q already gives N;MODE;: drop depth and mode", dir)
+		}
+		o, err := filestore.ParseSavePath(sp)
+		if err != nil {
+			return nil, err
+		}
+		o.Prefix = prefix
+		return &o, nil
+	}
+	return &filestore.Options{Dir: dir, Layout: layout, Prefix: prefix, Depth: depth, FileMode: os.FileMode(mode)}, nil
+}
+
+// isSavePathSyntax reports whether s starts as PHP's "N;..." save_path.
+func isSavePathSyntax(s string) bool {
+	n, _, ok := strings.Cut(s, ";")
+	if !ok || n == "" {
+		return false
+	}
+	for _, c := range []byte(n) {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// parseRedis parses a redis:, rediss: or phpredis: URL through
+// redisstore.ParseURL.
+func parseRedis(rawURL, scheme string) (*redisstore.Options, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil, errors.Unwrap(err)
+	}
+	q := u.Query()
+	if err := applyPassword(u, q); err != nil {
+		return nil, err
+	}
+	if scheme == "phpredis" {
+		u.Scheme = "redis"
+		if l := q.Get("layout"); l != "" && !strings.EqualFold(l, "php") {
+			return nil, fmt.Errorf("layout %q: phpredis URLs are always layout php", l)
+		}
+		q.Set("layout", "php")
+	}
+	for _, name := range []string{"sentinel_master", "sentinel_addr", "cluster_addr"} {
+		if q.Has(name) {
+			return nil, fmt.Errorf("parameter %q: use a redis+sentinel:// or redis+cluster:// URL", name)
+		}
+	}
+	u.RawQuery = q.Encode()
+	return parseRedisOptions(u)
+}
+
+// parseRedisOptions runs redisstore.ParseURL, keeping its message without
+// the URL it repeats.
+func parseRedisOptions(u *url.URL) (*redisstore.Options, error) {
+	o, err := redisstore.ParseURL(u.String())
+	if err != nil {
+		msg := err.Error()
+		if _, after, ok := strings.Cut(msg, u.Redacted()+": "); ok {
+			msg = after
+		}
+		return nil, errors.New(msg)
+	}
+	return o, nil
+}
+
+// applyPassword sets the password of u from password_env or PasswordEnv.
+func applyPassword(u *url.URL, q url.Values) error {
+	name := q.Get("password_env")
+	if vs := q["password_env"]; len(vs) > 1 {
+		return fmt.Errorf("parameter password_env given %d times", len(vs))
+	}
+	q.Del("password_env")
+	user := ""
+	if u.User != nil {
+		user = u.User.Username()
+		if _, ok := u.User.Password(); ok {
+			if name != "" {
+				return errors.New("password_env and a password in the URL: give one")
+			}
+			return nil
+		}
+	}
+	if name != "" {
+		pass, ok := os.LookupEnv(name)
+		if !ok {
+			return fmt.Errorf("password_env: environment variable %s is not set", name)
+		}
+		u.User = url.UserPassword(user, pass)
+		return nil
+	}
+	if pass, ok := os.LookupEnv(PasswordEnv); ok && pass != "" {
+		u.User = url.UserPassword(user, pass)
+	}
+	return nil
+}
+
+// splitHosts splits a URL with several comma-separated hosts into the
+// hosts, each with defPort when it has none, and a URL with the same
+// scheme, user information, path and query and the first host.
+func splitHosts(rawURL string, defPort int) (hosts []string, u *url.URL, err error) {
+	scheme, rest, ok := strings.Cut(rawURL, "://")
+	if !ok {
+		return nil, nil, errors.New("want scheme://host[,host...]")
+	}
+	end := strings.IndexAny(rest, "/?#")
+	if end < 0 {
+		end = len(rest)
+	}
+	authority, tail := rest[:end], rest[end:]
+	userinfo := ""
+	if at := strings.LastIndexByte(authority, '@'); at >= 0 {
+		userinfo, authority = authority[:at+1], authority[at+1:]
+	}
+	if authority == "" {
+		return nil, nil, errors.New("no host")
+	}
+	for _, h := range strings.Split(authority, ",") {
+		hp, err := withPort(h, defPort)
+		if err != nil {
+			return nil, nil, err
+		}
+		hosts = append(hosts, hp)
+	}
+	u, err = url.Parse(scheme + "://" + userinfo + hosts[0] + tail)
+	if err != nil {
+		return nil, nil, errors.Unwrap(err)
+	}
+	return hosts, u, nil
+}
+
+// withPort returns host:port, adding defPort to a host without one.
+func withPort(h string, defPort int) (string, error) {
+	if h == "" {
+		return "", errors.New("empty host in the host list")
+	}
+	host, port, err := net.SplitHostPort(h)
+	if err != nil {
+		host, port = strings.TrimSuffix(strings.TrimPrefix(h, "["), "]"), strconv.Itoa(defPort)
+		if strings.ContainsAny(host, "[]/") || (strings.Contains(host, ":") && !strings.HasPrefix(h, "[")) {
+			return "", fmt.Errorf("bad host %q", h)
+		}
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		return "", fmt.Errorf("bad port in %q", h)
+	}
+	if host == "" {
+		return "", fmt.Errorf("bad host %q", h)
+	}
+	return net.JoinHostPort(host, port), nil
+}
+
+// parseRedisMulti parses redis+sentinel: and redis+cluster: URLs.
+func parseRedisMulti(rawURL, scheme string) (*redisstore.Options, error) {
+	defPort := 6379
+	if scheme == "redis+sentinel" {
+		defPort = 26379
+	}
+	hosts, u, err := splitHosts(rawURL, defPort)
+	if err != nil {
+		return nil, err
+	}
+	q := u.Query()
+	if err := applyPassword(u, q); err != nil {
+		return nil, err
+	}
+	for _, name := range []string{"sentinel_master", "sentinel_addr", "cluster_addr"} {
+		if q.Has(name) {
+			return nil, fmt.Errorf("parameter %q: give the hosts in the URL's host list", name)
+		}
+	}
+	u.Scheme = "redis"
+	path := strings.Trim(u.Path, "/")
+	u.Path = ""
+	if scheme == "redis+sentinel" {
+		master, db, _ := strings.Cut(path, "/")
+		if master == "" {
+			return nil, errors.New("no master name (want redis+sentinel://host,host/mastername[/db])")
+		}
+		q.Set("sentinel_master", master)
+		if db != "" {
+			u.Path = "/" + db
+		}
+		q["sentinel_addr"] = hosts[1:]
+	} else {
+		if path != "" {
+			return nil, fmt.Errorf("path %q: a Redis Cluster has only database 0", path)
+		}
+		q["cluster_addr"] = hosts[1:]
+	}
+	u.RawQuery = q.Encode()
+	return parseRedisOptions(u)
+}
+
+// parseMemcached parses memcached: and phpmemcached: URLs.
+func parseMemcached(rawURL, scheme string) (*memcachedstore.Options, error) {
+	hosts, u, err := splitHosts(rawURL, 11211)
+	if err != nil {
+		return nil, err
+	}
+	if u.User != nil {
+		return nil, errors.New("user information: memcached has no passwords")
+	}
+	if p := strings.Trim(u.Path, "/"); p != "" {
+		return nil, fmt.Errorf("path %q: memcached URLs have no path", p)
+	}
+	p := &params{v: u.Query()}
+	forced := ""
+	if scheme == "phpmemcached" {
+		forced = "php"
+	}
+	o := &memcachedstore.Options{Layout: p.layout(forced), Prefix: p.str("prefix")}
+	o.Lifetime = p.seconds("lifetime", false)
+	o.Timeout = p.seconds("timeout", true)
+	if s := p.str("distribution"); s != "" {
+		if o.Distribution, err = memcachedstore.ParseDistribution(s); err != nil {
+			p.fail("distribution: %v", err)
+		}
+	}
+	if s := p.str("compression"); s != "" {
+		if o.Compression, err = memcachedstore.ParseCompression(s); err != nil {
+			p.fail("compression: %v", err)
+		}
+	}
+	var weights []string
+	if s := p.str("weights"); s != "" {
+		weights = strings.Split(s, ",")
+		if len(weights) != len(hosts) {
+			p.fail("weights: %d given for %d hosts", len(weights), len(hosts))
+		}
+	}
+	if err := p.done(); err != nil {
+		return nil, err
+	}
+	for i, hp := range hosts {
+		host, port, _ := net.SplitHostPort(hp)
+		n, _ := strconv.Atoi(port)
+		srv := memcachedstore.Server{Host: host, Port: n}
+		if weights != nil {
+			w, err := strconv.Atoi(weights[i])
+			if err != nil || w < 1 {
+				return nil, fmt.Errorf("weights: bad weight %q for %s", weights[i], hp)
+			}
+			srv.Weight = w
+		}
+		o.Servers = append(o.Servers, srv)
+	}
+	return o, nil
+}
