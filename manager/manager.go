@@ -1,0 +1,130 @@
+package manager
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"net/http"
+	"time"
+
+	"github.com/sessbridge/sessbridge/adapters"
+	"github.com/sessbridge/sessbridge/phpsession"
+)
+
+// Manager loads and saves sessions shared with PHP. Build it with [New]; it
+// is safe for concurrent use.
+type Manager struct {
+	store adapters.Store
+	cfg   Config
+}
+
+// contextKey is the key of a manager's per-request session in a context:
+// unique to each Manager, so two managers (two cookie names) coexist.
+type contextKey struct{ m *Manager }
+
+// New returns a Manager that keeps sessions in store, with cfg's zero fields
+// set to their defaults. It returns an error wrapping [ErrInvalidConfig] when
+// a field holds a value PHP would refuse.
+func New(store adapters.Store, cfg Config) (*Manager, error) {
+	if store == nil {
+		return nil, fmt.Errorf("manager: %w: nil store", ErrInvalidConfig)
+	}
+	if cfg.Name == "" {
+		cfg.Name = "PHPSESSID"
+	}
+	if cfg.Cookie.Path == "" {
+		cfg.Cookie.Path = "/"
+	}
+	if cfg.SIDLength == 0 {
+		cfg.SIDLength = 32
+	}
+	if cfg.SIDBitsPerCharacter == 0 {
+		cfg.SIDBitsPerCharacter = 4
+	}
+	if cfg.MaxRetries == 0 {
+		cfg.MaxRetries = 10
+	}
+	if cfg.ErrorFunc == nil {
+		cfg.ErrorFunc = defaultErrorFunc
+	}
+	if !cfg.Profile.valid() {
+		return nil, fmt.Errorf("manager: %w: unknown profile %d", ErrInvalidConfig, int(cfg.Profile))
+	}
+	if err := cfg.Profile.checkName(cfg.Name); err != nil || allDigits(cfg.Name) {
+		return nil, fmt.Errorf("manager: %w: session name %q (letters, digits, '_' and '-', not all digits)", ErrInvalidConfig, cfg.Name)
+	}
+	if cfg.SIDLength < MinSIDLength || cfg.SIDLength > MaxSIDLength {
+		return nil, fmt.Errorf("manager: %w: SIDLength %d not in %d..%d", ErrInvalidConfig, cfg.SIDLength, MinSIDLength, MaxSIDLength)
+	}
+	if cfg.SIDBitsPerCharacter < 4 || cfg.SIDBitsPerCharacter > 6 {
+		return nil, fmt.Errorf("manager: %w: SIDBitsPerCharacter %d not in 4..6", ErrInvalidConfig, cfg.SIDBitsPerCharacter)
+	}
+	if cfg.Save < SaveMerge || cfg.Save > SaveReplace {
+		return nil, fmt.Errorf("manager: %w: unknown save mode %d", ErrInvalidConfig, int(cfg.Save))
+	}
+	if cfg.Save == SaveMergeLocked {
+		if _, ok := store.(adapters.Locker); !ok {
+			return nil, fmt.Errorf("manager: %w: SaveMergeLocked needs a store that can lock (%T cannot)", ErrInvalidConfig, store)
+		}
+	}
+	if cfg.MaxRetries < 0 || cfg.TTL < 0 || cfg.Cookie.Lifetime < 0 {
+		return nil, fmt.Errorf("manager: %w: negative MaxRetries, TTL or Cookie.Lifetime", ErrInvalidConfig)
+	}
+	if _, err := phpsession.ParseFormat(cfg.Format.String()); err != nil {
+		return nil, fmt.Errorf("manager: %w: %v", ErrInvalidConfig, err)
+	}
+	return &Manager{store: store, cfg: cfg}, nil
+}
+
+// Config returns the manager's configuration, defaults filled in.
+func (m *Manager) Config() Config { return m.cfg }
+
+// Store returns the store the manager keeps sessions in.
+func (m *Manager) Store() adapters.Store { return m.store }
+
+// NewID returns a fresh session id as PHP generates one with the manager's
+// SIDLength and SIDBitsPerCharacter: that many characters from the CSPRNG.
+func (m *Manager) NewID() (string, error) {
+	return newID(m.cfg.SIDLength, m.cfg.SIDBitsPerCharacter)
+}
+
+func defaultErrorFunc(w http.ResponseWriter, r *http.Request, err error) {
+	log.Printf("manager: %s %s: %v", r.Method, r.URL.Path, err)
+	http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+}
+
+// Load returns a copy of ctx carrying a new, not yet started session for
+// this manager, which will use id (the value of the session cookie, already
+// URL-decoded; "" for none) if it passes the profile's checks when started.
+// Load does no I/O: the store is read only when [Session.Start] is called.
+// Get the session back with [Manager.Session] and save it with
+// [Manager.Commit].
+func (m *Manager) Load(ctx context.Context, id string) context.Context {
+	return contextWithSession(ctx, m, m.newSession(id, nil))
+}
+
+func contextWithSession(ctx context.Context, m *Manager, s *Session) context.Context {
+	return context.WithValue(ctx, contextKey{m}, s)
+}
+
+// Session returns the session [Manager.Load] (or [Manager.LoadAndSave]) put
+// in ctx. It panics if there is none: that is a programming error, like
+// using the session outside the middleware.
+func (m *Manager) Session(ctx context.Context) *Session {
+	s, ok := ctx.Value(contextKey{m}).(*Session)
+	if !ok {
+		panic("manager: no session in context; wrap the handler with LoadAndSave or call Load")
+	}
+	return s
+}
+
+// Commit saves the session in ctx: a destroyed session has already gone
+// from the store; a session that was never started is left alone (no I/O);
+// a new or changed session is written as [Config.Save] says; an unchanged one
+// is touched (or rewritten with NoLazyWrite). It returns the session id to
+// send to the client and the cookie's expiry (zero for a browser-session
+// cookie); id is "" when the session is not active (never started, or
+// destroyed). Commit may be called again after further changes.
+func (m *Manager) Commit(ctx context.Context) (id string, expiry time.Time, err error) {
+	return m.Session(ctx).commit(ctx)
+}
