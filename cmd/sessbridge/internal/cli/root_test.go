@@ -1,0 +1,162 @@
+package cli
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/spf13/cobra"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// testStreams returns in-memory streams with in as stdin.
+func testStreams(in string, tty bool) (ios *IOStreams, stdout, stderr *bytes.Buffer) {
+	stdout, stderr = new(bytes.Buffer), new(bytes.Buffer)
+	return &IOStreams{In: strings.NewReader(in), Out: stdout, ErrOut: stderr, OutIsTTY: tty}, stdout, stderr
+}
+
+// execute runs the command cmd under a root shell with the arguments argv,
+// as sessbridge would.
+func execute(f *Factory, cmd *cobra.Command, argv ...string) error {
+	root := newRootShell(f)
+	root.AddCommand(cmd)
+	root.SetArgs(append([]string{cmd.Name()}, argv...))
+	root.SetOut(f.IO.Out)
+	root.SetErr(f.IO.ErrOut)
+	_, err := root.ExecuteC()
+	return err
+}
+
+// golden compares got with testdata/<name>.golden, or rewrites it under
+// -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("output differs from %s (go test -update rewrites it)\ngot:\n%s\nwant:\n%s", path, got, want)
+	}
+}
+
+// testVector is one line of the Phalcon vectors (testdata/README.md at the
+// repository root).
+type testVector struct {
+	vector
+	Stored []byte `json:"stored_b64"`
+	Flags  *int   `json:"flags"`
+}
+
+const vectorsPath = "../../../../testdata/phalcon5-sessions.jsonl"
+
+func readTestVectors(t *testing.T) []testVector {
+	t.Helper()
+	f, err := os.Open(vectorsPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var vs []testVector
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<24)
+	for sc.Scan() {
+		var v testVector
+		if err := json.Unmarshal(sc.Bytes(), &v); err != nil {
+			t.Fatal(err)
+		}
+		vs = append(vs, v)
+	}
+	if err := sc.Err(); err != nil || len(vs) == 0 {
+		t.Fatalf("reading %s: %v (%d lines)", vectorsPath, err, len(vs))
+	}
+	return vs
+}
+
+// findVector returns the vector of a scenario, adapter and handler.
+func findVector(t *testing.T, vs []testVector, scenario, adapter, handler string) testVector {
+	t.Helper()
+	for _, v := range vs {
+		if v.Scenario == scenario && v.Adapter == adapter && v.Handler == handler {
+			return v
+		}
+	}
+	t.Fatalf("no vector %s/%s/%s", scenario, adapter, handler)
+	return testVector{}
+}
+
+func TestRunExitCodes(t *testing.T) {
+	tests := []struct {
+		name    string
+		argv    []string
+		in      string
+		want    exitCode
+		wantErr string // in stderr
+	}{
+		{"help", nil, "", exitOK, ""},
+		{"decode ok", []string{"decode"}, `a|i:1;`, exitOK, ""},
+		{"unknown command", []string{"nope"}, "", exitUsage, `unknown command "nope"`},
+		{"unknown flag", []string{"decode", "--nope"}, "", exitUsage, "unknown flag: --nope"},
+		{"bad output", []string{"--output", "yaml", "decode"}, "", exitUsage, `want "table" or "json", got "yaml"`},
+		{"bad handler", []string{"decode", "--handler", "msgpack"}, "", exitUsage, `unknown session format "msgpack"`},
+		{"too many args", []string{"decode", "a", "b"}, "", exitUsage, "too many arguments"},
+		{"bad payload", []string{"decode"}, `a|i:1`, exitError, "offset 5"},
+		{"missing file", []string{"decode", "testdata/no-such-file"}, "", exitError, "no such file"},
+		{"unstorable key", []string{"encode"}, `{"format":"php","entries":[["a|b",{"N":null}]]}`, exitError, `key "a|b" cannot be stored in php format`},
+		{"demo mismatch", []string{"demo", "--vectors", "testdata/demo/corrupt.jsonl"}, "", exitMismatch, "do not read or write back"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ios, _, stderr := testStreams(tt.in, false)
+			if got := run(t.Context(), tt.argv, ios); got != tt.want {
+				t.Errorf("run(%q) = %d, want %d; stderr:\n%s", tt.argv, got, tt.want, stderr)
+			}
+			if !strings.Contains(stderr.String(), tt.wantErr) {
+				t.Errorf("run(%q) stderr = %q, want it to contain %q", tt.argv, stderr, tt.wantErr)
+			}
+			if tt.want == exitUsage && !strings.Contains(stderr.String(), "Usage:") {
+				t.Errorf("run(%q) stderr = %q, want usage", tt.argv, stderr)
+			}
+		})
+	}
+}
+
+func TestExcerpt(t *testing.T) {
+	tests := []struct {
+		name  string
+		input string
+		off   int64
+		want  string
+	}{
+		{"start", `a|i:1x;`, 5, "    a|i:1x;\n         ^ offset 5 (line 1, column 6)"},
+		{"end", `a|i:1`, 5, "    a|i:1\n         ^ offset 5 (line 1, column 6)"},
+		{"binary", "\x03a\x00\xffi:1x", 6, "    \\x03a\\x00\\xffi:1x\n                   ^ offset 6 (line 1, column 7)"},
+		{"lines", "{\n  \"a\": x\n}", 9, "      \"a\": x\n           ^ offset 9 (line 2, column 8)"},
+		{"long", strings.Repeat("a", 40) + "X" + strings.Repeat("b", 40), 40,
+			"    …" + strings.Repeat("a", 32) + "X" + strings.Repeat("b", 31) + "…\n" + strings.Repeat(" ", 37) + "^ offset 40 (line 1, column 41)"},
+		{"past end", "ab", 9, "    ab\n      ^ offset 2 (line 1, column 3)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := excerpt([]byte(tt.input), tt.off); got != tt.want {
+				t.Errorf("excerpt(%q, %d) =\n%s\nwant\n%s", tt.input, tt.off, got, tt.want)
+			}
+		})
+	}
+}

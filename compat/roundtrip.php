@@ -1,0 +1,84 @@
+<?php
+// roundtrip.php: PHP reads payloads Go wrote and writes them back, for the
+// differential tests of phpsession (phpsession/differential_test.go).
+//
+// Usage: php roundtrip.php SAVE_PATH < lines
+//
+// Each input line is one of
+//
+//   V <case> <base64 of a serialized value>
+//   S <case> <handler> <base64 of a session payload>
+//
+// and gives one output line:
+//
+//   V <case> <base64 of serialize(unserialize(value))>        ("!" if unserialize failed)
+//   S <case> <base64 of session_encode()> <names>              after session_decode() of the payload
+//
+// where <names> are the keys of $_SESSION after the decode, each base64,
+// comma-separated ("-" for none), and the payload is "!" when
+// session_decode() or session_encode() failed (session_encode() returns
+// false for an empty session: that is written as an empty payload, as PHP's
+// session module writes it). SAVE_PATH is an empty
+// directory for the files session handler.
+
+class Account {
+    public $login = 'lone';
+    protected $role = 'admin';
+    private $secret = "s\0x";
+}
+class LegacyToken implements Serializable {
+    public $t = 'tok';
+    public function serialize() { return 'tok=' . $this->t; }
+    public function unserialize($d) { $this->t = substr($d, 4); }
+}
+class Bag2 {
+    public $d = [];
+    public function __serialize(): array { return $this->d; }
+    public function __unserialize(array $d): void { $this->d = $d; }
+}
+enum Suit: string { case Hearts = 'H'; case Spades = 'S'; }
+
+ini_set('session.save_path', $argv[1]);
+ini_set('session.use_cookies', '0');
+ini_set('session.use_only_cookies', '0');
+ini_set('session.cache_limiter', '');
+ob_start(); // no output before the last session_start()
+
+$out = [];
+$byHandler = [];
+foreach (explode("\n", trim(stream_get_contents(STDIN))) as $i => $line) {
+    $f = explode(' ', $line);
+    if ($f[0] === 'V') {
+        $v = @unserialize(base64_decode($f[2]));
+        $ok = $v !== false || base64_decode($f[2]) === 'b:0;';
+        $out[$i] = "V $f[1] " . ($ok ? base64_encode(serialize($v)) : '!');
+    } elseif ($f[0] === 'S') {
+        $byHandler[$f[2]][$i] = [$f[1], base64_decode($f[3])];
+    }
+}
+foreach ($byHandler as $handler => $lines) {
+    ini_set('session.serialize_handler', $handler);
+    session_id('rt-' . strtr($handler, '_', '-'));
+    session_start();
+    foreach ($lines as $i => [$c, $payload]) {
+        $_SESSION = [];
+        if (!@session_decode($payload)) {
+            $out[$i] = "S $c ! -";
+            if (session_status() !== PHP_SESSION_ACTIVE) {
+                session_start();
+            }
+            continue;
+        }
+        $names = array_map(fn($k) => base64_encode((string) $k), array_keys($_SESSION));
+        $enc = @session_encode();
+        if ($enc === false && !$_SESSION) {
+            $enc = ''; // what PHP's session module writes for an empty session
+        }
+        $out[$i] = "S $c " . ($enc === false ? '!' : base64_encode($enc)) . ' ' . ($names ? implode(',', $names) : '-');
+    }
+    $_SESSION = [];
+    session_abort();
+}
+ob_end_clean();
+ksort($out);
+echo implode("\n", $out), "\n";

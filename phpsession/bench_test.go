@@ -1,0 +1,221 @@
+package phpsession
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+// benchSession returns a generated php-format session of about size bytes:
+// many keys holding nested arrays, strings, numbers and objects, as an
+// application's session grows. It is the same for every run.
+func benchSession(tb testing.TB, size int) []byte {
+	tb.Helper()
+	r := rand.New(rand.NewPCG(7, 7))
+	words := strings.Fields("lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor incididunt ut labore et dolore magna aliqua Princess Vespa — ß ✓ cart item price qty")
+	text := func(n int) Value {
+		var b strings.Builder
+		for b.Len() < n {
+			b.WriteString(words[r.IntN(len(words))])
+			b.WriteByte(' ')
+		}
+		return StringValue(b.String())
+	}
+	var item func(depth int) Value
+	item = func(depth int) Value {
+		switch k := r.IntN(10); {
+		case k < 3:
+			return text(5 + r.IntN(60))
+		case k < 5:
+			return IntValue(r.Int64N(1 << 40))
+		case k == 5:
+			return FloatValue(float64(r.IntN(100000)) / 100)
+		case k == 6:
+			return BoolValue(r.IntN(2) == 1)
+		case k == 7 && depth < 4:
+			return ObjectValue("Account", Entry{StringValue("login"), text(8)},
+				Entry{StringValue("\x00*\x00role"), text(5)}, Entry{StringValue("\x00Account\x00secret"), text(12)})
+		case depth < 4:
+			n := 1 + r.IntN(6)
+			a := ArrayValue()
+			for i := range n {
+				if r.IntN(2) == 0 {
+					a.Set(IntValue(int64(i)), item(depth+1))
+				} else {
+					a.Set(StringValue(fmt.Sprintf("k%d", r.IntN(1000))), item(depth+1))
+				}
+			}
+			return a
+		}
+		return NullValue()
+	}
+	s := NewSession(FormatPHP)
+	for i := 0; ; i++ {
+		if err := s.Set(fmt.Sprintf("key%d", i), item(0)); err != nil {
+			tb.Fatal(err)
+		}
+		if i%16 == 0 {
+			out, err := s.Encode()
+			if err != nil {
+				tb.Fatal(err)
+			}
+			if len(out) >= size {
+				return out
+			}
+		}
+	}
+}
+
+type benchInput struct {
+	name   string
+	data   []byte
+	format Format
+	key    string // the entry "read one key" reads
+}
+
+func benchInputs(b *testing.B) []benchInput {
+	ins := []benchInput{{name: "100KB", data: benchSession(b, 100<<10), format: FormatPHP, key: "key150"}}
+	vs, fs := serializeVectors(b)
+	for i, v := range vs {
+		if v.Adapter == "stream" && (v.Scenario == "big" || v.Scenario == "objects") {
+			s, err := DecodeSession(v.Payload, fs[i])
+			if err != nil {
+				b.Fatal(err)
+			}
+			names := s.Names()
+			ins = append(ins, benchInput{name: v.Scenario + "-" + v.Handler, data: v.Payload, format: fs[i], key: names[len(names)/2]})
+		}
+	}
+	return ins
+}
+
+// BenchmarkDecodeSession decodes a whole session: DecodeSession, then Get of
+// every entry.
+func BenchmarkDecodeSession(b *testing.B) {
+	for _, in := range benchInputs(b) {
+		b.Run(in.name, benchFullDecode(in))
+	}
+}
+
+func benchFullDecode(in benchInput) func(*testing.B) {
+	return func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(in.data)))
+		for b.Loop() {
+			s, err := DecodeSession(in.data, in.format)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for i := range s.entries {
+				if _, err := s.value(i); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	}
+}
+
+func benchReadOneKey(in benchInput) func(*testing.B) {
+	return func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(in.data)))
+		for b.Loop() {
+			s, err := DecodeSession(in.data, in.format)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, ok := s.Get(in.key); !ok {
+				b.Fatalf("no %q", in.key)
+			}
+		}
+	}
+}
+
+// BenchmarkReadOneKey is the common request: DecodeSession and Get of one
+// entry.
+func BenchmarkReadOneKey(b *testing.B) {
+	for _, in := range benchInputs(b) {
+		b.Run(in.name, benchReadOneKey(in))
+	}
+	in := benchInputs(b)[0]
+	b.Run(in.name+"-parallel", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(in.data)))
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				s, err := DecodeSession(in.data, in.format)
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				s.Get(in.key)
+			}
+		})
+	})
+}
+
+// BenchmarkDecodeEncode decodes every entry, changes one, and encodes the
+// session with every value re-encoded (not copied from the input).
+func BenchmarkDecodeEncode(b *testing.B) {
+	for _, in := range benchInputs(b) {
+		b.Run(in.name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(in.data)))
+			var out []byte
+			for b.Loop() {
+				s, err := DecodeSession(in.data, in.format)
+				if err != nil {
+					b.Fatal(err)
+				}
+				for i := range s.entries {
+					v, _ := s.value(i)
+					s.entries[i].val, s.entries[i].touched = &v, true
+				}
+				s.changed = true
+				if out, err = s.AppendEncode(out[:0]); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkEncodeValue encodes one decoded value (the 100 KB session as a
+// php_serialize array).
+func BenchmarkEncodeValue(b *testing.B) {
+	s, err := DecodeSession(benchSession(b, 100<<10), FormatPHP)
+	if err != nil {
+		b.Fatal(err)
+	}
+	arr := ArrayValue()
+	for _, n := range s.Names() {
+		v, _ := s.Get(n)
+		arr.Set(StringValue(n), v)
+	}
+	out, _ := appendValue(nil, arr)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(out)))
+	for b.Loop() {
+		out, _ = appendValue(out[:0], arr)
+	}
+}
+
+// BenchmarkDecodeValue decodes one value (the 100 KB session as a
+// php_serialize array), as unserialize() does.
+func BenchmarkDecodeValue(b *testing.B) {
+	s, _ := DecodeSession(benchSession(b, 100<<10), FormatPHP)
+	arr := ArrayValue()
+	for _, n := range s.Names() {
+		v, _ := s.Get(n)
+		arr.Set(StringValue(n), v)
+	}
+	data, _ := appendValue(nil, arr)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		if _, _, err := decodeValue(data, limits{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,679 @@
+package phpsession
+
+import (
+	"errors"
+	"math"
+	"slices"
+	"strconv"
+)
+
+// Default limits of a decoder. defaultMaxDepth is PHP's own default
+// unserialize_max_depth, so that whatever PHP's unserialize() reads, a
+// decoder reads too.
+const (
+	defaultMaxDepth = 4096
+	defaultMaxSize  = 64 << 20
+	maxMaxSize      = math.MaxInt32 // offsets and slots are int32 in a Session index
+)
+
+// limits bounds what a decoder accepts. A field at zero or below means its
+// default (defaultMaxDepth, defaultMaxSize); orDefault fills them in and caps
+// maxSize at maxMaxSize.
+type limits struct {
+	maxDepth int   // deepest nesting of arrays and objects: a top-level array is depth 1
+	maxSize  int64 // largest input accepted, in bytes
+}
+
+// orDefault returns l with every unset field set to its default.
+func (l limits) orDefault() limits {
+	if l.maxDepth <= 0 {
+		l.maxDepth = defaultMaxDepth
+	}
+	if l.maxSize <= 0 {
+		l.maxSize = defaultMaxSize
+	}
+	l.maxSize = min(l.maxSize, maxMaxSize)
+	return l
+}
+
+// Smallest encodings, used to bound declared counts by the bytes left before
+// anything is allocated.
+const (
+	minEntryLen  = len("i:0;N;") // smallest array element or object property
+	maxLenDigits = 18            // a length or count of 19+ digits is refused
+)
+
+// decodeValue decodes one serialized value at the start of data and returns
+// it with the number of bytes it took. Bytes after the value are not looked
+// at. It checks the value completely (grammar, references, limits) before it
+// builds anything; all the strings of the result share one allocation.
+func decodeValue(data []byte, lim limits) (Value, int, error) {
+	lim = lim.orDefault()
+	truncated := int64(len(data)) > lim.maxSize
+	if truncated {
+		// Only the value's own bytes count, and a prefix as long as the
+		// limit is enough to accept or reject it.
+		data = data[:lim.maxSize]
+	}
+	scan := parser[[]byte]{src: data, lim: lim}
+	if _, err := scan.value(false); err != nil {
+		return Value{}, 0, tooLargeIfCut(err, truncated, lim.maxSize)
+	}
+	n := scan.pos
+	build := parser[string]{src: string(data[:n]), lim: lim}
+	build.slabs(scan.ncomp, scan.nent)
+	v, err := build.value(true)
+	if err != nil { // cannot happen: the same grammar accepted it above
+		return Value{}, 0, err
+	}
+	return v, n, nil
+}
+
+// tooLargeIfCut turns an error caused by cutting the input at the size
+// limit into an ErrTooLarge one.
+func tooLargeIfCut(err error, cut bool, maxSize int64) error {
+	var se *SyntaxError
+	if cut && errors.As(err, &se) && (se.Err == ErrUnexpectedEnd || se.Err == ErrTooLarge) {
+		return &SyntaxError{Offset: maxSize, Msg: "value larger than the " + strconv.FormatInt(maxSize, 10) + "-byte limit", Err: ErrTooLarge}
+	}
+	return err
+}
+
+// Valid reports whether data is exactly one valid PHP serialize() value,
+// with nothing after it, within the default limits (nesting up to 4096
+// levels, 64 MiB).
+func Valid(data []byte) bool {
+	lim := limits{}.orDefault()
+	if int64(len(data)) > lim.maxSize {
+		return false
+	}
+	p := parser[[]byte]{src: data, lim: lim}
+	_, err := p.value(false)
+	return err == nil && p.pos == len(data)
+}
+
+// parser reads PHP serialize() data from src. One grammar serves two modes:
+// value(false) validates and skips without building anything (the scanner,
+// on []byte), value(true) also builds the Value (on a string, so that string
+// values are substrings of src and cost no allocation).
+//
+// It keeps PHP's slot table the way php_var_unserialize does: every value
+// takes the next slot, except an R: reference; array keys and property names
+// take none. An r: reference must point at an earlier slot that holds an
+// object (PHP refuses anything else), an R: at any existing slot.
+type parser[T ~string | ~[]byte] struct {
+	src   T
+	pos   int
+	base  int64 // offset of src[0] in the caller's input, for error offsets
+	lim   limits
+	depth int
+
+	slots    int     // slots taken so far, counting those before src (see below)
+	objSlots []int32 // the slots, in increasing order, that hold an object
+
+	// refs, when collectRefs is set, records where each r:/R: slot number is.
+	collectRefs bool
+	refs        []refPos
+	// looseRefs accepts any r:/R: slot number of 1 or more without checking
+	// its target, for values whose slot numbers refer to a payload the
+	// parser does not see (checked when the session is encoded).
+	looseRefs bool
+	nrefs     int // r:/R: tokens seen
+
+	// ncomp and nent count the composites (arrays, objects, custom objects)
+	// and array/object entries read; a build given comps and ents of those
+	// sizes (from a scan of the same bytes) takes its memory from them: two
+	// allocations for the whole value.
+	ncomp, nent int
+	comps       []composite
+	ents        []Entry
+}
+
+// refPos is where an r: or R: slot number is in the input.
+type refPos struct {
+	start, end int  // the digits, src[start:end]
+	slot       int  // their value
+	obj        bool // r: (object identity), not R:
+}
+
+// value reads one value at p.pos.
+func (p *parser[T]) value(build bool) (Value, error) {
+	if p.pos >= len(p.src) {
+		return Value{}, p.fail(ErrUnexpectedEnd, p.pos, "expected a value")
+	}
+	start := p.pos
+	tok := p.src[p.pos]
+	if tok != tokPHPRef {
+		p.slots++
+	}
+	switch tok {
+	case tokNull:
+		p.pos++
+		if !p.next(tokEnd) {
+			return Value{}, p.missing(tokEnd, "after N")
+		}
+		return Value{kind: Null}, nil
+	case tokBool:
+		if err := p.typePrefix(); err != nil {
+			return Value{}, err
+		}
+		if p.pos >= len(p.src) {
+			return Value{}, p.fail(ErrUnexpectedEnd, p.pos, "expected 0 or 1 after b:")
+		}
+		c := p.src[p.pos]
+		if c != '0' && c != '1' {
+			return Value{}, p.fail(ErrSyntax, p.pos, "expected 0 or 1 after b:")
+		}
+		p.pos++
+		if !p.next(tokEnd) {
+			return Value{}, p.missing(tokEnd, "after bool")
+		}
+		return Value{kind: Bool, num: uint64(c - '0')}, nil
+	case tokInt:
+		if err := p.typePrefix(); err != nil {
+			return Value{}, err
+		}
+		i, err := p.int64(tokEnd, "int")
+		if err != nil {
+			return Value{}, err
+		}
+		return Value{kind: Int, num: uint64(i)}, nil
+	case tokFloat:
+		return p.float(build)
+	case tokString:
+		if err := p.typePrefix(); err != nil {
+			return Value{}, err
+		}
+		s, err := p.quoted(tokEnd, "string")
+		if err != nil {
+			return Value{}, err
+		}
+		if !build {
+			return Value{}, nil
+		}
+		return Value{kind: String, str: string(s)}, nil
+	case tokArray:
+		if err := p.typePrefix(); err != nil {
+			return Value{}, err
+		}
+		return p.entries(build, start, Array, "")
+	case tokObject:
+		p.objSlots = append(p.objSlots, int32(p.slots))
+		if err := p.typePrefix(); err != nil {
+			return Value{}, err
+		}
+		class, err := p.class()
+		if err != nil {
+			return Value{}, err
+		}
+		if !build {
+			return p.entries(false, start, Object, "")
+		}
+		return p.entries(true, start, Object, string(class))
+	case tokCustom:
+		p.objSlots = append(p.objSlots, int32(p.slots))
+		return p.custom(build)
+	case tokEnum:
+		p.objSlots = append(p.objSlots, int32(p.slots))
+		if err := p.typePrefix(); err != nil {
+			return Value{}, err
+		}
+		at := p.pos
+		s, err := p.quoted(tokEnd, "enum")
+		if err != nil {
+			return Value{}, err
+		}
+		if msg := checkEnumName(s); msg != "" {
+			return Value{}, p.fail(ErrSyntax, at, msg)
+		}
+		if !build {
+			return Value{}, nil
+		}
+		return Value{kind: Enum, str: string(s)}, nil
+	case tokRef, tokPHPRef:
+		return p.ref(tok)
+	}
+	return Value{}, p.fail(ErrSyntax, p.pos, "unknown value type "+strconv.QuoteRune(rune(tok)))
+}
+
+// typePrefix skips the type byte and the ':' after it.
+func (p *parser[T]) typePrefix() error {
+	p.pos++
+	if !p.next(tokColon) {
+		return p.missing(tokColon, "after "+string(rune(p.src[p.pos-1])))
+	}
+	return nil
+}
+
+// next consumes the byte c if it comes next, and reports whether it did.
+func (p *parser[T]) next(c byte) bool {
+	if p.pos < len(p.src) && p.src[p.pos] == c {
+		p.pos++
+		return true
+	}
+	return false
+}
+
+// missing returns the error for a byte c that does not come next.
+func (p *parser[T]) missing(c byte, where string) error {
+	msg := "expected " + strconv.QuoteRune(rune(c)) + " " + where
+	if p.pos >= len(p.src) {
+		return p.fail(ErrUnexpectedEnd, p.pos, msg)
+	}
+	return p.fail(ErrSyntax, p.pos, msg)
+}
+
+// digitsUntil returns the end of the run of bytes before the next term byte
+// and checks that there is one.
+func (p *parser[T]) digitsUntil(term byte, what string) (int, error) {
+	end := p.pos
+	for end < len(p.src) && p.src[end] != term {
+		if !isDigit(p.src[end]) && (end > p.pos || p.src[end] != '-') {
+			return 0, p.fail(ErrSyntax, end, "invalid "+what)
+		}
+		end++
+	}
+	if end >= len(p.src) {
+		return 0, p.fail(ErrUnexpectedEnd, end, "expected "+strconv.QuoteRune(rune(term))+" after "+what)
+	}
+	return end, nil
+}
+
+// int64 reads a canonical decimal int64 (no '+', no leading zeros, no
+// "-0") and the term byte after it. PHP also accepts "+5", "05" and
+// out-of-range ints (clamped); they are refused here because they would not
+// encode back to the same bytes.
+func (p *parser[T]) int64(term byte, what string) (int64, error) {
+	start := p.pos
+	end, err := p.digitsUntil(term, what)
+	if err != nil {
+		return 0, err
+	}
+	if end == start {
+		return 0, p.fail(ErrSyntax, start, "invalid "+what)
+	}
+	i, ok := parseCanonicalInt(p.src[start:end])
+	if !ok {
+		return 0, p.fail(ErrSyntax, start, "non-canonical or out-of-range "+what)
+	}
+	p.pos = end + 1
+	return i, nil
+}
+
+// parseCanonicalInt parses s, an optional '-' and digits, when it is the
+// canonical decimal text of an int64: no leading zeros, not "-0", in range.
+func parseCanonicalInt[T ~string | ~[]byte](s T) (int64, bool) {
+	neg := len(s) > 0 && s[0] == '-'
+	d := s
+	if neg {
+		d = s[1:]
+	}
+	if len(d) == 0 || len(d) > 19 || d[0] == '0' && (len(d) > 1 || neg) {
+		return 0, false
+	}
+	var u uint64
+	for i := 0; i < len(d); i++ {
+		u = u*10 + uint64(d[i]-'0') // 19 digits fit in a uint64
+	}
+	if neg {
+		if u > 1<<63 {
+			return 0, false
+		}
+		return -int64(u), true
+	}
+	if u > 1<<63-1 {
+		return 0, false
+	}
+	return int64(u), true
+}
+
+// length reads a canonical unsigned decimal (a length, count or slot) and
+// the term byte after it.
+func (p *parser[T]) length(term byte, what, unit string) (int, error) {
+	start := p.pos
+	n := 0
+	for p.pos < len(p.src) && isDigit(p.src[p.pos]) {
+		if p.pos-start == maxLenDigits {
+			return 0, p.fail(ErrTooLarge, start, joinWords(what, unit)+" too large")
+		}
+		n = n*10 + int(p.src[p.pos]-'0')
+		p.pos++
+	}
+	switch {
+	case p.pos == start && p.pos >= len(p.src):
+		return 0, p.fail(ErrUnexpectedEnd, p.pos, "expected "+joinWords(what, unit))
+	case p.pos == start:
+		return 0, p.fail(ErrSyntax, p.pos, "invalid "+joinWords(what, unit))
+	case p.src[start] == '0' && p.pos-start > 1:
+		return 0, p.fail(ErrSyntax, start, "non-canonical "+joinWords(what, unit))
+	}
+	if !p.next(term) {
+		return 0, p.missing(term, "after "+joinWords(what, unit))
+	}
+	return n, nil
+}
+
+// joinWords joins two words of an error message with a space; unit may be
+// empty. Messages are built only when an error is returned.
+func joinWords(what, unit string) string {
+	if unit == "" {
+		return what
+	}
+	return what + " " + unit
+}
+
+// quoted reads <len>:"<bytes>" and the term byte after the closing quote,
+// and returns the bytes.
+func (p *parser[T]) quoted(term byte, what string) (T, error) {
+	var none T
+	n, err := p.length(tokColon, what, "length")
+	if err != nil {
+		return none, err
+	}
+	if !p.next(tokQuote) {
+		return none, p.missing(tokQuote, "before "+what)
+	}
+	if left := len(p.src) - p.pos; n > left-2 {
+		return none, p.fail(ErrTooLarge, p.pos, what+" length "+strconv.Itoa(n)+" exceeds the "+strconv.Itoa(max(left-2, 0))+" bytes left")
+	}
+	s := p.src[p.pos : p.pos+n]
+	p.pos += n
+	if !p.next(tokQuote) {
+		return none, p.missing(tokQuote, "after "+what)
+	}
+	if !p.next(term) {
+		return none, p.missing(term, "after "+what)
+	}
+	return s, nil
+}
+
+// count reads the <n>:{ of an array, object or custom object, and checks n
+// against the bytes left before anything is allocated.
+func (p *parser[T]) count(minEach int, what string) (int, error) {
+	n, err := p.length(tokColon, what, "count")
+	if err != nil {
+		return 0, err
+	}
+	if !p.next(tokOpen) {
+		return 0, p.missing(tokOpen, "after "+joinWords(what, "count"))
+	}
+	if left := len(p.src) - p.pos; n > left/minEach {
+		return 0, p.fail(ErrTooLarge, p.pos, what+" count "+strconv.Itoa(n)+" exceeds what the "+strconv.Itoa(left)+" bytes left can hold")
+	}
+	return n, nil
+}
+
+// class reads <len>:"<Class>": of an object or custom object.
+func (p *parser[T]) class() (T, error) {
+	at := p.pos
+	s, err := p.quoted(tokColon, "class name")
+	if err != nil {
+		return s, err
+	}
+	if !validClassName(s) {
+		return s, p.fail(ErrSyntax, at, "invalid class name "+strconv.Quote(string(s)))
+	}
+	return s, nil
+}
+
+// entries reads the elements of an array or the properties of an object:
+// <n>:{<key><value>...}.
+func (p *parser[T]) entries(build bool, start int, kind Kind, class string) (Value, error) {
+	p.depth++
+	if p.depth > p.lim.maxDepth {
+		return Value{}, p.fail(ErrMaxDepth, start, "nesting deeper than "+strconv.Itoa(p.lim.maxDepth))
+	}
+	what := "array"
+	if kind == Object {
+		what = "object"
+	}
+	n, err := p.count(minEntryLen, what)
+	if err != nil {
+		return Value{}, err
+	}
+	p.ncomp++
+	p.nent += n
+	var v Value
+	i := 0
+	if build {
+		v = Value{kind: kind, str: class, comp: p.composite(n)}
+	} else {
+		i = p.skipEntries(n)
+	}
+	for ; i < n; i++ {
+		k, err := p.key(build, what)
+		if err != nil {
+			return Value{}, err
+		}
+		e, err := p.value(build)
+		if err != nil {
+			return Value{}, err
+		}
+		if build {
+			v.comp.entries[i] = Entry{Key: k, Value: e}
+		}
+	}
+	if !p.next(tokClose) {
+		return Value{}, p.missing(tokClose, "after "+strconv.Itoa(n)+" "+what+" entries")
+	}
+	p.depth--
+	return v, nil
+}
+
+// key reads an array key or property name: an int or a string. PHP turns a
+// string key holding a canonical int into an int key; it is kept a String
+// here so that it encodes back to the same bytes.
+func (p *parser[T]) key(build bool, what string) (Value, error) {
+	if p.pos >= len(p.src) {
+		return Value{}, p.fail(ErrUnexpectedEnd, p.pos, "expected "+what+" key")
+	}
+	switch p.src[p.pos] {
+	case tokInt:
+		p.pos++
+		if !p.next(tokColon) {
+			return Value{}, p.missing(tokColon, "after i")
+		}
+		i, err := p.int64(tokEnd, "int key")
+		if err != nil {
+			return Value{}, err
+		}
+		return Value{kind: Int, num: uint64(i)}, nil
+	case tokString:
+		p.pos++
+		if !p.next(tokColon) {
+			return Value{}, p.missing(tokColon, "after s")
+		}
+		s, err := p.quoted(tokEnd, "string key")
+		if err != nil {
+			return Value{}, err
+		}
+		if !build {
+			return Value{}, nil
+		}
+		return Value{kind: String, str: string(s)}, nil
+	}
+	return Value{}, p.fail(ErrSyntax, p.pos, what+" key must be an int or a string")
+}
+
+// float reads d:<float>; keeping the text when it is not what appendFloat
+// writes for the same float, so that it encodes back to the same bytes.
+func (p *parser[T]) float(build bool) (Value, error) {
+	if err := p.typePrefix(); err != nil {
+		return Value{}, err
+	}
+	start := p.pos
+	end := start
+	for end < len(p.src) && p.src[end] != tokEnd {
+		end++
+	}
+	if end >= len(p.src) {
+		return Value{}, p.fail(ErrUnexpectedEnd, end, "expected ';' after float")
+	}
+	text := p.src[start:end]
+	if !validFloatText(text) {
+		return Value{}, p.fail(ErrSyntax, start, "invalid float")
+	}
+	p.pos = end + 1
+	if !build {
+		return Value{}, nil
+	}
+	s := string(text)
+	f := floatFromText(s)
+	v := Value{kind: Float, num: math.Float64bits(f)}
+	if !plainShortFloat(s) {
+		var buf [32]byte
+		if string(appendFloat(buf[:0], f)) != s {
+			v.str = s
+		}
+	}
+	return v, nil
+}
+
+// custom reads C:<len>:"<Class>":<n>:{<payload>}.
+func (p *parser[T]) custom(build bool) (Value, error) {
+	if err := p.typePrefix(); err != nil {
+		return Value{}, err
+	}
+	class, err := p.class()
+	if err != nil {
+		return Value{}, err
+	}
+	n, err := p.count(1, "custom payload")
+	if err != nil {
+		return Value{}, err
+	}
+	payload := p.src[p.pos : p.pos+n]
+	p.pos += n
+	if !p.next(tokClose) {
+		return Value{}, p.missing(tokClose, "after custom payload")
+	}
+	p.ncomp++
+	if !build {
+		return Value{}, nil
+	}
+	c := p.composite(0)
+	c.payload = string(payload)
+	return Value{kind: Custom, str: string(class), comp: c}, nil
+}
+
+// ref reads r:<slot>; or R:<slot>;.
+func (p *parser[T]) ref(tok byte) (Value, error) {
+	p.pos++
+	if !p.next(tokColon) {
+		return Value{}, p.missing(tokColon, "after "+string(rune(tok)))
+	}
+	start := p.pos
+	slot, err := p.length(tokEnd, "reference", "")
+	if err != nil {
+		return Value{}, err
+	}
+	p.nrefs++
+	if p.collectRefs {
+		p.refs = append(p.refs, refPos{start: start, end: p.pos - 1, slot: slot, obj: tok == tokRef})
+	}
+	kind := PHPRef
+	if tok == tokRef {
+		kind = Ref
+		// The r: took a slot before its target is looked up: it must point
+		// at an earlier one, holding an object.
+		switch {
+		case slot < 1:
+			return Value{}, p.fail(ErrBadReference, start, "reference to slot 0")
+		case p.looseRefs:
+		case slot >= p.slots:
+			return Value{}, p.fail(ErrBadReference, start, "r: reference to slot "+strconv.Itoa(slot)+", only "+strconv.Itoa(p.slots-1)+" before it")
+		case !p.isObjSlot(slot):
+			return Value{}, p.fail(ErrBadReference, start, "r: reference to slot "+strconv.Itoa(slot)+", which holds no object")
+		}
+		p.objSlots = append(p.objSlots, int32(p.slots))
+	} else {
+		switch {
+		case slot < 1:
+			return Value{}, p.fail(ErrBadReference, start, "reference to slot 0")
+		case p.looseRefs:
+		case slot > p.slots:
+			return Value{}, p.fail(ErrBadReference, start, "R: reference to slot "+strconv.Itoa(slot)+", only "+strconv.Itoa(p.slots)+" before it")
+		}
+	}
+	return Value{kind: kind, num: uint64(slot)}, nil
+}
+
+// slabs gives a build the memory for ncomp composites and nent entries.
+func (p *parser[T]) slabs(ncomp, nent int) {
+	p.comps = make([]composite, ncomp)
+	p.ents = make([]Entry, nent)
+}
+
+// composite returns a new composite with n entries, from the slabs when
+// they have room.
+func (p *parser[T]) composite(n int) *composite {
+	var c *composite
+	if len(p.comps) > 0 {
+		c, p.comps = &p.comps[0], p.comps[1:]
+	} else {
+		c = new(composite)
+	}
+	if n == 0 {
+		return c
+	}
+	if len(p.ents) >= n {
+		c.entries, p.ents = p.ents[:n:n], p.ents[n:]
+	} else {
+		c.entries = make([]Entry, n)
+	}
+	return c
+}
+
+// isObjSlot reports whether slot holds an object.
+func (p *parser[T]) isObjSlot(slot int) bool {
+	_, found := slices.BinarySearch(p.objSlots, int32(slot))
+	return found
+}
+
+// fail returns a *SyntaxError at src offset off.
+func (p *parser[T]) fail(sentinel error, off int, msg string) error {
+	return &SyntaxError{Offset: p.base + int64(off), Msg: msg, Err: sentinel}
+}
+
+// validClassName reports whether PHP's unserialize() accepts s as a class
+// name: not empty, and only ASCII letters, digits, '_', '\\' and bytes
+// 0x80-0xff (zend_is_valid_class_name).
+func validClassName[T ~string | ~[]byte](s T) bool {
+	if len(s) == 0 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || isDigit(c) || c == '_' || c == '\\' || c >= 0x80) {
+			return false
+		}
+	}
+	return true
+}
+
+// checkEnumName returns what is wrong with the "Enum:Case" text of an E:
+// value, or "". The enum must be a valid class name and the case a
+// non-empty identifier.
+func checkEnumName[T ~string | ~[]byte](s T) string {
+	i := 0
+	for i < len(s) && s[i] != ':' {
+		i++
+	}
+	if i == len(s) {
+		return "enum " + strconv.Quote(string(s)) + " has no ':' before its case"
+	}
+	if !validClassName(s[:i]) {
+		return "invalid enum name " + strconv.Quote(string(s[:i]))
+	}
+	c := s[i+1:]
+	if len(c) == 0 {
+		return "enum " + strconv.Quote(string(s)) + " has an empty case name"
+	}
+	for j := 0; j < len(c); j++ {
+		b := c[j]
+		if !(b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b == '_' || b >= 0x80 || j > 0 && isDigit(b)) {
+			return "invalid enum case name " + strconv.Quote(string(c))
+		}
+	}
+	return ""
+}

@@ -1,0 +1,193 @@
+package phpsession
+
+import (
+	"math"
+	"strconv"
+)
+
+// PHP writes a float with serialize_precision=-1 (the default since PHP
+// 7.1) as the shortest decimal that reads back as the same float, laid out by
+// zend_gcvt with precision 17: plain digits while the decimal point position
+// decpt (the value is 0.DIGITS × 10^decpt) is in [-3, 17], otherwise d.dddE±x.
+const (
+	gcvtMinDecpt = -3
+	gcvtMaxDecpt = 17
+)
+
+// appendFloat appends f as PHP 8's serialize() writes it after "d:": 0.1,
+// 1.0E+25, 1.5E-7, 1000000000000000, -0, INF, -INF, NAN.
+func appendFloat(dst []byte, f float64) []byte {
+	switch {
+	case math.IsNaN(f):
+		return append(dst, floatNaN...)
+	case math.IsInf(f, 1):
+		return append(dst, floatInf...)
+	case math.IsInf(f, -1):
+		return append(dst, floatNegInf...)
+	case f == 0:
+		if math.Signbit(f) {
+			return append(dst, '-', '0')
+		}
+		return append(dst, '0')
+	}
+	if f < 0 {
+		dst = append(dst, '-')
+		f = -f
+	}
+	// Shortest round-trip digits in e-notation: "d.ddde±xx" or "de±xx".
+	var buf [32]byte
+	e := strconv.AppendFloat(buf[:0], f, 'e', -1, 64)
+	mant, exp := e, 0
+	for i := len(e) - 1; i >= 0; i-- {
+		if e[i] == 'e' {
+			mant = e[:i]
+			x, _ := strconv.Atoi(string(e[i+1:])) // small, well-formed
+			exp = x
+			break
+		}
+	}
+	// Gather the digits without the '.'.
+	var dbuf [24]byte
+	digits := dbuf[:0]
+	for _, c := range mant {
+		if c != '.' {
+			digits = append(digits, c)
+		}
+	}
+	decpt := exp + 1
+	switch {
+	case decpt < gcvtMinDecpt || decpt > gcvtMaxDecpt:
+		dst = append(dst, digits[0], '.')
+		if len(digits) == 1 {
+			dst = append(dst, '0')
+		} else {
+			dst = append(dst, digits[1:]...)
+		}
+		dst = append(dst, 'E')
+		if exp >= 0 {
+			dst = append(dst, '+')
+		}
+		return strconv.AppendInt(dst, int64(exp), 10)
+	case decpt <= 0:
+		dst = append(dst, '0', '.')
+		for range -decpt {
+			dst = append(dst, '0')
+		}
+		return append(dst, digits...)
+	case len(digits) <= decpt:
+		dst = append(dst, digits...)
+		for range decpt - len(digits) {
+			dst = append(dst, '0')
+		}
+		return dst
+	default:
+		dst = append(dst, digits[:decpt]...)
+		dst = append(dst, '.')
+		return append(dst, digits[decpt:]...)
+	}
+}
+
+// validFloatText reports whether s is a float PHP's unserialize() accepts
+// after "d:": NAN, INF, -INF, or a decimal with an optional sign, optional
+// fraction and optional exponent (1, -1.5, .5, 5., 1e25, 1.5E-7, +2).
+func validFloatText[T ~string | ~[]byte](s T) bool {
+	switch string(s) {
+	case floatNaN, floatInf, floatNegInf:
+		return true
+	}
+	i := 0
+	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		i++
+	}
+	intDigits := 0
+	for i < len(s) && isDigit(s[i]) {
+		i++
+		intDigits++
+	}
+	fracDigits := 0
+	if i < len(s) && s[i] == '.' {
+		i++
+		for i < len(s) && isDigit(s[i]) {
+			i++
+			fracDigits++
+		}
+	}
+	if intDigits+fracDigits == 0 {
+		return false
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		expDigits := 0
+		for i < len(s) && isDigit(s[i]) {
+			i++
+			expDigits++
+		}
+		if expDigits == 0 {
+			return false
+		}
+	}
+	return i == len(s)
+}
+
+// floatFromText returns the float that s (already checked by
+// validFloatText) stands for. Like PHP's zend_strtod it rounds correctly and
+// gives ±Inf past the largest float.
+func floatFromText(s string) float64 {
+	switch s {
+	case floatNaN:
+		return math.Float64frombits(0x7ff8000000000000) // PHP's NAN (math.NaN() has other bits)
+	case floatInf:
+		return math.Inf(1)
+	case floatNegInf:
+		return math.Inf(-1)
+	}
+	f, _ := strconv.ParseFloat(s, 64) // ErrRange still gives ±Inf or 0
+	return f
+}
+
+// plainShortFloat reports, without formatting anything, that s is certainly
+// what appendFloat writes for the float s stands for: plain digits with at
+// most 15 significant ones (which round-trip exactly, so they are the
+// shortest form), no exponent, no '+', no leading zeros, a fraction without
+// trailing zeros, and a decimal point position gcvt writes without an
+// exponent. A false answer means only that appendFloat must be asked.
+func plainShortFloat(s string) bool {
+	i := 0
+	if i < len(s) && s[i] == '-' {
+		i++
+	}
+	intStart := i
+	for i < len(s) && isDigit(s[i]) {
+		i++
+	}
+	intLen := i - intStart
+	if intLen == 0 || intLen > 1 && s[intStart] == '0' {
+		return false
+	}
+	sig := intLen
+	if s[intStart] == '0' {
+		sig = 0
+	}
+	if i == len(s) {
+		return sig <= 15
+	}
+	if s[i] != '.' || i+1 == len(s) || s[len(s)-1] == '0' {
+		return false
+	}
+	i++
+	zeros := 0
+	for i < len(s) && isDigit(s[i]) {
+		if sig == 0 && s[i] == '0' {
+			zeros++
+		} else {
+			sig++
+		}
+		i++
+	}
+	return i == len(s) && sig <= 15 && (intLen > 1 || s[intStart] != '0' || zeros <= -gcvtMinDecpt)
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }

@@ -1,0 +1,123 @@
+package phpsession
+
+import (
+	"bytes"
+	"errors"
+	"testing"
+)
+
+// FuzzDecodeValue checks that decodeValue never panics, that what it
+// accepts encodes back to exactly the bytes it took, and that Valid agrees.
+func FuzzDecodeValue(f *testing.F) {
+	for _, s := range []string{`N;`, `b:1;`, `i:-7;`, `d:0.1;`, `d:1e25;`, `s:3:"a|b";`, `a:1:{i:0;a:0:{}}`,
+		`O:8:"stdClass":1:{s:1:"a";r:1;}`, `C:1:"C":3:{abc}`, `E:11:"Suit:Hearts";`,
+		`a:4:{i:0;i:1;i:1;R:2;i:2;O:8:"stdClass":0:{}i:3;r:3;}`} {
+		f.Add([]byte(s))
+	}
+	vs, fs := serializeVectors(f)
+	for i, v := range vs {
+		if fs[i] == FormatPHPSerialize {
+			f.Add(v.Payload)
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		// The scanner (with its fast path) and the builder (without) must
+		// agree on what is valid and where it ends.
+		lim := limits{maxDepth: 64}.orDefault()
+		scan := parser[[]byte]{src: data, lim: lim}
+		_, serr := scan.value(false)
+		build := parser[string]{src: string(data), lim: lim}
+		_, berr := build.value(true)
+		if (serr == nil) != (berr == nil) || serr == nil && scan.pos != build.pos {
+			t.Fatalf("scan of %q = %d, %v; build = %d, %v", data, scan.pos, serr, build.pos, berr)
+		}
+		if serr != nil && serr.Error() != berr.Error() {
+			t.Fatalf("scan of %q = %v; build = %v", data, serr, berr)
+		}
+		v, n, err := decodeValue(data, limits{maxDepth: 64})
+		if err != nil {
+			var se *SyntaxError
+			if !errors.As(err, &se) || se.Offset < 0 || se.Offset > int64(len(data)) {
+				t.Fatalf("decodeValue(%q) = %v: not a *SyntaxError within the input", data, err)
+			}
+			return
+		}
+		out, err := appendValue(nil, v)
+		if err != nil {
+			t.Fatalf("appendValue(decodeValue(%q)) = %v", data, err)
+		}
+		if !bytes.Equal(out, data[:n]) {
+			t.Fatalf("appendValue(decodeValue(%q)) = %q, want %q", data, out, data[:n])
+		}
+		if !Valid(data[:n]) {
+			t.Fatalf("Valid(%q) = false after decodeValue accepted it", data[:n])
+		}
+		if w, _, err := decodeValue(out, limits{maxDepth: 64}); err != nil || !w.Equal(v) {
+			t.Fatalf("decodeValue(appendValue(%v)) = %v, %v", v, w, err)
+		}
+	})
+}
+
+func FuzzDecodeSessionPHP(f *testing.F)          { fuzzSession(f, FormatPHP) }
+func FuzzDecodeSessionPHPBinary(f *testing.F)    { fuzzSession(f, FormatPHPBinary) }
+func FuzzDecodeSessionPHPSerialize(f *testing.F) { fuzzSession(f, FormatPHPSerialize) }
+
+// fuzzSession checks, for one format, that DecodeSession never panics, that
+// what it accepts encodes back to exactly the input, that every entry reads,
+// and that changing the session gives a payload that decodes again, or a
+// reference error.
+func fuzzSession(f *testing.F, format Format) {
+	vs, fs := serializeVectors(f)
+	for i, v := range vs {
+		if fs[i] == format {
+			f.Add(v.Payload)
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, err := decodeSession(data, format, limits{maxDepth: 64})
+		if err != nil {
+			var se *SyntaxError
+			if !errors.As(err, &se) {
+				t.Fatalf("DecodeSession(%q) = %v: not a *SyntaxError", data, err)
+			}
+			return
+		}
+		out, err := s.Encode()
+		if err != nil || !bytes.Equal(out, data) {
+			t.Fatalf("DecodeSession(%q).Encode() = %q, %v", data, out, err)
+		}
+		names := s.Names()
+		for _, n := range names {
+			if _, ok := s.Get(n); !ok {
+				t.Fatalf("DecodeSession(%q).Get(%q) found nothing", data, n)
+			}
+		}
+		c := s.Clone()
+		if err := c.Set("fuzz", ListValue(StringValue("x"), IntValue(1))); err != nil {
+			t.Fatalf("Set(fuzz) = %v", err)
+		}
+		if len(names) > 0 {
+			// Replace the first entry (moving the slots of those after it)
+			// with its own value, then remove the last.
+			first, _ := s.Get(names[0])
+			if err := c.Set(names[0], first); err != nil && !errors.Is(err, ErrUnstorableKey) {
+				t.Fatalf("Set(%q) = %v", names[0], err)
+			}
+			c.Remove(names[len(names)-1])
+		}
+		out, err = c.Encode()
+		if err != nil {
+			if !errors.Is(err, ErrBadReference) {
+				t.Fatalf("changed session of %q: Encode() = %v", data, err)
+			}
+			return
+		}
+		d, err := decodeSession(out, format, limits{maxDepth: 64})
+		if err != nil {
+			t.Fatalf("changed session of %q: DecodeSession(%q) = %v", data, out, err)
+		}
+		if got, _ := d.Get("fuzz"); !got.Equal(ListValue(StringValue("x"), IntValue(1))) {
+			t.Fatalf("changed session of %q: Get(fuzz) = %v", data, got)
+		}
+	})
+}

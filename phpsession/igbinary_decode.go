@@ -1,0 +1,755 @@
+package phpsession
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+)
+
+// igRefKind is what an igbinary reference id stands for.
+type igRefKind uint8
+
+const (
+	igRefArray  igRefKind = iota // a plain array: a later ref8 is a copy of it
+	igRefObject                  // an object, enum or Serializable object
+	igRefPHP                     // a & reference to a scalar or an array
+)
+
+// igRefEntry is one id of the igbinary reference table, as decoded.
+type igRefEntry struct {
+	kind igRefKind
+	slot int   // PHP slot of the value (serialize()'s numbering)
+	val  Value // igRefArray: the array, for copies
+	size int   // igRefArray: slots the array takes, itself included
+	pure bool  // igRefArray: holds no object, reference or & target
+	done bool  // igRefArray: fully decoded
+	// height is the igRefArray's nesting: 1 for an array of scalars.
+	height int
+}
+
+// igDecoder holds the state of one decodeIgbinary call.
+type igDecoder struct {
+	data     []byte
+	off      int
+	maxDepth int
+	depth    int
+	deepest  int // deepest nesting reached in the array being decoded
+
+	strs igStrTable // strings, class names, enum cases
+
+	refs    []igRefEntry
+	emptyID int // id of the first plain empty array, -1 until there is one
+
+	slot    int   // last slot taken
+	budget  int64 // values the result may still hold, copies included
+	impure  int   // objects, references and & targets seen so far
+	sources []int // slots written with a 0x25 prefix the first time
+	targets []int // slots a PHPRef points at
+
+	sourceSet map[int]struct{} // sources[:inSet], for recopy
+	inSet     int
+	sizes     map[*composite]int  // slotsIn results
+	enums     map[string]struct{} // enum cases seen ("Enum:Case")
+
+	// noncanon says why appendIgbinary would not give the input back byte
+	// for byte although the input is valid (PHP can write it); "" if it
+	// would.
+	noncanon string
+}
+
+// decodeIgbinary decodes a whole igbinary_serialize() output, header
+// included. It returns a *SyntaxError for malformed input and for encodings
+// igbinary never writes (integers, lengths, counts or ids wider than
+// needed; empty strings written as strings; repeated keys; numeric-string
+// array keys; an enum case written twice), so that what it accepts
+// re-encodes byte for byte, but for the few forms PHP can write that the
+// Value model cannot tell apart (see decodeIgbinaryCanon).
+func decodeIgbinary(data []byte, lim limits) (Value, error) {
+	v, _, err := decodeIgbinaryCanon(data, lim)
+	return v, err
+}
+
+// decodeIgbinaryCanon is decodeIgbinary that also says why, when the input
+// is valid but appendIgbinary would write other bytes for it ("" when it
+// writes the input back exactly). Those inputs are ones PHP can write:
+//   - a string or class name written in full a second time
+//     (igbinary.compact_strings=0);
+//   - a second empty array written in full (an empty array PHP built by
+//     removing elements, not PHP's shared empty array);
+//   - a & reference written with 0x25 that nothing else points at (a
+//     reference whose other end was outside the serialized value), or an
+//     object first written without 0x25 and then & referenced;
+//   - a copy (ref8 without 0x25) of an array holding objects or references,
+//     which decodes as serialize() would write it (r: and R: inside);
+//   - null padding in place of a property: PHP writes it for each
+//     uninitialized typed property of an object, which serialize() leaves
+//     out (and so does the Value);
+//   - a version 1 header.
+//
+// PHP reads the re-encoding of such a Value as the same value: serialize()
+// gives the same bytes for both.
+func decodeIgbinaryCanon(data []byte, lim limits) (Value, string, error) {
+	lim = lim.orDefault()
+	if int64(len(data)) > lim.maxSize {
+		return Value{}, "", &SyntaxError{Offset: 0, Msg: fmt.Sprintf("igbinary: input of %d bytes is over the %d-byte limit", len(data), lim.maxSize), Err: ErrTooLarge}
+	}
+	d := &igDecoder{data: data, maxDepth: lim.maxDepth, emptyID: -1}
+	// Room for the tables of a small session without allocating.
+	var refs [16]igRefEntry
+	var strs [16]string
+	d.refs, d.strs.list = refs[:0], strs[:0]
+	// A copy of an array is two bytes however big the array: bound what
+	// the Value may hold so that nested copies cannot multiply it.
+	d.budget = 1<<20 + 16*int64(len(data))
+	if len(data) < igHeaderLen+1 {
+		return Value{}, "", d.errEnd(len(data), "header and value")
+	}
+	switch binary.BigEndian.Uint32(data) {
+	case igVersion:
+	case igVersion1:
+		d.flag("version 1 header")
+	default:
+		return Value{}, "", d.err(0, fmt.Sprintf("header %x is not version 1 or 2", data[:4]), ErrSyntax)
+	}
+	d.off = igHeaderLen
+	v, err := d.value()
+	if err != nil {
+		return Value{}, "", err
+	}
+	return d.finish(v)
+}
+
+func (d *igDecoder) finish(v Value) (Value, string, error) {
+	if d.off != len(d.data) {
+		return Value{}, "", d.err(d.off, fmt.Sprintf("%d bytes after the igbinary value", len(d.data)-d.off), ErrSyntax)
+	}
+	if d.noncanon == "" && !igSameSlots(d.sources, d.targets) {
+		d.noncanon = "a & reference that nothing else points at, or an object & referenced after its first occurrence"
+	}
+	return v, d.noncanon, nil
+}
+
+// igSameSlots reports whether a and b hold the same set of slots.
+func igSameSlots(a, b []int) bool {
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(slices.Compact(a), slices.Compact(b))
+}
+
+func (d *igDecoder) flag(why string) {
+	if d.noncanon == "" {
+		d.noncanon = why
+	}
+}
+
+func (d *igDecoder) err(off int, msg string, sentinel error) error {
+	return &SyntaxError{Offset: int64(off), Msg: "igbinary: " + msg, Err: sentinel}
+}
+
+func (d *igDecoder) errEnd(off int, what string) error {
+	return d.err(off, "unexpected end of input in "+what, ErrUnexpectedEnd)
+}
+
+// need checks that n more bytes follow the current offset.
+func (d *igDecoder) need(n uint64, what string) error {
+	if n > uint64(len(d.data)-d.off) {
+		return d.errEnd(len(d.data), what)
+	}
+	return nil
+}
+
+// uint reads a big-endian unsigned integer of width bytes (1, 2, 4 or 8)
+// and checks that it needed that width: a value that fits in the next
+// narrower width is refused, as igbinary never writes one.
+func (d *igDecoder) uint(width int, what string) (uint64, error) {
+	start := d.off - 1
+	if err := d.need(uint64(width), what); err != nil {
+		return 0, err
+	}
+	b := d.data[d.off : d.off+width]
+	d.off += width
+	var n, min uint64
+	switch width {
+	case 1:
+		n = uint64(b[0])
+	case 2:
+		n, min = uint64(binary.BigEndian.Uint16(b)), 0xff
+	case 4:
+		n, min = uint64(binary.BigEndian.Uint32(b)), 0xffff
+	case 8:
+		n, min = binary.BigEndian.Uint64(b), 0xffffffff
+	}
+	if width > 1 && n <= min {
+		return 0, d.err(start, fmt.Sprintf("%s %d written in %d bytes, igbinary writes it narrower", what, n, width), ErrSyntax)
+	}
+	return n, nil
+}
+
+// igWidth returns the width of the number after a type byte that comes in
+// 8/16/32-bit variants starting at base.
+func igWidth(t, base byte) int { return 1 << (t - base) }
+
+// take counts one more value against the budget and gives it the next slot.
+func (d *igDecoder) take(off int) (int, error) {
+	return d.takeN(off, 1)
+}
+
+func (d *igDecoder) takeN(off, n int) (int, error) {
+	d.budget -= int64(n)
+	if d.budget < 0 {
+		return 0, d.err(off, "value holds too many values (copies of arrays included)", ErrTooLarge)
+	}
+	d.slot += n
+	return d.slot - n + 1, nil
+}
+
+// value decodes the value at the current offset.
+func (d *igDecoder) value() (Value, error) {
+	start := d.off
+	if err := d.need(1, "value"); err != nil {
+		return Value{}, err
+	}
+	t := d.data[d.off]
+	d.off++
+	switch t {
+	case igPHPRef:
+		return d.phpRef(start)
+	case igRef8, igRef16, igRef32:
+		return d.arrayCopy(start, igWidth(t, igRef8))
+	case igObjRef8, igObjRef16, igObjRef32:
+		e, err := d.refEntry(start, igWidth(t, igObjRef8))
+		if err != nil {
+			return Value{}, err
+		}
+		if e.kind != igRefObject {
+			return Value{}, d.err(start, "objref to something that is not an object", ErrBadReference)
+		}
+		if _, err := d.take(start); err != nil {
+			return Value{}, err
+		}
+		d.impure++
+		return RefValue(e.slot), nil
+	case igArray8, igArray16, igArray32:
+		return d.array(start, t, false)
+	case igObject8, igObject16, igObject32, igObjectID8, igObjectID16, igObjectID32:
+		return d.object(start, t)
+	}
+	if _, err := d.take(start); err != nil {
+		return Value{}, err
+	}
+	return d.scalar(start, t)
+}
+
+// scalar decodes a null, bool, int, float or string whose type byte t is
+// at start.
+func (d *igDecoder) scalar(start int, t byte) (Value, error) {
+	switch t {
+	case igNull:
+		return NullValue(), nil
+	case igFalse:
+		return BoolValue(false), nil
+	case igTrue:
+		return BoolValue(true), nil
+	case igLong8p, igLong8n, igLong16p, igLong16n, igLong32p, igLong32n, igLong64p, igLong64n:
+		i, err := d.long(start, t)
+		return IntValue(i), err
+	case igDouble:
+		if err := d.need(8, "double"); err != nil {
+			return Value{}, err
+		}
+		f := math.Float64frombits(binary.BigEndian.Uint64(d.data[d.off:]))
+		d.off += 8
+		return FloatValue(f), nil
+	case igStringEmpty, igStringID8, igStringID16, igStringID32, igString8, igString16, igString32, igString64:
+		s, err := d.str(start, t)
+		return StringValue(s), err
+	}
+	return Value{}, d.err(start, fmt.Sprintf("unknown igbinary type 0x%02x", t), ErrSyntax)
+}
+
+// long decodes the integer after type byte t.
+func (d *igDecoder) long(start int, t byte) (int64, error) {
+	var w int
+	neg := false
+	switch t {
+	case igLong8p, igLong8n:
+		w, neg = 1, t == igLong8n
+	case igLong16p, igLong16n:
+		w, neg = 2, t == igLong16n
+	case igLong32p, igLong32n:
+		w, neg = 4, t == igLong32n
+	default:
+		w, neg = 8, t == igLong64n
+	}
+	u, err := d.uint(w, "integer")
+	if err != nil {
+		return 0, err
+	}
+	switch {
+	case neg && u == 0:
+		return 0, d.err(start, "negative zero integer", ErrSyntax)
+	case !neg && u > math.MaxInt64, neg && u > 1<<63:
+		return 0, d.err(start, "integer out of the int64 range", ErrSyntax)
+	}
+	if neg {
+		return int64(-u), nil
+	}
+	return int64(u), nil
+}
+
+// str decodes a string whose type byte t is at start: empty, in full (it
+// joins the string table) or by table id.
+func (d *igDecoder) str(start int, t byte) (string, error) {
+	switch t {
+	case igStringEmpty:
+		return "", nil
+	case igStringID8, igStringID16, igStringID32:
+		return d.strID(start, igWidth(t, igStringID8))
+	case igString8, igString16, igString32:
+		return d.chars(start, igWidth(t, igString8))
+	case igString64:
+		return d.chars(start, 8)
+	}
+	return "", d.err(start, fmt.Sprintf("type 0x%02x where a string was expected", t), ErrSyntax)
+}
+
+func (d *igDecoder) strID(start, w int) (string, error) {
+	id, err := d.uint(w, "string id")
+	if err != nil {
+		return "", err
+	}
+	if id >= uint64(len(d.strs.list)) {
+		return "", d.err(start, fmt.Sprintf("string id %d with %d strings so far", id, len(d.strs.list)), ErrBadReference)
+	}
+	return d.strs.list[id], nil
+}
+
+// chars reads a length of w bytes and that many bytes, and adds them to the
+// string table.
+func (d *igDecoder) chars(start, w int) (string, error) {
+	n, err := d.uint(w, "string length")
+	if err != nil {
+		return "", err
+	}
+	if n == 0 {
+		return "", d.err(start, "empty string written with a length", ErrSyntax)
+	}
+	if err := d.need(n, "string"); err != nil {
+		return "", d.err(start, fmt.Sprintf("string of %d bytes with %d bytes left", n, len(d.data)-d.off), ErrTooLarge)
+	}
+	s := string(d.data[d.off : d.off+int(n)])
+	d.off += int(n)
+	if _, dup := d.strs.find(s); dup {
+		d.flag("a string written in full twice (igbinary.compact_strings=0)")
+	}
+	d.strs.add(s)
+	return s, nil
+}
+
+// count reads the element count after an array type byte t at start and
+// checks it against the bytes left: each element takes at least two.
+func (d *igDecoder) count(start int, t byte) (int, error) {
+	n, err := d.uint(igWidth(t, igArray8), "array size")
+	if err != nil {
+		return 0, err
+	}
+	// An element takes two bytes at least, but padding for an
+	// uninitialized property takes one.
+	if n > uint64(len(d.data)-d.off) {
+		return 0, d.err(start, fmt.Sprintf("array of %d elements with %d bytes left", n, len(d.data)-d.off), ErrTooLarge)
+	}
+	return int(n), nil
+}
+
+func (d *igDecoder) enter(start int) error {
+	d.depth++
+	d.deepest = max(d.deepest, d.depth)
+	if d.depth > d.maxDepth {
+		return d.err(start, fmt.Sprintf("value nested deeper than %d", d.maxDepth), ErrMaxDepth)
+	}
+	return nil
+}
+
+// array decodes an array whose type byte t is at start. asRef is true after
+// 0x25: the id then stands for the & reference.
+func (d *igDecoder) array(start int, t byte, asRef bool) (Value, error) {
+	slot, err := d.take(start)
+	if err != nil {
+		return Value{}, err
+	}
+	if err := d.enter(start); err != nil {
+		return Value{}, err
+	}
+	defer func() { d.depth-- }()
+	n, err := d.count(start, t)
+	if err != nil {
+		return Value{}, err
+	}
+	id := len(d.refs)
+	kind := igRefArray
+	if asRef {
+		kind = igRefPHP
+	}
+	d.refs = append(d.refs, igRefEntry{kind: kind, slot: slot})
+	impure := d.impure
+	a := Value{kind: Array, comp: &composite{}}
+	if n == 0 && !asRef && id > 0 {
+		if d.emptyID >= 0 {
+			d.flag("a second empty array written in full")
+		} else {
+			d.emptyID = id
+		}
+	}
+	outer := d.deepest
+	d.deepest = d.depth
+	if a.comp.entries, err = d.entries(n, true); err != nil {
+		return Value{}, err
+	}
+	e := &d.refs[id]
+	e.val, e.size, e.pure, e.done = a, d.slot-slot+1, d.impure == impure, true
+	e.height = d.deepest - d.depth + 1
+	d.deepest = max(outer, d.deepest)
+	return a, nil
+}
+
+// igKey is an array key or property name, as a map key.
+type igKey struct {
+	kind Kind
+	num  uint64
+	str  string
+}
+
+// entries decodes n keys (array keys if inArray, else property names) and
+// values, refusing a key that repeats.
+//
+// A null in place of a key is padding PHP writes for an uninitialized typed
+// property (PHP's serialize() leaves those out): it is skipped.
+func (d *igDecoder) entries(n int, inArray bool) ([]Entry, error) {
+	es := make([]Entry, 0, min(n, 1024)) // grows with what is really there
+	var seen map[igKey]struct{}
+	if n > 16 {
+		seen = make(map[igKey]struct{})
+	}
+	for i := 0; i < n; i++ {
+		koff := d.off
+		if d.off < len(d.data) && d.data[d.off] == igNull {
+			d.off++
+			d.flag("null padding for an uninitialized typed property")
+			continue
+		}
+		k, err := d.key(inArray)
+		if err != nil {
+			return nil, err
+		}
+		dup := false
+		if seen != nil {
+			ik := igKey{k.kind, k.num, k.str}
+			_, dup = seen[ik]
+			seen[ik] = struct{}{}
+		} else {
+			dup = hasKey(es, k)
+		}
+		if dup {
+			return nil, d.err(koff, "key "+igKeyString(k)+" repeated", ErrSyntax)
+		}
+		v, err := d.value()
+		if err != nil {
+			return nil, err
+		}
+		es = append(es, Entry{Key: k, Value: v})
+	}
+	return es, nil
+}
+
+// key decodes an array key (inArray) or a property name.
+func (d *igDecoder) key(inArray bool) (Value, error) {
+	start := d.off
+	if err := d.need(1, "array key"); err != nil {
+		return Value{}, err
+	}
+	t := d.data[d.off]
+	d.off++
+	switch t {
+	case igLong8p, igLong8n, igLong16p, igLong16n, igLong32p, igLong32n, igLong64p, igLong64n:
+		i, err := d.long(start, t)
+		return IntValue(i), err
+	case igStringEmpty, igStringID8, igStringID16, igStringID32, igString8, igString16, igString32, igString64:
+		s, err := d.str(start, t)
+		if err != nil {
+			return Value{}, err
+		}
+		if inArray {
+			if _, isInt := canonicalInt(s); isInt {
+				return Value{}, d.err(start, fmt.Sprintf("array key %q is a numeric string, PHP writes it as an int", s), ErrSyntax)
+			}
+		}
+		return StringValue(s), nil
+	}
+	return Value{}, d.err(start, fmt.Sprintf("type 0x%02x is not an array key", t), ErrSyntax)
+}
+
+// hasKey reports whether an entry has key k (same kind and contents).
+func hasKey(es []Entry, k Value) bool {
+	for i := range es {
+		if es[i].Key.kind == k.kind && es[i].Key.num == k.num && es[i].Key.str == k.str {
+			return true
+		}
+	}
+	return false
+}
+
+func igKeyString(k Value) string {
+	if k.kind == Int {
+		return fmt.Sprint(int64(k.num))
+	}
+	return fmt.Sprintf("%q", k.str)
+}
+
+// object decodes an object, Serializable object or enum case whose type
+// byte t (object8... or object_id8...) is at start.
+func (d *igDecoder) object(start int, t byte) (Value, error) {
+	slot, err := d.take(start)
+	if err != nil {
+		return Value{}, err
+	}
+	if err := d.enter(start); err != nil {
+		return Value{}, err
+	}
+	defer func() { d.depth-- }()
+	var class string
+	if t >= igObjectID8 {
+		class, err = d.strID(start, igWidth(t, igObjectID8))
+	} else {
+		class, err = d.chars(start, igWidth(t, igObject8))
+	}
+	if err != nil {
+		return Value{}, err
+	}
+	d.refs = append(d.refs, igRefEntry{kind: igRefObject, slot: slot})
+	d.impure++
+	inner := d.off
+	if err := d.need(1, "object"); err != nil {
+		return Value{}, err
+	}
+	t = d.data[d.off]
+	d.off++
+	switch t {
+	case igArray8, igArray16, igArray32:
+		n, err := d.count(inner, t)
+		if err != nil {
+			return Value{}, err
+		}
+		es, err := d.entries(n, false)
+		if err != nil {
+			return Value{}, err
+		}
+		return Value{kind: Object, str: class, comp: &composite{entries: es}}, nil
+	case igObjectSer8, igObjectSer16, igObjectSer32:
+		n, err := d.uint(igWidth(t, igObjectSer8), "serialized object length")
+		if err != nil {
+			return Value{}, err
+		}
+		if err := d.need(n, "serialized object"); err != nil {
+			return Value{}, d.err(inner, fmt.Sprintf("serialized object of %d bytes with %d bytes left", n, len(d.data)-d.off), ErrTooLarge)
+		}
+		p := string(d.data[d.off : d.off+int(n)])
+		d.off += int(n)
+		return Value{kind: Custom, str: class, comp: &composite{payload: p}}, nil
+	case igEnumCase:
+		coff := d.off
+		if err := d.need(1, "enum case"); err != nil {
+			return Value{}, err
+		}
+		ct := d.data[d.off]
+		d.off++
+		if ct == igStringEmpty {
+			return Value{}, d.err(coff, "enum case with an empty name", ErrSyntax)
+		}
+		name, err := d.str(coff, ct)
+		if err != nil {
+			return Value{}, err
+		}
+		if strings.IndexByte(class, ':') >= 0 {
+			return Value{}, d.err(start, fmt.Sprintf("enum name %q holds a ':'", class), ErrSyntax)
+		}
+		v := EnumValue(class, name)
+		if _, dup := d.enums[v.str]; dup {
+			return Value{}, d.err(start, "enum case "+v.str+" written twice (PHP writes an objref to the first)", ErrSyntax)
+		}
+		if d.enums == nil {
+			d.enums = make(map[string]struct{})
+		}
+		d.enums[v.str] = struct{}{}
+		return v, nil
+	}
+	return Value{}, d.err(inner, fmt.Sprintf("type 0x%02x after a class name", t), ErrSyntax)
+}
+
+// refEntry reads a reference id of width w and returns its entry.
+func (d *igDecoder) refEntry(start, w int) (*igRefEntry, error) {
+	id, err := d.uint(w, "reference id")
+	if err != nil {
+		return nil, err
+	}
+	if id >= uint64(len(d.refs)) {
+		return nil, d.err(start, fmt.Sprintf("reference id %d with %d ids so far", id, len(d.refs)), ErrBadReference)
+	}
+	return &d.refs[id], nil
+}
+
+// phpRef decodes what follows a 0x25 at start: a & reference, either to a
+// value written here for the first time or (ref/objref) to one before.
+func (d *igDecoder) phpRef(start int) (Value, error) {
+	if err := d.need(1, "reference"); err != nil {
+		return Value{}, err
+	}
+	t := d.data[d.off]
+	d.off++
+	switch t {
+	case igRef8, igRef16, igRef32, igObjRef8, igObjRef16, igObjRef32:
+		base, want := byte(igRef8), igRefPHP
+		if t >= igObjRef8 {
+			base, want = igObjRef8, igRefObject
+		}
+		e, err := d.refEntry(start, igWidth(t, base))
+		if err != nil {
+			return Value{}, err
+		}
+		if e.kind != want {
+			return Value{}, d.err(start, "& reference to an id of the wrong kind", ErrBadReference)
+		}
+		d.targets = append(d.targets, e.slot)
+		d.impure++
+		return PHPRefValue(e.slot), nil
+	case igArray8, igArray16, igArray32:
+		slot := d.slot + 1
+		v, err := d.array(d.off-1, t, true)
+		if err == nil {
+			d.sources = append(d.sources, slot)
+			d.impure++
+		}
+		return v, err
+	case igObject8, igObject16, igObject32, igObjectID8, igObjectID16, igObjectID32:
+		slot := d.slot + 1
+		v, err := d.object(d.off-1, t)
+		if err == nil {
+			d.sources = append(d.sources, slot)
+		}
+		return v, err
+	case igPHPRef:
+		return Value{}, d.err(start, "& reference to a & reference", ErrSyntax)
+	}
+	slot, err := d.take(start)
+	if err != nil {
+		return Value{}, err
+	}
+	v, err := d.scalar(d.off-1, t)
+	if err != nil {
+		return Value{}, err
+	}
+	d.refs = append(d.refs, igRefEntry{kind: igRefPHP, slot: slot})
+	d.sources = append(d.sources, slot)
+	d.impure++
+	return v, nil
+}
+
+// arrayCopy decodes a ref8/16/32 without 0x25: a copy of an array PHP
+// shared in memory.
+func (d *igDecoder) arrayCopy(start, w int) (Value, error) {
+	e, err := d.refEntry(start, w)
+	if err != nil {
+		return Value{}, err
+	}
+	if e.kind != igRefArray {
+		return Value{}, d.err(start, "array ref to something that is not a plain array", ErrBadReference)
+	}
+	if !e.done {
+		return Value{}, d.err(start, "array ref to an array that holds it", ErrBadReference)
+	}
+	// The copy nests as deep as the array did, here.
+	if d.depth+e.height > d.maxDepth {
+		return Value{}, d.err(start, fmt.Sprintf("value nested deeper than %d (through a copy of an array)", d.maxDepth), ErrMaxDepth)
+	}
+	d.deepest = max(d.deepest, d.depth+e.height)
+	if e.pure {
+		if _, err := d.takeN(start, e.size); err != nil {
+			return Value{}, err
+		}
+		return e.val, nil
+	}
+	// serialize() writes the copy again in full, its objects as r: and
+	// its & references as R:; do the same so both forms decode alike.
+	d.flag("a copy of an array that holds objects or references")
+	d.impure++
+	if d.sourceSet == nil {
+		d.sourceSet = make(map[int]struct{})
+	}
+	for _, s := range d.sources[d.inSet:] {
+		d.sourceSet[s] = struct{}{}
+	}
+	d.inSet = len(d.sources)
+	src := e.slot
+	return d.recopy(start, e.val, &src)
+}
+
+// recopy returns the copy of v, whose slot in the original is *src, as
+// serialize() would write it; *src advances past v in the original.
+func (d *igDecoder) recopy(start int, v Value, src *int) (Value, error) {
+	if v.kind == PHPRef {
+		d.targets = append(d.targets, v.Slot())
+		return v, nil
+	}
+	mine := *src
+	if _, err := d.take(start); err != nil {
+		return Value{}, err
+	}
+	_, isSource := d.sourceSet[mine]
+	switch {
+	case isSource:
+		*src += d.slotsIn(v)
+		d.slot-- // R: takes no slot
+		d.targets = append(d.targets, mine)
+		return PHPRefValue(mine), nil
+	case v.kind == Object || v.kind == Custom || v.kind == Enum:
+		*src += d.slotsIn(v)
+		return RefValue(mine), nil
+	case v.kind != Array:
+		*src++
+		return v, nil
+	}
+	*src++
+	es := make([]Entry, len(v.comp.entries))
+	for i, e := range v.comp.entries {
+		c, err := d.recopy(start, e.Value, src)
+		if err != nil {
+			return Value{}, err
+		}
+		es[i] = Entry{Key: e.Key, Value: c}
+	}
+	return Value{kind: Array, comp: &composite{entries: es}}, nil
+}
+
+// slotsIn returns the number of slots v takes in serialize()'s numbering,
+// remembering it per array or object so that shared ones are walked once.
+func (d *igDecoder) slotsIn(v Value) int {
+	if v.kind == PHPRef {
+		return 0
+	}
+	if len(v.Entries()) == 0 {
+		return 1
+	}
+	if n, ok := d.sizes[v.comp]; ok {
+		return n
+	}
+	n := 1
+	for _, e := range v.comp.entries {
+		n += d.slotsIn(e.Value)
+	}
+	if d.sizes == nil {
+		d.sizes = make(map[*composite]int)
+	}
+	d.sizes[v.comp] = n
+	return n
+}

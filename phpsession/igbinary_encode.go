@@ -1,0 +1,373 @@
+package phpsession
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"sort"
+)
+
+// igEncID is the igbinary id a slot's value took.
+type igEncID struct {
+	id     uint32
+	object bool // an object (objref) rather than a & reference (ref)
+}
+
+// igShared is an array written once that later copies of the same
+// composite refer to.
+type igShared struct {
+	id   uint32
+	size int // slots it takes
+}
+
+// igEncoder holds the state of one appendIgbinary call.
+type igEncoder struct {
+	buf     []byte
+	noTable bool // a top-level scalar: PHP writes it without the string table
+	strs    igStrTable
+
+	nextID  uint32
+	slot    int
+	targets []int // sorted slots PHPRefs point at
+	ids     map[int]igEncID
+	shared  map[*composite]igShared
+	emptyID int64             // id of the first plain empty array, -1 until written
+	enums   map[string]uint32 // "Enum:Case" → id
+	impure  int               // objects, references and & targets written so far
+}
+
+// appendIgbinary appends igbinary_serialize(v), header included, to dst:
+// the bytes the igbinary 3.2 extension writes for the PHP value v stands
+// for, with its default igbinary.compact_strings=1.
+//
+// Ref and PHPRef values must point at the slot (serialize()'s numbering) of
+// an object, or of a value written before, as serialize() output does. Some
+// values are written as references because PHP shares them in memory:
+//   - an Array sharing its contents with an earlier one (a copy of the same
+//     Value) that holds no object or reference;
+//   - every empty array after the first, as PHP's empty arrays are one;
+//   - every occurrence of an enum case after the first, as a case is one
+//     object (decoding gives a Ref there, as serialize() writes r:).
+//
+// It returns an error wrapping [ErrBadReference] or [ErrUnsupportedValue]
+// for a Value PHP cannot hold, and dst unchanged.
+func appendIgbinary(dst []byte, v Value) ([]byte, error) {
+	e := &igEncoder{buf: dst, emptyID: -1}
+	var strs [16]string // room for a small session's strings
+	e.strs.list = strs[:0]
+	e.buf = binary.BigEndian.AppendUint32(e.buf, igVersion)
+	switch v.kind {
+	case Array, Object, Custom, Enum:
+		if err := e.scan(v, make(map[*composite]bool), 0); err != nil {
+			return dst, err
+		}
+		sort.Ints(e.targets)
+	case Ref, PHPRef:
+		return dst, fmt.Errorf("phpsession: igbinary: %w: a top-level %s", ErrBadReference, v.kind)
+	default:
+		e.noTable = true
+	}
+	if err := e.value(v, 0); err != nil {
+		return dst, err
+	}
+	return e.buf, nil
+}
+
+// scan collects the slots PHPRefs point at, visiting each composite once.
+func (e *igEncoder) scan(v Value, seen map[*composite]bool, depth int) error {
+	switch v.kind {
+	case PHPRef:
+		e.targets = append(e.targets, v.Slot())
+	case Array, Object:
+		if v.comp == nil || seen[v.comp] {
+			return nil
+		}
+		seen[v.comp] = true
+		if depth > igMaxEncodeDepth {
+			return fmt.Errorf("phpsession: igbinary: %w: values nested deeper than %d (an array holding itself?)", ErrUnsupportedValue, igMaxEncodeDepth)
+		}
+		for _, en := range v.comp.entries {
+			if err := e.scan(en.Value, seen, depth+1); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// isTarget reports whether a PHPRef points at one of the slots lo..hi.
+func (e *igEncoder) targetIn(lo, hi int) bool {
+	i := sort.SearchInts(e.targets, lo)
+	return i < len(e.targets) && e.targets[i] <= hi
+}
+
+func (e *igEncoder) newID() uint32 {
+	id := e.nextID
+	e.nextID++
+	return id
+}
+
+// sized appends type byte base (8-bit variant), base+1 or base+2 (16- and
+// 32-bit) with n in the narrowest that holds it.
+func (e *igEncoder) sized(base byte, n uint32) {
+	switch {
+	case n <= 0xff:
+		e.buf = append(e.buf, base, byte(n))
+	case n <= 0xffff:
+		e.buf = append(e.buf, base+1, byte(n>>8), byte(n))
+	default:
+		e.buf = append(e.buf, base+2)
+		e.buf = binary.BigEndian.AppendUint32(e.buf, n)
+	}
+}
+
+func (e *igEncoder) long(i int64) {
+	t, u := byte(igLong8p), uint64(i)
+	if i < 0 {
+		t, u = igLong8n, -uint64(i)
+	}
+	switch {
+	case u <= 0xff:
+		e.buf = append(e.buf, t, byte(u))
+	case u <= 0xffff:
+		e.buf = append(e.buf, t+2, byte(u>>8), byte(u))
+	case u <= 0xffffffff:
+		e.buf = append(e.buf, t+4)
+		e.buf = binary.BigEndian.AppendUint32(e.buf, uint32(u))
+	default:
+		e.buf = append(e.buf, t+igLong64p-igLong8p)
+		e.buf = binary.BigEndian.AppendUint64(e.buf, u)
+	}
+}
+
+func (e *igEncoder) str(s string) {
+	if s == "" {
+		e.buf = append(e.buf, igStringEmpty)
+		return
+	}
+	if !e.noTable {
+		if id, ok := e.strs.find(s); ok {
+			e.sized(igStringID8, id)
+			return
+		}
+		e.strs.add(s)
+	}
+	n := uint64(len(s))
+	switch {
+	case n <= 0xff:
+		e.buf = append(e.buf, igString8, byte(n))
+	case n <= 0xffff:
+		e.buf = append(e.buf, igString16, byte(n>>8), byte(n))
+	case n <= 0xffffffff:
+		e.buf = append(e.buf, igString32)
+		e.buf = binary.BigEndian.AppendUint32(e.buf, uint32(n))
+	default:
+		e.buf = append(e.buf, igString64)
+		e.buf = binary.BigEndian.AppendUint64(e.buf, n)
+	}
+	e.buf = append(e.buf, s...)
+}
+
+func (e *igEncoder) className(class string) error {
+	if class == "" {
+		return fmt.Errorf("phpsession: igbinary: %w: an object with no class name", ErrUnsupportedValue)
+	}
+	if id, ok := e.strs.find(class); ok {
+		e.sized(igObjectID8, id)
+		return nil
+	}
+	if uint64(len(class)) > math.MaxUint32 {
+		return fmt.Errorf("phpsession: igbinary: %w: class name of %d bytes", ErrUnsupportedValue, len(class))
+	}
+	e.strs.add(class)
+	e.sized(igObject8, uint32(len(class)))
+	e.buf = append(e.buf, class...)
+	return nil
+}
+
+func (e *igEncoder) key(k Value, inArray bool) error {
+	switch k.kind {
+	case Int:
+		e.long(int64(k.num))
+	case String:
+		if i, ok := canonicalInt(k.str); ok && inArray {
+			e.long(i)
+		} else {
+			e.str(k.str)
+		}
+	default:
+		return fmt.Errorf("phpsession: igbinary: %w: a %s array key or property name", ErrUnsupportedValue, k.kind)
+	}
+	return nil
+}
+
+// value appends v, which takes the next slot unless it is a PHPRef.
+func (e *igEncoder) value(v Value, depth int) error {
+	if v.kind == PHPRef {
+		to, ok := e.ids[v.Slot()]
+		if !ok {
+			return fmt.Errorf("phpsession: igbinary: %w: R:%d points at no value written before", ErrBadReference, v.Slot())
+		}
+		e.impure++
+		e.buf = append(e.buf, igPHPRef)
+		if to.object {
+			e.sized(igObjRef8, to.id)
+		} else {
+			e.sized(igRef8, to.id)
+		}
+		return nil
+	}
+	if depth > igMaxEncodeDepth {
+		return fmt.Errorf("phpsession: igbinary: %w: values nested deeper than %d (an array holding itself?)", ErrUnsupportedValue, igMaxEncodeDepth)
+	}
+	e.slot++
+	slot := e.slot
+	target := len(e.targets) > 0 && e.targetIn(slot, slot)
+	if target {
+		e.impure++
+		e.buf = append(e.buf, igPHPRef)
+	}
+	switch v.kind {
+	case Null:
+		e.buf = append(e.buf, igNull)
+	case Bool:
+		if v.num != 0 {
+			e.buf = append(e.buf, igTrue)
+		} else {
+			e.buf = append(e.buf, igFalse)
+		}
+	case Int:
+		e.long(int64(v.num))
+	case Float:
+		e.buf = append(e.buf, igDouble)
+		e.buf = binary.BigEndian.AppendUint64(e.buf, v.num)
+	case String:
+		e.str(v.str)
+	case Ref:
+		to, ok := e.ids[v.Slot()]
+		if !ok || !to.object || target {
+			return fmt.Errorf("phpsession: igbinary: %w: r:%d points at no object written before", ErrBadReference, v.Slot())
+		}
+		e.impure++
+		e.sized(igObjRef8, to.id)
+		return nil
+	case Array:
+		return e.array(v, slot, target, depth)
+	case Enum:
+		// An enum case is one object in PHP: after its first occurrence,
+		// PHP writes an objref to it.
+		if id, ok := e.enums[v.str]; ok {
+			e.impure++
+			e.sized(igObjRef8, id)
+			if target {
+				e.remember(slot, id, true)
+			}
+			return nil
+		}
+		if e.enums == nil {
+			e.enums = make(map[string]uint32)
+		}
+		e.enums[v.str] = e.nextID
+		return e.object(v, slot, depth)
+	case Object, Custom:
+		return e.object(v, slot, depth)
+	default:
+		return fmt.Errorf("phpsession: igbinary: %w: a Value of kind %s", ErrUnsupportedValue, v.kind)
+	}
+	if target {
+		e.remember(slot, e.newID(), false)
+	}
+	return nil
+}
+
+func (e *igEncoder) remember(slot int, id uint32, object bool) {
+	if e.ids == nil {
+		e.ids = make(map[int]igEncID)
+	}
+	e.ids[slot] = igEncID{id: id, object: object}
+}
+
+func (e *igEncoder) array(v Value, slot int, target bool, depth int) error {
+	es := v.Entries()
+	switch {
+	case target:
+		e.remember(slot, e.newID(), false)
+	case depth == 0:
+		e.newID() // the top-level array: id 0, never referred to
+	case len(es) == 0:
+		if e.emptyID >= 0 {
+			e.sized(igRef8, uint32(e.emptyID))
+			return nil
+		}
+		e.emptyID = int64(e.newID())
+	default:
+		if sh, ok := e.shared[v.comp]; ok && !e.targetIn(slot, slot+sh.size-1) {
+			e.sized(igRef8, sh.id)
+			e.slot += sh.size - 1
+			return nil
+		}
+		id, impure := e.newID(), e.impure
+		if err := e.entries(es, true, depth); err != nil {
+			return err
+		}
+		if e.impure == impure {
+			if e.shared == nil {
+				e.shared = make(map[*composite]igShared)
+			}
+			if _, ok := e.shared[v.comp]; !ok {
+				e.shared[v.comp] = igShared{id: id, size: e.slot - slot + 1}
+			}
+		}
+		return nil
+	}
+	return e.entries(es, true, depth)
+}
+
+// entries appends an array size and the entries (or an object's property
+// count and properties).
+func (e *igEncoder) entries(es []Entry, inArray bool, depth int) error {
+	if uint64(len(es)) > math.MaxUint32 {
+		return fmt.Errorf("phpsession: igbinary: %w: %d elements", ErrUnsupportedValue, len(es))
+	}
+	e.sized(igArray8, uint32(len(es)))
+	for _, en := range es {
+		if err := e.key(en.Key, inArray); err != nil {
+			return err
+		}
+		if err := e.value(en.Value, depth+1); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (e *igEncoder) object(v Value, slot, depth int) error {
+	e.impure++
+	e.remember(slot, e.newID(), true)
+	class := v.str
+	if v.kind == Enum {
+		class = v.Class()
+	}
+	if err := e.className(class); err != nil {
+		return err
+	}
+	switch v.kind {
+	case Custom:
+		p := v.comp.payloadOrEmpty()
+		if uint64(len(p)) > math.MaxUint32 {
+			return fmt.Errorf("phpsession: igbinary: %w: Serializable payload of %d bytes", ErrUnsupportedValue, len(p))
+		}
+		e.sized(igObjectSer8, uint32(len(p)))
+		e.buf = append(e.buf, p...)
+		return nil
+	case Enum:
+		c := v.EnumCase()
+		if c == "" {
+			return fmt.Errorf("phpsession: igbinary: %w: enum %q with no case name", ErrUnsupportedValue, v.str)
+		}
+		e.buf = append(e.buf, igEnumCase)
+		e.str(c)
+		return nil
+	}
+	return e.entries(v.Entries(), false, depth)
+}

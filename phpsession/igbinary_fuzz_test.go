@@ -1,0 +1,50 @@
+package phpsession
+
+import (
+	"bytes"
+	"testing"
+)
+
+// FuzzDecodeIgbinary checks that decodeIgbinary never panics and that what
+// it accepts encodes back to exactly the input, but for the forms PHP
+// writes that the Value model cannot tell apart (decodeIgbinaryCanon names
+// them): those re-encode to a canonical payload of an Equal Value.
+func FuzzDecodeIgbinary(f *testing.F) {
+	for _, v := range igLoadVectors(f) {
+		if v.Handler == "igbinary" {
+			f.Add(v.Payload)
+		}
+	}
+	for _, s := range []string{
+		"0000000206ff",
+		"000000020c7ff8000000000000",
+		"000000021402110161250605110162250101",
+		"000000021403110161251708737464436c61737314001101622522011101632201",
+		"000000021403060014000601010111016b0101",
+		"0000000214021101781401060006011101790101",
+		"0000000214040600170453756974271106486561727473060122010602",
+		"00000002140206001701501402060011017811016b14010600060106010e01",
+	} {
+		f.Add(igMustHex(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		v, why, err := decodeIgbinaryCanon(data, limits{maxDepth: 64, maxSize: 1 << 20})
+		if err != nil {
+			return
+		}
+		enc, err := appendIgbinary(nil, v)
+		if err != nil {
+			t.Fatalf("appendIgbinary(decodeIgbinary(%x)): %v", data, err)
+		}
+		if why == "" {
+			if !bytes.Equal(enc, data) {
+				t.Fatalf("appendIgbinary(decodeIgbinary(%x)) =\n%x", data, enc)
+			}
+			return
+		}
+		again, why2, err := decodeIgbinaryCanon(enc, limits{maxDepth: 64, maxSize: 1 << 22})
+		if err != nil || why2 != "" || !again.Equal(v) {
+			t.Fatalf("non-canonical %x (%s) re-encodes to %x: %v, %q, equal %v", data, why, enc, err, why2, again.Equal(v))
+		}
+	})
+}

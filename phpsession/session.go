@@ -1,0 +1,713 @@
+package phpsession
+
+import (
+	"bytes"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// Session is a decoded session payload: PHP's $_SESSION, an ordered set of
+// named entries, in one of the four [Format]s.
+//
+// [DecodeSession] only indexes the payload: it checks all of it, then keeps
+// each entry's name and raw bytes and decodes a value when it is first read.
+// Reading one key of a large session does not pay for the rest. Entries that
+// are not changed are written back by [Session.Encode] as their original
+// bytes, so an unchanged session encodes to exactly its input.
+//
+// Slot numbers in the r: and R: references of the values [Session.Get]
+// returns are those of the decoded payload, where PHP counts them: shared by
+// all entries in the php and php_binary formats, with slot 1 the outer array
+// in php_serialize. When a change moves slots, Encode renumbers the
+// references so that they keep pointing at the same values.
+//
+// The zero Session is an empty session in the php format. A Session is not
+// safe for concurrent use, Get included (it caches what it decodes).
+type Session struct {
+	format   Format
+	entries  []entry
+	lim      limits
+	objSlots []int32 // the slots of the decoded payload that hold objects
+	dups     int8    // a name occurs more than once in entries: 1 yes, -1 no, 0 not known yet
+	changed  bool    // an entry was set or removed since decoding
+	orig     []byte  // the decoded payload; nil for a new session
+}
+
+// entry is one name and its value in a Session. It is kept small: a large
+// session has thousands.
+type entry struct {
+	name       string
+	val        *Value // the value, once decoded or set
+	start, end int32  // untouched: the value's bytes in Session.orig
+	first      int32  // untouched: the first slot the value took in the payload
+	nslots     int32  // slots the value takes
+	ncomp      int32  // untouched: composites in the value (see parser.slabs)
+	nent       int32  // untouched: array and object entries in the value
+	lenByte    byte   // php_binary: the name length byte as read, PHP ignores its 0x80 bit
+	intKey     bool   // php_serialize, igbinary: the key is an int, name is its decimal text
+	touched    bool   // set since decoding: val is all there is
+	refs       bool   // the value holds r: or R: references
+}
+
+// NewSession returns an empty session in format f.
+func NewSession(f Format) *Session {
+	return &Session{format: f, lim: limits{}.orDefault()}
+}
+
+// DecodeSession indexes a session payload written by PHP with
+// session.serialize_handler f, checking all of it within the default limits
+// (nesting up to 4096 levels, 64 MiB). Values are decoded when first read.
+// An empty payload is an empty session.
+//
+// The Session keeps data: the caller must not change it afterwards.
+//
+// DecodeSession returns a [*SyntaxError] for a payload PHP could not decode
+// (PHP would destroy such a session), an error wrapping [ErrUnknownFormat]
+// for an unknown format. For [FormatIgbinary] the whole payload is decoded at
+// once (its string table spans the whole payload).
+func DecodeSession(data []byte, f Format) (*Session, error) {
+	return decodeSession(data, f, limits{})
+}
+
+func decodeSession(data []byte, f Format, lim limits) (*Session, error) {
+	lim = lim.orDefault()
+	if data == nil {
+		data = []byte{} // non-nil: the session was decoded from a payload
+	}
+	s := &Session{format: f, lim: lim, orig: data}
+	if int64(len(data)) > lim.maxSize {
+		return nil, &SyntaxError{Offset: lim.maxSize, Msg: "session larger than the " + strconv.FormatInt(lim.maxSize, 10) + "-byte limit", Err: ErrTooLarge}
+	}
+	var err error
+	switch f {
+	case FormatPHP, FormatPHPBinary:
+		err = s.scanNamed(data)
+	case FormatPHPSerialize:
+		err = s.scanSerialize(data)
+	case FormatIgbinary:
+		err = s.decodeIgbinary(data)
+	default:
+		return nil, fmt.Errorf("phpsession: %w %s", ErrUnknownFormat, f)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// scanNamed indexes a php (name|value...) or php_binary (<len>name value...)
+// payload. PHP decodes it with one slot table for all the values.
+func (s *Session) scanNamed(data []byte) error {
+	p := parser[[]byte]{src: data, lim: s.lim}
+	// Collect into pooled scratch, then allocate the entries once.
+	sc := scratchPool.Get().(*scanScratch)
+	defer sc.release()
+	names := sc.names[:0] // where each entry's name is in data
+	s.entries = sc.entries[:0]
+	total := 0
+	for p.pos < len(data) {
+		var e entry
+		if s.format == FormatPHP {
+			end := p.pos + bytes.IndexByte(data[p.pos:], tokSessionName)
+			if end < p.pos {
+				return p.fail(ErrSyntax, p.pos, "session entry name without '|'")
+			}
+			names = append(names, [2]int{p.pos, end})
+			total += end - p.pos
+			p.pos = end + 1
+		} else {
+			b := data[p.pos]
+			n := int(b & binNameMask)
+			if p.pos+1+n >= len(data) {
+				return p.fail(ErrUnexpectedEnd, p.pos, "session entry name of "+strconv.Itoa(n)+" bytes and its value run past the end")
+			}
+			e.lenByte = b
+			names = append(names, [2]int{p.pos + 1, p.pos + 1 + n})
+			total += n
+			p.pos += 1 + n
+		}
+		if err := s.scanEntry(&p, &e); err != nil {
+			return err
+		}
+		s.entries = append(s.entries, e)
+	}
+	s.objSlots = p.objSlots
+	sc.names, sc.entries = names, s.entries
+	s.entries = slices.Clone(s.entries)
+	// All the names in one allocation.
+	var b strings.Builder
+	b.Grow(total)
+	for _, n := range names {
+		b.Write(data[n[0]:n[1]])
+	}
+	all, off := b.String(), 0
+	for i, n := range names {
+		s.entries[i].name = all[off : off+n[1]-n[0]]
+		off += n[1] - n[0]
+	}
+	return nil
+}
+
+// scanScratch is reused memory for indexing a session.
+type scanScratch struct {
+	names   [][2]int
+	entries []entry
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(scanScratch) }}
+
+// release clears the scratch (so it holds on to no payload) and puts it back
+// in the pool, unless it grew too large to keep.
+func (sc *scanScratch) release() {
+	if cap(sc.entries) > 4096 {
+		return
+	}
+	clear(sc.entries) // what this scan used; the rest was cleared before
+	sc.entries, sc.names = sc.entries[:0], sc.names[:0]
+	scratchPool.Put(sc)
+}
+
+// hasDups reports whether a name occurs more than once in the session.
+func (s *Session) hasDups() bool {
+	if s.dups == 0 {
+		s.dups = -1
+		if hasDups(s.entries) {
+			s.dups = 1
+		}
+	}
+	return s.dups > 0
+}
+
+// hasDups reports whether a name occurs twice in es.
+func hasDups(es []entry) bool {
+	if len(es) <= 16 {
+		for i := range es {
+			for j := i + 1; j < len(es); j++ {
+				if es[i].name == es[j].name {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	seen := make(map[string]struct{}, len(es))
+	for _, e := range es {
+		if _, ok := seen[e.name]; ok {
+			return true
+		}
+		seen[e.name] = struct{}{}
+	}
+	return false
+}
+
+// scanSerialize indexes a php_serialize payload: one array, slot 1.
+func (s *Session) scanSerialize(data []byte) error {
+	if len(data) == 0 {
+		return nil
+	}
+	p := parser[[]byte]{src: data, lim: s.lim}
+	if data[0] != tokArray {
+		return p.fail(ErrSyntax, 0, "php_serialize session is not an array")
+	}
+	p.slots = 1
+	p.depth = 1
+	if err := p.typePrefix(); err != nil {
+		return err
+	}
+	n, err := p.count(minEntryLen, "array")
+	if err != nil {
+		return err
+	}
+	s.entries = make([]entry, 0, n)
+	for range n {
+		k, err := p.key(true, "array")
+		if err != nil {
+			return err
+		}
+		e := entry{name: k.str, intKey: k.kind == Int}
+		if e.intKey {
+			e.name = strconv.FormatInt(int64(k.num), 10)
+		}
+		if err := s.scanEntry(&p, &e); err != nil {
+			return err
+		}
+		s.entries = append(s.entries, e)
+	}
+	if !p.next(tokClose) {
+		return p.missing(tokClose, "after "+strconv.Itoa(n)+" array entries")
+	}
+	if p.pos != len(data) {
+		return p.fail(ErrSyntax, p.pos, "bytes after the session array")
+	}
+	s.objSlots = p.objSlots
+	return nil
+}
+
+// scanEntry checks the value at p.pos and records it in e.
+func (s *Session) scanEntry(p *parser[[]byte], e *entry) error {
+	start, first, nrefs, ncomp, nent := p.pos, p.slots+1, p.nrefs, p.ncomp, p.nent
+	if _, err := p.value(false); err != nil {
+		return err
+	}
+	e.ncomp, e.nent = int32(p.ncomp-ncomp), int32(p.nent-nent)
+	e.start, e.end = int32(start), int32(p.pos)
+	e.first = int32(first)
+	e.nslots = int32(p.slots + 1 - first)
+	e.refs = p.nrefs != nrefs
+	return nil
+}
+
+// decodeIgbinary decodes an igbinary payload whole.
+func (s *Session) decodeIgbinary(data []byte) error {
+	if len(data) == 0 {
+		return nil
+	}
+	v, err := decodeIgbinary(data, s.lim)
+	if err != nil {
+		return err
+	}
+	if v.kind != Array {
+		return &SyntaxError{Offset: 0, Msg: "igbinary session is a " + v.kind.String() + ", not an array", Err: ErrSyntax}
+	}
+	for _, kv := range v.Entries() {
+		val := kv.Value
+		e := entry{name: kv.Key.str, intKey: kv.Key.kind == Int, val: &val, touched: true}
+		if e.intKey {
+			e.name = strconv.FormatInt(int64(kv.Key.num), 10)
+		}
+		s.entries = append(s.entries, e)
+	}
+	return nil
+}
+
+// Format returns the session's format.
+func (s *Session) Format() Format { return s.format }
+
+// Len returns the number of names in the session.
+func (s *Session) Len() int {
+	if !s.hasDups() {
+		return len(s.entries)
+	}
+	return len(s.Names())
+}
+
+// Names returns the names in the session in PHP's order. A name that occurs
+// more than once in the payload is listed once, where it first occurs, as
+// PHP's $_SESSION has it.
+func (s *Session) Names() []string {
+	names := make([]string, 0, len(s.entries))
+	if !s.hasDups() {
+		for _, e := range s.entries {
+			names = append(names, e.name)
+		}
+		return names
+	}
+	seen := make(map[string]struct{}, len(s.entries))
+	for _, e := range s.entries {
+		if _, ok := seen[e.name]; !ok {
+			seen[e.name] = struct{}{}
+			names = append(names, e.name)
+		}
+	}
+	return names
+}
+
+// find returns the index of the last entry named name (PHP reads the last
+// one), or -1.
+func (s *Session) find(name string) int {
+	for i := len(s.entries) - 1; i >= 0; i-- {
+		if s.entries[i].name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// Has reports whether the session holds name.
+func (s *Session) Has(name string) bool { return s.find(name) >= 0 }
+
+// Get returns the value of name, decoding it on first use; ok is false when
+// there is no such entry. When a name occurs more than once in the payload,
+// Get returns the last, as PHP does.
+//
+// The Value shares its arrays and objects with the session's cache: changes
+// made to it are not written by Encode until the value is passed to
+// [Session.Set].
+func (s *Session) Get(name string) (v Value, ok bool) {
+	i := s.find(name)
+	if i < 0 {
+		return Value{}, false
+	}
+	v, err := s.value(i)
+	if err != nil { // cannot happen: DecodeSession checked the entry
+		return Value{}, false
+	}
+	return v, true
+}
+
+// value returns the value of entry i, decoding it if needed.
+func (s *Session) value(i int) (Value, error) {
+	e := &s.entries[i]
+	if e.val != nil {
+		return *e.val, nil
+	}
+	// The same view of the slot table the scan had at this entry.
+	p := parser[string]{src: string(s.orig[e.start:e.end]), lim: s.lim.orDefault()}
+	p.slots = int(e.first) - 1
+	k, _ := slices.BinarySearch(s.objSlots, e.first)
+	p.objSlots = s.objSlots[:k:k]
+	p.slabs(int(e.ncomp), int(e.nent))
+	if s.format == FormatPHPSerialize {
+		p.depth = 1
+	}
+	v, err := p.value(true)
+	if err != nil {
+		return Value{}, err
+	}
+	e.val = &v
+	return v, nil
+}
+
+// Raw returns the serialized bytes of name's value; ok is false when there
+// is no such entry. For an entry read from the payload and not changed they
+// are the original bytes, which the caller must not change. Slot numbers in
+// references are those of the decoded payload (see [Session]).
+func (s *Session) Raw(name string) (raw RawValue, ok bool) {
+	i := s.find(name)
+	if i < 0 {
+		return nil, false
+	}
+	e := &s.entries[i]
+	if !e.touched {
+		return RawValue(s.orig[e.start:e.end:e.end]), true
+	}
+	b, err := appendValue(nil, *e.val)
+	if err != nil {
+		return nil, false
+	}
+	return b, true
+}
+
+// Unmarshal decodes the value of name into the Go value v points to, as
+// [Unmarshal] does. It returns an error when there is no such entry.
+func (s *Session) Unmarshal(name string, v any) error {
+	val, ok := s.Get(name)
+	if !ok {
+		return fmt.Errorf("phpsession: no session entry %q", name)
+	}
+	return fromValue(val, v)
+}
+
+// Set sets the value of name. An existing name keeps its place (when it
+// occurs more than once, the first place, and the others are dropped, as PHP
+// writes it); a new name is added at the end. The session keeps v: later
+// changes to v's arrays and objects show in what Encode writes.
+//
+// References in v are slot numbers of the decoded payload (see [Session])
+// and may only point into entries that are still unchanged when the session
+// is encoded.
+//
+// Set returns a [*KeyError] wrapping [ErrUnstorableKey] when PHP cannot
+// store name in the session's format (see [Session.CheckName]), and an
+// error wrapping [ErrUnsupportedValue] for the zero Value.
+func (s *Session) Set(name string, v Value) error {
+	if err := s.CheckName(name); err != nil {
+		return err
+	}
+	if v.kind == Invalid {
+		return fmt.Errorf("phpsession: cannot set session entry %q to the zero Value: %w", name, ErrUnsupportedValue)
+	}
+	s.put(entry{name: name, val: &v, nslots: int32(countSlots(v)), refs: hasRefs(v)})
+	return nil
+}
+
+// SetRaw sets the value of name to serialized bytes, as [Session.Set] does.
+// raw must be exactly one valid value; the session keeps a copy. Slot numbers
+// of references in raw are those of the decoded payload, as for Set.
+//
+// SetRaw returns a [*KeyError] as Set does, and a [*SyntaxError] when raw is
+// not one valid value.
+func (s *Session) SetRaw(name string, raw RawValue) error {
+	if err := s.CheckName(name); err != nil {
+		return err
+	}
+	p := parser[[]byte]{src: raw, lim: s.lim.orDefault(), looseRefs: true}
+	if s.format == FormatPHPSerialize {
+		p.depth = 1
+	}
+	if _, err := p.value(false); err != nil {
+		return err
+	}
+	if p.pos != len(raw) {
+		return p.fail(ErrSyntax, p.pos, "bytes after the value")
+	}
+	// Decoding is lossless: the value encodes back to raw.
+	b := parser[string]{src: string(raw), lim: p.lim, looseRefs: true, depth: p.depth}
+	v, err := b.value(true)
+	if err != nil {
+		return err
+	}
+	s.put(entry{name: name, val: &v, nslots: int32(p.slots), refs: p.nrefs > 0})
+	return nil
+}
+
+// put stores a new entry under e.name: in the place of the first entry of
+// that name, dropping the others, or at the end.
+func (s *Session) put(e entry) {
+	e.touched = true
+	if s.format == FormatPHPSerialize || s.format == FormatIgbinary {
+		_, e.intKey = canonicalInt(e.name)
+	}
+	s.changed = true
+	i := slices.IndexFunc(s.entries, func(x entry) bool { return x.name == e.name })
+	if i < 0 {
+		s.entries = append(s.entries, e)
+		return
+	}
+	s.entries[i] = e
+	if s.hasDups() {
+		rest := slices.DeleteFunc(s.entries[i+1:], func(x entry) bool { return x.name == e.name })
+		s.entries = s.entries[:i+1+len(rest)]
+	}
+}
+
+// Remove removes name from the session and reports whether it was there.
+func (s *Session) Remove(name string) bool {
+	n := len(s.entries)
+	s.entries = slices.DeleteFunc(s.entries, func(e entry) bool { return e.name == name })
+	if len(s.entries) == n {
+		return false
+	}
+	s.changed = true
+	return true
+}
+
+// CheckName returns a [*KeyError] wrapping [ErrUnstorableKey] when PHP
+// cannot store a $_SESSION key named name in the session's format:
+//   - php: a name containing '|' (PHP 8.2 then writes an empty session);
+//   - php_binary: a name over 127 bytes (PHP leaves it out);
+//   - php and php_binary: a numeric name, the decimal text of an int such
+//     as "7" or "-3" (PHP's array makes it an int key, which these formats
+//     skip).
+//
+// php_serialize and igbinary store any name; a numeric one is written as an
+// int key, as PHP does.
+func (s *Session) CheckName(name string) error {
+	var reason string
+	switch s.format {
+	case FormatPHP:
+		for i := 0; i < len(name); i++ {
+			if name[i] == tokSessionName {
+				reason = "contains '|'"
+				break
+			}
+		}
+	case FormatPHPBinary:
+		if len(name) > binMaxName {
+			reason = "longer than " + strconv.Itoa(binMaxName) + " bytes"
+		}
+	}
+	if reason == "" && (s.format == FormatPHP || s.format == FormatPHPBinary) {
+		if _, numeric := canonicalInt(name); numeric {
+			reason = "numeric keys are skipped by PHP"
+		}
+	}
+	if reason != "" {
+		return &KeyError{Key: name, Format: s.format, Reason: reason}
+	}
+	return nil
+}
+
+// Clone returns a copy of the session that shares nothing mutable with s.
+func (s *Session) Clone() *Session {
+	c := *s
+	c.entries = slices.Clone(s.entries)
+	for i := range c.entries {
+		if v := c.entries[i].val; v != nil {
+			cv := v.Clone()
+			c.entries[i].val = &cv
+		}
+	}
+	return &c
+}
+
+// Encode returns the session payload as PHP would write it: unchanged
+// entries as their original bytes, set ones as PHP's serialize() writes
+// them, with references renumbered when slots moved. An unchanged session
+// encodes to exactly the payload it was decoded from.
+//
+// Encode returns an error wrapping [ErrBadReference] when a reference in an
+// unchanged entry points at a value that was replaced or removed (the
+// reference would point elsewhere, or nowhere), or a reference in a set
+// value does not point at a value of an unchanged entry; and errors wrapping
+// [ErrUnsupportedValue] for values PHP cannot read. A changed igbinary
+// session is encoded whole, as igbinary_serialize($_SESSION).
+func (s *Session) Encode() ([]byte, error) { return s.AppendEncode(nil) }
+
+// AppendEncode appends the encoded session (see [Session.Encode]) to dst.
+func (s *Session) AppendEncode(dst []byte) ([]byte, error) {
+	if !s.changed && s.orig != nil {
+		return append(dst, s.orig...), nil
+	}
+	switch s.format {
+	case FormatIgbinary:
+		return s.appendIgbinary(dst)
+	}
+	start := len(dst)
+	renum := newRenumberer(s)
+	if s.format == FormatPHPSerialize {
+		dst = append(dst, tokArray, tokColon)
+		dst = strconv.AppendInt(dst, int64(len(s.entries)), 10)
+		dst = append(dst, tokColon, tokOpen)
+	}
+	for i := range s.entries {
+		e := &s.entries[i]
+		switch s.format {
+		case FormatPHP:
+			dst = append(dst, e.name...)
+			dst = append(dst, tokSessionName)
+		case FormatPHPBinary:
+			b := e.lenByte
+			if e.touched || int(b&binNameMask) != len(e.name) {
+				b = byte(len(e.name))
+			}
+			dst = append(dst, b)
+			dst = append(dst, e.name...)
+		case FormatPHPSerialize:
+			if e.intKey {
+				dst = append(dst, tokInt, tokColon)
+				dst = append(dst, e.name...)
+				dst = append(dst, tokEnd)
+			} else {
+				dst = appendString(dst, tokString, e.name, tokEnd)
+			}
+		default:
+			return dst[:start], fmt.Errorf("phpsession: %w %s", ErrUnknownFormat, s.format)
+		}
+		at := len(dst)
+		var err error
+		if !e.touched {
+			dst = append(dst, s.orig[e.start:e.end]...)
+		} else if dst, err = appendValue(dst, *e.val); err != nil {
+			return dst[:start], fmt.Errorf("phpsession: session entry %q: %w", e.name, err)
+		}
+		if e.refs {
+			if dst, err = renum.rewrite(dst, at, e); err != nil {
+				return dst[:start], err
+			}
+		}
+	}
+	if s.format == FormatPHPSerialize {
+		dst = append(dst, tokClose)
+	}
+	if renum.needCheck {
+		// A reference was renumbered or set: make sure PHP can read the
+		// result (targets exist, come first, r: targets are objects).
+		if _, err := decodeSession(dst[start:], s.format, s.lim.orDefault()); err != nil {
+			return dst[:start], fmt.Errorf("phpsession: references in the changed session do not hold: %w", err)
+		}
+	}
+	return dst, nil
+}
+
+// appendIgbinary encodes an igbinary session: igbinary_serialize($_SESSION).
+func (s *Session) appendIgbinary(dst []byte) ([]byte, error) {
+	arr := Value{kind: Array, comp: &composite{entries: make([]Entry, 0, len(s.entries))}}
+	for i := range s.entries {
+		v, err := s.value(i)
+		if err != nil {
+			return dst, err
+		}
+		k := StringValue(s.entries[i].name)
+		if s.entries[i].intKey {
+			k = normalizeKey(k)
+		}
+		arr.comp.entries = append(arr.comp.entries, Entry{Key: k, Value: v})
+	}
+	return appendIgbinary(dst, arr)
+}
+
+// renumberer maps the slot numbers of the decoded payload to those of the
+// payload being encoded.
+type renumberer struct {
+	s         *Session
+	olds      []int // untouched entries: first slot in the decoded payload
+	news      []int // and in the new payload
+	sizes     []int
+	needCheck bool
+	scratch   []byte
+}
+
+func newRenumberer(s *Session) *renumberer {
+	r := &renumberer{s: s}
+	next := 0
+	if s.format == FormatPHPSerialize {
+		next = 1
+	}
+	for _, e := range s.entries {
+		if !e.touched {
+			r.olds = append(r.olds, int(e.first))
+			r.news = append(r.news, next+1)
+			r.sizes = append(r.sizes, int(e.nslots))
+		}
+		next += int(e.nslots)
+	}
+	return r
+}
+
+// slot returns the new number of the decoded payload's slot old.
+func (r *renumberer) slot(old int) (int, bool) {
+	if old == 1 && r.s.format == FormatPHPSerialize {
+		return 1, true
+	}
+	i, found := slices.BinarySearch(r.olds, old)
+	if !found {
+		i--
+	}
+	if i < 0 || old >= r.olds[i]+r.sizes[i] {
+		return 0, false
+	}
+	return old - r.olds[i] + r.news[i], true
+}
+
+// rewrite renumbers the references of entry e, whose value was written at
+// dst[at:].
+func (r *renumberer) rewrite(dst []byte, at int, e *entry) ([]byte, error) {
+	if e.touched {
+		r.needCheck = true
+	}
+	p := parser[[]byte]{src: dst[at:], lim: r.s.lim.orDefault(), looseRefs: true, collectRefs: true}
+	if _, err := p.value(false); err != nil {
+		return dst, fmt.Errorf("phpsession: session entry %q: %w", e.name, err)
+	}
+	changed := false
+	for i, ref := range p.refs {
+		n, ok := r.slot(ref.slot)
+		if !ok {
+			what := "a value that was changed or removed"
+			if e.touched {
+				what = "no unchanged value"
+			}
+			return dst, fmt.Errorf("phpsession: session entry %q: reference to slot %d of the decoded payload points at %s: %w", e.name, ref.slot, what, ErrBadReference)
+		}
+		if n != ref.slot {
+			p.refs[i].slot, changed = n, true
+		}
+	}
+	if !changed {
+		return dst, nil
+	}
+	r.needCheck = true
+	r.scratch = append(r.scratch[:0], dst[at:]...)
+	dst = dst[:at]
+	last := 0
+	for _, ref := range p.refs {
+		dst = append(dst, r.scratch[last:ref.start]...)
+		dst = strconv.AppendInt(dst, int64(ref.slot), 10)
+		last = ref.end
+	}
+	return append(dst, r.scratch[last:]...), nil
+}

@@ -1,0 +1,528 @@
+package phpsession
+
+import (
+	"bytes"
+	"encoding/base64"
+	"errors"
+	"math"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/sessbridge/sessbridge/internal/testenv"
+)
+
+// phpSessionScript decodes each input line ("<handler> <base64 payload>")
+// with session_decode() and answers "ok <base64 of session_encode()>" or
+// "fail". With a third field "check", it also runs the reference checks of
+// TestSessionReferencesPHP and answers "refs ok" or what failed.
+const phpSessionScript = `<?php
+ob_start();
+ini_set('session.use_cookies', '0');
+ini_set('session.use_strict_mode', '0');
+ini_set('session.save_path', sys_get_temp_dir());
+ini_set('session.cache_limiter', '');
+class Account { public $login = 'lone'; protected $role = 'admin'; private $secret = "s\0x"; }
+enum Suit: string { case Hearts = 'H'; case Spades = 'S'; }
+$out = [];
+while (($line = fgets(STDIN)) !== false) {
+    $f = explode(' ', trim($line));
+    ini_set('session.serialize_handler', $f[0]);
+    session_id('h1t' . count($out));
+    session_start();
+    $ok = @session_decode(base64_decode($f[1] ?? ''));
+    if (!$ok) {
+        $out[] = 'fail';
+    } elseif (($f[2] ?? '') === 'check') {
+        $errs = [];
+        if (!is_object($_SESSION['o1']) || $_SESSION['o2'] !== $_SESSION['o1']) { $errs[] = 'o2 is not o1'; }
+        $_SESSION['refs']['x'] = 99;
+        if ($_SESSION['refs']['y'] !== 99) { $errs[] = 'refs.y is not a reference to refs.x'; }
+        $_SESSION['o1']->n = 7;
+        if ($_SESSION['o2']->n !== 7) { $errs[] = 'o2 does not share o1'; }
+        $out[] = $errs ? implode('; ', $errs) : 'refs ok';
+    } else {
+        $out[] = 'ok ' . base64_encode(session_encode());
+    }
+    session_abort();
+}
+ob_end_clean();
+echo implode("\n", $out), "\n";
+`
+
+// phpSessions runs phpSessionScript on the payloads and returns its answers.
+func phpSessions(t *testing.T, f Format, check bool, payloads ...[]byte) []string {
+	t.Helper()
+	var in bytes.Buffer
+	for _, p := range payloads {
+		in.WriteString(f.String() + " " + base64.StdEncoding.EncodeToString(p))
+		if check {
+			in.WriteString(" check")
+		}
+		in.WriteByte('\n')
+	}
+	out := strings.Split(strings.TrimSuffix(string(testenv.RunPHP(t, phpSessionScript, in.Bytes())), "\n"), "\n")
+	if len(out) != len(payloads) {
+		t.Fatalf("php answered %d times for %d sessions: %q", len(out), len(payloads), out)
+	}
+	return out
+}
+
+var textFormats = []Format{FormatPHP, FormatPHPBinary, FormatPHPSerialize}
+
+// TestSessionEncodeLikePHP builds sessions in Go and checks that PHP decodes
+// them and writes back exactly the same bytes.
+func TestSessionEncodeLikePHP(t *testing.T) {
+	testenv.PHP(t)
+	build := []func(*Session) error{
+		func(s *Session) error { return nil },
+		func(s *Session) error { return s.Set("user", StringValue("bob")) },
+		func(s *Session) error {
+			for _, e := range []Entry{
+				{StringValue("int"), IntValue(math.MinInt64)},
+				{StringValue("floats"), ListValue(FloatValue(0.1), FloatValue(1e25), FloatValue(math.Copysign(0, -1)), FloatValue(1.5e-7), FloatValue(math.Inf(-1)), FloatValue(1e15))},
+				{StringValue("bin"), StringValue("a\x00b\xff\";|}")},
+				{StringValue("we;ird\"k!"), BoolValue(true)},
+				{StringValue(""), NullValue()},
+				{StringValue("arr"), ArrayValue(Entry{IntValue(5), StringValue("a")}, Entry{StringValue("07"), IntValue(-3)}, Entry{StringValue("8"), ListValue()})},
+				{StringValue("acct"), ObjectValue("Account", Entry{StringValue("login"), StringValue("lone")}, Entry{StringValue("\x00*\x00role"), StringValue("admin")}, Entry{StringValue("\x00Account\x00secret"), StringValue("s\x00x")})},
+				{StringValue("suit"), EnumValue("Suit", "Hearts")},
+				{StringValue("std"), ObjectValue("stdClass", Entry{StringValue("a"), IntValue(1)})},
+			} {
+				if err := s.Set(e.Key.str, e.Value); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+	}
+	for _, f := range textFormats {
+		t.Run(f.String(), func(t *testing.T) {
+			var payloads [][]byte
+			for i, b := range build {
+				s := NewSession(f)
+				if err := b(s); err != nil {
+					t.Fatalf("session %d: %v", i, err)
+				}
+				p, err := s.Encode()
+				if err != nil {
+					t.Fatalf("session %d: Encode() = %v", i, err)
+				}
+				payloads = append(payloads, p)
+			}
+			for i, got := range phpSessions(t, f, false, payloads...) {
+				want := "ok " + base64.StdEncoding.EncodeToString(payloads[i])
+				if got != want {
+					t.Errorf("session %d: Go wrote %q; php: %s", i, payloads[i], got)
+				}
+			}
+		})
+	}
+}
+
+func TestSessionSetRemove(t *testing.T) {
+	in := `a|i:1;f|d:1e25;b|i:2;c|s:1:"x";`
+	s, err := DecodeSession([]byte(in), FormatPHP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	steps := []struct {
+		name string
+		do   func() error
+		want string
+	}{
+		{"untouched", func() error { return nil }, in},
+		{"set existing keeps place", func() error { return s.Set("b", ListValue(IntValue(7))) }, `a|i:1;f|d:1e25;b|a:1:{i:0;i:7;}c|s:1:"x";`},
+		{"set new appends", func() error { return s.Set("d", NullValue()) }, `a|i:1;f|d:1e25;b|a:1:{i:0;i:7;}c|s:1:"x";d|N;`},
+		{"remove", func() error {
+			if !s.Remove("a") || s.Remove("nope") {
+				return errors.New("Remove reported wrongly")
+			}
+			return nil
+		}, `f|d:1e25;b|a:1:{i:0;i:7;}c|s:1:"x";d|N;`},
+		{"set raw", func() error { return s.SetRaw("c", RawValue(`d:0.10000000000000001;`)) }, `f|d:1e25;b|a:1:{i:0;i:7;}c|d:0.10000000000000001;d|N;`},
+	}
+	for _, st := range steps {
+		if err := st.do(); err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+		if got, err := s.Encode(); err != nil || string(got) != st.want {
+			t.Fatalf("%s: Encode() = %q, %v; want %q", st.name, got, err, st.want)
+		}
+	}
+	if got, want := s.Names(), []string{"f", "b", "c", "d"}; !slices.Equal(got, want) || s.Len() != 4 {
+		t.Errorf("Names() = %q, Len() = %d; want %q", got, s.Len(), want)
+	}
+	if v, ok := s.Get("c"); !ok || v.str != "0.10000000000000001" {
+		t.Errorf(`Get("c") = %v, %v`, v, ok)
+	}
+	if raw, ok := s.Raw("b"); !ok || string(raw) != `a:1:{i:0;i:7;}` {
+		t.Errorf(`Raw("b") = %q, %v`, raw, ok)
+	}
+	if _, ok := s.Get("a"); ok || s.Has("a") {
+		t.Errorf(`Get("a") found a removed entry`)
+	}
+	if err := s.SetRaw("e", RawValue(`i:1;x`)); !errors.Is(err, ErrSyntax) {
+		t.Errorf(`SetRaw("e", "i:1;x") = %v, want ErrSyntax`, err)
+	}
+	if err := s.Set("e", Value{}); !errors.Is(err, ErrUnsupportedValue) {
+		t.Errorf(`Set("e", Value{}) = %v, want ErrUnsupportedValue`, err)
+	}
+}
+
+func TestSessionFormats(t *testing.T) {
+	tests := []struct {
+		format Format
+		in     string
+		names  []string
+		get    string
+		want   Value
+		set    string // payload after Set("n", IntValue(1))
+	}{
+		{FormatPHP, "", nil, "", Value{}, `n|i:1;`},
+		{FormatPHP, `|i:1;we;ird"k|b:1;`, []string{"", `we;ird"k`}, `we;ird"k`, BoolValue(true), `|i:1;we;ird"k|b:1;n|i:1;`},
+		{FormatPHP, `a|i:1;b|i:2;a|i:3;`, []string{"a", "b"}, "a", IntValue(3), `a|i:1;b|i:2;a|i:3;n|i:1;`},
+		{FormatPHP, `5|i:1;`, []string{"5"}, "5", IntValue(1), `5|i:1;n|i:1;`},
+		{FormatPHPBinary, "", nil, "", Value{}, "\x01ni:1;"},
+		{FormatPHPBinary, "\x81ai:1;\x00s:0:\"\";", []string{"a", ""}, "a", IntValue(1), "\x81ai:1;\x00s:0:\"\";\x01ni:1;"},
+		{FormatPHPSerialize, "", nil, "", Value{}, `a:1:{s:1:"n";i:1;}`},
+		{FormatPHPSerialize, `a:0:{}`, nil, "", Value{}, `a:1:{s:1:"n";i:1;}`},
+		{FormatPHPSerialize, `a:3:{i:7;s:1:"x";s:1:"7";N;s:3:"a|b";i:2;}`, []string{"7", "a|b"}, "7", NullValue(), `a:4:{i:7;s:1:"x";s:1:"7";N;s:3:"a|b";i:2;s:1:"n";i:1;}`},
+	}
+	for _, tt := range tests {
+		s, err := DecodeSession([]byte(tt.in), tt.format)
+		if err != nil {
+			t.Errorf("DecodeSession(%q, %s) = %v", tt.in, tt.format, err)
+			continue
+		}
+		if out, err := s.Encode(); err != nil || string(out) != tt.in {
+			t.Errorf("DecodeSession(%q, %s).Encode() = %q, %v", tt.in, tt.format, out, err)
+		}
+		if got := s.Names(); !slices.Equal(got, tt.names) || s.Len() != len(tt.names) {
+			t.Errorf("DecodeSession(%q, %s).Names() = %q, Len() = %d; want %q", tt.in, tt.format, got, s.Len(), tt.names)
+		}
+		if got, _ := s.Get(tt.get); !got.Equal(tt.want) {
+			t.Errorf("DecodeSession(%q, %s).Get(%q) = %v, want %v", tt.in, tt.format, tt.get, got, tt.want)
+		}
+		if err := s.Set("n", IntValue(1)); err != nil {
+			t.Fatal(err)
+		}
+		if out, err := s.Encode(); err != nil || string(out) != tt.set {
+			t.Errorf("DecodeSession(%q, %s), Set(n, 1): Encode() = %q, %v; want %q", tt.in, tt.format, out, err, tt.set)
+		}
+	}
+	// A repeated name is written once, in its first place, when it is set.
+	s, _ := DecodeSession([]byte(`a|i:1;b|i:2;a|i:3;`), FormatPHP)
+	s.Set("a", IntValue(9))
+	if out, _ := s.Encode(); string(out) != `a|i:9;b|i:2;` {
+		t.Errorf("Set of a repeated name: Encode() = %q, want %q", out, `a|i:9;b|i:2;`)
+	}
+	// So is a php_serialize int key set through its decimal name.
+	s, _ = DecodeSession([]byte(`a:1:{i:7;N;}`), FormatPHPSerialize)
+	s.Set("7", IntValue(1))
+	if out, _ := s.Encode(); string(out) != `a:1:{i:7;i:1;}` {
+		t.Errorf(`Set("7") on php_serialize: Encode() = %q`, out)
+	}
+	// NewSession encodes the empty session as PHP writes it.
+	for f, want := range map[Format]string{FormatPHP: "", FormatPHPBinary: "", FormatPHPSerialize: "a:0:{}"} {
+		if out, err := NewSession(f).Encode(); err != nil || string(out) != want {
+			t.Errorf("NewSession(%s).Encode() = %q, %v; want %q", f, out, err, want)
+		}
+	}
+}
+
+func TestSessionKeyErrors(t *testing.T) {
+	long := strings.Repeat("k", 128)
+	tests := []struct {
+		format Format
+		name   string
+		want   *KeyError // nil: storable
+	}{
+		{FormatPHP, "a|b", &KeyError{Key: "a|b", Format: FormatPHP, Reason: "contains '|'"}},
+		{FormatPHP, "7", &KeyError{Key: "7", Format: FormatPHP, Reason: "numeric keys are skipped by PHP"}},
+		{FormatPHP, "-3", &KeyError{Key: "-3", Format: FormatPHP, Reason: "numeric keys are skipped by PHP"}},
+		{FormatPHP, "07", nil},
+		{FormatPHP, "!b", nil},
+		{FormatPHP, long, nil},
+		{FormatPHPBinary, long, &KeyError{Key: long, Format: FormatPHPBinary, Reason: "longer than 127 bytes"}},
+		{FormatPHPBinary, long[:127], nil},
+		{FormatPHPBinary, "a|b", nil},
+		{FormatPHPBinary, "7", &KeyError{Key: "7", Format: FormatPHPBinary, Reason: "numeric keys are skipped by PHP"}},
+		{FormatPHPSerialize, "7", nil},
+		{FormatPHPSerialize, "a|b", nil},
+		{FormatPHPSerialize, long, nil},
+	}
+	for _, tt := range tests {
+		s := NewSession(tt.format)
+		err := s.Set(tt.name, IntValue(1))
+		if tt.want == nil {
+			if err != nil {
+				t.Errorf("%s: Set(%q) = %v, want nil", tt.format, tt.name, err)
+			}
+			continue
+		}
+		var ke *KeyError
+		if !errors.As(err, &ke) || !reflect.DeepEqual(ke, tt.want) || !errors.Is(err, ErrUnstorableKey) {
+			t.Errorf("%s: Set(%q) = %v, want %v", tt.format, tt.name, err, tt.want)
+		}
+		if err := s.SetRaw(tt.name, RawValue("N;")); !errors.Is(err, ErrUnstorableKey) {
+			t.Errorf("%s: SetRaw(%q) = %v, want ErrUnstorableKey", tt.format, tt.name, err)
+		}
+		if s.Len() != 0 {
+			t.Errorf("%s: Set(%q) stored the key", tt.format, tt.name)
+		}
+	}
+}
+
+func TestDecodeSessionErrors(t *testing.T) {
+	tests := []struct {
+		format Format
+		in     string
+		want   *SyntaxError
+	}{
+		{FormatPHP, `a|i:1;garbage`, &SyntaxError{Offset: 6, Msg: "session entry name without '|'", Err: ErrSyntax}},
+		{FormatPHP, `a|i:1;x|`, &SyntaxError{Offset: 8, Msg: "expected a value", Err: ErrUnexpectedEnd}},
+		{FormatPHP, `a|i:1;b|r:1;`, &SyntaxError{Offset: 10, Msg: "r: reference to slot 1, which holds no object", Err: ErrBadReference}},
+		{FormatPHP, `a|i:1;b|R:3;`, &SyntaxError{Offset: 10, Msg: "R: reference to slot 3, only 1 before it", Err: ErrBadReference}},
+		{FormatPHP, `!foo|`, &SyntaxError{Offset: 5, Msg: "expected a value", Err: ErrUnexpectedEnd}},
+		{FormatPHPBinary, "\x01ai:1;\x00", &SyntaxError{Offset: 6, Msg: "session entry name of 0 bytes and its value run past the end", Err: ErrUnexpectedEnd}},
+		{FormatPHPBinary, "\x01a", &SyntaxError{Offset: 0, Msg: "session entry name of 1 bytes and its value run past the end", Err: ErrUnexpectedEnd}},
+		{FormatPHPSerialize, `i:5;`, &SyntaxError{Offset: 0, Msg: "php_serialize session is not an array", Err: ErrSyntax}},
+		{FormatPHPSerialize, `a:1:{s:1:"a";i:1;}x`, &SyntaxError{Offset: 18, Msg: "bytes after the session array", Err: ErrSyntax}},
+		{FormatPHPSerialize, `a:2:{s:1:"a";O:8:"stdClass":0:{}s:1:"b";r:1;}`, &SyntaxError{Offset: 42, Msg: "r: reference to slot 1, which holds no object", Err: ErrBadReference}},
+	}
+	for _, tt := range tests {
+		_, err := DecodeSession([]byte(tt.in), tt.format)
+		var se *SyntaxError
+		if !errors.As(err, &se) || !reflect.DeepEqual(se, tt.want) {
+			t.Errorf("DecodeSession(%q, %s) = %#v, want %#v", tt.in, tt.format, err, tt.want)
+		}
+	}
+	if _, err := DecodeSession(nil, Format(9)); !errors.Is(err, ErrUnknownFormat) {
+		t.Errorf("DecodeSession(nil, Format(9)) = %v, want ErrUnknownFormat", err)
+	}
+}
+
+// TestDecodeSessionLikePHP checks that DecodeSession accepts the payloads
+// PHP's session_decode() accepts and refuses those it refuses.
+func TestDecodeSessionLikePHP(t *testing.T) {
+	testenv.PHP(t)
+	inputs := map[Format][]string{
+		FormatPHP: {`a|i:1;garbage`, `a|i:1;x|`, `a|i:1;|i:2;`, `a|i:1;b|i:2;a|i:3;`, `a|i:1;b|r:1;`, `a|O:8:"stdClass":0:{}b|r:1;`,
+			`a|i:1;b|R:1;`, `a|i:1;b|R:2;`, `5|i:1;`, `!foo|`, `!b|i:2;`, ``, `|N;`, `a|a:1:{i:0;R:1;}`},
+		FormatPHPBinary: {"\x01ai:1;", "\x81ai:1;", "\x01ai:1;\x00", "\x00i:1;", "\x01a", "\x02abi:1;\x01cr:1;", "\x7f" + strings.Repeat("k", 127) + "N;"},
+		FormatPHPSerialize: {``, `a:0:{}`, `a:1:{s:1:"a";i:1;}`, `a:1:{i:5;i:1;}`, `a:2:{s:1:"a";O:8:"stdClass":0:{}s:1:"b";r:2;}`,
+			`a:2:{s:1:"a";O:8:"stdClass":0:{}s:1:"b";r:1;}`, `a:1:{s:1:"a";R:1;}`, `a:1:{s:1:"a";R:2;}`},
+	}
+	for f, ins := range inputs {
+		var payloads [][]byte
+		for _, in := range ins {
+			payloads = append(payloads, []byte(in))
+		}
+		for i, got := range phpSessions(t, f, false, payloads...) {
+			_, err := DecodeSession(payloads[i], f)
+			if (err == nil) != strings.HasPrefix(got, "ok") {
+				t.Errorf("DecodeSession(%q, %s) = %v; php session_decode(): %s", payloads[i], f, err, got)
+			}
+		}
+	}
+}
+
+// The reference scenario of the Phalcon vectors, with an entry before it
+// that a change makes smaller, moving every slot after it.
+var refSessions = map[Format]string{
+	FormatPHP:          `pre|a:2:{i:0;i:1;i:1;i:2;}o1|O:8:"stdClass":1:{s:1:"n";i:1;}o2|r:4;refs|a:2:{s:1:"x";i:1;s:1:"y";R:8;}post|s:1:"z";`,
+	FormatPHPBinary:    "\x03prea:2:{i:0;i:1;i:1;i:2;}\x02o1O:8:\"stdClass\":1:{s:1:\"n\";i:1;}\x02o2r:4;\x04refsa:2:{s:1:\"x\";i:1;s:1:\"y\";R:8;}\x04posts:1:\"z\";",
+	FormatPHPSerialize: `a:5:{s:3:"pre";a:2:{i:0;i:1;i:1;i:2;}s:2:"o1";O:8:"stdClass":1:{s:1:"n";i:1;}s:2:"o2";r:5;s:4:"refs";a:2:{s:1:"x";i:1;s:1:"y";R:9;}s:4:"post";s:1:"z";}`,
+}
+
+func TestSessionReferences(t *testing.T) {
+	for _, f := range textFormats {
+		t.Run(f.String(), func(t *testing.T) {
+			decode := func() *Session {
+				s, err := DecodeSession([]byte(refSessions[f]), f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return s
+			}
+			base := 0
+			if f == FormatPHPSerialize {
+				base = 1
+			}
+			s := decode()
+			if v, _ := s.Get("o2"); !v.Equal(RefValue(base + 4)) {
+				t.Errorf(`Get("o2") = %v, want r:%d`, v, base+4)
+			}
+			if refs, _ := s.Get("refs"); !refs.Entries()[1].Value.Equal(PHPRefValue(base + 8)) {
+				v := refs.Entries()[1].Value
+				t.Errorf(`Lookup("refs", "y") = %v, want R:%d`, v, base+8)
+			}
+			// pre shrinks from 3 slots to 1: the references move down by 2.
+			s.Set("pre", IntValue(0))
+			out, err := s.Encode()
+			if err != nil {
+				t.Fatalf("Encode() after Set(pre) = %v", err)
+			}
+			for _, want := range []string{"r:" + strconv.Itoa(base+2) + ";", "R:" + strconv.Itoa(base+6) + ";"} {
+				if !bytes.Contains(out, []byte(want)) {
+					t.Errorf("Encode() after Set(pre) = %q, want it to hold %s", out, want)
+				}
+			}
+			// The same after removing pre.
+			s = decode()
+			s.Remove("pre")
+			if out, err := s.Encode(); err != nil || !bytes.Contains(out, []byte("r:"+strconv.Itoa(base+1)+";")) {
+				t.Errorf("Encode() after Remove(pre) = %q, %v", out, err)
+			}
+			// Replacing or removing a referenced value is refused.
+			for name, change := range map[string]func(*Session){
+				"set o1":    func(s *Session) { s.Set("o1", IntValue(1)) },
+				"remove o1": func(s *Session) { s.Remove("o1") },
+				"set refs":  func(s *Session) { v, _ := s.Get("refs"); s.Set("refs", v) },
+			} {
+				s := decode()
+				change(s)
+				if out, err := s.Encode(); !errors.Is(err, ErrBadReference) {
+					t.Errorf("%s: Encode() = %q, %v; want ErrBadReference", name, out, err)
+				}
+			}
+			// A set value may point into an unchanged entry.
+			s = decode()
+			s.Set("pre", IntValue(0))
+			s.Set("o3", RefValue(base+4))
+			if out, err := s.Encode(); err != nil || !bytes.Contains(out, []byte("r:"+strconv.Itoa(base+2)+";")) {
+				t.Errorf("Encode() with o3 = r:%d = %q, %v", base+4, out, err)
+			}
+			// But not at a non-object for r:.
+			s = decode()
+			s.Set("o3", RefValue(base+1))
+			if out, err := s.Encode(); !errors.Is(err, ErrBadReference) {
+				t.Errorf("Encode() with o3 = r:%d (an array) = %q, %v; want ErrBadReference", base+1, out, err)
+			}
+		})
+	}
+}
+
+// TestSessionReferencesPHP: PHP reads a session with references that Go
+// changed (moving slots), and its references still hold.
+func TestSessionReferencesPHP(t *testing.T) {
+	testenv.PHP(t)
+	for _, f := range textFormats {
+		var payloads [][]byte
+		payloads = append(payloads, []byte(refSessions[f]))
+		for _, change := range []func(*Session){
+			func(s *Session) { s.Set("pre", IntValue(0)) },
+			func(s *Session) { s.Remove("pre") },
+			func(s *Session) { s.Set("pre", ListValue(ListValue(NullValue()), StringValue("x"))) },
+			func(s *Session) { s.Set("post", IntValue(1)); s.Set("new", NullValue()) },
+		} {
+			s, err := DecodeSession([]byte(refSessions[f]), f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			change(s)
+			out, err := s.Encode()
+			if err != nil {
+				t.Fatalf("%s: Encode() = %v", f, err)
+			}
+			payloads = append(payloads, out)
+		}
+		for i, got := range phpSessions(t, f, true, payloads...) {
+			if got != "refs ok" {
+				t.Errorf("%s: php reading %q: %s", f, payloads[i], got)
+			}
+		}
+	}
+}
+
+// TestSessionLazy checks that DecodeSession decodes no value and Get decodes
+// only the entry it reads.
+func TestSessionLazy(t *testing.T) {
+	s, err := DecodeSession([]byte(`a|a:1:{i:0;s:1:"x";}b|a:1:{i:0;s:1:"y";}`), FormatPHP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range s.entries {
+		if e.val != nil {
+			t.Fatalf("entry %q decoded by DecodeSession", e.name)
+		}
+	}
+	s.Get("b")
+	if s.entries[0].val != nil || s.entries[1].val == nil {
+		t.Errorf("after Get(b): decoded = %v, %v; want false, true", s.entries[0].val != nil, s.entries[1].val != nil)
+	}
+}
+
+func TestSessionClone(t *testing.T) {
+	s, _ := DecodeSession([]byte(`a|a:1:{i:0;i:1;}`), FormatPHP)
+	a, _ := s.Get("a")
+	s.Set("a", a)
+	c := s.Clone()
+	a.Set(IntValue(0), IntValue(2)) // changes s's value, not c's
+	so, _ := s.Encode()
+	co, _ := c.Encode()
+	if string(so) != `a|a:1:{i:0;i:2;}` || string(co) != `a|a:1:{i:0;i:1;}` {
+		t.Errorf("after changing the original: Encode() = %q, clone's = %q", so, co)
+	}
+}
+
+// TestSessionIgbinary checks the igbinary path of Session on the Phalcon
+// vectors: the payload decodes whole, reads like the dump and, untouched or
+// after a Set, encodes to what PHP reads.
+func TestSessionIgbinary(t *testing.T) {
+	for _, v := range loadVectors(t) {
+		if v.Handler != "igbinary" {
+			continue
+		}
+		s, err := DecodeSession(v.Payload, FormatIgbinary)
+		if err != nil {
+			t.Errorf("%v: DecodeSession = %v", v, err)
+			continue
+		}
+		want, err := dumpValue(v.Dump)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Len() != want.Len() {
+			t.Errorf("%v: Len() = %d, want %d", v, s.Len(), want.Len())
+		}
+		if out, err := s.Encode(); err != nil || (len(v.Payload) > 0 && !bytes.Equal(out, v.Payload)) {
+			t.Errorf("%v: untouched Encode() = %q, %v; want %q", v, out, err, v.Payload)
+		}
+		if err := s.Set("h1-new", IntValue(1)); err != nil {
+			t.Fatal(err)
+		}
+		out, err := s.Encode()
+		if err != nil {
+			t.Errorf("%v: Encode() after Set = %v", v, err)
+			continue
+		}
+		d, err := DecodeSession(out, FormatIgbinary)
+		if err != nil {
+			t.Errorf("%v: DecodeSession(Encode() after Set) = %v", v, err)
+			continue
+		}
+		if got, _ := d.Get("h1-new"); !got.Equal(IntValue(1)) || d.Len() != want.Len()+1 {
+			t.Errorf("%v: after Set and Encode: Get(h1-new) = %v, Len() = %d", v, got, d.Len())
+		}
+	}
+}
+
+func TestSessionZero(t *testing.T) {
+	var s Session
+	if out, err := s.Encode(); err != nil || len(out) != 0 || s.Len() != 0 || s.Format() != FormatPHP {
+		t.Errorf("zero Session: Encode() = %q, %v; Len() = %d; Format() = %v", out, err, s.Len(), s.Format())
+	}
+	if err := s.SetRaw("a", RawValue(`a:1:{i:0;i:1;}`)); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := s.Encode(); err != nil || string(out) != `a|a:1:{i:0;i:1;}` {
+		t.Errorf("zero Session after SetRaw: Encode() = %q, %v", out, err)
+	}
+	if err := s.Unmarshal("missing", new(int)); err == nil {
+		t.Error(`Unmarshal("missing") = nil, want an error`)
+	}
+}
