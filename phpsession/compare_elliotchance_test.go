@@ -108,7 +108,11 @@ func subsetValue(r *rand.Rand, depth int) Value {
 	case 3:
 		return StringValue(subsetString(r))
 	case 4:
-		return FloatValue(math.Float64frombits(r.Uint64() &^ (0x7ff << 52)))
+		f := math.Float64frombits(r.Uint64())
+		for math.IsNaN(f) || math.IsInf(f, 0) {
+			f = math.Float64frombits(r.Uint64())
+		}
+		return FloatValue(f)
 	case 5:
 		return FloatValue([]float64{0.1, 1e25, -1.5e-7, 1, math.Inf(1), math.Inf(-1)}[r.IntN(6)])
 	case 6:

@@ -74,6 +74,9 @@ type structFields struct {
 	// class is the struct's own ClassName field: when set, the struct is a
 	// PHP object.
 	class *classField
+	// numericName is set when a name is a canonical int ("5"), which PHP
+	// turns into an int key.
+	numericName bool
 	// err is what is wrong with the tags (both protected and private, a
 	// private field in a struct with no ClassName field).
 	err string
@@ -236,6 +239,9 @@ func typeFields(t reflect.Type) *structFields {
 	sf.byFold = make(map[string]int, len(kept))
 	sf.byRaw = make(map[string]int, len(kept))
 	for i, f := range kept {
+		if _, ok := canonicalInt(f.name); ok {
+			sf.numericName = true
+		}
 		if j, ok := sf.byName[f.name]; !ok || len(f.index) < len(kept[j].index) {
 			sf.byName[f.name] = i
 		}

@@ -96,10 +96,10 @@ func decodeIgbinaryCanon(data []byte, lim limits) (Value, string, error) {
 		return Value{}, "", &SyntaxError{Offset: 0, Msg: fmt.Sprintf("igbinary: input of %d bytes is over the %d-byte limit", len(data), lim.maxSize), Err: ErrTooLarge}
 	}
 	d := &igDecoder{data: data, maxDepth: lim.maxDepth, emptyID: -1}
-	// Room for the tables of a small session without allocating.
-	var refs [16]igRefEntry
-	var strs [16]string
-	d.refs, d.strs.list = refs[:0], strs[:0]
+	// Room for the tables of a small session, in one allocation each: an
+	// id or a string takes two bytes at least.
+	room := min(16, len(data)/4)
+	d.refs, d.strs.list = make([]igRefEntry, 0, room), make([]string, 0, room)
 	// A copy of an array is two bytes however big the array: bound what
 	// the Value may hold so that nested copies cannot multiply it.
 	d.budget = 1<<20 + 16*int64(len(data))

@@ -438,9 +438,12 @@ func (e *encodeState) structValue(rv reflect.Value) (Value, error) {
 	if kind == Object {
 		return Value{kind: Object, str: class, comp: &composite{entries: es}}, nil
 	}
-	// A field named like a canonical int ("5") is an int key in PHP, and
-	// two such names may then collide: let ArrayValue do what PHP does.
-	return ArrayValue(es...), nil
+	if sf.numericName {
+		// A field named like a canonical int ("5") is an int key in PHP:
+		// let ArrayValue do what PHP does.
+		return ArrayValue(es...), nil
+	}
+	return Value{kind: Array, comp: &composite{entries: es}}, nil
 }
 
 // className returns the class a ClassName field of the struct rv names:
