@@ -816,7 +816,13 @@ func (s *Store) WriteIfVersion(ctx context.Context, id string, data []byte, ttl 
 // holds the version want.
 func (s *Store) check(f *os.File, size int64, want fileVersion, conflict error) error {
 	if !want.found {
-		return nil // the caller created the file: it was still missing
+		// The caller created the file with O_EXCL, so it was missing; but
+		// between that create and our flock another writer may have read
+		// the new empty file and written it. Anything in it now is theirs.
+		if size != 0 {
+			return conflict
+		}
+		return nil
 	}
 	cur, err := s.readFile(f, size)
 	if err != nil {

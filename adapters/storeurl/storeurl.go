@@ -343,8 +343,22 @@ func parseRedis(rawURL, scheme string) (*redisstore.Options, error) {
 			return nil, fmt.Errorf("parameter %q: use a redis+sentinel:// or redis+cluster:// URL", name)
 		}
 	}
+	if err := refuseAuthParam(q); err != nil {
+		return nil, err
+	}
 	u.RawQuery = q.Encode()
 	return parseRedisOptions(u)
+}
+
+// refuseAuthParam refuses phpredis's auth parameter, which would put a
+// password where Redact cannot hide it.
+func refuseAuthParam(q url.Values) error {
+	for _, name := range []string{"auth", "auth[]"} {
+		if q.Has(name) {
+			return fmt.Errorf("parameter %q: give the password as redis://:password@host or with password_env", name)
+		}
+	}
+	return nil
 }
 
 // parseRedisOptions runs redisstore.ParseURL, keeping its message without
@@ -465,6 +479,9 @@ func parseRedisMulti(rawURL, scheme string) (*redisstore.Options, error) {
 		if q.Has(name) {
 			return nil, fmt.Errorf("parameter %q: give the hosts in the URL's host list", name)
 		}
+	}
+	if err := refuseAuthParam(q); err != nil {
+		return nil, err
 	}
 	u.Scheme = "redis"
 	path := strings.Trim(u.Path, "/")

@@ -102,6 +102,7 @@ func TestParseErrors(t *testing.T) {
 		{"redis unknown param, password redacted", "redis://:hunter2@h?colour=red", `storeurl: redis://:xxxxx@h?colour=red: unknown parameter "colour"`},
 		{"redis missing env", "redis://h?password_env=SB_NOT_SET_ANYWHERE", `storeurl: redis://h?password_env=SB_NOT_SET_ANYWHERE: password_env: environment variable SB_NOT_SET_ANYWHERE is not set`},
 		{"redis env and password", "redis://:p@h?password_env=HOME", `storeurl: redis://:xxxxx@h?password_env=HOME: password_env and a password in the URL: give one`},
+		{"redis auth param", "redis://h?auth=hunter2", `storeurl: redis://h?auth=hunter2: parameter "auth": give the password as redis://:password@host or with password_env`},
 		{"phpredis layout", "phpredis://h?layout=phalcon5", `storeurl: phpredis://h?layout=phalcon5: layout "phalcon5": phpredis URLs are always layout php`},
 		{"redis sentinel param", "redis://h?sentinel_master=m", `storeurl: redis://h?sentinel_master=m: parameter "sentinel_master": use a redis+sentinel:// or redis+cluster:// URL`},
 		{"sentinel no master", "redis+sentinel://:pw@s1,s2", `storeurl: redis+sentinel://:xxxxx@s1,s2: no master name (want redis+sentinel://host,host/mastername[/db])`},

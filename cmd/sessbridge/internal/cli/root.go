@@ -76,6 +76,13 @@ func newCmdRoot(f *Factory) *cobra.Command {
 	cmd.AddCommand(newCmdDecode(f, nil))
 	cmd.AddCommand(newCmdEncode(f, nil))
 	cmd.AddCommand(newCmdDemo(f, nil))
+	cmd.AddCommand(newCmdGet(f, nil))
+	cmd.AddCommand(newCmdSet(f, nil))
+	cmd.AddCommand(newCmdRm(f, nil))
+	cmd.AddCommand(newCmdLs(f, nil))
+	cmd.AddCommand(newCmdInspect(f, nil))
+	cmd.AddCommand(newCmdGC(f, nil))
+	cmd.AddCommand(newCmdMigrate(f, nil))
 	return cmd
 }
 

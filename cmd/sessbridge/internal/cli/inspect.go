@@ -1,0 +1,269 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/sessbridge/sessbridge/adapters"
+	"github.com/sessbridge/sessbridge/adapters/filestore"
+	"github.com/sessbridge/sessbridge/adapters/memcachedstore"
+	"github.com/sessbridge/sessbridge/adapters/redisstore"
+	"github.com/sessbridge/sessbridge/phpsession"
+	"github.com/spf13/cobra"
+)
+
+// inspectOptions are the inputs of the inspect command.
+type inspectOptions struct {
+	IO     *IOStreams
+	Output outputFormat
+	storeFlags
+	ID string
+	// Now returns the time ages are measured from. Default: time.Now.
+	Now func() time.Time
+}
+
+// newCmdInspect returns the inspect command. runF replaces inspectRun in
+// tests.
+func newCmdInspect(f *Factory, runF func(context.Context, *inspectOptions) error) *cobra.Command {
+	opts := &inspectOptions{IO: f.IO}
+	var handler string
+	cmd := &cobra.Command{
+		Use:   "inspect ID",
+		Short: "Show how a session is stored: raw bytes, layout, format, TTL, lock",
+		Long: `Inspect shows what the store holds for the session ID, for debugging a
+session that PHP and Go see differently:
+
+  location   the file or key that holds it
+  stored     the stored bytes (an escaped excerpt) and their size
+  wrapped    whether they are Phalcon's s:N:"payload"; around the payload
+  formats    which of php, php_serialize, php_binary and igbinary decode it
+  ttl, age   its time to live (Redis) or time since it was written (files)
+  lock       whether a lock is held on it: the lock key (Redis), an
+             exclusive flock (files)
+
+What the store cannot tell is listed under "unknown". Memcached's item flags
+and compression are not shown: the memcached store does not expose raw items.
+` + storeHelp + `
+
+Exit codes: 0 shown, 1 no such session or the store failed, 2 bad flags or
+arguments.`,
+		Example: `  sessbridge inspect --store redis://10.0.0.5/2 e3ea125e2e80
+  sessbridge inspect --store file:///var/lib/php/sessions e3ea125e2e80 --output json`,
+		Args: rangeArgs(1, 1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := parseStoreFlags(cmd, &opts.storeFlags, handler); err != nil {
+				return err
+			}
+			opts.Output = f.Output
+			opts.ID = args[0]
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return inspectRun(cmd.Context(), opts)
+		},
+	}
+	addStoreFlags(cmd, &opts.storeFlags, &handler)
+	return cmd
+}
+
+// inspection is what inspect reports, and its --output json shape.
+type inspection struct {
+	ID          string   `json:"id"`
+	Store       string   `json:"store"`
+	Layout      string   `json:"layout"`
+	Location    string   `json:"location,omitempty"`
+	StoredSize  int      `json:"stored_size"`
+	Stored      string   `json:"stored"`     // escaped excerpt
+	StoredB64   []byte   `json:"stored_b64"` // all of it; null when unknown
+	Wrapped     *bool    `json:"wrapped"`    // null when unknown
+	PayloadSize int      `json:"payload_size"`
+	Handler     string   `json:"handler"` // the --handler
+	Formats     []string `json:"formats"` // the formats that decode the payload
+	Keys        []string `json:"keys,omitempty"`
+	TTL         *int64   `json:"ttl"` // seconds; -1: never expires
+	Age         *int64   `json:"age"` // seconds
+	Lock        string   `json:"lock"`
+	Unknown     []string `json:"unknown,omitempty"`
+}
+
+// storedExcerpt is how many bytes of the stored value inspect shows.
+const storedExcerpt = 160
+
+// inspectRun inspects the session.
+func inspectRun(ctx context.Context, opts *inspectOptions) error {
+	st, err := openStore(ctx, opts.storeFlags)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	now := time.Now
+	if opts.Now != nil {
+		now = opts.Now
+	}
+	in := inspection{ID: opts.ID, Store: st.Config.String(), Layout: st.Config.Layout().String(), Handler: st.Format.String(), Lock: "unknown"}
+	raw, err := inspectRaw(ctx, st, opts.ID, &in)
+	if err != nil {
+		return err
+	}
+	payload := raw
+	if _, isFile := st.Store.(*filestore.Store); !isFile {
+		// The store's Read undoes its layout's wrapping and compression.
+		var found bool
+		if payload, found, err = st.Read(ctx, opts.ID); err != nil {
+			return err
+		} else if !found {
+			return fmt.Errorf("session %s: %w in %s", quoteName(opts.ID), errNotFound, st.Config)
+		}
+	}
+	in.PayloadSize = len(payload)
+	if raw == nil {
+		in.Unknown = append(in.Unknown, "stored bytes (shown: the payload the store returns)")
+		in.Stored = escapeBytes(payload, storedExcerpt)
+	} else {
+		in.StoredSize, in.StoredB64 = len(raw), raw
+		in.Stored = escapeBytes(raw, storedExcerpt)
+		_, err := adapters.Unwrap(raw)
+		wrapped := err == nil
+		in.Wrapped = &wrapped
+	}
+	in.Formats = []string{}
+	for _, f := range phpsession.Formats() {
+		s, err := phpsession.DecodeSession(payload, f)
+		if err != nil {
+			continue
+		}
+		in.Formats = append(in.Formats, f.String())
+		if f == st.Format {
+			in.Keys = s.Names()
+		}
+	}
+	ex, err := sessionExpiry(ctx, st.Store, opts.ID, now())
+	if err != nil {
+		return err
+	}
+	in.TTL, in.Age = seconds(ex.TTL, ex.HasTTL), seconds(ex.Age, ex.HasAge)
+	if !ex.HasTTL && !ex.HasAge {
+		in.Unknown = append(in.Unknown, "ttl and age")
+	}
+	if _, ok := st.Store.(*memcachedstore.Store); ok {
+		in.Unknown = append(in.Unknown, "memcached flags and compression")
+	}
+	if in.Lock == "unknown" {
+		in.Unknown = append(in.Unknown, "lock")
+	}
+	if opts.Output == outputJSON {
+		return writeJSON(opts.IO.Out, in)
+	}
+	t := newTablePrinter(opts.IO, "FIELD", "VALUE")
+	t.addRow("id", quoteName(in.ID))
+	t.addRow("store", in.Store)
+	t.addRow("layout", in.Layout)
+	if in.Location != "" {
+		t.addRow("location", in.Location)
+	}
+	if in.Wrapped != nil {
+		t.addRow("stored", fmt.Sprintf("%d bytes: %s", in.StoredSize, in.Stored))
+		t.addRow("wrapped", strconv.FormatBool(*in.Wrapped))
+	}
+	if in.Wrapped != nil {
+		t.addRow("payload", fmt.Sprintf("%d bytes", in.PayloadSize))
+	} else {
+		t.addRow("payload", fmt.Sprintf("%d bytes: %s", in.PayloadSize, in.Stored))
+	}
+	t.addRow("formats", strings.Join(in.Formats, ","))
+	if in.Keys != nil {
+		names := make([]string, len(in.Keys))
+		for i, k := range in.Keys {
+			names[i] = quoteName(k)
+		}
+		t.addRow("keys ("+in.Handler+")", strings.Join(names, ","))
+	}
+	t.addRow("ttl", durationText(ex.TTL, ex.HasTTL))
+	t.addRow("age", durationText(ex.Age, ex.HasAge))
+	t.addRow("lock", in.Lock)
+	if len(in.Unknown) > 0 {
+		t.addRow("unknown", strings.Join(in.Unknown, "; "))
+	}
+	return t.render()
+}
+
+// inspectRaw fills the location and lock state of a session, and returns
+// its stored bytes, or nil when the store does not expose them.
+func inspectRaw(ctx context.Context, st *openedStore, id string, in *inspection) ([]byte, error) {
+	switch s := st.Store.(type) {
+	case *redisstore.Store:
+		in.Location = s.Key(id)
+		raw, err := s.Client().Get(ctx, s.Key(id)).Bytes()
+		if errors.Is(err, redis.Nil) {
+			return nil, fmt.Errorf("session %s: %w in %s (expired while inspected)", quoteName(id), errNotFound, st.Config)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", s.Key(id), err)
+		}
+		n, err := s.Client().Exists(ctx, s.LockKey(id)).Result()
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", s.LockKey(id), err)
+		}
+		in.Lock = "free (no " + s.LockKey(id) + ")"
+		if n > 0 {
+			in.Lock = "held (" + s.LockKey(id) + " exists)"
+		}
+		return raw, nil
+	case *filestore.Store:
+		path, err := s.Path(id)
+		if err != nil {
+			return nil, err
+		}
+		in.Location = path
+		in.Lock = fileLockState(path)
+		// Without the flock, which PHP may hold for a whole request.
+		raw, err := os.ReadFile(path)
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("session %s: %w in %s", quoteName(id), errNotFound, st.Config)
+		}
+		return raw, err
+	case *memcachedstore.Store:
+		in.Location = s.Key(id)
+	}
+	return nil, nil
+}
+
+// fileLockState tells whether a process holds an exclusive flock on the
+// session file, as PHP does while a request has the session open, by
+// trying a shared lock without waiting (and releasing it at once).
+func fileLockState(path string) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return "unknown"
+	}
+	defer f.Close()
+	switch err := syscall.Flock(int(f.Fd()), syscall.LOCK_SH|syscall.LOCK_NB); {
+	case err == nil:
+		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		return "free"
+	case errors.Is(err, syscall.EWOULDBLOCK):
+		return "held (exclusive flock)"
+	}
+	return "unknown"
+}
+
+// escapeBytes shows b on one line, bytes that do not print escaped as in
+// Go strings, cut after max bytes with "…".
+func escapeBytes(b []byte, max int) string {
+	var sb strings.Builder
+	for i, c := range b {
+		if i == max {
+			sb.WriteString("…")
+			break
+		}
+		sb.WriteString(escapeByte(c))
+	}
+	return sb.String()
+}

@@ -1,0 +1,308 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"time"
+
+	"github.com/sessbridge/sessbridge/adapters"
+	"github.com/sessbridge/sessbridge/adapters/filestore"
+	"github.com/sessbridge/sessbridge/adapters/redisstore"
+	"github.com/sessbridge/sessbridge/adapters/storeurl"
+	"github.com/sessbridge/sessbridge/phpsession"
+	"github.com/spf13/cobra"
+)
+
+// storeEnv is the environment variable --store defaults to.
+const storeEnv = "SESSBRIDGE_STORE"
+
+// storeHelp is the part of a store command's help that explains the shared
+// flags.
+const storeHelp = `
+The store is a URL given with --store or $SESSBRIDGE_STORE (see the storeurl
+package for the grammar):
+
+  file:///var/lib/php/sessions                 Phalcon's Stream adapter
+  file:///var/lib/php/sessions?layout=php      PHP's files handler
+  redis://:pass@10.0.0.5:6379/2?locking=1      Phalcon's Redis adapter
+  phpredis://10.0.0.5:6379                     phpredis's session handler
+  memcached://m1:11211,m2:11211?weights=1,2    Phalcon's Libmemcached adapter
+  phpmemcached://m1,m2                         php-memcached's session handler
+
+or read from a php.ini with --php-ini, which also gives the handler. Keep
+passwords out of the command line with ?password_env=VAR or
+$SESSBRIDGE_REDIS_PASSWORD.`
+
+// storeFlags are the flags every command that opens a store shares.
+type storeFlags struct {
+	Store   string            // --store, or $SESSBRIDGE_STORE
+	PHPINI  string            // --php-ini: take the store and handler from a php.ini
+	Handler phpsession.Format // --handler
+	// HasHandler is true when --handler was given; otherwise a php.ini's
+	// session.serialize_handler wins over the default php.
+	HasHandler bool
+}
+
+// addStoreFlags adds --store, --php-ini and --handler to cmd. handler
+// receives the raw --handler value for parseStoreFlags.
+func addStoreFlags(cmd *cobra.Command, sf *storeFlags, handler *string) {
+	cmd.Flags().StringVar(&sf.Store, "store", "", "store URL (default $"+storeEnv+")")
+	cmd.Flags().StringVar(&sf.PHPINI, "php-ini", "", "take the store and handler from this php.ini (session.save_handler, save_path, serialize_handler)")
+	cmd.Flags().StringVar(handler, "handler", "php", "session.serialize_handler of the sessions: php, php_serialize, php_binary or igbinary")
+}
+
+// parseStoreFlags checks the store flags of cmd after parsing: exactly one
+// of --store, $SESSBRIDGE_STORE and --php-ini, and a known --handler.
+func parseStoreFlags(cmd *cobra.Command, sf *storeFlags, handler string) error {
+	fm, err := phpsession.ParseFormat(handler)
+	if err != nil {
+		return flagErrorf("--handler: %w", err)
+	}
+	sf.Handler, sf.HasHandler = fm, cmd.Flags().Changed("handler")
+	if sf.Store != "" && sf.PHPINI != "" {
+		return flagErrorf("give --store or --php-ini, not both")
+	}
+	if sf.Store == "" && sf.PHPINI == "" {
+		sf.Store = os.Getenv(storeEnv)
+		if sf.Store == "" {
+			return flagErrorf("no store: give --store URL, --php-ini FILE or set $%s", storeEnv)
+		}
+	}
+	return nil
+}
+
+// openedStore is a store opened from the store flags, with what it was
+// opened from.
+type openedStore struct {
+	adapters.Store
+	Config *storeurl.Config
+	Format phpsession.Format // the handler the sessions are written with
+}
+
+// openStore opens the store the flags name. The caller must Close it.
+func openStore(ctx context.Context, sf storeFlags) (*openedStore, error) {
+	var (
+		cfg *storeurl.Config
+		fm  = sf.Handler
+		err error
+	)
+	if sf.PHPINI != "" {
+		var iniFormat phpsession.Format
+		if cfg, iniFormat, err = storeurl.FromPHPINI(sf.PHPINI); err != nil {
+			return nil, err
+		}
+		if !sf.HasHandler {
+			fm = iniFormat
+		}
+	} else if cfg, err = storeurl.Parse(sf.Store); err != nil {
+		return nil, err
+	}
+	st, err := cfg.Open(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &openedStore{Store: st, Config: cfg, Format: fm}, nil
+}
+
+// Close closes the store's connections, if it has any.
+func (o *openedStore) Close() error {
+	if c, ok := o.Store.(io.Closer); ok {
+		return c.Close()
+	}
+	return nil
+}
+
+// errNotFound is wrapped by the errors of commands that did not find the
+// session or key they were given.
+var errNotFound = errors.New("not found")
+
+// readSession reads and decodes session id; a missing session is an error
+// wrapping errNotFound.
+func readSession(ctx context.Context, st *openedStore, id string) (*phpsession.Session, []byte, error) {
+	data, found, err := st.Read(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !found {
+		return nil, nil, fmt.Errorf("session %s: %w in %s", quoteName(id), errNotFound, st.Config)
+	}
+	s, err := decodePayload(data, "session "+quoteName(id), st.Format)
+	if err != nil {
+		return nil, nil, err
+	}
+	return s, data, nil
+}
+
+// casRetries is how many times modifySession retries a compare-and-swap
+// write that lost to another writer.
+const casRetries = 10
+
+// modifySession reads session id, lets change modify it and writes it back,
+// so that no other writer's change is lost: with a compare-and-swap write
+// when the store has one (retrying when it loses), else under the store's
+// lock when it has one. A missing session is created when create is true,
+// and is an error wrapping errNotFound otherwise. Entries change leaves
+// alone are written back as their original bytes. The new payload must
+// decode again: otherwise nothing is written.
+func modifySession(ctx context.Context, st *openedStore, id string, create bool, change func(*phpsession.Session) error) error {
+	apply := func(data []byte, found bool) ([]byte, error) {
+		var s *phpsession.Session
+		if !found {
+			if !create {
+				return nil, fmt.Errorf("session %s: %w in %s", quoteName(id), errNotFound, st.Config)
+			}
+			s = phpsession.NewSession(st.Format)
+		} else {
+			var err error
+			if s, err = decodePayload(data, "session "+quoteName(id), st.Format); err != nil {
+				return nil, err
+			}
+		}
+		if err := change(s); err != nil {
+			return nil, err
+		}
+		out, err := s.Encode()
+		if err != nil {
+			return nil, fmt.Errorf("session %s: %w", quoteName(id), err)
+		}
+		if _, err := phpsession.DecodeSession(out, st.Format); err != nil {
+			return nil, fmt.Errorf("session %s: PHP could not read the result back: %w", quoteName(id), err)
+		}
+		return out, nil
+	}
+	if cas, ok := st.Store.(adapters.CASWriter); ok {
+		for range casRetries {
+			data, found, ver, err := cas.ReadVersion(ctx, id)
+			if err != nil {
+				return err
+			}
+			out, err := apply(data, found)
+			if err != nil {
+				return err
+			}
+			err = cas.WriteIfVersion(ctx, id, out, 0, ver)
+			if !errors.Is(err, adapters.ErrConflict) {
+				return err
+			}
+		}
+		return fmt.Errorf("session %s: %w %d times", quoteName(id), adapters.ErrConflict, casRetries)
+	}
+	if l, ok := st.Store.(adapters.Locker); ok {
+		unlock, err := l.Lock(ctx, id)
+		if err != nil {
+			return err
+		}
+		defer func() {
+			// The write is done or failed; a failed unlock only delays
+			// the next locker until the lock expires.
+			_ = unlock(context.WithoutCancel(ctx))
+		}()
+	}
+	data, found, err := st.Read(ctx, id)
+	if err != nil {
+		return err
+	}
+	out, err := apply(data, found)
+	if err != nil {
+		return err
+	}
+	return st.Write(ctx, id, out, 0)
+}
+
+// expiry is what a store tells of a session's lifetime.
+type expiry struct {
+	// TTL is the time left before the store expires the session (Redis);
+	// HasTTL is false when the store cannot tell. A session that never
+	// expires has HasTTL and TTL < 0.
+	TTL    time.Duration
+	HasTTL bool
+	// Age is the time since the session was last written or touched
+	// (files, which PHP's GC removes once older than gc_maxlifetime).
+	Age    time.Duration
+	HasAge bool
+}
+
+// sessionExpiry returns what st can tell of the lifetime of session id.
+// The store packages have no capability for this yet, so it asks the
+// stores it knows directly: Redis PTTL, a session file's mtime.
+func sessionExpiry(ctx context.Context, st adapters.Store, id string, now time.Time) (expiry, error) {
+	switch s := st.(type) {
+	case *redisstore.Store:
+		d, err := s.Client().PTTL(ctx, s.Key(id)).Result()
+		if err != nil {
+			return expiry{}, fmt.Errorf("ttl of %s: %w", s.Key(id), err)
+		}
+		switch {
+		case d == -2*time.Nanosecond || d == -2*time.Millisecond: // missing (go-redis keeps -2 as is)
+			return expiry{}, nil
+		case d < 0:
+			return expiry{TTL: -1, HasTTL: true}, nil
+		}
+		return expiry{TTL: d, HasTTL: true}, nil
+	case *filestore.Store:
+		path, err := s.Path(id)
+		if err != nil {
+			return expiry{}, err
+		}
+		fi, err := os.Stat(path)
+		if errors.Is(err, os.ErrNotExist) {
+			return expiry{}, nil
+		}
+		if err != nil {
+			return expiry{}, err
+		}
+		return expiry{Age: max(now.Sub(fi.ModTime()), 0), HasAge: true}, nil
+	}
+	return expiry{}, nil
+}
+
+// durationText shows a TTL or age for people: whole seconds, "-" when unknown,
+// "none" for a session that never expires.
+func durationText(d time.Duration, known bool) string {
+	switch {
+	case !known:
+		return "-"
+	case d < 0:
+		return "none"
+	}
+	return d.Round(time.Second).String()
+}
+
+// seconds returns d in whole seconds for JSON, or nil when unknown.
+func seconds(d time.Duration, known bool) *int64 {
+	if !known {
+		return nil
+	}
+	if d < 0 {
+		v := int64(-1)
+		return &v
+	}
+	v := int64(math.Round(d.Seconds()))
+	return &v
+}
+
+// peekSession reads session id for a command that only looks at it (ls):
+// a file is read without its flock, which PHP holds for as long as a
+// request has the session open; other stores are read as usual.
+func peekSession(ctx context.Context, st adapters.Store, id string) ([]byte, bool, error) {
+	fs, ok := st.(*filestore.Store)
+	if !ok {
+		return st.Read(ctx, id)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, false, err
+	}
+	path, err := fs.Path(id)
+	if err != nil {
+		return nil, false, err
+	}
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, false, nil
+	}
+	return data, err == nil, err
+}
