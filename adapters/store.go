@@ -81,7 +81,7 @@ type Locker interface {
 }
 
 // CASWriter is implemented by stores that can write only if the session is
-// still what was read (Redis WATCH/MULTI, Memcached gets/cas).
+// still what was read (a Redis Lua compare-and-set script, Memcached gets/cas, a digest checked under flock for files).
 //
 // ReadVersion returns the payload like Read, plus an opaque version token.
 // WriteIfVersion writes data only if the stored session still has that

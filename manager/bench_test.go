@@ -1,14 +1,19 @@
 package manager
 
 import (
+	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -19,12 +24,38 @@ import (
 	"github.com/sessbridge/sessbridge/phpsession"
 )
 
+// The request-cycle benchmarks compare, on one Redis server started for the
+// run, the same request served four ways:
+//
+//   - go-bare: a handler reading the cookie, then GET and SET EX (SETEX) of
+//     the bytes read with go-redis, no decoding: the floor for any Go
+//     session library doing two round trips.
+//   - go-replace: LoadAndSave with SaveReplace: Start, read "auth",
+//     increment "hits"; GET, then SETEX of the whole session.
+//   - go-merge: the same with the default SaveMerge: GET, then one EVALSHA
+//     (the compare-and-swap).
+//   - php: compat/phpapp/bench.php, the same cycle (session_start, read
+//     "auth", increment "hits", session_write_close) through the
+//     Phalcon-style Redis handler, one PHP process per worker.
+//
+// Reproduce and compare (docs/benchmarks.md):
+//
+//	go test -run '^$' -bench 'RequestCycle|Concurrency' -count 6 ./manager | tee cycle.txt
+//	benchstat -col /impl cycle.txt
+
 // benchPayload is a logged-in Phalcon session (testdata's login scenario).
 const benchPayload = `auth|a:3:{s:2:"id";i:42;s:4:"name";s:11:"Dark Helmet";s:5:"roles";a:2:{i:0;s:5:"admin";i:1;s:4:"user";}}csrf|s:6:"a1b2c3";hits|i:0;`
 
 const benchID = "0123456789abcdef0123456789abcdef"
 
-func benchRedis(b *testing.B) (*redis.Client, *redisstore.Store, string) {
+// benchEnv is the Redis server and store of one benchmark run.
+type benchEnv struct {
+	client *redis.Client
+	store  *redisstore.Store
+	addr   string
+}
+
+func benchRedis(b *testing.B) *benchEnv {
 	b.Helper()
 	srv := testenv.StartRedis(b)
 	client := redis.NewClient(&redis.Options{Addr: srv.Addr})
@@ -33,118 +64,266 @@ func benchRedis(b *testing.B) (*redis.Client, *redisstore.Store, string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := store.Write(context.Background(), benchID, []byte(benchPayload), 0); err != nil {
-		b.Fatal(err)
-	}
-	return client, store, srv.Addr
+	return &benchEnv{client: client, store: store, addr: srv.Addr}
 }
 
-// BenchmarkRequestCycle is one request through LoadAndSave on Redis: load,
-// read the user, increment a counter, save; against bare go-redis doing a
-// GET and a SETEX of the same key per request (no decoding at all).
-func BenchmarkRequestCycle(b *testing.B) {
-	client, store, _ := benchRedis(b)
-	for _, mode := range []struct {
-		name string
-		save SaveMode
-	}{{"manager/merge-cas", SaveMerge}, {"manager/replace", SaveReplace}} {
-		b.Run(mode.name, func(b *testing.B) {
-			m, err := New(store, Config{Save: mode.save})
-			if err != nil {
-				b.Fatal(err)
-			}
-			h := m.LoadAndSave(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				s := m.Session(r.Context())
-				if err := s.Start(r.Context()); err != nil {
-					b.Fatal(err)
-				}
-				if !s.Get("auth", phpsession.Value{}).IsValid() {
-					b.Fatal("no auth")
-				}
-				n, _ := s.Get("hits", phpsession.IntValue(0)).Int()
-				s.Set("hits", phpsession.IntValue(n+1))
-			}))
-			r := httptest.NewRequest("GET", "/", nil)
-			r.AddCookie(&http.Cookie{Name: "PHPSESSID", Value: benchID})
-			b.ReportAllocs()
-			for b.Loop() {
-				w := httptest.NewRecorder()
-				h.ServeHTTP(w, r)
-				if w.Code != http.StatusOK {
-					b.Fatalf("status %d: %s", w.Code, w.Body)
-				}
-			}
-		})
-		// Many requests at once, each goroutine on its own session, as a
-		// server handles its clients: throughput rather than latency.
-		b.Run(mode.name+"-parallel", func(b *testing.B) {
-			m, err := New(store, Config{Save: mode.save})
-			if err != nil {
-				b.Fatal(err)
-			}
-			h := m.LoadAndSave(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				s := m.Session(r.Context())
-				if err := s.Start(r.Context()); err != nil {
-					b.Error(err)
-					return
-				}
-				n, _ := s.Get("hits", phpsession.IntValue(0)).Int()
-				s.Set("hits", phpsession.IntValue(n+1))
-			}))
-			var next atomic.Int64
-			b.SetParallelism(8)
-			b.ReportAllocs()
-			b.RunParallel(func(pb *testing.PB) {
-				id := fmt.Sprintf("%032d", next.Add(1))
-				if err := store.Write(context.Background(), id, []byte(benchPayload), 0); err != nil {
-					b.Error(err)
-					return
-				}
-				r := httptest.NewRequest("GET", "/", nil)
-				r.AddCookie(&http.Cookie{Name: "PHPSESSID", Value: id})
-				for pb.Next() {
-					h.ServeHTTP(httptest.NewRecorder(), r)
-				}
-			})
-		})
+// session writes a fresh copy of the benchmark session for worker i and
+// returns its id.
+func (e *benchEnv) session(b *testing.B, i int) string {
+	b.Helper()
+	id := fmt.Sprintf("%032d", i)
+	if i == 0 {
+		id = benchID
 	}
-	// The same request handled by hand: cookie, GET, SET EX (SETEX) of the
-	// bytes read, no decoding.
-	b.Run("bare-goredis-get-setex", func(b *testing.B) {
-		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	if err := e.store.Write(context.Background(), id, []byte(benchPayload), 0); err != nil {
+		b.Fatal(err)
+	}
+	return id
+}
+
+// goImpls are the Go ways of serving the request.
+var goImpls = []string{"go-bare", "go-replace", "go-merge"}
+
+// handler returns the http.Handler of a Go impl. It answers 500 when the
+// cycle fails.
+func (e *benchEnv) handler(b *testing.B, impl string) http.Handler {
+	b.Helper()
+	if impl == "go-bare" {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			c, err := r.Cookie("PHPSESSID")
 			if err != nil {
-				b.Fatal(err)
+				http.Error(w, err.Error(), http.StatusInternalServerError)
+				return
 			}
-			key := store.Key(c.Value)
-			v, err := client.Get(r.Context(), key).Bytes()
+			key := e.store.Key(c.Value)
+			v, err := e.client.Get(r.Context(), key).Bytes()
+			if err == nil {
+				err = e.client.Set(r.Context(), key, v, time.Hour).Err()
+			}
 			if err != nil {
-				b.Fatal(err)
-			}
-			if err := client.Set(r.Context(), key, v, time.Hour).Err(); err != nil {
-				b.Fatal(err)
+				http.Error(w, err.Error(), http.StatusInternalServerError)
 			}
 		})
-		r := httptest.NewRequest("GET", "/", nil)
-		r.AddCookie(&http.Cookie{Name: "PHPSESSID", Value: benchID})
-		b.ReportAllocs()
-		for b.Loop() {
-			w := httptest.NewRecorder()
-			h.ServeHTTP(w, r)
+	}
+	cfg := Config{Save: SaveMerge}
+	if impl == "go-replace" {
+		cfg.Save = SaveReplace
+	}
+	m, err := New(e.store, cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return m.LoadAndSave(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s := m.Session(r.Context())
+		if err := s.Start(r.Context()); err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
 		}
+		if !s.Get("auth", phpsession.Value{}).IsValid() {
+			http.Error(w, "no auth", http.StatusInternalServerError)
+			return
+		}
+		n, _ := s.Get("hits", phpsession.IntValue(0)).Int()
+		if err := s.Set("hits", phpsession.IntValue(n+1)); err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+		}
+	}))
+}
+
+// request returns a request carrying session id's cookie.
+func request(id string) *http.Request {
+	r := httptest.NewRequest("GET", "/", nil)
+	r.AddCookie(&http.Cookie{Name: "PHPSESSID", Value: id})
+	return r
+}
+
+// serveCycle runs one request and returns an error unless it succeeded.
+func serveCycle(h http.Handler, r *http.Request) error {
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	if w.Code != http.StatusOK {
+		return fmt.Errorf("status %d: %s", w.Code, w.Body)
+	}
+	return nil
+}
+
+// reportRate adds the cycles per second to the results.
+func reportRate(b *testing.B) {
+	if s := b.Elapsed().Seconds(); s > 0 {
+		b.ReportMetric(float64(b.N)/s, "cycles/s")
+	}
+}
+
+// BenchmarkRequestCycle is one request after another: its time per op is
+// the latency of one request cycle, all round trips included.
+func BenchmarkRequestCycle(b *testing.B) {
+	e := benchRedis(b)
+	for _, impl := range goImpls {
+		b.Run("impl="+impl, func(b *testing.B) {
+			h, r := e.handler(b, impl), request(e.session(b, 0))
+			if err := serveCycle(h, r); err != nil { // warm: connection, script cache
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := serveCycle(h, r); err != nil {
+					b.Fatal(err)
+				}
+			}
+			reportRate(b)
+		})
+	}
+	b.Run("impl=php", func(b *testing.B) {
+		runPHP(b, e, []string{e.session(b, 0)})
 	})
 }
 
-// BenchmarkPHPRequestCycle is PHP doing the same cycle on the same Redis
-// through Phalcon's Redis adapter (compat/phpapp/bench.php: session_start,
-// read, change, session_write_close) in one process, b.N times.
-func BenchmarkPHPRequestCycle(b *testing.B) {
-	php := testenv.PHP(b, "redis")
-	_, _, addr := benchRedis(b)
-	cmd := exec.Command(php, filepath.Join(phpAppDir(b), "bench.php"), benchID, strconv.Itoa(b.N))
-	cmd.Env = append(os.Environ(), storeEnv{kind: "redis", addr: addr}.vars(phpsession.FormatPHP)...)
-	b.ResetTimer()
-	if out, err := cmd.CombinedOutput(); err != nil {
-		b.Fatalf("%v\n%s", err, out)
+// BenchmarkRequestCycleParallel runs requests from GOMAXPROCS×4 goroutines at
+// once, each on its own session, as a server handles its clients: its time
+// per op is the inverse of the throughput.
+func BenchmarkRequestCycleParallel(b *testing.B) {
+	e := benchRedis(b)
+	for _, impl := range goImpls {
+		// Fresh sessions for the goroutines, which take ids 1, 2, ...
+		for i := range 4 * runtime.GOMAXPROCS(0) {
+			e.session(b, i+1)
+		}
+		b.Run("impl="+impl, func(b *testing.B) {
+			h := e.handler(b, impl)
+			var next atomic.Int64
+			b.SetParallelism(4)
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				r := request(fmt.Sprintf("%032d", next.Add(1)))
+				for pb.Next() {
+					if err := serveCycle(h, r); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+			reportRate(b)
+		})
 	}
+}
+
+// concurrency is the number of workers (Go goroutines or PHP processes) of
+// BenchmarkConcurrency.
+var concurrency = []int{1, 2, 4, 8}
+
+// BenchmarkConcurrency compares throughput with P workers at once, each on
+// its own session: P goroutines in this process, or P PHP processes, on a
+// machine whose cores they share with the Redis server.
+func BenchmarkConcurrency(b *testing.B) {
+	e := benchRedis(b)
+	for _, p := range concurrency {
+		ids := make([]string, p)
+		for i := range ids {
+			ids[i] = e.session(b, i)
+		}
+		for _, impl := range goImpls {
+			b.Run(fmt.Sprintf("P=%d/impl=%s", p, impl), func(b *testing.B) {
+				runGo(b, e.handler(b, impl), ids)
+			})
+		}
+		b.Run(fmt.Sprintf("P=%d/impl=php", p), func(b *testing.B) {
+			runPHP(b, e, ids)
+		})
+	}
+}
+
+// runGo serves b.N requests with one goroutine per session id.
+func runGo(b *testing.B, h http.Handler, ids []string) {
+	reqs := make([]*http.Request, len(ids))
+	for i, id := range ids {
+		reqs[i] = request(id)
+		if err := serveCycle(h, reqs[i]); err != nil { // warm: connections, script cache
+			b.Fatal(err)
+		}
+	}
+	var (
+		left  atomic.Int64
+		wg    sync.WaitGroup
+		first atomic.Pointer[error]
+	)
+	left.Store(int64(b.N))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for _, r := range reqs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for left.Add(-1) >= 0 {
+				if err := serveCycle(h, r); err != nil {
+					first.CompareAndSwap(nil, &err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	b.StopTimer()
+	if err := first.Load(); err != nil {
+		b.Fatal(*err)
+	}
+	reportRate(b)
+}
+
+// runPHP runs b.N cycles of compat/phpapp/bench.php split over one PHP
+// process per session id. The processes start and connect to Redis before
+// the clock starts, then run together; the time ends when the last exits.
+func runPHP(b *testing.B, e *benchEnv, ids []string) {
+	php := testenv.PHP(b, "redis")
+	script := filepath.Join(phpAppDir(b), "bench.php")
+	env := append(os.Environ(), storeEnv{kind: "redis", addr: e.addr}.vars(phpsession.FormatPHP)...)
+	type proc struct {
+		cmd   *exec.Cmd
+		stdin io.WriteCloser
+		out   *bufio.Reader
+	}
+	procs := make([]proc, len(ids))
+	for i, id := range ids {
+		n := b.N / len(ids)
+		if i < b.N%len(ids) {
+			n++
+		}
+		cmd := exec.Command(php, script, id, strconv.Itoa(n), "gate")
+		cmd.Env = env
+		cmd.Stderr = os.Stderr
+		stdin, err := cmd.StdinPipe()
+		if err != nil {
+			b.Fatal(err)
+		}
+		stdout, err := cmd.StdoutPipe()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			b.Fatal(err)
+		}
+		procs[i] = proc{cmd: cmd, stdin: stdin, out: bufio.NewReader(stdout)}
+		b.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	}
+	for _, p := range procs {
+		if line, err := p.out.ReadString('\n'); err != nil || line != "ready\n" {
+			b.Fatalf("bench.php: %q, %v", line, err)
+		}
+	}
+	b.ResetTimer()
+	for _, p := range procs {
+		io.WriteString(p.stdin, "go\n")
+	}
+	var rates []string
+	for _, p := range procs {
+		rate, _ := p.out.ReadString('\n')
+		if err := p.cmd.Wait(); err != nil {
+			b.Fatalf("bench.php: %v", err)
+		}
+		rates = append(rates, strings.TrimSpace(rate))
+	}
+	b.StopTimer()
+	if len(rates) == 0 || rates[0] == "" {
+		b.Fatal("bench.php printed no rate")
+	}
+	reportRate(b)
 }

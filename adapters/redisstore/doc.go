@@ -39,7 +39,7 @@
 //
 // [Store] implements [adapters.Store] and every optional capability:
 // [adapters.Toucher], [adapters.Validator], [adapters.Locker],
-// [adapters.CASWriter] (WATCH/MULTI/EXEC, also on a Cluster since a
+// [adapters.CASWriter] (one GET, then one EVALSHA, also on a Cluster since a
 // session is one key) and [adapters.Lister] (SCAN, on every master of a
 // Cluster; never KEYS).
 //

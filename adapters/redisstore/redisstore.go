@@ -1,7 +1,6 @@
 package redisstore
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -322,72 +321,6 @@ func (s *Store) Exists(ctx context.Context, id string) (bool, error) {
 		return false, &OpError{Op: "exists", Key: key, Err: err}
 	}
 	return n == 1, nil
-}
-
-// version is the [adapters.Version] of a Store: the raw value read, or
-// missing.
-type version struct {
-	found bool
-	raw   []byte
-}
-
-// ReadVersion is [Store.Read] plus a version token for
-// [Store.WriteIfVersion]: the stored value itself.
-func (s *Store) ReadVersion(ctx context.Context, id string) ([]byte, bool, adapters.Version, error) {
-	data, found, raw, err := s.read(ctx, "read", id)
-	if err != nil {
-		return nil, false, nil, err
-	}
-	return data, found, version{found: found, raw: raw}, nil
-}
-
-// WriteIfVersion writes data as [Store.Write] does, but only if the stored
-// value is still the one [Store.ReadVersion] returned ver for (or still
-// missing, if that read found nothing). It uses WATCH, GET, then MULTI
-// SETEX EXEC, which works on a Cluster as a session is one key.
-//
-// When the session changed, it writes nothing and returns an [*OpError]
-// wrapping [adapters.ErrConflict]. A version from elsewhere is refused with
-// an *OpError too.
-func (s *Store) WriteIfVersion(ctx context.Context, id string, data []byte, ttl time.Duration, ver adapters.Version) error {
-	key, err := s.key("write", id)
-	if err != nil {
-		return err
-	}
-	want, ok := ver.(version)
-	if !ok {
-		return &OpError{Op: "write", Key: key, Err: fmt.Errorf("version %T is not from a redisstore.Store", ver)}
-	}
-	exp, err := s.ttl("write", key, ttl)
-	if err != nil {
-		return err
-	}
-	value, buf := s.encode(data)
-	defer release(buf)
-	err = s.client.Watch(ctx, func(tx *redis.Tx) error {
-		raw, err := tx.Get(ctx, key).Bytes()
-		found := true
-		if errors.Is(err, redis.Nil) {
-			found = false
-		} else if err != nil {
-			return err
-		}
-		if found != want.found || !bytes.Equal(raw, want.raw) {
-			return adapters.ErrConflict
-		}
-		_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
-			setex(ctx, p, key, exp, value)
-			return nil
-		})
-		return err
-	}, key)
-	if errors.Is(err, redis.TxFailedErr) {
-		err = adapters.ErrConflict
-	}
-	if err != nil {
-		return &OpError{Op: "write", Key: key, Err: err}
-	}
-	return nil
 }
 
 // scanCount is the COUNT hint of SCAN, as Phalcon 5.15+'s getKeys uses.

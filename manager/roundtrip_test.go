@@ -1,0 +1,218 @@
+package manager
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/sessbridge/sessbridge/adapters/redisstore"
+	"github.com/sessbridge/sessbridge/internal/testenv"
+	"github.com/sessbridge/sessbridge/phpsession"
+)
+
+// commandLog is a go-redis hook that records every round trip a client
+// makes: one command, or one pipeline as "pipeline(a,b,...)".
+type commandLog struct {
+	mu   sync.Mutex
+	cmds []string
+}
+
+func (l *commandLog) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (l *commandLog) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		l.add(cmd.Name())
+		return next(ctx, cmd)
+	}
+}
+
+func (l *commandLog) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		names := make([]string, len(cmds))
+		for i, c := range cmds {
+			names[i] = c.Name()
+		}
+		l.add("pipeline(" + strings.Join(names, ",") + ")")
+		return next(ctx, cmds)
+	}
+}
+
+func (l *commandLog) add(name string) {
+	l.mu.Lock()
+	l.cmds = append(l.cmds, name)
+	l.mu.Unlock()
+}
+
+// take returns the round trips recorded since the last take.
+func (l *commandLog) take() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	cmds := l.cmds
+	l.cmds = nil
+	return cmds
+}
+
+// TestRedisRoundTrips counts the Redis round trips of one request through
+// LoadAndSave, as a go-redis hook sees them. With the default SaveMerge a
+// changed session costs a GET to load and one EVALSHA (the compare-and-swap)
+// to save, the same two round trips as a bare GET and SETEX; only when
+// someone else changed the session meanwhile does the save read it again and
+// retry. The session as stored afterwards holds every change.
+func TestRedisRoundTrips(t *testing.T) {
+	srv := testenv.StartRedis(t)
+	log := &commandLog{}
+	client := redis.NewClient(&redis.Options{Addr: srv.Addr})
+	t.Cleanup(func() { client.Close() })
+	client.AddHook(log)
+	// other writes behind the hook's back, as PHP would.
+	other := redis.NewClient(&redis.Options{Addr: srv.Addr})
+	t.Cleanup(func() { other.Close() })
+	store, err := redisstore.New(client, redisstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherStore, err := redisstore.New(other, redisstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const base = `user|s:4:"dark";hits|i:1;`
+
+	tests := []struct {
+		name      string
+		save      SaveMode
+		noCookie  bool
+		handler   func(t *testing.T, r *http.Request, s *Session)
+		want      []string
+		wantStore map[string]string // key: PHP serialize() of the value; "" = absent
+	}{
+		{
+			name: "merge/changed",
+			handler: func(t *testing.T, r *http.Request, s *Session) {
+				s.Set("hits", phpsession.IntValue(2))
+			},
+			want:      []string{"get", "evalsha"},
+			wantStore: map[string]string{"user": `s:4:"dark";`, "hits": "i:2;"},
+		},
+		{
+			name: "merge/removed",
+			handler: func(t *testing.T, r *http.Request, s *Session) {
+				s.Remove("user")
+			},
+			want:      []string{"get", "evalsha"},
+			wantStore: map[string]string{"user": "", "hits": "i:1;"},
+		},
+		{
+			name:      "merge/unchanged",
+			handler:   func(t *testing.T, r *http.Request, s *Session) { s.Get("user", phpsession.Value{}) },
+			want:      []string{"get", "expire"},
+			wantStore: map[string]string{"user": `s:4:"dark";`, "hits": "i:1;"},
+		},
+		{
+			name:     "merge/new",
+			noCookie: true,
+			handler: func(t *testing.T, r *http.Request, s *Session) {
+				s.Set("hits", phpsession.IntValue(1))
+			},
+			want:      []string{"setex"},
+			wantStore: map[string]string{"user": "", "hits": "i:1;"},
+		},
+		{
+			name: "merge/conflict",
+			handler: func(t *testing.T, r *http.Request, s *Session) {
+				// PHP changes another key after this request loaded the session.
+				err := otherStore.Write(r.Context(), s.ID(), []byte(`user|s:4:"dark";hits|i:1;php|b:1;`), 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				s.Set("hits", phpsession.IntValue(2))
+			},
+			want:      []string{"get", "evalsha", "get", "evalsha"},
+			wantStore: map[string]string{"user": `s:4:"dark";`, "hits": "i:2;", "php": "b:1;"},
+		},
+		{
+			name: "replace/changed",
+			save: SaveReplace,
+			handler: func(t *testing.T, r *http.Request, s *Session) {
+				s.Set("hits", phpsession.IntValue(2))
+			},
+			want:      []string{"get", "setex"},
+			wantStore: map[string]string{"user": `s:4:"dark";`, "hits": "i:2;"},
+		},
+		{
+			name:      "merge/not started",
+			handler:   nil,
+			want:      nil,
+			wantStore: map[string]string{"user": `s:4:"dark";`, "hits": "i:1;"},
+		},
+	}
+	ctx := context.Background()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, err := New(store, Config{Save: tt.save})
+			if err != nil {
+				t.Fatal(err)
+			}
+			id, err := m.NewID()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := store.Write(ctx, id, []byte(base), 0); err != nil {
+				t.Fatal(err)
+			}
+			h := m.LoadAndSave(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if tt.handler == nil {
+					return
+				}
+				s := m.Session(r.Context())
+				if err := s.Start(r.Context()); err != nil {
+					t.Fatal(err)
+				}
+				tt.handler(t, r, s)
+			}))
+			r := httptest.NewRequest("GET", "/", nil)
+			if !tt.noCookie {
+				r.AddCookie(&http.Cookie{Name: "PHPSESSID", Value: id})
+			}
+			// The first EVALSHA on a server is followed by an EVAL
+			// (NOSCRIPT); that happens once per server, not per request.
+			if _, _, ver, err := store.ReadVersion(ctx, id); err != nil {
+				t.Fatal(err)
+			} else if err := store.WriteIfVersion(ctx, id, []byte(base), 0, ver); err != nil {
+				t.Fatal(err)
+			}
+			log.take()
+
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+			if w.Code != http.StatusOK {
+				t.Fatalf("status %d: %s", w.Code, w.Body)
+			}
+			if got := log.take(); !slices.Equal(got, tt.want) {
+				t.Errorf("round trips = %q, want %q", got, tt.want)
+			}
+			if tt.noCookie {
+				c := w.Result().Cookies()
+				if len(c) != 1 {
+					t.Fatalf("cookies %v, want the new session's", c)
+				}
+				id = c[0].Value
+			}
+			sess, found := stored(t, m, id)
+			if !found {
+				t.Fatalf("session %s not stored", id)
+			}
+			for k, want := range tt.wantStore {
+				v, ok := sess.Raw(k)
+				if got := string(v); !ok && want != "" || ok && got != want {
+					t.Errorf("stored %s = %q (present %v), want %q", k, got, ok, want)
+				}
+			}
+		})
+	}
+}
