@@ -41,7 +41,7 @@ lint:
 build:
 	$(GO) build ./...
 
-## demo: decode the sample Phalcon sessions in testdata/ and print them.
+## demo: run a PHP app and a Go app sharing live sessions (needs php; Ctrl-C stops).
 demo:
 	$(GO) run ./cmd/sessbridge demo
 

@@ -16,59 +16,79 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// defaultVectors is where the demo finds the Phalcon-written sessions,
+// defaultVectors is where the repository keeps the Phalcon-written sessions
 // relative to the repository root.
 const defaultVectors = "testdata/phalcon5-sessions.jsonl"
 
 // demoOptions are the inputs of the demo command.
 type demoOptions struct {
-	IO      *IOStreams
-	Output  outputFormat
-	Vectors string // the JSON Lines file of Phalcon-written sessions
+	IO     *IOStreams
+	Output outputFormat
+	// Vectors, when set, runs the offline view: the JSON Lines file of
+	// Phalcon-written sessions to decode. Otherwise demo runs live.
+	Vectors string
+	PHP     string // --php: the php CLI of the live demo
+	Store   string // --store: the shared store; "" a Stream store in a temp dir
+	Once    bool   // --once: exit after the scripted walk
 }
 
 // newCmdDemo returns the demo command. runF replaces demoRun in tests.
 func newCmdDemo(f *Factory, runF func(*demoOptions) error) *cobra.Command {
 	opts := &demoOptions{IO: f.IO}
 	cmd := &cobra.Command{
-		Use:   "demo",
-		Short: "Show what a Go service sees of sessions a real Phalcon wrote",
-		Long: `Demo decodes the sessions a real Phalcon 5 (PHP 8.2) wrote through its
-Stream, Redis and Libmemcached adapters with each of PHP's four
-session.serialize_handler settings, and prints, per scenario, the keys and
-values a Go service reads with phpsession.DecodeSession.
+		Use:   "demo [--once] [--store URL] | demo --vectors FILE",
+		Short: "Run a PHP app and a Go app sharing live sessions",
+		Long: `Demo starts a Phalcon-style PHP app (compat/phpapp, under php -S) and a Go app
+(the manager package's LoadAndSave middleware) on two loopback ports,
+sharing one session store: by default a Stream (file) store in a temp dir,
+or the store given with --store (file:///dir, redis://host:port or
+memcached://host:port with Phalcon's default options).
 
-It also checks that every payload re-encodes to exactly the bytes Phalcon
-wrote, and that the twelve payloads of a scenario hold the same session;
-it exits with code 3 when one does not.
+It then walks through the scenario with an HTTP client holding the
+PHPSESSID cookie: it logs in on the PHP side, shows the Go side seeing the
+user and adding a flash message, and PHP displaying it. It prints both URLs
+and serves until Ctrl-C so you can click through; --once exits after the
+walk. It exits with code 3 when a side does not see what the other wrote.
+It needs the php CLI (apt-get install php-cli).
 
-The sessions are read from --vectors; by default testdata/phalcon5-sessions.jsonl
-in the current directory or the nearest parent that has one.
-
-With --output json it prints one array, an element per scenario:
-{"scenario", "payloads": [{"adapter", "handler", "bytes", "round_trip"}],
-"session": the JSON document of the first payload (docs/json.md),
-"problems": [messages]}.`,
-		Example: `  sessbridge demo
-  sessbridge demo --output json | jq '.[0].session'
-  make demo`,
+With --vectors FILE it runs offline instead: it decodes the sessions a
+real Phalcon 5 (PHP 8.2) wrote through its Stream, Redis and Libmemcached
+adapters with each of PHP's four session.serialize_handler settings (the
+repository's are in testdata/phalcon5-sessions.jsonl), prints what a Go
+service reads, and checks that every payload re-encodes to exactly the bytes
+Phalcon wrote (exit code 3 when one does not). With --output json it prints
+one array, an element per scenario: {"scenario", "payloads": [{"adapter",
+"handler", "bytes", "round_trip"}], "session": the JSON document of the
+first payload (docs/json.md), "problems": [messages]}.`,
+		Example: `  make demo
+  sessbridge demo --once
+  sessbridge demo --store redis://127.0.0.1:6379
+  sessbridge demo --vectors testdata/phalcon5-sessions.jsonl --output json | jq '.[0].session'`,
 		Args: maxArgs(0),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Output = f.Output
-			if opts.Vectors == "" {
-				path, err := findUp(defaultVectors)
-				if err != nil {
-					return fmt.Errorf("no %s in this directory or a parent: run demo from the sessbridge repository, or give --vectors", defaultVectors)
+			if cmd.Flags().Changed("vectors") {
+				if opts.Vectors == "" {
+					return flagErrorf("--vectors: give the JSON Lines file, such as %s", defaultVectors)
 				}
-				opts.Vectors = path
+				if cmd.Flags().Changed("store") || opts.Once {
+					return flagErrorf("--vectors runs offline: it takes no --store or --once")
+				}
+				if runF != nil {
+					return runF(opts)
+				}
+				return demoRun(opts)
 			}
 			if runF != nil {
 				return runF(opts)
 			}
-			return demoRun(opts)
+			return demoLiveRun(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Vectors, "vectors", "", "JSON Lines file of Phalcon-written sessions (default: "+defaultVectors+")")
+	cmd.Flags().StringVar(&opts.Vectors, "vectors", "", "decode the Phalcon-written sessions of this JSON Lines file instead of running live (the repository's are in "+defaultVectors+")")
+	cmd.Flags().StringVar(&opts.PHP, "php", "php", "the php CLI that serves the PHP app")
+	cmd.Flags().StringVar(&opts.Store, "store", "", "the store both apps share (default: a Stream store in a temp dir)")
+	cmd.Flags().BoolVar(&opts.Once, "once", false, "exit after the scripted walk instead of serving until Ctrl-C")
 	return cmd
 }
 
@@ -100,7 +120,7 @@ type demoPayload struct {
 	RoundTrip bool   `json:"round_trip"` // re-encodes byte for byte
 }
 
-// demoRun decodes the vectors and prints what Go sees.
+// demoRun decodes the vectors and prints what Go sees (demo --vectors).
 func demoRun(opts *demoOptions) error {
 	vectors, err := readVectors(opts.Vectors)
 	if err != nil {

@@ -3,8 +3,10 @@ package cli
 import (
 	"encoding/json"
 	"errors"
-	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/sessbridge/sessbridge/internal/testenv"
 )
 
 func TestNewCmdDemo(t *testing.T) {
@@ -14,7 +16,11 @@ func TestNewCmdDemo(t *testing.T) {
 		want    demoOptions
 		wantErr string
 	}{
-		{"vectors", []string{"--vectors", "v.jsonl"}, demoOptions{Vectors: "v.jsonl"}, ""},
+		{"live", nil, demoOptions{PHP: "php"}, ""},
+		{"live once redis", []string{"--once", "--store", "redis://h:1", "--php", "/usr/bin/php8.2"}, demoOptions{PHP: "/usr/bin/php8.2", Store: "redis://h:1", Once: true}, ""},
+		{"vectors", []string{"--vectors", "v.jsonl"}, demoOptions{PHP: "php", Vectors: "v.jsonl"}, ""},
+		{"vectors empty", []string{"--vectors", ""}, demoOptions{}, "--vectors: give the JSON Lines file, such as testdata/phalcon5-sessions.jsonl"},
+		{"vectors once", []string{"--vectors", "v.jsonl", "--once"}, demoOptions{}, "--vectors runs offline: it takes no --store or --once"},
 		{"args", []string{"x"}, demoOptions{}, "demo: too many arguments: want at most 0, got 1"},
 	}
 	for _, tt := range tests {
@@ -39,20 +45,6 @@ func TestNewCmdDemo(t *testing.T) {
 				t.Errorf("demo %q: options = %+v, want %+v", tt.argv, *got, tt.want)
 			}
 		})
-	}
-}
-
-func TestNewCmdDemoFindsVectors(t *testing.T) {
-	// From this package's directory, the default is found in a parent.
-	ios, _, _ := testStreams("", false)
-	f := &Factory{IO: ios}
-	var got *demoOptions
-	if err := execute(f, newCmdDemo(f, func(o *demoOptions) error { got = o; return nil })); err != nil {
-		t.Fatal(err)
-	}
-	want, _ := filepath.Abs(vectorsPath)
-	if got.Vectors != want {
-		t.Errorf("demo: --vectors defaults to %q, want %q", got.Vectors, want)
 	}
 }
 
@@ -108,5 +100,46 @@ func TestDemoRunJSON(t *testing.T) {
 				t.Errorf("scenario %s, %s/%s: round_trip false", sc.Scenario, p.Adapter, p.Handler)
 			}
 		}
+	}
+}
+
+// TestDemoLive runs demo --once, the scripted walk of make demo, on the
+// default Stream store and on a Redis server: the Go side must see the
+// user the PHP side logged in, and PHP must show the flash message Go
+// added (demoWalk fails with errMismatch otherwise).
+func TestDemoLive(t *testing.T) {
+	php := testenv.PHP(t, "redis")
+	rd := testenv.StartRedis(t)
+	for _, store := range []string{"", "redis://" + rd.Addr} {
+		t.Run("store="+store, func(t *testing.T) {
+			ios, stdout, stderr := testStreams("", false)
+			args := []string{"demo", "--once", "--php", php}
+			if store != "" {
+				args = append(args, "--store", store)
+			}
+			if code := run(t.Context(), args, ios); code != exitOK {
+				t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+			}
+			for _, want := range []string{
+				`2. Go   GET /                sees user "Dark Helmet"`,
+				"4. PHP  GET /?a=show         shows flash map[success:[Hello from Go!]]",
+				"✓ PHP and Go share the session both ways.",
+			} {
+				if !strings.Contains(stdout.String(), want) {
+					t.Errorf("output lacks %q:\n%s", want, stdout)
+				}
+			}
+		})
+	}
+}
+
+// TestDemoNoPHP: without php the demo says how to get it and fails.
+func TestDemoNoPHP(t *testing.T) {
+	ios, _, stderr := testStreams("", false)
+	if code := run(t.Context(), []string{"demo", "--once", "--php", "/nonexistent/php"}, ios); code != exitError {
+		t.Fatalf("exit %d, want %d", code, exitError)
+	}
+	if !strings.Contains(stderr.String(), "apt-get install php-cli") {
+		t.Errorf("stderr %q lacks the install hint", stderr)
 	}
 }

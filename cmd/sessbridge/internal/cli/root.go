@@ -83,6 +83,8 @@ func newCmdRoot(f *Factory) *cobra.Command {
 	cmd.AddCommand(newCmdInspect(f, nil))
 	cmd.AddCommand(newCmdGC(f, nil))
 	cmd.AddCommand(newCmdMigrate(f, nil))
+	cmd.AddCommand(newCmdCompat(f, nil))
+	cmd.AddCommand(newCmdGenDocs(f, nil))
 	return cmd
 }
 
@@ -95,9 +97,12 @@ func newRootShell(f *Factory) *cobra.Command {
 		Long: `sessbridge reads and writes PHP session payloads byte for byte as PHP and
 Phalcon do, so a Go service can share a session with a Phalcon app.
 
-The commands here inspect and convert payloads: decode turns one into a
-lossless JSON document, encode turns the document back into the exact bytes,
-and demo shows what a Go service sees of sessions a real Phalcon wrote.
+decode turns a payload into a lossless JSON document and encode turns the
+document back into the exact bytes. get, set, rm, ls, inspect, gc and migrate
+work on live stores named by a URL (--store, or $SESSBRIDGE_STORE): file://,
+redis://, memcached://, phpredis://, phpmemcached://. compat checks that PHP
+and Go agree on your stores; demo runs a PHP app and a Go app sharing live
+sessions.
 
 Exit codes: 0 success, 1 failure, 2 bad flags or arguments, 3 a check found
 a difference.`,
