@@ -42,7 +42,7 @@ build:
 	$(GO) build ./...
 
 ## demo: run a PHP app and a Go app sharing live sessions (needs php; Ctrl-C stops).
-demo:
+demo: deps
 	$(GO) run ./cmd/sessbridge demo
 
 ## bench: run the benchmarks (compare runs with benchstat).
