@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"github.com/elliotchance/phpserialize"
 )
 
 // benchSession returns a generated php-format session of about size bytes:
@@ -218,4 +220,69 @@ func BenchmarkDecodeValue(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkElliotchance decodes the inputs as one value with
+// elliotchance/phpserialize v1.4.0 (UnmarshalAssociativeArray), for
+// docs/benchmarks.md, and with decodeValue on the same bytes. An input it
+// cannot decode is skipped with its error.
+func BenchmarkElliotchance(b *testing.B) {
+	s, err := DecodeSession(benchSession(b, 100<<10), FormatPHP)
+	if err != nil {
+		b.Fatal(err)
+	}
+	arr := ArrayValue()
+	for _, n := range s.Names() {
+		v, _ := s.Get(n)
+		arr.Set(StringValue(n), v)
+	}
+	full, _ := appendValue(nil, arr)
+	// The same session without objects and floats, which elliotchance
+	// decodes (objects it cannot).
+	plain := ArrayValue()
+	for _, e := range arr.Entries() {
+		if !hasObjectOrFloat(e.Value) {
+			plain.Set(e.Key, e.Value)
+		}
+	}
+	sub, _ := appendValue(nil, plain)
+	for _, in := range []struct {
+		name string
+		data []byte
+	}{{"100KB", full}, {"100KB-subset", sub}} {
+		b.Run(in.name+"/elliotchance", func(b *testing.B) {
+			if _, err := phpserialize.UnmarshalAssociativeArray(in.data); err != nil {
+				b.Skipf("elliotchance cannot decode it: %v", err)
+			}
+			b.ReportAllocs()
+			b.SetBytes(int64(len(in.data)))
+			for b.Loop() {
+				phpserialize.UnmarshalAssociativeArray(in.data)
+			}
+		})
+		b.Run(in.name+"/phpsession", func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(in.data)))
+			for b.Loop() {
+				if _, _, err := decodeValue(in.data, limits{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// hasObjectOrFloat reports whether v is or holds an object or a float.
+func hasObjectOrFloat(v Value) bool {
+	switch v.Kind() {
+	case Object, Custom, Float:
+		return true
+	case Array:
+		for _, e := range v.Entries() {
+			if hasObjectOrFloat(e.Value) {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -119,6 +119,9 @@ type parser[T ~string | ~[]byte] struct {
 	// parser does not see (checked when the session is encoded).
 	looseRefs bool
 	nrefs     int // r:/R: tokens seen
+	// slow is set while the general code reads a value the scanner's fast
+	// path (skipValue) did not take, so that it is not tried again inside.
+	slow bool
 
 	// ncomp and nent count the composites (arrays, objects, custom objects)
 	// and array/object entries read; a build given comps and ents of those
@@ -141,6 +144,22 @@ func (p *parser[T]) value(build bool) (Value, error) {
 	if p.pos >= len(p.src) {
 		return Value{}, p.fail(ErrUnexpectedEnd, p.pos, "expected a value")
 	}
+	if !build && !p.slow {
+		if p.skipValue() {
+			return Value{}, nil
+		}
+		// Something the fast path does not take: the general code reads
+		// this value, and what is in it, with its errors.
+		p.slow = true
+		v, err := p.anyValue(false)
+		p.slow = false
+		return v, err
+	}
+	return p.anyValue(build)
+}
+
+// anyValue reads one value at p.pos with the general code.
+func (p *parser[T]) anyValue(build bool) (Value, error) {
 	start := p.pos
 	tok := p.src[p.pos]
 	if tok != tokPHPRef {
@@ -434,13 +453,24 @@ func (p *parser[T]) entries(build bool, start int, kind Kind, class string) (Val
 	p.ncomp++
 	p.nent += n
 	var v Value
-	i := 0
 	if build {
 		v = Value{kind: kind, str: class, comp: p.composite(n)}
-	} else {
-		i = p.skipEntries(n)
 	}
-	for ; i < n; i++ {
+	for i := 0; i < n; i++ {
+		if !build && p.skipEntry() {
+			continue
+		}
+		if build && p.pos < len(p.src) && (p.src[p.pos] == tokInt || p.src[p.pos] == tokString) {
+			at := p.pos
+			if k, ok := p.buildScalar(); ok {
+				if e, ok := p.buildScalar(); ok {
+					p.slots++
+					v.comp.entries[i] = Entry{Key: k, Value: e}
+					continue
+				}
+			}
+			p.pos = at
+		}
 		k, err := p.key(build, what)
 		if err != nil {
 			return Value{}, err
@@ -543,6 +573,11 @@ func (p *parser[T]) custom(build bool) (Value, error) {
 		return Value{}, err
 	}
 	payload := p.src[p.pos : p.pos+n]
+	before := p.slots
+	if err := p.payloadSlots(p.pos, p.pos+n); err != nil {
+		return Value{}, err
+	}
+	inner := p.slots - before
 	p.pos += n
 	if !p.next(tokClose) {
 		return Value{}, p.missing(tokClose, "after custom payload")
@@ -553,7 +588,72 @@ func (p *parser[T]) custom(build bool) (Value, error) {
 	}
 	c := p.composite(0)
 	c.payload = string(payload)
+	c.payloadSlots = int32(inner)
 	return Value{kind: Custom, str: string(class), comp: c}, nil
+}
+
+// countPayloadSlots returns how many slots the values in a Custom payload
+// take by PHP's rule (see payloadSlots), reading references inside it
+// loosely: out of context, any slot number of 1 or more may be valid.
+func countPayloadSlots(payload string) int {
+	if payload == "" || !startsValue(payload[0]) {
+		return 0
+	}
+	p := parser[string]{src: payload, lim: limits{}.orDefault(), looseRefs: true, slots: 1}
+	if err := p.payloadSlots(0, len(payload)); err != nil {
+		return 0
+	}
+	return p.slots - 1
+}
+
+// payloadSlots takes the slots of the values in the custom payload
+// src[start:end], following PHP's rule for Serializable classes.
+//
+// When a class's serialize() itself calls serialize(), the inner calls share
+// the outer call's slot table: each value they write takes a slot after the
+// C: value's own, references inside the payload use the outer numbers, and
+// the values after the C: value are numbered after them. Reading it back,
+// PHP's unserialize() counts them the same way when the class's
+// unserialize() calls unserialize() on its payload. So a payload that is
+// entirely a sequence of one or more valid values, read with the slot table
+// as it stands, takes their slots; any other payload ("tok=abc") is opaque
+// text and takes none. (igbinary does not share its table with a nested
+// serialize(): it keeps C: payloads opaque.)
+//
+// A payload counts as one more level of nesting: payloadSlots returns an
+// error only when the nesting limit is passed.
+func (p *parser[T]) payloadSlots(start, end int) error {
+	if start == end || !startsValue(p.src[start]) {
+		return nil
+	}
+	if p.depth+1 > p.lim.maxDepth {
+		return p.fail(ErrMaxDepth, start, "nesting deeper than "+strconv.Itoa(p.lim.maxDepth))
+	}
+	sub := parser[T]{
+		src: p.src[:end], pos: start, base: p.base, lim: p.lim, depth: p.depth + 1,
+		slots: p.slots, objSlots: p.objSlots[:len(p.objSlots):len(p.objSlots)], // append copies
+		looseRefs: p.looseRefs,
+	}
+	for sub.pos < end {
+		if _, err := sub.value(false); err != nil {
+			if errors.Is(err, ErrMaxDepth) {
+				return err
+			}
+			return nil // not serialized data: opaque text
+		}
+	}
+	p.slots, p.objSlots = sub.slots, sub.objSlots
+	p.nrefs += sub.nrefs
+	return nil
+}
+
+// startsValue reports whether c is the type byte of a serialized value.
+func startsValue(c byte) bool {
+	switch c {
+	case tokNull, tokBool, tokInt, tokFloat, tokString, tokArray, tokObject, tokCustom, tokEnum, tokRef, tokPHPRef:
+		return true
+	}
+	return false
 }
 
 // ref reads r:<slot>; or R:<slot>;.
@@ -676,4 +776,30 @@ func checkEnumName[T ~string | ~[]byte](s T) string {
 		}
 	}
 	return ""
+}
+
+// payloadValues decodes the values in a custom object's payload when, by
+// PHP's rule for Serializable payloads (see payloadSlots), they take slots;
+// ok is false for an opaque payload. slots holds the values of the slots
+// before them (the custom object's own last), as appendSlots builds it, so
+// that references inside the payload are checked as the scanner checks them.
+// appendSlots and Session.slotRoots call it to count slots as PHP does.
+func payloadValues(payload string, slots []Value) (vals []Value, ok bool) {
+	if payload == "" || !startsValue(payload[0]) {
+		return nil, false
+	}
+	p := parser[string]{src: payload, lim: limits{}.orDefault(), slots: len(slots)}
+	for i, v := range slots {
+		if k := v.kind; k == Object || k == Custom || k == Enum {
+			p.objSlots = append(p.objSlots, int32(i+1))
+		}
+	}
+	for p.pos < len(payload) {
+		v, err := p.value(true)
+		if err != nil {
+			return nil, false
+		}
+		vals = append(vals, v)
+	}
+	return vals, true
 }

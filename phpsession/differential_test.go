@@ -262,8 +262,14 @@ func TestDifferentialPHPWrites(t *testing.T) {
 				continue
 			}
 			rebuilt++
-			if got, err := s.Encode(); err != nil || !bytes.Equal(got, b64(t, l.payload)) {
-				t.Errorf("%s: Go writes %q, %v; PHP wrote %q", what, got, err, b64(t, l.payload))
+			want := b64(t, l.payload)
+			if f == phpsession.FormatIgbinary && len(refused) > 0 {
+				// PHP wrote int keys its igbinary decoder skips, which Go
+				// refuses: compare with PHP's payload without them.
+				want = withoutNames(t, want, f, refused)
+			}
+			if got, err := s.Encode(); err != nil || !bytes.Equal(got, want) {
+				t.Errorf("%s: Go writes %q, %v; want %q (PHP wrote %q)", what, got, err, want, b64(t, l.payload))
 			}
 		}
 	}
@@ -618,6 +624,24 @@ func genSession(r *rand.Rand, f phpsession.Format, refs bool) (*phpsession.Sessi
 		return nil, fmt.Errorf("%w\n%s", err, doc)
 	}
 	return s, nil
+}
+
+// withoutNames returns payload, decoded in format f, encoded again without
+// the entries named names.
+func withoutNames(t *testing.T, payload []byte, f phpsession.Format, names []string) []byte {
+	t.Helper()
+	s, err := phpsession.DecodeSession(payload, f)
+	if err != nil {
+		t.Fatalf("DecodeSession(%q, %s): %v", payload, f, err)
+	}
+	for _, n := range names {
+		s.Remove(n)
+	}
+	out, err := s.Encode()
+	if err != nil {
+		t.Fatalf("Encode() of %q without %q: %v", payload, names, err)
+	}
+	return out
 }
 
 // phpNames returns the names PHP's session_decode() puts in $_SESSION: all

@@ -117,6 +117,9 @@ func countSlots(v Value) int {
 		return 0
 	}
 	n := 1
+	if v.kind == Custom && v.comp != nil {
+		n += int(v.comp.payloadSlots)
+	}
 	for _, e := range v.Entries() {
 		n += countSlots(e.Value)
 	}

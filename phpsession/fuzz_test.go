@@ -3,6 +3,7 @@ package phpsession
 import (
 	"bytes"
 	"errors"
+	"slices"
 	"testing"
 )
 
@@ -11,7 +12,10 @@ import (
 func FuzzDecodeValue(f *testing.F) {
 	for _, s := range []string{`N;`, `b:1;`, `i:-7;`, `d:0.1;`, `d:1e25;`, `s:3:"a|b";`, `a:1:{i:0;a:0:{}}`,
 		`O:8:"stdClass":1:{s:1:"a";r:1;}`, `C:1:"C":3:{abc}`, `E:11:"Suit:Hearts";`,
-		`a:4:{i:0;i:1;i:1;R:2;i:2;O:8:"stdClass":0:{}i:3;r:3;}`} {
+		`a:4:{i:0;i:1;i:1;R:2;i:2;O:8:"stdClass":0:{}i:3;r:3;}`,
+		`a:3:{i:0;C:1:"T":22:{a:2:{i:0;i:1;i:1;i:2;}}i:1;O:8:"stdClass":0:{}i:2;r:6;}`,
+		`a:2:{i:0;C:1:"T":27:{C:1:"T":14:{a:1:{i:0;i:1;}}}i:1;R:5;}`,
+		`a:2:{i:0;a:1:{s:1:"k";O:1:"A":1:{s:1:"p";d:0.5;}}i:1;a:1:{i:0;a:0:{}}}`} {
 		f.Add([]byte(s))
 	}
 	vs, fs := serializeVectors(f)
@@ -33,6 +37,11 @@ func FuzzDecodeValue(f *testing.F) {
 		}
 		if serr != nil && serr.Error() != berr.Error() {
 			t.Fatalf("scan of %q = %v; build = %v", data, serr, berr)
+		}
+		if serr == nil && (scan.slots != build.slots || scan.ncomp != build.ncomp || scan.nent != build.nent ||
+			scan.nrefs != build.nrefs || !slices.Equal(scan.objSlots, build.objSlots)) {
+			t.Fatalf("scan of %q counts slots %d, composites %d, entries %d, refs %d, objects %v; build %d, %d, %d, %d, %v",
+				data, scan.slots, scan.ncomp, scan.nent, scan.nrefs, scan.objSlots, build.slots, build.ncomp, build.nent, build.nrefs, build.objSlots)
 		}
 		v, n, err := decodeValue(data, limits{maxDepth: 64})
 		if err != nil {

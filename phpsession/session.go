@@ -2,6 +2,7 @@ package phpsession
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -21,8 +22,9 @@ import (
 // Slot numbers in the r: and R: references of the values [Session.Get]
 // returns are those of the decoded payload, where PHP counts them: shared by
 // all entries in the php and php_binary formats, with slot 1 the outer array
-// in php_serialize. When a change moves slots, Encode renumbers the
-// references so that they keep pointing at the same values.
+// in php_serialize and igbinary. When a change moves slots, Encode
+// renumbers the references so that they keep pointing at the same values,
+// and [Session.Unmarshal] follows them as PHP does.
 //
 // The zero Session is an empty session in the php format. A Session is not
 // safe for concurrent use, Get included (it caches what it decodes).
@@ -272,9 +274,12 @@ func (s *Session) decodeIgbinary(data []byte) error {
 	if v.kind != Array {
 		return &SyntaxError{Offset: 0, Msg: "igbinary session is a " + v.kind.String() + ", not an array", Err: ErrSyntax}
 	}
+	next := 1 // the outer array takes slot 1
 	for _, kv := range v.Entries() {
 		val := kv.Value
-		e := entry{name: kv.Key.str, intKey: kv.Key.kind == Int, val: &val, touched: true}
+		e := entry{name: kv.Key.str, intKey: kv.Key.kind == Int, val: &val, touched: true, refs: hasRefs(val)}
+		e.first, e.nslots = int32(next+1), int32(countSlots(val))
+		next += int(e.nslots)
 		if e.intKey {
 			e.name = strconv.FormatInt(int64(kv.Key.num), 10)
 		}
@@ -392,13 +397,63 @@ func (s *Session) Raw(name string) (raw RawValue, ok bool) {
 }
 
 // Unmarshal decodes the value of name into the Go value v points to, as
-// [Unmarshal] does. It returns an error when there is no such entry.
+// [Unmarshal] does. References are followed as PHP follows them in the
+// decoded payload (see [Session]), so they reach values of other entries: v
+// gets what PHP's $_SESSION holds under name. A reference in a set value,
+// or one to a value that was since replaced or removed, still points where
+// it did in the decoded payload. Unmarshal returns an error when there is no
+// such entry.
 func (s *Session) Unmarshal(name string, v any) error {
-	val, ok := s.Get(name)
-	if !ok {
+	i := s.find(name)
+	if i < 0 {
 		return fmt.Errorf("phpsession: no session entry %q", name)
 	}
-	return fromValue(val, v)
+	val, err := s.value(i)
+	if err != nil { // cannot happen: DecodeSession checked the entry
+		return fmt.Errorf("phpsession: session entry %q: %w", name, err)
+	}
+	if !s.entries[i].refs {
+		return fromValue(val, v)
+	}
+	roots, err := s.slotRoots()
+	if err != nil {
+		return fmt.Errorf("phpsession: session entry %q: %w", name, err)
+	}
+	return fromValueIn(val, roots, v)
+}
+
+// slotRoots returns the values the slots of the decoded payload count from,
+// in order (see fromValueIn): every entry's value in the php and php_binary
+// formats, where the entries share one slot table; the outer array in
+// php_serialize and igbinary, where it is slot 1. A new session has none.
+func (s *Session) slotRoots() ([]Value, error) {
+	if s.orig == nil {
+		return nil, nil
+	}
+	o := s
+	if s.changed {
+		// Slots count in the decoded payload, which the changes left behind.
+		var err error
+		if o, err = decodeSession(s.orig, s.format, s.lim); err != nil {
+			return nil, err
+		}
+	}
+	vals := make([]Value, len(o.entries))
+	for i := range o.entries {
+		v, err := o.value(i)
+		if err != nil {
+			return nil, err
+		}
+		vals[i] = v
+	}
+	if s.format == FormatPHP || s.format == FormatPHPBinary {
+		return vals, nil
+	}
+	arr := Value{kind: Array, comp: &composite{entries: make([]Entry, len(vals))}}
+	for i, v := range vals {
+		arr.comp.entries[i] = Entry{Key: StringValue(o.entries[i].name), Value: v}
+	}
+	return []Value{arr}, nil
 }
 
 // Set sets the value of name. An existing name keeps its place (when it
@@ -407,8 +462,8 @@ func (s *Session) Unmarshal(name string, v any) error {
 // changes to v's arrays and objects show in what Encode writes.
 //
 // References in v are slot numbers of the decoded payload (see [Session])
-// and may only point into entries that are still unchanged when the session
-// is encoded.
+// and may only point into entries read from the payload that come before
+// name and are still there when the session is encoded.
 //
 // Set returns a [*KeyError] wrapping [ErrUnstorableKey] when PHP cannot
 // store name in the session's format (see [Session.CheckName]), and an
@@ -489,12 +544,13 @@ func (s *Session) Remove(name string) bool {
 // cannot store a $_SESSION key named name in the session's format:
 //   - php: a name containing '|' (PHP 8.2 then writes an empty session);
 //   - php_binary: a name over 127 bytes (PHP leaves it out);
-//   - php and php_binary: a numeric name, the decimal text of an int such
-//     as "7" or "-3" (PHP's array makes it an int key, which these formats
-//     skip).
+//   - php, php_binary and igbinary: a numeric name, the decimal text of an
+//     int such as "7" or "-3" (PHP's array makes it an int key, which the
+//     php and php_binary encoders skip, and which igbinary writes but its
+//     session decoder skips on read: the value would be lost).
 //
-// php_serialize and igbinary store any name; a numeric one is written as an
-// int key, as PHP does.
+// php_serialize stores any name; a numeric one is written as an int key, as
+// PHP does.
 func (s *Session) CheckName(name string) error {
 	var reason string
 	switch s.format {
@@ -510,7 +566,7 @@ func (s *Session) CheckName(name string) error {
 			reason = "longer than " + strconv.Itoa(binMaxName) + " bytes"
 		}
 	}
-	if reason == "" && (s.format == FormatPHP || s.format == FormatPHPBinary) {
+	if reason == "" && s.format != FormatPHPSerialize {
 		if _, numeric := canonicalInt(name); numeric {
 			reason = "numeric keys are skipped by PHP"
 		}
@@ -539,12 +595,16 @@ func (s *Session) Clone() *Session {
 // them, with references renumbered when slots moved. An unchanged session
 // encodes to exactly the payload it was decoded from.
 //
-// Encode returns an error wrapping [ErrBadReference] when a reference in an
-// unchanged entry points at a value that was replaced or removed (the
-// reference would point elsewhere, or nowhere), or a reference in a set
-// value does not point at a value of an unchanged entry; and errors wrapping
-// [ErrUnsupportedValue] for values PHP cannot read. A changed igbinary
-// session is encoded whole, as igbinary_serialize($_SESSION).
+// When an unchanged entry holds a reference to a value that was replaced or
+// removed, it keeps the old value, as PHP's $_SESSION does: Encode writes
+// the entry again from its decoded value, the first reference to each such
+// value replaced by a copy of it and later references pointing at the copy.
+//
+// Encode returns an error wrapping [ErrBadReference] when a reference in a
+// set value does not point at a value of an unchanged entry that comes
+// before it, and errors wrapping [ErrUnsupportedValue] for values PHP
+// cannot read. A changed igbinary session is encoded whole, as
+// igbinary_serialize($_SESSION).
 func (s *Session) Encode() ([]byte, error) { return s.AppendEncode(nil) }
 
 // AppendEncode appends the encoded session (see [Session.Encode]) to dst.
@@ -552,10 +612,35 @@ func (s *Session) AppendEncode(dst []byte) ([]byte, error) {
 	if !s.changed && s.orig != nil {
 		return append(dst, s.orig...), nil
 	}
-	switch s.format {
-	case FormatIgbinary:
+	if s.format == FormatIgbinary {
 		return s.appendIgbinary(dst)
 	}
+	out, err := s.appendText(dst, nil)
+	var lost *lostTargetError
+	if !errors.As(err, &lost) {
+		return out, err
+	}
+	vals, err := s.materialize()
+	if err != nil {
+		return dst, err
+	}
+	return s.appendText(dst, vals)
+}
+
+// lostTargetError is what appendText returns when a reference in an
+// unchanged entry points at a value that was replaced or removed: Encode
+// then materializes the session.
+type lostTargetError struct{ name string }
+
+func (e *lostTargetError) Error() string {
+	return "phpsession: session entry " + strconv.Quote(e.name) + " references a value that was replaced or removed"
+}
+
+// appendText appends a php, php_binary or php_serialize session. With vals,
+// entry i is written as vals[i], whose references are already numbered for
+// the new payload; without, unchanged entries are written as their original
+// bytes and references are renumbered.
+func (s *Session) appendText(dst []byte, vals []Value) ([]byte, error) {
 	start := len(dst)
 	renum := newRenumberer(s)
 	if s.format == FormatPHPSerialize {
@@ -589,10 +674,19 @@ func (s *Session) AppendEncode(dst []byte) ([]byte, error) {
 		}
 		at := len(dst)
 		var err error
-		if !e.touched {
+		switch {
+		case vals != nil:
+			renum.needCheck = true
+			if dst, err = appendValue(dst, vals[i]); err != nil {
+				return dst[:start], fmt.Errorf("phpsession: session entry %q: %w", e.name, err)
+			}
+			continue
+		case !e.touched:
 			dst = append(dst, s.orig[e.start:e.end]...)
-		} else if dst, err = appendValue(dst, *e.val); err != nil {
-			return dst[:start], fmt.Errorf("phpsession: session entry %q: %w", e.name, err)
+		default:
+			if dst, err = appendValue(dst, *e.val); err != nil {
+				return dst[:start], fmt.Errorf("phpsession: session entry %q: %w", e.name, err)
+			}
 		}
 		if e.refs {
 			if dst, err = renum.rewrite(dst, at, e); err != nil {
@@ -613,13 +707,219 @@ func (s *Session) AppendEncode(dst []byte) ([]byte, error) {
 	return dst, nil
 }
 
+// materializer rewrites the values of a changed session for a new payload
+// in serialize()'s slot numbering. Values of unchanged entries keep their
+// decoded slots in old; a reference to a value that is no longer written
+// gets a copy of it in its place, and later references point at the copy.
+type materializer struct {
+	old    []Value      // the decoded payload's values by slot (index slot-1)
+	origin []int        // the slot where the value of each slot starts (r: slots point back)
+	moved  map[int]int  // decoded slot → its slot in the new payload
+	via    map[int]Kind // decoded slot copied for a reference → that reference's kind
+	cur    int          // the decoded slot of the last value walked (when tracking)
+	next   int          // the last slot taken in the new payload
+	depth  int
+}
+
+// index records v's slots in the decoded payload.
+func (m *materializer) index(v Value) {
+	switch v.kind {
+	case PHPRef:
+		return
+	case Ref:
+		o := 0
+		if t := v.Slot(); t >= 1 && t <= len(m.origin) {
+			o = m.origin[t-1]
+		}
+		m.old = append(m.old, Value{})
+		m.origin = append(m.origin, o)
+		return
+	}
+	m.old = append(m.old, v)
+	m.origin = append(m.origin, len(m.origin)+1)
+	if v.kind == Custom {
+		// Values inside a C: payload take slots no Value stands for.
+		for range countSlots(v) - 1 {
+			m.old = append(m.old, Value{})
+			m.origin = append(m.origin, 0)
+		}
+	}
+	for _, e := range v.Entries() {
+		m.index(e.Value)
+	}
+}
+
+// materialize returns the value of each entry of a changed text session,
+// numbered for the new payload: unchanged entries that reference replaced
+// or removed values get copies of them (see [Session.Encode]).
+func (s *Session) materialize() ([]Value, error) {
+	roots, err := s.slotRoots()
+	if err != nil {
+		return nil, err
+	}
+	m := &materializer{moved: make(map[int]int), via: make(map[int]Kind)}
+	for _, r := range roots {
+		m.index(r)
+	}
+	if s.format == FormatPHPSerialize || s.format == FormatIgbinary {
+		m.next, m.moved[1] = 1, 1 // the outer array
+	}
+	vals := make([]Value, len(s.entries))
+	for i := range s.entries {
+		e := &s.entries[i]
+		v, err := s.value(i)
+		if err != nil {
+			return nil, err
+		}
+		// Entries read from the payload (all of them, in igbinary) know
+		// their first slot there; set ones have none.
+		m.cur = int(e.first) - 1
+		if vals[i], err = m.walk(v, e.first > 0); err != nil {
+			return nil, fmt.Errorf("phpsession: session entry %q: %w", e.name, err)
+		}
+	}
+	return vals, nil
+}
+
+// walk returns v numbered for the new payload. With track, v holds the
+// values of the decoded payload that follow slot m.cur.
+func (m *materializer) walk(v Value, track bool) (Value, error) {
+	if m.depth++; m.depth > defaultMaxDepth {
+		return Value{}, fmt.Errorf("copies of referenced values nest deeper than %d levels: %w", defaultMaxDepth, ErrMaxDepth)
+	}
+	defer func() { m.depth-- }()
+	switch v.kind {
+	case PHPRef:
+		if n, ok := m.lookup(v.Slot()); ok {
+			return PHPRefValue(n), nil
+		}
+		if !track {
+			return Value{}, m.unknown(v)
+		}
+		return m.copyOf(v.Slot(), PHPRef)
+	case Ref:
+		old := 0
+		if track {
+			m.cur++
+			old = m.cur
+		}
+		if n, ok := m.lookup(v.Slot()); ok {
+			m.next++
+			if old > 0 {
+				m.moved[old] = n
+			}
+			return RefValue(n), nil
+		}
+		if !track {
+			return Value{}, m.unknown(v)
+		}
+		c, err := m.copyOf(v.Slot(), Ref)
+		if err == nil {
+			m.moved[old] = m.moved[m.origin[v.Slot()-1]]
+		}
+		return c, err
+	}
+	if track {
+		if n, ok := m.moved[m.cur+1]; ok {
+			// Inside a copy, a value copied before for a reference: PHP
+			// writes the same reference to it again.
+			m.cur += countSlots(v)
+			if m.via[n] == PHPRef {
+				return PHPRefValue(n), nil
+			}
+			m.next++
+			return RefValue(n), nil
+		}
+	}
+	m.next++
+	if track {
+		m.cur++
+		m.moved[m.cur] = m.next
+	}
+	if v.kind == Custom {
+		// The values inside a C: payload move with it.
+		for range countSlots(v) - 1 {
+			m.next++
+			if track {
+				m.cur++
+				m.moved[m.cur] = m.next
+			}
+		}
+	}
+	es := v.Entries()
+	if len(es) == 0 {
+		return v, nil
+	}
+	w := v
+	w.comp = &composite{entries: make([]Entry, len(es)), payload: v.comp.payload}
+	for i, e := range es {
+		ev, err := m.walk(e.Value, track)
+		if err != nil {
+			return Value{}, err
+		}
+		w.comp.entries[i] = Entry{Key: e.Key, Value: ev}
+	}
+	return w, nil
+}
+
+// lookup returns the new slot of the value at decoded slot t, if it was
+// written.
+func (m *materializer) lookup(t int) (int, bool) {
+	if n, ok := m.moved[t]; ok {
+		return n, true
+	}
+	if t >= 1 && t <= len(m.origin) {
+		n, ok := m.moved[m.origin[t-1]]
+		return n, ok
+	}
+	return 0, false
+}
+
+// copyOf returns a copy of the value at decoded slot t for a reference of
+// kind k, taking the next slots of the new payload, which its decoded slots
+// now map to.
+func (m *materializer) copyOf(t int, k Kind) (Value, error) {
+	if t < 1 || t > len(m.origin) || m.origin[t-1] < 1 {
+		return Value{}, fmt.Errorf("reference to slot %d of the decoded payload, which does not exist: %w", t, ErrBadReference)
+	}
+	o := m.origin[t-1]
+	cur := m.cur
+	m.cur = o - 1
+	c, err := m.walk(m.old[o-1], true)
+	m.cur = cur
+	if err != nil {
+		return Value{}, err
+	}
+	m.moved[t] = m.moved[o]
+	m.via[m.moved[o]] = k
+	return c, nil
+}
+
+// unknown is the error for a reference in a set value that points at no
+// value of an unchanged entry before it.
+func (m *materializer) unknown(ref Value) error {
+	return fmt.Errorf("%s%d reference to a slot of the decoded payload that holds no unchanged value before it: %w", tokenOf(ref), ref.Slot(), ErrBadReference)
+}
+
 // appendIgbinary encodes an igbinary session: igbinary_serialize($_SESSION).
+// References are renumbered, and get copies of values no longer written, as
+// for the other formats.
 func (s *Session) appendIgbinary(dst []byte) ([]byte, error) {
+	var vals []Value
+	if slices.ContainsFunc(s.entries, func(e entry) bool { return e.refs }) {
+		var err error
+		if vals, err = s.materialize(); err != nil {
+			return dst, err
+		}
+	}
 	arr := Value{kind: Array, comp: &composite{entries: make([]Entry, 0, len(s.entries))}}
 	for i := range s.entries {
 		v, err := s.value(i)
 		if err != nil {
 			return dst, err
+		}
+		if vals != nil {
+			v = vals[i]
 		}
 		k := StringValue(s.entries[i].name)
 		if s.entries[i].intKey {
@@ -686,12 +986,11 @@ func (r *renumberer) rewrite(dst []byte, at int, e *entry) ([]byte, error) {
 	changed := false
 	for i, ref := range p.refs {
 		n, ok := r.slot(ref.slot)
+		if !ok && !e.touched {
+			return dst, &lostTargetError{name: e.name}
+		}
 		if !ok {
-			what := "a value that was changed or removed"
-			if e.touched {
-				what = "no unchanged value"
-			}
-			return dst, fmt.Errorf("phpsession: session entry %q: reference to slot %d of the decoded payload points at %s: %w", e.name, ref.slot, what, ErrBadReference)
+			return dst, fmt.Errorf("phpsession: session entry %q: reference to slot %d of the decoded payload points at no unchanged value: %w", e.name, ref.slot, ErrBadReference)
 		}
 		if n != ref.slot {
 			p.refs[i].slot, changed = n, true

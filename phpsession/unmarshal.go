@@ -260,6 +260,12 @@ func appendSlots(dst []Value, v Value) []Value {
 		return append(dst, target)
 	}
 	dst = append(dst, v)
+	if v.kind == Custom {
+		// Values inside a C: payload take slots no Value stands for.
+		for range countSlots(v) - 1 {
+			dst = append(dst, Value{})
+		}
+	}
 	for _, e := range v.Entries() {
 		dst = appendSlots(dst, e.Value)
 	}

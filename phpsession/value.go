@@ -10,7 +10,8 @@ import (
 type Kind uint8
 
 // The kinds of PHP value. The zero Kind is Invalid: the zero [Value] holds no
-// value at all and encodes to nothing.
+// value at all, and PHP has no form for it: encoding it (on its own or
+// inside an array or object) is an error wrapping [ErrUnsupportedValue].
 const (
 	Invalid Kind = iota // the zero Value
 	Null                // N;
@@ -79,6 +80,9 @@ type Value struct {
 type composite struct {
 	entries []Entry
 	payload string // Custom only: the raw bytes between { and }
+	// payloadSlots is, for a Custom, how many slots the values inside its
+	// payload take (see parser.payloadSlots): 0 for opaque text.
+	payloadSlots int32
 }
 
 // Entry is one element of an array (Key is an Int or String value) or one
@@ -150,8 +154,14 @@ func ObjectValue(class string, props ...Entry) Value {
 
 // CustomValue returns an object of a class implementing PHP's Serializable
 // interface, whose serialize() returned payload.
+//
+// When payload is itself serialized data (the class's serialize() called
+// serialize()), its values take PHP slot numbers after the object's own, as
+// PHP numbers them; a reference inside it may point at any earlier slot.
 func CustomValue(class string, payload []byte) Value {
-	return Value{kind: Custom, str: class, comp: &composite{payload: string(payload)}}
+	c := &composite{payload: string(payload)}
+	c.payloadSlots = int32(countPayloadSlots(c.payload))
+	return Value{kind: Custom, str: class, comp: c}
 }
 
 // EnumValue returns the enum case enum::name (PHP 8.1+), for example

@@ -173,6 +173,9 @@ func TestDecodeEncodePHPPayloads(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if f[2] == "igbinary" && igbinaryIntKey(payload) {
+			continue // PHP writes int keys its igbinary decoder skips: encode refuses them
+		}
 		if got := decodeEncode(t, payload, f[2], ""); string(got) != string(payload) {
 			t.Errorf("case %s %s: decode | encode = %q, want %q", f[1], f[2], got, payload)
 		}
@@ -181,4 +184,18 @@ func TestDecodeEncodePHPPayloads(t *testing.T) {
 	if n < 600 {
 		t.Fatalf("only %d payloads from gen_random.php", n)
 	}
+}
+
+// igbinaryIntKey reports whether an igbinary session holds an int key.
+func igbinaryIntKey(payload []byte) bool {
+	s, err := phpsession.DecodeSession(payload, phpsession.FormatIgbinary)
+	if err != nil {
+		return false
+	}
+	for _, n := range s.Names() {
+		if errors.Is(s.CheckName(n), phpsession.ErrUnstorableKey) {
+			return true
+		}
+	}
+	return false
 }

@@ -1,0 +1,202 @@
+package phpsession
+
+import (
+	"bytes"
+	"encoding/hex"
+	"strings"
+	"testing"
+
+	"github.com/sessbridge/sessbridge/internal/testenv"
+)
+
+// customSlotsPHP prints, for each payload, its hex and whether PHP 8's
+// unserialize() accepts it: first what serialize() writes for Serializable
+// classes whose serialize() calls serialize() (T, U) or returns text (V),
+// then hand-written payloads given on stdin, one hex per line.
+const customSlotsPHP = `<?php
+class T implements Serializable {
+    public $d;
+    function __construct($d = null) { $this->d = $d; }
+    function serialize() { return serialize($this->d); }
+    function unserialize($s) { $this->d = unserialize($s); }
+}
+class U implements Serializable {
+    public $d;
+    function __construct($d = null) { $this->d = $d; }
+    function serialize() { return serialize($this->d[0]) . serialize($this->d[1]); }
+    // Enough for two scalars (the test's payloads): unserialize each.
+    function unserialize($s) { $p = strpos($s, ';') + 1; $this->d = [unserialize(substr($s, 0, $p)), unserialize(substr($s, $p))]; }
+}
+class V implements Serializable {
+    function serialize() { return 'tok=abc'; }
+    function unserialize($s) {}
+}
+$o = new stdClass; $x = new stdClass;
+$out = [
+    serialize([new T([1, 2]), $o, $o]),
+    serialize([new T(3), $o, $o]),
+    serialize([new U([3, 4]), $o, $o]),
+    serialize([new T([$x, $x]), $o, $o]),
+    serialize([new T(new T([1])), $o, $o]),
+    serialize([new V, $o, $o]),
+    serialize([new T([new V, $x]), $o, $o, $x]),
+];
+foreach (explode("\n", trim(stream_get_contents(STDIN))) as $h) { $out[] = hex2bin($h); }
+foreach ($out as $s) {
+    echo bin2hex($s), "\t", @unserialize($s) === false ? 0 : 1, "\n";
+}
+`
+
+// TestCustomPayloadSlots checks PHP's slot rule for C: payloads against
+// real PHP: values inside a payload take slots and later references count
+// them, a text payload takes none.
+func TestCustomPayloadSlots(t *testing.T) {
+	testenv.PHP(t)
+	extra := []string{
+		`a:3:{i:0;C:1:"T":22:{a:2:{i:0;i:1;i:1;i:2;}}i:1;O:8:"stdClass":0:{}i:2;r:6;}`,
+		`a:3:{i:0;C:1:"T":22:{a:2:{i:0;i:1;i:1;i:2;}}i:1;O:8:"stdClass":0:{}i:2;r:3;}`,
+		`a:3:{i:0;C:1:"V":7:{tok=abc}i:1;O:8:"stdClass":0:{}i:2;r:3;}`,
+		`a:3:{i:0;C:1:"V":7:{tok=abc}i:1;O:8:"stdClass":0:{}i:2;r:4;}`,
+		`a:2:{i:0;C:1:"T":4:{i:3;}i:1;R:3;}`,
+		`a:2:{i:0;C:1:"T":4:{i:3;}i:1;R:4;}`,
+		`a:2:{i:0;C:1:"U":8:{i:3;i:4;}i:1;R:4;}`,
+		`a:2:{i:0;C:1:"U":8:{i:3;i:4;}i:1;R:5;}`,
+		`a:2:{i:0;C:1:"U":8:{i:3;i:4;}i:1;R:6;}`,
+	}
+	var stdin bytes.Buffer
+	for _, s := range extra {
+		stdin.WriteString(hex.EncodeToString([]byte(s)) + "\n")
+	}
+	out := testenv.RunPHP(t, customSlotsPHP, stdin.Bytes())
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(lines) != 7+len(extra) {
+		t.Fatalf("php printed %d lines, want %d:\n%s", len(lines), 7+len(extra), out)
+	}
+	accepted := 0
+	for _, line := range lines {
+		h, ok, _ := strings.Cut(line, "\t")
+		data, err := hex.DecodeString(h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := ok == "1"
+		if got := Valid(data); got != want {
+			t.Errorf("Valid(%q) = %v, want %v (PHP unserialize)", data, got, want)
+			continue
+		}
+		if !want {
+			continue
+		}
+		accepted++
+		v, n, err := decodeValue(data, limits{})
+		if err != nil || n != len(data) {
+			t.Errorf("decodeValue(%q) = %d, %v", data, n, err)
+			continue
+		}
+		if enc, err := appendValue(nil, v); err != nil || !bytes.Equal(enc, data) {
+			t.Errorf("encode(decode(%q)) = %q, %v", data, enc, err)
+		}
+	}
+	if accepted < 6 {
+		t.Errorf("PHP accepted only %d payloads: the test checks too little", accepted)
+	}
+}
+
+// TestPayloadValues checks that payloadValues takes the payloads the
+// scanner counts, with as many slots.
+func TestPayloadValues(t *testing.T) {
+	tests := []struct {
+		name, data string
+		vals       int // values payloadValues returns for the first C:; -1 opaque
+	}{
+		{"array", `a:2:{i:0;C:1:"T":22:{a:2:{i:0;i:1;i:1;i:2;}}i:1;r:2;}`, 1},
+		{"two scalars", `a:1:{i:0;C:1:"U":8:{i:3;i:4;}}`, 2},
+		{"text", `a:1:{i:0;C:1:"V":7:{tok=abc}}`, -1},
+		{"ref to outer object", `a:2:{i:0;O:1:"A":0:{}i:1;C:1:"T":4:{r:2;}}`, 1},
+		{"ref to outer array", `a:2:{i:0;a:0:{}i:1;C:1:"T":4:{r:2;}}`, -1},
+		{"half a value", `a:1:{i:0;C:1:"T":5:{a:1:{}}`, -1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v, _, err := decodeValue([]byte(tt.data), limits{})
+			if err != nil {
+				t.Fatalf("decodeValue(%q) = %v", tt.data, err)
+			}
+			var slots []Value
+			var got []Value
+			ok := false
+			var walk func(Value)
+			walk = func(v Value) {
+				slots = append(slots, v)
+				if v.kind == Custom && !ok && got == nil {
+					got, ok = payloadValues(v.comp.payload, slots)
+					if !ok {
+						got = []Value{}
+					}
+				}
+				for _, e := range v.Entries() {
+					walk(e.Value)
+				}
+			}
+			walk(v)
+			n := len(got)
+			if !ok {
+				n = -1
+			}
+			if n != tt.vals {
+				t.Errorf("payloadValues in %q = %d values (ok %v), want %d", tt.data, len(got), ok, tt.vals)
+			}
+		})
+	}
+}
+
+// TestCustomPayloadSlotsInSession: the slots inside a C: payload count when
+// a session is changed and re-encoded, and when references are followed,
+// exactly as PHP counts them (checked against session_decode, unset,
+// session_encode in real PHP).
+func TestCustomPayloadSlotsInSession(t *testing.T) {
+	payload := `c|C:1:"T":22:{a:2:{i:0;i:1;i:1;i:2;}}o|O:8:"stdClass":1:{s:1:"k";i:7;}r|r:5;`
+	script := `<?php
+class T implements Serializable {
+    public $d;
+    public function serialize() { return serialize($this->d); }
+    public function unserialize($s) { $this->d = unserialize($s); }
+}
+ini_set('session.save_path', sys_get_temp_dir());
+session_start();
+session_decode(stream_get_contents(STDIN));
+echo json_encode([$_SESSION['r'] === $_SESSION['o'], $_SESSION['r']->k]), "\n";
+unset($_SESSION['c']);
+echo session_encode();
+`
+	out := string(testenv.RunPHP(t, script, []byte(payload)))
+	first, phpAfter, _ := strings.Cut(out, "\n")
+	if first != "[true,7]" {
+		t.Fatalf("PHP: r is not o: %s", first)
+	}
+
+	s, err := DecodeSession([]byte(payload), FormatPHP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r struct {
+		K int `php:"k"`
+	}
+	if err := s.Unmarshal("r", &r); err != nil || r.K != 7 {
+		t.Fatalf(`Unmarshal("r") = %+v, %v, want k 7 (r:5 is o, after the 4 slots of c)`, r, err)
+	}
+	s.Remove("c")
+	got, err := s.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != phpAfter {
+		t.Errorf("after Remove(c): Encode = %q, PHP writes %q", got, phpAfter)
+	}
+	if n := countSlots(CustomValue("T", []byte(`a:2:{i:0;i:1;i:1;i:2;}`))); n != 4 {
+		t.Errorf("countSlots(CustomValue with a serialized array payload) = %d, want 4", n)
+	}
+	if n := countSlots(CustomValue("T", []byte(`tok=abc`))); n != 1 {
+		t.Errorf("countSlots(CustomValue with a text payload) = %d, want 1", n)
+	}
+}
