@@ -33,20 +33,31 @@ import (
 // commits first.
 func (m *Manager) LoadAndSave(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		readCookie := func(name string) string {
-			c, err := r.Cookie(name)
-			if err != nil {
-				return ""
-			}
-			return phpURLDecode(c.Value)
-		}
-		cookieID := readCookie(m.cfg.Name)
-		s := m.newSession(cookieID, readCookie)
-		ctx := contextWithSession(r.Context(), m, s)
-		sw := &responseWriter{ResponseWriter: w, m: m, s: s, r: r.WithContext(ctx)}
+		// One allocation for the session and the writer wrapper.
+		st := new(requestState)
+		s := &st.s
+		m.initSession(s, requestCookie(r, m.cfg.Name), r)
+		sw := &st.w
+		*sw = responseWriter{ResponseWriter: w, m: m, s: s, r: r.WithContext(contextWithSession(r.Context(), m, s))}
 		next.ServeHTTP(sw, sw.r)
 		sw.finish()
 	})
+}
+
+// requestState is what LoadAndSave allocates per request.
+type requestState struct {
+	s Session
+	w responseWriter
+}
+
+// requestCookie returns the value of r's cookie name, URL-decoded like
+// PHP's $_COOKIE, or "" when there is none.
+func requestCookie(r *http.Request, name string) string {
+	c, err := r.Cookie(name)
+	if err != nil {
+		return ""
+	}
+	return phpURLDecode(c.Value)
 }
 
 // responseWriter commits the session before the first byte of the response.
@@ -77,7 +88,8 @@ func (w *responseWriter) commitNow() {
 
 func (w *responseWriter) saveAndSetCookie() error {
 	s, m := w.s, w.m
-	id, expiry, err := m.Commit(context.WithoutCancel(w.r.Context()))
+	// s.commit, not m.Commit: the context lookup would cost an allocation.
+	id, expiry, err := s.commit(context.WithoutCancel(w.r.Context()))
 	if err != nil {
 		return err
 	}
@@ -136,7 +148,7 @@ func (w *responseWriter) finish() {
 	dirty := w.s.active && len(w.s.changes) > 0
 	w.s.mu.Unlock()
 	if dirty {
-		if _, _, err := w.m.Commit(context.WithoutCancel(w.r.Context())); err != nil {
+		if _, _, err := w.s.commit(context.WithoutCancel(w.r.Context())); err != nil {
 			// Too late for an error page: the response has started.
 			w.m.cfg.ErrorFunc(discardHeaders{w.ResponseWriter}, w.r, err)
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"math/rand/v2"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -50,9 +51,9 @@ type Session struct {
 	mu sync.Mutex
 	// cookieID is the id the request brought (cookie), URL-decoded.
 	cookieID string
-	// cookie re-reads the request's cookie under another name after
-	// SetName; nil outside LoadAndSave.
-	cookie func(name string) string
+	// req is the request whose cookies Start reads again under another
+	// name after SetName; nil outside LoadAndSave.
+	req *http.Request
 	// headersSent is set by LoadAndSave when the response starts.
 	headersSent atomic.Bool
 
@@ -69,13 +70,24 @@ type Session struct {
 	hasVer  bool
 	isNew   bool // the id was made here and is not in the store yet
 
-	changes []change // keys changed since the last save, in order
+	changes    []change  // keys changed since the last save, in order
+	changesBuf [4]change // changes' first backing array, saving an allocation
 
 	destroyed bool
 }
 
-func (m *Manager) newSession(cookieID string, cookie func(string) string) *Session {
-	return &Session{m: m, cookieID: cookieID, cookie: cookie, name: m.cfg.Name, uniqueID: m.cfg.UniqueID}
+func (m *Manager) newSession(cookieID string, req *http.Request) *Session {
+	s := new(Session)
+	m.initSession(s, cookieID, req)
+	return s
+}
+
+// initSession sets up the zero Session s in place, so that LoadAndSave can
+// allocate it together with its responseWriter.
+func (m *Manager) initSession(s *Session, cookieID string, req *http.Request) {
+	s.m, s.cookieID, s.req = m, cookieID, req
+	s.name, s.uniqueID = m.cfg.Name, m.cfg.UniqueID
+	s.changes = s.changesBuf[:0]
 }
 
 // Start starts the session, as Phalcon's start() and PHP's session_start():
@@ -97,8 +109,8 @@ func (s *Session) Start(ctx context.Context) error {
 	m := s.m
 	id, fromCookie := s.id, false
 	if id == "" {
-		if s.cookie != nil && s.name != m.cfg.Name {
-			s.cookieID = s.cookie(s.name) // SetName chose another cookie
+		if s.req != nil && s.name != m.cfg.Name {
+			s.cookieID = requestCookie(s.req, s.name) // SetName chose another cookie
 		}
 		id, fromCookie = s.cookieID, true
 		// Phalcon's start() unsets a cookie its regex refuses; PHP's core
@@ -441,7 +453,7 @@ func (s *Session) Destroy(ctx context.Context) error {
 	s.active, s.destroyed = false, true
 	s.changes = nil
 	// As after PHP's session_destroy(), a later Start begins a new session.
-	s.id, s.cookieID, s.cookie = "", "", nil
+	s.id, s.cookieID, s.req = "", "", nil
 	return nil
 }
 
