@@ -1,50 +1,26 @@
 package manager
 
 import (
-	"bufio"
 	"bytes"
-	"encoding/base64"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"slices"
 	"testing"
 
+	"github.com/sessbridge/sessbridge/internal/vectors"
 	"github.com/sessbridge/sessbridge/phpsession"
 )
 
-// phalconVector is one line of testdata/phalcon5-sessions.jsonl (see
-// testdata/README.md): a session a real Phalcon 5.18.1 wrote.
-type phalconVector struct {
-	Adapter  string `json:"adapter"`
-	Handler  string `json:"handler"`
-	Scenario string `json:"scenario"`
-	UniqueID string `json:"unique_id"`
-	Payload  string `json:"payload_b64"`
-}
-
-func phalconVectors(t *testing.T, scenarios ...string) []phalconVector {
+// phalconVectors returns the sessions of the scenarios a real Phalcon
+// 5.18.1 wrote (testdata/README.md).
+func phalconVectors(t *testing.T, scenarios ...string) []vectors.Session {
 	t.Helper()
-	f, err := os.Open(filepath.Join("..", "testdata", "phalcon5-sessions.jsonl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var out []phalconVector
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		var v phalconVector
-		if err := json.Unmarshal(sc.Bytes(), &v); err != nil {
-			t.Fatal(err)
-		}
-		// The payload is the same whatever the adapter: take Stream's.
-		if v.Adapter == "stream" && slices.Contains(scenarios, v.Scenario) {
+	var out []vectors.Session
+	// The payload is the same whatever the adapter: take Stream's.
+	for _, v := range vectors.MustFilter(t, vectors.MustLoad(t), "stream", "") {
+		if slices.Contains(scenarios, v.Scenario) {
 			out = append(out, v)
 		}
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
 	}
 	return out
 }
@@ -103,10 +79,7 @@ func TestPhalconVectorsWrite(t *testing.T) {
 	}
 	for _, v := range phalconVectors(t, "bag", "flash", "unique") {
 		t.Run(v.Scenario+"/"+v.Handler, func(t *testing.T) {
-			want, err := base64.StdEncoding.DecodeString(v.Payload)
-			if err != nil {
-				t.Fatal(err)
-			}
+			want := v.Payload
 			format, err := phpsession.ParseFormat(v.Handler)
 			if err != nil {
 				t.Fatal(err)

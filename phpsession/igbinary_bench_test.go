@@ -2,11 +2,13 @@ package phpsession
 
 import (
 	"testing"
+
+	"github.com/sessbridge/sessbridge/internal/vectors"
 )
 
 // BenchmarkIgbinary decodes and encodes every igbinary session vector.
 func BenchmarkIgbinary(b *testing.B) {
-	for _, v := range igLoadVectors(b) {
+	for _, v := range vectors.MustLoad(b) {
 		if v.Handler != "igbinary" || v.Adapter != "stream" {
 			continue
 		}
@@ -41,7 +43,7 @@ func BenchmarkIgbinary(b *testing.B) {
 // core.
 func BenchmarkIgbinaryDecodeParallel(b *testing.B) {
 	var payload []byte
-	for _, v := range igLoadVectors(b) {
+	for _, v := range vectors.MustLoad(b) {
 		if v.Handler == "igbinary" && v.Scenario == "objects" {
 			payload = v.Payload
 		}

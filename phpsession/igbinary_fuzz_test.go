@@ -3,6 +3,8 @@ package phpsession
 import (
 	"bytes"
 	"testing"
+
+	"github.com/sessbridge/sessbridge/internal/vectors"
 )
 
 // FuzzDecodeIgbinary checks that decodeIgbinary never panics and that what
@@ -10,7 +12,7 @@ import (
 // writes that the Value model cannot tell apart (decodeIgbinaryCanon names
 // them): those re-encode to a canonical payload of an Equal Value.
 func FuzzDecodeIgbinary(f *testing.F) {
-	for _, v := range igLoadVectors(f) {
+	for _, v := range vectors.MustLoad(f) {
 		if v.Handler == "igbinary" {
 			f.Add(v.Payload)
 		}

@@ -1,7 +1,6 @@
 package phpsession
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/base64"
 	"encoding/hex"
@@ -11,55 +10,23 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/sessbridge/sessbridge/internal/testenv"
+	"github.com/sessbridge/sessbridge/internal/vectors"
 )
 
 var igSeed = flag.Uint64("igbinary.seed", 0, "seed of the igbinary differential tests (0: from the clock)")
-
-// igVector is one line of testdata/phalcon5-sessions.jsonl.
-type igVector struct {
-	Adapter  string          `json:"adapter"`
-	Handler  string          `json:"handler"`
-	Scenario string          `json:"scenario"`
-	Payload  []byte          `json:"payload_b64"`
-	Dump     json.RawMessage `json:"dump"`
-}
-
-func igLoadVectors(t testing.TB) []igVector {
-	t.Helper()
-	f, err := os.Open("../testdata/phalcon5-sessions.jsonl")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var vs []igVector
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<24)
-	for sc.Scan() {
-		var v igVector
-		if err := json.Unmarshal(sc.Bytes(), &v); err != nil {
-			t.Fatalf("testdata: %v", err)
-		}
-		vs = append(vs, v)
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return vs
-}
 
 // TestIgbinaryVectors decodes every payload a real Phalcon wrote with
 // session.serialize_handler=igbinary, checks that it encodes back byte for
 // byte, that it is the value the vector's dump shows, and that it equals
 // the same scenario written with php_serialize.
 func TestIgbinaryVectors(t *testing.T) {
-	vs := igLoadVectors(t)
+	vs := vectors.MustLoad(t)
 	serialized := map[string][]byte{}
 	for _, v := range vs {
 		if v.Handler == "php_serialize" {

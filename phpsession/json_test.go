@@ -1,7 +1,6 @@
 package phpsession_test
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -9,10 +8,10 @@ import (
 	"log"
 	"math"
 	"math/rand/v2"
-	"os"
 	"strings"
 	"testing"
 
+	"github.com/sessbridge/sessbridge/internal/vectors"
 	"github.com/sessbridge/sessbridge/phpsession"
 )
 
@@ -269,42 +268,11 @@ func TestSessionJSONErrors(t *testing.T) {
 	}
 }
 
-// jsonVector is one line of testdata/phalcon5-sessions.jsonl (testdata/README.md).
-type jsonVector struct {
-	Adapter  string `json:"adapter"`
-	Handler  string `json:"handler"`
-	Scenario string `json:"scenario"`
-	Payload  []byte `json:"payload_b64"`
-}
-
-func readJSONVectors(t testing.TB) []jsonVector {
-	t.Helper()
-	f, err := os.Open("../testdata/phalcon5-sessions.jsonl")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var vs []jsonVector
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<24)
-	for sc.Scan() {
-		var v jsonVector
-		if err := json.Unmarshal(sc.Bytes(), &v); err != nil {
-			t.Fatal(err)
-		}
-		vs = append(vs, v)
-	}
-	if err := sc.Err(); err != nil || len(vs) == 0 {
-		t.Fatalf("reading vectors: %v (%d)", err, len(vs))
-	}
-	return vs
-}
-
 // TestSessionJSONVectors checks, for every payload a real Phalcon wrote,
 // that decode → JSON → encode gives back the exact bytes, through
 // encoding/json too.
 func TestSessionJSONVectors(t *testing.T) {
-	for _, v := range readJSONVectors(t) {
+	for _, v := range vectors.MustLoad(t) {
 		t.Run(v.Scenario+"/"+v.Adapter+"/"+v.Handler, func(t *testing.T) {
 			f, err := phpsession.ParseFormat(v.Handler)
 			if err != nil {
@@ -393,7 +361,7 @@ func BenchmarkSessionJSON(b *testing.B) {
 	}
 	var docs []doc
 	size := 0
-	for _, v := range readJSONVectors(b) {
+	for _, v := range vectors.MustLoad(b) {
 		f, _ := phpsession.ParseFormat(v.Handler)
 		s, err := phpsession.DecodeSession(v.Payload, f)
 		if err != nil {
@@ -437,7 +405,7 @@ func BenchmarkSessionJSON(b *testing.B) {
 // differently: a repeated name, a php_binary length byte with its 0x80 bit.)
 // A name PHP reads but cannot write (a numeric php name) is refused.
 func FuzzSessionJSON(f *testing.F) {
-	for _, v := range readJSONVectors(f) {
+	for _, v := range vectors.MustLoad(f) {
 		fm, _ := phpsession.ParseFormat(v.Handler)
 		f.Add(v.Payload, uint8(fm))
 	}

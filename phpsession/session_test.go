@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/sessbridge/sessbridge/internal/testenv"
+	"github.com/sessbridge/sessbridge/internal/vectors"
 )
 
 // phpSessionScript decodes each input line ("<handler> <base64 payload>")
@@ -491,7 +492,7 @@ func TestSessionClone(t *testing.T) {
 // vectors: the payload decodes whole, reads like the dump and, untouched or
 // after a Set, encodes to what PHP reads.
 func TestSessionIgbinary(t *testing.T) {
-	for _, v := range loadVectors(t) {
+	for _, v := range vectors.MustLoad(t) {
 		if v.Handler != "igbinary" {
 			continue
 		}
@@ -549,7 +550,7 @@ func TestSessionZero(t *testing.T) {
 // vector, all formats, into a Value: references resolve across the whole
 // session, as PHP resolves them, to what PHP's $_SESSION held.
 func TestSessionUnmarshalVectors(t *testing.T) {
-	for _, v := range loadVectors(t) {
+	for _, v := range vectors.MustLoad(t) {
 		f, err := ParseFormat(v.Handler)
 		if err != nil {
 			t.Fatal(err)
@@ -917,7 +918,7 @@ func TestSessionMaterializePHP(t *testing.T) {
 // that Encode never fails on a session PHP wrote, and that every other
 // entry keeps the value PHP sees (references followed) in what it writes.
 func FuzzSessionRemove(f *testing.F) {
-	for _, v := range loadVectors(f) {
+	for _, v := range vectors.MustLoad(f) {
 		fm, _ := ParseFormat(v.Handler)
 		f.Add(v.Payload, uint8(fm))
 	}

@@ -3,13 +3,11 @@ package phpsession
 import (
 	"cmp"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"maps"
 	"math"
 	"math/rand/v2"
 	"net/netip"
-	"os"
 	"reflect"
 	"slices"
 	"strconv"
@@ -18,6 +16,7 @@ import (
 	"time"
 
 	"github.com/sessbridge/sessbridge/internal/testenv"
+	"github.com/sessbridge/sessbridge/internal/vectors"
 )
 
 type Login struct {
@@ -471,10 +470,6 @@ type phalconSession struct {
 // vector written with the php_serialize handler (one serialize() value)
 // into Go structs, and checks the fields against what the scenario stored.
 func TestUnmarshalPhalconVectors(t *testing.T) {
-	f, err := os.ReadFile("../testdata/phalcon5-sessions.jsonl")
-	if err != nil {
-		t.Fatal(err)
-	}
 	check := map[string]func(t *testing.T, s *phalconSession){
 		"login": func(t *testing.T, s *phalconSession) {
 			if s.Auth.ID != 42 || s.Auth.Name != "Dark Helmet" || !slices.Equal(s.Auth.Roles, []string{"admin", "user"}) || s.CSRF != "a1b2c3" {
@@ -541,17 +536,7 @@ func TestUnmarshalPhalconVectors(t *testing.T) {
 		},
 	}
 	n := 0
-	for line := range strings.Lines(string(f)) {
-		var row struct {
-			Adapter, Handler, Scenario string
-			Payload                    []byte `json:"payload_b64"`
-		}
-		if err := json.Unmarshal([]byte(line), &row); err != nil {
-			t.Fatal(err)
-		}
-		if row.Handler != "php_serialize" {
-			continue
-		}
+	for _, row := range vectors.MustFilter(t, vectors.MustLoad(t), "", "php_serialize") {
 		t.Run(row.Adapter+"/"+row.Scenario, func(t *testing.T) {
 			c, ok := check[row.Scenario]
 			if !ok {

@@ -1,64 +1,24 @@
 package phpsession
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"math"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/sessbridge/sessbridge/internal/vectors"
 )
-
-// vector is one line of testdata/phalcon5-sessions.jsonl (see
-// testdata/README.md): a session a real Phalcon 5 wrote.
-type vector struct {
-	Adapter  string          `json:"adapter"`
-	Handler  string          `json:"handler"`
-	Scenario string          `json:"scenario"`
-	Payload  []byte          `json:"payload_b64"`
-	Dump     json.RawMessage `json:"dump"`
-}
-
-func (v vector) String() string { return v.Adapter + "/" + v.Handler + "/" + v.Scenario }
-
-// loadVectors reads every Phalcon vector.
-func loadVectors(tb testing.TB) []vector {
-	tb.Helper()
-	f, err := os.Open(filepath.Join("..", "testdata", "phalcon5-sessions.jsonl"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer f.Close()
-	var vs []vector
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		var v vector
-		if err := json.Unmarshal(sc.Bytes(), &v); err != nil {
-			tb.Fatalf("phalcon5-sessions.jsonl line %d: %v", len(vs)+1, err)
-		}
-		vs = append(vs, v)
-	}
-	if err := sc.Err(); err != nil {
-		tb.Fatal(err)
-	}
-	if len(vs) == 0 {
-		tb.Fatal("phalcon5-sessions.jsonl holds no vectors")
-	}
-	return vs
-}
 
 // serializeVectors returns the vectors of the php, php_binary and
 // php_serialize handlers, with their formats.
-func serializeVectors(tb testing.TB) ([]vector, []Format) {
-	var vs []vector
+func serializeVectors(tb testing.TB) ([]vectors.Session, []Format) {
+	var vs []vectors.Session
 	var fs []Format
-	for _, v := range loadVectors(tb) {
+	for _, v := range vectors.MustLoad(tb) {
 		f, err := ParseFormat(v.Handler)
 		if err != nil {
 			tb.Fatalf("%v: %v", v, err)

@@ -3,10 +3,8 @@
 package filestore
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"io/fs"
 	"os"
@@ -21,6 +19,7 @@ import (
 
 	"github.com/sessbridge/sessbridge/adapters"
 	"github.com/sessbridge/sessbridge/adapters/storetest"
+	"github.com/sessbridge/sessbridge/internal/vectors"
 )
 
 // phpIDBytes are the bytes PHP's files handler allows in an id.
@@ -174,50 +173,11 @@ func TestParseSavePath(t *testing.T) {
 	}
 }
 
-// vector is one line of testdata/phalcon5-sessions.jsonl.
-type vector struct {
-	Adapter  string `json:"adapter"`
-	Handler  string `json:"handler"`
-	Scenario string `json:"scenario"`
-	ID       string `json:"id"`
-	Key      string `json:"key"`
-	Stored   []byte `json:"stored_b64"`
-	Payload  []byte `json:"payload_b64"`
-}
-
-func streamVectors(t *testing.T) []vector {
-	t.Helper()
-	f, err := os.Open("../../testdata/phalcon5-sessions.jsonl")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var vs []vector
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 16<<20)
-	for sc.Scan() {
-		var v vector
-		if err := json.Unmarshal(sc.Bytes(), &v); err != nil {
-			t.Fatal(err)
-		}
-		if v.Adapter == "stream" {
-			vs = append(vs, v)
-		}
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	if len(vs) == 0 {
-		t.Fatal("no stream vectors")
-	}
-	return vs
-}
-
 // TestPhalconStreamVectors checks the files a real Phalcon 5 Stream adapter
 // wrote: Go writes the same bytes at the same path, and reads them back.
 func TestPhalconStreamVectors(t *testing.T) {
 	ctx := context.Background()
-	for _, v := range streamVectors(t) {
+	for _, v := range vectors.MustFilter(t, vectors.MustLoad(t), "stream", "") {
 		t.Run(v.Handler+"/"+v.Scenario, func(t *testing.T) {
 			s := newStore(t, Options{})
 			// Phalcon wrote the payload; an empty php session left an

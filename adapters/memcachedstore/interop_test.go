@@ -14,6 +14,7 @@ import (
 	"github.com/sessbridge/sessbridge/adapters"
 	"github.com/sessbridge/sessbridge/adapters/storetest"
 	"github.com/sessbridge/sessbridge/internal/testenv"
+	"github.com/sessbridge/sessbridge/internal/vectors"
 )
 
 func readScript(t *testing.T, name string) string {
@@ -62,7 +63,7 @@ func TestPhalconPHP(t *testing.T) {
 	t.Parallel()
 	testenv.PHP(t, "memcached")
 	script := readScript(t, "phalcon.php")
-	vectors := loadVectors(t, "libmemcached")
+	vs := vectors.MustFilter(t, vectors.MustLoad(t), "libmemcached", "")
 	for _, weights := range [][]int{{1, 1, 1}, {1, 3, 2}} {
 		servers := startServers(t, 3)
 		for i := range servers {
@@ -78,10 +79,10 @@ func TestPhalconPHP(t *testing.T) {
 				fastlz := newStore(t, Options{Servers: servers, Layout: era.layout, Compression: CompressionFastLZ})
 				var items []phpItem
 				var payloads [][]byte
-				for _, v := range vectors {
-					p := b64(t, v.PayloadB64)
+				for _, v := range vs {
+					p := v.Payload
 					for k := range 4 { // several ids per payload, for placement
-						items = append(items, phpItem{ID: fmt.Sprintf("%s%d", storetest.NewID(), k), Payload: v.PayloadB64})
+						items = append(items, phpItem{ID: fmt.Sprintf("%s%d", storetest.NewID(), k), Payload: base64.StdEncoding.EncodeToString(v.Payload)})
 						payloads = append(payloads, p)
 					}
 				}

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -21,6 +20,7 @@ import (
 	"github.com/sessbridge/sessbridge/adapters"
 	"github.com/sessbridge/sessbridge/adapters/storetest"
 	"github.com/sessbridge/sessbridge/internal/testenv"
+	"github.com/sessbridge/sessbridge/internal/vectors"
 )
 
 // startServers starts n memcached servers and returns them as Servers.
@@ -79,42 +79,6 @@ func TestConformance(t *testing.T) {
 	})
 }
 
-type vector struct {
-	Adapter, Handler, Scenario, ID, Key string
-	StoredB64                           string `json:"stored_b64"`
-	PayloadB64                          string `json:"payload_b64"`
-	Flags                               uint32
-	TTL                                 int
-}
-
-func loadVectors(t *testing.T, adapter string) []vector {
-	t.Helper()
-	f, err := os.Open("../../testdata/phalcon5-sessions.jsonl")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var vs []vector
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 16<<20)
-	for sc.Scan() {
-		var v vector
-		if err := json.Unmarshal(sc.Bytes(), &v); err != nil {
-			t.Fatal(err)
-		}
-		if v.Adapter == adapter {
-			vs = append(vs, v)
-		}
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	if len(vs) == 0 {
-		t.Fatalf("no %s vectors", adapter)
-	}
-	return vs
-}
-
 func b64(t *testing.T, s string) []byte {
 	t.Helper()
 	b, err := base64.StdEncoding.DecodeString(s)
@@ -137,14 +101,14 @@ func TestPhalconVectors(t *testing.T) {
 	plain := newStore(t, Options{Servers: servers})
 	fastlz := newStore(t, Options{Servers: servers, Compression: CompressionFastLZ})
 	compressed := 0
-	for _, v := range loadVectors(t, "libmemcached") {
+	for _, v := range vectors.MustFilter(t, vectors.MustLoad(t), "libmemcached", "") {
 		t.Run(v.Handler+"/"+v.Scenario, func(t *testing.T) {
-			stored, payload := b64(t, v.StoredB64), b64(t, v.PayloadB64)
+			stored, payload := v.Stored, v.Payload
 			if got := plain.Key(v.ID); got != v.Key {
 				t.Errorf("Key(%q) = %q, want %q", v.ID, got, v.Key)
 			}
 			// PHP -> Go.
-			if err := raw.Set(&memcache.Item{Key: v.Key, Value: stored, Flags: v.Flags}); err != nil {
+			if err := raw.Set(&memcache.Item{Key: v.Key, Value: stored, Flags: *v.Flags}); err != nil {
 				t.Fatal(err)
 			}
 			got, found, err := plain.Read(ctx, v.ID)
@@ -158,7 +122,7 @@ func TestPhalconVectors(t *testing.T) {
 				flags     uint32
 				wantTTLOK bool
 			}{
-				{fastlz, stored, v.Flags, true},
+				{fastlz, stored, *v.Flags, true},
 				{plain, adapters.Wrap(payload), 0, true},
 			} {
 				if err := tc.s.Write(ctx, v.ID, payload, 0); err != nil {
@@ -172,11 +136,11 @@ func TestPhalconVectors(t *testing.T) {
 					t.Errorf("Write(%q) with %v stored %q flags %d, want %q flags %d", v.ID, tc.s.opts.Compression, it.Value, it.Flags, tc.value, tc.flags)
 				}
 			}
-			if v.Flags != 0 {
+			if *v.Flags != 0 {
 				compressed++
 			}
-			if v.TTL != int(DefaultLifetime/time.Second) {
-				t.Errorf("vector ttl %d, our default lifetime %v", v.TTL, DefaultLifetime)
+			if *v.TTL != int64(DefaultLifetime/time.Second) {
+				t.Errorf("vector ttl %d, our default lifetime %v", *v.TTL, DefaultLifetime)
 			}
 		})
 	}

@@ -1,10 +1,8 @@
 package redisstore_test
 
 import (
-	"bufio"
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -21,6 +19,7 @@ import (
 	"github.com/sessbridge/sessbridge/adapters/redisstore"
 	"github.com/sessbridge/sessbridge/adapters/storetest"
 	"github.com/sessbridge/sessbridge/internal/testenv"
+	"github.com/sessbridge/sessbridge/internal/vectors"
 )
 
 var layouts = []adapters.Layout{adapters.LayoutPhalcon5, adapters.LayoutPhalcon4, adapters.LayoutNative}
@@ -74,46 +73,6 @@ func TestConformance(t *testing.T) {
 	conformance(t, newClient(t, srv.Addr))
 }
 
-// vector is one line of testdata/phalcon5-sessions.jsonl.
-type vector struct {
-	Adapter   string `json:"adapter"`
-	Handler   string `json:"handler"`
-	Scenario  string `json:"scenario"`
-	ID        string `json:"id"`
-	Key       string `json:"key"`
-	StoredB64 string `json:"stored_b64"`
-	PayloadB6 string `json:"payload_b64"`
-	TTL       *int   `json:"ttl"`
-}
-
-func redisVectors(t *testing.T) []vector {
-	t.Helper()
-	f, err := os.Open("../../testdata/phalcon5-sessions.jsonl")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var vs []vector
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 16<<20)
-	for sc.Scan() {
-		var v vector
-		if err := json.Unmarshal(sc.Bytes(), &v); err != nil {
-			t.Fatalf("phalcon5-sessions.jsonl: %v", err)
-		}
-		if v.Adapter == "redis" {
-			vs = append(vs, v)
-		}
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	if len(vs) == 0 {
-		t.Fatal("no redis vectors in phalcon5-sessions.jsonl")
-	}
-	return vs
-}
-
 func b64(t *testing.T, s string) []byte {
 	t.Helper()
 	b, err := base64.StdEncoding.DecodeString(s)
@@ -132,9 +91,9 @@ func TestPhalconVectors(t *testing.T) {
 	ctx := ctxFor(t)
 	for _, layout := range []adapters.Layout{adapters.LayoutPhalcon5, adapters.LayoutPhalcon4} {
 		s := newStore(t, client, redisstore.Options{Layout: layout})
-		for _, v := range redisVectors(t) {
+		for _, v := range vectors.MustFilter(t, vectors.MustLoad(t), "redis", "") {
 			t.Run(layout.String()+"/"+v.Handler+"/"+v.Scenario, func(t *testing.T) {
-				stored, payload := b64(t, v.StoredB64), b64(t, v.PayloadB6)
+				stored, payload := v.Stored, v.Payload
 				if got := s.Key(v.ID); got != v.Key {
 					t.Errorf("Key(%q) = %q, want %q", v.ID, got, v.Key)
 				}

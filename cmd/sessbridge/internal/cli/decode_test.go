@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/sessbridge/sessbridge/internal/testenv"
+	"github.com/sessbridge/sessbridge/internal/vectors"
 	"github.com/sessbridge/sessbridge/phpsession"
 )
 
@@ -59,7 +60,7 @@ func TestNewCmdDecode(t *testing.T) {
 }
 
 func TestDecodeRun(t *testing.T) {
-	vs := readTestVectors(t)
+	vs := vectors.MustLoad(t)
 	login := findVector(t, vs, "login", "stream", "php")
 	objects := findVector(t, vs, "objects", "stream", "igbinary")
 	refs := findVector(t, vs, "references", "redis", "php_serialize")
@@ -117,7 +118,7 @@ func TestDecodeRunFile(t *testing.T) {
 // decode and then encode, as "sessbridge decode | sessbridge encode" does,
 // and wants the exact bytes back.
 func TestDecodeEncodeVectors(t *testing.T) {
-	for _, v := range readTestVectors(t) {
+	for _, v := range vectors.MustLoad(t) {
 		t.Run(v.Scenario+"/"+v.Adapter+"/"+v.Handler, func(t *testing.T) {
 			got := decodeEncode(t, v.Payload, v.Handler, "")
 			if string(got) != string(v.Payload) {

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sessbridge/sessbridge/internal/vectors"
 	"github.com/sessbridge/sessbridge/phpsession"
 )
 
@@ -95,7 +96,7 @@ func TestEncodeRun(t *testing.T) {
 // other format with decode | encode --handler, and wants the payload the
 // same Phalcon wrote for the same session in that format.
 func TestEncodeConvertVectors(t *testing.T) {
-	vs := readTestVectors(t)
+	vs := vectors.MustLoad(t)
 	for _, from := range vs {
 		if from.Adapter != "stream" {
 			continue

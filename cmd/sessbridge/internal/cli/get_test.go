@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sessbridge/sessbridge/internal/vectors"
 	"github.com/sessbridge/sessbridge/phpsession"
 )
 
@@ -50,7 +51,7 @@ func TestNewCmdGet(t *testing.T) {
 
 func TestGetRun(t *testing.T) {
 	env := newStoreEnv(t, true)
-	vs := readTestVectors(t)
+	vs := vectors.MustLoad(t)
 	login := findVector(t, vs, "login", "stream", "php")
 	writeSessionFile(t, env.dir, login.ID, login.Payload)
 	refs := findVector(t, vs, "references", "redis", "php_serialize")

@@ -10,13 +10,14 @@ import (
 
 	"github.com/sessbridge/sessbridge/adapters"
 	"github.com/sessbridge/sessbridge/internal/testenv"
+	"github.com/sessbridge/sessbridge/internal/vectors"
 	"github.com/sessbridge/sessbridge/phpsession"
 )
 
 func TestInspectRun(t *testing.T) {
 	env := newStoreEnv(t, true)
 	memc := testenv.StartMemcached(t).Addr
-	vs := readTestVectors(t)
+	vs := vectors.MustLoad(t)
 	objects := findVector(t, vs, "objects", "stream", "igbinary")
 	mtime := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	now := func() time.Time { return mtime.Add(25 * time.Minute) }

@@ -17,6 +17,7 @@ import (
 	"github.com/sessbridge/sessbridge/adapters"
 	"github.com/sessbridge/sessbridge/adapters/storeurl"
 	"github.com/sessbridge/sessbridge/internal/testenv"
+	"github.com/sessbridge/sessbridge/internal/vectors"
 	"github.com/sessbridge/sessbridge/phpsession"
 )
 
@@ -226,7 +227,7 @@ func TestMigrateResume(t *testing.T) {
 // other handler: the result must be the bytes Phalcon wrote with that
 // handler.
 func TestMigrateConvert(t *testing.T) {
-	vs := readTestVectors(t)
+	vs := vectors.MustLoad(t)
 	want := map[string]map[string][]byte{} // handler → scenario → payload
 	src := t.TempDir()
 	for _, v := range vs {

@@ -1,9 +1,7 @@
 package cli
 
 import (
-	"bufio"
 	"bytes"
-	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
@@ -11,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/spf13/cobra"
+
+	"github.com/sessbridge/sessbridge/internal/vectors"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -56,41 +56,13 @@ func golden(t *testing.T, name string, got []byte) {
 	}
 }
 
-// testVector is one line of the Phalcon vectors (testdata/README.md at the
-// repository root).
-type testVector struct {
-	vector
-	Stored []byte `json:"stored_b64"`
-	Flags  *int   `json:"flags"`
-}
-
+// vectorsPath is the Phalcon vectors file as the demo tests give it to
+// --vectors (relative, so that it reads the same in their golden output);
+// tests needing the sessions themselves use vectors.MustLoad.
 const vectorsPath = "../../../../testdata/phalcon5-sessions.jsonl"
 
-func readTestVectors(t *testing.T) []testVector {
-	t.Helper()
-	f, err := os.Open(vectorsPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var vs []testVector
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<24)
-	for sc.Scan() {
-		var v testVector
-		if err := json.Unmarshal(sc.Bytes(), &v); err != nil {
-			t.Fatal(err)
-		}
-		vs = append(vs, v)
-	}
-	if err := sc.Err(); err != nil || len(vs) == 0 {
-		t.Fatalf("reading %s: %v (%d lines)", vectorsPath, err, len(vs))
-	}
-	return vs
-}
-
 // findVector returns the vector of a scenario, adapter and handler.
-func findVector(t *testing.T, vs []testVector, scenario, adapter, handler string) testVector {
+func findVector(t *testing.T, vs []vectors.Session, scenario, adapter, handler string) vectors.Session {
 	t.Helper()
 	for _, v := range vs {
 		if v.Scenario == scenario && v.Adapter == adapter && v.Handler == handler {
@@ -98,7 +70,7 @@ func findVector(t *testing.T, vs []testVector, scenario, adapter, handler string
 		}
 	}
 	t.Fatalf("no vector %s/%s/%s", scenario, adapter, handler)
-	return testVector{}
+	return vectors.Session{}
 }
 
 func TestRunExitCodes(t *testing.T) {
