@@ -13,7 +13,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"log"
 	"net/http"
 	"os"
@@ -21,8 +20,8 @@ import (
 	"time"
 
 	"github.com/sessbridge/sessbridge/adapters/storeurl"
+	"github.com/sessbridge/sessbridge/compat"
 	"github.com/sessbridge/sessbridge/manager"
-	"github.com/sessbridge/sessbridge/phpsession"
 )
 
 func main() {
@@ -45,35 +44,7 @@ func main() {
 		log.Fatal(err)
 	}
 
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		s := m.Session(r.Context())
-		if err := s.Start(r.Context()); err != nil {
-			http.Error(w, err.Error(), http.StatusInternalServerError)
-			return
-		}
-		name, _ := s.Get("auth", phpsession.NullValue()).Lookup("name")
-		user, _ := name.Str()
-		writeJSON(w, map[string]any{"id": s.ID(), "user": user, "keys": s.Keys()})
-	})
-	mux.HandleFunc("GET /flash", func(w http.ResponseWriter, r *http.Request) {
-		s := m.Session(r.Context())
-		if err := s.Start(r.Context()); err != nil {
-			http.Error(w, err.Error(), http.StatusInternalServerError)
-			return
-		}
-		msg := r.URL.Query().Get("msg")
-		if msg == "" {
-			msg = "Hello from Go!"
-		}
-		if err := s.Flash().Add("success", msg); err != nil {
-			http.Error(w, err.Error(), http.StatusInternalServerError)
-			return
-		}
-		writeJSON(w, map[string]any{"id": s.ID(), "flashed": msg})
-	})
-
-	srv := &http.Server{Addr: addr, Handler: m.LoadAndSave(mux), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Addr: addr, Handler: m.LoadAndSave(compat.GoApp(m)), ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		<-ctx.Done()
 		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -87,7 +58,3 @@ func main() {
 }
 
 // writeJSON writes v as the JSON response.
-func writeJSON(w http.ResponseWriter, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	json.NewEncoder(w).Encode(v)
-}

@@ -22,15 +22,11 @@ import (
 	"github.com/sessbridge/sessbridge/adapters/storeurl"
 	"github.com/sessbridge/sessbridge/compat"
 	"github.com/sessbridge/sessbridge/manager"
-	"github.com/sessbridge/sessbridge/phpsession"
 )
 
-// demoUser and demoFlash are what the scripted walk logs in as on the PHP
-// side and flashes from the Go side.
-const (
-	demoUser  = "Dark Helmet"
-	demoFlash = "Hello from Go!"
-)
+// demoUser is who the scripted walk logs in as on the PHP side; the Go side
+// flashes compat.DefaultFlash.
+const demoUser = "Dark Helmet"
 
 // errNoPHPDemo is returned when the live demo cannot find php.
 var errNoPHPDemo = errors.New("php not found: install it with: apt-get install php-cli (or give --php PATH); sessbridge demo --vectors runs without php")
@@ -113,7 +109,7 @@ func demoLiveRun(ctx context.Context, opts *demoOptions) error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: m.LoadAndSave(demoGoApp(m)), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: m.LoadAndSave(compat.GoApp(m)), ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(goLn)
 	defer srv.Close()
 
@@ -182,45 +178,6 @@ func demoPHPEnv(cfg *storeurl.Config) ([]string, error) {
 	return unsupported()
 }
 
-// demoGoApp is the Go side: / shows the user PHP logged in, /flash adds a
-// flash message PHP shows.
-func demoGoApp(m *manager.Manager) http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		s := m.Session(r.Context())
-		if err := s.Start(r.Context()); err != nil {
-			http.Error(w, err.Error(), http.StatusInternalServerError)
-			return
-		}
-		name, _ := s.Get("auth", phpsession.NullValue()).Lookup("name")
-		user, _ := name.Str()
-		writeDemoJSON(w, map[string]any{"id": s.ID(), "user": user, "keys": s.Keys()})
-	})
-	mux.HandleFunc("GET /flash", func(w http.ResponseWriter, r *http.Request) {
-		s := m.Session(r.Context())
-		if err := s.Start(r.Context()); err != nil {
-			http.Error(w, err.Error(), http.StatusInternalServerError)
-			return
-		}
-		msg := r.URL.Query().Get("msg")
-		if msg == "" {
-			msg = demoFlash
-		}
-		if err := s.Flash().Add("success", msg); err != nil {
-			http.Error(w, err.Error(), http.StatusInternalServerError)
-			return
-		}
-		writeDemoJSON(w, map[string]any{"id": s.ID(), "flashed": msg})
-	})
-	return mux
-}
-
-// writeDemoJSON writes v as the JSON response.
-func writeDemoJSON(w http.ResponseWriter, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	json.NewEncoder(w).Encode(v)
-}
-
 // demoWalk is the scripted walk: log in on PHP, Go sees the user and
 // flashes, PHP shows the flash. It fails with errMismatch when a side does
 // not see what the other wrote.
@@ -277,10 +234,10 @@ func demoWalk(ctx context.Context, w io.Writer, phpURL, goURL string, cfg *store
 	}
 
 	var flashed struct{}
-	if err := get(goURL+"/flash?msg="+url.QueryEscape(demoFlash), &flashed); err != nil {
+	if err := get(goURL+"/flash?msg="+url.QueryEscape(compat.DefaultFlash), &flashed); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "3. Go   GET /flash           added flash message %q\n", demoFlash)
+	fmt.Fprintf(w, "3. Go   GET /flash           added flash message %q\n", compat.DefaultFlash)
 
 	var shown struct {
 		ID    string              `json:"id"`
@@ -290,8 +247,8 @@ func demoWalk(ctx context.Context, w io.Writer, phpURL, goURL string, cfg *store
 		return err
 	}
 	fmt.Fprintf(w, "4. PHP  GET /?a=show         shows flash %v\n", shown.Flash)
-	if got := shown.Flash["success"]; len(got) != 1 || got[0] != demoFlash || shown.ID != login.ID {
-		return fmt.Errorf("demo: %w: PHP showed flash %v in session %s, want success: %q in session %s", errMismatch, shown.Flash, shown.ID, demoFlash, login.ID)
+	if got := shown.Flash["success"]; len(got) != 1 || got[0] != compat.DefaultFlash || shown.ID != login.ID {
+		return fmt.Errorf("demo: %w: PHP showed flash %v in session %s, want success: %q in session %s", errMismatch, shown.Flash, shown.ID, compat.DefaultFlash, login.ID)
 	}
 	fmt.Fprintln(w, "\n✓ PHP and Go share the session both ways.")
 	return nil
