@@ -69,11 +69,13 @@ type Options struct {
 	//     same bytes. They differ in reading a value that is not wrapped:
 	//     Phalcon 4 (phpredis's serializer) falls back to the raw value, so
 	//     LayoutPhalcon4 returns it as the payload; Phalcon 5 fails to
-	//     unserialize it and reads an empty session, so LayoutPhalcon5
-	//     returns an empty payload (found, zero length). (A raw value that
-	//     is itself serialized PHP data, such as an unwrapped php_serialize
-	//     payload, both PHP versions unserialize into something that is not
-	//     a session; Go returns it unchanged or empty, as above.)
+	//     unserialize it, reads an empty session and overwrites the value
+	//     on its next write; LayoutPhalcon5 refuses it instead, with an
+	//     error wrapping [adapters.ErrNotWrapped], so nothing is lost
+	//     silently. (A raw value that is itself serialized PHP data, such as
+	//     an unwrapped php_serialize payload, both PHP versions unserialize
+	//     into something that is not a session; Go returns it unchanged
+	//     under LayoutPhalcon4.)
 	//   - [adapters.LayoutNative]: phpredis's session handler: key
 	//     <Prefix><id> holding the raw payload; lock key <Prefix><id>_LOCK.
 	//

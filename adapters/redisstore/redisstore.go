@@ -157,22 +157,30 @@ func (s *Store) read(ctx context.Context, op, id string) (data []byte, found boo
 	if err != nil {
 		return nil, false, nil, &OpError{Op: op, Key: key, Err: err}
 	}
-	return s.decode(raw), true, raw, nil
+	data, err = s.decode(raw)
+	if err != nil {
+		return nil, false, nil, &OpError{Op: op, Key: key, Err: err}
+	}
+	return data, true, raw, nil
 }
 
-// decode returns the payload in a stored value, per the layout.
-func (s *Store) decode(raw []byte) []byte {
+// decode returns the payload in a stored value, per the layout. Under
+// LayoutPhalcon4 a value that is not s:N:"..."; is the payload itself, as
+// phpredis's fallback reads it. Under LayoutPhalcon5 it is an error wrapping
+// [adapters.ErrNotWrapped]: Phalcon 5 would read an empty session and then
+// overwrite the value, and we lose nothing silently.
+func (s *Store) decode(raw []byte) ([]byte, error) {
 	if s.opts.Layout == adapters.LayoutNative {
-		return raw
+		return raw, nil
 	}
 	payload, err := adapters.Unwrap(raw)
 	if err == nil {
-		return payload
+		return payload, nil
 	}
 	if s.opts.Layout == adapters.LayoutPhalcon4 {
-		return raw
+		return raw, nil
 	}
-	return raw[:0]
+	return nil, err
 }
 
 // maxPooled is the largest wrapped value whose buffer goes back to
