@@ -88,13 +88,7 @@ func decodeRun(opts *decodeOptions) error {
 		return err
 	}
 	if opts.Output == outputTable {
-		t := newTablePrinter(opts.IO, "KEY", "KIND", "VALUE")
-		paths := slotPaths(s)
-		for _, n := range s.Names() {
-			v, _ := s.Get(n)
-			t.addRow(quoteName(n), v.Kind().String(), summarize(v, summaryWidth, paths))
-		}
-		return t.render()
+		return printSessionTable(opts.IO, s)
 	}
 	doc, err := s.MarshalJSON()
 	if err != nil {
