@@ -206,13 +206,7 @@ func BenchmarkEncodeValue(b *testing.B) {
 // BenchmarkDecodeValue decodes one value (the 100 KB session as a
 // php_serialize array), as unserialize() does.
 func BenchmarkDecodeValue(b *testing.B) {
-	s, _ := DecodeSession(benchSession(b, 100<<10), FormatPHP)
-	arr := ArrayValue()
-	for _, n := range s.Names() {
-		v, _ := s.Get(n)
-		arr.Set(StringValue(n), v)
-	}
-	data, _ := appendValue(nil, arr)
+	data := benchSessionArray(b)
 	b.ReportAllocs()
 	b.SetBytes(int64(len(data)))
 	for b.Loop() {
@@ -220,6 +214,39 @@ func BenchmarkDecodeValue(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkValid checks one value (the 100 KB session as a php_serialize
+// array) without building it: the scanner alone, which every decode and
+// DecodeSession runs over all of its input.
+func BenchmarkValid(b *testing.B) {
+	data := benchSessionArray(b)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		if !Valid(data) {
+			b.Fatal("not valid")
+		}
+	}
+}
+
+// benchSessionArray returns the 100 KB benchmark session as one
+// php_serialize array.
+func benchSessionArray(b *testing.B) []byte {
+	s, err := DecodeSession(benchSession(b, 100<<10), FormatPHP)
+	if err != nil {
+		b.Fatal(err)
+	}
+	arr := ArrayValue()
+	for _, n := range s.Names() {
+		v, _ := s.Get(n)
+		arr.Set(StringValue(n), v)
+	}
+	data, err := appendValue(nil, arr)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return data
 }
 
 // BenchmarkElliotchance decodes the inputs as one value with

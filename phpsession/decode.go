@@ -60,7 +60,7 @@ func decodeValue(data []byte, lim limits) (Value, int, error) {
 		return Value{}, 0, tooLargeIfCut(err, truncated, lim.maxSize)
 	}
 	n := scan.pos
-	build := parser[string]{src: string(data[:n]), lim: lim}
+	build := parser[string]{src: string(data[:n]), lim: lim, looseRefs: true} // the scan checked the references
 	build.slabs(scan.ncomp, scan.nent)
 	v, err := build.value(true)
 	if err != nil { // cannot happen: the same grammar accepted it above
@@ -122,6 +122,9 @@ type parser[T ~string | ~[]byte] struct {
 	// slow is set while the general code reads a value the scanner's fast
 	// path (skipValue) did not take, so that it is not tried again inside.
 	slow bool
+	// general turns the fast paths off: the general code reads everything.
+	// Tests hold the fast paths to it.
+	general bool
 
 	// ncomp and nent count the composites (arrays, objects, custom objects)
 	// and array/object entries read; a build given comps and ents of those
@@ -144,7 +147,16 @@ func (p *parser[T]) value(build bool) (Value, error) {
 	if p.pos >= len(p.src) {
 		return Value{}, p.fail(ErrUnexpectedEnd, p.pos, "expected a value")
 	}
-	if !build && !p.slow {
+	if p.general {
+		return p.anyValue(build)
+	}
+	if build {
+		if v, ok := p.buildValue(); ok {
+			return v, nil
+		}
+		return p.anyValue(true)
+	}
+	if !p.slow {
 		if p.skipValue() {
 			return Value{}, nil
 		}
@@ -155,7 +167,7 @@ func (p *parser[T]) value(build bool) (Value, error) {
 		p.slow = false
 		return v, err
 	}
-	return p.anyValue(build)
+	return p.anyValue(false)
 }
 
 // anyValue reads one value at p.pos with the general code.
@@ -547,7 +559,12 @@ func (p *parser[T]) float(build bool) (Value, error) {
 	if !build {
 		return Value{}, nil
 	}
-	s := string(text)
+	return floatOfText(string(text)), nil
+}
+
+// floatOfText returns the Float value of s, a text validFloatText accepts,
+// keeping s when appendFloat would write the float otherwise.
+func floatOfText(s string) Value {
 	f := floatFromText(s)
 	v := Value{kind: Float, num: math.Float64bits(f)}
 	if !plainShortFloat(s) {
@@ -556,7 +573,7 @@ func (p *parser[T]) float(build bool) (Value, error) {
 			v.str = s
 		}
 	}
-	return v, nil
+	return v
 }
 
 // custom reads C:<len>:"<Class>":<n>:{<payload>}.

@@ -25,13 +25,20 @@ func FuzzDecodeValue(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		// The scanner (with its fast path) and the builder (without) must
-		// agree on what is valid and where it ends.
+		// The scanner and the builder with their fast paths must agree
+		// with the builder without them on what is valid, where it ends,
+		// and what it is.
 		lim := limits{maxDepth: 64}.orDefault()
 		scan := parser[[]byte]{src: data, lim: lim}
 		_, serr := scan.value(false)
-		build := parser[string]{src: string(data), lim: lim}
-		_, berr := build.value(true)
+		build := parser[string]{src: string(data), lim: lim, general: true}
+		bv, berr := build.value(true)
+		fast := parser[string]{src: string(data), lim: lim}
+		fv, ferr := fast.value(true)
+		if (ferr == nil) != (berr == nil) || ferr != nil && ferr.Error() != berr.Error() ||
+			ferr == nil && (fast.pos != build.pos || fast.slots != build.slots || !slices.Equal(fast.objSlots, build.objSlots) || !equalEncoding(fv, bv)) {
+			t.Fatalf("fast build of %q = %d, %v, %v; general build = %d, %v, %v", data, fast.pos, fv, ferr, build.pos, bv, berr)
+		}
 		if (serr == nil) != (berr == nil) || serr == nil && scan.pos != build.pos {
 			t.Fatalf("scan of %q = %d, %v; build = %d, %v", data, scan.pos, serr, build.pos, berr)
 		}
@@ -129,4 +136,11 @@ func fuzzSession(f *testing.F, format Format) {
 			t.Fatalf("changed session of %q: Get(fuzz) = %v", data, got)
 		}
 	})
+}
+
+// equalEncoding reports whether a and b encode to the same bytes.
+func equalEncoding(a, b Value) bool {
+	x, errA := appendValue(nil, a)
+	y, errB := appendValue(nil, b)
+	return errA == nil && errB == nil && bytes.Equal(x, y)
 }

@@ -1,5 +1,11 @@
 package phpsession
 
+import (
+	"encoding/binary"
+	"math/bits"
+	"unsafe"
+)
+
 // The scanner: parser.value(false) checks and skips a value without
 // building it. This file holds its fast paths: skipValue, one loop over the
 // usual tokens (nulls, bools, ints, floats, strings, arrays, objects) that
@@ -152,54 +158,139 @@ const maxFastDepth = 32
 // value(false) does, and reports whether it did. On anything else it leaves
 // the parser as it was, for the general code to decide with its errors.
 //
-// It is the scanner's hot loop: one pass over locals, no recursion (an
-// explicit stack of the entries left at each level), strings skipped by
-// their length, no allocation but the object slot list.
+// It is the scanner's hot loop: one pass over locals, one token at a time
+// (key and value tokens alike), no recursion (an explicit stack of the
+// entries left at each level), strings skipped by their length, digits
+// checked eight at a time, and no allocation but the object slot list.
 func (p *parser[T]) skipValue() bool {
-	src, i := p.src, p.pos
+	src := bytesOf(p.src)
+	n, i := len(src), p.pos
 	slots, ncomp, nent := p.slots, p.ncomp, p.nent
 	nobj := len(p.objSlots)
-	room := p.lim.maxDepth - p.depth // levels that may still open
-	var left [maxFastDepth]int       // entries left to read at each open level
+	room := min(p.lim.maxDepth-p.depth, maxFastDepth) // levels that may still open
+	var left [maxFastDepth]int                        // entries left to read at each open level
 	sp := 0
-	for i < len(src) {
-		// A value at src[i].
-		slots++
-		if c := src[i]; c == tokArray || c == tokObject {
-			if sp == maxFastDepth || sp >= room || i+2 >= len(src) || src[i+1] != tokColon {
-				break
+	key := false   // the token at i is an array key or property name
+	for n-i >= 4 { // the shortest tokens near the end are left to the general code
+		c := src[i]
+		switch c {
+		case tokString:
+			// s:<len>:"<bytes>";
+			if src[i+1] != tokColon {
+				goto fallback
+			}
+			j := i + 2
+			l := int(src[j] - '0')
+			if uint(l) > 9 {
+				goto fallback
+			}
+			j++
+			if l != 0 { // a length has no leading 0
+				for j < n && j-i < 2+maxLenDigits {
+					d := src[j] - '0'
+					if d > 9 {
+						break
+					}
+					l = l*10 + int(d)
+					j++
+				}
+			}
+			if l > n-j-4 || src[j] != tokColon || src[j+1] != tokQuote || src[j+2+l] != tokQuote || src[j+3+l] != tokEnd {
+				goto fallback
+			}
+			i = j + 4 + l
+		case tokInt:
+			// i:<int64>;
+			if src[i+1] != tokColon {
+				goto fallback
+			}
+			j := i + 2
+			neg := src[j] == '-'
+			if neg {
+				j++
+			}
+			d := j
+			j = digitsEnd(src, j)
+			nd := j - d
+			if j >= n || src[j] != tokEnd || nd == 0 || src[d] == '0' && (nd > 1 || neg) {
+				goto fallback
+			}
+			if nd >= 19 { // near the int64 limits
+				if _, ok := parseCanonicalInt(src[i+2 : j]); !ok {
+					goto fallback
+				}
+			}
+			i = j + 1
+		case tokNull:
+			if key || src[i+1] != tokEnd {
+				goto fallback
 			}
 			i += 2
+		case tokBool:
+			if key || src[i+1] != tokColon || src[i+2]&^1 != '0' || src[i+3] != tokEnd {
+				goto fallback
+			}
+			i += 4
+		case tokFloat:
+			if key || src[i+1] != tokColon {
+				goto fallback
+			}
+			j := i + 2
+			for j < n && src[j] != tokEnd {
+				j++
+			}
+			if j >= n || !validFloatText(src[i+2:j]) {
+				goto fallback
+			}
+			i = j + 1
+		case tokArray, tokObject:
+			// a:<n>:{ or O:<len>:"<Class>":<n>:{
+			if key || sp >= room || src[i+1] != tokColon {
+				goto fallback
+			}
+			slots++
+			j := i + 2
 			if c == tokObject {
 				p.objSlots = append(p.objSlots, int32(slots))
 				var class int
-				if class, i = quotedEnd(src, i-1, tokColon); i < 0 || !validClassName(src[class:i-2]) {
-					break
+				if class, j = quotedEnd(src, j-1, tokColon); j < 0 || !validClassName(src[class:j-2]) {
+					goto fallback
 				}
 			}
-			// <count>:{
-			n, d := 0, i
-			for i < len(src) && isDigit(src[i]) && i-d < maxLenDigits {
-				n = n*10 + int(src[i]-'0')
-				i++
+			cnt, d := 0, j
+			for j < n && j-d < maxLenDigits {
+				x := src[j] - '0'
+				if x > 9 {
+					break
+				}
+				cnt = cnt*10 + int(x)
+				j++
 			}
-			if i == d || src[d] == '0' && i-d > 1 || i+1 >= len(src) || src[i] != tokColon || src[i+1] != tokOpen {
-				break
+			if j == d || src[d] == '0' && j-d > 1 || j+1 >= n || src[j] != tokColon || src[j+1] != tokOpen {
+				goto fallback
 			}
-			i += 2
-			if n > (len(src)-i)/minEntryLen {
-				break
+			j += 2
+			if cnt > (n-j)/minEntryLen {
+				goto fallback
 			}
 			ncomp++
-			nent += n
-			left[sp] = n
+			nent += cnt
+			left[sp] = cnt
 			sp++
-		} else if i = scalarEnd(src, i); i < 0 {
-			break
+			i = j
+		default:
+			goto fallback
 		}
-		// Close the levels that are complete, then read the next key.
+		if key {
+			key = false
+			continue
+		}
+		if c != tokArray && c != tokObject {
+			slots++
+		}
+		// Close the levels that are complete; the next token is a key.
 		for sp > 0 && left[sp-1] == 0 {
-			if i >= len(src) || src[i] != tokClose {
+			if i >= n || src[i] != tokClose {
 				goto fallback
 			}
 			i++
@@ -210,16 +301,214 @@ func (p *parser[T]) skipValue() bool {
 			return true
 		}
 		left[sp-1]--
-		if i >= len(src) || src[i] != tokInt && src[i] != tokString {
-			break
-		}
-		if i = scalarEnd(src, i); i < 0 {
-			break
-		}
+		key = true
 	}
 fallback:
 	p.objSlots = p.objSlots[:nobj]
 	return false
+}
+
+// buildValue builds the value at p.pos, as value(true) does, when it and
+// everything in it is certainly valid and made only of nulls, bools, ints,
+// floats, strings, arrays and objects, and reports whether it did. On
+// anything else it leaves the parser as it was (its slabs included), for
+// the general code.
+//
+// It is skipValue's loop, building as it goes: composites and their entries
+// come from the slabs, strings are substrings of src, and each level's
+// entries are filled in place.
+func (p *parser[T]) buildValue() (Value, bool) {
+	src := bytesOf(p.src)
+	n, i := len(src), p.pos
+	slots, ncomp, nent := p.slots, p.ncomp, p.nent
+	nobj := len(p.objSlots)
+	comps, ents := p.comps, p.ents
+	room := min(p.lim.maxDepth-p.depth, maxFastDepth)
+	var open [maxFastDepth][]Entry // the entries still to fill at each open level
+	sp := 0
+	var root, key Value
+	isKey := false
+	for n-i >= 4 {
+		var v Value
+		c := src[i]
+		switch c {
+		case tokString:
+			if src[i+1] != tokColon {
+				goto fallback
+			}
+			j := i + 2
+			l := int(src[j] - '0')
+			if uint(l) > 9 {
+				goto fallback
+			}
+			j++
+			if l != 0 {
+				for j < n && j-i < 2+maxLenDigits {
+					d := src[j] - '0'
+					if d > 9 {
+						break
+					}
+					l = l*10 + int(d)
+					j++
+				}
+			}
+			if l > n-j-4 || src[j] != tokColon || src[j+1] != tokQuote || src[j+2+l] != tokQuote || src[j+3+l] != tokEnd {
+				goto fallback
+			}
+			v = Value{kind: String, str: string(p.src[j+2 : j+2+l])}
+			i = j + 4 + l
+		case tokInt:
+			if src[i+1] != tokColon {
+				goto fallback
+			}
+			j := i + 2
+			if src[j] == '-' {
+				j++
+			}
+			j = digitsEnd(src, j)
+			if j >= n || src[j] != tokEnd {
+				goto fallback
+			}
+			x, ok := parseCanonicalInt(src[i+2 : j])
+			if !ok {
+				goto fallback
+			}
+			v = Value{kind: Int, num: uint64(x)}
+			i = j + 1
+		case tokNull:
+			if isKey || src[i+1] != tokEnd {
+				goto fallback
+			}
+			v = Value{kind: Null}
+			i += 2
+		case tokBool:
+			if isKey || src[i+1] != tokColon || src[i+2]&^1 != '0' || src[i+3] != tokEnd {
+				goto fallback
+			}
+			v = Value{kind: Bool, num: uint64(src[i+2] - '0')}
+			i += 4
+		case tokFloat:
+			if isKey || src[i+1] != tokColon {
+				goto fallback
+			}
+			j := i + 2
+			for j < n && src[j] != tokEnd {
+				j++
+			}
+			if j >= n || !validFloatText(src[i+2:j]) {
+				goto fallback
+			}
+			v = floatOfText(string(p.src[i+2 : j]))
+			i = j + 1
+		case tokArray, tokObject:
+			if isKey || sp >= room || src[i+1] != tokColon {
+				goto fallback
+			}
+			slots++
+			j := i + 2
+			kind, class := Array, ""
+			if c == tokObject {
+				if !p.looseRefs { // loose: no reference is checked against it
+					p.objSlots = append(p.objSlots, int32(slots))
+				}
+				var at int
+				if at, j = quotedEnd(src, j-1, tokColon); j < 0 || !validClassName(src[at:j-2]) {
+					goto fallback
+				}
+				kind, class = Object, string(p.src[at:j-2])
+			}
+			cnt, d := 0, j
+			for j < n && j-d < maxLenDigits {
+				x := src[j] - '0'
+				if x > 9 {
+					break
+				}
+				cnt = cnt*10 + int(x)
+				j++
+			}
+			if j == d || src[d] == '0' && j-d > 1 || j+1 >= n || src[j] != tokColon || src[j+1] != tokOpen {
+				goto fallback
+			}
+			j += 2
+			if cnt > (n-j)/minEntryLen {
+				goto fallback
+			}
+			ncomp++
+			nent += cnt
+			comp := p.composite(cnt)
+			v = Value{kind: kind, str: class, comp: comp}
+			i = j
+		default:
+			goto fallback
+		}
+		if isKey {
+			key, isKey = v, false
+			continue
+		}
+		if v.comp == nil {
+			slots++
+		}
+		if sp == 0 {
+			root = v
+		} else {
+			open[sp-1][0] = Entry{Key: key, Value: v}
+			open[sp-1] = open[sp-1][1:]
+		}
+		if v.comp != nil {
+			open[sp] = v.comp.entries
+			sp++
+		}
+		// Close the levels that are complete; the next token is a key.
+		for sp > 0 && len(open[sp-1]) == 0 {
+			if i >= n || src[i] != tokClose {
+				goto fallback
+			}
+			i++
+			sp--
+		}
+		if sp == 0 {
+			p.pos, p.slots, p.ncomp, p.nent = i, slots, ncomp, nent
+			return root, true
+		}
+		isKey = true
+	}
+fallback:
+	p.objSlots = p.objSlots[:nobj]
+	// Give the slabs back, cleared, for the general code to use.
+	clear(comps[:len(comps)-len(p.comps)])
+	clear(ents[:len(ents)-len(p.ents)])
+	p.comps, p.ents = comps, ents
+	return Value{}, false
+}
+
+// digitsEnd returns where the run of ASCII digits at src[i] ends. It looks
+// at eight bytes at a time: a byte is a digit when its high nibble is 3 and
+// its low nibble plus 6 does not carry into the high one.
+func digitsEnd(src []byte, i int) int {
+	for i+8 <= len(src) {
+		w := binary.LittleEndian.Uint64(src[i:])
+		notDigit := (w&0xf0f0f0f0f0f0f0f0 ^ 0x3030303030303030) | ((w&0x0f0f0f0f0f0f0f0f + 0x0606060606060606) & 0xf0f0f0f0f0f0f0f0)
+		if notDigit != 0 {
+			return i + bits.TrailingZeros64(notDigit)>>3
+		}
+		i += 8
+	}
+	for i < len(src) && isDigit(src[i]) {
+		i++
+	}
+	return i
+}
+
+// bytesOf returns the bytes of s without copying them; the caller only
+// reads them.
+func bytesOf[T ~string | ~[]byte](s T) []byte {
+	switch v := any(s).(type) {
+	case []byte:
+		return v
+	case string:
+		return unsafe.Slice(unsafe.StringData(v), len(v))
+	}
+	return []byte(s)
 }
 
 // buildScalar builds the valid N;, b:0;, b:1;, i:<int>; or

@@ -36,7 +36,24 @@ type Session struct {
 	dups     int8    // a name occurs more than once in entries: 1 yes, -1 no, 0 not known yet
 	changed  bool    // an entry was set or removed since decoding
 	orig     []byte  // the decoded payload; nil for a new session
+	chunk    chunk   // where Session.value decodes from
 }
+
+// chunk is a copy of part of a session's payload, with the memory to decode
+// the values of the entries it covers (see Session.value): a full decode
+// takes a handful of allocations, not a few per entry.
+type chunk struct {
+	text  string // orig[at : at+len(text)]
+	at    int32
+	comps []composite // slabs for the parser (see parser.slabs)
+	ents  []Entry
+	vals  []Value // where the decoded values are kept
+	next  int     // size of the next chunk to take, in bytes of the payload
+}
+
+// The sizes of chunks: the first covers at least firstChunk bytes of the
+// payload (a small session in one go), and each next one twice the last.
+const firstChunk = 1 << 10
 
 // entry is one name and its value in a Session. It is kept small: a large
 // session has thousands.
@@ -359,21 +376,52 @@ func (s *Session) value(i int) (Value, error) {
 	if e.val != nil {
 		return *e.val, nil
 	}
-	// The same view of the slot table the scan had at this entry.
-	p := parser[string]{src: string(s.orig[e.start:e.end]), lim: s.lim.orDefault()}
+	c := &s.chunk
+	if e.start < c.at || int(e.end-c.at) > len(c.text) || len(c.vals) == 0 {
+		s.takeChunk(i)
+	}
+	// The slot numbers the scan had at this entry; the scan checked the
+	// references (so they are loose here).
+	p := parser[string]{src: c.text[e.start-c.at : e.end-c.at], lim: s.lim.orDefault(), looseRefs: true}
 	p.slots = int(e.first) - 1
-	k, _ := slices.BinarySearch(s.objSlots, e.first)
-	p.objSlots = s.objSlots[:k:k]
-	p.slabs(int(e.ncomp), int(e.nent))
+	p.comps, p.ents = c.comps, c.ents
 	if s.format == FormatPHPSerialize {
 		p.depth = 1
 	}
 	v, err := p.value(true)
+	c.comps, c.ents = p.comps, p.ents
 	if err != nil {
 		return Value{}, err
 	}
-	e.val = &v
+	c.vals[0] = v
+	e.val, c.vals = &c.vals[0], c.vals[1:]
 	return v, nil
+}
+
+// takeChunk copies the payload from entry i's value on, over the entries
+// that follow it in the payload up to the next chunk size, and makes the
+// memory to decode their values.
+func (s *Session) takeChunk(i int) {
+	c := &s.chunk
+	c.next = max(c.next, firstChunk)
+	start, end := s.entries[i].start, s.entries[i].end
+	var nvals, ncomp, nent int
+	for j := i; j < len(s.entries); j++ {
+		e := &s.entries[j]
+		if e.touched || e.val != nil {
+			continue
+		}
+		if e.start < end && j > i || j > i && int(e.end-start) > c.next {
+			break
+		}
+		end = e.end
+		nvals++
+		ncomp += int(e.ncomp)
+		nent += int(e.nent)
+	}
+	c.text, c.at = string(s.orig[start:end]), start
+	c.comps, c.ents, c.vals = make([]composite, ncomp), make([]Entry, nent), make([]Value, nvals)
+	c.next *= 2
 }
 
 // Raw returns the serialized bytes of name's value; ok is false when there
@@ -580,6 +628,7 @@ func (s *Session) CheckName(name string) error {
 // Clone returns a copy of the session that shares nothing mutable with s.
 func (s *Session) Clone() *Session {
 	c := *s
+	c.chunk = chunk{} // its memory is s's
 	c.entries = slices.Clone(s.entries)
 	for i := range c.entries {
 		if v := c.entries[i].val; v != nil {
