@@ -1,13 +1,10 @@
 package phpsession
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
-	"sync"
 )
 
 // Session is a decoded session payload: PHP's $_SESSION, an ordered set of
@@ -102,10 +99,8 @@ func decodeSession(data []byte, f Format, lim limits) (*Session, error) {
 	}
 	var err error
 	switch f {
-	case FormatPHP, FormatPHPBinary:
-		err = s.scanNamed(data)
-	case FormatPHPSerialize:
-		err = s.scanSerialize(data)
+	case FormatPHP, FormatPHPBinary, FormatPHPSerialize:
+		err = s.scanText(data)
 	case FormatIgbinary:
 		err = s.decodeIgbinary(data)
 	default:
@@ -115,78 +110,6 @@ func decodeSession(data []byte, f Format, lim limits) (*Session, error) {
 		return nil, err
 	}
 	return s, nil
-}
-
-// scanNamed indexes a php (name|value...) or php_binary (<len>name value...)
-// payload. PHP decodes it with one slot table for all the values.
-func (s *Session) scanNamed(data []byte) error {
-	p := parser[[]byte]{src: data, lim: s.lim}
-	// Collect into pooled scratch, then allocate the entries once.
-	sc := scratchPool.Get().(*scanScratch)
-	defer sc.release()
-	names := sc.names[:0] // where each entry's name is in data
-	s.entries = sc.entries[:0]
-	total := 0
-	for p.pos < len(data) {
-		var e entry
-		if s.format == FormatPHP {
-			end := p.pos + bytes.IndexByte(data[p.pos:], tokSessionName)
-			if end < p.pos {
-				return p.fail(ErrSyntax, p.pos, "session entry name without '|'")
-			}
-			names = append(names, [2]int{p.pos, end})
-			total += end - p.pos
-			p.pos = end + 1
-		} else {
-			b := data[p.pos]
-			n := int(b & binNameMask)
-			if p.pos+1+n >= len(data) {
-				return p.fail(ErrUnexpectedEnd, p.pos, "session entry name of "+strconv.Itoa(n)+" bytes and its value run past the end")
-			}
-			e.lenByte = b
-			names = append(names, [2]int{p.pos + 1, p.pos + 1 + n})
-			total += n
-			p.pos += 1 + n
-		}
-		if err := s.scanEntry(&p, &e); err != nil {
-			return err
-		}
-		s.entries = append(s.entries, e)
-	}
-	s.objSlots = p.objSlots
-	sc.names, sc.entries = names, s.entries
-	s.entries = slices.Clone(s.entries)
-	// All the names in one allocation.
-	var b strings.Builder
-	b.Grow(total)
-	for _, n := range names {
-		b.Write(data[n[0]:n[1]])
-	}
-	all, off := b.String(), 0
-	for i, n := range names {
-		s.entries[i].name = all[off : off+n[1]-n[0]]
-		off += n[1] - n[0]
-	}
-	return nil
-}
-
-// scanScratch is reused memory for indexing a session.
-type scanScratch struct {
-	names   [][2]int
-	entries []entry
-}
-
-var scratchPool = sync.Pool{New: func() any { return new(scanScratch) }}
-
-// release clears the scratch (so it holds on to no payload) and puts it back
-// in the pool, unless it grew too large to keep.
-func (sc *scanScratch) release() {
-	if cap(sc.entries) > 4096 {
-		return
-	}
-	clear(sc.entries) // what this scan used; the rest was cleared before
-	sc.entries, sc.names = sc.entries[:0], sc.names[:0]
-	scratchPool.Put(sc)
 }
 
 // hasDups reports whether a name occurs more than once in the session.
@@ -220,63 +143,6 @@ func hasDups(es []entry) bool {
 		seen[e.name] = struct{}{}
 	}
 	return false
-}
-
-// scanSerialize indexes a php_serialize payload: one array, slot 1.
-func (s *Session) scanSerialize(data []byte) error {
-	if len(data) == 0 {
-		return nil
-	}
-	p := parser[[]byte]{src: data, lim: s.lim}
-	if data[0] != tokArray {
-		return p.fail(ErrSyntax, 0, "php_serialize session is not an array")
-	}
-	p.slots = 1
-	p.depth = 1
-	if err := p.typePrefix(); err != nil {
-		return err
-	}
-	n, err := p.count(minEntryLen, "array")
-	if err != nil {
-		return err
-	}
-	s.entries = make([]entry, 0, n)
-	for range n {
-		k, err := p.key(true, "array")
-		if err != nil {
-			return err
-		}
-		e := entry{name: k.str, intKey: k.kind == Int}
-		if e.intKey {
-			e.name = strconv.FormatInt(int64(k.num), 10)
-		}
-		if err := s.scanEntry(&p, &e); err != nil {
-			return err
-		}
-		s.entries = append(s.entries, e)
-	}
-	if !p.next(tokClose) {
-		return p.missing(tokClose, "after "+strconv.Itoa(n)+" array entries")
-	}
-	if p.pos != len(data) {
-		return p.fail(ErrSyntax, p.pos, "bytes after the session array")
-	}
-	s.objSlots = p.objSlots
-	return nil
-}
-
-// scanEntry checks the value at p.pos and records it in e.
-func (s *Session) scanEntry(p *parser[[]byte], e *entry) error {
-	start, first, nrefs, ncomp, nent := p.pos, p.slots+1, p.nrefs, p.ncomp, p.nent
-	if _, err := p.value(false); err != nil {
-		return err
-	}
-	e.ncomp, e.nent = int32(p.ncomp-ncomp), int32(p.nent-nent)
-	e.start, e.end = int32(start), int32(p.pos)
-	e.first = int32(first)
-	e.nslots = int32(p.slots + 1 - first)
-	e.refs = p.nrefs != nrefs
-	return nil
 }
 
 // decodeIgbinary decodes an igbinary payload whole.

@@ -1,0 +1,180 @@
+package phpsession
+
+import (
+	"bytes"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// entryScanner reads the entries of a php, php_binary or php_serialize
+// session payload one at a time, checking each value as it goes, with the
+// slot table PHP keeps over the whole payload. DecodeSession indexes a
+// session with it, and Lookup reads one entry.
+type entryScanner struct {
+	p      parser[[]byte]
+	format Format
+	left   int // php_serialize: entries left in the outer array
+	count  int // php_serialize: entries in the outer array
+}
+
+// newEntryScanner starts reading data, a payload in format f (php,
+// php_binary or php_serialize); for php_serialize it reads the outer
+// array's header.
+func newEntryScanner(data []byte, f Format, lim limits) (*entryScanner, error) {
+	sc := &entryScanner{p: parser[[]byte]{src: data, lim: lim}, format: f}
+	if f != FormatPHPSerialize || len(data) == 0 {
+		return sc, nil
+	}
+	p := &sc.p
+	if data[0] != tokArray {
+		return nil, p.fail(ErrSyntax, 0, "php_serialize session is not an array")
+	}
+	p.slots, p.depth = 1, 1 // the outer array
+	if err := p.typePrefix(); err != nil {
+		return nil, err
+	}
+	n, err := p.count(minEntryLen, "array")
+	if err != nil {
+		return nil, err
+	}
+	sc.left, sc.count = n, n
+	return sc, nil
+}
+
+// more reports whether an entry is left to read.
+func (sc *entryScanner) more() bool {
+	if sc.format == FormatPHPSerialize {
+		return sc.left > 0
+	}
+	return sc.p.pos < len(sc.p.src)
+}
+
+// next reads the next entry, records its value in e and returns where its
+// name is, data[nameStart:nameEnd]: the bytes it is written with, and for an
+// int key of php_serialize its decimal text, with e.intKey set.
+func (sc *entryScanner) next(e *entry) (nameStart, nameEnd int, err error) {
+	p := &sc.p
+	data := p.src
+	switch sc.format {
+	case FormatPHP:
+		end := p.pos
+		for end < len(data) && data[end] != tokSessionName {
+			end++
+		}
+		if end == len(data) {
+			return 0, 0, p.fail(ErrSyntax, p.pos, "session entry name without '|'")
+		}
+		nameStart, nameEnd = p.pos, end
+		p.pos = end + 1
+	case FormatPHPBinary:
+		b := data[p.pos]
+		n := int(b & binNameMask)
+		if p.pos+1+n >= len(data) {
+			return 0, 0, p.fail(ErrUnexpectedEnd, p.pos, "session entry name of "+strconv.Itoa(n)+" bytes and its value run past the end")
+		}
+		e.lenByte = b
+		nameStart, nameEnd = p.pos+1, p.pos+1+n
+		p.pos = nameEnd
+	case FormatPHPSerialize:
+		at := p.pos
+		if _, err := p.key(false, "array"); err != nil {
+			return 0, 0, err
+		}
+		if data[at] == tokInt {
+			// A canonical int: its text is its decimal text.
+			nameStart, nameEnd, e.intKey = at+2, p.pos-1, true
+		} else { // s:<len>:"<name>";
+			nameStart, nameEnd = at+bytes.IndexByte(data[at:], tokQuote)+1, p.pos-2
+		}
+		sc.left--
+	}
+	start, first, nrefs, ncomp, nent := p.pos, p.slots+1, p.nrefs, p.ncomp, p.nent
+	if _, err := p.value(false); err != nil {
+		return 0, 0, err
+	}
+	e.ncomp, e.nent = int32(p.ncomp-ncomp), int32(p.nent-nent)
+	e.start, e.end = int32(start), int32(p.pos)
+	e.first = int32(first)
+	e.nslots = int32(p.slots + 1 - first)
+	e.refs = p.nrefs != nrefs
+	return nameStart, nameEnd, nil
+}
+
+// finish checks what follows the last entry: for php_serialize, the end of
+// the outer array and of the payload.
+func (sc *entryScanner) finish() error {
+	p := &sc.p
+	if sc.format != FormatPHPSerialize || len(p.src) == 0 {
+		return nil
+	}
+	if !p.next(tokClose) {
+		return p.missing(tokClose, "after "+strconv.Itoa(sc.count)+" array entries")
+	}
+	if p.pos != len(p.src) {
+		return p.fail(ErrSyntax, p.pos, "bytes after the session array")
+	}
+	return nil
+}
+
+// scanText indexes a php, php_binary or php_serialize payload.
+func (s *Session) scanText(data []byte) error {
+	sc, err := newEntryScanner(data, s.format, s.lim)
+	if err != nil {
+		return err
+	}
+	// Collect into pooled scratch, then allocate the entries once.
+	scratch := scratchPool.Get().(*scanScratch)
+	defer scratch.release()
+	names := scratch.names[:0] // where each entry's name is in data
+	entries := scratch.entries[:0]
+	total := 0
+	for sc.more() {
+		var e entry
+		start, end, err := sc.next(&e)
+		if err != nil {
+			return err
+		}
+		names = append(names, [2]int{start, end})
+		total += end - start
+		entries = append(entries, e)
+	}
+	if err := sc.finish(); err != nil {
+		return err
+	}
+	s.objSlots = sc.p.objSlots
+	scratch.names, scratch.entries = names, entries
+	s.entries = slices.Clone(entries)
+	// All the names in one allocation.
+	var b strings.Builder
+	b.Grow(total)
+	for _, n := range names {
+		b.Write(data[n[0]:n[1]])
+	}
+	all, off := b.String(), 0
+	for i, n := range names {
+		s.entries[i].name = all[off : off+n[1]-n[0]]
+		off += n[1] - n[0]
+	}
+	return nil
+}
+
+// scanScratch is reused memory for indexing a session.
+type scanScratch struct {
+	names   [][2]int
+	entries []entry
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(scanScratch) }}
+
+// release clears the scratch (so it holds on to no payload) and puts it back
+// in the pool, unless it grew too large to keep.
+func (sc *scanScratch) release() {
+	if cap(sc.entries) > 4096 {
+		return
+	}
+	clear(sc.entries) // what this scan used; the rest was cleared before
+	sc.entries, sc.names = sc.entries[:0], sc.names[:0]
+	scratchPool.Put(sc)
+}

@@ -1,0 +1,153 @@
+package phpsession
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/sessbridge/sessbridge/internal/vectors"
+)
+
+// lookupAgrees checks that Lookup of every name of data, and of names data
+// does not hold, gives what DecodeSession and Get give.
+func lookupAgrees(t *testing.T, data []byte, f Format) {
+	t.Helper()
+	s, err := DecodeSession(data, f)
+	if err != nil {
+		t.Fatalf("DecodeSession(%q, %s): %v", data, f, err)
+	}
+	for _, name := range append(s.Names(), "", "absent", "k1", "0", "7") {
+		want, wantOK := s.Get(name)
+		got, ok, err := Lookup(data, f, name)
+		if err != nil || ok != wantOK || ok && !equalEncoding(got, want) {
+			t.Fatalf("Lookup(%q, %s, %q) = %v, %v, %v; Get gives %v, %v", data, f, name, got, ok, err, want, wantOK)
+		}
+	}
+}
+
+func TestLookupVectors(t *testing.T) {
+	vs, fs := serializeVectors(t)
+	for i, v := range vs {
+		lookupAgrees(t, v.Payload, fs[i])
+	}
+	for _, v := range vectors.MustLoad(t) {
+		if v.Handler == "igbinary" {
+			lookupAgrees(t, v.Payload, FormatIgbinary)
+		}
+	}
+}
+
+// TestLookupGenerated checks Lookup on generated sessions in each text
+// format, with references between entries and names written twice.
+func TestLookupGenerated(t *testing.T) {
+	big := benchSession(t, 20<<10)
+	php, err := DecodeSession(big, FormatPHP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []Format{FormatPHP, FormatPHPBinary, FormatPHPSerialize} {
+		s := NewSession(f)
+		for _, name := range php.Names() {
+			v, _ := php.Get(name)
+			if err := s.Set(name, v); err != nil {
+				t.Fatal(err)
+			}
+		}
+		data, err := s.Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		lookupAgrees(t, data, f)
+	}
+	for _, tc := range []struct {
+		f    Format
+		data string
+	}{
+		{FormatPHP, `a|i:1;b|s:2:"a|";a|i:3;`},
+		{FormatPHP, `a|O:8:"stdClass":0:{}b|r:1;c|R:2;a|i:3;`},
+		{FormatPHP, `ab|i:1;b|i:2;xb|s:4:"zab|";b|i:3;`},
+		{FormatPHPBinary, "\x01a\x69:1;\x01b\x73:2:\"\x01a\";\x81a\x69:3;"},
+		{FormatPHPSerialize, `a:4:{s:1:"7";i:1;i:7;i:2;s:1:"x";s:5:"i:7;x";s:1:"7";i:4;}`},
+		{FormatPHPSerialize, `a:3:{s:1:"a";s:5:"";a";";s:1:"b";i:2;s:1:"a";i:3;}`},
+	} {
+		lookupAgrees(t, []byte(tc.data), tc.f)
+	}
+}
+
+// TestLookupRest checks what Lookup reads of a faulty payload: a fault
+// before the entry is DecodeSession's error, one after it is not looked at,
+// unless the name appears after the entry.
+func TestLookupRest(t *testing.T) {
+	for _, tc := range []struct {
+		data, name string
+		want       string // the value found; "" for DecodeSession's error
+	}{
+		{`a|i:1;b|i:`, "a", `i:1;`},
+		{`a|i:1;b|i:`, "b", ""},
+		{`a|i:1;b|i:2;a|`, "a", ""},                       // a may come again: the rest is read
+		{`a|i:1;b|s:3:"a|x";c|i:`, "a", ""},               // the name's text in a value: the rest is read
+		{`x|i:01;a|i:1;`, "a", ""},                        // a fault before the entry
+		{`a|a:1:{i:0;i:1;}b|r:9;`, "a", `a:1:{i:0;i:1;}`}, // a bad reference after it
+	} {
+		v, ok, err := Lookup([]byte(tc.data), FormatPHP, tc.name)
+		_, derr := DecodeSession([]byte(tc.data), FormatPHP)
+		if derr == nil {
+			t.Fatalf("DecodeSession(%q) accepts it: not a faulty payload", tc.data)
+		}
+		if tc.want == "" {
+			if err == nil || err.Error() != derr.Error() {
+				t.Errorf("Lookup(%q, %q) = %v, %v, %v; want DecodeSession's error %v", tc.data, tc.name, v, ok, err, derr)
+			}
+			continue
+		}
+		want, _, _ := decodeValue([]byte(tc.want), limits{})
+		if err != nil || !ok || !equalEncoding(v, want) {
+			t.Errorf("Lookup(%q, %q) = %v, %v, %v; want %s", tc.data, tc.name, v, ok, err, tc.want)
+		}
+	}
+	if _, _, err := Lookup([]byte(`a|i:1;`), Format(99), "a"); !errors.Is(err, ErrUnknownFormat) {
+		t.Errorf("Lookup in an unknown format = %v, want ErrUnknownFormat", err)
+	}
+}
+
+// FuzzLookup checks that Lookup never panics and, on a payload
+// DecodeSession accepts, agrees with Get.
+func FuzzLookup(f *testing.F) {
+	vs, fs := serializeVectors(f)
+	for i, v := range vs {
+		f.Add(v.Payload, uint8(fs[i]), "auth")
+	}
+	f.Add([]byte(`a|i:1;b|i:2;a|i:3;`), uint8(FormatPHP), "a")
+	f.Fuzz(func(t *testing.T, data []byte, format uint8, name string) {
+		fm := []Format{FormatPHP, FormatPHPBinary, FormatPHPSerialize}[int(format)%3]
+		v, ok, err := Lookup(data, fm, name)
+		s, derr := DecodeSession(data, fm)
+		if derr != nil {
+			return
+		}
+		want, wantOK := s.Get(name)
+		if err != nil || ok != wantOK || ok && !equalEncoding(v, want) {
+			t.Fatalf("Lookup(%q, %s, %q) = %v, %v, %v; Get gives %v, %v", data, fm, name, v, ok, err, want, wantOK)
+		}
+	})
+}
+
+// BenchmarkLookup reads one key with Lookup: the key ReadOneKey reads, and
+// the last one (Lookup then reads the whole payload).
+func BenchmarkLookup(b *testing.B) {
+	for _, in := range benchInputs(b) {
+		s, _ := DecodeSession(in.data, in.format)
+		names := s.Names()
+		for _, key := range []struct{ label, name string }{{"key", in.key}, {"last", names[len(names)-1]}} {
+			b.Run(fmt.Sprintf("%s/%s", in.name, key.label), func(b *testing.B) {
+				b.ReportAllocs()
+				b.SetBytes(int64(len(in.data)))
+				for b.Loop() {
+					if _, ok, err := Lookup(in.data, in.format, key.name); !ok || err != nil {
+						b.Fatal(ok, err)
+					}
+				}
+			})
+		}
+	}
+}
