@@ -170,69 +170,29 @@ func (p *parser[T]) skipValue() bool {
 	room := min(p.lim.maxDepth-p.depth, maxFastDepth) // levels that may still open
 	var left [maxFastDepth]int                        // entries left to read at each open level
 	sp := 0
-	key := false   // the token at i is an array key or property name
 	for n-i >= 4 { // the shortest tokens near the end are left to the general code
-		c := src[i]
-		switch c {
+		// A value.
+		switch c := src[i]; c {
 		case tokString:
-			// s:<len>:"<bytes>";
-			if src[i+1] != tokColon {
+			if i = stringEnd(src, i); i < 0 {
 				goto fallback
 			}
-			j := i + 2
-			l := int(src[j] - '0')
-			if uint(l) > 9 {
-				goto fallback
-			}
-			j++
-			if l != 0 { // a length has no leading 0
-				for j < n && j-i < 2+maxLenDigits {
-					d := src[j] - '0'
-					if d > 9 {
-						break
-					}
-					l = l*10 + int(d)
-					j++
-				}
-			}
-			if l > n-j-4 || src[j] != tokColon || src[j+1] != tokQuote || src[j+2+l] != tokQuote || src[j+3+l] != tokEnd {
-				goto fallback
-			}
-			i = j + 4 + l
 		case tokInt:
-			// i:<int64>;
-			if src[i+1] != tokColon {
+			if i = intEnd(src, i); i < 0 {
 				goto fallback
 			}
-			j := i + 2
-			neg := src[j] == '-'
-			if neg {
-				j++
-			}
-			d := j
-			j = digitsEnd(src, j)
-			nd := j - d
-			if j >= n || src[j] != tokEnd || nd == 0 || src[d] == '0' && (nd > 1 || neg) {
-				goto fallback
-			}
-			if nd >= 19 { // near the int64 limits
-				if _, ok := parseCanonicalInt(src[i+2 : j]); !ok {
-					goto fallback
-				}
-			}
-			i = j + 1
 		case tokNull:
-			if key || src[i+1] != tokEnd {
+			if src[i+1] != tokEnd {
 				goto fallback
 			}
 			i += 2
 		case tokBool:
-			if key || src[i+1] != tokColon || src[i+2]&^1 != '0' || src[i+3] != tokEnd {
+			if src[i+1] != tokColon || src[i+2]&^1 != '0' || src[i+3] != tokEnd {
 				goto fallback
 			}
 			i += 4
 		case tokFloat:
-			if key || src[i+1] != tokColon {
+			if src[i+1] != tokColon {
 				goto fallback
 			}
 			j := i + 2
@@ -245,13 +205,12 @@ func (p *parser[T]) skipValue() bool {
 			i = j + 1
 		case tokArray, tokObject:
 			// a:<n>:{ or O:<len>:"<Class>":<n>:{
-			if key || sp >= room || src[i+1] != tokColon {
+			if sp >= room || src[i+1] != tokColon {
 				goto fallback
 			}
-			slots++
 			j := i + 2
 			if c == tokObject {
-				p.objSlots = append(p.objSlots, int32(slots))
+				p.objSlots = append(p.objSlots, int32(slots+1))
 				var class int
 				if class, j = quotedEnd(src, j-1, tokColon); j < 0 || !validClassName(src[class:j-2]) {
 					goto fallback
@@ -281,14 +240,8 @@ func (p *parser[T]) skipValue() bool {
 		default:
 			goto fallback
 		}
-		if key {
-			key = false
-			continue
-		}
-		if c != tokArray && c != tokObject {
-			slots++
-		}
-		// Close the levels that are complete; the next token is a key.
+		slots++
+		// Close the levels that are complete.
 		for sp > 0 && left[sp-1] == 0 {
 			if i >= n || src[i] != tokClose {
 				goto fallback
@@ -301,11 +254,65 @@ func (p *parser[T]) skipValue() bool {
 			return true
 		}
 		left[sp-1]--
-		key = true
+		// A key.
+		if n-i < 4 {
+			break
+		}
+		if src[i] == tokString {
+			i = stringEnd(src, i)
+		} else if src[i] == tokInt {
+			i = intEnd(src, i)
+		} else {
+			break
+		}
+		if i < 0 {
+			break
+		}
 	}
 fallback:
 	p.objSlots = p.objSlots[:nobj]
 	return false
+}
+
+// stringEnd returns where the valid s:<len>:"<bytes>"; at src[i] ends, or
+// -1. The caller has checked that src[i] is 's' and that four bytes are
+// left. The length is canonical: 0, or up to 18 digits without a leading 0.
+func stringEnd(src []byte, i int) int {
+	n := len(src)
+	j := i + 2
+	l := int(src[j] - '0')
+	if src[i+1] != tokColon || uint(l) > 9 {
+		return -1
+	}
+	for j++; l != 0 && j < n && j-i < 2+maxLenDigits && isDigit(src[j]); j++ {
+		l = l*10 + int(src[j]-'0')
+	}
+	if l > n-j-4 || src[j] != tokColon || src[j+1] != tokQuote || src[j+2+l] != tokQuote || src[j+3+l] != tokEnd {
+		return -1
+	}
+	return j + 4 + l
+}
+
+// intEnd returns where the valid i:<int64>; at src[i] ends, or -1. The
+// caller has checked that src[i] is 'i' and that four bytes are left.
+func intEnd(src []byte, i int) int {
+	j := i + 2
+	neg := src[j] == '-'
+	if neg {
+		j++
+	}
+	d := j
+	j = digitsEnd(src, j)
+	nd := j - d
+	if src[i+1] != tokColon || j >= len(src) || src[j] != tokEnd || nd == 0 || src[d] == '0' && (nd > 1 || neg) {
+		return -1
+	}
+	if nd >= 19 { // near the int64 limits
+		if _, ok := parseCanonicalInt(src[i+2 : j]); !ok {
+			return -1
+		}
+	}
+	return j + 1
 }
 
 // buildValue builds the value at p.pos, as value(true) does, when it and
