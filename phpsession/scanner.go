@@ -174,7 +174,7 @@ func (p *parser[T]) skipValue() bool {
 		// A value.
 		switch c := src[i]; c {
 		case tokString:
-			if i = stringEnd(src, i); i < 0 {
+			if _, i = stringBounds(src, i); i < 0 {
 				goto fallback
 			}
 		case tokInt:
@@ -259,7 +259,7 @@ func (p *parser[T]) skipValue() bool {
 			break
 		}
 		if src[i] == tokString {
-			i = stringEnd(src, i)
+			_, i = stringBounds(src, i)
 		} else if src[i] == tokInt {
 			i = intEnd(src, i)
 		} else {
@@ -274,23 +274,24 @@ fallback:
 	return false
 }
 
-// stringEnd returns where the valid s:<len>:"<bytes>"; at src[i] ends, or
-// -1. The caller has checked that src[i] is 's' and that four bytes are
-// left. The length is canonical: 0, or up to 18 digits without a leading 0.
-func stringEnd(src []byte, i int) int {
+// stringBounds checks the s:<len>:"<bytes>"; at src[i] and returns where
+// its bytes start and where it ends, or end -1. The caller has checked that
+// src[i] is 's' and that four bytes are left. The length is canonical: 0,
+// or up to 18 digits without a leading 0.
+func stringBounds(src []byte, i int) (start, end int) {
 	n := len(src)
 	j := i + 2
 	l := int(src[j] - '0')
 	if src[i+1] != tokColon || uint(l) > 9 {
-		return -1
+		return 0, -1
 	}
 	for j++; l != 0 && j < n && j-i < 2+maxLenDigits && isDigit(src[j]); j++ {
 		l = l*10 + int(src[j]-'0')
 	}
 	if l > n-j-4 || src[j] != tokColon || src[j+1] != tokQuote || src[j+2+l] != tokQuote || src[j+3+l] != tokEnd {
-		return -1
+		return 0, -1
 	}
-	return j + 4 + l
+	return j + 2, j + 4 + l
 }
 
 // intEnd returns where the valid i:<int64>; at src[i] ends, or -1. The
@@ -331,71 +332,43 @@ func (p *parser[T]) buildValue() (Value, bool) {
 	nobj := len(p.objSlots)
 	comps, ents := p.comps, p.ents
 	room := min(p.lim.maxDepth-p.depth, maxFastDepth)
-	var open [maxFastDepth][]Entry // the entries still to fill at each open level
-	sp := 0
-	var root, key Value
-	isKey := false
+	type level struct {
+		entries []Entry
+		next    int
+	}
+	var outer [maxFastDepth]level // the levels around the innermost
+	var cur []Entry               // the entries of the innermost open level
+	next, sp := 0, 0              // the entry of cur to fill; open levels
+	var root Value
 	for n-i >= 4 {
+		// A value.
 		var v Value
-		c := src[i]
-		switch c {
+		switch c := src[i]; c {
 		case tokString:
-			if src[i+1] != tokColon {
+			start, end := stringBounds(src, i)
+			if end < 0 {
 				goto fallback
 			}
-			j := i + 2
-			l := int(src[j] - '0')
-			if uint(l) > 9 {
-				goto fallback
-			}
-			j++
-			if l != 0 {
-				for j < n && j-i < 2+maxLenDigits {
-					d := src[j] - '0'
-					if d > 9 {
-						break
-					}
-					l = l*10 + int(d)
-					j++
-				}
-			}
-			if l > n-j-4 || src[j] != tokColon || src[j+1] != tokQuote || src[j+2+l] != tokQuote || src[j+3+l] != tokEnd {
-				goto fallback
-			}
-			v = Value{kind: String, str: string(p.src[j+2 : j+2+l])}
-			i = j + 4 + l
+			v, i = Value{kind: String, str: string(p.src[start : end-2])}, end
 		case tokInt:
-			if src[i+1] != tokColon {
+			end := intEnd(src, i)
+			if end < 0 {
 				goto fallback
 			}
-			j := i + 2
-			if src[j] == '-' {
-				j++
-			}
-			j = digitsEnd(src, j)
-			if j >= n || src[j] != tokEnd {
-				goto fallback
-			}
-			x, ok := parseCanonicalInt(src[i+2 : j])
-			if !ok {
-				goto fallback
-			}
-			v = Value{kind: Int, num: uint64(x)}
-			i = j + 1
+			x, _ := parseCanonicalInt(src[i+2 : end-1]) // checked by intEnd
+			v, i = Value{kind: Int, num: uint64(x)}, end
 		case tokNull:
-			if isKey || src[i+1] != tokEnd {
+			if src[i+1] != tokEnd {
 				goto fallback
 			}
-			v = Value{kind: Null}
-			i += 2
+			v, i = Value{kind: Null}, i+2
 		case tokBool:
-			if isKey || src[i+1] != tokColon || src[i+2]&^1 != '0' || src[i+3] != tokEnd {
+			if src[i+1] != tokColon || src[i+2]&^1 != '0' || src[i+3] != tokEnd {
 				goto fallback
 			}
-			v = Value{kind: Bool, num: uint64(src[i+2] - '0')}
-			i += 4
+			v, i = Value{kind: Bool, num: uint64(src[i+2] - '0')}, i+4
 		case tokFloat:
-			if isKey || src[i+1] != tokColon {
+			if src[i+1] != tokColon {
 				goto fallback
 			}
 			j := i + 2
@@ -405,18 +378,16 @@ func (p *parser[T]) buildValue() (Value, bool) {
 			if j >= n || !validFloatText(src[i+2:j]) {
 				goto fallback
 			}
-			v = floatOfText(string(p.src[i+2 : j]))
-			i = j + 1
+			v, i = floatOfText(string(p.src[i+2:j])), j+1
 		case tokArray, tokObject:
-			if isKey || sp >= room || src[i+1] != tokColon {
+			if sp >= room || src[i+1] != tokColon {
 				goto fallback
 			}
-			slots++
 			j := i + 2
 			kind, class := Array, ""
 			if c == tokObject {
 				if !p.looseRefs { // loose: no reference is checked against it
-					p.objSlots = append(p.objSlots, int32(slots))
+					p.objSlots = append(p.objSlots, int32(slots+1))
 				}
 				var at int
 				if at, j = quotedEnd(src, j-1, tokColon); j < 0 || !validClassName(src[at:j-2]) {
@@ -442,42 +413,58 @@ func (p *parser[T]) buildValue() (Value, bool) {
 			}
 			ncomp++
 			nent += cnt
-			comp := p.composite(cnt)
-			v = Value{kind: kind, str: class, comp: comp}
-			i = j
+			v, i = Value{kind: kind, str: class, comp: p.composite(cnt)}, j
 		default:
 			goto fallback
 		}
-		if isKey {
-			key, isKey = v, false
-			continue
-		}
-		if v.comp == nil {
-			slots++
-		}
+		slots++
 		if sp == 0 {
 			root = v
 		} else {
-			open[sp-1][0] = Entry{Key: key, Value: v}
-			open[sp-1] = open[sp-1][1:]
+			cur[next].Value = v
+			next++
 		}
 		if v.comp != nil {
-			open[sp] = v.comp.entries
+			if sp > 0 {
+				outer[sp-1] = level{cur, next}
+			}
+			cur, next = v.comp.entries, 0
 			sp++
 		}
-		// Close the levels that are complete; the next token is a key.
-		for sp > 0 && len(open[sp-1]) == 0 {
+		// Close the levels that are complete.
+		for sp > 0 && next == len(cur) {
 			if i >= n || src[i] != tokClose {
 				goto fallback
 			}
 			i++
-			sp--
+			if sp--; sp > 0 {
+				cur, next = outer[sp-1].entries, outer[sp-1].next
+			}
 		}
 		if sp == 0 {
 			p.pos, p.slots, p.ncomp, p.nent = i, slots, ncomp, nent
 			return root, true
 		}
-		isKey = true
+		// A key.
+		if n-i < 4 {
+			break
+		}
+		if src[i] == tokString {
+			start, end := stringBounds(src, i)
+			if end < 0 {
+				break
+			}
+			cur[next].Key, i = Value{kind: String, str: string(p.src[start : end-2])}, end
+		} else if src[i] == tokInt {
+			end := intEnd(src, i)
+			if end < 0 {
+				break
+			}
+			x, _ := parseCanonicalInt(src[i+2 : end-1])
+			cur[next].Key, i = Value{kind: Int, num: uint64(x)}, end
+		} else {
+			break
+		}
 	}
 fallback:
 	p.objSlots = p.objSlots[:nobj]
