@@ -24,6 +24,10 @@
 //	}
 //	payload, err = s.Encode()
 //
+// A service that only reads one key of a large session can call [Lookup],
+// which reads the payload up to that entry and no further, and does not
+// check the rest.
+//
 // The four formats are php (name|value...), php_binary (a length byte, the
 // name, the value...), php_serialize (serialize($_SESSION)) and igbinary.
 // [Decoder] and [Encoder] read and write values on streams; [Valid] checks

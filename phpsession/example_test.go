@@ -95,3 +95,17 @@ func ExampleSyntaxError() {
 	// 6 true
 	// phpsession: session entry name without '|' at offset 6
 }
+
+func ExampleLookup() {
+	// A large session from which a service needs only the login.
+	payload := []byte(`auth|a:2:{s:2:"id";i:42;s:4:"name";s:11:"Dark Helmet";}cart|a:1:{i:0;s:5:"spoon";}csrf|s:6:"a1b2c3";`)
+	auth, ok, err := phpsession.Lookup(payload, phpsession.FormatPHP, "auth")
+	if err != nil || !ok {
+		fmt.Println("no login:", err)
+		return
+	}
+	id, _ := auth.Lookup("id")
+	fmt.Println(id.Int())
+	// Output:
+	// 42 true
+}
