@@ -200,3 +200,45 @@ echo session_encode();
 		t.Errorf("countSlots(CustomValue with a text payload) = %d, want 1", n)
 	}
 }
+
+// TestCustomPayloadRefsRenumbered: references inside a C: payload are
+// renumbered like any other when a change moves slots, and the payload's
+// length follows when their digits grow (checked against real PHP, whose
+// T::serialize() writes them through a nested serialize()).
+func TestCustomPayloadRefsRenumbered(t *testing.T) {
+	script := `<?php
+class T implements Serializable {
+    public $d;
+    public function serialize() { return serialize($this->d); }
+    public function unserialize($s) { $this->d = unserialize($s); }
+}
+ini_set('session.save_path', sys_get_temp_dir());
+session_start();
+session_decode(stream_get_contents(STDIN));
+$_SESSION['a'] = range(1, 9);
+echo session_encode();
+`
+	for _, payload := range []string{
+		`a|i:1;o|O:8:"stdClass":1:{s:1:"v";i:7;}b|C:1:"T":4:{r:2;}`,
+		`a|i:1;o|O:8:"stdClass":1:{s:1:"v";i:7;}b|C:1:"T":22:{a:2:{i:0;r:2;i:1;R:3;}}`,
+		`a|i:1;o|O:8:"stdClass":1:{s:1:"v";i:7;}b|C:1:"T":22:{a:2:{i:0;i:5;i:1;R:6;}}c|R:6;`,
+		`a|i:1;o|O:8:"stdClass":1:{s:1:"v";i:7;}b|C:1:"T":34:{a:2:{i:0;C:1:"T":4:{r:2;}i:1;r:6;}}`,
+	} {
+		phpAfter := string(testenv.RunPHP(t, script, []byte(payload)))
+		s, err := DecodeSession([]byte(payload), FormatPHP)
+		if err != nil {
+			t.Fatalf("DecodeSession(%q): %v", payload, err)
+		}
+		if err := s.Set("a", ListValue(IntValue(1), IntValue(2), IntValue(3), IntValue(4), IntValue(5),
+			IntValue(6), IntValue(7), IntValue(8), IntValue(9))); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Encode()
+		if err != nil {
+			t.Fatalf("Encode of %q after Set(a): %v", payload, err)
+		}
+		if string(got) != phpAfter {
+			t.Errorf("%q after Set(a):\nEncode = %q\nPHP    = %q", payload, got, phpAfter)
+		}
+	}
+}

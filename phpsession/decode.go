@@ -111,9 +111,12 @@ type parser[T ~string | ~[]byte] struct {
 	slots    int     // slots taken so far, counting those before src (see below)
 	objSlots []int32 // the slots, in increasing order, that hold an object
 
-	// refs, when collectRefs is set, records where each r:/R: slot number is.
+	// refs, when collectRefs is set, records where each r:/R: slot number
+	// is, those inside custom payloads included, and customs where each
+	// custom object's payload and its length are.
 	collectRefs bool
 	refs        []refPos
+	customs     []customPos
 	// looseRefs accepts any r:/R: slot number of 1 or more without checking
 	// its target, for values whose slot numbers refer to a payload the
 	// parser does not see (checked when the session is encoded).
@@ -133,6 +136,12 @@ type parser[T ~string | ~[]byte] struct {
 	ncomp, nent int
 	comps       []composite
 	ents        []Entry
+}
+
+// customPos is where a custom object's payload length (the digits, at
+// src[count:countEnd]) and payload (src[start:end]) are in the input.
+type customPos struct {
+	count, countEnd, start, end int
 }
 
 // refPos is where an r: or R: slot number is in the input.
@@ -585,9 +594,13 @@ func (p *parser[T]) custom(build bool) (Value, error) {
 	if err != nil {
 		return Value{}, err
 	}
+	countAt := p.pos
 	n, err := p.count(1, "custom payload")
 	if err != nil {
 		return Value{}, err
+	}
+	if p.collectRefs {
+		p.customs = append(p.customs, customPos{count: countAt, countEnd: p.pos - 2, start: p.pos, end: p.pos + n})
 	}
 	payload := p.src[p.pos : p.pos+n]
 	before := p.slots
@@ -649,7 +662,7 @@ func (p *parser[T]) payloadSlots(start, end int) error {
 	sub := parser[T]{
 		src: p.src[:end], pos: start, base: p.base, lim: p.lim, depth: p.depth + 1,
 		slots: p.slots, objSlots: p.objSlots[:len(p.objSlots):len(p.objSlots)], // append copies
-		looseRefs: p.looseRefs,
+		looseRefs: p.looseRefs, collectRefs: p.collectRefs,
 	}
 	for sub.pos < end {
 		if _, err := sub.value(false); err != nil {
@@ -661,6 +674,7 @@ func (p *parser[T]) payloadSlots(start, end int) error {
 	}
 	p.slots, p.objSlots = sub.slots, sub.objSlots
 	p.nrefs += sub.nrefs
+	p.refs, p.customs = append(p.refs, sub.refs...), append(p.customs, sub.customs...)
 	return nil
 }
 

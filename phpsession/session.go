@@ -916,12 +916,42 @@ func (r *renumberer) rewrite(dst []byte, at int, e *entry) ([]byte, error) {
 	}
 	r.needCheck = true
 	r.scratch = append(r.scratch[:0], dst[at:]...)
-	dst = dst[:at]
-	last := 0
-	for _, ref := range p.refs {
-		dst = append(dst, r.scratch[last:ref.start]...)
-		dst = strconv.AppendInt(dst, int64(ref.slot), 10)
-		last = ref.end
+	return append(dst[:at], spliceSlots(r.scratch, p.refs, p.customs)...), nil
+}
+
+// spliceSlots returns src with each reference's slot number replaced by its
+// refPos.slot, and the length of each custom payload holding references
+// grown or shrunk by the change of its bytes (PHP's C:<len> counts them).
+func spliceSlots(src []byte, refs []refPos, customs []customPos) []byte {
+	type edit struct {
+		start, end int
+		text       string
 	}
-	return append(dst, r.scratch[last:]...), nil
+	edits := make([]edit, 0, len(refs)+len(customs))
+	for _, ref := range refs {
+		edits = append(edits, edit{ref.start, ref.end, strconv.Itoa(ref.slot)})
+	}
+	// The payloads' new lengths, inner ones first: an inner length that
+	// gains a digit lengthens the payload around it.
+	slices.SortFunc(customs, func(a, b customPos) int { return (a.end - a.start) - (b.end - b.start) })
+	for _, c := range customs {
+		n := c.end - c.start
+		for _, e := range edits {
+			if e.start >= c.start && e.end <= c.end {
+				n += len(e.text) - (e.end - e.start)
+			}
+		}
+		if n != c.end-c.start {
+			edits = append(edits, edit{c.count, c.countEnd, strconv.Itoa(n)})
+		}
+	}
+	slices.SortFunc(edits, func(a, b edit) int { return a.start - b.start })
+	out := make([]byte, 0, len(src)+8*len(edits))
+	last := 0
+	for _, e := range edits {
+		out = append(out, src[last:e.start]...)
+		out = append(out, e.text...)
+		last = e.end
+	}
+	return append(out, src[last:]...)
 }
