@@ -5,7 +5,9 @@ package phpsession
 import (
 	"os"
 	"path/filepath"
-	"strings"
+	"regexp"
+	"slices"
+	"strconv"
 	"syscall"
 	"testing"
 	"time"
@@ -16,55 +18,80 @@ import (
 // TestBenchPHP compares this package with PHP 8 on the benchmark inputs:
 // compat/bench_php.php times session_decode() and session_encode(), then
 // the Go equivalents run in this process. Both count CPU time (getrusage),
-// which a busy machine distorts much less than wall time. It runs only with
-// SESSBRIDGE_BENCH_PHP=1, logs the numbers and asserts nothing.
+// which a busy machine distorts much less than wall time, and the two sides
+// take turns for SESSBRIDGE_BENCH_ROUNDS rounds (default 5), so that a
+// slow spell of the machine hits both; the log gives the median of each
+// figure and of each ratio. It runs only with SESSBRIDGE_BENCH_PHP=1, logs
+// the numbers and asserts nothing.
 func TestBenchPHP(t *testing.T) {
 	if os.Getenv("SESSBRIDGE_BENCH_PHP") == "" {
 		t.Skip("set SESSBRIDGE_BENCH_PHP=1 to measure PHP")
 	}
 	testenv.PHP(t)
+	rounds := 5
+	if n, err := strconv.Atoi(os.Getenv("SESSBRIDGE_BENCH_ROUNDS")); err == nil && n > 0 {
+		rounds = n
+	}
 	script, err := os.ReadFile(filepath.Join("..", "compat", "bench_php.php"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	phpOut := regexp.MustCompile(`decode (\d+) ns/op, encode (\d+) ns/op`)
 	for _, in := range benchInputs(&testing.B{}) {
 		path := filepath.Join(t.TempDir(), "payload")
 		if err := os.WriteFile(path, in.data, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		php := strings.TrimSpace(string(testenv.RunPHP(t, string(script), nil, path, in.format.String(), "1000")))
-		full := cpuPerOp(300, func() {
+		// Figures per round, in ns/op.
+		var phpDec, phpEnc, full, one, look, enc []float64
+		for range rounds {
+			out := testenv.RunPHP(t, string(script), nil, path, in.format.String(), "1000")
+			m := phpOut.FindSubmatch(out)
+			if m == nil {
+				t.Fatalf("bench_php.php printed %q", out)
+			}
+			d, _ := strconv.ParseFloat(string(m[1]), 64)
+			e, _ := strconv.ParseFloat(string(m[2]), 64)
+			phpDec, phpEnc = append(phpDec, d), append(phpEnc, e)
+			full = append(full, cpuPerOp(300, func() {
+				s, _ := DecodeSession(in.data, in.format)
+				for i := range s.entries {
+					s.value(i)
+				}
+			}))
+			one = append(one, cpuPerOp(1000, func() {
+				s, _ := DecodeSession(in.data, in.format)
+				s.Get(in.key)
+			}))
+			look = append(look, cpuPerOp(1000, func() { Lookup(in.data, in.format, in.key) }))
 			s, _ := DecodeSession(in.data, in.format)
 			for i := range s.entries {
-				s.value(i)
+				v, _ := s.value(i)
+				s.entries[i].val, s.entries[i].touched = &v, true
 			}
-		})
-		one := cpuPerOp(1000, func() {
-			s, _ := DecodeSession(in.data, in.format)
-			s.Get(in.key)
-		})
-		look := cpuPerOp(1000, func() { Lookup(in.data, in.format, in.key) })
-		s, _ := DecodeSession(in.data, in.format)
-		for i := range s.entries {
-			v, _ := s.value(i)
-			s.entries[i].val, s.entries[i].touched = &v, true
+			s.changed = true
+			var buf []byte
+			enc = append(enc, cpuPerOp(300, func() { buf, _ = s.AppendEncode(buf[:0]) }))
 		}
-		s.changed = true
-		var out []byte
-		enc := cpuPerOp(300, func() { out, _ = s.AppendEncode(out[:0]) })
-		t.Logf("%s (%d bytes):\n\t%s\n\tgo: full decode %d ns/op, read one key %d ns/op (Lookup %d ns/op), encode %d ns/op (CPU)",
-			in.name, len(in.data), php, full.Nanoseconds(), one.Nanoseconds(), look.Nanoseconds(), enc.Nanoseconds())
+		t.Logf("%s (%d bytes, %s, medians of %d rounds, CPU ns/op):\n"+
+			"\tPHP session_decode %.0f, Go full decode %.0f (PHP/Go %.2f)\n"+
+			"\tGo read one key: DecodeSession+Get %.0f (PHP decode/Go %.1f), Lookup %.0f (PHP decode/Go %.1f)\n"+
+			"\tPHP session_encode %.0f, Go encode %.0f (PHP/Go %.2f)",
+			in.name, len(in.data), in.format, rounds,
+			median(phpDec), median(full), medianRatio(phpDec, full),
+			median(one), medianRatio(phpDec, one), median(look), medianRatio(phpDec, look),
+			median(phpEnc), median(enc), medianRatio(phpEnc, enc))
 	}
 }
 
-// cpuPerOp returns the CPU time (user and system) f takes per call.
-func cpuPerOp(n int, f func()) time.Duration {
+// cpuPerOp returns the CPU time (user and system) f takes per call, in ns.
+func cpuPerOp(n int, f func()) float64 {
 	f()
 	t0 := cpuTime()
 	for range n {
 		f()
 	}
-	return (cpuTime() - t0) / time.Duration(n)
+	return float64(cpuTime()-t0) / float64(n)
 }
 
 func cpuTime() time.Duration {
@@ -72,3 +99,22 @@ func cpuTime() time.Duration {
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// median returns the median of xs.
+func median(xs []float64) float64 {
+	s := slices.Sorted(slices.Values(xs))
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// medianRatio returns the median over rounds of a[i]/b[i].
+func medianRatio(a, b []float64) float64 {
+	r := make([]float64, len(a))
+	for i := range a {
+		r[i] = a[i] / b[i]
+	}
+	return median(r)
+}
+
