@@ -117,4 +117,3 @@ func medianRatio(a, b []float64) float64 {
 	}
 	return median(r)
 }
-
