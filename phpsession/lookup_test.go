@@ -132,13 +132,14 @@ func FuzzLookup(f *testing.F) {
 	})
 }
 
-// BenchmarkLookup reads one key with Lookup: the key ReadOneKey reads, and
-// the last one (Lookup then reads the whole payload).
+// BenchmarkLookup reads one key with Lookup: the first (the byte search
+// then covers the rest), the key ReadOneKey reads, and the last one (Lookup
+// then reads the whole payload).
 func BenchmarkLookup(b *testing.B) {
 	for _, in := range benchInputs(b) {
 		s, _ := DecodeSession(in.data, in.format)
 		names := s.Names()
-		for _, key := range []struct{ label, name string }{{"key", in.key}, {"last", names[len(names)-1]}} {
+		for _, key := range []struct{ label, name string }{{"first", names[0]}, {"key", in.key}, {"last", names[len(names)-1]}} {
 			b.Run(fmt.Sprintf("%s/%s", in.name, key.label), func(b *testing.B) {
 				b.ReportAllocs()
 				b.SetBytes(int64(len(in.data)))
