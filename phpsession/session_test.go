@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"reflect"
 	"slices"
 	"strconv"
@@ -472,6 +473,56 @@ func TestSessionLazy(t *testing.T) {
 	s.Get("b")
 	if s.entries[0].val != nil || s.entries[1].val == nil {
 		t.Errorf("after Get(b): decoded = %v, %v; want false, true", s.entries[0].val != nil, s.entries[1].val != nil)
+	}
+}
+
+// TestSessionChunks reads the entries of a large session in random orders,
+// with sets, removes and clones in between, and checks every value against
+// a decode of the entry's own bytes: the chunks values are decoded from
+// (Session.value) must serve each entry its own bytes and memory, whatever
+// the order.
+func TestSessionChunks(t *testing.T) {
+	data := benchSession(t, 30<<10)
+	r := rand.New(rand.NewPCG(3, 4))
+	for round := range 20 {
+		s, err := DecodeSession(data, FormatPHP)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]Value{} // what each name must read as
+		for _, e := range s.entries {
+			v, _, err := decodeValue(data[e.start:e.end], limits{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want[e.name] = v
+		}
+		names := s.Names()
+		for i := range 3 * len(names) {
+			name := names[r.IntN(len(names))]
+			switch k := r.IntN(20); {
+			case k == 0:
+				v := IntValue(int64(i))
+				s.Set(name, v)
+				want[name] = v
+			case k == 1:
+				s.Remove(name)
+				delete(want, name)
+			case k == 2:
+				s = s.Clone()
+			}
+			got, ok := s.Get(name)
+			w, wantOK := want[name]
+			if ok != wantOK || ok && !equalEncoding(got, w) {
+				t.Fatalf("round %d, step %d: Get(%q) = %v, %v; want %v, %v", round, i, name, got, ok, w, wantOK)
+			}
+		}
+		// What was read is still what it was (no chunk memory reused).
+		for name, w := range want {
+			if got, _ := s.Get(name); !equalEncoding(got, w) {
+				t.Fatalf("round %d, at the end: Get(%q) = %v, want %v", round, name, got, w)
+			}
+		}
 	}
 }
 
