@@ -186,15 +186,7 @@ func BenchmarkDecodeEncode(b *testing.B) {
 // BenchmarkEncodeValue encodes one decoded value (the 100 KB session as a
 // php_serialize array).
 func BenchmarkEncodeValue(b *testing.B) {
-	s, err := DecodeSession(benchSession(b, 100<<10), FormatPHP)
-	if err != nil {
-		b.Fatal(err)
-	}
-	arr := ArrayValue()
-	for _, n := range s.Names() {
-		v, _ := s.Get(n)
-		arr.Set(StringValue(n), v)
-	}
+	arr := benchSessionValue(b)
 	out, _ := appendValue(nil, arr)
 	b.ReportAllocs()
 	b.SetBytes(int64(len(out)))
@@ -230,9 +222,9 @@ func BenchmarkValid(b *testing.B) {
 	}
 }
 
-// benchSessionArray returns the 100 KB benchmark session as one
-// php_serialize array.
-func benchSessionArray(b *testing.B) []byte {
+// benchSessionValue returns the 100 KB benchmark session as one array
+// value, as php_serialize holds it.
+func benchSessionValue(b *testing.B) Value {
 	s, err := DecodeSession(benchSession(b, 100<<10), FormatPHP)
 	if err != nil {
 		b.Fatal(err)
@@ -242,7 +234,13 @@ func benchSessionArray(b *testing.B) []byte {
 		v, _ := s.Get(n)
 		arr.Set(StringValue(n), v)
 	}
-	data, err := appendValue(nil, arr)
+	return arr
+}
+
+// benchSessionArray returns the 100 KB benchmark session as one
+// php_serialize array.
+func benchSessionArray(b *testing.B) []byte {
+	data, err := appendValue(nil, benchSessionValue(b))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -254,15 +252,7 @@ func benchSessionArray(b *testing.B) []byte {
 // docs/benchmarks.md, and with decodeValue on the same bytes. An input it
 // cannot decode is skipped with its error.
 func BenchmarkElliotchance(b *testing.B) {
-	s, err := DecodeSession(benchSession(b, 100<<10), FormatPHP)
-	if err != nil {
-		b.Fatal(err)
-	}
-	arr := ArrayValue()
-	for _, n := range s.Names() {
-		v, _ := s.Get(n)
-		arr.Set(StringValue(n), v)
-	}
+	arr := benchSessionValue(b)
 	full, _ := appendValue(nil, arr)
 	// The same session without objects and floats, which elliotchance
 	// decodes (objects it cannot).

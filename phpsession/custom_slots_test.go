@@ -156,16 +156,7 @@ func TestPayloadValues(t *testing.T) {
 // session_encode in real PHP).
 func TestCustomPayloadSlotsInSession(t *testing.T) {
 	payload := `c|C:1:"T":22:{a:2:{i:0;i:1;i:1;i:2;}}o|O:8:"stdClass":1:{s:1:"k";i:7;}r|r:5;`
-	script := `<?php
-class T implements Serializable {
-    public $d;
-    public function serialize() { return serialize($this->d); }
-    public function unserialize($s) { $this->d = unserialize($s); }
-}
-ini_set('session.save_path', sys_get_temp_dir());
-session_start();
-session_decode(stream_get_contents(STDIN));
-echo json_encode([$_SESSION['r'] === $_SESSION['o'], $_SESSION['r']->k]), "\n";
+	script := sessionWithTPHP + `echo json_encode([$_SESSION['r'] === $_SESSION['o'], $_SESSION['r']->k]), "\n";
 unset($_SESSION['c']);
 echo session_encode();
 `
@@ -206,16 +197,7 @@ echo session_encode();
 // length follows when their digits grow (checked against real PHP, whose
 // T::serialize() writes them through a nested serialize()).
 func TestCustomPayloadRefsRenumbered(t *testing.T) {
-	script := `<?php
-class T implements Serializable {
-    public $d;
-    public function serialize() { return serialize($this->d); }
-    public function unserialize($s) { $this->d = unserialize($s); }
-}
-ini_set('session.save_path', sys_get_temp_dir());
-session_start();
-session_decode(stream_get_contents(STDIN));
-$_SESSION['a'] = range(1, 9);
+	script := sessionWithTPHP + `$_SESSION['a'] = range(1, 9);
 echo session_encode();
 `
 	for _, payload := range []string{
@@ -242,3 +224,18 @@ echo session_encode();
 		}
 	}
 }
+
+// sessionWithTPHP starts a PHP script that decodes the session payload on
+// stdin, with a Serializable class T whose serialize() and unserialize()
+// call serialize() and unserialize() on its data (so that the values in its
+// payload share the session's slots).
+const sessionWithTPHP = `<?php
+class T implements Serializable {
+    public $d;
+    public function serialize() { return serialize($this->d); }
+    public function unserialize($s) { $this->d = unserialize($s); }
+}
+ini_set('session.save_path', sys_get_temp_dir());
+session_start();
+session_decode(stream_get_contents(STDIN));
+`

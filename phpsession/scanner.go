@@ -20,7 +20,7 @@ import (
 // s:<len>:"<bytes>"; at p.pos, taking its slot when slot is set, and reports
 // whether it did.
 func (p *parser[T]) skipScalar(slot bool) bool {
-	end := scalarEnd(p.src, p.pos)
+	end := scalarEnd(bytesOf(p.src), p.pos)
 	if end < 0 {
 		return false
 	}
@@ -33,7 +33,7 @@ func (p *parser[T]) skipScalar(slot bool) bool {
 
 // scalarEnd returns where the scalar at src[i] ends when it is a valid N;,
 // b:0;, b:1;, i:<int>;, d:<float>; or s:<len>:"<bytes>";, or -1.
-func scalarEnd[T ~string | ~[]byte](src T, i int) int {
+func scalarEnd(src []byte, i int) int {
 	if i+3 >= len(src) {
 		return -1
 	}
@@ -49,29 +49,11 @@ func scalarEnd[T ~string | ~[]byte](src T, i int) int {
 		}
 		return i + 4
 	case tokInt:
-		if src[i+1] != tokColon {
-			return -1
-		}
-		end, ok := skipInt(src, i+2)
-		if !ok {
-			return -1
-		}
-		return end
+		return intEnd(src, i)
 	case tokFloat:
-		if src[i+1] != tokColon {
-			return -1
-		}
-		i += 2
-		d := i
-		for i < len(src) && src[i] != tokEnd {
-			i++
-		}
-		if i >= len(src) || !validFloatText(src[d:i]) {
-			return -1
-		}
-		return i + 1
+		return floatEnd(src, i)
 	case tokString:
-		_, end := quotedEnd(src, i+1, tokEnd)
+		_, end := stringBounds(src, i)
 		return end
 	}
 	return -1
@@ -81,47 +63,23 @@ func scalarEnd[T ~string | ~[]byte](src T, i int) int {
 // the bytes start and where it ends, or end -1. The length is canonical: 0,
 // or up to 18 digits without a leading 0. The bytes are skipped by their
 // length, src[start:end-2].
-func quotedEnd[T ~string | ~[]byte](src T, i int, term byte) (start, end int) {
-	if i >= len(src) || src[i] != tokColon {
+func quotedEnd(src []byte, i int, term byte) (start, end int) {
+	n := len(src)
+	if i+1 >= n || src[i] != tokColon {
 		return 0, -1
 	}
-	i++
-	n, d := 0, i
-	for i < len(src) && isDigit(src[i]) && i-d < maxLenDigits {
-		n = n*10 + int(src[i]-'0')
-		i++
-	}
-	if i == d || src[d] == '0' && i-d > 1 || i+1 >= len(src) || src[i] != tokColon || src[i+1] != tokQuote {
+	j := i + 1
+	l := int(src[j] - '0')
+	if uint(l) > 9 {
 		return 0, -1
 	}
-	i += 2
-	if n > len(src)-i-2 || src[i+n] != tokQuote || src[i+n+1] != term {
+	for j++; l != 0 && j < n && j-i <= maxLenDigits && isDigit(src[j]); j++ {
+		l = l*10 + int(src[j]-'0')
+	}
+	if l > n-j-4 || src[j] != tokColon || src[j+1] != tokQuote || src[j+2+l] != tokQuote || src[j+3+l] != term {
 		return 0, -1
 	}
-	return i, i + n + 2
-}
-
-// skipInt skips a canonical int64 and the ';' after it, starting at i, and
-// returns where it ends.
-func skipInt[T ~string | ~[]byte](src T, i int) (int, bool) {
-	start := i
-	if i < len(src) && src[i] == '-' {
-		i++
-	}
-	d := i
-	for i < len(src) && isDigit(src[i]) {
-		i++
-	}
-	nd := i - d
-	if i >= len(src) || src[i] != tokEnd || nd == 0 || src[d] == '0' && (nd > 1 || d > start) {
-		return 0, false
-	}
-	if nd >= 19 { // near the int64 limits: let the general code check the range
-		if _, ok := parseCanonicalInt(src[start:i]); !ok {
-			return 0, false
-		}
-	}
-	return i + 1, true
+	return j + 2, j + 4 + l
 }
 
 // skipEntry skips one <key><value> pair of an array or object quickly when
@@ -192,45 +150,19 @@ func (p *parser[T]) skipValue() bool {
 			}
 			i += 4
 		case tokFloat:
-			if src[i+1] != tokColon {
+			if i = floatEnd(src, i); i < 0 {
 				goto fallback
 			}
-			j := i + 2
-			for j < n && src[j] != tokEnd {
-				j++
-			}
-			if j >= n || !validFloatText(src[i+2:j]) {
-				goto fallback
-			}
-			i = j + 1
 		case tokArray, tokObject:
-			// a:<n>:{ or O:<len>:"<Class>":<n>:{
-			if sp >= room || src[i+1] != tokColon {
+			if sp >= room {
 				goto fallback
 			}
-			j := i + 2
+			_, _, cnt, j := compositeHeader(src, i)
+			if j < 0 {
+				goto fallback
+			}
 			if c == tokObject {
 				p.objSlots = append(p.objSlots, int32(slots+1))
-				var class int
-				if class, j = quotedEnd(src, j-1, tokColon); j < 0 || !validClassName(src[class:j-2]) {
-					goto fallback
-				}
-			}
-			cnt, d := 0, j
-			for j < n && j-d < maxLenDigits {
-				x := src[j] - '0'
-				if x > 9 {
-					break
-				}
-				cnt = cnt*10 + int(x)
-				j++
-			}
-			if j == d || src[d] == '0' && j-d > 1 || j+1 >= n || src[j] != tokColon || src[j+1] != tokOpen {
-				goto fallback
-			}
-			j += 2
-			if cnt > (n-j)/minEntryLen {
-				goto fallback
 			}
 			ncomp++
 			nent += cnt
@@ -275,23 +207,13 @@ fallback:
 }
 
 // stringBounds checks the s:<len>:"<bytes>"; at src[i] and returns where
-// its bytes start and where it ends, or end -1. The caller has checked that
-// src[i] is 's' and that four bytes are left. The length is canonical: 0,
-// or up to 18 digits without a leading 0.
+// its bytes start and where it ends, or end -1 (see quotedEnd). The caller
+// has checked that src[i] is 's'.
 func stringBounds(src []byte, i int) (start, end int) {
-	n := len(src)
-	j := i + 2
-	l := int(src[j] - '0')
-	if src[i+1] != tokColon || uint(l) > 9 {
+	if i+1 >= len(src) {
 		return 0, -1
 	}
-	for j++; l != 0 && j < n && j-i < 2+maxLenDigits && isDigit(src[j]); j++ {
-		l = l*10 + int(src[j]-'0')
-	}
-	if l > n-j-4 || src[j] != tokColon || src[j+1] != tokQuote || src[j+2+l] != tokQuote || src[j+3+l] != tokEnd {
-		return 0, -1
-	}
-	return j + 2, j + 4 + l
+	return quotedEnd(src, i+1, tokEnd)
 }
 
 // intEnd returns where the valid i:<int64>; at src[i] ends, or -1. The
@@ -312,6 +234,54 @@ func intEnd(src []byte, i int) int {
 		if _, ok := parseCanonicalInt(src[i+2 : j]); !ok {
 			return -1
 		}
+	}
+	return j + 1
+}
+
+// compositeHeader checks the a:<n>:{ or O:<len>:"<Class>":<n>:{ at src[i]
+// and returns where the class name is (src[classStart:classEnd], empty for
+// an array), the count, and where the entries start, or end -1. The count
+// is canonical and at most what the bytes left can hold. The caller has
+// checked that src[i] is 'a' or 'O' and that four bytes are left.
+func compositeHeader(src []byte, i int) (classStart, classEnd, count, end int) {
+	n := len(src)
+	if src[i+1] != tokColon {
+		return 0, 0, 0, -1
+	}
+	j := i + 2
+	if src[i] == tokObject {
+		if classStart, j = quotedEnd(src, j-1, tokColon); j < 0 || !validClassName(src[classStart:j-2]) {
+			return 0, 0, 0, -1
+		}
+		classEnd = j - 2
+	}
+	d := j
+	for j < n && j-d < maxLenDigits && isDigit(src[j]) {
+		count = count*10 + int(src[j]-'0')
+		j++
+	}
+	if j == d || src[d] == '0' && j-d > 1 || j+1 >= n || src[j] != tokColon || src[j+1] != tokOpen {
+		return 0, 0, 0, -1
+	}
+	j += 2
+	if count > (n-j)/minEntryLen {
+		return 0, 0, 0, -1
+	}
+	return classStart, classEnd, count, j
+}
+
+// floatEnd returns where the valid d:<float>; at src[i] ends, or -1. The
+// caller has checked that src[i] is 'd' and that four bytes are left.
+func floatEnd(src []byte, i int) int {
+	if src[i+1] != tokColon {
+		return -1
+	}
+	j := i + 2
+	for j < len(src) && src[j] != tokEnd {
+		j++
+	}
+	if j >= len(src) || !validFloatText(src[i+2:j]) {
+		return -1
 	}
 	return j + 1
 }
@@ -368,48 +338,25 @@ func (p *parser[T]) buildValue() (Value, bool) {
 			}
 			v, i = Value{kind: Bool, num: uint64(src[i+2] - '0')}, i+4
 		case tokFloat:
-			if src[i+1] != tokColon {
+			end := floatEnd(src, i)
+			if end < 0 {
 				goto fallback
 			}
-			j := i + 2
-			for j < n && src[j] != tokEnd {
-				j++
-			}
-			if j >= n || !validFloatText(src[i+2:j]) {
-				goto fallback
-			}
-			v, i = floatOfText(string(p.src[i+2:j])), j+1
+			v, i = floatOfText(string(p.src[i+2:end-1])), end
 		case tokArray, tokObject:
-			if sp >= room || src[i+1] != tokColon {
+			if sp >= room {
 				goto fallback
 			}
-			j := i + 2
+			at, classEnd, cnt, j := compositeHeader(src, i)
+			if j < 0 {
+				goto fallback
+			}
 			kind, class := Array, ""
 			if c == tokObject {
 				if !p.looseRefs { // loose: no reference is checked against it
 					p.objSlots = append(p.objSlots, int32(slots+1))
 				}
-				var at int
-				if at, j = quotedEnd(src, j-1, tokColon); j < 0 || !validClassName(src[at:j-2]) {
-					goto fallback
-				}
-				kind, class = Object, string(p.src[at:j-2])
-			}
-			cnt, d := 0, j
-			for j < n && j-d < maxLenDigits {
-				x := src[j] - '0'
-				if x > 9 {
-					break
-				}
-				cnt = cnt*10 + int(x)
-				j++
-			}
-			if j == d || src[d] == '0' && j-d > 1 || j+1 >= n || src[j] != tokColon || src[j+1] != tokOpen {
-				goto fallback
-			}
-			j += 2
-			if cnt > (n-j)/minEntryLen {
-				goto fallback
+				kind, class = Object, string(p.src[at:classEnd])
 			}
 			ncomp++
 			nent += cnt
@@ -510,33 +457,24 @@ func bytesOf[T ~string | ~[]byte](s T) []byte {
 // leaves the parser where it was. It takes no slot: the caller does, for a
 // value. A string shares the bytes of src (a string when building).
 func (p *parser[T]) buildScalar() (Value, bool) {
-	src, i := p.src, p.pos
-	if i >= len(src) {
+	src, i := bytesOf(p.src), p.pos
+	end := scalarEnd(src, i)
+	if end < 0 {
 		return Value{}, false
 	}
 	var v Value
-	end := -1
 	switch src[i] {
 	case tokNull:
-		if end = scalarEnd(src, i); end >= 0 {
-			v = Value{kind: Null}
-		}
+		v = Value{kind: Null}
 	case tokBool:
-		if end = scalarEnd(src, i); end >= 0 {
-			v = Value{kind: Bool, num: uint64(src[i+2] - '0')}
-		}
+		v = Value{kind: Bool, num: uint64(src[i+2] - '0')}
 	case tokInt:
-		if end = scalarEnd(src, i); end >= 0 {
-			n, _ := parseCanonicalInt(src[i+2 : end-1]) // checked by scalarEnd
-			v = Value{kind: Int, num: uint64(n)}
-		}
+		n, _ := parseCanonicalInt(src[i+2 : end-1]) // checked by scalarEnd
+		v = Value{kind: Int, num: uint64(n)}
 	case tokString:
-		var start int
-		if start, end = quotedEnd(src, i+1, tokEnd); end >= 0 {
-			v = Value{kind: String, str: string(src[start : end-2])}
-		}
-	}
-	if end < 0 {
+		start, _ := stringBounds(src, i)
+		v = Value{kind: String, str: string(p.src[start : end-2])}
+	default: // a float: the general code keeps its text
 		return Value{}, false
 	}
 	p.pos = end
