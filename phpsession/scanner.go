@@ -53,7 +53,7 @@ func scalarEnd(src []byte, i int) int {
 	case tokFloat:
 		return floatEnd(src, i)
 	case tokString:
-		_, end := stringBounds(src, i)
+		_, end := quotedEnd(src, i+1, tokEnd)
 		return end
 	}
 	return -1
@@ -132,7 +132,7 @@ func (p *parser[T]) skipValue() bool {
 		// A value.
 		switch c := src[i]; c {
 		case tokString:
-			if _, i = stringBounds(src, i); i < 0 {
+			if _, i = quotedEnd(src, i+1, tokEnd); i < 0 {
 				goto fallback
 			}
 		case tokInt:
@@ -191,7 +191,7 @@ func (p *parser[T]) skipValue() bool {
 			break
 		}
 		if src[i] == tokString {
-			_, i = stringBounds(src, i)
+			_, i = quotedEnd(src, i+1, tokEnd)
 		} else if src[i] == tokInt {
 			i = intEnd(src, i)
 		} else {
@@ -204,16 +204,6 @@ func (p *parser[T]) skipValue() bool {
 fallback:
 	p.objSlots = p.objSlots[:nobj]
 	return false
-}
-
-// stringBounds checks the s:<len>:"<bytes>"; at src[i] and returns where
-// its bytes start and where it ends, or end -1 (see quotedEnd). The caller
-// has checked that src[i] is 's'.
-func stringBounds(src []byte, i int) (start, end int) {
-	if i+1 >= len(src) {
-		return 0, -1
-	}
-	return quotedEnd(src, i+1, tokEnd)
 }
 
 // intEnd returns where the valid i:<int64>; at src[i] ends, or -1. The
@@ -315,7 +305,7 @@ func (p *parser[T]) buildValue() (Value, bool) {
 		var v Value
 		switch c := src[i]; c {
 		case tokString:
-			start, end := stringBounds(src, i)
+			start, end := quotedEnd(src, i+1, tokEnd)
 			if end < 0 {
 				goto fallback
 			}
@@ -397,7 +387,7 @@ func (p *parser[T]) buildValue() (Value, bool) {
 			break
 		}
 		if src[i] == tokString {
-			start, end := stringBounds(src, i)
+			start, end := quotedEnd(src, i+1, tokEnd)
 			if end < 0 {
 				break
 			}
@@ -472,7 +462,7 @@ func (p *parser[T]) buildScalar() (Value, bool) {
 		n, _ := parseCanonicalInt(src[i+2 : end-1]) // checked by scalarEnd
 		v = Value{kind: Int, num: uint64(n)}
 	case tokString:
-		start, _ := stringBounds(src, i)
+		start, _ := quotedEnd(src, i+1, tokEnd)
 		v = Value{kind: String, str: string(p.src[start : end-2])}
 	default: // a float: the general code keeps its text
 		return Value{}, false
