@@ -303,3 +303,27 @@ func hasObjectOrFloat(v Value) bool {
 	}
 	return false
 }
+
+// BenchmarkRequestSession is phpsession's part of the manager's request
+// cycle (manager/bench_test.go): decode a small logged-in session, read
+// auth and hits, set hits, encode.
+func BenchmarkRequestSession(b *testing.B) {
+	payload := []byte(`auth|a:3:{s:2:"id";i:42;s:4:"name";s:11:"Dark Helmet";s:5:"roles";a:2:{i:0;s:5:"admin";i:1;s:4:"user";}}csrf|s:6:"a1b2c3";hits|i:0;`)
+	b.ReportAllocs()
+	var out []byte
+	for b.Loop() {
+		s, err := DecodeSession(payload, FormatPHP)
+		if err != nil {
+			b.Fatal(err)
+		}
+		s.Get("auth")
+		hits, _ := s.Get("hits")
+		n, _ := hits.Int()
+		if err := s.Set("hits", IntValue(n+1)); err != nil {
+			b.Fatal(err)
+		}
+		if out, err = s.AppendEncode(out[:0]); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

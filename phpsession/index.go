@@ -22,22 +22,22 @@ type entryScanner struct {
 // newEntryScanner starts reading data, a payload in format f (php,
 // php_binary or php_serialize); for php_serialize it reads the outer
 // array's header.
-func newEntryScanner(data []byte, f Format, lim limits) (*entryScanner, error) {
-	sc := &entryScanner{p: parser[[]byte]{src: data, lim: lim}, format: f}
+func newEntryScanner(data []byte, f Format, lim limits) (entryScanner, error) {
+	sc := entryScanner{p: parser[[]byte]{src: data, lim: lim}, format: f}
 	if f != FormatPHPSerialize || len(data) == 0 {
 		return sc, nil
 	}
 	p := &sc.p
 	if data[0] != tokArray {
-		return nil, p.fail(ErrSyntax, 0, "php_serialize session is not an array")
+		return sc, p.fail(ErrSyntax, 0, "php_serialize session is not an array")
 	}
 	p.slots, p.depth = 1, 1 // the outer array
 	if err := p.typePrefix(); err != nil {
-		return nil, err
+		return sc, err
 	}
 	n, err := p.count(minEntryLen, "array")
 	if err != nil {
-		return nil, err
+		return sc, err
 	}
 	sc.left, sc.count = n, n
 	return sc, nil

@@ -531,6 +531,9 @@ func (s *Session) AppendEncode(dst []byte) ([]byte, error) {
 		return s.appendIgbinary(dst)
 	}
 	out, err := s.appendText(dst, nil)
+	if err == nil {
+		return out, nil
+	}
 	var lost *lostTargetError
 	if !errors.As(err, &lost) {
 		return out, err
@@ -557,7 +560,7 @@ func (e *lostTargetError) Error() string {
 // bytes and references are renumbered.
 func (s *Session) appendText(dst []byte, vals []Value) ([]byte, error) {
 	start := len(dst)
-	renum := newRenumberer(s)
+	renum := renumberer{s: s}
 	if s.format == FormatPHPSerialize {
 		dst = append(dst, tokArray, tokColon)
 		dst = strconv.AppendInt(dst, int64(len(s.entries)), 10)
@@ -846,9 +849,11 @@ func (s *Session) appendIgbinary(dst []byte) ([]byte, error) {
 }
 
 // renumberer maps the slot numbers of the decoded payload to those of the
-// payload being encoded.
+// payload being encoded. Its map is built when a reference is first
+// renumbered: a session without references needs none.
 type renumberer struct {
 	s         *Session
+	indexed   bool
 	olds      []int // untouched entries: first slot in the decoded payload
 	news      []int // and in the new payload
 	sizes     []int
@@ -856,13 +861,17 @@ type renumberer struct {
 	scratch   []byte
 }
 
-func newRenumberer(s *Session) *renumberer {
-	r := &renumberer{s: s}
+// index builds the map, once.
+func (r *renumberer) index() {
+	if r.indexed {
+		return
+	}
+	r.indexed = true
 	next := 0
-	if s.format == FormatPHPSerialize {
+	if r.s.format == FormatPHPSerialize {
 		next = 1
 	}
-	for _, e := range s.entries {
+	for _, e := range r.s.entries {
 		if !e.touched {
 			r.olds = append(r.olds, int(e.first))
 			r.news = append(r.news, next+1)
@@ -870,11 +879,11 @@ func newRenumberer(s *Session) *renumberer {
 		}
 		next += int(e.nslots)
 	}
-	return r
 }
 
 // slot returns the new number of the decoded payload's slot old.
 func (r *renumberer) slot(old int) (int, bool) {
+	r.index()
 	if old == 1 && r.s.format == FormatPHPSerialize {
 		return 1, true
 	}
