@@ -192,6 +192,12 @@ func TestCASWithPHP(t *testing.T) {
 	}
 
 	t.Run("interleaved", func(t *testing.T) {
+		// Values longer than 4 KiB are compared by their SHA-1, shorter
+		// ones byte for byte: large sessions that differ in their last byte
+		// only, or in their length only.
+		large := `big|s:5000:"` + strings.Repeat("x", 5000) + `";`
+		largeLast := large[:len(large)-3] + `y";`
+		largeLonger := `big|s:5001:"` + strings.Repeat("x", 5001) + `";`
 		tests := []struct {
 			name     string
 			before   string // session before Go reads ("" = none)
@@ -203,6 +209,12 @@ func TestCASWithPHP(t *testing.T) {
 			{"php wrote the same bytes", "n|i:1;", "n|i:1;", false},
 			{"php did nothing", "n|i:1;", "", false},
 			{"new, php did nothing", "", "", false},
+			{"php changed its last byte, large", large, largeLast, true},
+			{"php made it longer, large", large, largeLonger, true},
+			{"php made it large", "n|i:1;", large, true},
+			{"php made it small", large, "n|i:1;", true},
+			{"php wrote the same bytes, large", large, large, false},
+			{"php did nothing, large", large, "", false},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -301,8 +313,9 @@ func TestCASWithPHP(t *testing.T) {
 }
 
 // BenchmarkCAS compares a compare-and-swap write (one EVALSHA running GET,
-// redis.sha1hex and SETEX in Lua) with a plain Write (SETEX) of the same
-// logged-in session, and ReadVersion (GET and a SHA-1) with Read.
+// a comparison and SETEX in Lua) with a plain Write (SETEX) of the same
+// logged-in session, and ReadVersion (GET, keeping a copy of the value) with
+// Read.
 func BenchmarkCAS(b *testing.B) {
 	srv := testenv.StartRedis(b)
 	ctx := context.Background()

@@ -140,16 +140,17 @@ func (s *Store) key(op, id string) (string, error) {
 //
 // Errors are [*OpError] values.
 func (s *Store) Read(ctx context.Context, id string) (data []byte, found bool, err error) {
-	data, found, _, err = s.read(ctx, "read", id)
+	key, err := s.key("read", id)
+	if err != nil {
+		return nil, false, err
+	}
+	data, found, _, err = s.readKey(ctx, "read", key)
 	return data, found, err
 }
 
-// read does Read and also returns the raw stored value.
-func (s *Store) read(ctx context.Context, op, id string) (data []byte, found bool, raw []byte, err error) {
-	key, err := s.key(op, id)
-	if err != nil {
-		return nil, false, nil, err
-	}
+// readKey does Read on a key and also returns the raw stored value, which
+// the caller owns.
+func (s *Store) readKey(ctx context.Context, op, key string) (data []byte, found bool, raw []byte, err error) {
 	raw, err = s.client.Get(ctx, key).Bytes()
 	if errors.Is(err, redis.Nil) {
 		return nil, false, nil, nil
