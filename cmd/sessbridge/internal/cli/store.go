@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/rand/v2"
 	"os"
 	"time"
 
@@ -137,9 +138,16 @@ func readSession(ctx context.Context, st *openedStore, id string) (*phpsession.S
 	return s, data, nil
 }
 
-// casRetries is how many times modifySession retries a compare-and-swap
-// write that lost to another writer.
-const casRetries = 10
+// casRetries is how many times modifySession tries a compare-and-swap
+// write that keeps losing to other writers. Between tries it waits a random
+// time of up to casBackoff, doubled after each loss (capped at
+// casMaxBackoff), so that writers racing for one session spread out
+// instead of colliding again.
+const (
+	casRetries    = 50
+	casBackoff    = 500 * time.Microsecond
+	casMaxBackoff = 50 * time.Millisecond
+)
 
 // modifySession reads session id, lets change modify it and writes it back,
 // so that no other writer's change is lost: with a compare-and-swap write
@@ -175,7 +183,16 @@ func modifySession(ctx context.Context, st *openedStore, id string, create bool,
 		return out, nil
 	}
 	if cas, ok := st.Store.(adapters.CASWriter); ok {
-		for range casRetries {
+		backoff := casBackoff
+		for try := range casRetries {
+			if try > 0 {
+				select {
+				case <-time.After(rand.N(backoff)):
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+				backoff = min(2*backoff, casMaxBackoff)
+			}
 			data, found, ver, err := cas.ReadVersion(ctx, id)
 			if err != nil {
 				return err
