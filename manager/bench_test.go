@@ -34,6 +34,8 @@ import (
 //     increment "hits"; GET, then SETEX of the whole session.
 //   - go-merge: the same with the default SaveMerge: GET, then one EVALSHA
 //     (the compare-and-swap).
+//   - go-merge-ap: go-merge on a store with redisstore's AutoPipeline, which
+//     batches the commands of concurrent requests into shared pipelines.
 //   - php: compat/phpapp/bench.php, the same cycle (session_start, read
 //     "auth", increment "hits", session_write_close) through the
 //     Phalcon-style Redis handler, one PHP process per worker.
@@ -50,9 +52,10 @@ const benchID = "0123456789abcdef0123456789abcdef"
 
 // benchEnv is the Redis server and store of one benchmark run.
 type benchEnv struct {
-	client *redis.Client
-	store  *redisstore.Store
-	addr   string
+	client  *redis.Client
+	store   *redisstore.Store
+	apStore *redisstore.Store // the same with AutoPipeline
+	addr    string
 }
 
 func benchRedis(b *testing.B) *benchEnv {
@@ -64,7 +67,11 @@ func benchRedis(b *testing.B) *benchEnv {
 	if err != nil {
 		b.Fatal(err)
 	}
-	return &benchEnv{client: client, store: store, addr: srv.Addr}
+	apStore, err := redisstore.New(client, redisstore.Options{AutoPipeline: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return &benchEnv{client: client, store: store, apStore: apStore, addr: srv.Addr}
 }
 
 // session writes a fresh copy of the benchmark session for worker i and
@@ -82,7 +89,7 @@ func (e *benchEnv) session(b *testing.B, i int) string {
 }
 
 // goImpls are the Go ways of serving the request.
-var goImpls = []string{"go-bare", "go-replace", "go-merge"}
+var goImpls = []string{"go-bare", "go-replace", "go-merge", "go-merge-ap"}
 
 // handler returns the http.Handler of a Go impl. It answers 500 when the
 // cycle fails.
@@ -105,11 +112,14 @@ func (e *benchEnv) handler(b *testing.B, impl string) http.Handler {
 			}
 		})
 	}
-	cfg := Config{Save: SaveMerge}
-	if impl == "go-replace" {
+	cfg, store := Config{Save: SaveMerge}, e.store
+	switch impl {
+	case "go-replace":
 		cfg.Save = SaveReplace
+	case "go-merge-ap":
+		store = e.apStore
 	}
-	m, err := New(e.store, cfg)
+	m, err := New(store, cfg)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -56,7 +56,7 @@ return 1`)
 //
 // Errors are [*OpError] values.
 func (s *Store) ReadVersion(ctx context.Context, id string) ([]byte, bool, adapters.Version, error) {
-	key, err := s.key("read", id)
+	key, err := s.key(ctx, "read", id)
 	if err != nil {
 		return nil, false, nil, err
 	}
@@ -95,9 +95,12 @@ func (s *Store) WriteIfVersion(ctx context.Context, id string, data []byte, ttl 
 	key := ""
 	if v != nil && s.isKey(v.key, id) {
 		key = v.key // validated when read
+		if err := ctx.Err(); err != nil {
+			return &OpError{Op: "write", Key: key, Err: err}
+		}
 	} else {
 		var err error
-		if key, err = s.key("write", id); err != nil {
+		if key, err = s.key(ctx, "write", id); err != nil {
 			return err
 		}
 	}
@@ -118,7 +121,7 @@ func (s *Store) WriteIfVersion(ctx context.Context, id string, data []byte, ttl 
 			args = append(args, "sha1")
 		}
 	}
-	wrote, err := casScript.Run(ctx, s.client, []string{key}, args...).Int64()
+	wrote, err := casScript.Run(ctx, s.data, []string{key}, args...).Int64()
 	if err != nil {
 		return &OpError{Op: "write", Key: key, Err: err}
 	}

@@ -77,7 +77,7 @@ func (e *LockError) Unwrap() []error {
 // this Lock set. It returns an *OpError wrapping [ErrLockLost] if the lock
 // had expired or been taken over meanwhile, and nil when called again.
 func (s *Store) Lock(ctx context.Context, id string) (unlock func(context.Context) error, err error) {
-	if _, err := s.key("lock", id); err != nil {
+	if _, err := s.key(ctx, "lock", id); err != nil {
 		return nil, err
 	}
 	key := s.LockKey(id)

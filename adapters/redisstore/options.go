@@ -131,6 +131,27 @@ type Options struct {
 	// LayoutNative.
 	LockWait time.Duration
 
+	// AutoPipeline sends the commands on a session key (GET, SETEX, the
+	// compare-and-swap script, EXPIRE, EXISTS, DEL/UNLINK) through the
+	// client's go-redis [redis.AutoPipeliner], which batches the commands
+	// of concurrent requests into one pipeline per round trip. Under
+	// concurrency the server then reads and answers many commands per
+	// system call: on this project's benchmark, Redis spent about a third
+	// of the CPU per request cycle (docs/benchmarks.md). Locks and listing
+	// still use the client itself.
+	//
+	// The trade-offs are go-redis's: a command's context no longer bounds
+	// it once it is queued (the connection's read and write timeouts
+	// still do), a batch that fails on a network error is retried whole,
+	// and the AutoPipeliner is an experimental go-redis API. A retried
+	// compare-and-swap that had already written reports a conflict, after
+	// which the manager reads the session again and merges its changes
+	// once more, so nothing is lost. [New] returns an error for a client
+	// that has no AutoPipeliner (anything but a go-redis Client,
+	// ClusterClient or Ring, or an AutoPipeliner itself).
+	// Default: false (every command on its own, on the client).
+	AutoPipeline bool
+
 	// The fields below configure the connection made by [Open] and
 	// [NewClient]. [New] ignores them.
 

@@ -28,8 +28,12 @@ var (
 // for concurrent use.
 type Store struct {
 	client redis.UniversalClient
-	opts   Options // defaults filled in
-	owned  bool    // client was made by Open and is closed by Close
+	// data sends the commands on one session key (GET, SETEX, the
+	// compare-and-swap, EXPIRE, EXISTS, DEL/UNLINK): client, or client's
+	// AutoPipeliner when Options.AutoPipeline is set.
+	data  dataClient
+	opts  Options // defaults filled in
+	owned bool    // client was made by Open and is closed by Close
 
 	lockSuffix string // "-lock" or "_LOCK"
 
@@ -76,11 +80,30 @@ func New(client redis.UniversalClient, opts Options) (*Store, error) {
 	if err := o.validate(); err != nil {
 		return nil, err
 	}
-	s := &Store{client: client, opts: o, lockSuffix: "-lock"}
+	s := &Store{client: client, data: client, opts: o, lockSuffix: "-lock"}
 	if o.Layout == adapters.LayoutNative {
 		s.lockSuffix = "_LOCK"
 	}
+	if o.AutoPipeline {
+		ap, err := client.AutoPipeline()
+		if err != nil {
+			return nil, fmt.Errorf("redisstore: AutoPipeline on %T: %w", client, err)
+		}
+		s.data = ap
+	}
 	return s, nil
+}
+
+// dataClient is what the commands on one session key need: a go-redis
+// client or an AutoPipeliner, which both batch typed commands and Process.
+type dataClient interface {
+	redis.Scripter
+	Get(ctx context.Context, key string) *redis.StringCmd
+	Del(ctx context.Context, keys ...string) *redis.IntCmd
+	Unlink(ctx context.Context, keys ...string) *redis.IntCmd
+	Expire(ctx context.Context, key string, expiration time.Duration) *redis.BoolCmd
+	Exists(ctx context.Context, keys ...string) *redis.IntCmd
+	Process(ctx context.Context, cmd redis.Cmder) error
 }
 
 // Open connects to Redis as [NewClient] does and returns a Store using
@@ -122,12 +145,18 @@ func (s *Store) Key(id string) string { return s.opts.Prefix + id }
 // <prefix><id>-lock (Phalcon) or <prefix><id>_LOCK (phpredis).
 func (s *Store) LockKey(id string) string { return s.opts.Prefix + id + s.lockSuffix }
 
-// key validates id and returns its key, or an *OpError for op.
-func (s *Store) key(op, id string) (string, error) {
+// key validates id and returns its key, or an *OpError for op. It also
+// refuses a done context, which an AutoPipeliner would not: it runs a
+// command on a context of its own.
+func (s *Store) key(ctx context.Context, op, id string) (string, error) {
 	if err := adapters.ValidID(id); err != nil {
 		return "", &OpError{Op: op, Key: fmt.Sprintf("%q", id), Err: err}
 	}
-	return s.Key(id), nil
+	key := s.Key(id)
+	if err := ctx.Err(); err != nil {
+		return "", &OpError{Op: op, Key: key, Err: err}
+	}
+	return key, nil
 }
 
 // Read returns the session payload stored under id. A missing (or expired)
@@ -140,7 +169,7 @@ func (s *Store) key(op, id string) (string, error) {
 //
 // Errors are [*OpError] values.
 func (s *Store) Read(ctx context.Context, id string) (data []byte, found bool, err error) {
-	key, err := s.key("read", id)
+	key, err := s.key(ctx, "read", id)
 	if err != nil {
 		return nil, false, err
 	}
@@ -151,7 +180,7 @@ func (s *Store) Read(ctx context.Context, id string) (data []byte, found bool, e
 // readKey does Read on a key and also returns the raw stored value, which
 // the caller owns.
 func (s *Store) readKey(ctx context.Context, op, key string) (data []byte, found bool, raw []byte, err error) {
-	raw, err = s.client.Get(ctx, key).Bytes()
+	raw, err = s.data.Get(ctx, key).Bytes()
 	if errors.Is(err, redis.Nil) {
 		return nil, false, nil, nil
 	}
@@ -229,16 +258,17 @@ func (s *Store) ttl(op, key string, ttl time.Duration) (time.Duration, error) {
 	return ttl, nil
 }
 
-// doer is what setex needs of a client or pipeline.
-type doer interface {
-	Do(ctx context.Context, args ...any) *redis.Cmd
-}
-
 // setex sends SETEX key <seconds> value, the command Phalcon (through
 // phpredis's set with a TTL) and phpredis's session handler send. go-redis's
 // own SetEx is deprecated in favour of SET ... EX, which would do the same.
-func setex(ctx context.Context, c doer, key string, ttl time.Duration, value []byte) *redis.Cmd {
-	return c.Do(ctx, "SETEX", key, int64(ttl/time.Second), value)
+// It goes through Process, which an AutoPipeliner batches (its Do would
+// not).
+func setex(ctx context.Context, c dataClient, key string, ttl time.Duration, value []byte) error {
+	cmd := redis.NewCmd(ctx, "SETEX", key, int64(ttl/time.Second), value)
+	if err := c.Process(ctx, cmd); err != nil {
+		return err
+	}
+	return cmd.Err()
 }
 
 // Write stores data under id with SETEX, for ttl (rounded up to whole
@@ -248,7 +278,7 @@ func setex(ctx context.Context, c doer, key string, ttl time.Duration, value []b
 //
 // Errors are [*OpError] values.
 func (s *Store) Write(ctx context.Context, id string, data []byte, ttl time.Duration) error {
-	key, err := s.key("write", id)
+	key, err := s.key(ctx, "write", id)
 	if err != nil {
 		return err
 	}
@@ -258,7 +288,7 @@ func (s *Store) Write(ctx context.Context, id string, data []byte, ttl time.Dura
 	}
 	value, buf := s.encode(data)
 	defer release(buf)
-	if err := setex(ctx, s.client, key, exp, value).Err(); err != nil {
+	if err := setex(ctx, s.data, key, exp, value); err != nil {
 		return &OpError{Op: "write", Key: key, Err: err}
 	}
 	return nil
@@ -270,14 +300,14 @@ func (s *Store) Write(ctx context.Context, id string, data []byte, ttl time.Dura
 //
 // Errors are [*OpError] values.
 func (s *Store) Destroy(ctx context.Context, id string) error {
-	key, err := s.key("destroy", id)
+	key, err := s.key(ctx, "destroy", id)
 	if err != nil {
 		return err
 	}
 	if s.opts.Layout == adapters.LayoutNative {
-		err = s.client.Del(ctx, key).Err()
+		err = s.data.Del(ctx, key).Err()
 	} else {
-		err = s.client.Unlink(ctx, key).Err()
+		err = s.data.Unlink(ctx, key).Err()
 	}
 	if err != nil {
 		return &OpError{Op: "destroy", Key: key, Err: err}
@@ -302,7 +332,7 @@ func (s *Store) GC(ctx context.Context, maxLifetime time.Duration) (int, error) 
 //
 // Errors are [*OpError] values.
 func (s *Store) Touch(ctx context.Context, id string, ttl time.Duration) error {
-	key, err := s.key("touch", id)
+	key, err := s.key(ctx, "touch", id)
 	if err != nil {
 		return err
 	}
@@ -310,7 +340,7 @@ func (s *Store) Touch(ctx context.Context, id string, ttl time.Duration) error {
 	if err != nil {
 		return err
 	}
-	if err := s.client.Expire(ctx, key, exp).Err(); err != nil {
+	if err := s.data.Expire(ctx, key, exp).Err(); err != nil {
 		return &OpError{Op: "touch", Key: key, Err: err}
 	}
 	return nil
@@ -321,11 +351,11 @@ func (s *Store) Touch(ctx context.Context, id string, ttl time.Duration) error {
 //
 // Errors are [*OpError] values.
 func (s *Store) Exists(ctx context.Context, id string) (bool, error) {
-	key, err := s.key("exists", id)
+	key, err := s.key(ctx, "exists", id)
 	if err != nil {
 		return false, err
 	}
-	n, err := s.client.Exists(ctx, key).Result()
+	n, err := s.data.Exists(ctx, key).Result()
 	if err != nil {
 		return false, &OpError{Op: "exists", Key: key, Err: err}
 	}

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -49,28 +50,145 @@ func ctxFor(t testing.TB) context.Context {
 }
 
 // conformance runs storetest.Run for every layout against client, each
-// subtest under a prefix of its own.
+// subtest under a prefix of its own, with and without
+// Options.AutoPipeline.
 func conformance(t *testing.T, client redis.UniversalClient) {
-	for _, layout := range layouts {
-		t.Run(layout.String(), func(t *testing.T) {
-			n := 0
-			storetest.Run(t, func(t *testing.T) adapters.Store {
-				n++
-				return newStore(t, client, redisstore.Options{
-					Layout:      layout,
-					Prefix:      fmt.Sprintf("conf-%s-%d-%s:", layout, n, storetest.NewID()),
-					Locking:     true,
-					LockWait:    2 * time.Millisecond,
-					LockRetries: 5000,
+	for _, autoPipeline := range []bool{false, true} {
+		if _, err := client.AutoPipeline(); autoPipeline && err != nil {
+			continue // a Ring (TestAutoPipelineClient)
+		}
+		for _, layout := range layouts {
+			name := layout.String()
+			if autoPipeline {
+				name += "/autopipeline"
+			}
+			t.Run(name, func(t *testing.T) {
+				n := 0
+				storetest.Run(t, func(t *testing.T) adapters.Store {
+					n++
+					return newStore(t, client, redisstore.Options{
+						Layout:       layout,
+						Prefix:       fmt.Sprintf("conf-%s-%d-%s:", layout, n, storetest.NewID()),
+						Locking:      true,
+						LockWait:     2 * time.Millisecond,
+						LockRetries:  5000,
+						AutoPipeline: autoPipeline,
+					})
 				})
 			})
-		})
+		}
 	}
 }
 
 func TestConformance(t *testing.T) {
 	srv := testenv.StartRedis(t)
 	conformance(t, newClient(t, srv.Addr))
+}
+
+// pipelineSizes is a go-redis hook that records the size of every
+// pipeline the client sends.
+type pipelineSizes struct {
+	mu    sync.Mutex
+	sizes []int
+}
+
+func (h *pipelineSizes) DialHook(next redis.DialHook) redis.DialHook          { return next }
+func (h *pipelineSizes) ProcessHook(next redis.ProcessHook) redis.ProcessHook { return next }
+func (h *pipelineSizes) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		h.mu.Lock()
+		h.sizes = append(h.sizes, len(cmds))
+		h.mu.Unlock()
+		return next(ctx, cmds)
+	}
+}
+
+// TestAutoPipeline runs request cycles (ReadVersion, then WriteIfVersion)
+// from many goroutines at once through a store with AutoPipeline, each on
+// its own session, and checks that every cycle read what the one before
+// it wrote, that a stale version still loses, and that the commands did
+// travel in shared pipelines.
+func TestAutoPipeline(t *testing.T) {
+	srv := testenv.StartRedis(t)
+	client := newClient(t, srv.Addr)
+	hook := &pipelineSizes{}
+	client.AddHook(hook)
+	s := newStore(t, client, redisstore.Options{AutoPipeline: true})
+	ctx := ctxFor(t)
+
+	const workers, cycles = 32, 40
+	var wg sync.WaitGroup
+	errs := make(chan error, workers)
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			id := storetest.NewID()
+			for i := range cycles {
+				data, found, ver, err := s.ReadVersion(ctx, id)
+				if err != nil {
+					errs <- err
+					return
+				}
+				want := strconv.Itoa(i - 1)
+				if i == 0 {
+					want = ""
+				}
+				if (i > 0) != found || string(data) != want {
+					errs <- fmt.Errorf("worker %d cycle %d: read %q (found %v), want %q", w, i, data, found, want)
+					return
+				}
+				if err := s.WriteIfVersion(ctx, id, []byte(strconv.Itoa(i)), 0, ver); err != nil {
+					errs <- err
+					return
+				}
+				if i == cycles-1 {
+					err := s.WriteIfVersion(ctx, id, []byte("stale"), 0, ver)
+					if !errors.Is(err, adapters.ErrConflict) {
+						errs <- fmt.Errorf("worker %d: stale write = %v, want ErrConflict", w, err)
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	hook.mu.Lock()
+	defer hook.mu.Unlock()
+	batched := 0
+	for _, n := range hook.sizes {
+		if n > 1 {
+			batched += n
+		}
+	}
+	t.Logf("%d pipelines, %d commands in pipelines of 2 or more", len(hook.sizes), batched)
+	if batched == 0 {
+		t.Errorf("no pipeline carried more than one command (%d pipelines)", len(hook.sizes))
+	}
+}
+
+// TestAutoPipelineClient checks that AutoPipeline takes a client or an
+// AutoPipeliner, and refuses a Ring, which go-redis cannot autopipeline.
+func TestAutoPipelineClient(t *testing.T) {
+	srv := testenv.StartRedis(t)
+	client := newClient(t, srv.Addr)
+	ap, err := client.AutoPipeline()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []redis.UniversalClient{client, ap} {
+		if _, err := redisstore.New(c, redisstore.Options{AutoPipeline: true}); err != nil {
+			t.Errorf("New(%T, AutoPipeline) = %v", c, err)
+		}
+	}
+	ring := redis.NewRing(&redis.RingOptions{Addrs: map[string]string{"a": srv.Addr}})
+	defer ring.Close()
+	if _, err := redisstore.New(ring, redisstore.Options{AutoPipeline: true}); err == nil || !strings.Contains(err.Error(), "AutoPipeline on *redis.Ring") {
+		t.Errorf("New(Ring, AutoPipeline) = %v, want an error", err)
+	}
 }
 
 func b64(t *testing.T, s string) []byte {

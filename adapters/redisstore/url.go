@@ -39,6 +39,7 @@ import (
 //	sentinel_master  Sentinel master name; host:port is then a Sentinel,
 //	sentinel_addr    and each sentinel_addr another one
 //	cluster_addr     another Cluster node; host:port is then one too
+//	auto_pipeline    1 or 0: Options.AutoPipeline (not a phpredis parameter)
 //
 // For example, the save_path of a PHP app using phpredis's session handler
 // with locking:
@@ -126,6 +127,7 @@ func ParseURL(rawURL string) (*Options, error) {
 	o.ReadTimeout = q.duration("read_timeout", time.Second, true, 0)
 	o.RetryInterval = q.duration("retry_interval", time.Millisecond, false, 0)
 	o.Persistent = q.bool("persistent")
+	o.AutoPipeline = q.bool("auto_pipeline")
 	o.SentinelMaster = q.str("sentinel_master")
 	sentinels, nodes := q.all("sentinel_addr"), q.all("cluster_addr")
 	if q.err != nil {

@@ -25,6 +25,7 @@ func TestParseURL(t *testing.T) {
 		{"redis://h?locking=on&lock_expire=10&lock_retries=2&lock_wait_time=1000&layout=phalcon4", redisstore.Options{Host: "h", Locking: true, LockExpiry: 10 * time.Second, LockRetries: 2, LockWait: time.Millisecond, Layout: adapters.LayoutPhalcon4}},
 		{"redis://h?lock_expire=-1&lock_retries=-1", redisstore.Options{Host: "h", LockExpiry: -1, LockRetries: -1}},
 		{"unix:///run/redis/redis.sock?database=1", redisstore.Options{Socket: "/run/redis/redis.sock", Index: 1}},
+		{"redis://h?auto_pipeline=1", redisstore.Options{Host: "h", AutoPipeline: true}},
 		{"redis://s1:26379?sentinel_master=mymaster&sentinel_addr=s2:26379", redisstore.Options{Host: "s1", Port: 26379, SentinelMaster: "mymaster", SentinelAddrs: []string{"s1:26379", "s2:26379"}}},
 		{"redis://n1?cluster_addr=n2:7000&cluster_addr=n3:7000", redisstore.Options{Host: "n1", ClusterAddrs: []string{"n1:6379", "n2:7000", "n3:7000"}}},
 	}
