@@ -192,7 +192,13 @@ func (c cpuMeter) report(b *testing.B) {
 	if self, ok := processCPU(); ok && c.selfOK {
 		b.ReportMetric(float64((self-c.self).Microseconds())/float64(b.N), "go-µs/cycle")
 	}
-	if srv, ok := c.e.redisCPU(); ok && c.ok {
+	c.reportServer(b)
+}
+
+// reportServer adds the Redis server's CPU per cycle since startCPU to b's
+// results: the only CPU figure when the cycles ran in PHP processes.
+func (c cpuMeter) reportServer(b *testing.B) {
+	if srv, ok := c.e.redisCPU(); ok && c.ok && b.N > 0 {
 		b.ReportMetric(float64((srv-c.srv).Microseconds())/float64(b.N), "redis-µs/cycle")
 	}
 }
@@ -321,7 +327,7 @@ func BenchmarkConcurrency(b *testing.B) {
 		}
 		for _, impl := range goImpls {
 			b.Run(fmt.Sprintf("P=%d/impl=%s", p, impl), func(b *testing.B) {
-				runGo(b, e.handler(b, impl), ids)
+				runGo(b, e, e.handler(b, impl), ids)
 			})
 		}
 		b.Run(fmt.Sprintf("P=%d/impl=php", p), func(b *testing.B) {
@@ -331,7 +337,7 @@ func BenchmarkConcurrency(b *testing.B) {
 }
 
 // runGo serves b.N requests with one goroutine per session id.
-func runGo(b *testing.B, h http.Handler, ids []string) {
+func runGo(b *testing.B, e *benchEnv, h http.Handler, ids []string) {
 	reqs := make([]*http.Request, len(ids))
 	for i, id := range ids {
 		reqs[i] = request(id)
@@ -347,6 +353,7 @@ func runGo(b *testing.B, h http.Handler, ids []string) {
 	left.Store(int64(b.N))
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu := e.startCPU()
 	for _, r := range reqs {
 		wg.Add(1)
 		go func() {
@@ -364,6 +371,7 @@ func runGo(b *testing.B, h http.Handler, ids []string) {
 	if err := first.Load(); err != nil {
 		b.Fatal(*err)
 	}
+	cpu.report(b)
 	reportRate(b)
 }
 
@@ -408,6 +416,7 @@ func runPHP(b *testing.B, e *benchEnv, ids []string) {
 		}
 	}
 	b.ResetTimer()
+	cpu := e.startCPU()
 	for _, p := range procs {
 		io.WriteString(p.stdin, "go\n")
 	}
@@ -423,5 +432,6 @@ func runPHP(b *testing.B, e *benchEnv, ids []string) {
 	if len(rates) == 0 || rates[0] == "" {
 		b.Fatal("bench.php printed no rate")
 	}
+	cpu.reportServer(b)
 	reportRate(b)
 }
