@@ -24,7 +24,7 @@
 // Parameters of the redis schemes are those of redisstore.ParseURL
 // (layout, prefix, lifetime, locking, lock_expire, lock_retries,
 // lock_wait_time, database, timeout, read_timeout, retry_interval,
-// persistent), plus password_env; phpredis's auth parameter is refused, as
+// persistent, auto_pipeline), plus password_env; phpredis's auth parameter is refused, as
 // it would show the password. Sentinel hosts default to port 26379,
 // Redis and Cluster hosts to 6379.
 //

@@ -35,6 +35,7 @@ func TestParse(t *testing.T) {
 		{"file native save_path escaped", "file:///1%3B0700%3B%2Fvar%2Fs?layout=php", &Config{Scheme: "file", File: &filestore.Options{Dir: "/var/s", Layout: adapters.LayoutNative, Depth: 1, FileMode: 0o700}}, ""},
 		{"file localhost", "file://localhost/s", &Config{Scheme: "file", File: &filestore.Options{Dir: "/s"}}, ""},
 		{"redis", "redis://u:secret@10.0.0.5:6380/2?prefix=p-&lifetime=60&locking=1", &Config{Scheme: "redis", Redis: &redisstore.Options{Host: "10.0.0.5", Port: 6380, Index: 2, Username: "u", Password: "secret", Prefix: "p-", Lifetime: time.Minute, Locking: true}}, "redis://u:xxxxx@10.0.0.5:6380/2?prefix=p-&lifetime=60&locking=1"},
+		{"redis auto_pipeline", "redis://h?auto_pipeline=1", &Config{Scheme: "redis", Redis: &redisstore.Options{Host: "h", AutoPipeline: true}}, ""},
 		{"redis password_env", "redis://h?password_env=SB_TEST_PASS", &Config{Scheme: "redis", Redis: &redisstore.Options{Host: "h", Password: "from-env"}}, ""},
 		{"rediss", "rediss://h:6390", &Config{Scheme: "rediss", Redis: &redisstore.Options{Host: "h", Port: 6390, TLS: &tls.Config{ServerName: "h", MinVersion: tls.VersionTLS12}}}, ""},
 		{"phpredis", "phpredis://h:6379/3?locking=1", &Config{Scheme: "phpredis", Redis: &redisstore.Options{Host: "h", Port: 6379, Index: 3, Layout: adapters.LayoutNative, Locking: true}}, ""},
