@@ -128,7 +128,7 @@ func TestPayloadValues(t *testing.T) {
 			var walk func(Value)
 			walk = func(v Value) {
 				slots = append(slots, v)
-				if v.kind == Custom && !ok && got == nil {
+				if v.kind() == Custom && !ok && got == nil {
 					got, ok = payloadValues(v.comp.payload, slots)
 					if !ok {
 						got = []Value{}

@@ -192,7 +192,7 @@ func (p *parser[T]) anyValue(build bool) (Value, error) {
 		if !p.next(tokEnd) {
 			return Value{}, p.missing(tokEnd, "after N")
 		}
-		return Value{kind: Null}, nil
+		return Value{comp: scalarComp(Null)}, nil
 	case tokBool:
 		if err := p.typePrefix(); err != nil {
 			return Value{}, err
@@ -208,7 +208,7 @@ func (p *parser[T]) anyValue(build bool) (Value, error) {
 		if !p.next(tokEnd) {
 			return Value{}, p.missing(tokEnd, "after bool")
 		}
-		return Value{kind: Bool, num: uint64(c - '0')}, nil
+		return Value{comp: scalarComp(Bool), num: uint64(c - '0')}, nil
 	case tokInt:
 		if err := p.typePrefix(); err != nil {
 			return Value{}, err
@@ -217,7 +217,7 @@ func (p *parser[T]) anyValue(build bool) (Value, error) {
 		if err != nil {
 			return Value{}, err
 		}
-		return Value{kind: Int, num: uint64(i)}, nil
+		return Value{comp: scalarComp(Int), num: uint64(i)}, nil
 	case tokFloat:
 		return p.float(build)
 	case tokString:
@@ -231,7 +231,7 @@ func (p *parser[T]) anyValue(build bool) (Value, error) {
 		if !build {
 			return Value{}, nil
 		}
-		return Value{kind: String, str: string(s)}, nil
+		return Value{comp: scalarComp(String), str: string(s)}, nil
 	case tokArray:
 		if err := p.typePrefix(); err != nil {
 			return Value{}, err
@@ -269,7 +269,7 @@ func (p *parser[T]) anyValue(build bool) (Value, error) {
 		if !build {
 			return Value{}, nil
 		}
-		return Value{kind: Enum, str: string(s)}, nil
+		return Value{comp: scalarComp(Enum), str: string(s)}, nil
 	case tokRef, tokPHPRef:
 		return p.ref(tok)
 	}
@@ -475,7 +475,7 @@ func (p *parser[T]) entries(build bool, start int, kind Kind, class string) (Val
 	p.nent += n
 	var v Value
 	if build {
-		v = Value{kind: kind, str: class, comp: p.composite(n)}
+		v = Value{str: class, comp: p.composite(kind, n)}
 	}
 	for i := 0; i < n; i++ {
 		if !build && p.skipEntry() {
@@ -528,7 +528,7 @@ func (p *parser[T]) key(build bool, what string) (Value, error) {
 		if err != nil {
 			return Value{}, err
 		}
-		return Value{kind: Int, num: uint64(i)}, nil
+		return Value{comp: scalarComp(Int), num: uint64(i)}, nil
 	case tokString:
 		p.pos++
 		if !p.next(tokColon) {
@@ -541,7 +541,7 @@ func (p *parser[T]) key(build bool, what string) (Value, error) {
 		if !build {
 			return Value{}, nil
 		}
-		return Value{kind: String, str: string(s)}, nil
+		return Value{comp: scalarComp(String), str: string(s)}, nil
 	}
 	return Value{}, p.fail(ErrSyntax, p.pos, what+" key must be an int or a string")
 }
@@ -575,7 +575,7 @@ func (p *parser[T]) float(build bool) (Value, error) {
 // keeping s when appendFloat would write the float otherwise.
 func floatOfText(s string) Value {
 	f := floatFromText(s)
-	v := Value{kind: Float, num: math.Float64bits(f)}
+	v := Value{comp: scalarComp(Float), num: math.Float64bits(f)}
 	if !plainShortFloat(s) {
 		var buf [32]byte
 		if string(appendFloat(buf[:0], f)) != s {
@@ -616,10 +616,10 @@ func (p *parser[T]) custom(build bool) (Value, error) {
 	if !build {
 		return Value{}, nil
 	}
-	c := p.composite(0)
+	c := p.composite(Custom, 0)
 	c.payload = string(payload)
 	c.payloadSlots = int32(inner)
-	return Value{kind: Custom, str: string(class), comp: c}, nil
+	return Value{str: string(class), comp: c}, nil
 }
 
 // countPayloadSlots returns how many slots the values in a Custom payload
@@ -726,7 +726,7 @@ func (p *parser[T]) ref(tok byte) (Value, error) {
 			return Value{}, p.fail(ErrBadReference, start, "R: reference to slot "+strconv.Itoa(slot)+", only "+strconv.Itoa(p.slots)+" before it")
 		}
 	}
-	return Value{kind: kind, num: uint64(slot)}, nil
+	return Value{comp: scalarComp(kind), num: uint64(slot)}, nil
 }
 
 // slabs gives a build the memory for ncomp composites and nent entries.
@@ -735,15 +735,16 @@ func (p *parser[T]) slabs(ncomp, nent int) {
 	p.ents = make([]Entry, nent)
 }
 
-// composite returns a new composite with n entries, from the slabs when
-// they have room.
-func (p *parser[T]) composite(n int) *composite {
+// composite returns a new composite of kind with n entries, from the slabs
+// when they have room.
+func (p *parser[T]) composite(kind Kind, n int) *composite {
 	var c *composite
 	if len(p.comps) > 0 {
 		c, p.comps = &p.comps[0], p.comps[1:]
 	} else {
 		c = new(composite)
 	}
+	c.kind = kind
 	if n == 0 {
 		return c
 	}
@@ -821,7 +822,7 @@ func payloadValues(payload string, slots []Value) (vals []Value, ok bool) {
 	}
 	p := parser[string]{src: payload, lim: limits{}.orDefault(), slots: len(slots)}
 	for i, v := range slots {
-		if k := v.kind; k == Object || k == Custom || k == Enum {
+		if k := v.kind(); k == Object || k == Custom || k == Enum {
 			p.objSlots = append(p.objSlots, int32(i+1))
 		}
 	}

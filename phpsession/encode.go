@@ -23,7 +23,7 @@ func appendValue(dst []byte, v Value) ([]byte, error) {
 }
 
 func appendValueDepth(dst []byte, v Value, depth int) ([]byte, error) {
-	switch v.kind {
+	switch v.kind() {
 	case Null:
 		return append(dst, tokNull, tokEnd), nil
 	case Bool:
@@ -43,10 +43,10 @@ func appendValueDepth(dst []byte, v Value, depth int) ([]byte, error) {
 		return appendString(dst, tokString, v.str, tokEnd), nil
 	case Array, Object:
 		if depth >= defaultMaxDepth {
-			return dst, fmt.Errorf("phpsession: cannot encode %s nested deeper than %d levels (PHP would not read it back): %w", v.kind, defaultMaxDepth, ErrUnsupportedValue)
+			return dst, fmt.Errorf("phpsession: cannot encode %s nested deeper than %d levels (PHP would not read it back): %w", v.kind(), defaultMaxDepth, ErrUnsupportedValue)
 		}
 		es := v.Entries()
-		if v.kind == Array {
+		if v.kind() == Array {
 			dst = append(dst, tokArray, tokColon)
 		} else {
 			if !validClassName(v.str) {
@@ -57,14 +57,14 @@ func appendValueDepth(dst []byte, v Value, depth int) ([]byte, error) {
 		dst = strconv.AppendInt(dst, int64(len(es)), 10)
 		dst = append(dst, tokColon, tokOpen)
 		for _, e := range es {
-			switch e.Key.kind {
+			switch e.Key.kind() {
 			case Int:
 				dst = append(dst, tokInt, tokColon)
 				dst = append(strconv.AppendInt(dst, int64(e.Key.num), 10), tokEnd)
 			case String:
 				dst = appendString(dst, tokString, e.Key.str, tokEnd)
 			default:
-				return dst, fmt.Errorf("phpsession: cannot encode %s key of kind %s (want int or string): %w", v.kind, e.Key.kind, ErrUnsupportedValue)
+				return dst, fmt.Errorf("phpsession: cannot encode %s key of kind %s (want int or string): %w", v.kind(), e.Key.kind(), ErrUnsupportedValue)
 			}
 			var err error
 			if dst, err = appendValueDepth(dst, e.Value, depth+1); err != nil {
@@ -89,16 +89,16 @@ func appendValueDepth(dst []byte, v Value, depth int) ([]byte, error) {
 		return appendString(dst, tokEnum, v.str, tokEnd), nil
 	case Ref, PHPRef:
 		if v.num < 1 || v.num > math.MaxInt32 {
-			return dst, fmt.Errorf("phpsession: cannot encode %s to slot %d: %w", v.kind, int64(v.num), ErrUnsupportedValue)
+			return dst, fmt.Errorf("phpsession: cannot encode %s to slot %d: %w", v.kind(), int64(v.num), ErrUnsupportedValue)
 		}
 		tok := byte(tokRef)
-		if v.kind == PHPRef {
+		if v.kind() == PHPRef {
 			tok = tokPHPRef
 		}
 		dst = append(dst, tok, tokColon)
 		return append(strconv.AppendUint(dst, v.num, 10), tokEnd), nil
 	}
-	return dst, fmt.Errorf("phpsession: cannot encode a value of kind %s: %w", v.kind, ErrUnsupportedValue)
+	return dst, fmt.Errorf("phpsession: cannot encode a value of kind %s: %w", v.kind(), ErrUnsupportedValue)
 }
 
 // appendString appends tok:<len>:"<s>"<term>.
@@ -113,11 +113,11 @@ func appendString(dst []byte, tok byte, s string, term byte) []byte {
 // countSlots returns the number of PHP slots v takes when serialized: one
 // for every value, nested ones included, except R: references.
 func countSlots(v Value) int {
-	if v.kind == PHPRef {
+	if v.kind() == PHPRef {
 		return 0
 	}
 	n := 1
-	if v.kind == Custom && v.comp != nil {
+	if v.kind() == Custom {
 		n += int(v.comp.payloadSlots)
 	}
 	for _, e := range v.Entries() {
@@ -128,7 +128,7 @@ func countSlots(v Value) int {
 
 // hasRefs reports whether v holds an r: or R: reference.
 func hasRefs(v Value) bool {
-	if v.kind == Ref || v.kind == PHPRef {
+	if v.kind() == Ref || v.kind() == PHPRef {
 		return true
 	}
 	for _, e := range v.Entries() {

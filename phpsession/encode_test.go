@@ -54,7 +54,7 @@ func TestAppendValueErrors(t *testing.T) {
 		{ObjectValue(""), `phpsession: cannot encode object of class "": invalid class name: unsupported value`},
 		{CustomValue("", nil), `phpsession: cannot encode custom object of class "": invalid class name: unsupported value`},
 		{EnumValue("Suit", ""), `phpsession: cannot encode enum "Suit:" has an empty case name: unsupported value`},
-		{Value{kind: Object, str: "stdClass", comp: &composite{entries: []Entry{{NullValue(), IntValue(1)}}}}, "phpsession: cannot encode object key of kind null (want int or string): unsupported value"},
+		{Value{str: "stdClass", comp: &composite{kind: Object, entries: []Entry{{NullValue(), IntValue(1)}}}}, "phpsession: cannot encode object key of kind null (want int or string): unsupported value"},
 		{RefValue(0), "phpsession: cannot encode ref to slot 0: unsupported value"},
 		{PHPRefValue(-1), "phpsession: cannot encode phpref to slot -1: unsupported value"},
 	}

@@ -107,7 +107,7 @@ while (($line = fgets(STDIN)) !== false) {
 			}
 		}
 		v, n, err := decodeValue([]byte(lines[i]), limits{})
-		if err != nil || n != len(lines[i]) || v.kind != Float || v.str != "" ||
+		if err != nil || n != len(lines[i]) || v.kind() != Float || v.str != "" ||
 			(v.num != math.Float64bits(f) && !math.IsNaN(f)) {
 			t.Errorf("decodeValue(%s) = %v (%016x, text %q), %d, %v; want %016x", lines[i], v, v.num, v.str, n, err, math.Float64bits(f))
 		}

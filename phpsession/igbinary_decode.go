@@ -394,7 +394,7 @@ func (d *igDecoder) array(start int, t byte, asRef bool) (Value, error) {
 	}
 	d.refs = append(d.refs, igRefEntry{kind: kind, slot: slot})
 	impure := d.impure
-	a := Value{kind: Array, comp: &composite{}}
+	a := Value{comp: &composite{kind: Array}}
 	if n == 0 && !asRef && id > 0 {
 		if d.emptyID >= 0 {
 			d.flag("a second empty array written in full")
@@ -445,7 +445,7 @@ func (d *igDecoder) entries(n int, inArray bool) ([]Entry, error) {
 		}
 		dup := false
 		if seen != nil {
-			ik := igKey{k.kind, k.num, k.str}
+			ik := igKey{k.kind(), k.num, k.str}
 			_, dup = seen[ik]
 			seen[ik] = struct{}{}
 		} else {
@@ -493,7 +493,7 @@ func (d *igDecoder) key(inArray bool) (Value, error) {
 // hasKey reports whether an entry has key k (same kind and contents).
 func hasKey(es []Entry, k Value) bool {
 	for i := range es {
-		if es[i].Key.kind == k.kind && es[i].Key.num == k.num && es[i].Key.str == k.str {
+		if es[i].Key.kind() == k.kind() && es[i].Key.num == k.num && es[i].Key.str == k.str {
 			return true
 		}
 	}
@@ -501,7 +501,7 @@ func hasKey(es []Entry, k Value) bool {
 }
 
 func igKeyString(k Value) string {
-	if k.kind == Int {
+	if k.kind() == Int {
 		return fmt.Sprint(int64(k.num))
 	}
 	return fmt.Sprintf("%q", k.str)
@@ -545,7 +545,7 @@ func (d *igDecoder) object(start int, t byte) (Value, error) {
 		if err != nil {
 			return Value{}, err
 		}
-		return Value{kind: Object, str: class, comp: &composite{entries: es}}, nil
+		return Value{str: class, comp: &composite{kind: Object, entries: es}}, nil
 	case igObjectSer8, igObjectSer16, igObjectSer32:
 		n, err := d.uint(igWidth(t, igObjectSer8), "serialized object length")
 		if err != nil {
@@ -556,7 +556,7 @@ func (d *igDecoder) object(start int, t byte) (Value, error) {
 		}
 		p := string(d.data[d.off : d.off+int(n)])
 		d.off += int(n)
-		return Value{kind: Custom, str: class, comp: &composite{payload: p}}, nil
+		return Value{str: class, comp: &composite{kind: Custom, payload: p}}, nil
 	case igEnumCase:
 		coff := d.off
 		if err := d.need(1, "enum case"); err != nil {
@@ -697,7 +697,7 @@ func (d *igDecoder) arrayCopy(start, w int) (Value, error) {
 // recopy returns the copy of v, whose slot in the original is *src, as
 // serialize() would write it; *src advances past v in the original.
 func (d *igDecoder) recopy(start int, v Value, src *int) (Value, error) {
-	if v.kind == PHPRef {
+	if v.kind() == PHPRef {
 		d.targets = append(d.targets, v.Slot())
 		return v, nil
 	}
@@ -712,10 +712,10 @@ func (d *igDecoder) recopy(start int, v Value, src *int) (Value, error) {
 		d.slot-- // R: takes no slot
 		d.targets = append(d.targets, mine)
 		return PHPRefValue(mine), nil
-	case v.kind == Object || v.kind == Custom || v.kind == Enum:
+	case v.kind() == Object || v.kind() == Custom || v.kind() == Enum:
 		*src += d.slotsIn(v)
 		return RefValue(mine), nil
-	case v.kind != Array:
+	case v.kind() != Array:
 		*src++
 		return v, nil
 	}
@@ -728,13 +728,13 @@ func (d *igDecoder) recopy(start int, v Value, src *int) (Value, error) {
 		}
 		es[i] = Entry{Key: e.Key, Value: c}
 	}
-	return Value{kind: Array, comp: &composite{entries: es}}, nil
+	return Value{comp: &composite{kind: Array, entries: es}}, nil
 }
 
 // slotsIn returns the number of slots v takes in serialize()'s numbering,
 // remembering it per array or object so that shared ones are walked once.
 func (d *igDecoder) slotsIn(v Value) int {
-	if v.kind == PHPRef {
+	if v.kind() == PHPRef {
 		return 0
 	}
 	if len(v.Entries()) == 0 {

@@ -56,14 +56,14 @@ func appendIgbinary(dst []byte, v Value) ([]byte, error) {
 	var strs [16]string // room for a small session's strings
 	e.strs.list = strs[:0]
 	e.buf = binary.BigEndian.AppendUint32(e.buf, igVersion)
-	switch v.kind {
+	switch v.kind() {
 	case Array, Object, Custom, Enum:
 		if err := e.scan(v, make(map[*composite]bool), 0); err != nil {
 			return dst, err
 		}
 		sort.Ints(e.targets)
 	case Ref, PHPRef:
-		return dst, fmt.Errorf("phpsession: igbinary: %w: a top-level %s", ErrBadReference, v.kind)
+		return dst, fmt.Errorf("phpsession: igbinary: %w: a top-level %s", ErrBadReference, v.kind())
 	default:
 		e.noTable = true
 	}
@@ -75,11 +75,11 @@ func appendIgbinary(dst []byte, v Value) ([]byte, error) {
 
 // scan collects the slots PHPRefs point at, visiting each composite once.
 func (e *igEncoder) scan(v Value, seen map[*composite]bool, depth int) error {
-	switch v.kind {
+	switch v.kind() {
 	case PHPRef:
 		e.targets = append(e.targets, v.Slot())
 	case Array, Object:
-		if v.comp == nil || seen[v.comp] {
+		if seen[v.comp] {
 			return nil
 		}
 		seen[v.comp] = true
@@ -186,7 +186,7 @@ func (e *igEncoder) className(class string) error {
 }
 
 func (e *igEncoder) key(k Value, inArray bool) error {
-	switch k.kind {
+	switch k.kind() {
 	case Int:
 		e.long(int64(k.num))
 	case String:
@@ -196,14 +196,14 @@ func (e *igEncoder) key(k Value, inArray bool) error {
 			e.str(k.str)
 		}
 	default:
-		return fmt.Errorf("phpsession: igbinary: %w: a %s array key or property name", ErrUnsupportedValue, k.kind)
+		return fmt.Errorf("phpsession: igbinary: %w: a %s array key or property name", ErrUnsupportedValue, k.kind())
 	}
 	return nil
 }
 
 // value appends v, which takes the next slot unless it is a PHPRef.
 func (e *igEncoder) value(v Value, depth int) error {
-	if v.kind == PHPRef {
+	if v.kind() == PHPRef {
 		to, ok := e.ids[v.Slot()]
 		if !ok {
 			return fmt.Errorf("phpsession: igbinary: %w: R:%d points at no value written before", ErrBadReference, v.Slot())
@@ -227,7 +227,7 @@ func (e *igEncoder) value(v Value, depth int) error {
 		e.impure++
 		e.buf = append(e.buf, igPHPRef)
 	}
-	switch v.kind {
+	switch v.kind() {
 	case Null:
 		e.buf = append(e.buf, igNull)
 	case Bool:
@@ -272,7 +272,7 @@ func (e *igEncoder) value(v Value, depth int) error {
 	case Object, Custom:
 		return e.object(v, slot, depth)
 	default:
-		return fmt.Errorf("phpsession: igbinary: %w: a Value of kind %s", ErrUnsupportedValue, v.kind)
+		return fmt.Errorf("phpsession: igbinary: %w: a Value of kind %s", ErrUnsupportedValue, v.kind())
 	}
 	if target {
 		e.remember(slot, e.newID(), false)
@@ -345,13 +345,13 @@ func (e *igEncoder) object(v Value, slot, depth int) error {
 	e.impure++
 	e.remember(slot, e.newID(), true)
 	class := v.str
-	if v.kind == Enum {
+	if v.kind() == Enum {
 		class = v.Class()
 	}
 	if err := e.className(class); err != nil {
 		return err
 	}
-	switch v.kind {
+	switch v.kind() {
 	case Custom:
 		p := v.comp.payloadOrEmpty()
 		if uint64(len(p)) > math.MaxUint32 {

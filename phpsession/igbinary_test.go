@@ -120,7 +120,7 @@ func igFromDump(raw json.RawMessage) (Value, error) {
 			enum, c, _ := strings.Cut(s, ":")
 			return EnumValue(enum, c), nil
 		case "recursion":
-			return Value{kind: Invalid, str: "recursion"}, nil
+			return Value{str: "recursion"}, nil
 		case "a", "p":
 			var pairs [][2]json.RawMessage
 			if err := json.Unmarshal(x, &pairs); err != nil {
@@ -153,7 +153,7 @@ func igFromDump(raw json.RawMessage) (Value, error) {
 				es = append(es, Entry{Key: key, Value: val})
 			}
 			if k == "a" {
-				return Value{kind: Array, comp: &composite{entries: es}}, nil
+				return Value{comp: &composite{kind: Array, entries: es}}, nil
 			}
 			var class string
 			if err := json.Unmarshal(m["O"], &class); err != nil {
@@ -169,18 +169,18 @@ func igFromDump(raw json.RawMessage) (Value, error) {
 // matches an object of its class (the dump shows its properties, not its
 // payload), a float matches by value (NAN by being NAN).
 func igSameAsDump(v, d Value) bool {
-	if d.kind == Invalid && d.str == "recursion" {
+	if d.kind() == Invalid && d.str == "recursion" {
 		return true
 	}
-	if v.kind == Custom && d.kind == Object {
+	if v.kind() == Custom && d.kind() == Object {
 		return v.str == d.str
 	}
-	if v.kind == Float && d.kind == Float {
+	if v.kind() == Float && d.kind() == Float {
 		f, _ := v.Float()
 		g, _ := d.Float()
 		return f == g && math.Signbit(f) == math.Signbit(g) || math.IsNaN(f) && math.IsNaN(g)
 	}
-	if v.kind != d.kind || v.num != d.num || v.str != d.str || v.Len() != d.Len() {
+	if v.kind() != d.kind() || v.num != d.num || v.str != d.str || v.Len() != d.Len() {
 		return false
 	}
 	de := d.Entries()
@@ -199,7 +199,7 @@ func igResolve(v Value) Value {
 	n := 0
 	var number func(Value)
 	number = func(v Value) {
-		if v.kind == PHPRef {
+		if v.kind() == PHPRef {
 			return
 		}
 		n++
@@ -212,16 +212,15 @@ func igResolve(v Value) Value {
 	var resolve func(Value, int) Value
 	resolve = func(v Value, depth int) Value {
 		if depth > 64 {
-			return Value{kind: Invalid, str: "recursion"}
+			return Value{str: "recursion"}
 		}
-		if v.kind == Ref || v.kind == PHPRef {
+		if v.kind() == Ref || v.kind() == PHPRef {
 			return resolve(slots[v.Slot()], depth+1)
 		}
-		if v.kind != Array && v.kind != Object {
+		if v.kind() != Array && v.kind() != Object {
 			return v
 		}
-		c := v
-		c.comp = &composite{entries: make([]Entry, len(v.Entries()))}
+		c := v.withEntries(make([]Entry, len(v.Entries())))
 		for i, e := range v.Entries() {
 			c.comp.entries[i] = Entry{Key: e.Key, Value: resolve(e.Value, depth+1)}
 		}
@@ -235,9 +234,9 @@ func igShow(v Value) string {
 	var b strings.Builder
 	var show func(Value)
 	show = func(v Value) {
-		switch v.kind {
+		switch v.kind() {
 		case Array, Object:
-			if v.kind == Object {
+			if v.kind() == Object {
 				fmt.Fprintf(&b, "%s", v.str)
 			}
 			b.WriteString("{")
@@ -268,7 +267,7 @@ func igShow(v Value) string {
 		case PHPRef:
 			fmt.Fprintf(&b, "R:%d", v.num)
 		default:
-			b.WriteString(v.kind.String())
+			b.WriteString(v.kind().String())
 		}
 	}
 	show(v)
@@ -624,7 +623,7 @@ func (g *igGen) array() Value {
 
 // igSlotsIn returns the number of slots v takes in serialize()'s numbering.
 func igSlotsIn(v Value) int {
-	if v.kind == PHPRef {
+	if v.kind() == PHPRef {
 		return 0
 	}
 	n := 1
@@ -636,17 +635,17 @@ func igSlotsIn(v Value) int {
 
 // igEqualAnyNaN is Value.Equal with every NaN equal to every other.
 func igEqualAnyNaN(v, w Value) bool {
-	if v.kind == Float && w.kind == Float {
+	if v.kind() == Float && w.kind() == Float {
 		f, _ := v.Float()
 		g, _ := w.Float()
 		if math.IsNaN(f) && math.IsNaN(g) {
 			return true
 		}
 	}
-	if v.kind != w.kind || v.num != w.num || v.comp.payloadOrEmpty() != w.comp.payloadOrEmpty() || v.Len() != w.Len() {
+	if v.kind() != w.kind() || v.num != w.num || v.comp.payloadOrEmpty() != w.comp.payloadOrEmpty() || v.Len() != w.Len() {
 		return false
 	}
-	if v.kind != Float && v.str != w.str {
+	if v.kind() != Float && v.str != w.str {
 		return false
 	}
 	we := w.Entries()

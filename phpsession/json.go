@@ -39,7 +39,7 @@ const jsonB64Prefix = "b64:"
 // an invalid (zero) Value inside an array or object, or nests deeper than
 // 4096 levels (which a Value whose array contains itself does).
 func (v Value) MarshalJSON() ([]byte, error) {
-	if v.kind == Invalid {
+	if v.kind() == Invalid {
 		return []byte("null"), nil
 	}
 	return appendJSONValue(nil, v, 0)
@@ -69,7 +69,7 @@ func (v *Value) UnmarshalJSON(data []byte) error {
 // appendJSONValue appends the JSON form of v, which must be valid, to dst.
 func appendJSONValue(dst []byte, v Value, depth int) ([]byte, error) {
 	var err error
-	switch v.kind {
+	switch v.kind() {
 	case Null:
 		return append(dst, `{"N":null}`...), nil
 	case Bool:
@@ -112,7 +112,7 @@ func appendJSONValue(dst []byte, v Value, depth int) ([]byte, error) {
 		if depth >= defaultMaxDepth {
 			return dst, fmt.Errorf("phpsession: cannot write JSON form: %w: more than %d levels (an array containing itself?)", ErrUnsupportedValue, defaultMaxDepth)
 		}
-		if v.kind == Array {
+		if v.kind() == Array {
 			dst = append(dst, `{"a":[`...)
 		} else {
 			dst = append(dst, `{"O":`...)
@@ -124,17 +124,17 @@ func appendJSONValue(dst []byte, v Value, depth int) ([]byte, error) {
 				dst = append(dst, ',')
 			}
 			dst = append(dst, '[')
-			switch e.Key.kind {
+			switch e.Key.kind() {
 			case Int:
 				dst = strconv.AppendInt(dst, int64(e.Key.num), 10)
 			case String:
 				dst = appendJSONName(dst, e.Key.str)
 			default:
-				return dst, fmt.Errorf("phpsession: cannot write JSON form: %w: %s key in %s", ErrUnsupportedValue, e.Key.kind, v.kind)
+				return dst, fmt.Errorf("phpsession: cannot write JSON form: %w: %s key in %s", ErrUnsupportedValue, e.Key.kind(), v.kind())
 			}
 			dst = append(dst, ',')
-			if e.Value.kind == Invalid {
-				return dst, fmt.Errorf("phpsession: cannot write JSON form: %w: invalid Value in %s", ErrUnsupportedValue, v.kind)
+			if e.Value.kind() == Invalid {
+				return dst, fmt.Errorf("phpsession: cannot write JSON form: %w: invalid Value in %s", ErrUnsupportedValue, v.kind())
 			}
 			if dst, err = appendJSONValue(dst, e.Value, depth+1); err != nil {
 				return dst, err
@@ -160,7 +160,7 @@ func appendJSONValue(dst []byte, v Value, depth int) ([]byte, error) {
 		dst = appendJSONName(dst, v.str)
 		return append(dst, '}'), nil
 	case Ref, PHPRef:
-		if v.kind == Ref {
+		if v.kind() == Ref {
 			dst = append(dst, `{"r":`...)
 		} else {
 			dst = append(dst, `{"R":`...)
@@ -168,7 +168,7 @@ func appendJSONValue(dst []byte, v Value, depth int) ([]byte, error) {
 		dst = strconv.AppendUint(dst, v.num, 10)
 		return append(dst, '}'), nil
 	}
-	return dst, fmt.Errorf("phpsession: cannot write JSON form: %w: kind %s", ErrUnsupportedValue, v.kind)
+	return dst, fmt.Errorf("phpsession: cannot write JSON form: %w: kind %s", ErrUnsupportedValue, v.kind())
 }
 
 // floatText returns the text PHP's serialize() writes for the Float v,
@@ -193,7 +193,7 @@ func parseFloatText(text string) (Value, error) {
 	if err != nil {
 		return Value{}, err
 	}
-	if n != len(data) || v.kind != Float {
+	if n != len(data) || v.kind() != Float {
 		return Value{}, fmt.Errorf("not a PHP float: %q", text)
 	}
 	return v, nil
@@ -486,9 +486,9 @@ func (r *jsonReader) value(depth int) (Value, error) {
 	}
 	switch tag {
 	case "O":
-		v.comp = &composite{entries: props}
+		v.comp = &composite{kind: Object, entries: props}
 	case "C":
-		v.comp = &composite{payload: payload}
+		v.comp = &composite{kind: Custom, payload: payload}
 	}
 	return v, nil
 }
@@ -550,7 +550,7 @@ func (r *jsonReader) kindValue(tag string, depth int) (Value, error) {
 		if err != nil {
 			return Value{}, err
 		}
-		return Value{kind: Array, comp: &composite{entries: es}}, nil
+		return Value{comp: &composite{kind: Array, entries: es}}, nil
 	case "O", "C", "E":
 		name, err := r.name(what)
 		if err != nil {
@@ -558,14 +558,14 @@ func (r *jsonReader) kindValue(tag string, depth int) (Value, error) {
 		}
 		switch tag {
 		case "O":
-			return Value{kind: Object, str: name}, nil
+			return Value{str: name}, nil // its composite is made below
 		case "C":
-			return Value{kind: Custom, str: name}, nil
+			return Value{str: name}, nil
 		}
 		if !strings.Contains(name, ":") {
 			return Value{}, r.errorf(`"E": want "Enum:Case", got %q`, name)
 		}
-		return Value{kind: Enum, str: name}, nil
+		return Value{comp: scalarComp(Enum), str: name}, nil
 	case "r", "R":
 		slot, err := r.int(what)
 		if err != nil {
@@ -778,7 +778,7 @@ func appendSessionPayload(dst []byte, f Format, entries []Entry) ([]byte, []int,
 	starts := make([]int, len(entries))
 	switch f {
 	case FormatIgbinary:
-		arr := Value{kind: Array, comp: &composite{entries: make([]Entry, len(entries))}}
+		arr := Value{comp: &composite{kind: Array, entries: make([]Entry, len(entries))}}
 		for i, e := range entries {
 			arr.comp.entries[i] = Entry{Key: normalizeKey(e.Key), Value: e.Value}
 		}

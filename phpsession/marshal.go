@@ -291,7 +291,7 @@ func (e *encodeState) list(rv reflect.Value) (Value, error) {
 		}
 		es[i] = Entry{Key: IntValue(int64(i)), Value: v}
 	}
-	return Value{kind: Array, comp: &composite{entries: es}}, nil
+	return Value{comp: &composite{kind: Array, entries: es}}, nil
 }
 
 // mapValue makes a PHP array of a map, its keys sorted.
@@ -328,19 +328,19 @@ func (e *encodeState) mapValue(rv reflect.Value) (Value, error) {
 		}
 		es[i] = Entry{Key: p.key, Value: v}
 	}
-	return Value{kind: Array, comp: &composite{entries: es}}, nil
+	return Value{comp: &composite{kind: Array, entries: es}}, nil
 }
 
 // compareKeys orders normalised PHP array keys: ints first, numerically,
 // then strings, bytewise.
 func compareKeys(a, b Value) int {
-	if a.kind != b.kind {
-		if a.kind == Int {
+	if a.kind() != b.kind() {
+		if a.kind() == Int {
 			return -1
 		}
 		return 1
 	}
-	if a.kind == Int {
+	if a.kind() == Int {
 		return cmp.Compare(int64(a.num), int64(b.num))
 	}
 	return strings.Compare(a.str, b.str)
@@ -348,7 +348,7 @@ func compareKeys(a, b Value) int {
 
 // keyString returns the text of an array key, for paths.
 func keyString(k Value) string {
-	if k.kind == Int {
+	if k.kind() == Int {
 		return strconv.FormatInt(int64(k.num), 10)
 	}
 	return k.str
@@ -436,14 +436,14 @@ func (e *encodeState) structValue(rv reflect.Value) (Value, error) {
 		es = append(es, Entry{Key: StringValue(name), Value: v})
 	}
 	if kind == Object {
-		return Value{kind: Object, str: class, comp: &composite{entries: es}}, nil
+		return Value{str: class, comp: &composite{kind: Object, entries: es}}, nil
 	}
 	if sf.numericName {
 		// A field named like a canonical int ("5") is an int key in PHP:
 		// let ArrayValue do what PHP does.
 		return ArrayValue(es...), nil
 	}
-	return Value{kind: Array, comp: &composite{entries: es}}, nil
+	return Value{comp: &composite{kind: Array, entries: es}}, nil
 }
 
 // className returns the class a ClassName field of the struct rv names:
@@ -576,7 +576,7 @@ func (e *encodeState) embed(v Value, t reflect.Type) (Value, error) {
 // shiftRefs returns a copy of v with by added to the slot number of every
 // r: and R: in it.
 func shiftRefs(v Value, by int) Value {
-	switch v.kind {
+	switch v.kind() {
 	case Ref, PHPRef:
 		v.num += uint64(by)
 		return v
@@ -588,7 +588,7 @@ func shiftRefs(v Value, by int) Value {
 		for i, en := range v.comp.entries {
 			es[i] = Entry{Key: en.Key, Value: shiftRefs(en.Value, by)}
 		}
-		v.comp = &composite{entries: es}
+		v = v.withEntries(es)
 	}
 	return v
 }

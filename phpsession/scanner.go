@@ -309,24 +309,24 @@ func (p *parser[T]) buildValue() (Value, bool) {
 			if end < 0 {
 				goto fallback
 			}
-			v, i = Value{kind: String, str: string(p.src[start : end-2])}, end
+			v, i = Value{comp: scalarComp(String), str: string(p.src[start : end-2])}, end
 		case tokInt:
 			end := intEnd(src, i)
 			if end < 0 {
 				goto fallback
 			}
 			x, _ := parseCanonicalInt(src[i+2 : end-1]) // checked by intEnd
-			v, i = Value{kind: Int, num: uint64(x)}, end
+			v, i = Value{comp: scalarComp(Int), num: uint64(x)}, end
 		case tokNull:
 			if src[i+1] != tokEnd {
 				goto fallback
 			}
-			v, i = Value{kind: Null}, i+2
+			v, i = Value{comp: scalarComp(Null)}, i+2
 		case tokBool:
 			if src[i+1] != tokColon || src[i+2]&^1 != '0' || src[i+3] != tokEnd {
 				goto fallback
 			}
-			v, i = Value{kind: Bool, num: uint64(src[i+2] - '0')}, i+4
+			v, i = Value{comp: scalarComp(Bool), num: uint64(src[i+2] - '0')}, i+4
 		case tokFloat:
 			end := floatEnd(src, i)
 			if end < 0 {
@@ -350,7 +350,7 @@ func (p *parser[T]) buildValue() (Value, bool) {
 			}
 			ncomp++
 			nent += cnt
-			v, i = Value{kind: kind, str: class, comp: p.composite(cnt)}, j
+			v, i = Value{str: class, comp: p.composite(kind, cnt)}, j
 		default:
 			goto fallback
 		}
@@ -361,7 +361,7 @@ func (p *parser[T]) buildValue() (Value, bool) {
 			cur[next].Value = v
 			next++
 		}
-		if v.comp != nil {
+		if k := v.comp.kind; k == Array || k == Object {
 			if sp > 0 {
 				outer[sp-1] = level{cur, next}
 			}
@@ -391,14 +391,14 @@ func (p *parser[T]) buildValue() (Value, bool) {
 			if end < 0 {
 				break
 			}
-			cur[next].Key, i = Value{kind: String, str: string(p.src[start : end-2])}, end
+			cur[next].Key, i = Value{comp: scalarComp(String), str: string(p.src[start : end-2])}, end
 		} else if src[i] == tokInt {
 			end := intEnd(src, i)
 			if end < 0 {
 				break
 			}
 			x, _ := parseCanonicalInt(src[i+2 : end-1])
-			cur[next].Key, i = Value{kind: Int, num: uint64(x)}, end
+			cur[next].Key, i = Value{comp: scalarComp(Int), num: uint64(x)}, end
 		} else {
 			break
 		}
@@ -455,15 +455,15 @@ func (p *parser[T]) buildScalar() (Value, bool) {
 	var v Value
 	switch src[i] {
 	case tokNull:
-		v = Value{kind: Null}
+		v = Value{comp: scalarComp(Null)}
 	case tokBool:
-		v = Value{kind: Bool, num: uint64(src[i+2] - '0')}
+		v = Value{comp: scalarComp(Bool), num: uint64(src[i+2] - '0')}
 	case tokInt:
 		n, _ := parseCanonicalInt(src[i+2 : end-1]) // checked by scalarEnd
-		v = Value{kind: Int, num: uint64(n)}
+		v = Value{comp: scalarComp(Int), num: uint64(n)}
 	case tokString:
 		start, _ := quotedEnd(src, i+1, tokEnd)
-		v = Value{kind: String, str: string(p.src[start : end-2])}
+		v = Value{comp: scalarComp(String), str: string(p.src[start : end-2])}
 	default: // a float: the general code keeps its text
 		return Value{}, false
 	}

@@ -154,13 +154,13 @@ func (s *Session) decodeIgbinary(data []byte) error {
 	if err != nil {
 		return err
 	}
-	if v.kind != Array {
-		return &SyntaxError{Offset: 0, Msg: "igbinary session is a " + v.kind.String() + ", not an array", Err: ErrSyntax}
+	if v.kind() != Array {
+		return &SyntaxError{Offset: 0, Msg: "igbinary session is a " + v.kind().String() + ", not an array", Err: ErrSyntax}
 	}
 	next := 1 // the outer array takes slot 1
 	for _, kv := range v.Entries() {
 		val := kv.Value
-		e := entry{name: kv.Key.str, intKey: kv.Key.kind == Int, val: &val, touched: true, refs: hasRefs(val)}
+		e := entry{name: kv.Key.str, intKey: kv.Key.kind() == Int, val: &val, touched: true, refs: hasRefs(val)}
 		e.first, e.nslots = int32(next+1), int32(countSlots(val))
 		next += int(e.nslots)
 		if e.intKey {
@@ -363,7 +363,7 @@ func (s *Session) slotRoots() ([]Value, error) {
 	if s.format == FormatPHP || s.format == FormatPHPBinary {
 		return vals, nil
 	}
-	arr := Value{kind: Array, comp: &composite{entries: make([]Entry, len(vals))}}
+	arr := Value{comp: &composite{kind: Array, entries: make([]Entry, len(vals))}}
 	for i, v := range vals {
 		arr.comp.entries[i] = Entry{Key: StringValue(o.entries[i].name), Value: v}
 	}
@@ -386,7 +386,7 @@ func (s *Session) Set(name string, v Value) error {
 	if err := s.CheckName(name); err != nil {
 		return err
 	}
-	if v.kind == Invalid {
+	if v.kind() == Invalid {
 		return fmt.Errorf("phpsession: cannot set session entry %q to the zero Value: %w", name, ErrUnsupportedValue)
 	}
 	s.put(entry{name: name, val: &v, nslots: int32(countSlots(v)), refs: hasRefs(v)})
@@ -641,7 +641,7 @@ type materializer struct {
 
 // index records v's slots in the decoded payload.
 func (m *materializer) index(v Value) {
-	switch v.kind {
+	switch v.kind() {
 	case PHPRef:
 		return
 	case Ref:
@@ -655,7 +655,7 @@ func (m *materializer) index(v Value) {
 	}
 	m.old = append(m.old, v)
 	m.origin = append(m.origin, len(m.origin)+1)
-	if v.kind == Custom {
+	if v.kind() == Custom {
 		// Values inside a C: payload take slots no Value stands for.
 		for range countSlots(v) - 1 {
 			m.old = append(m.old, Value{})
@@ -706,7 +706,7 @@ func (m *materializer) walk(v Value, track bool) (Value, error) {
 		return Value{}, fmt.Errorf("copies of referenced values nest deeper than %d levels: %w", defaultMaxDepth, ErrMaxDepth)
 	}
 	defer func() { m.depth-- }()
-	switch v.kind {
+	switch v.kind() {
 	case PHPRef:
 		if n, ok := m.lookup(v.Slot()); ok {
 			return PHPRefValue(n), nil
@@ -754,7 +754,7 @@ func (m *materializer) walk(v Value, track bool) (Value, error) {
 		m.cur++
 		m.moved[m.cur] = m.next
 	}
-	if v.kind == Custom {
+	if v.kind() == Custom {
 		// The values inside a C: payload move with it.
 		for range countSlots(v) - 1 {
 			m.next++
@@ -768,8 +768,7 @@ func (m *materializer) walk(v Value, track bool) (Value, error) {
 	if len(es) == 0 {
 		return v, nil
 	}
-	w := v
-	w.comp = &composite{entries: make([]Entry, len(es)), payload: v.comp.payload}
+	w := v.withEntries(make([]Entry, len(es)))
 	for i, e := range es {
 		ev, err := m.walk(e.Value, track)
 		if err != nil {
@@ -830,7 +829,7 @@ func (s *Session) appendIgbinary(dst []byte) ([]byte, error) {
 			return dst, err
 		}
 	}
-	arr := Value{kind: Array, comp: &composite{entries: make([]Entry, 0, len(s.entries))}}
+	arr := Value{comp: &composite{kind: Array, entries: make([]Entry, 0, len(s.entries))}}
 	for i := range s.entries {
 		v, err := s.value(i)
 		if err != nil {

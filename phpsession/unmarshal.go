@@ -186,13 +186,13 @@ func (d *decodeState) typeError(what string, t reflect.Type) error {
 // describe names a PHP value in a type error: its kind, with the class of
 // an object.
 func describe(v Value) string {
-	switch v.kind {
+	switch v.kind() {
 	case Object, Custom:
-		return v.kind.String() + " " + v.str
+		return v.kind().String() + " " + v.str
 	case Enum:
 		return "enum " + v.str
 	}
-	return v.kind.String()
+	return v.kind().String()
 }
 
 // pathStep is entry i of the array or object v, one step of a path.
@@ -234,10 +234,10 @@ func (d *decodeState) pathString(from, to int) string {
 // entryKey returns the name of an entry of v: the key of an array entry in
 // decimal or as it is, or the declared name of an object property.
 func entryKey(v Value, e Entry) string {
-	if e.Key.kind == Int {
+	if e.Key.kind() == Int {
 		return strconv.FormatInt(int64(e.Key.num), 10)
 	}
-	if v.kind == Object {
+	if v.kind() == Object {
 		return PropertyName(e.Key.str)
 	}
 	return e.Key.str
@@ -249,7 +249,7 @@ func entryKey(v Value, e Entry) string {
 // takes one for the value it points at; array keys take none. A reference
 // to a slot that does not exist yet takes an Invalid Value.
 func appendSlots(dst []Value, v Value) []Value {
-	switch v.kind {
+	switch v.kind() {
 	case PHPRef:
 		return dst
 	case Ref:
@@ -260,7 +260,7 @@ func appendSlots(dst []Value, v Value) []Value {
 		return append(dst, target)
 	}
 	dst = append(dst, v)
-	if v.kind == Custom {
+	if v.kind() == Custom {
 		// Values inside a C: payload take slots no Value stands for.
 		for range countSlots(v) - 1 {
 			dst = append(dst, Value{})
@@ -294,7 +294,7 @@ func (d *decodeState) resolveRef(ref Value, t reflect.Type) (Value, error) {
 
 // tokenOf returns "r:" or "R:".
 func tokenOf(ref Value) string {
-	if ref.kind == Ref {
+	if ref.kind() == Ref {
 		return "r:"
 	}
 	return "R:"
@@ -317,13 +317,13 @@ func (d *decodeState) where() string {
 // follow returns val, or what it points at when it is a reference, and
 // counts the values visited through references.
 func (d *decodeState) follow(val Value, t reflect.Type) (v Value, isRef bool, err error) {
-	if val.kind == Ref || val.kind == PHPRef {
+	if val.kind() == Ref || val.kind() == PHPRef {
 		if val, err = d.resolveRef(val, t); err != nil {
 			return Value{}, false, err
 		}
 		isRef = true
 	}
-	if (val.kind == Array || val.kind == Object) && len(d.ancestors) >= defaultMaxDepth {
+	if (val.kind() == Array || val.kind() == Object) && len(d.ancestors) >= defaultMaxDepth {
 		// Only references can nest deeper than the decoder allows.
 		return Value{}, false, fmt.Errorf("phpsession: references nest arrays deeper than %d levels, at %s: %w", defaultMaxDepth, d.where(), ErrMaxDepth)
 	}
@@ -347,7 +347,7 @@ func (d *decodeState) value(val Value, rv reflect.Value) error {
 		d.inRef++
 		defer func() { d.inRef-- }()
 	}
-	if val.kind == Null {
+	if val.kind() == Null {
 		return d.null(rv)
 	}
 	u, tu, rv := d.indirect(rv, false)
@@ -366,14 +366,14 @@ func (d *decodeState) value(val Value, rv reflect.Value) error {
 		return u.UnmarshalPHP(b)
 	}
 	if tu != nil {
-		if t, ok := tu.(*time.Time); ok && val.kind == Object {
+		if t, ok := tu.(*time.Time); ok && val.kind() == Object {
 			tm, err := d.dateTime(val)
 			if err == nil && !d.dry {
 				*t = tm
 			}
 			return err
 		}
-		if val.kind != String {
+		if val.kind() != String {
 			t := reflect.TypeOf(tu)
 			if t.Kind() == reflect.Pointer {
 				t = t.Elem()
@@ -410,7 +410,7 @@ func (d *decodeState) value(val Value, rv reflect.Value) error {
 		return nil
 	}
 
-	switch val.kind {
+	switch val.kind() {
 	case Bool:
 		if t.Kind() != reflect.Bool {
 			return d.typeError("bool", t)
@@ -636,10 +636,10 @@ func (d *decodeState) structValue(val Value, rv reflect.Value) error {
 	t := rv.Type()
 	sf := cachedTypeFields(t)
 	if cf := sf.class; cf != nil {
-		if cf.name != "" && (val.kind != Object || !asciiEqualFold(val.str, cf.name)) {
+		if cf.name != "" && (val.kind() != Object || !asciiEqualFold(val.str, cf.name)) {
 			return d.typeError(describe(val), t)
 		}
-		if val.kind == Object && !d.dry {
+		if val.kind() == Object && !d.dry {
 			if fv := rv.FieldByIndex(cf.index); fv.CanSet() {
 				fv.SetString(val.str)
 			}
@@ -647,7 +647,7 @@ func (d *decodeState) structValue(val Value, rv reflect.Value) error {
 	}
 	for i, e := range val.comp.entries {
 		name := entryKey(val, e)
-		f := sf.lookup(name, e.Key.str, val.kind == Object)
+		f := sf.lookup(name, e.Key.str, val.kind() == Object)
 		if f == nil {
 			continue
 		}
@@ -735,7 +735,7 @@ func (d *decodeState) mapKey(val Value, key Value, name string, kt reflect.Type)
 		return k.Elem(), nil
 	}
 	if kt.Kind() == reflect.Interface {
-		if key.kind == Int {
+		if key.kind() == Int {
 			return reflect.ValueOf(int64(key.num)), nil
 		}
 		return reflect.ValueOf(name), nil
@@ -743,8 +743,8 @@ func (d *decodeState) mapKey(val Value, key Value, name string, kt reflect.Type)
 	if kt.Kind() == reflect.String {
 		return reflect.ValueOf(name).Convert(kt), nil
 	}
-	i, isInt := int64(key.num), key.kind == Int
-	if !isInt && val.kind == Array {
+	i, isInt := int64(key.num), key.kind() == Int
+	if !isInt && val.kind() == Array {
 		i, isInt = canonicalInt(name)
 	}
 	k := reflect.New(kt).Elem()
@@ -761,7 +761,7 @@ func (d *decodeState) mapKey(val Value, key Value, name string, kt reflect.Type)
 		}
 	}
 	what := "key " + strconv.Quote(name)
-	if key.kind == Int {
+	if key.kind() == Int {
 		what = "key " + name
 	}
 	return reflect.Value{}, d.typeError(what, kt)
@@ -772,11 +772,11 @@ func (d *decodeState) mapKey(val Value, key Value, name string, kt reflect.Type)
 func (d *decodeState) list(val Value, rv reflect.Value) error {
 	t := rv.Type()
 	es := val.comp.entries
-	if val.kind == Object {
+	if val.kind() == Object {
 		return d.typeError(describe(val), t)
 	}
 	for _, e := range es {
-		if e.Key.kind != Int {
+		if e.Key.kind() != Int {
 			return d.typeError("array with the string key "+strconv.Quote(e.Key.str), t)
 		}
 	}
@@ -831,7 +831,7 @@ func (d *decodeState) anyValue(val Value) (any, error) {
 		d.inRef++
 		defer func() { d.inRef-- }()
 	}
-	switch val.kind {
+	switch val.kind() {
 	case Null:
 		return nil, nil
 	case Bool:
@@ -846,7 +846,7 @@ func (d *decodeState) anyValue(val Value) (any, error) {
 		return val, nil
 	case Array, Object:
 		es := val.comp.entries
-		if val.kind == Array && isList(es) {
+		if val.kind() == Array && isList(es) {
 			var l []any
 			if !d.dry {
 				l = make([]any, len(es))
@@ -890,7 +890,7 @@ var anyType = reflect.TypeFor[any]()
 // isList reports whether the keys of es are 0, 1, 2, ... in order.
 func isList(es []Entry) bool {
 	for i, e := range es {
-		if e.Key.kind != Int || int64(e.Key.num) != int64(i) {
+		if e.Key.kind() != Int || int64(e.Key.num) != int64(i) {
 			return false
 		}
 	}
@@ -922,8 +922,7 @@ func (d *decodeState) materialize(val Value, t reflect.Type) (Value, error) {
 		}
 		es[i] = Entry{Key: e.Key, Value: v}
 	}
-	val.comp = &composite{entries: es}
-	return val, nil
+	return val.withEntries(es), nil
 }
 
 // offsetOf returns the byte offset, in the serialized form of root, of the
@@ -938,7 +937,7 @@ func offsetOf(root Value, loc []int) int64 {
 			return -1
 		}
 		// The header: a:<n>:{ or O:<len>:"<class>":<n>:{
-		if v.kind == Object {
+		if v.kind() == Object {
 			off += int64(len(appendString(nil, tokObject, v.str, tokColon)))
 		} else {
 			off += int64(len("a:"))

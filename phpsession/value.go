@@ -61,7 +61,6 @@ func (k Kind) String() string {
 // The zero Value has kind [Invalid]; it is what lookups return when nothing is
 // found.
 type Value struct {
-	kind Kind
 	// num holds the bool (0 or 1), the int64 bits, the float64 bits, or the
 	// reference slot.
 	num uint64
@@ -71,19 +70,49 @@ type Value struct {
 	// "0.10000000000000001" from serialize_precision=17), so that it
 	// re-encodes byte for byte.
 	str string
-	// comp holds the entries of an Array or Object and the payload of a
-	// Custom.
+	// comp holds the kind of the value and, for an Array or Object, its
+	// entries, for a Custom, its payload. It is nil for the zero Value
+	// (Invalid); a scalar's points at the shared, never changed, composite
+	// of its kind (see scalarComp). Keeping the kind there makes a Value 32
+	// bytes and an Entry 64.
 	comp *composite
 }
 
-// composite is the shared body of an Array, Object or Custom value.
+// kind returns the kind of v.
+func (v Value) kind() Kind {
+	if v.comp == nil {
+		return Invalid
+	}
+	return v.comp.kind
+}
+
+// composite is the kind of a value and, for an Array, Object or Custom, its
+// shared body.
 type composite struct {
 	entries []Entry
 	payload string // Custom only: the raw bytes between { and }
 	// payloadSlots is, for a Custom, how many slots the values inside its
 	// payload take (see parser.payloadSlots): 0 for opaque text.
 	payloadSlots int32
+	kind         Kind
 }
+
+// scalarComps holds the composite of each scalar kind, which all scalar
+// Values of that kind point at. Nothing writes to them.
+var scalarComps = [...]composite{
+	Null:   {kind: Null},
+	Bool:   {kind: Bool},
+	Int:    {kind: Int},
+	Float:  {kind: Float},
+	String: {kind: String},
+	Enum:   {kind: Enum},
+	Ref:    {kind: Ref},
+	PHPRef: {kind: PHPRef},
+}
+
+// scalarComp returns the composite a scalar Value of kind k points at; k is
+// a scalar kind (not Invalid, Array, Object or Custom).
+func scalarComp(k Kind) *composite { return &scalarComps[k] }
 
 // Entry is one element of an array (Key is an Int or String value) or one
 // property of an object (Key is a String holding PHP's raw property name:
@@ -95,11 +124,11 @@ type Entry struct {
 }
 
 // NullValue returns PHP null.
-func NullValue() Value { return Value{kind: Null} }
+func NullValue() Value { return Value{comp: scalarComp(Null)} }
 
 // BoolValue returns a PHP bool.
 func BoolValue(b bool) Value {
-	v := Value{kind: Bool}
+	v := Value{comp: scalarComp(Bool)}
 	if b {
 		v.num = 1
 	}
@@ -107,19 +136,19 @@ func BoolValue(b bool) Value {
 }
 
 // IntValue returns a PHP int.
-func IntValue(i int64) Value { return Value{kind: Int, num: uint64(i)} }
+func IntValue(i int64) Value { return Value{comp: scalarComp(Int), num: uint64(i)} }
 
 // FloatValue returns a PHP float. It encodes as PHP 8 does with its default
 // serialize_precision of -1 (shortest round-trip form: 0.1, 1.0E+25, -0, INF,
 // NAN).
-func FloatValue(f float64) Value { return Value{kind: Float, num: math.Float64bits(f)} }
+func FloatValue(f float64) Value { return Value{comp: scalarComp(Float), num: math.Float64bits(f)} }
 
 // StringValue returns a PHP string. PHP strings are byte strings: s may hold
 // any bytes, valid UTF-8 or not.
-func StringValue(s string) Value { return Value{kind: String, str: s} }
+func StringValue(s string) Value { return Value{comp: scalarComp(String), str: s} }
 
 // BytesValue returns a PHP string holding a copy of b.
-func BytesValue(b []byte) Value { return Value{kind: String, str: string(b)} }
+func BytesValue(b []byte) Value { return Value{comp: scalarComp(String), str: string(b)} }
 
 // ArrayValue returns a PHP array holding entries in the order given. Keys
 // must be Int or String values; a String key that PHP would store as an int
@@ -127,7 +156,7 @@ func BytesValue(b []byte) Value { return Value{kind: String, str: string(b)} }
 // Int key, as PHP does. When a key repeats, the later entry replaces the
 // value of the earlier one in its place, as PHP's array assignment does.
 func ArrayValue(entries ...Entry) Value {
-	a := Value{kind: Array, comp: &composite{entries: make([]Entry, 0, len(entries))}}
+	a := Value{comp: &composite{kind: Array, entries: make([]Entry, 0, len(entries))}}
 	for _, e := range entries {
 		a.Set(e.Key, e.Value)
 	}
@@ -140,7 +169,7 @@ func ListValue(values ...Value) Value {
 	for i, v := range values {
 		es[i] = Entry{Key: IntValue(int64(i)), Value: v}
 	}
-	return Value{kind: Array, comp: &composite{entries: es}}
+	return Value{comp: &composite{kind: Array, entries: es}}
 }
 
 // ObjectValue returns an object of the named class with the properties in
@@ -149,7 +178,7 @@ func ListValue(values ...Value) Value {
 func ObjectValue(class string, props ...Entry) Value {
 	es := make([]Entry, len(props))
 	copy(es, props)
-	return Value{kind: Object, str: class, comp: &composite{entries: es}}
+	return Value{str: class, comp: &composite{kind: Object, entries: es}}
 }
 
 // CustomValue returns an object of a class implementing PHP's Serializable
@@ -159,42 +188,42 @@ func ObjectValue(class string, props ...Entry) Value {
 // serialize()), its values take PHP slot numbers after the object's own, as
 // PHP numbers them; a reference inside it may point at any earlier slot.
 func CustomValue(class string, payload []byte) Value {
-	c := &composite{payload: string(payload)}
+	c := &composite{kind: Custom, payload: string(payload)}
 	c.payloadSlots = int32(countPayloadSlots(c.payload))
-	return Value{kind: Custom, str: class, comp: c}
+	return Value{str: class, comp: c}
 }
 
 // EnumValue returns the enum case enum::name (PHP 8.1+), for example
 // EnumValue("Suit", "Hearts").
-func EnumValue(enum, name string) Value { return Value{kind: Enum, str: enum + ":" + name} }
+func EnumValue(enum, name string) Value { return Value{comp: scalarComp(Enum), str: enum + ":" + name} }
 
 // RefValue returns an object-identity reference (r:slot;) to the value that
 // took PHP's 1-based slot number slot in the same payload.
-func RefValue(slot int) Value { return Value{kind: Ref, num: uint64(slot)} }
+func RefValue(slot int) Value { return Value{comp: scalarComp(Ref), num: uint64(slot)} }
 
 // PHPRefValue returns a PHP & reference (R:slot;) to the value that took
 // PHP's 1-based slot number slot in the same payload.
-func PHPRefValue(slot int) Value { return Value{kind: PHPRef, num: uint64(slot)} }
+func PHPRefValue(slot int) Value { return Value{comp: scalarComp(PHPRef), num: uint64(slot)} }
 
 // Kind returns the kind of v; [Invalid] for the zero Value.
-func (v Value) Kind() Kind { return v.kind }
+func (v Value) Kind() Kind { return v.kind() }
 
 // IsValid reports whether v holds a value (its kind is not [Invalid]).
-func (v Value) IsValid() bool { return v.kind != Invalid }
+func (v Value) IsValid() bool { return v.kind() != Invalid }
 
 // IsNull reports whether v is PHP null.
-func (v Value) IsNull() bool { return v.kind == Null }
+func (v Value) IsNull() bool { return v.kind() == Null }
 
 // Bool returns the value of a Bool; ok is false for any other kind.
-func (v Value) Bool() (b, ok bool) { return v.num == 1, v.kind == Bool }
+func (v Value) Bool() (b, ok bool) { return v.num == 1, v.kind() == Bool }
 
 // Int returns the value of an Int; ok is false for any other kind.
-func (v Value) Int() (i int64, ok bool) { return int64(v.num), v.kind == Int }
+func (v Value) Int() (i int64, ok bool) { return int64(v.num), v.kind() == Int }
 
 // Float returns the value of a Float, or of an Int converted to float64;
 // ok is false for any other kind.
 func (v Value) Float() (f float64, ok bool) {
-	switch v.kind {
+	switch v.kind() {
 	case Float:
 		return math.Float64frombits(v.num), true
 	case Int:
@@ -206,7 +235,7 @@ func (v Value) Float() (f float64, ok bool) {
 // Str returns the bytes of a String as a Go string; ok is false for any other
 // kind. The result may hold any bytes, not only UTF-8.
 func (v Value) Str() (s string, ok bool) {
-	if v.kind != String {
+	if v.kind() != String {
 		return "", false
 	}
 	return v.str, true
@@ -215,7 +244,7 @@ func (v Value) Str() (s string, ok bool) {
 // Bytes returns a copy of the bytes of a String; ok is false for any other
 // kind.
 func (v Value) Bytes() (b []byte, ok bool) {
-	if v.kind != String {
+	if v.kind() != String {
 		return nil, false
 	}
 	return []byte(v.str), true
@@ -224,7 +253,7 @@ func (v Value) Bytes() (b []byte, ok bool) {
 // Class returns the class name of an Object or Custom, or the enum name of an
 // Enum; "" for any other kind.
 func (v Value) Class() string {
-	switch v.kind {
+	switch v.kind() {
 	case Object, Custom:
 		return v.str
 	case Enum:
@@ -239,7 +268,7 @@ func (v Value) Class() string {
 
 // EnumCase returns the case name of an Enum; "" for any other kind.
 func (v Value) EnumCase() string {
-	if v.kind != Enum {
+	if v.kind() != Enum {
 		return ""
 	}
 	for i := 0; i < len(v.str); i++ {
@@ -253,7 +282,7 @@ func (v Value) EnumCase() string {
 // Payload returns the raw serialized payload of a Custom; nil for any other
 // kind.
 func (v Value) Payload() []byte {
-	if v.kind != Custom || v.comp == nil {
+	if v.kind() != Custom {
 		return nil
 	}
 	return []byte(v.comp.payload)
@@ -262,7 +291,7 @@ func (v Value) Payload() []byte {
 // Slot returns the 1-based slot number a Ref or PHPRef points at; 0 for any
 // other kind.
 func (v Value) Slot() int {
-	if v.kind != Ref && v.kind != PHPRef {
+	if v.kind() != Ref && v.kind() != PHPRef {
 		return 0
 	}
 	return int(v.num)
@@ -271,7 +300,7 @@ func (v Value) Slot() int {
 // Len returns the number of entries of an Array or properties of an Object;
 // 0 for any other kind.
 func (v Value) Len() int {
-	if (v.kind != Array && v.kind != Object) || v.comp == nil {
+	if v.kind() != Array && v.kind() != Object {
 		return 0
 	}
 	return len(v.comp.entries)
@@ -281,7 +310,7 @@ func (v Value) Len() int {
 // PHP order; nil for any other kind. The slice is shared with v: changing an
 // element's Value changes v.
 func (v Value) Entries() []Entry {
-	if (v.kind != Array && v.kind != Object) || v.comp == nil {
+	if v.kind() != Array && v.kind() != Object {
 		return nil
 	}
 	return v.comp.entries
@@ -309,7 +338,7 @@ func (v Value) Index(key any) (elem Value, ok bool) {
 	if !valid {
 		return Value{}, false
 	}
-	if v.kind == Array {
+	if v.kind() == Array {
 		k = normalizeKey(k)
 	}
 	if i := v.find(k); i >= 0 {
@@ -334,11 +363,11 @@ func (v Value) Lookup(path ...any) (elem Value, ok bool) {
 // protected or private (of any class), as PHP code inside the class would
 // see it; ok is false when there is none or v is not an Object.
 func (v Value) Property(name string) (prop Value, ok bool) {
-	if v.kind != Object || v.comp == nil {
+	if v.kind() != Object {
 		return Value{}, false
 	}
 	for _, e := range v.comp.entries {
-		if e.Key.kind == String && PropertyName(e.Key.str) == name {
+		if e.Key.kind() == String && PropertyName(e.Key.str) == name {
 			return e.Value, true
 		}
 	}
@@ -363,13 +392,10 @@ func PropertyName(raw string) string {
 // normalised as PHP does. Set does nothing when v is neither an Array nor an
 // Object, or key is neither an Int nor a String.
 func (v *Value) Set(key Value, elem Value) {
-	if (v.kind != Array && v.kind != Object) || (key.kind != Int && key.kind != String) {
+	if (v.kind() != Array && v.kind() != Object) || (key.kind() != Int && key.kind() != String) {
 		return
 	}
-	if v.comp == nil {
-		v.comp = &composite{}
-	}
-	if v.kind == Array {
+	if v.kind() == Array {
 		key = normalizeKey(key)
 	}
 	if i := v.find(key); i >= 0 {
@@ -382,7 +408,7 @@ func (v *Value) Set(key Value, elem Value) {
 // Delete removes the element of an Array (or property of an Object) under
 // key, keeping the order of the others. It reports whether it removed one.
 func (v *Value) Delete(key Value) bool {
-	if v.kind == Array {
+	if v.kind() == Array {
 		key = normalizeKey(key)
 	}
 	i := v.find(key)
@@ -395,17 +421,27 @@ func (v *Value) Delete(key Value) bool {
 
 // Clone returns a deep copy of v that shares nothing with it.
 func (v Value) Clone() Value {
-	if v.comp == nil {
+	switch v.kind() {
+	case Array, Object, Custom:
+	default:
 		return v
 	}
-	c := &composite{payload: v.comp.payload}
+	var es []Entry
 	if v.comp.entries != nil {
-		c.entries = make([]Entry, len(v.comp.entries))
+		es = make([]Entry, len(v.comp.entries))
 		for i, e := range v.comp.entries {
-			c.entries[i] = Entry{Key: e.Key, Value: e.Value.Clone()}
+			es[i] = Entry{Key: e.Key, Value: e.Value.Clone()}
 		}
 	}
-	v.comp = c
+	return v.withEntries(es)
+}
+
+// withEntries returns v, an Array, Object or Custom, with a new composite
+// of the same kind (and payload) holding es.
+func (v Value) withEntries(es []Entry) Value {
+	c := *v.comp
+	c.entries = es
+	v.comp = &c
 	return v
 }
 
@@ -413,10 +449,10 @@ func (v Value) Clone() Value {
 // contents, with entries in the same order. Floats compare by their bits, so
 // NAN equals NAN and -0 differs from 0.
 func (v Value) Equal(w Value) bool {
-	if v.kind != w.kind || v.num != w.num {
+	if v.kind() != w.kind() || v.num != w.num {
 		return false
 	}
-	switch v.kind {
+	switch v.kind() {
 	case String, Object, Custom, Enum:
 		if v.str != w.str {
 			return false
@@ -450,7 +486,7 @@ func (v Value) find(key Value) int {
 		return -1
 	}
 	for i, e := range v.comp.entries {
-		if e.Key.kind == key.kind && e.Key.num == key.num && e.Key.str == key.str {
+		if e.Key.kind() == key.kind() && e.Key.num == key.num && e.Key.str == key.str {
 			return i
 		}
 	}
@@ -467,7 +503,7 @@ func keyOf(key any) (Value, bool) {
 	case string:
 		return StringValue(k), true
 	case Value:
-		return k, k.kind == Int || k.kind == String
+		return k, k.kind() == Int || k.kind() == String
 	}
 	return Value{}, false
 }
@@ -476,7 +512,7 @@ func keyOf(key any) (Value, bool) {
 // Int key, as PHP does for array keys ("5" and "-3" become ints; "05", "+5",
 // "-0" and "9223372036854775808" stay strings).
 func normalizeKey(k Value) Value {
-	if k.kind != String {
+	if k.kind() != String {
 		return k
 	}
 	if i, ok := canonicalInt(k.str); ok {

@@ -5,6 +5,7 @@ import (
 	"math"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/sessbridge/sessbridge/internal/testenv"
 )
@@ -27,6 +28,21 @@ func TestKindString(t *testing.T) {
 
 // TestValueConstructors checks each constructor's kind, accessors and the
 // bytes PHP's serialize() writes for it.
+// TestValueSize keeps a Value at four words and an Entry at eight: a
+// decode writes one Entry per array element, and their size is most of
+// what it costs (docs/benchmarks.md).
+func TestValueSize(t *testing.T) {
+	if unsafe.Sizeof(uintptr(0)) != 8 {
+		t.Skip("sizes are kept on 64-bit platforms")
+	}
+	if got := unsafe.Sizeof(Value{}); got != 32 {
+		t.Errorf("Value is %d bytes, want 32", got)
+	}
+	if got := unsafe.Sizeof(Entry{}); got != 64 {
+		t.Errorf("Entry is %d bytes, want 64", got)
+	}
+}
+
 func TestValueConstructors(t *testing.T) {
 	tests := []struct {
 		name string
@@ -315,11 +331,11 @@ func TestValueSetDelete(t *testing.T) {
 	if s.Delete(IntValue(0)) {
 		t.Error("Delete on a string reported a removal")
 	}
-	// The zero Array and Object can be set.
-	z := Value{kind: Array}
+	// An Array whose entries were never made can be set.
+	z := Value{comp: &composite{kind: Array}}
 	z.Set(StringValue("1"), NullValue())
 	if v, ok := z.Index(1); !ok || !v.IsNull() {
-		t.Errorf("Set on Value{kind: Array}: Index(1) = %v, %v", v, ok)
+		t.Errorf("Set on an Array without entries: Index(1) = %v, %v", v, ok)
 	}
 }
 
@@ -340,7 +356,7 @@ foreach ($a as $k => $_) { echo is_int($k) ? "int " : "string ", $k, "\n"; }
 	for i, k := range keys {
 		got := normalizeKey(StringValue(k))
 		want := "string " + k
-		if got.kind == Int {
+		if got.kind() == Int {
 			want = "int " + k
 		}
 		if out[i] != want {
@@ -397,7 +413,7 @@ func TestValueEqual(t *testing.T) {
 		{"int key vs string key", ArrayValue(Entry{IntValue(1), NullValue()}), ArrayValue(Entry{StringValue("01"), NullValue()}), false},
 		{"order matters", ListValue(IntValue(1), IntValue(2)), ArrayValue(Entry{IntValue(1), IntValue(2)}, Entry{IntValue(0), IntValue(1)}), false},
 		{"same array", ListValue(IntValue(1)), ListValue(IntValue(1)), true},
-		{"empty arrays", ArrayValue(), Value{kind: Array}, true},
+		{"empty arrays", ArrayValue(), Value{comp: &composite{kind: Array}}, true},
 		{"array vs object", ArrayValue(), ObjectValue("stdClass"), false},
 		{"class", ObjectValue("A"), ObjectValue("B"), false},
 		{"custom payload", CustomValue("C", []byte("a")), CustomValue("C", []byte("b")), false},
