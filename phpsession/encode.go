@@ -23,7 +23,8 @@ func appendValue(dst []byte, v Value) ([]byte, error) {
 }
 
 func appendValueDepth(dst []byte, v Value, depth int) ([]byte, error) {
-	switch v.kind() {
+	k := v.kind()
+	switch k {
 	case Null:
 		return append(dst, tokNull, tokEnd), nil
 	case Bool:
@@ -43,10 +44,10 @@ func appendValueDepth(dst []byte, v Value, depth int) ([]byte, error) {
 		return appendString(dst, tokString, v.str, tokEnd), nil
 	case Array, Object:
 		if depth >= defaultMaxDepth {
-			return dst, fmt.Errorf("phpsession: cannot encode %s nested deeper than %d levels (PHP would not read it back): %w", v.kind(), defaultMaxDepth, ErrUnsupportedValue)
+			return dst, fmt.Errorf("phpsession: cannot encode %s nested deeper than %d levels (PHP would not read it back): %w", k, defaultMaxDepth, ErrUnsupportedValue)
 		}
-		es := v.Entries()
-		if v.kind() == Array {
+		es := v.comp.entries
+		if k == Array {
 			dst = append(dst, tokArray, tokColon)
 		} else {
 			if !validClassName(v.str) {
@@ -64,7 +65,7 @@ func appendValueDepth(dst []byte, v Value, depth int) ([]byte, error) {
 			case String:
 				dst = appendString(dst, tokString, e.Key.str, tokEnd)
 			default:
-				return dst, fmt.Errorf("phpsession: cannot encode %s key of kind %s (want int or string): %w", v.kind(), e.Key.kind(), ErrUnsupportedValue)
+				return dst, fmt.Errorf("phpsession: cannot encode %s key of kind %s (want int or string): %w", k, e.Key.kind(), ErrUnsupportedValue)
 			}
 			var err error
 			if dst, err = appendValueDepth(dst, e.Value, depth+1); err != nil {
@@ -89,16 +90,16 @@ func appendValueDepth(dst []byte, v Value, depth int) ([]byte, error) {
 		return appendString(dst, tokEnum, v.str, tokEnd), nil
 	case Ref, PHPRef:
 		if v.num < 1 || v.num > math.MaxInt32 {
-			return dst, fmt.Errorf("phpsession: cannot encode %s to slot %d: %w", v.kind(), int64(v.num), ErrUnsupportedValue)
+			return dst, fmt.Errorf("phpsession: cannot encode %s to slot %d: %w", k, int64(v.num), ErrUnsupportedValue)
 		}
 		tok := byte(tokRef)
-		if v.kind() == PHPRef {
+		if k == PHPRef {
 			tok = tokPHPRef
 		}
 		dst = append(dst, tok, tokColon)
 		return append(strconv.AppendUint(dst, v.num, 10), tokEnd), nil
 	}
-	return dst, fmt.Errorf("phpsession: cannot encode a value of kind %s: %w", v.kind(), ErrUnsupportedValue)
+	return dst, fmt.Errorf("phpsession: cannot encode a value of kind %s: %w", k, ErrUnsupportedValue)
 }
 
 // appendString appends tok:<len>:"<s>"<term>.
@@ -113,27 +114,30 @@ func appendString(dst []byte, tok byte, s string, term byte) []byte {
 // countSlots returns the number of PHP slots v takes when serialized: one
 // for every value, nested ones included, except R: references.
 func countSlots(v Value) int {
-	if v.kind() == PHPRef {
-		return 0
-	}
 	n := 1
-	if v.kind() == Custom {
+	switch v.kind() {
+	case PHPRef:
+		return 0
+	case Custom:
 		n += int(v.comp.payloadSlots)
-	}
-	for _, e := range v.Entries() {
-		n += countSlots(e.Value)
+	case Array, Object:
+		for _, e := range v.comp.entries {
+			n += countSlots(e.Value)
+		}
 	}
 	return n
 }
 
 // hasRefs reports whether v holds an r: or R: reference.
 func hasRefs(v Value) bool {
-	if v.kind() == Ref || v.kind() == PHPRef {
+	switch v.kind() {
+	case Ref, PHPRef:
 		return true
-	}
-	for _, e := range v.Entries() {
-		if hasRefs(e.Value) {
-			return true
+	case Array, Object:
+		for _, e := range v.comp.entries {
+			if hasRefs(e.Value) {
+				return true
+			}
 		}
 	}
 	return false

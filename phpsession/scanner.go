@@ -303,6 +303,7 @@ func (p *parser[T]) buildValue() (Value, bool) {
 	for n-i >= 4 {
 		// A value.
 		var v Value
+		open := false // v is an array or object: its entries come next
 		switch c := src[i]; c {
 		case tokString:
 			start, end := quotedEnd(src, i+1, tokEnd)
@@ -350,7 +351,7 @@ func (p *parser[T]) buildValue() (Value, bool) {
 			}
 			ncomp++
 			nent += cnt
-			v, i = Value{str: class, comp: p.composite(kind, cnt)}, j
+			v, i, open = Value{str: class, comp: p.composite(kind, cnt)}, j, true
 		default:
 			goto fallback
 		}
@@ -361,7 +362,7 @@ func (p *parser[T]) buildValue() (Value, bool) {
 			cur[next].Value = v
 			next++
 		}
-		if k := v.comp.kind; k == Array || k == Object {
+		if open {
 			if sp > 0 {
 				outer[sp-1] = level{cur, next}
 			}

@@ -299,21 +299,17 @@ func (v Value) Slot() int {
 
 // Len returns the number of entries of an Array or properties of an Object;
 // 0 for any other kind.
-func (v Value) Len() int {
-	if v.kind() != Array && v.kind() != Object {
-		return 0
-	}
-	return len(v.comp.entries)
-}
+func (v Value) Len() int { return len(v.Entries()) }
 
 // Entries returns the entries of an Array or the properties of an Object in
 // PHP order; nil for any other kind. The slice is shared with v: changing an
 // element's Value changes v.
 func (v Value) Entries() []Entry {
-	if v.kind() != Array && v.kind() != Object {
-		return nil
+	switch v.kind() {
+	case Array, Object:
+		return v.comp.entries
 	}
-	return v.comp.entries
+	return nil
 }
 
 // All iterates over the entries of an Array or the properties of an Object in
