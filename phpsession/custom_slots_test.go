@@ -239,3 +239,43 @@ ini_set('session.save_path', sys_get_temp_dir());
 session_start();
 session_decode(stream_get_contents(STDIN));
 `
+
+// TestCustomSlotsKept checks that the slots a custom object's payload takes
+// survive what copies or re-reads a Value: Clone and the JSON form. A copy
+// that lost them would renumber the references after it wrongly.
+func TestCustomSlotsKept(t *testing.T) {
+	tests := []struct {
+		name  string
+		v     Value
+		slots int // countSlots of v: 1 for the object, plus its payload's
+	}{
+		{"serialized payload", CustomValue("T", []byte(`a:2:{i:0;i:1;i:1;i:2;}`)), 4},
+		{"two values", CustomValue("U", []byte(`i:3;i:4;`)), 3},
+		{"opaque text", CustomValue("V", []byte("tok=abc")), 1},
+		{"decoded", mustDecode(t, `C:1:"T":22:{a:2:{i:0;i:1;i:1;i:2;}}`), 4},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := countSlots(tt.v); got != tt.slots {
+				t.Fatalf("countSlots = %d, want %d", got, tt.slots)
+			}
+			if got := countSlots(tt.v.Clone()); got != tt.slots {
+				t.Errorf("countSlots of Clone = %d, want %d", got, tt.slots)
+			}
+			data, err := tt.v.MarshalJSON()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var back Value
+			if err := back.UnmarshalJSON(data); err != nil {
+				t.Fatalf("UnmarshalJSON(%s): %v", data, err)
+			}
+			if !back.Equal(tt.v) {
+				t.Errorf("from JSON %s: class %q payload %q", data, back.Class(), back.Payload())
+			}
+			if got := countSlots(back); got != tt.slots {
+				t.Errorf("countSlots from JSON %s = %d, want %d", data, got, tt.slots)
+			}
+		})
+	}
+}

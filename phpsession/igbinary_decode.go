@@ -492,8 +492,9 @@ func (d *igDecoder) key(inArray bool) (Value, error) {
 
 // hasKey reports whether an entry has key k (same kind and contents).
 func hasKey(es []Entry, k Value) bool {
+	kind := k.kind()
 	for i := range es {
-		if es[i].Key.kind() == k.kind() && es[i].Key.num == k.num && es[i].Key.str == k.str {
+		if es[i].Key.kind() == kind && es[i].Key.num == k.num && es[i].Key.str == k.str {
 			return true
 		}
 	}

@@ -488,7 +488,7 @@ func (r *jsonReader) value(depth int) (Value, error) {
 	case "O":
 		v.comp = &composite{kind: Object, entries: props}
 	case "C":
-		v.comp = &composite{kind: Custom, payload: payload}
+		v = customValue(v.str, payload)
 	}
 	return v, nil
 }

@@ -187,9 +187,12 @@ func ObjectValue(class string, props ...Entry) Value {
 // When payload is itself serialized data (the class's serialize() called
 // serialize()), its values take PHP slot numbers after the object's own, as
 // PHP numbers them; a reference inside it may point at any earlier slot.
-func CustomValue(class string, payload []byte) Value {
-	c := &composite{kind: Custom, payload: string(payload)}
-	c.payloadSlots = int32(countPayloadSlots(c.payload))
+func CustomValue(class string, payload []byte) Value { return customValue(class, string(payload)) }
+
+// customValue is CustomValue of a payload held in a string.
+func customValue(class, payload string) Value {
+	c := &composite{kind: Custom, payload: payload}
+	c.payloadSlots = int32(countPayloadSlots(payload))
 	return Value{str: class, comp: c}
 }
 
@@ -388,10 +391,11 @@ func PropertyName(raw string) string {
 // normalised as PHP does. Set does nothing when v is neither an Array nor an
 // Object, or key is neither an Int nor a String.
 func (v *Value) Set(key Value, elem Value) {
-	if (v.kind() != Array && v.kind() != Object) || (key.kind() != Int && key.kind() != String) {
+	kind, keyKind := v.kind(), key.kind()
+	if (kind != Array && kind != Object) || (keyKind != Int && keyKind != String) {
 		return
 	}
-	if v.kind() == Array {
+	if kind == Array {
 		key = normalizeKey(key)
 	}
 	if i := v.find(key); i >= 0 {
@@ -478,11 +482,9 @@ func (c *composite) payloadOrEmpty() string {
 
 // find returns the index of the entry under key (already normalised), or -1.
 func (v Value) find(key Value) int {
-	if v.comp == nil {
-		return -1
-	}
-	for i, e := range v.comp.entries {
-		if e.Key.kind() == key.kind() && e.Key.num == key.num && e.Key.str == key.str {
+	kind := key.kind()
+	for i, e := range v.Entries() {
+		if e.Key.kind() == kind && e.Key.num == key.num && e.Key.str == key.str {
 			return i
 		}
 	}
