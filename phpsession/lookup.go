@@ -88,31 +88,33 @@ func Lookup(data []byte, f Format, name string) (v Value, ok bool, err error) {
 // It looks for the rarest byte of what it searches (the '|' after a php
 // name; otherwise the name's own rarest byte) with bytes.IndexByte, which
 // skips the common bytes of serialized data at memory speed, and checks the
-// text around each one it finds.
+// text around each one it finds, one byte first: most of what it finds is
+// some other name's '|', or the byte in some other text.
 func mayHoldEntry(rest []byte, f Format, name string) bool {
 	if name == "" {
 		return len(rest) > 0
 	}
-	pattern := name
 	if f == FormatPHP {
-		pattern = name + string(tokSessionName)
+		return holdsPHPName(rest, name)
 	}
-	anchor := rarestByte(pattern)
-	c := pattern[anchor]
+	anchor := rarestByte(name)
+	c := name[anchor]
+	check := len(name) - 1 // a second byte to look at before comparing
+	if anchor == check {
+		check = 0
+	}
 	for off := anchor; off < len(rest); {
 		i := bytes.IndexByte(rest[off:], c)
 		if i < 0 {
 			return false
 		}
-		at := off + i - anchor // where pattern would start
+		at := off + i - anchor // where name would start
 		off += i + 1
-		end := at + len(pattern)
-		if end > len(rest) || string(rest[at:end]) != pattern {
+		end := at + len(name)
+		if end > len(rest) || rest[at+check] != name[check] || string(rest[at:end]) != name {
 			continue
 		}
 		switch f {
-		case FormatPHP:
-			return true
 		case FormatPHPBinary:
 			if at > 0 && int(rest[at-1]&binNameMask) == len(name) {
 				return true
@@ -123,6 +125,24 @@ func mayHoldEntry(rest []byte, f Format, name string) bool {
 					rest[at-2] == tokInt && rest[at-1] == tokColon && rest[end] == tokEnd) {
 				return true
 			}
+		}
+	}
+	return false
+}
+
+// holdsPHPName reports whether name| appears in rest. It stops at each '|'
+// (one per php entry, and rare in values) and compares the byte before it
+// with name's last before it compares the name.
+func holdsPHPName(rest []byte, name string) bool {
+	last := name[len(name)-1]
+	for j := len(name); j < len(rest); j++ { // j: where the '|' may be
+		i := bytes.IndexByte(rest[j:], tokSessionName)
+		if i < 0 {
+			return false
+		}
+		j += i
+		if rest[j-1] == last && string(rest[j-len(name):j]) == name {
+			return true
 		}
 	}
 	return false

@@ -106,6 +106,12 @@ func (p *parser[T]) skipKey() bool {
 	return false
 }
 
+// The two bytes around a string's bytes, as a little-endian uint16.
+const (
+	colonQuote = tokColon | tokQuote<<8 // :"
+	quoteEnd   = tokQuote | tokEnd<<8   // ";
+)
+
 // maxFastDepth is how deep skipValue follows arrays and objects before it
 // leaves a value to the general code.
 const maxFastDepth = 32
@@ -117,48 +123,82 @@ const maxFastDepth = 32
 // the parser as it was, for the general code to decide with its errors.
 //
 // It is the scanner's hot loop: one pass over locals, one token at a time
-// (key and value tokens alike), no recursion (an explicit stack of the
-// entries left at each level), strings skipped by their length, digits
-// checked eight at a time, and no allocation but the object slot list.
+// (key and value tokens alike, through the same code), no recursion (an
+// explicit stack of the entries left at each level), strings skipped by
+// their length, digits checked eight at a time, and no allocation but the
+// object slot list. The commonest tokens, a string with a length of one or
+// two digits and an int of one digit, are read in the loop itself: a call
+// costs the loop its registers.
 func (p *parser[T]) skipValue() bool {
 	src := bytesOf(p.src)
 	n, i := len(src), p.pos
 	slots, ncomp, nent := p.slots, p.ncomp, p.nent
 	nobj := len(p.objSlots)
 	room := min(p.lim.maxDepth-p.depth, maxFastDepth) // levels that may still open
-	var left [maxFastDepth]int                        // entries left to read at each open level
+	var left [maxFastDepth]int32                      // entries left to read at each open level
 	sp := 0
+	key := false   // whether the token at i is a key
 	for n-i >= 4 { // the shortest tokens near the end are left to the general code
-		// A value.
 		switch c := src[i]; c {
 		case tokString:
-			if _, i = quotedEnd(src, i+1, tokEnd); i < 0 {
+			// s:<len>:"<bytes>";
+			l, d := int(src[i+2]-'0'), int(src[i+3]-'0')
+			j := i + 3 // the colon after a length of one digit
+			if d <= 9 {
+				l, j = l*10+d, i+4
+			}
+			if n-i >= 8 && src[i+2]-'1' < 9 && src[j] == tokColon { // a length of 1 to 99, in one or two digits
+				if l > n-j-4 || src[i+1] != tokColon || binary.LittleEndian.Uint16(src[j:]) != colonQuote ||
+					binary.LittleEndian.Uint16(src[j+2+l:]) != quoteEnd {
+					goto fallback
+				}
+				i = j + 4 + l
+			} else if _, i = quotedEnd(src, i+1, tokEnd); i < 0 {
 				goto fallback
 			}
 		case tokInt:
-			if i = intEnd(src, i); i < 0 {
+			// i:<int>;
+			j := i + 2
+			if src[j] == '-' {
+				j++
+			}
+			d := j
+			j = digitsEnd(src, j)
+			if nd := j - d; uint(nd-1) < 18 && j < n && src[j] == tokEnd && src[i+1] == tokColon &&
+				(src[d] != '0' || nd == 1 && d == i+2) { // canonical, and far from the int64 limits
+				i = j + 1
+			} else if i = intEnd(src, i); i < 0 {
 				goto fallback
 			}
 		case tokNull:
-			if src[i+1] != tokEnd {
+			if key || src[i+1] != tokEnd {
 				goto fallback
 			}
 			i += 2
 		case tokBool:
-			if src[i+1] != tokColon || src[i+2]&^1 != '0' || src[i+3] != tokEnd {
+			if key || src[i+1] != tokColon || src[i+2]&^1 != '0' || src[i+3] != tokEnd {
 				goto fallback
 			}
 			i += 4
 		case tokFloat:
+			if key {
+				goto fallback
+			}
 			if i = floatEnd(src, i); i < 0 {
 				goto fallback
 			}
 		case tokArray, tokObject:
-			if sp >= room {
+			if key || sp >= room {
 				goto fallback
 			}
-			_, _, cnt, j := compositeHeader(src, i)
-			if j < 0 {
+			var cnt, j int
+			if c == tokArray && i+4 < n && src[i+1] == tokColon && src[i+2]-'0' <= 9 && src[i+3] == tokColon && src[i+4] == tokOpen {
+				// a:<digit>:{
+				cnt, j = int(src[i+2]-'0'), i+5
+				if cnt > (n-j)/minEntryLen {
+					goto fallback
+				}
+			} else if _, _, cnt, j = compositeHeader(src, i); j < 0 {
 				goto fallback
 			}
 			if c == tokObject {
@@ -166,11 +206,15 @@ func (p *parser[T]) skipValue() bool {
 			}
 			ncomp++
 			nent += cnt
-			left[sp] = cnt
+			left[sp] = int32(cnt)
 			sp++
 			i = j
 		default:
 			goto fallback
+		}
+		if key {
+			key = false
+			continue
 		}
 		slots++
 		// Close the levels that are complete.
@@ -186,20 +230,7 @@ func (p *parser[T]) skipValue() bool {
 			return true
 		}
 		left[sp-1]--
-		// A key.
-		if n-i < 4 {
-			break
-		}
-		if src[i] == tokString {
-			_, i = quotedEnd(src, i+1, tokEnd)
-		} else if src[i] == tokInt {
-			i = intEnd(src, i)
-		} else {
-			break
-		}
-		if i < 0 {
-			break
-		}
+		key = true
 	}
 fallback:
 	p.objSlots = p.objSlots[:nobj]
@@ -261,19 +292,32 @@ func compositeHeader(src []byte, i int) (classStart, classEnd, count, end int) {
 }
 
 // floatEnd returns where the valid d:<float>; at src[i] ends, or -1. The
-// caller has checked that src[i] is 'd' and that four bytes are left.
+// caller has checked that src[i] is 'd' and that four bytes are left. The
+// common form, <digits>[.<digits>], is checked as it is skipped; any other
+// goes to validFloatText.
 func floatEnd(src []byte, i int) int {
 	if src[i+1] != tokColon {
 		return -1
 	}
 	j := i + 2
-	for j < len(src) && src[j] != tokEnd {
-		j++
+	k := digitsEnd(src, j)
+	digits := k - j
+	if k < len(src) && src[k] == '.' {
+		k++
+		e := digitsEnd(src, k)
+		digits += e - k
+		k = e
 	}
-	if j >= len(src) || !validFloatText(src[i+2:j]) {
+	if digits > 0 && k < len(src) && src[k] == tokEnd {
+		return k + 1
+	}
+	for k < len(src) && src[k] != tokEnd {
+		k++
+	}
+	if k >= len(src) || !validFloatText(src[j:k]) {
 		return -1
 	}
-	return j + 1
+	return k + 1
 }
 
 // buildValue builds the value at p.pos, as value(true) does, when it and
