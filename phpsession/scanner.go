@@ -139,8 +139,9 @@ func (p *parser[T]) skipValue() bool {
 	sp := 0
 	key := false   // whether the token at i is a key
 	for n-i >= 4 { // the shortest tokens near the end are left to the general code
-		switch c := src[i]; c {
-		case tokString:
+		// The cases are tried in order, the commonest first.
+		switch c := src[i]; {
+		case c == tokString:
 			// s:<len>:"<bytes>";
 			l, d := int(src[i+2]-'0'), int(src[i+3]-'0')
 			j := i + 3 // the colon after a length of one digit
@@ -156,8 +157,12 @@ func (p *parser[T]) skipValue() bool {
 			} else if _, i = quotedEnd(src, i+1, tokEnd); i < 0 {
 				goto fallback
 			}
-		case tokInt:
+		case c == tokInt:
 			// i:<int>;
+			if src[i+3] == tokEnd && src[i+2]-'0' <= 9 && src[i+1] == tokColon {
+				i += 4 // one digit: an array index, mostly
+				break
+			}
 			j := i + 2
 			if src[j] == '-' {
 				j++
@@ -170,24 +175,7 @@ func (p *parser[T]) skipValue() bool {
 			} else if i = intEnd(src, i); i < 0 {
 				goto fallback
 			}
-		case tokNull:
-			if key || src[i+1] != tokEnd {
-				goto fallback
-			}
-			i += 2
-		case tokBool:
-			if key || src[i+1] != tokColon || src[i+2]&^1 != '0' || src[i+3] != tokEnd {
-				goto fallback
-			}
-			i += 4
-		case tokFloat:
-			if key {
-				goto fallback
-			}
-			if i = floatEnd(src, i); i < 0 {
-				goto fallback
-			}
-		case tokArray, tokObject:
+		case c == tokArray || c == tokObject:
 			if key || sp >= room {
 				goto fallback
 			}
@@ -209,6 +197,23 @@ func (p *parser[T]) skipValue() bool {
 			left[sp] = int32(cnt)
 			sp++
 			i = j
+		case c == tokNull:
+			if key || src[i+1] != tokEnd {
+				goto fallback
+			}
+			i += 2
+		case c == tokBool:
+			if key || src[i+1] != tokColon || src[i+2]&^1 != '0' || src[i+3] != tokEnd {
+				goto fallback
+			}
+			i += 4
+		case c == tokFloat:
+			if key {
+				goto fallback
+			}
+			if i = floatEnd(src, i); i < 0 {
+				goto fallback
+			}
 		default:
 			goto fallback
 		}
