@@ -3,6 +3,7 @@ package phpsession
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/sessbridge/sessbridge/internal/vectors"
@@ -72,6 +73,125 @@ func TestLookupGenerated(t *testing.T) {
 	} {
 		lookupAgrees(t, []byte(tc.data), tc.f)
 	}
+}
+
+// TestLookupSameNameLater checks Lookup where a later entry has the
+// searched name, or where its text appears after the entry without being an
+// entry: names sharing a suffix or a last byte with it, the name and '|'
+// inside a string value, a later entry right after the one found, and the
+// empty name.
+func TestLookupSameNameLater(t *testing.T) {
+	for _, tc := range []struct {
+		f    Format
+		data string
+	}{
+		{FormatPHP, `a|i:1;a|i:2;`},                   // the same name right after
+		{FormatPHP, `b|i:1;ab|i:2;xb|i:3;`},           // later names ending in the name
+		{FormatPHP, `b|i:1;ab|i:2;xb|i:3;b|i:4;`},     // and then the name itself
+		{FormatPHP, `key10|i:1;key20|i:2;kez10|i:3;`}, // the same last byte, the same length
+		{FormatPHP, `key10|i:1;key20|s:6:"key10|";`},  // the name and '|' in a string
+		{FormatPHP, `key10|i:1;key20|s:7:"key10|x";key10|i:3;`},
+		{FormatPHP, `k|i:1;x|s:1:"|";y|s:2:"k|";`}, // '|' and k| as values
+		{FormatPHP, `|i:1;a|i:2;`},                 // the empty name
+		{FormatPHP, `|i:1;a|i:2;|i:3;`},
+		{FormatPHP, `long_name|i:1;g_name|i:2;name|i:3;`}, // suffixes of the name
+		{FormatPHPBinary, "\x02ab\x69:1;\x01b\x69:2;\x02ab\x69:3;"},
+		{FormatPHPBinary, "\x02ab\x69:1;\x03xab\x69:2;"},
+		{FormatPHPSerialize, `a:3:{s:2:"ab";i:1;s:3:"xab";i:2;s:2:"ab";i:3;}`},
+		{FormatPHPSerialize, `a:3:{i:10;i:1;s:3:"110";i:2;i:10;i:3;}`},
+	} {
+		lookupAgrees(t, []byte(tc.data), tc.f)
+		s, err := DecodeSession([]byte(tc.data), tc.f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range s.Names() {
+			// Every later entry is found by the search: it says "may hold"
+			// for the payload after the first entry of a name written twice.
+			if first, last := firstAndLastEnd(t, []byte(tc.data), tc.f, name); first != last &&
+				!mayHoldEntry([]byte(tc.data)[first:], tc.f, name) {
+				t.Errorf("mayHoldEntry(%q after byte %d, %s, %q) = false; the name comes again", tc.data, first, tc.f, name)
+			}
+		}
+	}
+}
+
+// firstAndLastEnd returns where the first and the last entry named name end
+// in data.
+func firstAndLastEnd(t *testing.T, data []byte, f Format, name string) (first, last int) {
+	t.Helper()
+	sc, err := newEntryScanner(data, f, limits{}.orDefault())
+	if err != nil {
+		t.Fatal(err)
+	}
+	first = -1
+	for sc.more() {
+		var e entry
+		start, end, err := sc.next(&e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(data[start:end]) == name {
+			if first < 0 {
+				first = int(e.end)
+			}
+			last = int(e.end)
+		}
+	}
+	return first, last
+}
+
+// TestMayHoldEntry checks mayHoldEntry against a plain search for the way
+// each format writes an entry name, on every name and every cut of texts
+// full of near misses: a false answer must be certain.
+func TestMayHoldEntry(t *testing.T) {
+	texts := []string{
+		`ab|i:1;b|i:2;xb|s:4:"zab|";b|a:1:{s:1:"b";s:2:"b|";}|b||bb|`,
+		"\x01a\x02ab\x82ab\x01b\x03xab b\x02b",
+		`s:1:"a";i:7;s:2:"ab";i:17;s:1:"7";x"a";i:a;"b";"b""ab"i:ab;`,
+	}
+	names := []string{"", "a", "b", "ab", "xab", "bb", "7", "17", "b|", "|", "zab|"}
+	for _, f := range []Format{FormatPHP, FormatPHPBinary, FormatPHPSerialize} {
+		for _, text := range texts {
+			for cut := range len(text) + 1 {
+				rest := []byte(text[cut:])
+				for _, name := range names {
+					if got, want := mayHoldEntry(rest, f, name), holdsNamePlainly(rest, f, name); want && !got {
+						t.Errorf("mayHoldEntry(%q, %s, %q) = false; the name is written there", rest, f, name)
+					} else if got && !want && name != "" {
+						t.Errorf("mayHoldEntry(%q, %s, %q) = true; the name is not written there", rest, f, name)
+					}
+				}
+			}
+		}
+	}
+}
+
+// holdsNamePlainly reports whether rest holds name written as an entry name
+// of format f, by trying every position.
+func holdsNamePlainly(rest []byte, f Format, name string) bool {
+	for at := 0; at+len(name) <= len(rest); at++ {
+		if string(rest[at:at+len(name)]) != name {
+			continue
+		}
+		after := string(rest[at+len(name):])
+		switch f {
+		case FormatPHP:
+			if strings.HasPrefix(after, "|") {
+				return true
+			}
+		case FormatPHPBinary:
+			if at > 0 && int(rest[at-1]&binNameMask) == len(name) {
+				return true
+			}
+		case FormatPHPSerialize:
+			if at >= 2 && string(rest[at-2:at]) == `:"` && strings.HasPrefix(after, `";`) ||
+				at >= 2 && string(rest[at-2:at]) == `i:` && strings.HasPrefix(after, `;`) && len(after) > 1 { // a value follows a key
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // TestLookupRest checks what Lookup reads of a faulty payload: a fault

@@ -1,0 +1,75 @@
+package phpsession
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// scanAgrees checks that the scanner (value(false), with its fast paths)
+// and the general code (value(true) with general set) agree on data: on
+// whether it is valid, the error, where the value ends, and the slots,
+// composites, entries, references and objects counted.
+func scanAgrees(t *testing.T, data string) {
+	t.Helper()
+	lim := limits{}.orDefault()
+	scan := parser[[]byte]{src: []byte(data), lim: lim}
+	_, serr := scan.value(false)
+	gen := parser[string]{src: data, lim: lim, general: true}
+	_, gerr := gen.value(true)
+	if (serr == nil) != (gerr == nil) || serr != nil && serr.Error() != gerr.Error() {
+		t.Fatalf("scan of %q: %v; general code: %v", data, serr, gerr)
+	}
+	if serr == nil && (scan.pos != gen.pos || scan.slots != gen.slots || scan.ncomp != gen.ncomp ||
+		scan.nent != gen.nent || scan.nrefs != gen.nrefs || !slices.Equal(scan.objSlots, gen.objSlots)) {
+		t.Fatalf("scan of %q ends at %d with slots %d, composites %d, entries %d, refs %d, objects %v; general code %d, %d, %d, %d, %d, %v",
+			data, scan.pos, scan.slots, scan.ncomp, scan.nent, scan.nrefs, scan.objSlots,
+			gen.pos, gen.slots, gen.ncomp, gen.nent, gen.nrefs, gen.objSlots)
+	}
+}
+
+// TestScannerShortcuts checks the tokens skipValue reads in its loop (a
+// string with a length of one or two digits, an int, a:<digit>:{, a plain
+// float) and their near misses against the general code, alone, as array
+// keys and values, and cut short.
+func TestScannerShortcuts(t *testing.T) {
+	str := func(n int) string { return `s:` + strconv.Itoa(n) + `:"` + strings.Repeat("x", n) + `";` }
+	tokens := []string{
+		// Strings: lengths of one, two and three digits, and every way
+		// the length or the quotes can be wrong.
+		`s:0:"";`, `s:1:"a";`, str(9), str(10), str(99), str(100), str(123),
+		`s:01:"a";`, `s:00:"";`, `s:1:"ab";`, `s:2:"a";`, `s:10:"abcdefghi";`, `s::"";`, `s:a:"a";`,
+		`s:1:'a';`, `s:1:"a"`, `s:1:"a":`, `s:1"a";`, `s;1:"a";`, `s:9a:"123456789";`, `s:-1:"";`,
+		`s:1:"|";`, `s:2:"";";`, `s:99:"` + strings.Repeat("y", 98) + `";`,
+		// Ints: one digit, long, signed, at the int64 limits, and not
+		// canonical.
+		`i:0;`, `i:7;`, `i:-7;`, `i:-0;`, `i:00;`, `i:07;`, `i:10;`, `i:123456789012;`,
+		`i:999999999999999999;`, `i:-999999999999999999;`, `i:9223372036854775807;`, `i:9223372036854775808;`,
+		`i:-9223372036854775808;`, `i:-9223372036854775809;`, `i:;`, `i:-;`, `i:1`, `i:1:`, `i;1;`, `i:1a;`, `i:+1;`,
+		// Composites: one-digit counts, counts the bytes left cannot
+		// hold, and headers near misses.
+		`a:0:{}`, `a:1:{i:0;N;}`, `a:2:{i:0;i:1;i:1;i:2;}`, `a:9:{}`, `a:01:{i:0;N;}`, `a:1:{}`, `a:1:{i:0;N;`,
+		`a:1:[i:0;N;}`, `a:1;{i:0;N;}`, `a:x:{}`, `a:10:{` + strings.Repeat(`i:0;N;`, 10) + `}`,
+		`O:8:"stdClass":0:{}`, `O:8:"stdClass":1:{s:1:"a";i:1;}`, `O:1:"-":0:{}`,
+		// Floats: the plain form and the others.
+		`d:1;`, `d:1.5;`, `d:347.1;`, `d:0.25;`, `d:.5;`, `d:5.;`, `d:.;`, `d:;`, `d:-1.5;`, `d:+1;`, `d:1e5;`,
+		`d:1.5e-7;`, `d:1e;`, `d:INF;`, `d:-INF;`, `d:NAN;`, `d:1.2.3;`, `d:12345678901234567890.5;`, `d:1.5`,
+		// The rest.
+		`N;`, `b:0;`, `b:1;`, `b:2;`, `N:`, `x:1;`,
+	}
+	for _, tok := range tokens {
+		for _, data := range []string{
+			tok,
+			`a:1:{i:0;` + tok + `}`,
+			`a:1:{` + tok + `N;}`,
+			`a:2:{` + tok + tok + `i:5;` + tok + `}`,
+			`a:1:{i:0;a:1:{s:1:"k";` + tok + `}}`,
+			`O:8:"stdClass":1:{` + tok + tok + `}`,
+		} {
+			for cut := range len(data) + 1 {
+				scanAgrees(t, data[:cut])
+			}
+		}
+	}
+}
