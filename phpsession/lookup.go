@@ -44,7 +44,6 @@ func Lookup(data []byte, f Format, name string) (v Value, ok bool, err error) {
 	if err != nil {
 		return Value{}, false, err
 	}
-	sc.p.objSlots = make([]int32, 0, 64) // room for the objects before the entry, mostly
 	var found entry
 	for sc.more() {
 		var e entry
