@@ -238,6 +238,9 @@ func FuzzLookup(f *testing.F) {
 		f.Add(v.Payload, uint8(fs[i]), "auth")
 	}
 	f.Add([]byte(`a|i:1;b|i:2;a|i:3;`), uint8(FormatPHP), "a")
+	f.Add([]byte(`key10|i:1;key20|s:7:"key10|x";xkey10|i:3;key10|a:1:{i:0;d:0.5;}`), uint8(FormatPHP), "key10")
+	f.Add([]byte(`a:3:{s:2:"ab";i:1;s:3:"xab";s:6:"";ab";";s:2:"ab";i:3;}`), uint8(FormatPHPSerialize), "ab")
+	f.Add([]byte("\x02ab\x69:1;\x03xab\x73:3:\"\x02ab\";\x82ab\x69:3;"), uint8(FormatPHPBinary), "ab")
 	f.Fuzz(func(t *testing.T, data []byte, format uint8, name string) {
 		fm := []Format{FormatPHP, FormatPHPBinary, FormatPHPSerialize}[int(format)%3]
 		v, ok, err := Lookup(data, fm, name)

@@ -137,7 +137,7 @@ func (p *parser[T]) skipValue() bool {
 	slots, ncomp, nent := p.slots, p.ncomp, p.nent
 	nobj := len(p.objSlots)
 	room := min(p.lim.maxDepth-p.depth, maxFastDepth) // levels that may still open
-	var left [maxFastDepth]int32                      // entries left to read at each open level
+	var left [maxFastDepth]int32                      // entries left at each open level (at most maxMaxSize/minEntryLen)
 	sp := 0
 	key := false   // whether the token at i is a key
 	for n-i >= 4 { // the shortest tokens near the end are left to the general code
