@@ -122,11 +122,10 @@ const maxFastDepth = 32
 // value(false) does, and reports whether it did. On anything else it leaves
 // the parser as it was, for the general code to decide with its errors.
 //
-// It is the scanner's hot loop: one pass over locals, one token at a time
-// (key and value tokens alike, through the same code), no recursion (an
-// explicit stack of the entries left at each level), strings skipped by
-// their length, digits checked eight at a time, and no allocation but the
-// object slot list. The commonest tokens (a string of 1 to 99 bytes, an int
+// It is the scanner's hot loop: one pass over locals, one token at a time,
+// no recursion (an explicit stack of the entries left at each level),
+// strings skipped by their length, digits checked eight at a time, and no
+// allocation but the object slot list. The commonest tokens (a string of 1 to 99 bytes, an int
 // of up to 18 digits, an a:<digit>:{ header) are read in the loop itself,
 // since a call costs the loop its registers, and tried first, since each
 // test that fails costs a branch; the rest, and whatever these shortcuts do
@@ -237,6 +236,32 @@ func (p *parser[T]) skipValue() bool {
 			return true
 		}
 		left[sp-1]--
+		// A key. The commonest, i:<digit>; and a string of 1 to 99 bytes,
+		// are read here with a copy of the value shortcuts: keys then have
+		// branches of their own, which the processor predicts better than
+		// keys and values mixed (about a tenth of the time on the benchmark
+		// session). Any other key goes through the switch.
+		if n-i >= 8 {
+			if src[i] == tokInt && src[i+3] == tokEnd && src[i+2]-'0' <= 9 && src[i+1] == tokColon {
+				i += 4
+				continue
+			}
+			if src[i] == tokString {
+				l, d := int(src[i+2]-'0'), int(src[i+3]-'0')
+				j := i + 3
+				if d <= 9 {
+					l, j = l*10+d, i+4
+				}
+				if src[i+2]-'1' < 9 && src[j] == tokColon {
+					if l > n-j-4 || src[i+1] != tokColon || binary.LittleEndian.Uint16(src[j:]) != colonQuote ||
+						binary.LittleEndian.Uint16(src[j+2+l:]) != quoteEnd {
+						goto fallback
+					}
+					i = j + 4 + l
+					continue
+				}
+			}
+		}
 		key = true
 	}
 fallback:

@@ -63,6 +63,8 @@ func TestScannerShortcuts(t *testing.T) {
 			tok,
 			`a:1:{i:0;` + tok + `}`,
 			`a:1:{` + tok + `N;}`,
+			`a:2:{` + tok + `N;i:1;N;}`, // a key with a valid rest after it
+			`a:2:{i:0;N;` + tok + `b:1;}`,
 			`a:2:{` + tok + tok + `i:5;` + tok + `}`,
 			`a:1:{i:0;a:1:{s:1:"k";` + tok + `}}`,
 			`O:8:"stdClass":1:{` + tok + tok + `}`,
