@@ -31,7 +31,7 @@ type Store struct {
 	// data sends the commands on one session key (GET, SETEX, the
 	// compare-and-swap, EXPIRE, EXISTS, DEL/UNLINK): client, or client's
 	// AutoPipeliner when Options.AutoPipeline is set.
-	data  dataClient
+	data  redis.UniversalClient
 	opts  Options // defaults filled in
 	owned bool    // client was made by Open and is closed by Close
 
@@ -92,18 +92,6 @@ func New(client redis.UniversalClient, opts Options) (*Store, error) {
 		s.data = ap
 	}
 	return s, nil
-}
-
-// dataClient is what the commands on one session key need: a go-redis
-// client or an AutoPipeliner, which both batch typed commands and Process.
-type dataClient interface {
-	redis.Scripter
-	Get(ctx context.Context, key string) *redis.StringCmd
-	Del(ctx context.Context, keys ...string) *redis.IntCmd
-	Unlink(ctx context.Context, keys ...string) *redis.IntCmd
-	Expire(ctx context.Context, key string, expiration time.Duration) *redis.BoolCmd
-	Exists(ctx context.Context, keys ...string) *redis.IntCmd
-	Process(ctx context.Context, cmd redis.Cmder) error
 }
 
 // Open connects to Redis as [NewClient] does and returns a Store using
@@ -263,7 +251,7 @@ func (s *Store) ttl(op, key string, ttl time.Duration) (time.Duration, error) {
 // own SetEx is deprecated in favour of SET ... EX, which would do the same.
 // It goes through Process, which an AutoPipeliner batches (its Do would
 // not).
-func setex(ctx context.Context, c dataClient, key string, ttl time.Duration, value []byte) error {
+func setex(ctx context.Context, c redis.UniversalClient, key string, ttl time.Duration, value []byte) error {
 	cmd := redis.NewCmd(ctx, "SETEX", key, int64(ttl/time.Second), value)
 	if err := c.Process(ctx, cmd); err != nil {
 		return err
