@@ -27,7 +27,10 @@ import (
 //
 // Read returns the payload stored under id. A missing or expired session is
 // found == false with a nil error; an empty payload that exists is
-// found == true with len(data) == 0. err is for system failures only.
+// found == true with len(data) == 0. err is for system failures only. The
+// caller owns data: the store must not change or reuse its memory after Read
+// returns (the manager decodes a session in place, its values sharing that
+// memory; see phpsession.DecodeSession).
 //
 // Write stores data under id, replacing what was there, with the given ttl.
 // A ttl of zero means the store's own default lifetime (for example Phalcon's

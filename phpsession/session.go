@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"unsafe"
 )
 
 // Session is a decoded session payload: PHP's $_SESSION, an ordered set of
@@ -33,19 +34,21 @@ type Session struct {
 	dups     int8    // a name occurs more than once in entries: 1 yes, -1 no, 0 not known yet
 	changed  bool    // an entry was set or removed since decoding
 	orig     []byte  // the decoded payload; nil for a new session
-	chunk    chunk   // where Session.value decodes from
+	// text is orig as a string: the same memory, not a copy (DecodeSession
+	// takes ownership of the payload). Decoded strings are substrings of it.
+	text  string
+	chunk chunk // the memory Session.value decodes into
 }
 
-// chunk is a copy of part of a session's payload, with the memory to decode
-// the values of the entries it covers (see Session.value): a full decode
-// takes a handful of allocations, not a few per entry.
+// chunk is the memory to decode the values of the entries in a stretch of
+// the payload (see Session.value): a full decode takes a handful of
+// allocations, not a few per entry.
 type chunk struct {
-	text  string // orig[at : at+len(text)]
-	at    int32
-	comps []composite // slabs for the parser (see parser.slabs)
-	ents  []Entry
-	vals  []Value // where the decoded values are kept
-	next  int     // size of the next chunk to take, in bytes of the payload
+	at, end int32       // the stretch: orig[at:end]
+	comps   []composite // slabs for the parser (see parser.slabs)
+	ents    []Entry
+	vals    []Value // where the decoded values are kept
+	next    int     // size of the next chunk to take, in bytes of the payload
 }
 
 // The sizes of chunks: the first covers at least firstChunk bytes of the
@@ -78,7 +81,13 @@ func NewSession(f Format) *Session {
 // (nesting up to 4096 levels, 64 MiB). Values are decoded when first read.
 // An empty payload is an empty session.
 //
-// The Session keeps data: the caller must not change it afterwards.
+// DecodeSession takes ownership of data, as [bytes.NewBuffer] does of its
+// argument: the caller must not change data after the call. The Session and
+// the values read from it share data's memory instead of copying it (a
+// string value is a substring of the payload), so a value keeps the whole
+// payload alive while it is reachable; copy a small string that is kept
+// long (strings.Clone), and decode a copy of a buffer that is to be reused
+// (bytes.Clone).
 //
 // DecodeSession returns a [*SyntaxError] for a payload PHP could not decode
 // (PHP would destroy such a session), an error wrapping [ErrUnknownFormat]
@@ -93,7 +102,7 @@ func decodeSession(data []byte, f Format, lim limits) (*Session, error) {
 	if data == nil {
 		data = []byte{} // non-nil: the session was decoded from a payload
 	}
-	s := &Session{format: f, lim: lim, orig: data}
+	s := &Session{format: f, lim: lim, orig: data, text: unsafe.String(unsafe.SliceData(data), len(data))}
 	if int64(len(data)) > lim.maxSize {
 		return nil, &SyntaxError{Offset: lim.maxSize, Msg: "session larger than the " + strconv.FormatInt(lim.maxSize, 10) + "-byte limit", Err: ErrTooLarge}
 	}
@@ -243,12 +252,12 @@ func (s *Session) value(i int) (Value, error) {
 		return *e.val, nil
 	}
 	c := &s.chunk
-	if e.start < c.at || int(e.end-c.at) > len(c.text) || len(c.vals) == 0 {
+	if e.start < c.at || e.end > c.end || len(c.vals) == 0 {
 		s.takeChunk(i)
 	}
 	// The slot numbers the scan had at this entry; the scan checked the
 	// references (so they are loose here).
-	p := parser[string]{src: c.text[e.start-c.at : e.end-c.at], lim: s.lim.orDefault(), looseRefs: true}
+	p := parser[string]{src: s.text[e.start:e.end], lim: s.lim.orDefault(), looseRefs: true}
 	p.slots = int(e.first) - 1
 	p.comps, p.ents = c.comps, c.ents
 	if s.format == FormatPHPSerialize {
@@ -264,9 +273,8 @@ func (s *Session) value(i int) (Value, error) {
 	return v, nil
 }
 
-// takeChunk copies the payload from entry i's value on, over the entries
-// that follow it in the payload up to the next chunk size, and makes the
-// memory to decode their values.
+// takeChunk makes the memory to decode the values of entry i and of the
+// entries that follow it in the payload, up to the next chunk size.
 func (s *Session) takeChunk(i int) {
 	c := &s.chunk
 	c.next = max(c.next, firstChunk)
@@ -285,7 +293,7 @@ func (s *Session) takeChunk(i int) {
 		ncomp += int(e.ncomp)
 		nent += int(e.nent)
 	}
-	c.text, c.at = string(s.orig[start:end]), start
+	c.at, c.end = start, end
 	c.comps, c.ents, c.vals = make([]composite, ncomp), make([]Entry, nent), make([]Value, nvals)
 	c.next *= 2
 }

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/sessbridge/sessbridge/internal/testenv"
 	"github.com/sessbridge/sessbridge/internal/vectors"
@@ -523,6 +524,55 @@ func TestSessionChunks(t *testing.T) {
 				t.Fatalf("round %d, at the end: Get(%q) = %v, want %v", round, name, got, w)
 			}
 		}
+	}
+}
+
+// TestSessionSharesPayload checks that DecodeSession takes the payload
+// over as documented: decoded strings are the payload's own bytes, not a
+// copy, and nothing the Session does writes to them.
+func TestSessionSharesPayload(t *testing.T) {
+	for _, f := range []Format{FormatPHP, FormatPHPBinary, FormatPHPSerialize} {
+		t.Run(f.String(), func(t *testing.T) {
+			src := NewSession(f)
+			src.Set("name", StringValue("Lone Starr"))
+			src.Set("cart", ListValue(StringValue("helmet"), IntValue(3)))
+			data, err := src.Encode()
+			if err != nil {
+				t.Fatal(err)
+			}
+			orig := bytes.Clone(data)
+			s, err := DecodeSession(data, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			v, _ := s.Get("name")
+			str, _ := v.Str()
+			at := unsafe.StringData(str)
+			if first := unsafe.SliceData(data); uintptr(unsafe.Pointer(at)) < uintptr(unsafe.Pointer(first)) ||
+				uintptr(unsafe.Pointer(at))+uintptr(len(str)) > uintptr(unsafe.Pointer(first))+uintptr(len(data)) {
+				t.Errorf("Get(name) = %q, a copy; want the payload's own bytes", str)
+			}
+			var into struct {
+				Cart []any `php:"cart"`
+			}
+			if err := s.Unmarshal("cart", &into); err != nil {
+				t.Fatal(err)
+			}
+			c := s.Clone()
+			s.Set("name", StringValue("Vespa"))
+			s.Remove("cart")
+			for _, x := range []*Session{s, c} {
+				if _, err := x.Encode(); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := x.MarshalJSON(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if !bytes.Equal(data, orig) {
+				t.Errorf("the payload changed: %q, was %q", data, orig)
+			}
+		})
 	}
 }
 

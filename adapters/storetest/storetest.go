@@ -166,11 +166,16 @@ func testRoundTrip(t *testing.T, s adapters.Store) {
 				t.Fatalf("Write modified its data argument")
 			}
 			wantData(t, s, id, tt.data)
-			// The result belongs to the caller: changing it must not
-			// change the store.
+			// The result belongs to the caller: changing it must change
+			// neither the store nor what another Read returned (a session
+			// decoded from it shares its memory).
 			got, _, _ := s.Read(testCtx(t), id)
+			other, _, _ := s.Read(testCtx(t), id)
 			for i := range got {
 				got[i] ^= 0x55
+			}
+			if !bytes.Equal(other, tt.data) {
+				t.Fatalf("changing what Read returned changed what another Read returned")
 			}
 			wantData(t, s, id, tt.data)
 		})
