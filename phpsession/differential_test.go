@@ -437,16 +437,17 @@ func (g *valueGen) value(depth int) phpsession.Value {
 		// array, int keys included; no references inside.
 		refs := g.refs
 		g.refs = false
-		var props []phpsession.Entry
+		a := phpsession.ArrayValue() // PHP's array keys
 		for range g.r.IntN(4) {
 			k := genKey(g.r)
-			if slices.ContainsFunc(props, func(e phpsession.Entry) bool { return e.Key.Equal(k) }) {
+			if _, dup := a.Index(k); dup {
+				// "-1" and -1 are one key: a replaced value would
+				// leave its slots behind.
 				continue
 			}
-			props = append(props, phpsession.Entry{Key: k, Value: g.value(depth + 1)})
+			a.Set(k, g.value(depth+1))
 		}
 		g.refs = refs
-		a := phpsession.ArrayValue(props...) // PHP's array keys
 		return g.object(phpsession.ObjectValue("Bag2", a.Entries()...), my)
 	}
 	if g.refs {
