@@ -125,17 +125,18 @@ type parser[T ~string | ~[]byte] struct {
 	// slow is set while the general code reads a value the scanner's fast
 	// path (skipValue) did not take, so that it is not tried again inside.
 	slow bool
-	// general turns the fast paths off: the general code reads everything.
-	// Tests hold the fast paths to it.
+	// general turns the fast paths off: the general code reads everything,
+	// and a build checks what it builds (the builder does not). Tests hold
+	// the fast paths to it, and payloadValues builds with it on bytes no
+	// scan has read.
 	general bool
 
 	// ncomp and nent count the composites (arrays, objects, custom objects)
-	// and array/object entries read; a build given comps and ents of those
-	// sizes (from a scan of the same bytes) takes its memory from them: two
-	// allocations for the whole value.
+	// and array/object entries read; a build given an arena of those sizes
+	// (from a scan of the same bytes, see slabs) takes its memory from it:
+	// two allocations for the whole value.
 	ncomp, nent int
-	comps       []composite
-	ents        []Entry
+	arena
 }
 
 // customPos is where a custom object's payload length (the digits, at
@@ -152,6 +153,11 @@ type refPos struct {
 }
 
 // value reads one value at p.pos.
+//
+// Building (build set), it reads bytes that value(false) accepted with the
+// same limits, unless p.general is set: the builder it hands them to checks
+// nothing. A build does not count slots, composites, entries or references,
+// and reads references as looseRefs does.
 func (p *parser[T]) value(build bool) (Value, error) {
 	if p.pos >= len(p.src) {
 		return Value{}, p.fail(ErrUnexpectedEnd, p.pos, "expected a value")
@@ -160,10 +166,14 @@ func (p *parser[T]) value(build bool) (Value, error) {
 		return p.anyValue(build)
 	}
 	if build {
-		if v, ok := p.buildValue(); ok {
-			return v, nil
+		src, ok := any(p.src).(string)
+		if !ok { // no build reads []byte: its strings would be copies
+			return p.anyValue(true)
 		}
-		return p.anyValue(true)
+		b := builder{src: src, pos: p.pos, depth: p.depth, lim: p.lim, arena: p.arena}
+		v, err := b.value()
+		p.pos, p.arena = b.pos, b.arena
+		return v, err
 	}
 	if !p.slow {
 		if p.skipValue() {
@@ -481,17 +491,6 @@ func (p *parser[T]) entries(build bool, start int, kind Kind, class string) (Val
 		if !build && p.skipEntry() {
 			continue
 		}
-		if build && p.pos < len(p.src) && (p.src[p.pos] == tokInt || p.src[p.pos] == tokString) {
-			at := p.pos
-			if k, ok := p.buildScalar(); ok {
-				if e, ok := p.buildScalar(); ok {
-					p.slots++
-					v.comp.entries[i] = Entry{Key: k, Value: e}
-					continue
-				}
-			}
-			p.pos = at
-		}
 		k, err := p.key(build, what)
 		if err != nil {
 			return Value{}, err
@@ -735,27 +734,6 @@ func (p *parser[T]) slabs(ncomp, nent int) {
 	p.ents = make([]Entry, nent)
 }
 
-// composite returns a new composite of kind with n entries, from the slabs
-// when they have room.
-func (p *parser[T]) composite(kind Kind, n int) *composite {
-	var c *composite
-	if len(p.comps) > 0 {
-		c, p.comps = &p.comps[0], p.comps[1:]
-	} else {
-		c = new(composite)
-	}
-	c.kind = kind
-	if n == 0 {
-		return c
-	}
-	if len(p.ents) >= n {
-		c.entries, p.ents = p.ents[:n:n], p.ents[n:]
-	} else {
-		c.entries = make([]Entry, n)
-	}
-	return c
-}
-
 // isObjSlot reports whether slot holds an object.
 func (p *parser[T]) isObjSlot(slot int) bool {
 	_, found := slices.BinarySearch(p.objSlots, int32(slot))
@@ -820,7 +798,8 @@ func payloadValues(payload string, slots []Value) (vals []Value, ok bool) {
 	if payload == "" || !startsValue(payload[0]) {
 		return nil, false
 	}
-	p := parser[string]{src: payload, lim: limits{}.orDefault(), slots: len(slots)}
+	// No scan read the payload: the general code builds it, checking.
+	p := parser[string]{src: payload, lim: limits{}.orDefault(), slots: len(slots), general: true}
 	for i, v := range slots {
 		if k := v.kind(); k == Object || k == Custom || k == Enum {
 			p.objSlots = append(p.objSlots, int32(i+1))

@@ -9,8 +9,8 @@ import (
 // The scanner: parser.value(false) checks and skips a value without
 // building it. This file holds its fast paths: skipValue, one loop over the
 // usual tokens (nulls, bools, ints, floats, strings, arrays, objects) that
-// a session is mostly made of, and buildScalar, the same for scalars when a
-// value is built. A fast path accepts only input that is certainly valid and
+// a session is mostly made of (the builder, in build.go, reads what a scan
+// accepted). A fast path accepts only input that is certainly valid and
 // otherwise leaves the parser where it was, so that the general code in
 // decode.go decides, with the same grammar and the same errors, whatever it
 // did not take (custom objects, enums, references, and every error).
@@ -352,143 +352,6 @@ func floatEnd(src []byte, i int) int {
 	return k + 1
 }
 
-// buildValue builds the value at p.pos, as value(true) does, when it and
-// everything in it is certainly valid and made only of nulls, bools, ints,
-// floats, strings, arrays and objects, and reports whether it did. On
-// anything else it leaves the parser as it was (its slabs included), for
-// the general code.
-//
-// It is skipValue's loop, building as it goes: composites and their entries
-// come from the slabs, strings are substrings of src, and each level's
-// entries are filled in place.
-func (p *parser[T]) buildValue() (Value, bool) {
-	src := bytesOf(p.src)
-	n, i := len(src), p.pos
-	slots, ncomp, nent := p.slots, p.ncomp, p.nent
-	nobj := len(p.objSlots)
-	comps, ents := p.comps, p.ents
-	room := min(p.lim.maxDepth-p.depth, maxFastDepth)
-	type level struct {
-		entries []Entry
-		next    int
-	}
-	var outer [maxFastDepth]level // the levels around the innermost
-	var cur []Entry               // the entries of the innermost open level
-	next, sp := 0, 0              // the entry of cur to fill; open levels
-	var root Value
-	for n-i >= 4 {
-		// A value.
-		var v Value
-		open := false // v is an array or object: its entries come next
-		switch c := src[i]; c {
-		case tokString:
-			start, end := quotedEnd(src, i+1, tokEnd)
-			if end < 0 {
-				goto fallback
-			}
-			v, i = Value{comp: scalarComp(String), str: string(p.src[start : end-2])}, end
-		case tokInt:
-			end := intEnd(src, i)
-			if end < 0 {
-				goto fallback
-			}
-			x, _ := parseCanonicalInt(src[i+2 : end-1]) // checked by intEnd
-			v, i = Value{comp: scalarComp(Int), num: uint64(x)}, end
-		case tokNull:
-			if src[i+1] != tokEnd {
-				goto fallback
-			}
-			v, i = Value{comp: scalarComp(Null)}, i+2
-		case tokBool:
-			if src[i+1] != tokColon || src[i+2]&^1 != '0' || src[i+3] != tokEnd {
-				goto fallback
-			}
-			v, i = Value{comp: scalarComp(Bool), num: uint64(src[i+2] - '0')}, i+4
-		case tokFloat:
-			end := floatEnd(src, i)
-			if end < 0 {
-				goto fallback
-			}
-			v, i = floatOfText(string(p.src[i+2:end-1])), end
-		case tokArray, tokObject:
-			if sp >= room {
-				goto fallback
-			}
-			at, classEnd, cnt, j := compositeHeader(src, i)
-			if j < 0 {
-				goto fallback
-			}
-			kind, class := Array, ""
-			if c == tokObject {
-				if !p.looseRefs { // loose: no reference is checked against it
-					p.objSlots = append(p.objSlots, int32(slots+1))
-				}
-				kind, class = Object, string(p.src[at:classEnd])
-			}
-			ncomp++
-			nent += cnt
-			v, i, open = Value{str: class, comp: p.composite(kind, cnt)}, j, true
-		default:
-			goto fallback
-		}
-		slots++
-		if sp == 0 {
-			root = v
-		} else {
-			cur[next].Value = v
-			next++
-		}
-		if open {
-			if sp > 0 {
-				outer[sp-1] = level{cur, next}
-			}
-			cur, next = v.comp.entries, 0
-			sp++
-		}
-		// Close the levels that are complete.
-		for sp > 0 && next == len(cur) {
-			if i >= n || src[i] != tokClose {
-				goto fallback
-			}
-			i++
-			if sp--; sp > 0 {
-				cur, next = outer[sp-1].entries, outer[sp-1].next
-			}
-		}
-		if sp == 0 {
-			p.pos, p.slots, p.ncomp, p.nent = i, slots, ncomp, nent
-			return root, true
-		}
-		// A key.
-		if n-i < 4 {
-			break
-		}
-		if src[i] == tokString {
-			start, end := quotedEnd(src, i+1, tokEnd)
-			if end < 0 {
-				break
-			}
-			cur[next].Key, i = Value{comp: scalarComp(String), str: string(p.src[start : end-2])}, end
-		} else if src[i] == tokInt {
-			end := intEnd(src, i)
-			if end < 0 {
-				break
-			}
-			x, _ := parseCanonicalInt(src[i+2 : end-1])
-			cur[next].Key, i = Value{comp: scalarComp(Int), num: uint64(x)}, end
-		} else {
-			break
-		}
-	}
-fallback:
-	p.objSlots = p.objSlots[:nobj]
-	// Give the slabs back, cleared, for the general code to use.
-	clear(comps[:len(comps)-len(p.comps)])
-	clear(ents[:len(ents)-len(p.ents)])
-	p.comps, p.ents = comps, ents
-	return Value{}, false
-}
-
 // digitsEnd returns where the run of ASCII digits at src[i] ends. It looks
 // at eight bytes at a time: a byte is a digit when its high nibble is 3 and
 // its low nibble plus 6 does not carry into the high one.
@@ -517,33 +380,4 @@ func bytesOf[T ~string | ~[]byte](s T) []byte {
 		return unsafe.Slice(unsafe.StringData(v), len(v))
 	}
 	return []byte(s)
-}
-
-// buildScalar builds the valid N;, b:0;, b:1;, i:<int>; or
-// s:<len>:"<bytes>"; at p.pos and moves past it, or reports false and
-// leaves the parser where it was. It takes no slot: the caller does, for a
-// value. A string shares the bytes of src (a string when building).
-func (p *parser[T]) buildScalar() (Value, bool) {
-	src, i := bytesOf(p.src), p.pos
-	end := scalarEnd(src, i)
-	if end < 0 {
-		return Value{}, false
-	}
-	var v Value
-	switch src[i] {
-	case tokNull:
-		v = Value{comp: scalarComp(Null)}
-	case tokBool:
-		v = Value{comp: scalarComp(Bool), num: uint64(src[i+2] - '0')}
-	case tokInt:
-		n, _ := parseCanonicalInt(src[i+2 : end-1]) // checked by scalarEnd
-		v = Value{comp: scalarComp(Int), num: uint64(n)}
-	case tokString:
-		start, _ := quotedEnd(src, i+1, tokEnd)
-		v = Value{comp: scalarComp(String), str: string(p.src[start : end-2])}
-	default: // a float: the general code keeps its text
-		return Value{}, false
-	}
-	p.pos = end
-	return v, true
 }

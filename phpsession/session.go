@@ -45,7 +45,7 @@ type Session struct {
 // allocations, not a few per entry.
 type chunk struct {
 	at, end int32       // the stretch: orig[at:end]
-	comps   []composite // slabs for the parser (see parser.slabs)
+	comps   []composite // slabs for the builder (see arena)
 	ents    []Entry
 	vals    []Value // where the decoded values are kept
 	next    int     // size of the next chunk to take, in bytes of the payload
@@ -255,16 +255,14 @@ func (s *Session) value(i int) (Value, error) {
 	if e.start < c.at || e.end > c.end || len(c.vals) == 0 {
 		s.takeChunk(i)
 	}
-	// The slot numbers the scan had at this entry; the scan checked the
-	// references (so they are loose here).
-	p := parser[string]{src: s.text[e.start:e.end], lim: s.lim.orDefault(), looseRefs: true}
-	p.slots = int(e.first) - 1
-	p.comps, p.ents = c.comps, c.ents
+	// DecodeSession's scan accepted the bytes: the builder reads them.
+	b := builder{src: s.text[e.start:e.end], lim: s.lim.orDefault()}
+	b.comps, b.ents = c.comps, c.ents
 	if s.format == FormatPHPSerialize {
-		p.depth = 1
+		b.depth = 1 // inside the outer array
 	}
-	v, err := p.value(true)
-	c.comps, c.ents = p.comps, p.ents
+	v, err := b.value()
+	c.comps, c.ents = b.comps, b.ents
 	if err != nil {
 		return Value{}, err
 	}
