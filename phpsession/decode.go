@@ -573,13 +573,14 @@ func (p *parser[T]) float(build bool) (Value, error) {
 // floatOfText returns the Float value of s, a text validFloatText accepts,
 // keeping s when appendFloat would write the float otherwise.
 func floatOfText(s string) Value {
+	if f, ok := shortFloat(s); ok {
+		return Value{comp: scalarComp(Float), num: math.Float64bits(f)}
+	}
 	f := floatFromText(s)
 	v := Value{comp: scalarComp(Float), num: math.Float64bits(f)}
-	if !plainShortFloat(s) {
-		var buf [32]byte
-		if string(appendFloat(buf[:0], f)) != s {
-			v.str = s
-		}
+	var buf [32]byte
+	if string(appendFloat(buf[:0], f)) != s {
+		v.str = s
 	}
 	return v
 }

@@ -148,46 +148,71 @@ func floatFromText(s string) float64 {
 	return f
 }
 
-// plainShortFloat reports, without formatting anything, that s is certainly
-// what appendFloat writes for the float s stands for: plain digits with at
-// most 15 significant ones (which round-trip exactly, so they are the
-// shortest form), no exponent, no '+', no leading zeros, a fraction without
-// trailing zeros, and a decimal point position gcvt writes without an
-// exponent. A false answer means only that appendFloat must be asked.
-func plainShortFloat(s string) bool {
+// shortFloat returns the float s stands for when s is certainly what
+// appendFloat writes for it: plain digits with at most 15 significant ones
+// (which round-trip exactly, so they are the shortest form), no exponent,
+// no '+', no leading zeros, a fraction without trailing zeros, and a
+// decimal point position gcvt writes without an exponent. ok false means
+// only that floatFromText and appendFloat must be asked.
+//
+// Such a text is read as it is checked, exactly: its digits make an
+// integer below 10^15 < 2^53, its fraction has at most 18 digits (3 zeros
+// and 15 significant ones), and the quotient of two floats that hold their
+// values exactly is rounded once, correctly (strconv's own fast path).
+func shortFloat(s string) (f float64, ok bool) {
 	i := 0
-	if i < len(s) && s[i] == '-' {
+	neg := len(s) > 0 && s[0] == '-'
+	if neg {
 		i++
 	}
 	intStart := i
+	var m uint64 // the digits; wrong once past 19 of them, which is refused below
 	for i < len(s) && isDigit(s[i]) {
+		m = m*10 + uint64(s[i]-'0')
 		i++
 	}
 	intLen := i - intStart
 	if intLen == 0 || intLen > 1 && s[intStart] == '0' {
-		return false
+		return 0, false
 	}
 	sig := intLen
 	if s[intStart] == '0' {
 		sig = 0
 	}
-	if i == len(s) {
-		return sig <= 15
-	}
-	if s[i] != '.' || i+1 == len(s) || s[len(s)-1] == '0' {
-		return false
-	}
-	i++
-	zeros := 0
-	for i < len(s) && isDigit(s[i]) {
-		if sig == 0 && s[i] == '0' {
-			zeros++
-		} else {
-			sig++
+	frac := 0
+	if i < len(s) {
+		if s[i] != '.' || i+1 == len(s) || s[len(s)-1] == '0' {
+			return 0, false
 		}
 		i++
+		zeros := 0
+		for i < len(s) && isDigit(s[i]) {
+			if sig == 0 && s[i] == '0' {
+				zeros++
+			} else {
+				sig++
+			}
+			m = m*10 + uint64(s[i]-'0')
+			i++
+			frac++
+		}
+		if i != len(s) || intLen == 1 && s[intStart] == '0' && zeros > -gcvtMinDecpt {
+			return 0, false
+		}
 	}
-	return i == len(s) && sig <= 15 && (intLen > 1 || s[intStart] != '0' || zeros <= -gcvtMinDecpt)
+	if sig > 15 || frac >= len(exactPow10) {
+		return 0, false
+	}
+	f = float64(m) / exactPow10[frac]
+	if neg {
+		f = -f
+	}
+	return f, true
 }
+
+// exactPow10 holds the powers of ten a float64 holds exactly that
+// shortFloat divides by.
+var exactPow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9,
+	1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18}
 
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }

@@ -153,30 +153,59 @@ while (($line = fgets(STDIN)) !== false) {
 	}
 }
 
-// TestPlainShortFloat checks the shortcut against appendFloat: whenever it
-// says a text is canonical, appendFloat writes exactly that text.
-func TestPlainShortFloat(t *testing.T) {
+// TestShortFloat checks the shortcut against strconv and appendFloat:
+// whenever it says a text is canonical, its float has the bits
+// floatFromText reads, and appendFloat writes exactly that text.
+func TestShortFloat(t *testing.T) {
 	texts := []string{"0", "-0", "1", "-1", "100", "0.1", "0.5", "4.25", "0.0001", "0.00001", "0.001", "123456789012345",
 		"1234567890123456", "1000000000000000", "0.10000000000000001", "1.0", "01", "1.", ".5", "00.5", "-0.0005",
 		"99999999999999.9", "0.30000000000000004", "12345.6789", "1e5", "+1", "-", ""}
 	for _, f := range floatCorpus(3000) {
 		texts = append(texts, string(appendFloat(nil, f)), fmt.Sprint(f), strconv.FormatFloat(f, 'f', -1, 64))
 	}
+	// Decimals of 1 to 17 random digits with the point anywhere in them or
+	// up to 4 zeros before them: shortFloat reads them exactly or not at all.
+	r := rand.New(rand.NewPCG(3, 4))
+	for range 20000 {
+		digits := make([]byte, 1+r.IntN(17))
+		for i := range digits {
+			digits[i] = byte('0' + r.IntN(10))
+		}
+		dot := r.IntN(len(digits) + 5)
+		var text string
+		if dot <= len(digits) {
+			text = string(digits[:dot]) + "." + string(digits[dot:])
+		} else {
+			text = "0." + strings.Repeat("0", dot-len(digits)-1) + string(digits)
+		}
+		text = strings.TrimSuffix(strings.TrimLeft(text, "0"), ".")
+		if strings.HasPrefix(text, ".") {
+			text = "0" + text
+		}
+		if r.IntN(2) == 0 {
+			text = "-" + text
+		}
+		texts = append(texts, text)
+	}
 	n := 0
 	for _, s := range texts {
-		if !plainShortFloat(s) {
+		f, ok := shortFloat(s)
+		if !ok {
 			continue
 		}
 		n++
 		if !validFloatText(s) {
-			t.Errorf("plainShortFloat(%q) = true for invalid text", s)
+			t.Errorf("shortFloat(%q) = %v, true for invalid text", s, f)
 			continue
 		}
-		if got := string(appendFloat(nil, floatFromText(s))); got != s {
-			t.Errorf("plainShortFloat(%q) = true, but appendFloat writes %q", s, got)
+		if want := floatFromText(s); math.Float64bits(f) != math.Float64bits(want) {
+			t.Errorf("shortFloat(%q) = %v (%016x), strconv reads %v (%016x)", s, f, math.Float64bits(f), want, math.Float64bits(want))
+		}
+		if got := string(appendFloat(nil, f)); got != s {
+			t.Errorf("shortFloat(%q) = true, but appendFloat writes %q", s, got)
 		}
 	}
 	if n < 100 {
-		t.Errorf("plainShortFloat accepted only %d texts", n)
+		t.Errorf("shortFloat accepted only %d texts", n)
 	}
 }
