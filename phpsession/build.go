@@ -1,6 +1,9 @@
 package phpsession
 
-import "strings"
+import (
+	"strings"
+	"unsafe"
+)
 
 // The builder: parser.value(true) turns bytes into a Value with it. It
 // only ever reads bytes that the scanner (parser.value(false)) accepted
@@ -17,7 +20,9 @@ import "strings"
 // arena is the memory a build takes its composites and their entries from:
 // slabs sized by a scan of the same bytes (see parser.slabs), so that a
 // whole value costs two allocations. When they run out (a build without
-// slabs), each composite is allocated on its own.
+// slabs), each composite is allocated on its own. The slabs are zero when
+// made and each part is handed out once: the entries of a new composite
+// are zero.
 type arena struct {
 	comps []composite
 	ents  []Entry
@@ -117,22 +122,25 @@ func (b *builder) entries(kind Kind, class string, n int) (Value, error) {
 	b.depth++
 	src, i := b.src, b.pos
 	for k := range c.entries {
+		// The entry is zero (see arena): only the fields that are not are
+		// set, which spares the write barrier, while the GC runs, the
+		// pointers that stay nil.
 		e := &c.entries[k]
 		// The key: i:<int>; or s:<len>:"<bytes>";.
 		if src[i] == tokInt {
 			x, end := intAt(src, i+2)
-			e.Key, i = Value{comp: scalarComp(Int), num: x}, end
+			e.Key.num, e.Key.comp, i = x, scalarComp(Int), end
 		} else {
 			start, end := quotedAt(src, i+2)
-			e.Key, i = Value{comp: scalarComp(String), str: src[start:end]}, end+2
+			e.Key.str, e.Key.comp, i = src[start:end], scalarComp(String), end+2
 		}
 		switch src[i] {
 		case tokString:
 			start, end := quotedAt(src, i+2)
-			e.Value, i = Value{comp: scalarComp(String), str: src[start:end]}, end+2
+			e.Value.str, e.Value.comp, i = src[start:end], scalarComp(String), end+2
 		case tokInt:
 			x, end := intAt(src, i+2)
-			e.Value, i = Value{comp: scalarComp(Int), num: x}, end
+			e.Value.num, e.Value.comp, i = x, scalarComp(Int), end
 		default:
 			b.pos = i
 			v, err := b.value()
@@ -181,3 +189,7 @@ func countAt(src string, i int) (n, start int) {
 	}
 	return n, i + 2
 }
+
+// stringOf returns the bytes of b as a string without copying them; b must
+// not change while the string is in use.
+func stringOf(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 )
 
@@ -118,52 +117,43 @@ func (sc *entryScanner) finish() error {
 	return nil
 }
 
-// scanText indexes a php, php_binary or php_serialize payload.
+// scanText indexes a php, php_binary or php_serialize payload. The names
+// share data, which the Session keeps and the caller leaves unchanged (see
+// DecodeSession): the index costs one allocation, its entries.
 func (s *Session) scanText(data []byte) error {
 	sc, err := newEntryScanner(data, s.format, s.lim)
 	if err != nil {
 		return err
 	}
-	// Collect into pooled scratch, then allocate the entries once.
+	// Collect into pooled scratch, then allocate the entries once. The
+	// slots that hold objects are needed only while scanning.
 	scratch := scratchPool.Get().(*scanScratch)
 	defer scratch.release()
-	names := scratch.names[:0] // where each entry's name is in data
 	entries := scratch.entries[:0]
-	total := 0
+	sc.p.objSlots = scratch.objSlots[:0]
+	text := stringOf(data)
 	for sc.more() {
 		var e entry
 		start, end, err := sc.next(&e)
 		if err != nil {
+			scratch.entries, scratch.objSlots = entries, sc.p.objSlots
 			return err
 		}
-		names = append(names, [2]int{start, end})
-		total += end - start
+		e.name = text[start:end]
 		entries = append(entries, e)
 	}
+	scratch.entries, scratch.objSlots = entries, sc.p.objSlots
 	if err := sc.finish(); err != nil {
 		return err
 	}
-	s.objSlots = sc.p.objSlots
-	scratch.names, scratch.entries = names, entries
 	s.entries = slices.Clone(entries)
-	// All the names in one allocation.
-	var b strings.Builder
-	b.Grow(total)
-	for _, n := range names {
-		b.Write(data[n[0]:n[1]])
-	}
-	all, off := b.String(), 0
-	for i, n := range names {
-		s.entries[i].name = all[off : off+n[1]-n[0]]
-		off += n[1] - n[0]
-	}
 	return nil
 }
 
 // scanScratch is reused memory for indexing a session.
 type scanScratch struct {
-	names   [][2]int
-	entries []entry
+	entries  []entry
+	objSlots []int32
 }
 
 var scratchPool = sync.Pool{New: func() any { return new(scanScratch) }}
@@ -171,10 +161,10 @@ var scratchPool = sync.Pool{New: func() any { return new(scanScratch) }}
 // release clears the scratch (so it holds on to no payload) and puts it back
 // in the pool, unless it grew too large to keep.
 func (sc *scanScratch) release() {
-	if cap(sc.entries) > 4096 {
+	if cap(sc.entries) > 4096 || cap(sc.objSlots) > 4096 {
 		return
 	}
-	clear(sc.entries) // what this scan used; the rest was cleared before
-	sc.entries, sc.names = sc.entries[:0], sc.names[:0]
+	clear(sc.entries) // what this scan used (names in its payload); the rest was cleared before
+	sc.entries, sc.objSlots = sc.entries[:0], sc.objSlots[:0]
 	scratchPool.Put(sc)
 }

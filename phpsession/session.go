@@ -27,15 +27,15 @@ import (
 // The zero Session is an empty session in the php format. A Session is not
 // safe for concurrent use, Get included (it caches what it decodes).
 type Session struct {
-	format   Format
-	entries  []entry
-	lim      limits
-	objSlots []int32 // the slots of the decoded payload that hold objects
-	dups     int8    // a name occurs more than once in entries: 1 yes, -1 no, 0 not known yet
-	changed  bool    // an entry was set or removed since decoding
-	orig     []byte  // the decoded payload; nil for a new session
+	format  Format
+	entries []entry
+	lim     limits
+	dups    int8   // a name occurs more than once in entries: 1 yes, -1 no, 0 not known yet
+	changed bool   // an entry was set or removed since decoding
+	orig    []byte // the decoded payload; nil for a new session
 	// text is orig as a string: the same memory, not a copy (DecodeSession
-	// takes ownership of the payload). Decoded strings are substrings of it.
+	// takes ownership of the payload). Decoded strings and entry names are
+	// substrings of it.
 	text  string
 	chunk chunk // the memory Session.value decodes into
 }
