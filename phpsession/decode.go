@@ -55,8 +55,13 @@ func decodeValue(data []byte, lim limits) (Value, int, error) {
 		// limit is enough to accept or reject it.
 		data = data[:lim.maxSize]
 	}
-	scan := parser[[]byte]{src: data, lim: lim}
-	if _, err := scan.value(false); err != nil {
+	// The slots that hold objects are needed only while scanning.
+	scratch := scratchPool.Get().(*scanScratch)
+	defer scratch.release()
+	scan := parser[[]byte]{src: data, lim: lim, objSlots: scratch.objSlots[:0]}
+	_, err := scan.value(false)
+	scratch.objSlots = scan.objSlots
+	if err != nil {
 		return Value{}, 0, tooLargeIfCut(err, truncated, lim.maxSize)
 	}
 	n := scan.pos
