@@ -133,14 +133,14 @@ func (s *Session) scanText(data []byte) error {
 	sc.p.objSlots = scratch.objSlots[:0]
 	text := stringOf(data)
 	for sc.more() {
-		var e entry
-		start, end, err := sc.next(&e)
+		entries = append(entries, entry{})
+		e := &entries[len(entries)-1]
+		start, end, err := sc.next(e)
 		if err != nil {
 			scratch.entries, scratch.objSlots = entries, sc.p.objSlots
 			return err
 		}
 		e.name = text[start:end]
-		entries = append(entries, e)
 	}
 	scratch.entries, scratch.objSlots = entries, sc.p.objSlots
 	if err := sc.finish(); err != nil {
