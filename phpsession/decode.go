@@ -99,8 +99,10 @@ func Valid(data []byte) bool {
 
 // parser reads PHP serialize() data from src. One grammar serves two modes:
 // value(false) validates and skips without building anything (the scanner,
-// on []byte), value(true) also builds the Value (on a string, so that string
-// values are substrings of src and cost no allocation).
+// on []byte), value(true) builds the Value (on a string, so that string
+// values are substrings of src and cost no allocation): with the builder
+// (build.go) what value(false) accepted, or, when general is set, with the
+// general code, which checks as it builds.
 //
 // It keeps PHP's slot table the way php_var_unserialize does: every value
 // takes the next slot, except an R: reference; array keys and property names
