@@ -131,7 +131,7 @@ func (s *Session) scanText(data []byte) error {
 	defer scratch.release()
 	entries := scratch.entries[:0]
 	sc.p.objSlots = scratch.objSlots[:0]
-	text := stringOf(data)
+	text := s.text // data
 	for sc.more() {
 		entries = append(entries, entry{})
 		e := &entries[len(entries)-1]

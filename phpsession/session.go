@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"unsafe"
 )
 
 // Session is a decoded session payload: PHP's $_SESSION, an ordered set of
@@ -102,7 +101,7 @@ func decodeSession(data []byte, f Format, lim limits) (*Session, error) {
 	if data == nil {
 		data = []byte{} // non-nil: the session was decoded from a payload
 	}
-	s := &Session{format: f, lim: lim, orig: data, text: unsafe.String(unsafe.SliceData(data), len(data))}
+	s := &Session{format: f, lim: lim, orig: data, text: stringOf(data)}
 	if int64(len(data)) > lim.maxSize {
 		return nil, &SyntaxError{Offset: lim.maxSize, Msg: "session larger than the " + strconv.FormatInt(lim.maxSize, 10) + "-byte limit", Err: ErrTooLarge}
 	}
