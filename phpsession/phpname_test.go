@@ -51,3 +51,35 @@ func TestIndexPHPName(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkIndexPHPName times the search Lookup runs after the entry it
+// reads, on the benchmark session after key150 and after the first key, and
+// on its worst cases: every '|' after the name's last two bytes (names
+// ending alike, as user_id and order_id), many '|' in string values, a
+// one-byte name, and a 64 MiB payload.
+func BenchmarkIndexPHPName(b *testing.B) {
+	data := benchSession(b, 100<<10)
+	key150 := bytes.Index(data, []byte("key150|"))
+	for _, tc := range []struct {
+		label string
+		rest  func() []byte
+		name  string
+	}{
+		{"after-key150", func() []byte { return data[key150+len("key150|"):] }, "key150"},
+		{"after-first", func() []byte { return data[len("key0|"):] }, "key0"},
+		{"same-suffix", func() []byte { return []byte(strings.Repeat(`order_id|s:12:"abcdefghijkl";`, 3000)) }, "user_id"},
+		{"pipes-in-values", func() []byte { return []byte(strings.Repeat(`k|s:20:"||||||||||||||||||||";`, 3000)) }, "key150"},
+		{"one-byte-name", func() []byte { return data }, "q"},
+		{"64MiB", func() []byte { return bytes.Repeat(data, 64<<20/len(data)) }, "absent"},
+	} {
+		b.Run(tc.label, func(b *testing.B) {
+			rest := tc.rest()
+			b.SetBytes(int64(len(rest)))
+			for b.Loop() {
+				if indexPHPName(rest, tc.name) >= 0 {
+					b.Fatal("found")
+				}
+			}
+		})
+	}
+}
