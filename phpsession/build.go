@@ -158,11 +158,8 @@ func (b *builder) entries(kind Kind, class string, n int) (Value, error) {
 // quotedAt returns where the bytes of the <len>:"<bytes>" at src[i] are,
 // src[start:end]; what follows them is the closing quote.
 func quotedAt(src string, i int) (start, end int) {
-	l := 0
-	for ; src[i] != tokColon; i++ {
-		l = l*10 + int(src[i]-'0')
-	}
-	return i + 2, i + 2 + l
+	n, start := countAt(src, i) // countAt skips the ':' and the '"' as it does ":{"
+	return start, start + n
 }
 
 // intAt returns the bits of the int64 or the slot number written at src[i]
@@ -181,8 +178,8 @@ func intAt(src string, i int) (x uint64, end int) {
 	return x, i + 1
 }
 
-// countAt returns the count written at src[i] and where the entries after
-// its ":{" start.
+// countAt returns the count (or length) written at src[i] and where what
+// follows the two bytes after it (":{" or ":\"") starts.
 func countAt(src string, i int) (n, start int) {
 	for ; src[i] != tokColon; i++ {
 		n = n*10 + int(src[i]-'0')
