@@ -46,8 +46,7 @@ type chunk struct {
 	at, end int32       // the stretch: orig[at:end]
 	comps   []composite // slabs for the builder (see arena)
 	ents    []Entry
-	vals    []Value // where the decoded values are kept
-	next    int     // size of the next chunk to take, in bytes of the payload
+	next    int // size of the next chunk to take, in bytes of the payload
 }
 
 // The sizes of chunks: the first covers at least firstChunk bytes of the
@@ -58,16 +57,17 @@ const firstChunk = 1 << 10
 // session has thousands.
 type entry struct {
 	name       string
-	val        *Value // the value, once decoded or set
-	start, end int32  // untouched: the value's bytes in Session.orig
-	first      int32  // untouched: the first slot the value took in the payload
-	nslots     int32  // slots the value takes
-	ncomp      int32  // untouched: composites in the value (see parser.slabs)
-	nent       int32  // untouched: array and object entries in the value
-	lenByte    byte   // php_binary: the name length byte as read, PHP ignores its 0x80 bit
-	intKey     bool   // php_serialize, igbinary: the key is an int, name is its decimal text
-	touched    bool   // set since decoding: val is all there is
-	refs       bool   // the value holds r: or R: references
+	val        Value // the value, once decoded or set (see has)
+	start, end int32 // untouched: the value's bytes in Session.orig
+	first      int32 // untouched: the first slot the value took in the payload
+	nslots     int32 // slots the value takes
+	ncomp      int32 // untouched: composites in the value (see parser.slabs)
+	nent       int32 // untouched: array and object entries in the value
+	lenByte    byte  // php_binary: the name length byte as read, PHP ignores its 0x80 bit
+	intKey     bool  // php_serialize, igbinary: the key is an int, name is its decimal text
+	touched    bool  // set since decoding: val is all there is
+	has        bool  // val holds the value: decoded, or set (touched)
+	refs       bool  // the value holds r: or R: references
 }
 
 // NewSession returns an empty session in format f.
@@ -168,7 +168,7 @@ func (s *Session) decodeIgbinary(data []byte) error {
 	next := 1 // the outer array takes slot 1
 	for _, kv := range v.Entries() {
 		val := kv.Value
-		e := entry{name: kv.Key.str, intKey: kv.Key.kind() == Int, val: &val, touched: true, refs: hasRefs(val)}
+		e := entry{name: kv.Key.str, intKey: kv.Key.kind() == Int, val: val, has: true, touched: true, refs: hasRefs(val)}
 		e.first, e.nslots = int32(next+1), int32(countSlots(val))
 		next += int(e.nslots)
 		if e.intKey {
@@ -247,11 +247,11 @@ func (s *Session) Get(name string) (v Value, ok bool) {
 // value returns the value of entry i, decoding it if needed.
 func (s *Session) value(i int) (Value, error) {
 	e := &s.entries[i]
-	if e.val != nil {
-		return *e.val, nil
+	if e.has {
+		return e.val, nil
 	}
 	c := &s.chunk
-	if e.start < c.at || e.end > c.end || len(c.vals) == 0 {
+	if e.start < c.at || e.end > c.end {
 		s.takeChunk(i)
 	}
 	// DecodeSession's scan accepted the bytes: the builder reads them.
@@ -265,8 +265,7 @@ func (s *Session) value(i int) (Value, error) {
 	if err != nil {
 		return Value{}, err
 	}
-	c.vals[0] = v
-	e.val, c.vals = &c.vals[0], c.vals[1:]
+	e.val, e.has = v, true
 	return v, nil
 }
 
@@ -276,22 +275,21 @@ func (s *Session) takeChunk(i int) {
 	c := &s.chunk
 	c.next = max(c.next, firstChunk)
 	start, end := s.entries[i].start, s.entries[i].end
-	var nvals, ncomp, nent int
+	var ncomp, nent int
 	for j := i; j < len(s.entries); j++ {
 		e := &s.entries[j]
-		if e.touched || e.val != nil {
+		if e.has {
 			continue
 		}
 		if e.start < end && j > i || j > i && int(e.end-start) > c.next {
 			break
 		}
 		end = e.end
-		nvals++
 		ncomp += int(e.ncomp)
 		nent += int(e.nent)
 	}
 	c.at, c.end = start, end
-	c.comps, c.ents, c.vals = make([]composite, ncomp), make([]Entry, nent), make([]Value, nvals)
+	c.comps, c.ents = make([]composite, ncomp), make([]Entry, nent)
 	c.next *= 2
 }
 
@@ -308,7 +306,7 @@ func (s *Session) Raw(name string) (raw RawValue, ok bool) {
 	if !e.touched {
 		return RawValue(s.orig[e.start:e.end:e.end]), true
 	}
-	b, err := appendValue(nil, *e.val)
+	b, err := appendValue(nil, e.val)
 	if err != nil {
 		return nil, false
 	}
@@ -394,7 +392,7 @@ func (s *Session) Set(name string, v Value) error {
 	if v.kind() == Invalid {
 		return fmt.Errorf("phpsession: cannot set session entry %q to the zero Value: %w", name, ErrUnsupportedValue)
 	}
-	s.put(entry{name: name, val: &v, nslots: int32(countSlots(v)), refs: hasRefs(v)})
+	s.put(entry{name: name, val: v, has: true, nslots: int32(countSlots(v)), refs: hasRefs(v)})
 	return nil
 }
 
@@ -424,7 +422,7 @@ func (s *Session) SetRaw(name string, raw RawValue) error {
 	if err != nil {
 		return err
 	}
-	s.put(entry{name: name, val: &v, nslots: int32(p.slots), refs: p.nrefs > 0})
+	s.put(entry{name: name, val: v, has: true, nslots: int32(p.slots), refs: p.nrefs > 0})
 	return nil
 }
 
@@ -502,9 +500,8 @@ func (s *Session) Clone() *Session {
 	c.chunk = chunk{} // its memory is s's
 	c.entries = slices.Clone(s.entries)
 	for i := range c.entries {
-		if v := c.entries[i].val; v != nil {
-			cv := v.Clone()
-			c.entries[i].val = &cv
+		if e := &c.entries[i]; e.has {
+			e.val = e.val.Clone()
 		}
 	}
 	return &c
@@ -607,7 +604,7 @@ func (s *Session) appendText(dst []byte, vals []Value) ([]byte, error) {
 		case !e.touched:
 			dst = append(dst, s.orig[e.start:e.end]...)
 		default:
-			if dst, err = appendValue(dst, *e.val); err != nil {
+			if dst, err = appendValue(dst, e.val); err != nil {
 				return dst[:start], fmt.Errorf("phpsession: session entry %q: %w", e.name, err)
 			}
 		}

@@ -467,13 +467,13 @@ func TestSessionLazy(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, e := range s.entries {
-		if e.val != nil {
+		if e.has {
 			t.Fatalf("entry %q decoded by DecodeSession", e.name)
 		}
 	}
 	s.Get("b")
-	if s.entries[0].val != nil || s.entries[1].val == nil {
-		t.Errorf("after Get(b): decoded = %v, %v; want false, true", s.entries[0].val != nil, s.entries[1].val != nil)
+	if s.entries[0].has || !s.entries[1].has {
+		t.Errorf("after Get(b): decoded = %v, %v; want false, true", s.entries[0].has, s.entries[1].has)
 	}
 }
 
