@@ -24,24 +24,32 @@ type entryScanner struct {
 // php_binary or php_serialize); for php_serialize it reads the outer
 // array's header.
 func newEntryScanner(data []byte, f Format, lim limits) (entryScanner, error) {
-	sc := entryScanner{p: parser[[]byte]{src: data, lim: lim}, format: f}
-	if f != FormatPHPSerialize || len(data) == 0 {
-		return sc, nil
-	}
+	var sc entryScanner
+	err := sc.start(data, f, lim)
+	return sc, err
+}
+
+// start sets sc, which is zero, to read data as newEntryScanner does. It
+// spares the copy of the scanner a return makes.
+func (sc *entryScanner) start(data []byte, f Format, lim limits) error {
 	p := &sc.p
+	p.src, p.lim, sc.format = data, lim, f
+	if f != FormatPHPSerialize || len(data) == 0 {
+		return nil
+	}
 	if data[0] != tokArray {
-		return sc, p.fail(ErrSyntax, 0, "php_serialize session is not an array")
+		return p.fail(ErrSyntax, 0, "php_serialize session is not an array")
 	}
 	p.slots, p.depth = 1, 1 // the outer array
 	if err := p.typePrefix(); err != nil {
-		return sc, err
+		return err
 	}
 	n, err := p.count(minEntryLen, "array")
 	if err != nil {
-		return sc, err
+		return err
 	}
 	sc.left, sc.count = n, n
-	return sc, nil
+	return nil
 }
 
 // more reports whether an entry is left to read.
@@ -139,33 +147,49 @@ func (sc *entryScanner) finish() error {
 // share data, which the Session keeps and the caller leaves unchanged (see
 // DecodeSession): the index costs one allocation, its entries.
 func (s *Session) scanText(data []byte) error {
-	sc, err := newEntryScanner(data, s.format, s.lim)
+	var sc entryScanner
+	if err := sc.start(data, s.format, s.lim); err != nil {
+		return err
+	}
+	// Collect the entries on the stack, or for a larger session in pooled
+	// scratch, then allocate them once. The slots that hold objects are
+	// needed only while scanning.
+	scratch := scratchPool.Get().(*scanScratch)
+	defer scratch.release()
+	sc.p.objSlots = scratch.objSlots[:0]
+	var small [smallSession]entry
+	entries, err := sc.collect(small[:0], s.text, len(small))
+	if err == nil && len(entries) == len(small) && sc.more() {
+		scratch.entries, err = sc.collect(append(scratch.entries[:0], entries...), s.text, -1)
+		entries = scratch.entries
+	}
+	scratch.objSlots = sc.p.objSlots
 	if err != nil {
 		return err
 	}
-	// Collect into pooled scratch, then allocate the entries once. The
-	// slots that hold objects are needed only while scanning.
-	scratch := scratchPool.Get().(*scanScratch)
-	defer scratch.release()
-	entries := scratch.entries[:0]
-	sc.p.objSlots = scratch.objSlots[:0]
-	text := s.text // data
-	for sc.more() {
-		entries = append(entries, entry{})
-		e := &entries[len(entries)-1]
-		start, end, err := sc.next(e)
-		if err != nil {
-			scratch.entries, scratch.objSlots = entries, sc.p.objSlots
-			return err
-		}
-		e.name = text[start:end]
-	}
-	scratch.entries, scratch.objSlots = entries, sc.p.objSlots
 	if err := sc.finish(); err != nil {
 		return err
 	}
 	s.entries = slices.Clone(entries)
 	return nil
+}
+
+// smallSession is the number of entries scanText collects on the stack.
+const smallSession = 8
+
+// collect appends the entries left to dst, up to limit in all (-1: no limit),
+// naming them with substrings of text, which is data as a string.
+func (sc *entryScanner) collect(dst []entry, text string, limit int) ([]entry, error) {
+	for len(dst) != limit && sc.more() {
+		dst = append(dst, entry{})
+		e := &dst[len(dst)-1]
+		start, end, err := sc.next(e)
+		if err != nil {
+			return dst, err
+		}
+		e.name = text[start:end]
+	}
+	return dst, nil
 }
 
 // scanScratch is reused memory for indexing a session.

@@ -289,7 +289,13 @@ func (s *Session) takeChunk(i int) {
 		nent += int(e.nent)
 	}
 	c.at, c.end = start, end
-	c.comps, c.ents = make([]composite, ncomp), make([]Entry, nent)
+	c.comps, c.ents = nil, nil // scalars only: no call to make
+	if ncomp > 0 {
+		c.comps = make([]composite, ncomp)
+	}
+	if nent > 0 {
+		c.ents = make([]Entry, nent)
+	}
 	c.next *= 2
 }
 

@@ -1059,3 +1059,60 @@ func FuzzSessionRemove(f *testing.F) {
 		}
 	})
 }
+
+// TestDecodeSessionEntryCounts decodes sessions with entry counts around
+// the number DecodeSession collects on the stack (smallSession), whole and
+// with their last byte cut off: DecodeSession accepts what PHP's
+// session_decode accepts, lists the names in order, and encodes as PHP's
+// session_encode does.
+func TestDecodeSessionEntryCounts(t *testing.T) {
+	testenv.PHP(t)
+	counts := []int{0, 1, smallSession - 1, smallSession, smallSession + 1, 2 * smallSession, 5*smallSession + 3}
+	for _, f := range textFormats {
+		var payloads [][]byte
+		var names [][]string
+		for _, n := range counts {
+			s := NewSession(f)
+			var want []string
+			for i := range n {
+				name := "k" + strconv.Itoa(i)
+				v := IntValue(int64(i))
+				if i%2 == 1 {
+					v = StringValue(strings.Repeat("v", i))
+				}
+				if err := s.Set(name, v); err != nil {
+					t.Fatal(err)
+				}
+				want = append(want, name)
+			}
+			data, err := s.Encode()
+			if err != nil {
+				t.Fatal(err)
+			}
+			payloads = append(payloads, data)
+			names = append(names, want)
+			if len(data) > 0 {
+				payloads = append(payloads, data[:len(data)-1])
+				names = append(names, nil)
+			}
+		}
+		for i, php := range phpSessions(t, f, false, payloads...) {
+			s, err := DecodeSession(payloads[i], f)
+			if (err == nil) != strings.HasPrefix(php, "ok") {
+				t.Errorf("DecodeSession(%q, %s) = %v; php session_decode(): %s", payloads[i], f, err, php)
+				continue
+			}
+			if err != nil {
+				continue
+			}
+			if got := s.Names(); !slices.Equal(got, names[i]) && len(got)+len(names[i]) > 0 {
+				t.Errorf("%s session %q: Names() = %q, want %q", f, payloads[i], got, names[i])
+			}
+			enc, err := s.Encode()
+			want, _ := base64.StdEncoding.DecodeString(strings.TrimPrefix(php, "ok "))
+			if err != nil || !bytes.Equal(enc, want) {
+				t.Errorf("%s session %q: Encode() = %q, %v; php session_encode(): %q", f, payloads[i], enc, err, want)
+			}
+		}
+	}
+}
