@@ -67,7 +67,7 @@ func TestBenchPHP(t *testing.T) {
 			s, _ := DecodeSession(in.data, in.format)
 			for i := range s.entries {
 				v, _ := s.value(i)
-				s.entries[i].val, s.entries[i].has, s.entries[i].touched = v, true, true
+				s.entries[i].val, s.entries[i].touched = v, true
 			}
 			s.changed = true
 			var buf []byte

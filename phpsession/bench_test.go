@@ -172,7 +172,7 @@ func BenchmarkDecodeEncode(b *testing.B) {
 				}
 				for i := range s.entries {
 					v, _ := s.value(i)
-					s.entries[i].val, s.entries[i].has, s.entries[i].touched = v, true, true
+					s.entries[i].val, s.entries[i].touched = v, true
 				}
 				s.changed = true
 				if out, err = s.AppendEncode(out[:0]); err != nil {

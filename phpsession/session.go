@@ -57,7 +57,7 @@ const firstChunk = 1 << 10
 // session has thousands.
 type entry struct {
 	name       string
-	val        Value // the value, once decoded or set (see has)
+	val        Value // the value, once decoded or set (see decoded)
 	start, end int32 // untouched: the value's bytes in Session.orig
 	first      int32 // untouched: the first slot the value took in the payload
 	nslots     int32 // slots the value takes
@@ -66,9 +66,12 @@ type entry struct {
 	lenByte    byte  // php_binary: the name length byte as read, PHP ignores its 0x80 bit
 	intKey     bool  // php_serialize, igbinary: the key is an int, name is its decimal text
 	touched    bool  // set since decoding: val is all there is
-	has        bool  // val holds the value: decoded, or set (touched)
 	refs       bool  // the value holds r: or R: references
 }
+
+// decoded reports whether e.val holds the value: decoded, or set (touched).
+// A value read or set is never the zero Value.
+func (e *entry) decoded() bool { return e.val.comp != nil }
 
 // NewSession returns an empty session in format f.
 func NewSession(f Format) *Session {
@@ -168,7 +171,7 @@ func (s *Session) decodeIgbinary(data []byte) error {
 	next := 1 // the outer array takes slot 1
 	for _, kv := range v.Entries() {
 		val := kv.Value
-		e := entry{name: kv.Key.str, intKey: kv.Key.kind() == Int, val: val, has: true, touched: true, refs: hasRefs(val)}
+		e := entry{name: kv.Key.str, intKey: kv.Key.kind() == Int, val: val, touched: true, refs: hasRefs(val)}
 		e.first, e.nslots = int32(next+1), int32(countSlots(val))
 		next += int(e.nslots)
 		if e.intKey {
@@ -247,7 +250,7 @@ func (s *Session) Get(name string) (v Value, ok bool) {
 // value returns the value of entry i, decoding it if needed.
 func (s *Session) value(i int) (Value, error) {
 	e := &s.entries[i]
-	if e.has {
+	if e.decoded() {
 		return e.val, nil
 	}
 	c := &s.chunk
@@ -265,7 +268,7 @@ func (s *Session) value(i int) (Value, error) {
 	if err != nil {
 		return Value{}, err
 	}
-	e.val, e.has = v, true
+	e.val = v
 	return v, nil
 }
 
@@ -278,7 +281,7 @@ func (s *Session) takeChunk(i int) {
 	var ncomp, nent int
 	for j := i; j < len(s.entries); j++ {
 		e := &s.entries[j]
-		if e.has {
+		if e.decoded() {
 			continue
 		}
 		if e.start < end && j > i || j > i && int(e.end-start) > c.next {
@@ -398,7 +401,7 @@ func (s *Session) Set(name string, v Value) error {
 	if v.kind() == Invalid {
 		return fmt.Errorf("phpsession: cannot set session entry %q to the zero Value: %w", name, ErrUnsupportedValue)
 	}
-	s.put(entry{name: name, val: v, has: true, nslots: int32(countSlots(v)), refs: hasRefs(v)})
+	s.put(entry{name: name, val: v, nslots: int32(countSlots(v)), refs: hasRefs(v)})
 	return nil
 }
 
@@ -428,7 +431,7 @@ func (s *Session) SetRaw(name string, raw RawValue) error {
 	if err != nil {
 		return err
 	}
-	s.put(entry{name: name, val: v, has: true, nslots: int32(p.slots), refs: p.nrefs > 0})
+	s.put(entry{name: name, val: v, nslots: int32(p.slots), refs: p.nrefs > 0})
 	return nil
 }
 
@@ -506,7 +509,7 @@ func (s *Session) Clone() *Session {
 	c.chunk = chunk{} // its memory is s's
 	c.entries = slices.Clone(s.entries)
 	for i := range c.entries {
-		if e := &c.entries[i]; e.has {
+		if e := &c.entries[i]; e.decoded() {
 			e.val = e.val.Clone()
 		}
 	}

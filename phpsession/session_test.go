@@ -467,13 +467,13 @@ func TestSessionLazy(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, e := range s.entries {
-		if e.has {
+		if e.decoded() {
 			t.Fatalf("entry %q decoded by DecodeSession", e.name)
 		}
 	}
 	s.Get("b")
-	if s.entries[0].has || !s.entries[1].has {
-		t.Errorf("after Get(b): decoded = %v, %v; want false, true", s.entries[0].has, s.entries[1].has)
+	if s.entries[0].decoded() || !s.entries[1].decoded() {
+		t.Errorf("after Get(b): decoded = %v, %v; want false, true", s.entries[0].decoded(), s.entries[1].decoded())
 	}
 }
 
