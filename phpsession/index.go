@@ -20,17 +20,10 @@ type entryScanner struct {
 	count  int // php_serialize: entries in the outer array
 }
 
-// newEntryScanner starts reading data, a payload in format f (php,
+// start sets sc, which is zero, to read data, a payload in format f (php,
 // php_binary or php_serialize); for php_serialize it reads the outer
-// array's header.
-func newEntryScanner(data []byte, f Format, lim limits) (entryScanner, error) {
-	var sc entryScanner
-	err := sc.start(data, f, lim)
-	return sc, err
-}
-
-// start sets sc, which is zero, to read data as newEntryScanner does. It
-// spares the copy of the scanner a return makes.
+// array's header. (A method on a scanner the caller holds, not a
+// constructor: the scanner is large, and a return would copy it.)
 func (sc *entryScanner) start(data []byte, f Format, lim limits) error {
 	p := &sc.p
 	p.src, p.lim, sc.format = data, lim, f

@@ -40,8 +40,8 @@ func Lookup(data []byte, f Format, name string) (v Value, ok bool, err error) {
 	if int64(len(data)) > lim.maxSize {
 		return Value{}, false, &SyntaxError{Offset: lim.maxSize, Msg: "session larger than the " + strconv.FormatInt(lim.maxSize, 10) + "-byte limit", Err: ErrTooLarge}
 	}
-	sc, err := newEntryScanner(data, f, lim)
-	if err != nil {
+	var sc entryScanner
+	if err := sc.start(data, f, lim); err != nil {
 		return Value{}, false, err
 	}
 	// The slots that hold objects are needed only while scanning.

@@ -120,8 +120,8 @@ func TestLookupSameNameLater(t *testing.T) {
 // in data.
 func firstAndLastEnd(t *testing.T, data []byte, f Format, name string) (first, last int) {
 	t.Helper()
-	sc, err := newEntryScanner(data, f, limits{}.orDefault())
-	if err != nil {
+	var sc entryScanner
+	if err := sc.start(data, f, limits{}.orDefault()); err != nil {
 		t.Fatal(err)
 	}
 	first = -1
