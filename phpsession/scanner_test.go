@@ -8,16 +8,16 @@ import (
 )
 
 // scanAgrees checks that the scanner (value(false), with its fast paths)
-// and the general code (value(true) with general set) agree on data: on
-// whether it is valid, the error, where the value ends, and the slots,
-// composites, entries, references and objects counted.
-func scanAgrees(t *testing.T, data string) {
+// and the general code (value(true) with general set) agree on data within
+// lim: on whether it is valid, the error, where the value ends, and the
+// slots, composites, entries, references and objects counted. It returns
+// the general code's build: the parser, the value and the error.
+func scanAgrees(t *testing.T, data string, lim limits) (gen parser[string], v Value, err error) {
 	t.Helper()
-	lim := limits{}.orDefault()
 	scan := parser[[]byte]{src: []byte(data), lim: lim}
 	_, serr := scan.value(false)
-	gen := parser[string]{src: data, lim: lim, general: true}
-	_, gerr := gen.value(true)
+	gen = parser[string]{src: data, lim: lim, general: true}
+	v, gerr := gen.value(true)
 	if (serr == nil) != (gerr == nil) || serr != nil && serr.Error() != gerr.Error() {
 		t.Fatalf("scan of %q: %v; general code: %v", data, serr, gerr)
 	}
@@ -27,6 +27,7 @@ func scanAgrees(t *testing.T, data string) {
 			data, scan.pos, scan.slots, scan.ncomp, scan.nent, scan.nrefs, scan.objSlots,
 			gen.pos, gen.slots, gen.ncomp, gen.nent, gen.nrefs, gen.objSlots)
 	}
+	return gen, v, gerr
 }
 
 // TestScannerShortcuts checks the tokens skipValue reads in its loop (a
@@ -70,7 +71,7 @@ func TestScannerShortcuts(t *testing.T) {
 			`O:8:"stdClass":1:{` + tok + tok + `}`,
 		} {
 			for cut := range len(data) + 1 {
-				scanAgrees(t, data[:cut])
+				scanAgrees(t, data[:cut], limits{}.orDefault())
 			}
 		}
 	}
