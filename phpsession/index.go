@@ -151,9 +151,9 @@ func (s *Session) scanText(data []byte) error {
 	defer scratch.release()
 	sc.p.objSlots = scratch.objSlots[:0]
 	var small [smallSession]entry
-	entries, err := sc.collect(small[:0], s.text, len(small))
+	entries, err := sc.collect(small[:0], stringOf(data), len(small))
 	if err == nil && len(entries) == len(small) && sc.more() {
-		scratch.entries, err = sc.collect(append(scratch.entries[:0], entries...), s.text, -1)
+		scratch.entries, err = sc.collect(append(scratch.entries[:0], entries...), stringOf(data), -1)
 		entries = scratch.entries
 	}
 	scratch.objSlots = sc.p.objSlots

@@ -29,13 +29,12 @@ type Session struct {
 	format  Format
 	entries []entry
 	lim     limits
-	dups    int8   // a name occurs more than once in entries: 1 yes, -1 no, 0 not known yet
-	changed bool   // an entry was set or removed since decoding
-	orig    []byte // the decoded payload; nil for a new session
-	// text is orig as a string: the same memory, not a copy (DecodeSession
-	// takes ownership of the payload). Decoded strings and entry names are
-	// substrings of it.
-	text  string
+	dups    int8 // a name occurs more than once in entries: 1 yes, -1 no, 0 not known yet
+	changed bool // an entry was set or removed since decoding
+	// orig is the decoded payload, nil for a new session. DecodeSession
+	// takes ownership of it: decoded strings and entry names are substrings
+	// of stringOf(orig), the same memory.
+	orig  []byte
 	chunk chunk // the memory Session.value decodes into
 }
 
@@ -104,7 +103,7 @@ func decodeSession(data []byte, f Format, lim limits) (*Session, error) {
 	if data == nil {
 		data = []byte{} // non-nil: the session was decoded from a payload
 	}
-	s := &Session{format: f, lim: lim, orig: data, text: stringOf(data)}
+	s := &Session{format: f, lim: lim, orig: data}
 	if int64(len(data)) > lim.maxSize {
 		return nil, &SyntaxError{Offset: lim.maxSize, Msg: "session larger than the " + strconv.FormatInt(lim.maxSize, 10) + "-byte limit", Err: ErrTooLarge}
 	}
@@ -258,7 +257,7 @@ func (s *Session) value(i int) (Value, error) {
 		s.takeChunk(i)
 	}
 	// DecodeSession's scan accepted the bytes: the builder reads them.
-	b := builder{src: s.text[e.start:e.end], lim: s.lim.orDefault()}
+	b := builder{src: stringOf(s.orig[e.start:e.end]), lim: s.lim.orDefault()}
 	b.comps, b.ents = c.comps, c.ents
 	if s.format == FormatPHPSerialize {
 		b.depth = 1 // inside the outer array
