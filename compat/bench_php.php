@@ -3,10 +3,14 @@
 // with the Go benchmarks of phpsession (see phpsession/bench_test.go,
 // TestBenchPHP).
 //
-// Usage: php bench_php.php <payload file> <handler> [iterations]
+// Usage: php bench_php.php <payload file> <handler> [iterations | <N>ms]
 //   handler: php, php_binary or php_serialize (session_decode/session_encode
 //   with that session.serialize_handler), or unserialize (unserialize and
 //   serialize of the file as one value).
+//   iterations: how many times each is run (default 1000); or <N>ms: as many
+//   times as take at least N milliseconds of CPU, found by doubling the
+//   count as Go's testing.B does, so that a small payload is timed over as
+//   long a stretch as a large one.
 // Prints CPU ns/op for a full decode and for an encode.
 
 if ($argc < 3) {
@@ -19,7 +23,9 @@ if ($data === false) {
     exit(1);
 }
 $handler = $argv[2];
-$n = (int)($argv[3] ?? 1000);
+$arg = $argv[3] ?? '1000';
+$minNs = str_ends_with($arg, 'ms') ? (float)substr($arg, 0, -2) * 1e6 : 0.0;
+$n = $minNs > 0 ? 1 : (int)$arg;
 
 // The classes the sessions use, so that objects are real objects.
 class Account { public $login = 'lone'; protected $role = 'admin'; private $secret = "s\0x"; }
@@ -40,18 +46,25 @@ function cpu_ns(): float {
     return ($r['ru_utime.tv_sec'] + $r['ru_stime.tv_sec']) * 1e9 + ($r['ru_utime.tv_usec'] + $r['ru_stime.tv_usec']) * 1e3;
 }
 
-function per_op(float $t0, int $n): string {
-    return sprintf('%.0f ns/op', (cpu_ns() - $t0) / $n);
+// timed runs $f $n times, or with a minimum time ($minNs) as many times as
+// take that long, and returns the CPU time per call as "<ns> ns/op".
+function timed(callable $f, int $n, float $minNs): string {
+    for (;;) {
+        $t0 = cpu_ns();
+        $f($n);
+        $t = cpu_ns() - $t0;
+        if ($minNs <= 0 || $t >= $minNs || $n >= 1e9) {
+            return sprintf('%.0f ns/op', $t / $n);
+        }
+        // As testing.B: aim 20% past the minimum, at most 100 times more.
+        $n = (int)min(max($n * 2, $minNs * 1.2 / max($t, 1) * $n), $n * 100);
+    }
 }
 
 if ($handler === 'unserialize') {
     $v = unserialize($data);
-    $t0 = cpu_ns();
-    for ($i = 0; $i < $n; $i++) { $v = unserialize($data); }
-    $dec = per_op($t0, $n);
-    $t0 = cpu_ns();
-    for ($i = 0; $i < $n; $i++) { $s = serialize($v); }
-    $enc = per_op($t0, $n);
+    $dec = timed(function (int $n) use ($data, &$v) { for ($i = 0; $i < $n; $i++) { $v = unserialize($data); } }, $n, $minNs);
+    $enc = timed(function (int $n) use ($v) { for ($i = 0; $i < $n; $i++) { $s = serialize($v); } }, $n, $minNs);
 } else {
     ob_start();
     ini_set('session.serialize_handler', $handler);
@@ -63,13 +76,9 @@ if ($handler === 'unserialize') {
         fwrite(STDERR, "bench_php: session_decode failed\n");
         exit(1);
     }
-    $t0 = cpu_ns();
-    for ($i = 0; $i < $n; $i++) { session_decode($data); }
-    $dec = per_op($t0, $n);
-    $t0 = cpu_ns();
-    for ($i = 0; $i < $n; $i++) { $s = session_encode(); }
-    $enc = per_op($t0, $n);
+    $dec = timed(function (int $n) use ($data) { for ($i = 0; $i < $n; $i++) { session_decode($data); } }, $n, $minNs);
+    $enc = timed(function (int $n) { for ($i = 0; $i < $n; $i++) { $s = session_encode(); } }, $n, $minNs);
     session_abort();
     ob_end_clean();
 }
-printf("php %s %s: decode %s, encode %s (%d bytes, %d iterations)\n", PHP_VERSION, $handler, $dec, $enc, strlen($data), $n);
+printf("php %s %s: decode %s, encode %s (%d bytes)\n", PHP_VERSION, $handler, $dec, $enc, strlen($data));

@@ -18,7 +18,10 @@ import (
 // TestBenchPHP compares this package with PHP 8 on the benchmark inputs:
 // compat/bench_php.php times session_decode() and session_encode(), then
 // the Go equivalents run in this process. Both count CPU time (getrusage),
-// which a busy machine distorts much less than wall time, and the two sides
+// which a busy machine distorts much less than wall time, and each figure
+// is taken over at least benchPHPTime of it, whatever the payload's size, by
+// doubling the number of runs as testing.B does (a few hundred runs of a
+// sub-microsecond decode are too short a stretch to time). The two sides
 // take turns for SESSBRIDGE_BENCH_ROUNDS rounds (default 5), so that a
 // slow spell of the machine hits both; the log gives the median of each
 // figure and of each ratio. It runs only with SESSBRIDGE_BENCH_PHP=1, logs
@@ -45,7 +48,7 @@ func TestBenchPHP(t *testing.T) {
 		// Figures per round, in ns/op.
 		var phpDec, phpEnc, full, one, look, enc []float64
 		for range rounds {
-			out := testenv.RunPHP(t, string(script), nil, path, in.format.String(), "1000")
+			out := testenv.RunPHP(t, string(script), nil, path, in.format.String(), strconv.Itoa(int(benchPHPTime/time.Millisecond))+"ms")
 			m := phpOut.FindSubmatch(out)
 			if m == nil {
 				t.Fatalf("bench_php.php printed %q", out)
@@ -53,17 +56,17 @@ func TestBenchPHP(t *testing.T) {
 			d, _ := strconv.ParseFloat(string(m[1]), 64)
 			e, _ := strconv.ParseFloat(string(m[2]), 64)
 			phpDec, phpEnc = append(phpDec, d), append(phpEnc, e)
-			full = append(full, cpuPerOp(300, func() {
+			full = append(full, cpuPerOp(func() {
 				s, _ := DecodeSession(in.data, in.format)
 				for i := range s.entries {
 					s.value(i)
 				}
 			}))
-			one = append(one, cpuPerOp(1000, func() {
+			one = append(one, cpuPerOp(func() {
 				s, _ := DecodeSession(in.data, in.format)
 				s.Get(in.key)
 			}))
-			look = append(look, cpuPerOp(1000, func() { Lookup(in.data, in.format, in.key) }))
+			look = append(look, cpuPerOp(func() { Lookup(in.data, in.format, in.key) }))
 			s, _ := DecodeSession(in.data, in.format)
 			for i := range s.entries {
 				v, _ := s.value(i)
@@ -71,7 +74,7 @@ func TestBenchPHP(t *testing.T) {
 			}
 			s.changed = true
 			var buf []byte
-			enc = append(enc, cpuPerOp(300, func() { buf, _ = s.AppendEncode(buf[:0]) }))
+			enc = append(enc, cpuPerOp(func() { buf, _ = s.AppendEncode(buf[:0]) }))
 		}
 		t.Logf("%s (%d bytes, %s, medians of %d rounds, CPU ns/op):\n"+
 			"\tPHP session_decode %.0f, Go full decode %.0f (PHP/Go %.2f)\n"+
@@ -84,14 +87,27 @@ func TestBenchPHP(t *testing.T) {
 	}
 }
 
-// cpuPerOp returns the CPU time (user and system) f takes per call, in ns.
-func cpuPerOp(n int, f func()) float64 {
-	f()
-	t0 := cpuTime()
-	for range n {
-		f()
+// benchPHPTime is the least CPU time each figure of TestBenchPHP is taken
+// over, on both sides.
+const benchPHPTime = 50 * time.Millisecond
+
+// cpuPerOp returns the CPU time (user and system) f takes per call, in ns:
+// it runs f n times, with n doubled, or raised to what the last run says
+// takes 20 % more than benchPHPTime (at most 100 times more), until a run
+// takes at least benchPHPTime. compat/bench_php.php does the same.
+func cpuPerOp(f func()) float64 {
+	for n := 1; ; {
+		t0 := cpuTime()
+		for range n {
+			f()
+		}
+		t := cpuTime() - t0
+		if t >= benchPHPTime || n >= 1e9 {
+			return float64(t) / float64(n)
+		}
+		want := float64(benchPHPTime) * 1.2 / float64(max(t, 1)) * float64(n)
+		n = int(min(max(float64(2*n), want), float64(100*n)))
 	}
-	return float64(cpuTime()-t0) / float64(n)
 }
 
 func cpuTime() time.Duration {
