@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"math/bits"
-	"slices"
 	"strconv"
 	"sync"
 )
@@ -136,13 +135,16 @@ func (sc *entryScanner) finish() error {
 	return nil
 }
 
-// scanText indexes a php, php_binary or php_serialize payload. The names
-// share data, which the Session keeps and the caller leaves unchanged (see
-// DecodeSession): the index costs one allocation, its entries.
-func (s *Session) scanText(data []byte) error {
+// scanSession indexes a php, php_binary or php_serialize payload, which it
+// checks in full, and returns the Session over it. The names share data,
+// which the Session keeps and the caller leaves unchanged (see
+// DecodeSession). A session of up to smallSession entries (most are: a
+// login, a token, a few messages) costs one allocation, the Session with
+// its entries; a larger one two.
+func scanSession(data []byte, f Format, lim limits) (*Session, error) {
 	var sc entryScanner
-	if err := sc.start(data, s.format, s.lim); err != nil {
-		return err
+	if err := sc.start(data, f, lim); err != nil {
+		return nil, err
 	}
 	// Collect the entries on the stack, or for a larger session in pooled
 	// scratch, then allocate them once. The slots that hold objects are
@@ -158,16 +160,57 @@ func (s *Session) scanText(data []byte) error {
 	}
 	scratch.objSlots = sc.p.objSlots
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := sc.finish(); err != nil {
-		return err
+		return nil, err
 	}
-	s.entries = slices.Clone(entries)
-	return nil
+	s := newSessionFor(len(entries))
+	s.format, s.lim, s.orig = f, lim, data
+	s.entries = append(s.entries, entries...)
+	return s, nil
 }
 
-// smallSession is the number of entries scanText collects on the stack.
+// newSessionFor returns a zero Session with room for n entries. Up to
+// smallSession entries the room is in the same allocation, in one of four
+// sizes.
+func newSessionFor(n int) *Session {
+	switch {
+	case n == 0:
+		return new(Session)
+	case n == 1:
+		x := new(struct {
+			s    Session
+			room [1]entry
+		})
+		x.s.entries = x.room[:0]
+		return &x.s
+	case n == 2:
+		x := new(struct {
+			s    Session
+			room [2]entry
+		})
+		x.s.entries = x.room[:0]
+		return &x.s
+	case n <= 4:
+		x := new(struct {
+			s    Session
+			room [4]entry
+		})
+		x.s.entries = x.room[:0]
+		return &x.s
+	case n <= smallSession:
+		x := new(struct {
+			s    Session
+			room [smallSession]entry
+		})
+		x.s.entries = x.room[:0]
+		return &x.s
+	}
+	return &Session{entries: make([]entry, 0, n)}
+}
+
+// smallSession is the number of entries scanSession collects on the stack.
 const smallSession = 8
 
 // collect appends the entries left to dst, up to limit in all (-1: no limit),

@@ -103,23 +103,20 @@ func decodeSession(data []byte, f Format, lim limits) (*Session, error) {
 	if data == nil {
 		data = []byte{} // non-nil: the session was decoded from a payload
 	}
-	s := &Session{format: f, lim: lim, orig: data}
 	if int64(len(data)) > lim.maxSize {
 		return nil, &SyntaxError{Offset: lim.maxSize, Msg: "session larger than the " + strconv.FormatInt(lim.maxSize, 10) + "-byte limit", Err: ErrTooLarge}
 	}
-	var err error
 	switch f {
 	case FormatPHP, FormatPHPBinary, FormatPHPSerialize:
-		err = s.scanText(data)
+		return scanSession(data, f, lim)
 	case FormatIgbinary:
-		err = s.decodeIgbinary(data)
-	default:
-		return nil, fmt.Errorf("phpsession: %w %s", ErrUnknownFormat, f)
+		s := &Session{format: f, lim: lim, orig: data}
+		if err := s.decodeIgbinary(data); err != nil {
+			return nil, err
+		}
+		return s, nil
 	}
-	if err != nil {
-		return nil, err
-	}
-	return s, nil
+	return nil, fmt.Errorf("phpsession: %w %s", ErrUnknownFormat, f)
 }
 
 // hasDups reports whether a name occurs more than once in the session.
@@ -252,18 +249,22 @@ func (s *Session) value(i int) (Value, error) {
 	if e.decoded() {
 		return e.val, nil
 	}
-	c := &s.chunk
-	if e.start < c.at || e.end > c.end {
-		s.takeChunk(i)
-	}
 	// DecodeSession's scan accepted the bytes: the builder reads them.
 	b := builder{src: stringOf(s.orig[e.start:e.end]), lim: s.lim.orDefault()}
-	b.comps, b.ents = c.comps, c.ents
 	if s.format == FormatPHPSerialize {
 		b.depth = 1 // inside the outer array
 	}
+	c := &s.chunk
+	if e.ncomp > 0 { // a scalar takes no memory
+		if e.start < c.at || e.end > c.end {
+			s.takeChunk(i)
+		}
+		b.comps, b.ents = c.comps, c.ents
+	}
 	v, err := b.value()
-	c.comps, c.ents = b.comps, b.ents
+	if e.ncomp > 0 {
+		c.comps, c.ents = b.comps, b.ents
+	}
 	if err != nil {
 		return Value{}, err
 	}

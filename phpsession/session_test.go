@@ -1067,7 +1067,9 @@ func FuzzSessionRemove(f *testing.F) {
 // session_encode does.
 func TestDecodeSessionEntryCounts(t *testing.T) {
 	testenv.PHP(t)
-	counts := []int{0, 1, smallSession - 1, smallSession, smallSession + 1, 2 * smallSession, 5*smallSession + 3}
+	// Around the sizes a Session is allocated with (newSessionFor) and the
+	// stack's (smallSession).
+	counts := []int{0, 1, 2, 3, 4, 5, smallSession - 1, smallSession, smallSession + 1, 2 * smallSession, 5*smallSession + 3}
 	for _, f := range textFormats {
 		var payloads [][]byte
 		var names [][]string
@@ -1112,6 +1114,24 @@ func TestDecodeSessionEntryCounts(t *testing.T) {
 			want, _ := base64.StdEncoding.DecodeString(strings.TrimPrefix(php, "ok "))
 			if err != nil || !bytes.Equal(enc, want) {
 				t.Errorf("%s session %q: Encode() = %q, %v; php session_encode(): %q", f, payloads[i], enc, err, want)
+			}
+			// Grown past the room it was allocated with, and shrunk, it is
+			// the session built with the same changes.
+			grown := NewSession(f)
+			for _, name := range s.Names()[min(1, s.Len()):] {
+				v, _ := s.Get(name)
+				grown.Set(name, v)
+			}
+			s.Remove("k0")
+			for j := range 3 {
+				name, v := "new"+strconv.Itoa(j), StringValue(strings.Repeat("n", j))
+				s.Set(name, v)
+				grown.Set(name, v)
+			}
+			got, err1 := s.Encode()
+			want, err2 := grown.Encode()
+			if err1 != nil || err2 != nil || !bytes.Equal(got, want) {
+				t.Errorf("%s session %q with k0 removed and 3 entries set: Encode() = %q, %v; want %q, %v", f, payloads[i], got, err1, want, err2)
 			}
 		}
 	}
