@@ -6,49 +6,67 @@ import (
 	"testing"
 )
 
-// TestIndexPHPName checks indexPHPName against bytes.Index of name+"|":
-// for names of one to five bytes, every length of input up to a few turns
-// of the vector loop, every place of the name (and none), near misses
-// around it, and every alignment, with name| written across the input's
-// start and across its end, where a search that reads outside the input
-// would take it.
+// indexPHPNamePath is one way indexPHPName may search, named for tests.
+type indexPHPNamePath struct {
+	name  string
+	index func(s []byte, name string) int
+}
+
+// TestIndexPHPName checks indexPHPName, and each way it may search on this
+// machine (indexPHPNamePaths), against bytes.Index of name+"|": for names
+// of one to six bytes, every length of input up to three turns of the
+// widest vector loop and some, every place of the name (and none), near
+// misses around it, and three alignments, with name| written across the
+// input's start and across its end, where a search that reads outside the
+// input would take it.
 func TestIndexPHPName(t *testing.T) {
-	for _, name := range []string{"q", "50", "key150", "ab|", "\xff\x80", "||", "aaaa"} {
-		end := name + "|"
-		// Near misses: name's last two bytes and '|' without the rest,
-		// the rest without the '|', and the name's first byte alone.
-		miss := []byte("." + end[max(len(end)-3, 0):] + "." + name + "." + name[:1] + "..")
-		buf := make([]byte, 200)
-		for n := range 110 {
-			for at := -1; at+len(end) <= n; at++ { // where name| is; -1: nowhere
-				for off := 8; off < 11; off++ {
-					for i := range buf {
-						buf[i] = miss[i%len(miss)]
-					}
-					s := buf[off : off+n]
-					// name| from off-8+1 bytes before the input (its
-					// last bytes inside), and ending off-8 bytes before
-					// its end (with the '|' just past it, at off 8).
-					copy(buf[off-(off-8+1):], end)
-					copy(buf[off+n-len(end)+1-(off-8):], end)
-					if at >= 0 {
-						copy(s[at:], end)
-					}
-					if got, want := indexPHPName(s, name), bytes.Index(s, []byte(end)); got != want {
-						t.Fatalf("indexPHPName(%q, %q) = %d; want %d", s, name, got, want)
+	paths := append(indexPHPNamePaths(t), indexPHPNamePath{"indexPHPName", indexPHPName})
+	for _, path := range paths {
+		t.Run(path.name, func(t *testing.T) {
+			for _, name := range []string{"q", "50", "key150", "ab|", "\xff\x80", "||", "aaaa"} {
+				end := name + "|"
+				// Near misses: name's last two bytes and '|' without the
+				// rest, the rest without the '|', and the name's first
+				// byte alone.
+				miss := []byte("." + end[max(len(end)-3, 0):] + "." + name + "." + name[:1] + "..")
+				buf := make([]byte, 240)
+				for n := range 210 {
+					for at := -1; at+len(end) <= n; at++ { // where name| is; -1: nowhere
+						for off := 8; off < 11; off++ {
+							for i := range buf {
+								buf[i] = miss[i%len(miss)]
+							}
+							s := buf[off : off+n]
+							// name| from off-8+1 bytes before the input
+							// (its last bytes inside), and ending off-8
+							// bytes before its end (with the '|' just past
+							// it, at off 8).
+							copy(buf[off-(off-8+1):], end)
+							copy(buf[off+n-len(end)+1-(off-8):], end)
+							if at >= 0 {
+								copy(s[at:], end)
+							}
+							if got, want := path.index(s, name), bytes.Index(s, []byte(end)); got != want {
+								t.Fatalf("%s(%q, %q) = %d; want %d", path.name, s, name, got, want)
+							}
+						}
 					}
 				}
 			}
-		}
-	}
-	// Long inputs, with the name's last bytes and '|' in every entry.
-	s := []byte(strings.Repeat(`order_id|s:3:"r_id|";`, 500))
-	for _, at := range []int{0, 31, 32, 33, 5000, len(s) - 40, len(s) - 8} {
-		s2 := bytes.Clone(s)
-		copy(s2[at:], "user_id|")
-		if got := indexPHPName(s2, "user_id"); got != at {
-			t.Errorf("indexPHPName of user_id| written at %d of %d bytes = %d", at, len(s2), got)
-		}
+			// Long inputs, with the name's last bytes and '|' in every
+			// entry, a few in each turn of a vector loop.
+			s := []byte(strings.Repeat(`order_id|s:3:"r_id|";`, 500))
+			for _, at := range []int{0, 31, 32, 33, 63, 64, 65, 5000, len(s) - 72, len(s) - 40, len(s) - 8} {
+				s2 := bytes.Clone(s)
+				copy(s2[at:], "user_id|")
+				if got := path.index(s2, "user_id"); got != at {
+					t.Errorf("%s of user_id| written at %d of %d bytes = %d", path.name, at, len(s2), got)
+				}
+			}
+			if got := path.index(s, "user_id"); got != -1 {
+				t.Errorf("%s of user_id in %d bytes without it = %d", path.name, len(s), got)
+			}
+		})
 	}
 }
 
