@@ -4,8 +4,12 @@ package phpsession
 
 import "golang.org/x/sys/cpu"
 
-// hasAVX2 reports whether indexPHPName may use indexPHPNameAVX2.
-var hasAVX2 = cpu.X86.HasAVX2
+// The vector instructions indexPHPName may use beyond SSE2, which every
+// amd64 processor has.
+var (
+	hasAVX2   = cpu.X86.HasAVX2
+	hasAVX512 = cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW
+)
 
 // indexPHPNameBlocks returns the first i with s[i:i+len(name)+1] ==
 // name+"|" whose last two name bytes start before (len(s)-2)&^31, or -1
@@ -16,25 +20,26 @@ var hasAVX2 = cpu.X86.HasAVX2
 //go:noescape
 func indexPHPNameBlocks(s []byte, name string) int
 
-// indexPHPNameAVX2 returns where name| first appears in s, or -1
-// (phpname_avx2_amd64.s). len(name) must be at least 2 and len(s) at least
-// minAVX2Len, and the processor must have AVX2. It looks at 64 positions at
-// a time for name's last two bytes followed by '|'.
+// indexPHPNameWide returns where name| first appears in s, or -1
+// (phpname_wide_amd64.s). It looks at 64 positions at a time for name's
+// last two bytes followed by '|', with AVX-512BW if avx512 and AVX2 if not,
+// which the processor must have. len(name) must be at least 2 and len(s)
+// at least minWideLen.
 //
 //go:noescape
-func indexPHPNameAVX2(s []byte, name string) int
+func indexPHPNameWide(s []byte, name string, avx512 bool) int
 
-// minAVX2Len is the shortest input indexPHPNameAVX2 takes: one turn of its
+// minWideLen is the shortest input indexPHPNameWide takes: one turn of its
 // loop, 64 positions and the two bytes after the last.
-const minAVX2Len = 66
+const minWideLen = 66
 
 // indexPHPName returns where name| first appears in s, or -1.
 func indexPHPName(s []byte, name string) int {
 	if len(name) < 2 {
 		return indexPHPNameByPipe(s, name)
 	}
-	if hasAVX2 && len(s) >= minAVX2Len {
-		return indexPHPNameAVX2(s, name)
+	if hasAVX2 && len(s) >= minWideLen {
+		return indexPHPNameWide(s, name, hasAVX512)
 	}
 	return indexPHPNameSSE2(s, name)
 }
