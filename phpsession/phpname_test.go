@@ -70,6 +70,39 @@ func TestIndexPHPName(t *testing.T) {
 	}
 }
 
+// FuzzIndexPHPName checks each way indexPHPName may search on this machine
+// against bytes.Index of name+"|", on the input as it is and with name|
+// written into it at a place the fuzzer picks.
+func FuzzIndexPHPName(f *testing.F) {
+	f.Add([]byte(strings.Repeat(`order_id|s:3:"r_id|";`, 8)), "user_id", uint16(70))
+	f.Add([]byte(strings.Repeat("50|.key150.k..", 12)), "key150", uint16(100))
+	f.Add([]byte(strings.Repeat("|", 140)), "||", uint16(66))
+	paths := append(indexPHPNamePaths(f), indexPHPNamePath{"indexPHPName", indexPHPName})
+	f.Fuzz(func(t *testing.T, s []byte, name string, at uint16) {
+		if name == "" {
+			return
+		}
+		end := []byte(name + "|")
+		for _, s := range [][]byte{s, withNameAt(s, end, int(at))} {
+			want := bytes.Index(s, end)
+			for _, path := range paths {
+				if got := path.index(s, name); got != want {
+					t.Fatalf("%s(%q, %q) = %d; want %d", path.name, s, name, got, want)
+				}
+			}
+		}
+	})
+}
+
+// withNameAt returns a copy of s with end written at at, if it fits there.
+func withNameAt(s, end []byte, at int) []byte {
+	s = bytes.Clone(s)
+	if at+len(end) <= len(s) {
+		copy(s[at:], end)
+	}
+	return s
+}
+
 // BenchmarkIndexPHPName times the search Lookup runs after the entry it
 // reads, on the benchmark session after key150 and after the first key, and
 // on its worst cases: every '|' after the name's last two bytes (names
