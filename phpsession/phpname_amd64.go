@@ -5,10 +5,15 @@ package phpsession
 import "golang.org/x/sys/cpu"
 
 // The vector instructions indexPHPName may use beyond SSE2, which every
-// amd64 processor has.
+// amd64 processor has. It takes AVX-512 (BW, for bytes) only on processors
+// that also have VBMI, as a mark of the generations (Intel Ice Lake and
+// later, AMD Zen 4 and later) where 512-bit integer instructions lower the
+// core's clock for the code that runs after them little or not at all,
+// unlike Skylake-SP's; Go's garbage collector uses 512-bit vectors on the
+// same processors (internal/runtime/gc/scan).
 var (
 	hasAVX2   = cpu.X86.HasAVX2
-	hasAVX512 = cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW
+	hasAVX512 = cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512VBMI
 )
 
 // indexPHPNameBlocks returns the first i with s[i:i+len(name)+1] ==
