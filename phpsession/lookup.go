@@ -141,8 +141,10 @@ func mayHoldEntry(rest []byte, f Format, name string) bool {
 // stops at each '|' (bytes.IndexByte), one per php entry and rare in
 // values, and compares the byte before it with name's last before it
 // compares the name. On amd64, indexPHPName stops only where name's last
-// two bytes come before a '|', looking at 32 positions at a time, and
-// compares the name without a call; it uses this for a name of one byte.
+// two bytes come before a '|', looking at 64 positions at a time (AVX-512 or
+// AVX2; 32 with SSE2 on older processors and for inputs under 66 bytes),
+// and compares the name without a call; it uses this for a name of one
+// byte.
 func indexPHPNameByPipe(s []byte, name string) int {
 	last := name[len(name)-1]
 	for j := len(name); j < len(s); j++ { // j: where the '|' may be
