@@ -106,12 +106,6 @@ func (p *parser[T]) skipKey() bool {
 	return false
 }
 
-// The two bytes around a string's bytes, as a little-endian uint16.
-const (
-	colonQuote = tokColon | tokQuote<<8 // :"
-	quoteEnd   = tokQuote | tokEnd<<8   // ";
-)
-
 // maxFastDepth is how deep skipValue follows arrays and objects before it
 // leaves a value to the general code.
 const maxFastDepth = 32
