@@ -106,6 +106,12 @@ func (p *parser[T]) skipKey() bool {
 	return false
 }
 
+// The two bytes around a string's bytes, as a little-endian uint16.
+const (
+	colonQuote = tokColon | tokQuote<<8 // :"
+	quoteEnd   = tokQuote | tokEnd<<8   // ";
+)
+
 // maxFastDepth is how deep skipValue follows arrays and objects before it
 // leaves a value to the general code.
 const maxFastDepth = 32
@@ -137,24 +143,18 @@ func (p *parser[T]) skipValue() bool {
 		// The cases are tried in order, the commonest first.
 		switch c := src[i]; {
 		case c == tokString:
-			// s:<len>:"<bytes>"; a length of 1 to 99, in one or two digits,
-			// is read at fixed offsets of t, which cost no bounds checks;
-			// any other goes to quotedEnd.
-			end := 0 // where the string ends, if its length is short
-			if t := src[i:]; len(t) >= 8 && t[1] == tokColon && t[2]-'1' < 9 {
-				if d := t[3] - '0'; d > 9 {
-					if t[3] == tokColon && t[4] == tokQuote {
-						end = 7 + int(t[2]-'0')
-					}
-				} else if t[4] == tokColon && t[5] == tokQuote {
-					end = 8 + int(t[2]-'0')*10 + int(d)
-				}
-				if end > 0 && (end > len(t) || t[end-1] != tokEnd || t[end-2] != tokQuote) {
+			// s:<len>:"<bytes>";
+			l, d := int(src[i+2]-'0'), int(src[i+3]-'0')
+			j := i + 3 // the colon after a length of one digit
+			if d <= 9 {
+				l, j = l*10+d, i+4
+			}
+			if n-i >= 8 && src[i+2]-'1' < 9 && src[j] == tokColon { // a length of 1 to 99, in one or two digits
+				if l > n-j-4 || src[i+1] != tokColon || binary.LittleEndian.Uint16(src[j:]) != colonQuote ||
+					binary.LittleEndian.Uint16(src[j+2+l:]) != quoteEnd {
 					goto fallback
 				}
-			}
-			if end > 0 {
-				i += end
+				i = j + 4 + l
 			} else if _, i = quotedEnd(src, i+1, tokEnd); i < 0 {
 				goto fallback
 			}
@@ -241,25 +241,23 @@ func (p *parser[T]) skipValue() bool {
 		// branches of their own, which the processor predicts better than
 		// keys and values mixed (about a tenth of the time on the benchmark
 		// session). Any other key goes through the switch.
-		if t := src[i:]; len(t) >= 8 {
-			if t[0] == tokInt && t[3] == tokEnd && t[2]-'0' <= 9 && t[1] == tokColon {
+		if n-i >= 8 {
+			if src[i] == tokInt && src[i+3] == tokEnd && src[i+2]-'0' <= 9 && src[i+1] == tokColon {
 				i += 4
 				continue
 			}
-			if t[0] == tokString && t[1] == tokColon && t[2]-'1' < 9 {
-				end := 0
-				if d := t[3] - '0'; d > 9 {
-					if t[3] == tokColon && t[4] == tokQuote {
-						end = 7 + int(t[2]-'0')
-					}
-				} else if t[4] == tokColon && t[5] == tokQuote {
-					end = 8 + int(t[2]-'0')*10 + int(d)
+			if src[i] == tokString {
+				l, d := int(src[i+2]-'0'), int(src[i+3]-'0')
+				j := i + 3
+				if d <= 9 {
+					l, j = l*10+d, i+4
 				}
-				if end > 0 {
-					if end > len(t) || t[end-1] != tokEnd || t[end-2] != tokQuote {
+				if src[i+2]-'1' < 9 && src[j] == tokColon {
+					if l > n-j-4 || src[i+1] != tokColon || binary.LittleEndian.Uint16(src[j:]) != colonQuote ||
+						binary.LittleEndian.Uint16(src[j+2+l:]) != quoteEnd {
 						goto fallback
 					}
-					i += end
+					i = j + 4 + l
 					continue
 				}
 			}
