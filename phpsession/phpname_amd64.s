@@ -1,6 +1,7 @@
 //go:build !purego
 
 #include "textflag.h"
+#include "phpname_amd64.h"
 
 // func indexPHPNameBlocks(s []byte, name string) int
 //
@@ -75,34 +76,9 @@ none:
 	MOVQ $-1, ret+40(FP)
 	RET
 
-candidate:
-	// CX: the positions found in this turn, one bit each.
-	BSFL CX, BX
-	LEAQ (DI)(BX*1), R12     // where name's last two bytes are
-	CMPQ R12, R11
-	JB skip                  // the name would start before s
-	MOVQ R12, R13
-	SUBQ R10, R13
-	ADDQ $2, R13             // where the name would start
-	XORQ BX, BX
-
-compare:
-	LEAQ 2(BX), AX
-	CMPQ AX, R10
-	JAE match
-	MOVBLZX (R13)(BX*1), AX
-	CMPB AX, (R9)(BX*1)
-	JNE skip
-	INCQ BX
-	JMP compare
+	CHECK_CANDIDATES(match, next)
 
 match:
 	SUBQ SI, R13
 	MOVQ R13, ret+40(FP)
 	RET
-
-skip:
-	LEAL -1(CX), BX
-	ANDL BX, CX              // the next position found, if any
-	JNZ candidate
-	JMP next

@@ -1,6 +1,7 @@
 //go:build !purego
 
 #include "textflag.h"
+#include "phpname_amd64.h"
 
 // func indexPHPNameWide(s []byte, name string, avx512 bool) int
 //
@@ -106,26 +107,7 @@ found256:
 	SHLQ $32, AX
 	ORQ AX, CX
 
-candidate:
-	// CX: the positions found in this turn, one bit each.
-	BSFQ CX, BX
-	LEAQ (DI)(BX*1), R12     // where name's last two bytes are
-	CMPQ R12, R11
-	JB skip                  // the name would start before s
-	MOVQ R12, R13
-	SUBQ R10, R13
-	ADDQ $2, R13             // where the name would start
-	XORQ BX, BX
-
-compare:
-	LEAQ 2(BX), AX
-	CMPQ AX, R10
-	JAE match
-	MOVBLZX (R13)(BX*1), AX
-	CMPB AX, (R9)(BX*1)
-	JNE skip
-	INCQ BX
-	JMP compare
+	CHECK_CANDIDATES(match, next)
 
 match:
 	VZEROUPPER
@@ -133,10 +115,7 @@ match:
 	MOVQ R13, ret+48(FP)
 	RET
 
-skip:
-	LEAQ -1(CX), BX
-	ANDQ BX, CX              // the next position found, if any
-	JNZ candidate
-	TESTQ R15, R15
+next:
+	TESTQ R15, R15           // back to the loop this turn came from
 	JNZ next512
 	JMP next256
