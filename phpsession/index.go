@@ -179,35 +179,26 @@ func newSessionFor(n int) *Session {
 	case n == 0:
 		return new(Session)
 	case n == 1:
-		x := new(struct {
-			s    Session
-			room [1]entry
-		})
-		x.s.entries = x.room[:0]
-		return &x.s
+		return sessionWithRoom(func(r *[1]entry) []entry { return r[:0] })
 	case n == 2:
-		x := new(struct {
-			s    Session
-			room [2]entry
-		})
-		x.s.entries = x.room[:0]
-		return &x.s
+		return sessionWithRoom(func(r *[2]entry) []entry { return r[:0] })
 	case n <= 4:
-		x := new(struct {
-			s    Session
-			room [4]entry
-		})
-		x.s.entries = x.room[:0]
-		return &x.s
+		return sessionWithRoom(func(r *[4]entry) []entry { return r[:0] })
 	case n <= smallSession:
-		x := new(struct {
-			s    Session
-			room [smallSession]entry
-		})
-		x.s.entries = x.room[:0]
-		return &x.s
+		return sessionWithRoom(func(r *[smallSession]entry) []entry { return r[:0] })
 	}
 	return &Session{entries: make([]entry, 0, n)}
+}
+
+// sessionWithRoom allocates a Session together with room, an array of
+// entries, and gives it room as its entries, sliced by entries.
+func sessionWithRoom[Room any](entries func(*Room) []entry) *Session {
+	x := new(struct {
+		s    Session
+		room Room
+	})
+	x.s.entries = entries(&x.room)
+	return &x.s
 }
 
 // smallSession is the number of entries scanSession collects on the stack.
