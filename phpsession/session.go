@@ -255,16 +255,12 @@ func (s *Session) value(i int) (Value, error) {
 		b.depth = 1 // inside the outer array
 	}
 	c := &s.chunk
-	if e.ncomp > 0 { // a scalar takes no memory
-		if e.start < c.at || e.end > c.end {
-			s.takeChunk(i)
-		}
-		b.comps, b.ents = c.comps, c.ents
+	if e.ncomp > 0 && (e.start < c.at || e.end > c.end) { // a scalar takes no memory
+		s.takeChunk(i)
 	}
+	b.comps, b.ents = c.comps, c.ents
 	v, err := b.value()
-	if e.ncomp > 0 {
-		c.comps, c.ents = b.comps, b.ents
-	}
+	c.comps, c.ents = b.comps, b.ents
 	if err != nil {
 		return Value{}, err
 	}
