@@ -1120,13 +1120,16 @@ func TestDecodeSessionEntryCounts(t *testing.T) {
 			grown := NewSession(f)
 			for _, name := range s.Names()[min(1, s.Len()):] {
 				v, _ := s.Get(name)
-				grown.Set(name, v)
+				if err := grown.Set(name, v); err != nil {
+					t.Fatal(err)
+				}
 			}
 			s.Remove("k0")
 			for j := range 3 {
 				name, v := "new"+strconv.Itoa(j), StringValue(strings.Repeat("n", j))
-				s.Set(name, v)
-				grown.Set(name, v)
+				if err1, err2 := s.Set(name, v), grown.Set(name, v); err1 != nil || err2 != nil {
+					t.Fatal(err1, err2)
+				}
 			}
 			got, err1 := s.Encode()
 			want, err2 := grown.Encode()
