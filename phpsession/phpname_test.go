@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+	"unsafe"
 )
 
 // indexPHPNamePath is one way indexPHPName may search, named for tests.
@@ -67,6 +68,53 @@ func TestIndexPHPName(t *testing.T) {
 				t.Errorf("%s of user_id in %d bytes without it = %d", path.name, len(s), got)
 			}
 		})
+	}
+}
+
+// TestIndexPHPNameAlignments checks each way indexPHPName may search where
+// the vector loops change step: the first turn starts where the input
+// does, the next ones at a multiple of 64 bytes of memory, and the last
+// ends where the input does, so turns overlap by an amount that depends on
+// the input's address. For each of the 64 addresses modulo 64 and lengths
+// of up to four turns, name| is written at every place near a turn's edge
+// (and nowhere), after a near miss, name's last two bytes and '|', which
+// each turn around it finds and must pass over.
+func TestIndexPHPNameAlignments(t *testing.T) {
+	paths := append(indexPHPNamePaths(t), indexPHPNamePath{"indexPHPName", indexPHPName})
+	const name, miss = "key150", "50|"
+	end := name + "|"
+	buf := make([]byte, 64+64+260)
+	base := 64 - int(uintptr(unsafe.Pointer(&buf[0]))%64) // buf[base:] is 64-byte aligned
+	for _, path := range paths {
+		for off := range 64 {
+			for n := 66; n <= 260; n++ {
+				s := buf[base+off : base+off+n]
+				// Where name| is written: -1 nowhere, else with name's last
+				// two bytes (where the loops look) around each edge.
+				places := []int{-1}
+				for _, edge := range []int{0, 64 - off, 128 - off, 192 - off, n - 3} {
+					for d := -3; d <= 3; d++ {
+						if at := edge + d - (len(name) - 2); at >= 0 && at+len(end) <= n {
+							places = append(places, at)
+						}
+					}
+				}
+				for _, at := range places {
+					for i := range s {
+						s[i] = '.'
+					}
+					for i := 3; i+len(miss) <= n; i += 29 {
+						copy(s[i:], miss)
+					}
+					if at >= 0 {
+						copy(s[at:], end)
+					}
+					if got, want := path.index(s, name), bytes.Index(s, []byte(end)); got != want {
+						t.Fatalf("%s(%q, %q) at address %d modulo 64 = %d; want %d", path.name, s, name, off, got, want)
+					}
+				}
+			}
+		}
 	}
 }
 
