@@ -125,22 +125,42 @@ const maxFastDepth = 32
 // It is the scanner's hot loop: one pass over locals, one token at a time,
 // no recursion (an explicit stack of the entries left at each level),
 // strings skipped by their length, digits checked eight at a time, and no
-// allocation but the object slot list. The commonest tokens (a string of 1 to 99 bytes, an int
-// of up to 18 digits, an a:<digit>:{ header) are read in the loop itself,
-// since a call costs the loop its registers, and tried first, since each
-// test that fails costs a branch; the rest, and whatever these shortcuts do
-// not take, goes to quotedEnd, intEnd, compositeHeader and floatEnd.
+// allocation but the object slot list. The commonest tokens (a string of 1
+// to 99 bytes, an int of up to 18 digits, a float <digits>.<digits>, an
+// a:<digit>:{ or O:<digit>:"<Class>":<digit>:{ header) are read in the
+// loop itself, since a call costs the loop its registers; the rest, and
+// whatever these shortcuts do not take, goes to quotedEnd, intEnd,
+// compositeHeader and floatEnd.
+//
+// The types in a session are random, so the tests of what comes next (a
+// value's type, a close or a key, an int key or a string key) are
+// mispredicted often, at some 15-20 cycles each plus the time the processor
+// took to find out: most of the loop's time. So where the loop is, at a
+// value or after one, is the place in the code, not a flag to test; a
+// value's type is one cascade of tests, commonest first; and whether a
+// level closes is a test of cur, the entries left at the innermost level,
+// which is in a register and known at once, not of a byte still to be
+// loaded or a count in memory. Measured slower, and so not done here: a
+// switch compiled to a jump table (its one indirect jump mispredicts on
+// most tokens), and keys or string lengths read without a branch (the
+// conditional moves wait on the loads that a predicted branch runs ahead
+// of).
 func (p *parser[T]) skipValue() bool {
 	src := bytesOf(p.src)
 	n, i := len(src), p.pos
-	slots, ncomp, nent := p.slots, p.ncomp, p.nent
+	slots := p.slots
+	// Composites and entries are counted in p, in memory, to leave the
+	// loop's registers to the rest; these restore them on a fallback.
+	ncomp, nent := p.ncomp, p.nent
 	nobj := len(p.objSlots)
 	room := min(p.lim.maxDepth-p.depth, maxFastDepth) // levels that may still open
-	var left [maxFastDepth]int32                      // entries left at each open level (at most maxMaxSize/minEntryLen)
-	sp := 0
-	key := false   // whether the token at i is a key
-	for n-i >= 4 { // the shortest tokens near the end are left to the general code
-		// The cases are tried in order, the commonest first.
+	var left [maxFastDepth]int32                      // entries left at each open level but the innermost (at most maxMaxSize/minEntryLen)
+	sp := 0                                           // open levels
+	cur := 0                                          // entries left at the innermost level, when sp > 0
+	var cnt, body int                                 // the count of an array or object being opened, and where its entries start
+	// The shortest values near the end are left to the general code.
+	for n-i >= 4 {
+		// A value. The cases are tried in order, the commonest first.
 		switch c := src[i]; {
 		case c == tokString:
 			// s:<len>:"<bytes>";
@@ -161,7 +181,7 @@ func (p *parser[T]) skipValue() bool {
 		case c == tokInt:
 			// i:<int>;
 			if src[i+3] == tokEnd && src[i+2]-'0' <= 9 && src[i+1] == tokColon {
-				i += 4 // one digit: an array index, mostly
+				i += 4 // one digit
 				break
 			}
 			j := i + 2
@@ -176,41 +196,48 @@ func (p *parser[T]) skipValue() bool {
 			} else if i = intEnd(src, i); i < 0 {
 				goto fallback
 			}
-		case c == tokArray || c == tokObject:
-			if key || sp >= room {
-				goto fallback
-			}
-			var cnt, j int
-			if c == tokArray && i+4 < n && src[i+1] == tokColon && src[i+2]-'0' <= 9 && src[i+3] == tokColon && src[i+4] == tokOpen {
+		case c == tokArray:
+			if i+4 < n && src[i+1] == tokColon && src[i+2]-'0' <= 9 && src[i+3] == tokColon && src[i+4] == tokOpen {
 				// a:<digit>:{
-				cnt, j = int(src[i+2]-'0'), i+5
-				if cnt > (n-j)/minEntryLen {
+				cnt, body = int(src[i+2]-'0'), i+5
+				if cnt > (n-body)/minEntryLen {
 					goto fallback
 				}
-			} else if _, _, cnt, j = compositeHeader(src, i); j < 0 {
+			} else if _, _, cnt, body = compositeHeader(src, i); body < 0 {
 				goto fallback
 			}
-			if c == tokObject {
-				p.objSlots = append(p.objSlots, int32(slots+1))
+			goto open
+		case c == tokObject:
+			if l := int(src[i+2] - '0'); uint(l-1) < 9 && i+9+l < n && src[i+1] == tokColon && src[i+3] == tokColon && src[i+4] == tokQuote &&
+				src[i+5+l] == tokQuote && src[i+6+l] == tokColon && src[i+7+l]-'0' <= 9 && src[i+8+l] == tokColon && src[i+9+l] == tokOpen &&
+				validClassName(src[i+5:i+5+l]) {
+				// O:<digit>:"<Class>":<digit>:{
+				cnt, body = int(src[i+7+l]-'0'), i+10+l
+				if cnt > (n-body)/minEntryLen {
+					goto fallback
+				}
+			} else if _, _, cnt, body = compositeHeader(src, i); body < 0 {
+				goto fallback
 			}
-			ncomp++
-			nent += cnt
-			left[sp] = int32(cnt)
-			sp++
-			i = j
+			p.objSlots = append(p.objSlots, int32(slots+1))
+			goto open
 		case c == tokNull:
-			if key || src[i+1] != tokEnd {
+			if src[i+1] != tokEnd {
 				goto fallback
 			}
 			i += 2
 		case c == tokBool:
-			if key || src[i+1] != tokColon || src[i+2]&^1 != '0' || src[i+3] != tokEnd {
+			if src[i+1] != tokColon || src[i+2]&^1 != '0' || src[i+3] != tokEnd {
 				goto fallback
 			}
 			i += 4
 		case c == tokFloat:
-			if key {
-				goto fallback
+			// d:<digits>.<digits>;, as PHP writes most floats
+			if j := digitsEnd(src, i+2); j > i+2 && j < n && src[j] == '.' && src[i+1] == tokColon {
+				if k := digitsEnd(src, j+1); k > j+1 && k < n && src[k] == tokEnd {
+					i = k + 1
+					break
+				}
 			}
 			if i = floatEnd(src, i); i < 0 {
 				goto fallback
@@ -218,54 +245,74 @@ func (p *parser[T]) skipValue() bool {
 		default:
 			goto fallback
 		}
-		if key {
-			key = false
-			continue
-		}
 		slots++
-		// Close the levels that are complete.
-		for sp > 0 && left[sp-1] == 0 {
+	level:
+		// After a value, or an array's or object's header: the value
+		// skipValue was called for is whole, or the innermost level closes
+		// (when no entry is left in it), or a key comes.
+		for {
+			if sp == 0 {
+				p.pos, p.slots = i, slots
+				return true
+			}
+			if cur != 0 {
+				break
+			}
 			if i >= n || src[i] != tokClose {
 				goto fallback
 			}
 			i++
 			sp--
+			cur = int(left[sp])
 		}
-		if sp == 0 {
-			p.pos, p.slots, p.ncomp, p.nent = i, slots, ncomp, nent
-			return true
+		if n-i < minEntryLen { // a key and a value take 6 bytes or more
+			goto fallback
 		}
-		left[sp-1]--
-		// A key. The commonest, i:<digit>; and a string of 1 to 99 bytes,
-		// are read here with a copy of the value shortcuts: keys then have
-		// branches of their own, which the processor predicts better than
-		// keys and values mixed (about a tenth of the time on the benchmark
-		// session). Any other key goes through the switch.
-		if n-i >= 8 {
-			if src[i] == tokInt && src[i+3] == tokEnd && src[i+2]-'0' <= 9 && src[i+1] == tokColon {
+		cur--
+		// A key: an int, mostly i:<digit>; (an array index), or a
+		// string, read as a string value is.
+		if c := src[i]; c == tokInt {
+			if src[i+3] == tokEnd && src[i+2]-'0' <= 9 && src[i+1] == tokColon {
 				i += 4
-				continue
+			} else if i = intEnd(src, i); i < 0 {
+				goto fallback
 			}
-			if src[i] == tokString {
-				l, d := int(src[i+2]-'0'), int(src[i+3]-'0')
-				j := i + 3
-				if d <= 9 {
-					l, j = l*10+d, i+4
-				}
-				if src[i+2]-'1' < 9 && src[j] == tokColon {
-					if l > n-j-4 || src[i+1] != tokColon || binary.LittleEndian.Uint16(src[j:]) != colonQuote ||
-						binary.LittleEndian.Uint16(src[j+2+l:]) != quoteEnd {
-						goto fallback
-					}
-					i = j + 4 + l
-					continue
-				}
+		} else if c == tokString {
+			l, d := int(src[i+2]-'0'), int(src[i+3]-'0')
+			j := i + 3
+			if d <= 9 {
+				l, j = l*10+d, i+4
 			}
+			if src[i+2]-'1' < 9 && src[j] == tokColon {
+				if l > n-j-4 || src[i+1] != tokColon || binary.LittleEndian.Uint16(src[j:]) != colonQuote ||
+					binary.LittleEndian.Uint16(src[j+2+l:]) != quoteEnd {
+					goto fallback
+				}
+				i = j + 4 + l
+			} else if _, i = quotedEnd(src, i+1, tokEnd); i < 0 {
+				goto fallback
+			}
+		} else {
+			goto fallback
 		}
-		key = true
+		continue
+	open:
+		// An array or object, whose cnt entries start at body.
+		if sp >= room {
+			goto fallback
+		}
+		p.ncomp++
+		p.nent += cnt
+		left[sp] = int32(cur)
+		sp++
+		cur = cnt
+		i = body
+		slots++
+		goto level
 	}
 fallback:
 	p.objSlots = p.objSlots[:nobj]
+	p.ncomp, p.nent = ncomp, nent
 	return false
 }
 

@@ -31,8 +31,9 @@ func scanAgrees(t *testing.T, data string, lim limits) (gen parser[string], v Va
 }
 
 // TestScannerShortcuts checks the tokens skipValue reads in its loop (a
-// string with a length of one or two digits, an int, a:<digit>:{, a plain
-// float) and their near misses against the general code, alone, as array
+// string with a length of one or two digits, an int, a:<digit>:{,
+// O:<digit>:"<Class>":<digit>:{, a plain float, levels opening and
+// closing) and their near misses against the general code, alone, as array
 // keys and values, and cut short.
 func TestScannerShortcuts(t *testing.T) {
 	str := func(n int) string { return `s:` + strconv.Itoa(n) + `:"` + strings.Repeat("x", n) + `";` }
@@ -53,6 +54,18 @@ func TestScannerShortcuts(t *testing.T) {
 		`a:0:{}`, `a:1:{i:0;N;}`, `a:2:{i:0;i:1;i:1;i:2;}`, `a:9:{}`, `a:01:{i:0;N;}`, `a:1:{}`, `a:1:{i:0;N;`,
 		`a:1:[i:0;N;}`, `a:1;{i:0;N;}`, `a:x:{}`, `a:10:{` + strings.Repeat(`i:0;N;`, 10) + `}`,
 		`O:8:"stdClass":0:{}`, `O:8:"stdClass":1:{s:1:"a";i:1;}`, `O:1:"-":0:{}`,
+		// Objects: a class name of one to nine bytes and a one-digit
+		// count, which the loop reads, and their near misses.
+		`O:1:"A":1:{s:1:"p";N;}`, `O:9:"Abcdefghi":0:{}`, `O:10:"Abcdefghij":0:{}`, `O:0:"":0:{}`,
+		`O:01:"A":0:{}`, `O:2:"A":0:{}`, `O:1:"AB":0:{}`, `O:1:"A:0:{}`, `O:1:'A':0:{}`, `O:1;"A":0:{}`,
+		`O:1:"A";0:{}`, `O:1:"A":0;{}`, `O:1:"A":0:[}`, `O:1:"A":x:{}`, `O:1:"A":01:{s:1:"p";N;}`,
+		`O:1:"A":9:{}`, `O:1:"A":10:{` + strings.Repeat(`s:1:"p";N;`, 10) + `}`, `O:1:"\":0:{}`,
+		"O:1:\"\x80\":0:{}", `O:1:" ":0:{}`, `O:1:"A":1:{i:0;N;}`,
+		// Nesting: levels that close together, a level with entries left
+		// after an inner one closes, and counts that do not match.
+		`a:2:{i:0;a:2:{i:0;a:0:{}i:1;a:1:{i:0;N;}}i:1;O:1:"A":1:{s:1:"p";a:0:{}}}`,
+		`a:1:{i:0;a:1:{i:0;a:1:{i:0;N;}}}`, `a:2:{i:0;a:1:{i:0;N;i:1;N;}}`, `a:1:{i:0;a:2:{i:0;N;}}`,
+		`a:1:{i:0;a:1:{i:0;N;}i:1;N;}`, `a:2:{i:0;a:1:{i:0;N;}}}`, `a:1:{i:0;N;}}`,
 		// Floats: the plain form and the others.
 		`d:1;`, `d:1.5;`, `d:347.1;`, `d:0.25;`, `d:.5;`, `d:5.;`, `d:.;`, `d:;`, `d:-1.5;`, `d:+1;`, `d:1e5;`,
 		`d:1.5e-7;`, `d:1e;`, `d:INF;`, `d:-INF;`, `d:NAN;`, `d:1.2.3;`, `d:12345678901234567890.5;`, `d:1.5`,
