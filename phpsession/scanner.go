@@ -156,7 +156,7 @@ func (p *parser[T]) skipValue() bool {
 	room := min(p.lim.maxDepth-p.depth, maxFastDepth) // levels that may still open
 	var left [maxFastDepth]int32                      // entries left at each open level but the innermost (at most maxMaxSize/minEntryLen)
 	sp := 0                                           // open levels
-	cur := 0                                          // entries left at the innermost level, when sp > 0
+	cur := 0                                          // entries left at the innermost level; 0 when sp is 0
 	var cnt, body int                                 // the count of an array or object being opened, and where its entries start
 	// The shortest values near the end are left to the general code.
 	for n-i >= 4 {
@@ -247,16 +247,14 @@ func (p *parser[T]) skipValue() bool {
 		}
 		slots++
 	level:
-		// After a value, or an array's or object's header: the value
-		// skipValue was called for is whole, or the innermost level closes
-		// (when no entry is left in it), or a key comes.
-		for {
+		// After a value, or an array's or object's header: a key comes
+		// when entries are left at the innermost level; otherwise the
+		// level closes, or, when none is open (cur is 0 then too), the
+		// value skipValue was called for is whole.
+		for cur == 0 {
 			if sp == 0 {
 				p.pos, p.slots = i, slots
 				return true
-			}
-			if cur != 0 {
-				break
 			}
 			if i >= n || src[i] != tokClose {
 				goto fallback
