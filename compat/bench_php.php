@@ -3,7 +3,10 @@
 // with the Go benchmarks of phpsession (see phpsession/bench_test.go,
 // TestBenchPHP).
 //
-// Usage: php bench_php.php <payload file> <handler> [iterations | <N>ms]
+// Usage: php bench_php.php <payload file>[,<payload file>...] <handler> [iterations | <N>ms]
+//   payload files: one, or several, comma-separated, which each run takes
+//   in turn (payloads alike but not the same bytes, as a server sees: a
+//   processor learns the branches of one payload decoded over and over).
 //   handler: php, php_binary or php_serialize (session_decode/session_encode
 //   with that session.serialize_handler), or unserialize (unserialize and
 //   serialize of the file as one value).
@@ -14,14 +17,19 @@
 // Prints CPU ns/op for a full decode and for an encode.
 
 if ($argc < 3) {
-    fwrite(STDERR, "usage: php bench_php.php <payload file> <handler> [iterations]\n");
+    fwrite(STDERR, "usage: php bench_php.php <payload file>[,<payload file>...] <handler> [iterations]\n");
     exit(2);
 }
-$data = file_get_contents($argv[1]);
-if ($data === false) {
-    fwrite(STDERR, "bench_php: cannot read {$argv[1]}\n");
-    exit(1);
+$datas = [];
+foreach (explode(',', $argv[1]) as $path) {
+    $d = file_get_contents($path);
+    if ($d === false) {
+        fwrite(STDERR, "bench_php: cannot read $path\n");
+        exit(1);
+    }
+    $datas[] = $d;
 }
+$m = count($datas);
 $handler = $argv[2];
 $arg = $argv[3] ?? '1000';
 $minNs = str_ends_with($arg, 'ms') ? (float)substr($arg, 0, -2) * 1e6 : 0.0;
@@ -62,9 +70,14 @@ function timed(callable $f, int $n, float $minNs): string {
 }
 
 if ($handler === 'unserialize') {
-    $v = unserialize($data);
-    $dec = timed(function (int $n) use ($data, &$v) { for ($i = 0; $i < $n; $i++) { $v = unserialize($data); } }, $n, $minNs);
-    $enc = timed(function (int $n) use ($v) { for ($i = 0; $i < $n; $i++) { $s = serialize($v); } }, $n, $minNs);
+    // One payload is timed without the turn-taking's few ns.
+    $vs = array_map('unserialize', $datas);
+    $dec = $m === 1
+        ? timed(function (int $n) use ($datas) { $d = $datas[0]; for ($i = 0; $i < $n; $i++) { $v = unserialize($d); } }, $n, $minNs)
+        : timed(function (int $n) use ($datas, $m) { for ($i = 0; $i < $n; $i++) { $v = unserialize($datas[$i % $m]); } }, $n, $minNs);
+    $enc = $m === 1
+        ? timed(function (int $n) use ($vs) { $v = $vs[0]; for ($i = 0; $i < $n; $i++) { $s = serialize($v); } }, $n, $minNs)
+        : timed(function (int $n) use ($vs, $m) { for ($i = 0; $i < $n; $i++) { $s = serialize($vs[$i % $m]); } }, $n, $minNs);
 } else {
     ob_start();
     ini_set('session.serialize_handler', $handler);
@@ -72,13 +85,24 @@ if ($handler === 'unserialize') {
     ini_set('session.save_path', sys_get_temp_dir());
     session_id('benchphp' . getmypid());
     session_start();
-    if (!session_decode($data)) {
-        fwrite(STDERR, "bench_php: session_decode failed\n");
-        exit(1);
+    // The decoded sessions, for session_encode to take in turn.
+    $sessions = [];
+    foreach ($datas as $k => $d) {
+        if (!session_decode($d)) {
+            fwrite(STDERR, "bench_php: session_decode of payload $k failed\n");
+            exit(1);
+        }
+        $sessions[] = $_SESSION;
     }
-    $dec = timed(function (int $n) use ($data) { for ($i = 0; $i < $n; $i++) { session_decode($data); } }, $n, $minNs);
-    $enc = timed(function (int $n) { for ($i = 0; $i < $n; $i++) { $s = session_encode(); } }, $n, $minNs);
+    // One payload is timed without the turn-taking's few ns.
+    $dec = $m === 1
+        ? timed(function (int $n) use ($datas) { $d = $datas[0]; for ($i = 0; $i < $n; $i++) { session_decode($d); } }, $n, $minNs)
+        : timed(function (int $n) use ($datas, $m) { for ($i = 0; $i < $n; $i++) { session_decode($datas[$i % $m]); } }, $n, $minNs);
+    $enc = $m === 1
+        ? timed(function (int $n) { for ($i = 0; $i < $n; $i++) { $s = session_encode(); } }, $n, $minNs)
+        : timed(function (int $n) use ($sessions, $m) { for ($i = 0; $i < $n; $i++) { $_SESSION = $sessions[$i % $m]; $s = session_encode(); } }, $n, $minNs);
     session_abort();
     ob_end_clean();
 }
-printf("php %s %s: decode %s, encode %s (%d bytes)\n", PHP_VERSION, $handler, $dec, $enc, strlen($data));
+printf("php %s %s: decode %s, encode %s (%d bytes%s)\n", PHP_VERSION, $handler, $dec, $enc,
+    intdiv(array_sum(array_map('strlen', $datas)), $m), $m === 1 ? '' : " on average, $m payloads");

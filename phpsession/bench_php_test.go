@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -15,9 +16,10 @@ import (
 	"github.com/sessbridge/sessbridge/internal/testenv"
 )
 
-// TestBenchPHP compares this package with PHP 8 on the benchmark inputs:
-// compat/bench_php.php times session_decode() and session_encode(), then
-// the Go equivalents run in this process. Both count CPU time (getrusage),
+// TestBenchPHP compares this package with PHP 8 on the benchmark inputs
+// (benchPHPCases: each one payload, and 100KB-varied, several taken in
+// turn): compat/bench_php.php times session_decode() and session_encode(),
+// then the Go equivalents run in this process. Both count CPU time (getrusage),
 // which a busy machine distorts much less than wall time, and each figure
 // is taken over at least benchPHPTime of it, whatever the payload's size, by
 // doubling the number of runs as testing.B does (a few hundred runs of a
@@ -40,15 +42,28 @@ func TestBenchPHP(t *testing.T) {
 		t.Fatal(err)
 	}
 	phpOut := regexp.MustCompile(`decode (\d+) ns/op, encode (\d+) ns/op`)
-	for _, in := range benchInputs(&testing.B{}) {
-		path := filepath.Join(t.TempDir(), "payload")
-		if err := os.WriteFile(path, in.data, 0o600); err != nil {
-			t.Fatal(err)
+	for _, c := range benchPHPCases(t) {
+		var paths []string
+		for i, data := range c.payloads {
+			path := filepath.Join(t.TempDir(), "payload"+strconv.Itoa(i))
+			if err := os.WriteFile(path, data, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			paths = append(paths, path)
+		}
+		// Which payload a call takes: each in turn.
+		k := 0
+		turn := func() int {
+			i := k
+			if k++; k == len(c.payloads) {
+				k = 0
+			}
+			return i
 		}
 		// Figures per round, in ns/op.
 		var phpDec, phpEnc, full, one, look, enc []float64
 		for range rounds {
-			out := testenv.RunPHP(t, string(script), nil, path, in.format.String(), strconv.Itoa(int(benchPHPTime/time.Millisecond))+"ms")
+			out := testenv.RunPHP(t, string(script), nil, strings.Join(paths, ","), c.format.String(), strconv.Itoa(int(benchPHPTime/time.Millisecond))+"ms")
 			m := phpOut.FindSubmatch(out)
 			if m == nil {
 				t.Fatalf("bench_php.php printed %q", out)
@@ -57,35 +72,82 @@ func TestBenchPHP(t *testing.T) {
 			e, _ := strconv.ParseFloat(string(m[2]), 64)
 			phpDec, phpEnc = append(phpDec, d), append(phpEnc, e)
 			full = append(full, cpuPerOp(func() {
-				s, _ := DecodeSession(in.data, in.format)
+				s, _ := DecodeSession(c.payloads[turn()], c.format)
 				for i := range s.entries {
 					s.value(i)
 				}
 			}))
 			one = append(one, cpuPerOp(func() {
-				s, _ := DecodeSession(in.data, in.format)
-				s.Get(in.key)
+				s, _ := DecodeSession(c.payloads[turn()], c.format)
+				s.Get(c.key)
 			}))
-			look = append(look, cpuPerOp(func() { Lookup(in.data, in.format, in.key) }))
-			s, _ := DecodeSession(in.data, in.format)
-			for i := range s.entries {
-				v, _ := s.value(i)
-				s.entries[i].val, s.entries[i].touched = v, true
+			look = append(look, cpuPerOp(func() { Lookup(c.payloads[turn()], c.format, c.key) }))
+			// Each payload decoded, with every value changed, for the
+			// encodes, and let go after them: decoded sessions kept alive
+			// would give the decodes above more for the garbage collector
+			// to mark.
+			sessions := make([]*Session, len(c.payloads))
+			for j, data := range c.payloads {
+				s, err := DecodeSession(data, c.format)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for i := range s.entries {
+					v, _ := s.value(i)
+					s.entries[i].val, s.entries[i].touched = v, true
+				}
+				s.changed = true
+				sessions[j] = s
 			}
-			s.changed = true
 			var buf []byte
-			enc = append(enc, cpuPerOp(func() { buf, _ = s.AppendEncode(buf[:0]) }))
+			enc = append(enc, cpuPerOp(func() {
+				buf, _ = sessions[turn()].AppendEncode(buf[:0])
+			}))
+		}
+		size := 0
+		for _, data := range c.payloads {
+			size += len(data)
 		}
 		t.Logf("%s (%d bytes, %s, medians of %d rounds, CPU ns/op):\n"+
 			"\tPHP session_decode %.0f, Go full decode %.0f (PHP/Go %.2f)\n"+
 			"\tGo read one key: DecodeSession+Get %.0f (PHP decode/Go %.1f), Lookup %.0f (PHP decode/Go %.1f)\n"+
 			"\tPHP session_encode %.0f, Go encode %.0f (PHP/Go %.2f)",
-			in.name, len(in.data), in.format, rounds,
+			c.name, size/len(c.payloads), c.format, rounds,
 			median(phpDec), median(full), medianRatio(phpDec, full),
 			median(one), medianRatio(phpDec, one), median(look), medianRatio(phpDec, look),
 			median(phpEnc), median(enc), medianRatio(phpEnc, enc))
 	}
 }
+
+// benchPHPCase is an input of TestBenchPHP: payloads, which each side
+// decodes in turn, one a call.
+type benchPHPCase struct {
+	benchInput
+	payloads [][]byte
+}
+
+// benchPHPCases returns the benchmark inputs, each one payload decoded
+// over and over, and 100KB-varied: benchVaried sessions like the 100 KB
+// one, generated with other seeds, each decoded in turn. A processor
+// learns the branches of a payload it decodes over and over, which a
+// server, with a new session each request, does not see; the varied input
+// shows what that is worth (its size is the payloads' average).
+func benchPHPCases(tb testing.TB) []benchPHPCase {
+	var cases []benchPHPCase
+	for _, in := range benchInputs(&testing.B{}) {
+		cases = append(cases, benchPHPCase{in, [][]byte{in.data}})
+	}
+	varied := benchPHPCase{benchInput: benchInput{name: "100KB-varied", format: FormatPHP, key: "key150"}}
+	for seed := range uint64(benchVaried) {
+		varied.payloads = append(varied.payloads, benchSessionSeed(tb, 100<<10, 8+seed))
+	}
+	varied.data = varied.payloads[0]
+	return append(cases, varied)
+}
+
+// benchVaried is the number of sessions TestBenchPHP's varied input takes
+// in turn: together (800 KB) more branches than a processor remembers.
+const benchVaried = 8
 
 // benchPHPTime is the least CPU time each figure of TestBenchPHP is taken
 // over, on both sides.
