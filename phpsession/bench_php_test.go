@@ -127,27 +127,16 @@ type benchPHPCase struct {
 }
 
 // benchPHPCases returns the benchmark inputs, each one payload decoded
-// over and over, and 100KB-varied: benchVaried sessions like the 100 KB
-// one, generated with other seeds, each decoded in turn. A processor
-// learns the branches of a payload it decodes over and over, which a
-// server, with a new session each request, does not see; the varied input
-// shows what that is worth (its size is the payloads' average).
+// over and over, and 100KB-varied: benchVariedSessions, each decoded in
+// turn (its size is the payloads' average).
 func benchPHPCases(tb testing.TB) []benchPHPCase {
 	var cases []benchPHPCase
 	for _, in := range benchInputs(&testing.B{}) {
 		cases = append(cases, benchPHPCase{in, [][]byte{in.data}})
 	}
-	varied := benchPHPCase{benchInput: benchInput{name: "100KB-varied", format: FormatPHP, key: "key150"}}
-	for seed := range uint64(benchVaried) {
-		varied.payloads = append(varied.payloads, benchSessionSeed(tb, 100<<10, 8+seed))
-	}
-	varied.data = varied.payloads[0]
-	return append(cases, varied)
+	varied := benchVariedSessions(tb)
+	return append(cases, benchPHPCase{benchInput{name: "100KB-varied", data: varied[0], format: FormatPHP, key: "key150"}, varied})
 }
-
-// benchVaried is the number of sessions TestBenchPHP's varied input takes
-// in turn: together (800 KB) more branches than a processor remembers.
-const benchVaried = 8
 
 // benchPHPTime is the least CPU time each figure of TestBenchPHP is taken
 // over, on both sides.

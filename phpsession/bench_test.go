@@ -77,6 +77,20 @@ func benchSessionSeed(tb testing.TB, size int, seed uint64) []byte {
 	}
 }
 
+// benchVariedSessions returns 8 sessions like the 100 KB benchmark session,
+// generated with other seeds, which a benchmark takes in turn. A processor
+// learns the branches of one payload decoded over and over, which a
+// server, with a new session each request, does not see: together these
+// (800 KB) have more branches than a processor remembers.
+func benchVariedSessions(tb testing.TB) [][]byte {
+	tb.Helper()
+	var sessions [][]byte
+	for seed := range uint64(8) {
+		sessions = append(sessions, benchSessionSeed(tb, 100<<10, 8+seed))
+	}
+	return sessions
+}
+
 type benchInput struct {
 	name   string
 	data   []byte

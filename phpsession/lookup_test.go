@@ -257,7 +257,8 @@ func FuzzLookup(f *testing.F) {
 
 // BenchmarkLookup reads one key with Lookup: the first (the byte search
 // then covers the rest), the key ReadOneKey reads, and the last one (Lookup
-// then reads the whole payload).
+// then reads the whole payload); and key150 of 8 sessions like the 100 KB
+// one, taken in turn.
 func BenchmarkLookup(b *testing.B) {
 	for _, in := range benchInputs(b) {
 		s, _ := DecodeSession(in.data, in.format)
@@ -274,4 +275,17 @@ func BenchmarkLookup(b *testing.B) {
 			})
 		}
 	}
+	// key150 of sessions alike, one after the other (benchVariedSessions).
+	b.Run("100KB-varied/key", func(b *testing.B) {
+		varied := benchVariedSessions(b)
+		b.ReportAllocs()
+		b.SetBytes(int64(len(varied[0])))
+		k := 0
+		for b.Loop() {
+			if _, ok, err := Lookup(varied[k], FormatPHP, "key150"); !ok || err != nil {
+				b.Fatal(ok, err)
+			}
+			k = (k + 1) % len(varied)
+		}
+	})
 }
