@@ -29,6 +29,18 @@
 // X7) after a 256-bit one costs a state transition, measured at ~200 ns a
 // call on the machine this was written on. VZEROUPPER before each RET, for
 // the same reason in the code that runs after.
+// NEXT_TURN goes on to the next turn of loop, or to none after the last.
+// DI is where the turn just looked starts, DX where the last turn starts.
+#define NEXT_TURN(loop) \
+	CMPQ DI, DX; \
+	JAE none; /* that was the last turn */ \
+	ADDQ $64, DI; \
+	ANDQ $-64, DI; /* aligned from the second turn on */ \
+	CMPQ DI, DX; \
+	JBE loop; \
+	MOVQ DX, DI; /* the last turn, ending where the positions end */ \
+	JMP loop
+
 TEXT ·indexPHPNameWide(SB), NOSPLIT, $0-56
 	MOVQ s_base+0(FP), SI
 	MOVQ s_len+8(FP), DX
@@ -66,14 +78,7 @@ loop256:
 	JNZ found256
 
 next256:
-	CMPQ DI, DX
-	JAE none                 // that was the last turn
-	ADDQ $64, DI
-	ANDQ $-64, DI            // aligned from the second turn on
-	CMPQ DI, DX
-	JBE loop256
-	MOVQ DX, DI              // the last turn, ending where the positions end
-	JMP loop256
+	NEXT_TURN(loop256)
 
 setup512:
 	// Z5, Z6, Z7: name's last two bytes and '|', in each of their 64 bytes.
@@ -89,14 +94,7 @@ loop512:
 	JNZ found512
 
 next512:
-	CMPQ DI, DX
-	JAE none                 // that was the last turn
-	ADDQ $64, DI
-	ANDQ $-64, DI            // aligned from the second turn on
-	CMPQ DI, DX
-	JBE loop512
-	MOVQ DX, DI              // the last turn, ending where the positions end
-	JMP loop512
+	NEXT_TURN(loop512)
 
 none:
 	VZEROUPPER
