@@ -270,8 +270,8 @@ func (p *parser[T]) skipValue() bool {
 		// A key: an int, mostly i:<digit>; (an array index), or a
 		// string, read with a copy of the value's code above. The copy
 		// has branches of its own, which the processor predicts apart
-		// from the values' (session 4 measured keys and values through
-		// one switch about a tenth slower on the benchmark session).
+		// from the values' (keys and values through one switch measured
+		// about a tenth slower on the benchmark session).
 		if c := src[i]; c == tokInt {
 			if src[i+3] == tokEnd && src[i+2]-'0' <= 9 && src[i+1] == tokColon {
 				i += 4
