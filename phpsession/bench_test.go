@@ -80,8 +80,8 @@ func benchSessionSeed(tb testing.TB, size int, seed uint64) []byte {
 // benchVariedSessions returns 8 sessions like the 100 KB benchmark session,
 // generated with other seeds, which a benchmark takes in turn. A processor
 // learns the branches of one payload decoded over and over, which a
-// server, with a new session each request, does not see: together these
-// (800 KB) have more branches than a processor remembers.
+// server, with a new session each request, does not see; these 800 KB are
+// meant to hold more branches than it can learn.
 func benchVariedSessions(tb testing.TB) [][]byte {
 	tb.Helper()
 	var sessions [][]byte
