@@ -250,12 +250,20 @@ func (s *Session) value(i int) (Value, error) {
 		return e.val, nil
 	}
 	// DecodeSession's scan accepted the bytes: the builder reads them.
+	if e.ncomp == 0 {
+		// A scalar, an enum or a reference: no memory to take, no limit to
+		// keep, and no error (only a custom object's payload can have one).
+		b := builder{src: stringOf(s.orig[e.start:e.end])}
+		v, _ := b.value()
+		e.val = v
+		return v, nil
+	}
 	b := builder{src: stringOf(s.orig[e.start:e.end]), lim: s.lim.orDefault()}
 	if s.format == FormatPHPSerialize {
 		b.depth = 1 // inside the outer array
 	}
 	c := &s.chunk
-	if e.ncomp > 0 && (e.start < c.at || e.end > c.end) { // a scalar takes no memory
+	if e.start < c.at || e.end > c.end {
 		s.takeChunk(i)
 	}
 	b.comps, b.ents = c.comps, c.ents
