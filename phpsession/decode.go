@@ -55,12 +55,9 @@ func decodeValue(data []byte, lim limits) (Value, int, error) {
 		// limit is enough to accept or reject it.
 		data = data[:lim.maxSize]
 	}
-	// The slots that hold objects are needed only while scanning.
-	scratch := scratchPool.Get().(*scanScratch)
-	defer scratch.release()
-	scan := parser[[]byte]{src: data, lim: lim, objSlots: scratch.objSlots[:0]}
+	scan := parser[[]byte]{src: data, lim: lim, pooled: true}
 	_, err := scan.value(false)
-	scratch.objSlots = scan.objSlots
+	scan.releaseScratch() // the slots that hold objects are needed only while scanning
 	if err != nil {
 		return Value{}, 0, tooLargeIfCut(err, truncated, lim.maxSize)
 	}
@@ -117,6 +114,11 @@ type parser[T ~string | ~[]byte] struct {
 
 	slots    int     // slots taken so far, counting those before src (see below)
 	objSlots []int32 // the slots, in increasing order, that hold an object
+	// pooled takes objSlots' memory from scratchPool at the first object,
+	// into scratch, which the parser's owner gives back (releaseScratch):
+	// a scan of a payload without objects does not touch the pool.
+	pooled  bool
+	scratch *scanScratch
 
 	// refs, when collectRefs is set, records where each r:/R: slot number
 	// is, those inside custom payloads included, and customs where each
@@ -255,7 +257,7 @@ func (p *parser[T]) anyValue(build bool) (Value, error) {
 		}
 		return p.entries(build, start, Array, "")
 	case tokObject:
-		p.objSlots = append(p.objSlots, int32(p.slots))
+		p.addObjSlot(p.slots)
 		if err := p.typePrefix(); err != nil {
 			return Value{}, err
 		}
@@ -268,10 +270,10 @@ func (p *parser[T]) anyValue(build bool) (Value, error) {
 		}
 		return p.entries(true, start, Object, string(class))
 	case tokCustom:
-		p.objSlots = append(p.objSlots, int32(p.slots))
+		p.addObjSlot(p.slots)
 		return p.custom(build)
 	case tokEnum:
-		p.objSlots = append(p.objSlots, int32(p.slots))
+		p.addObjSlot(p.slots)
 		if err := p.typePrefix(); err != nil {
 			return Value{}, err
 		}
@@ -723,7 +725,7 @@ func (p *parser[T]) ref(tok byte) (Value, error) {
 		case !p.isObjSlot(slot):
 			return Value{}, p.fail(ErrBadReference, start, "r: reference to slot "+strconv.Itoa(slot)+", which holds no object")
 		}
-		p.objSlots = append(p.objSlots, int32(p.slots))
+		p.addObjSlot(p.slots)
 	} else {
 		switch {
 		case slot < 1:

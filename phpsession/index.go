@@ -149,16 +149,15 @@ func scanSession(data []byte, f Format, lim limits) (*Session, error) {
 	// Collect the entries on the stack, or for a larger session in pooled
 	// scratch, then allocate them once. The slots that hold objects are
 	// needed only while scanning.
-	scratch := scratchPool.Get().(*scanScratch)
-	defer scratch.release()
-	sc.p.objSlots = scratch.objSlots[:0]
+	sc.p.pooled = true
+	defer sc.p.releaseScratch()
 	var small [smallSession]entry
 	entries, err := sc.collect(small[:0], stringOf(data), len(small))
 	if err == nil && len(entries) == len(small) && sc.more() {
+		scratch := sc.p.takeScratch()
 		scratch.entries, err = sc.collect(append(scratch.entries[:0], entries...), stringOf(data), -1)
 		entries = scratch.entries
 	}
-	scratch.objSlots = sc.p.objSlots
 	if err != nil {
 		return nil, err
 	}
@@ -226,6 +225,43 @@ type scanScratch struct {
 }
 
 var scratchPool = sync.Pool{New: func() any { return new(scanScratch) }}
+
+// takeScratch returns the parser's scratch, taken from scratchPool when it
+// has none yet, with the object slot list in it.
+func (p *parser[T]) takeScratch() *scanScratch {
+	if p.scratch == nil {
+		p.scratch = scratchPool.Get().(*scanScratch)
+		if p.objSlots == nil {
+			p.objSlots = p.scratch.objSlots[:0]
+			if p.objSlots == nil {
+				p.objSlots = make([]int32, 0, 16) // not nil: addObjSlot takes no scratch again
+			}
+		}
+	}
+	return p.scratch
+}
+
+// addObjSlot records that slot holds an object. A pooled parser's list
+// starts in its scratch.
+func (p *parser[T]) addObjSlot(slot int) {
+	if p.objSlots == nil && p.pooled {
+		p.takeScratch()
+	}
+	p.objSlots = append(p.objSlots, int32(slot))
+}
+
+// releaseScratch gives the parser's scratch, if it took one, back to the
+// pool, with the object slot list, which the parser no longer holds.
+func (p *parser[T]) releaseScratch() {
+	if p.scratch == nil {
+		return
+	}
+	if p.objSlots != nil {
+		p.scratch.objSlots = p.objSlots
+	}
+	p.scratch.release()
+	p.scratch, p.objSlots = nil, nil
+}
 
 // release clears the scratch (so it holds on to no payload) and puts it back
 // in the pool, unless it grew too large to keep.

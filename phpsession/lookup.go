@@ -45,12 +45,8 @@ func Lookup(data []byte, f Format, name string) (v Value, ok bool, err error) {
 		return Value{}, false, err
 	}
 	// The slots that hold objects are needed only while scanning.
-	scratch := scratchPool.Get().(*scanScratch)
-	sc.p.objSlots = scratch.objSlots[:0]
-	defer func() {
-		scratch.objSlots = sc.p.objSlots
-		scratch.release()
-	}()
+	sc.p.pooled = true
+	defer sc.p.releaseScratch()
 	var found entry
 	for sc.more() {
 		var e entry

@@ -219,7 +219,7 @@ func (p *parser[T]) skipValue() bool {
 			} else if _, _, cnt, body = compositeHeader(src, i); body < 0 {
 				goto fallback
 			}
-			p.objSlots = append(p.objSlots, int32(slots+1))
+			p.addObjSlot(slots + 1)
 			goto open
 		case c == tokNull:
 			if src[i+1] != tokEnd {
