@@ -88,7 +88,16 @@ func (sc *entryScanner) next(e *entry) (nameStart, nameEnd int, err error) {
 		}
 		sc.left--
 	}
-	start, first, nrefs, ncomp, nent := p.pos, p.slots+1, p.nrefs, p.ncomp, p.nent
+	start := p.pos
+	if end := scalarEnd(data, start); end >= 0 && !p.general {
+		// A scalar, as most entries are: checked without the scanner's
+		// loop, which is made for what nests.
+		p.pos = end
+		p.slots++
+		e.start, e.end, e.first, e.nslots = int32(start), int32(end), int32(p.slots), 1
+		return nameStart, nameEnd, nil
+	}
+	first, nrefs, ncomp, nent := p.slots+1, p.nrefs, p.ncomp, p.nent
 	if _, err := p.value(false); err != nil {
 		return 0, 0, err
 	}
