@@ -174,7 +174,8 @@ func scanSession(data []byte, f Format, lim limits) (*Session, error) {
 		return nil, err
 	}
 	s := newSessionFor(len(entries))
-	s.format, s.lim, s.orig = f, lim, data
+	s.format, s.orig = f, data
+	s.setLimits(lim)
 	s.entries = append(s.entries, entries...)
 	return s, nil
 }

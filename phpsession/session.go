@@ -26,16 +26,30 @@ import (
 // The zero Session is an empty session in the php format. A Session is not
 // safe for concurrent use, Get included (it caches what it decodes).
 type Session struct {
-	format  Format
+	// The fields are few and what only some sessions need is behind
+	// pointers: a decoded session of two entries is one allocation of 240
+	// bytes, the Session and its entries.
 	entries []entry
-	lim     limits
-	dups    int8 // a name occurs more than once in entries: 1 yes, -1 no, 0 not known yet
-	changed bool // an entry was set or removed since decoding
 	// orig is the decoded payload, nil for a new session. DecodeSession
 	// takes ownership of it: decoded strings and entry names are substrings
 	// of stringOf(orig), the same memory.
-	orig  []byte
-	chunk chunk // the memory Session.value decodes into
+	orig    []byte
+	lim     *limits // nil for defaultLimits (see limits)
+	chunk   *chunk  // the memory Session.value decodes arrays and objects into, nil until it does
+	format  Format
+	dups    int8 // a name occurs more than once in entries: 1 yes, -1 no, 0 not known yet
+	changed bool // an entry was set or removed since decoding
+}
+
+// defaultLimits are the limits of DecodeSession and of a new session.
+var defaultLimits = limits{}.orDefault()
+
+// limits returns the limits the session was decoded with.
+func (s *Session) limits() limits {
+	if s.lim == nil {
+		return defaultLimits
+	}
+	return *s.lim
 }
 
 // chunk is the memory to decode the values of the entries in a stretch of
@@ -74,7 +88,7 @@ func (e *entry) decoded() bool { return e.val.comp != nil }
 
 // NewSession returns an empty session in format f.
 func NewSession(f Format) *Session {
-	return &Session{format: f, lim: limits{}.orDefault()}
+	return &Session{format: f}
 }
 
 // DecodeSession indexes a session payload written by PHP with
@@ -110,13 +124,22 @@ func decodeSession(data []byte, f Format, lim limits) (*Session, error) {
 	case FormatPHP, FormatPHPBinary, FormatPHPSerialize:
 		return scanSession(data, f, lim)
 	case FormatIgbinary:
-		s := &Session{format: f, lim: lim, orig: data}
+		s := &Session{format: f, orig: data}
+		s.setLimits(lim)
 		if err := s.decodeIgbinary(data); err != nil {
 			return nil, err
 		}
 		return s, nil
 	}
 	return nil, fmt.Errorf("phpsession: %w %s", ErrUnknownFormat, f)
+}
+
+// setLimits sets the limits of s, lim with its defaults set.
+func (s *Session) setLimits(lim limits) {
+	if lim != defaultLimits {
+		l := lim
+		s.lim = &l
+	}
 }
 
 // hasDups reports whether a name occurs more than once in the session.
@@ -157,7 +180,7 @@ func (s *Session) decodeIgbinary(data []byte) error {
 	if len(data) == 0 {
 		return nil
 	}
-	v, err := decodeIgbinary(data, s.lim)
+	v, err := decodeIgbinary(data, s.limits())
 	if err != nil {
 		return err
 	}
@@ -258,11 +281,14 @@ func (s *Session) value(i int) (Value, error) {
 		e.val = v
 		return v, nil
 	}
-	b := builder{src: stringOf(s.orig[e.start:e.end]), lim: s.lim.orDefault()}
+	b := builder{src: stringOf(s.orig[e.start:e.end]), lim: s.limits()}
 	if s.format == FormatPHPSerialize {
 		b.depth = 1 // inside the outer array
 	}
-	c := &s.chunk
+	if s.chunk == nil {
+		s.chunk = new(chunk)
+	}
+	c := s.chunk
 	if e.start < c.at || e.end > c.end {
 		s.takeChunk(i)
 	}
@@ -279,7 +305,7 @@ func (s *Session) value(i int) (Value, error) {
 // takeChunk makes the memory to decode the values of entry i and of the
 // entries that follow it in the payload, up to the next chunk size.
 func (s *Session) takeChunk(i int) {
-	c := &s.chunk
+	c := s.chunk
 	c.next = max(c.next, firstChunk)
 	start, end := s.entries[i].start, s.entries[i].end
 	var ncomp, nent int
@@ -364,7 +390,7 @@ func (s *Session) slotRoots() ([]Value, error) {
 	if s.changed {
 		// Slots count in the decoded payload, which the changes left behind.
 		var err error
-		if o, err = decodeSession(s.orig, s.format, s.lim); err != nil {
+		if o, err = decodeSession(s.orig, s.format, s.limits()); err != nil {
 			return nil, err
 		}
 	}
@@ -419,7 +445,7 @@ func (s *Session) SetRaw(name string, raw RawValue) error {
 	if err := s.CheckName(name); err != nil {
 		return err
 	}
-	p := parser[[]byte]{src: raw, lim: s.lim.orDefault(), looseRefs: true}
+	p := parser[[]byte]{src: raw, lim: s.limits(), looseRefs: true}
 	if s.format == FormatPHPSerialize {
 		p.depth = 1
 	}
@@ -510,7 +536,7 @@ func (s *Session) CheckName(name string) error {
 // Clone returns a copy of the session that shares nothing mutable with s.
 func (s *Session) Clone() *Session {
 	c := *s
-	c.chunk = chunk{} // its memory is s's
+	c.chunk = nil // its memory is s's
 	c.entries = slices.Clone(s.entries)
 	for i := range c.entries {
 		if e := &c.entries[i]; e.decoded() {
@@ -633,7 +659,7 @@ func (s *Session) appendText(dst []byte, vals []Value) ([]byte, error) {
 	if renum.needCheck {
 		// A reference was renumbered or set: make sure PHP can read the
 		// result (targets exist, come first, r: targets are objects).
-		if _, err := decodeSession(dst[start:], s.format, s.lim.orDefault()); err != nil {
+		if _, err := decodeSession(dst[start:], s.format, s.limits()); err != nil {
 			return dst[:start], fmt.Errorf("phpsession: references in the changed session do not hold: %w", err)
 		}
 	}
@@ -917,7 +943,7 @@ func (r *renumberer) rewrite(dst []byte, at int, e *entry) ([]byte, error) {
 	if e.touched {
 		r.needCheck = true
 	}
-	p := parser[[]byte]{src: dst[at:], lim: r.s.lim.orDefault(), looseRefs: true, collectRefs: true}
+	p := parser[[]byte]{src: dst[at:], lim: r.s.limits(), looseRefs: true, collectRefs: true}
 	if _, err := p.value(false); err != nil {
 		return dst, fmt.Errorf("phpsession: session entry %q: %w", e.name, err)
 	}
