@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"math/bits"
+	"slices"
 	"strconv"
 	"sync"
 )
@@ -173,35 +174,46 @@ func scanSession(data []byte, f Format, lim limits) (*Session, error) {
 	if err := sc.finish(); err != nil {
 		return nil, err
 	}
-	s := newSessionFor(len(entries))
+	s := newSessionFor(len(entries), sc.p.ncomp > 0)
 	s.format, s.orig = f, data
 	s.setLimits(lim)
 	s.entries = append(s.entries, entries...)
 	return s, nil
 }
 
-// newSessionFor returns a zero Session with room for n entries. Up to
-// smallSession entries the room is in the same allocation, in one of four
-// sizes.
-func newSessionFor(n int) *Session {
+// newSessionFor returns a zero Session with room for n entries, and with
+// its chunk when chunked (its values hold arrays or objects). Up to
+// smallSession entries the room and the chunk are in the same allocation,
+// with room in one of four sizes.
+func newSessionFor(n int, chunked bool) *Session {
 	switch {
 	case n == 0:
 		return new(Session)
 	case n == 1:
-		return sessionWithRoom(func(r *[1]entry) []entry { return r[:0] })
+		return sessionWithRoom(func(r *[1]entry) []entry { return r[:0] }, chunked)
 	case n == 2:
-		return sessionWithRoom(func(r *[2]entry) []entry { return r[:0] })
+		return sessionWithRoom(func(r *[2]entry) []entry { return r[:0] }, chunked)
 	case n <= 4:
-		return sessionWithRoom(func(r *[4]entry) []entry { return r[:0] })
+		return sessionWithRoom(func(r *[4]entry) []entry { return r[:0] }, chunked)
 	case n <= smallSession:
-		return sessionWithRoom(func(r *[smallSession]entry) []entry { return r[:0] })
+		return sessionWithRoom(func(r *[smallSession]entry) []entry { return r[:0] }, chunked)
 	}
 	return &Session{entries: make([]entry, 0, n)}
 }
 
 // sessionWithRoom allocates a Session together with room, an array of
-// entries, and gives it room as its entries, sliced by entries.
-func sessionWithRoom[Room any](entries func(*Room) []entry) *Session {
+// entries, and when chunked its chunk, and gives it room as its entries,
+// sliced by entries.
+func sessionWithRoom[Room any](entries func(*Room) []entry, chunked bool) *Session {
+	if chunked {
+		x := new(struct {
+			s    Session
+			c    chunk
+			room Room
+		})
+		x.s.entries, x.s.chunk = entries(&x.room), &x.c
+		return &x.s
+	}
 	x := new(struct {
 		s    Session
 		room Room
@@ -237,27 +249,37 @@ type scanScratch struct {
 var scratchPool = sync.Pool{New: func() any { return new(scanScratch) }}
 
 // takeScratch returns the parser's scratch, taken from scratchPool when it
-// has none yet, with the object slot list in it.
+// has none yet. The object slot list moves into the scratch's memory when
+// it holds none yet.
 func (p *parser[T]) takeScratch() *scanScratch {
 	if p.scratch == nil {
 		p.scratch = scratchPool.Get().(*scanScratch)
-		if p.objSlots == nil {
+		if len(p.objSlots) == 0 {
 			p.objSlots = p.scratch.objSlots[:0]
-			if p.objSlots == nil {
-				p.objSlots = make([]int32, 0, 16) // not nil: addObjSlot takes no scratch again
-			}
 		}
 	}
 	return p.scratch
 }
 
-// addObjSlot records that slot holds an object. A pooled parser's list
-// starts in its scratch.
+// addObjSlot records that slot holds an object. (skipValue has its own
+// copy.)
 func (p *parser[T]) addObjSlot(slot int) {
-	if p.objSlots == nil && p.pooled {
-		p.takeScratch()
+	if len(p.objSlots) == cap(p.objSlots) {
+		p.growObjSlots()
 	}
 	p.objSlots = append(p.objSlots, int32(slot))
+}
+
+// growObjSlots makes room for one more object slot: for a pooled parser,
+// at the first object, in the memory of its scratch. It stays out of line,
+// away from the scanner's loop, which calls it rarely.
+//
+//go:noinline
+func (p *parser[T]) growObjSlots() {
+	if p.pooled && p.scratch == nil {
+		p.takeScratch()
+	}
+	p.objSlots = slices.Grow(p.objSlots, max(16, len(p.objSlots)))
 }
 
 // releaseScratch gives the parser's scratch, if it took one, back to the

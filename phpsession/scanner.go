@@ -219,7 +219,12 @@ func (p *parser[T]) skipValue() bool {
 			} else if _, _, cnt, body = compositeHeader(src, i); body < 0 {
 				goto fallback
 			}
-			p.addObjSlot(slots + 1)
+			// addObjSlot, written out: the compiler inlines into a function
+			// this large only calls smaller than that one.
+			if len(p.objSlots) == cap(p.objSlots) {
+				p.growObjSlots()
+			}
+			p.objSlots = append(p.objSlots, int32(slots+1))
 			goto open
 		case c == tokNull:
 			if src[i+1] != tokEnd {

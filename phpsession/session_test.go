@@ -1061,8 +1061,8 @@ func FuzzSessionRemove(f *testing.F) {
 }
 
 // TestDecodeSessionEntryCounts decodes sessions with entry counts around
-// the number DecodeSession collects on the stack (smallSession), whole and
-// with their last byte cut off: DecodeSession accepts what PHP's
+// the number DecodeSession collects on the stack (smallSession), of scalars
+// only and with arrays, whole and with their last byte cut off: DecodeSession accepts what PHP's
 // session_decode accepts, lists the names in order, and encodes as PHP's
 // session_encode does.
 func TestDecodeSessionEntryCounts(t *testing.T) {
@@ -1073,14 +1073,21 @@ func TestDecodeSessionEntryCounts(t *testing.T) {
 	for _, f := range textFormats {
 		var payloads [][]byte
 		var names [][]string
-		for _, n := range counts {
+		for k := range 2 * len(counts) {
+			// Each count twice: of scalars, and with arrays (a session with
+			// arrays or objects is allocated with its chunk).
+			n, arrays := counts[k/2], k%2 == 1
 			s := NewSession(f)
 			var want []string
 			for i := range n {
 				name := "k" + strconv.Itoa(i)
 				v := IntValue(int64(i))
-				if i%2 == 1 {
+				switch {
+				case i%2 == 1:
 					v = StringValue(strings.Repeat("v", i))
+				case arrays:
+					v = ArrayValue()
+					v.Set(IntValue(0), StringValue(strings.Repeat("a", i)))
 				}
 				if err := s.Set(name, v); err != nil {
 					t.Fatal(err)
