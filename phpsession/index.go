@@ -53,39 +53,52 @@ func (sc *entryScanner) more() bool {
 	return sc.p.pos < len(sc.p.src)
 }
 
-// next reads the next entry, records its value in e and returns where its
-// name is, data[nameStart:nameEnd]: the bytes it is written with, and for an
-// int key of php_serialize its decimal text, with e.intKey set.
-func (sc *entryScanner) next(e *entry) (nameStart, nameEnd int, err error) {
+// scanned is what the entry scanner records of an entry: where its name and
+// value are in the payload, and what the value holds. It is smaller than a
+// Session's entry, which scanSession makes of it once it has them all.
+type scanned struct {
+	// The name is data[nameStart:nameEnd]: the bytes it is written with,
+	// and for an int key of php_serialize its decimal text, with intKey set.
+	nameStart, nameEnd int32
+	start, end         int32 // the value's bytes
+	first, nslots      int32 // the first slot the value takes, and how many
+	ncomp, nent        int32 // composites and entries in the value (see parser.slabs)
+	lenByte            byte  // php_binary: the name length byte as read
+	intKey             bool  // php_serialize: the key is an int
+	refs               bool  // the value holds r: or R: references
+}
+
+// next reads the next entry into e.
+func (sc *entryScanner) next(e *scanned) error {
 	p := &sc.p
 	data := p.src
 	switch sc.format {
 	case FormatPHP:
 		end := indexPipe(data, p.pos)
 		if end == len(data) {
-			return 0, 0, p.fail(ErrSyntax, p.pos, "session entry name without '|'")
+			return p.fail(ErrSyntax, p.pos, "session entry name without '|'")
 		}
-		nameStart, nameEnd = p.pos, end
+		e.nameStart, e.nameEnd = int32(p.pos), int32(end)
 		p.pos = end + 1
 	case FormatPHPBinary:
 		b := data[p.pos]
 		n := int(b & binNameMask)
 		if p.pos+1+n >= len(data) {
-			return 0, 0, p.fail(ErrUnexpectedEnd, p.pos, "session entry name of "+strconv.Itoa(n)+" bytes and its value run past the end")
+			return p.fail(ErrUnexpectedEnd, p.pos, "session entry name of "+strconv.Itoa(n)+" bytes and its value run past the end")
 		}
 		e.lenByte = b
-		nameStart, nameEnd = p.pos+1, p.pos+1+n
-		p.pos = nameEnd
+		e.nameStart, e.nameEnd = int32(p.pos+1), int32(p.pos+1+n)
+		p.pos += 1 + n
 	case FormatPHPSerialize:
 		at := p.pos
 		if _, err := p.key(false, "array"); err != nil {
-			return 0, 0, err
+			return err
 		}
 		if data[at] == tokInt {
 			// A canonical int: its text is its decimal text.
-			nameStart, nameEnd, e.intKey = at+2, p.pos-1, true
+			e.nameStart, e.nameEnd, e.intKey = int32(at+2), int32(p.pos-1), true
 		} else { // s:<len>:"<name>";
-			nameStart, nameEnd = at+bytes.IndexByte(data[at:], tokQuote)+1, p.pos-2
+			e.nameStart, e.nameEnd = int32(at+bytes.IndexByte(data[at:], tokQuote)+1), int32(p.pos-2)
 		}
 		sc.left--
 	}
@@ -96,18 +109,18 @@ func (sc *entryScanner) next(e *entry) (nameStart, nameEnd int, err error) {
 		p.pos = end
 		p.slots++
 		e.start, e.end, e.first, e.nslots = int32(start), int32(end), int32(p.slots), 1
-		return nameStart, nameEnd, nil
+		return nil
 	}
 	first, nrefs, ncomp, nent := p.slots+1, p.nrefs, p.ncomp, p.nent
 	if _, err := p.value(false); err != nil {
-		return 0, 0, err
+		return err
 	}
 	e.ncomp, e.nent = int32(p.ncomp-ncomp), int32(p.nent-nent)
 	e.start, e.end = int32(start), int32(p.pos)
 	e.first = int32(first)
 	e.nslots = int32(p.slots + 1 - first)
 	e.refs = p.nrefs != nrefs
-	return nameStart, nameEnd, nil
+	return nil
 }
 
 // indexPipe returns where the first '|' at or after data[i] is, or len(data).
@@ -161,12 +174,12 @@ func scanSession(data []byte, f Format, lim limits) (*Session, error) {
 	// needed only while scanning.
 	sc.p.pooled = true
 	defer sc.p.releaseScratch()
-	var small [smallSession]entry
-	entries, err := sc.collect(small[:0], stringOf(data), len(small))
-	if err == nil && len(entries) == len(small) && sc.more() {
+	var small [smallSession]scanned
+	recs, err := sc.collect(small[:0], len(small))
+	if err == nil && len(recs) == len(small) && sc.more() {
 		scratch := sc.p.takeScratch()
-		scratch.entries, err = sc.collect(append(scratch.entries[:0], entries...), stringOf(data), -1)
-		entries = scratch.entries
+		scratch.recs, err = sc.collect(append(scratch.recs[:0], recs...), -1)
+		recs = scratch.recs
 	}
 	if err != nil {
 		return nil, err
@@ -174,10 +187,18 @@ func scanSession(data []byte, f Format, lim limits) (*Session, error) {
 	if err := sc.finish(); err != nil {
 		return nil, err
 	}
-	s := newSessionFor(len(entries), sc.p.ncomp > 0)
+	s := newSessionFor(len(recs), sc.p.ncomp > 0)
 	s.format, s.orig = f, data
 	s.setLimits(lim)
-	s.entries = append(s.entries, entries...)
+	// The entries are zero: only what is not is set.
+	s.entries = s.entries[:len(recs)]
+	text := stringOf(data)
+	for i := range recs {
+		r, e := &recs[i], &s.entries[i]
+		e.name = text[r.nameStart:r.nameEnd]
+		e.start, e.end, e.first, e.nslots, e.ncomp, e.nent = r.start, r.end, r.first, r.nslots, r.ncomp, r.nent
+		e.lenByte, e.intKey, e.refs = r.lenByte, r.intKey, r.refs
+	}
 	return s, nil
 }
 
@@ -225,24 +246,21 @@ func sessionWithRoom[Room any](entries func(*Room) []entry, chunked bool) *Sessi
 // smallSession is the number of entries scanSession collects on the stack.
 const smallSession = 8
 
-// collect appends the entries left to dst, up to limit in all (-1: no limit),
-// naming them with substrings of text, which is data as a string.
-func (sc *entryScanner) collect(dst []entry, text string, limit int) ([]entry, error) {
+// collect appends the entries left to dst, up to limit in all (-1: no
+// limit).
+func (sc *entryScanner) collect(dst []scanned, limit int) ([]scanned, error) {
 	for len(dst) != limit && sc.more() {
-		dst = append(dst, entry{})
-		e := &dst[len(dst)-1]
-		start, end, err := sc.next(e)
-		if err != nil {
+		dst = append(dst, scanned{})
+		if err := sc.next(&dst[len(dst)-1]); err != nil {
 			return dst, err
 		}
-		e.name = text[start:end]
 	}
 	return dst, nil
 }
 
 // scanScratch is reused memory for indexing a session.
 type scanScratch struct {
-	entries  []entry
+	recs     []scanned
 	objSlots []int32
 }
 
@@ -295,13 +313,12 @@ func (p *parser[T]) releaseScratch() {
 	p.scratch, p.objSlots = nil, nil
 }
 
-// release clears the scratch (so it holds on to no payload) and puts it back
-// in the pool, unless it grew too large to keep.
+// release puts the scratch back in the pool, emptied, unless it grew too
+// large to keep.
 func (sc *scanScratch) release() {
-	if cap(sc.entries) > 4096 || cap(sc.objSlots) > 4096 {
+	if cap(sc.recs) > 4096 || cap(sc.objSlots) > 4096 {
 		return
 	}
-	clear(sc.entries) // what this scan used (names in its payload); the rest was cleared before
-	sc.entries, sc.objSlots = sc.entries[:0], sc.objSlots[:0]
+	sc.recs, sc.objSlots = sc.recs[:0], sc.objSlots[:0]
 	scratchPool.Put(sc)
 }

@@ -47,14 +47,13 @@ func Lookup(data []byte, f Format, name string) (v Value, ok bool, err error) {
 	// The slots that hold objects are needed only while scanning.
 	sc.p.pooled = true
 	defer sc.p.releaseScratch()
-	var found entry
+	var found scanned
 	for sc.more() {
-		var e entry
-		start, end, err := sc.next(&e)
-		if err != nil {
+		var e scanned
+		if err := sc.next(&e); err != nil {
 			return Value{}, false, err
 		}
-		if string(data[start:end]) != name {
+		if string(data[e.nameStart:e.nameEnd]) != name {
 			continue
 		}
 		found, ok = e, true

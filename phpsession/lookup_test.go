@@ -126,12 +126,11 @@ func firstAndLastEnd(t *testing.T, data []byte, f Format, name string) (first, l
 	}
 	first = -1
 	for sc.more() {
-		var e entry
-		start, end, err := sc.next(&e)
-		if err != nil {
+		var e scanned
+		if err := sc.next(&e); err != nil {
 			t.Fatal(err)
 		}
-		if string(data[start:end]) == name {
+		if string(data[e.nameStart:e.nameEnd]) == name {
 			if first < 0 {
 				first = int(e.end)
 			}
