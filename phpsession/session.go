@@ -274,10 +274,7 @@ func (s *Session) value(i int) (Value, error) {
 	}
 	// DecodeSession's scan accepted the bytes: the builder reads them.
 	if e.ncomp == 0 {
-		// A scalar, an enum or a reference: no memory to take, no limit to
-		// keep, and no error (only a custom object's payload can have one).
-		b := builder{src: stringOf(s.orig[e.start:e.end])}
-		v, _ := b.value()
+		v := scalarEntry(stringOf(s.orig[e.start:e.end]))
 		e.val = v
 		return v, nil
 	}
@@ -300,6 +297,28 @@ func (s *Session) value(i int) (Value, error) {
 	}
 	e.val = v
 	return v, nil
+}
+
+// scalarEntry returns the value of src, an entry's bytes that the scan
+// accepted and that hold no array or object: a scalar, an enum or a
+// reference. It takes no memory and has no error (only a custom object's
+// payload can have one). A string, the commonest, ends two bytes before
+// src does.
+func scalarEntry(src string) Value {
+	switch src[0] {
+	case tokString: // s:<len>:"<bytes>";
+		i := 2
+		for src[i] != tokColon {
+			i++
+		}
+		return Value{comp: scalarComp(String), str: src[i+2 : len(src)-2]}
+	case tokInt:
+		x, _ := intAt(src, 2)
+		return Value{comp: scalarComp(Int), num: x}
+	}
+	b := builder{src: src}
+	v, _ := b.value()
+	return v
 }
 
 // takeChunk makes the memory to decode the values of entry i and of the
