@@ -69,17 +69,52 @@ func quotedEnd(src []byte, i int, term byte) (start, end int) {
 		return 0, -1
 	}
 	j := i + 1
-	l := int(src[j] - '0')
+	var l int
+	if j+8 <= n {
+		// Up to 7 digits, the usual case, read from one load.
+		w := binary.LittleEndian.Uint64(src[j:])
+		nd := bits.TrailingZeros64(notDigits(w)) >> 3
+		if nd == 0 || nd == 8 || src[j] == '0' && nd > 1 {
+			if nd != 8 {
+				return 0, -1
+			}
+			goto long
+		}
+		l = int(decimal8(w, nd))
+		j += nd
+		goto check
+	}
+long:
+	l = int(src[j] - '0')
 	if uint(l) > 9 {
 		return 0, -1
 	}
 	for j++; l != 0 && j < n && j-i <= maxLenDigits && isDigit(src[j]); j++ {
 		l = l*10 + int(src[j]-'0')
 	}
+check:
 	if l > n-j-4 || src[j] != tokColon || src[j+1] != tokQuote || src[j+2+l] != tokQuote || src[j+3+l] != term {
 		return 0, -1
 	}
 	return j + 2, j + 4 + l
+}
+
+// notDigits returns w, eight bytes, with the high bit of each byte that is
+// not an ASCII digit set (and maybe other bits of it): a byte is a digit
+// when its high nibble is 3 and its low nibble plus 6 does not carry into
+// the high one.
+func notDigits(w uint64) uint64 {
+	return (w&0xf0f0f0f0f0f0f0f0 ^ 0x3030303030303030) | ((w&0x0f0f0f0f0f0f0f0f + 0x0606060606060606) & 0xf0f0f0f0f0f0f0f0)
+}
+
+// decimal8 returns the number written by the first nd (1 to 8) bytes of w,
+// ASCII digits, the first in the lowest byte. The digits are moved to the
+// top, behind zeros, and then added up in pairs, pairs of pairs and so on.
+func decimal8(w uint64, nd int) uint64 {
+	x := (w & 0x0f0f0f0f0f0f0f0f) << (64 - 8*nd)
+	x = (x*10 + x>>8) & 0x00ff00ff00ff00ff
+	x = (x*100 + x>>16) & 0x0000ffff0000ffff
+	return (x*10000 + x>>32) & 0xffffffff
 }
 
 // skipEntry skips one <key><value> pair of an array or object quickly when
@@ -406,13 +441,10 @@ func floatEnd(src []byte, i int) int {
 }
 
 // digitsEnd returns where the run of ASCII digits at src[i] ends. It looks
-// at eight bytes at a time: a byte is a digit when its high nibble is 3 and
-// its low nibble plus 6 does not carry into the high one.
+// at eight bytes at a time (see notDigits).
 func digitsEnd(src []byte, i int) int {
 	for i+8 <= len(src) {
-		w := binary.LittleEndian.Uint64(src[i:])
-		notDigit := (w&0xf0f0f0f0f0f0f0f0 ^ 0x3030303030303030) | ((w&0x0f0f0f0f0f0f0f0f + 0x0606060606060606) & 0xf0f0f0f0f0f0f0f0)
-		if notDigit != 0 {
+		if notDigit := notDigits(binary.LittleEndian.Uint64(src[i:])); notDigit != 0 {
 			return i + bits.TrailingZeros64(notDigit)>>3
 		}
 		i += 8

@@ -1,6 +1,7 @@
 package phpsession
 
 import (
+	"math/bits"
 	"slices"
 	"strconv"
 	"strings"
@@ -95,6 +96,34 @@ func TestScannerShortcuts(t *testing.T) {
 				p := parser[[]byte]{src: []byte(data + "N;N;N;N;"), lim: limits{}.orDefault()}
 				if !p.skipValue() || p.pos != len(data) {
 					t.Errorf("skipValue(%q + more) = false or stopped at %d: the fast path leaves a valid value to the general code", data, p.pos)
+				}
+			}
+		}
+	}
+}
+
+// TestDecimal8 checks decimal8 and notDigits, which quotedEnd reads a
+// string's length with, on every digit count, with and without leading
+// zeros and with each kind of byte after the digits.
+func TestDecimal8(t *testing.T) {
+	for nd := 1; nd <= 8; nd++ {
+		for _, digits := range []string{"12345678", "98765432", "00000009", "90000000", "99999999", "10203040"} {
+			for _, after := range []string{":", "\"", "/", "a", "\x00", "\xb9", "9"} {
+				text := digits[:nd] + after + "2468135"
+				w := uint64(0)
+				for k := 7; k >= 0; k-- {
+					w = w<<8 | uint64(text[k])
+				}
+				want, _ := strconv.ParseUint(digits[:nd], 10, 64)
+				if got := decimal8(w, nd); got != want {
+					t.Errorf("decimal8(%q, %d) = %d, want %d", text[:8], nd, got, want)
+				}
+				wantEnd := nd
+				for wantEnd < 8 && isDigit(text[wantEnd]) {
+					wantEnd++
+				}
+				if got := bits.TrailingZeros64(notDigits(w)) >> 3; got != wantEnd {
+					t.Errorf("digits of %q: %d, want %d", text[:8], got, wantEnd)
 				}
 			}
 		}
