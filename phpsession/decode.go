@@ -89,8 +89,9 @@ func Valid(data []byte) bool {
 	if int64(len(data)) > lim.maxSize {
 		return false
 	}
-	p := parser[[]byte]{src: data, lim: lim}
+	p := parser[[]byte]{src: data, lim: lim, pooled: true}
 	_, err := p.value(false)
+	p.releaseScratch()
 	return err == nil && p.pos == len(data)
 }
 
@@ -187,6 +188,15 @@ func (p *parser[T]) value(build bool) (Value, error) {
 	if !p.slow {
 		if p.skipValue() {
 			return Value{}, nil
+		}
+		if p.pooled && p.scratch == nil {
+			// The first object of a pooled parser (or something else the
+			// fast path does not take): with the scratch for the object
+			// slot list, the fast path tries again.
+			p.takeScratch()
+			if p.skipValue() {
+				return Value{}, nil
+			}
 		}
 		// Something the fast path does not take: the general code reads
 		// this value, and what is in it, with its errors.

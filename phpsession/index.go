@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"math/bits"
-	"slices"
 	"strconv"
 	"sync"
 )
@@ -274,30 +273,21 @@ func (p *parser[T]) takeScratch() *scanScratch {
 		p.scratch = scratchPool.Get().(*scanScratch)
 		if len(p.objSlots) == 0 {
 			p.objSlots = p.scratch.objSlots[:0]
+			if p.objSlots == nil {
+				p.objSlots = make([]int32, 0, 16) // not nil: skipValue takes objects into it
+			}
 		}
 	}
 	return p.scratch
 }
 
-// addObjSlot records that slot holds an object. (skipValue has its own
-// copy.)
+// addObjSlot records that slot holds an object. A pooled parser's list
+// starts in its scratch. (skipValue appends to the list itself.)
 func (p *parser[T]) addObjSlot(slot int) {
-	if len(p.objSlots) == cap(p.objSlots) {
-		p.growObjSlots()
-	}
-	p.objSlots = append(p.objSlots, int32(slot))
-}
-
-// growObjSlots makes room for one more object slot: for a pooled parser,
-// at the first object, in the memory of its scratch. It stays out of line,
-// away from the scanner's loop, which calls it rarely.
-//
-//go:noinline
-func (p *parser[T]) growObjSlots() {
-	if p.pooled && p.scratch == nil {
+	if p.objSlots == nil && p.pooled {
 		p.takeScratch()
 	}
-	p.objSlots = slices.Grow(p.objSlots, max(16, len(p.objSlots)))
+	p.objSlots = append(p.objSlots, int32(slot))
 }
 
 // releaseScratch gives the parser's scratch, if it took one, back to the

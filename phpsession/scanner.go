@@ -254,10 +254,8 @@ func (p *parser[T]) skipValue() bool {
 			} else if _, _, cnt, body = compositeHeader(src, i); body < 0 {
 				goto fallback
 			}
-			// addObjSlot, written out: the compiler inlines into a function
-			// this large only calls smaller than that one.
-			if len(p.objSlots) == cap(p.objSlots) {
-				p.growObjSlots()
+			if p.objSlots == nil && p.pooled {
+				goto fallback // value takes the scratch for the list, and comes back
 			}
 			p.objSlots = append(p.objSlots, int32(slots+1))
 			goto open
