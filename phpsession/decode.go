@@ -186,6 +186,9 @@ func (p *parser[T]) value(build bool) (Value, error) {
 		return v, err
 	}
 	if !p.slow {
+		if p.pooled && p.scratch == nil && len(p.src)-p.pos > lazyScratchMax {
+			p.takeScratch() // see lazyScratchMax
+		}
 		if p.skipValue() {
 			return Value{}, nil
 		}
@@ -207,6 +210,14 @@ func (p *parser[T]) value(build bool) (Value, error) {
 	}
 	return p.anyValue(false)
 }
+
+// lazyScratchMax is the most bytes a pooled parser's fast path scans
+// before it takes its scratch. With more left, value takes it first; with
+// fewer, skipValue leaves the first object to value, which takes it and
+// scans the value again, at most these bytes: a small session without
+// objects does not touch the pool, and no scan is done twice over more
+// than this.
+const lazyScratchMax = 512
 
 // anyValue reads one value at p.pos with the general code.
 func (p *parser[T]) anyValue(build bool) (Value, error) {
