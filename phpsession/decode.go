@@ -186,7 +186,7 @@ func (p *parser[T]) value(build bool) (Value, error) {
 		return v, err
 	}
 	if !p.slow {
-		if p.pooled && p.scratch == nil && len(p.src)-p.pos > lazyScratchMax {
+		if p.pooled && p.scratch == nil && (len(p.src)-p.pos > lazyScratchMax || p.src[p.pos] == tokObject) {
 			p.takeScratch() // see lazyScratchMax
 		}
 		if p.skipValue() {
@@ -212,11 +212,11 @@ func (p *parser[T]) value(build bool) (Value, error) {
 }
 
 // lazyScratchMax is the most bytes a pooled parser's fast path scans
-// before it takes its scratch. With more left, value takes it first; with
-// fewer, skipValue leaves the first object to value, which takes it and
-// scans the value again, at most these bytes: a small session without
-// objects does not touch the pool, and no scan is done twice over more
-// than this.
+// before it takes its scratch. With more left, or at an object, value
+// takes it first; otherwise skipValue leaves the first object to value,
+// which takes it and scans the value again, at most these bytes: a small
+// session without objects does not touch the pool, and no scan is done
+// twice over more than this.
 const lazyScratchMax = 512
 
 // anyValue reads one value at p.pos with the general code.
