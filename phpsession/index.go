@@ -71,6 +71,7 @@ type scanned struct {
 func (sc *entryScanner) next(e *scanned) error {
 	p := &sc.p
 	data := p.src
+format:
 	switch sc.format {
 	case FormatPHP:
 		end := indexPipe(data, p.pos)
@@ -90,16 +91,32 @@ func (sc *entryScanner) next(e *scanned) error {
 		p.pos += 1 + n
 	case FormatPHPSerialize:
 		at := p.pos
+		sc.left--
+		// A canonical key, as PHP writes them, is checked in place; any
+		// other by the general code, with its errors. An int key's text is
+		// its decimal text.
+		if at+3 < len(data) {
+			switch data[at] {
+			case tokString: // s:<len>:"<name>";
+				if start, end := quotedEnd(data, at+1, tokEnd); end >= 0 {
+					e.nameStart, e.nameEnd, p.pos = int32(start), int32(end-2), end
+					break format
+				}
+			case tokInt:
+				if end := intEnd(data, at); end >= 0 {
+					e.nameStart, e.nameEnd, e.intKey, p.pos = int32(at+2), int32(end-1), true, end
+					break format
+				}
+			}
+		}
 		if _, err := p.key(false, "array"); err != nil {
 			return err
 		}
 		if data[at] == tokInt {
-			// A canonical int: its text is its decimal text.
 			e.nameStart, e.nameEnd, e.intKey = int32(at+2), int32(p.pos-1), true
-		} else { // s:<len>:"<name>";
+		} else {
 			e.nameStart, e.nameEnd = int32(at+bytes.IndexByte(data[at:], tokQuote)+1), int32(p.pos-2)
 		}
-		sc.left--
 	}
 	start := p.pos
 	if end := scalarEnd(data, start); end >= 0 && !p.general {
