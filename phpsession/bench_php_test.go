@@ -34,7 +34,7 @@ import (
 // and Go then share that core, and Go (GOMAXPROCS 1) runs its garbage
 // collector there too, all of it counted. Unpinned, the scheduler moves PHP
 // between cores and Go's collector runs on the other one, and the figures
-// of either side swing by up to 1.9x from one run to the next.
+// of either side swing by up to 2x from one run to the next.
 func TestBenchPHP(t *testing.T) {
 	if os.Getenv("SESSBRIDGE_BENCH_PHP") == "" {
 		t.Skip("set SESSBRIDGE_BENCH_PHP=1 to measure PHP")
