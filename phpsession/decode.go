@@ -115,9 +115,10 @@ type parser[T ~string | ~[]byte] struct {
 
 	slots    int     // slots taken so far, counting those before src (see below)
 	objSlots []int32 // the slots, in increasing order, that hold an object
-	// pooled takes objSlots' memory from scratchPool at the first object,
-	// into scratch, which the parser's owner gives back (releaseScratch):
-	// a scan of a payload without objects does not touch the pool.
+	// pooled takes objSlots' memory from scratchPool, into scratch, which
+	// the parser's owner gives back (releaseScratch): at the first object,
+	// or before a scan with more than lazyScratchMax bytes left, so that a
+	// small payload without objects does not touch the pool.
 	pooled  bool
 	scratch *scanScratch
 

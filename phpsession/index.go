@@ -274,7 +274,8 @@ func (sc *entryScanner) collect(dst []scanned, limit int) ([]scanned, error) {
 	return dst, nil
 }
 
-// scanScratch is reused memory for indexing a session.
+// scanScratch is reused memory for a scan: the entry records of a large
+// session, and the object slot list of any pooled parser.
 type scanScratch struct {
 	recs     []scanned
 	objSlots []int32
