@@ -2,6 +2,7 @@ package manager
 
 import (
 	"fmt"
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -73,6 +74,17 @@ type Config struct {
 	// be loaded or saved. Default: log the error and reply 500 Internal
 	// Server Error.
 	ErrorFunc func(w http.ResponseWriter, r *http.Request, err error)
+
+	// Logger receives the manager's logs: the default ErrorFunc's errors
+	// (level Error), stored sessions that failed to decode and were
+	// destroyed (Warn), compare-and-swap conflicts (Debug). A session id
+	// appears only as its hash ([adapters.HashID]), values never.
+	// Default: nil, which logs to slog.Default() as it is at the time.
+	Logger *slog.Logger
+
+	// Hooks observe the manager's loads, saves, locks and conflicts (see
+	// [Hooks]; [Manager.AddHooks] adds more later). Default: none.
+	Hooks Hooks
 }
 
 // Cookie holds the session cookie's attributes (session.cookie_*).

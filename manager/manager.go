@@ -3,8 +3,7 @@ package manager
 import (
 	"context"
 	"fmt"
-	"log"
-	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/sessbridge/sessbridge/adapters"
@@ -16,6 +15,7 @@ import (
 type Manager struct {
 	store adapters.Store
 	cfg   Config
+	hooks atomic.Pointer[Hooks] // nil when there are none
 }
 
 // contextKey is the key of a manager's per-request session in a context:
@@ -44,9 +44,6 @@ func New(store adapters.Store, cfg Config) (*Manager, error) {
 	if cfg.MaxRetries == 0 {
 		cfg.MaxRetries = 10
 	}
-	if cfg.ErrorFunc == nil {
-		cfg.ErrorFunc = defaultErrorFunc
-	}
 	if !cfg.Profile.valid() {
 		return nil, fmt.Errorf("manager: %w: unknown profile %d", ErrInvalidConfig, int(cfg.Profile))
 	}
@@ -73,7 +70,14 @@ func New(store adapters.Store, cfg Config) (*Manager, error) {
 	if _, err := phpsession.ParseFormat(cfg.Format.String()); err != nil {
 		return nil, fmt.Errorf("manager: %w: %v", ErrInvalidConfig, err)
 	}
-	return &Manager{store: store, cfg: cfg}, nil
+	m := &Manager{store: store, cfg: cfg}
+	if m.cfg.ErrorFunc == nil {
+		m.cfg.ErrorFunc = m.logError
+	}
+	if !cfg.Hooks.empty() {
+		m.AddHooks(cfg.Hooks)
+	}
+	return m, nil
 }
 
 // Config returns the manager's configuration, defaults filled in.
@@ -86,11 +90,6 @@ func (m *Manager) Store() adapters.Store { return m.store }
 // SIDLength and SIDBitsPerCharacter: that many characters from the CSPRNG.
 func (m *Manager) NewID() (string, error) {
 	return newID(m.cfg.SIDLength, m.cfg.SIDBitsPerCharacter)
-}
-
-func defaultErrorFunc(w http.ResponseWriter, r *http.Request, err error) {
-	log.Printf("manager: %s %s: %v", r.Method, r.URL.Path, err)
-	http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
 }
 
 // Load returns a copy of ctx carrying a new, not yet started session for

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"maps"
 	"math/rand/v2"
 	"net/http"
@@ -74,6 +75,8 @@ type Session struct {
 	changesBuf [4]change // changes' first backing array, saving an allocation
 
 	destroyed bool
+
+	obs SaveInfo // what the save under way reports to the Save hook
 }
 
 func (m *Manager) newSession(cookieID string, req *http.Request) *Session {
@@ -169,8 +172,16 @@ func (s *Session) exists(ctx context.Context, id string) (bool, error) {
 }
 
 // read loads id from the store, keeping the CAS version when the store has
-// one and the save mode uses it.
+// one and the save mode uses it, and reports it to the Load hook.
 func (s *Session) read(ctx context.Context, id string) (*phpsession.Session, error) {
+	ctx, done := s.m.startLoad(ctx)
+	data, size, err := s.readDecode(ctx, id)
+	done(LoadInfo{Found: s.found && err == nil, Size: size, Err: err})
+	return data, err
+}
+
+// readDecode is read without the hook; size is the stored payload's length.
+func (s *Session) readDecode(ctx context.Context, id string) (*phpsession.Session, int, error) {
 	var (
 		raw   []byte
 		found bool
@@ -186,7 +197,7 @@ func (s *Session) read(ctx context.Context, id string) (*phpsession.Session, err
 		s.version, s.hasVer = nil, false
 	}
 	if err != nil {
-		return nil, fmt.Errorf("manager: reading session %q: %w", id, err)
+		return nil, 0, fmt.Errorf("manager: reading session %q: %w", id, err)
 	}
 	s.found = found
 	data, err := phpsession.DecodeSession(raw, s.m.cfg.Format)
@@ -194,11 +205,12 @@ func (s *Session) read(ctx context.Context, id string) (*phpsession.Session, err
 		// PHP: "Failed to decode session object. Session has been destroyed".
 		derr := &DecodeError{ID: id, Err: err}
 		if err := s.m.store.Destroy(ctx, id); err != nil {
-			return nil, errors.Join(derr, fmt.Errorf("manager: destroying session %q: %w", id, err))
+			return nil, len(raw), errors.Join(derr, fmt.Errorf("manager: destroying session %q: %w", id, err))
 		}
-		return nil, derr
+		s.m.logger().LogAttrs(ctx, slog.LevelWarn, "stored session failed to decode and was destroyed", adapters.IDAttr(id), slog.String("error", err.Error()))
+		return nil, len(raw), derr
 	}
-	return data, nil
+	return data, len(raw), nil
 }
 
 // Exists reports whether the session is active (Phalcon's exists()).
@@ -512,16 +524,32 @@ func (s *Session) commit(ctx context.Context) (string, time.Time, error) {
 }
 
 // save writes the session: whole when it is new, else as Config.Save says,
-// or touches it when nothing changed. Afterwards the session is clean and
-// the next save starts from what the store holds.
+// or touches it when nothing changed, and reports it to the Save hook.
+// Afterwards the session is clean and the next save starts from what the
+// store holds.
 func (s *Session) save(ctx context.Context) error {
+	ctx, done := s.m.startSave(ctx)
+	s.obs = SaveInfo{Op: SaveOpMerge}
+	err := s.saveNow(ctx)
+	s.obs.Err = err
+	done(s.obs)
+	return err
+}
+
+// wrote records a write of n bytes for the Save hook.
+func (s *Session) wrote(n int) { s.obs.Size, s.obs.Attempts = n, s.obs.Attempts+1 }
+
+// saveNow is save without the hook.
+func (s *Session) saveNow(ctx context.Context) error {
 	m := s.m
 	var err error
 	switch {
 	case s.isNew || (!s.found && m.cfg.Save == SaveReplace):
+		s.obs.Op = SaveOpWrite
 		err = s.writeWhole(ctx)
 	case len(s.changes) == 0 && s.found && !m.cfg.NoLazyWrite:
 		if t, ok := m.store.(adapters.Toucher); ok {
+			s.obs.Op = SaveOpTouch
 			if err = t.Touch(ctx, s.id, m.cfg.TTL); err != nil {
 				err = fmt.Errorf("manager: touching session %q: %w", s.id, err)
 			}
@@ -529,6 +557,7 @@ func (s *Session) save(ctx context.Context) error {
 		}
 		err = s.saveMerged(ctx)
 	case m.cfg.Save == SaveReplace:
+		s.obs.Op = SaveOpWrite
 		err = s.writeWhole(ctx)
 	default:
 		err = s.saveMerged(ctx)
@@ -546,6 +575,7 @@ func (s *Session) writeWhole(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("manager: encoding session %q: %w", s.id, err)
 	}
+	s.wrote(len(b))
 	if err := s.m.store.Write(ctx, s.id, b, s.m.cfg.TTL); err != nil {
 		return fmt.Errorf("manager: writing session %q: %w", s.id, err)
 	}
@@ -564,7 +594,7 @@ func (s *Session) saveMerged(ctx context.Context) error {
 	case m.cfg.Save == SaveMerge && canCAS:
 		return s.saveCAS(ctx, cas)
 	case canLock:
-		unlock, err := locker.Lock(ctx, s.id)
+		unlock, err := m.lock(ctx, locker, s.id)
 		if err != nil {
 			return fmt.Errorf("manager: locking session %q: %w", s.id, err)
 		}
@@ -591,10 +621,14 @@ func (s *Session) saveCAS(ctx context.Context, cas adapters.CASWriter) error {
 		if err != nil {
 			return fmt.Errorf("manager: encoding session %q: %w", s.id, err)
 		}
+		s.wrote(len(b))
 		err = cas.WriteIfVersion(ctx, s.id, b, s.m.cfg.TTL, ver)
 		if err == nil {
 			s.data, s.hasVer = cur, false
 			return nil
+		}
+		if errors.Is(err, adapters.ErrConflict) {
+			s.m.conflict(ctx, s.id, attempt+1, attempt < s.m.cfg.MaxRetries)
 		}
 		if !errors.Is(err, adapters.ErrConflict) || attempt >= s.m.cfg.MaxRetries {
 			return fmt.Errorf("manager: writing session %q (attempt %d): %w", s.id, attempt+1, err)
@@ -647,6 +681,7 @@ func (s *Session) readApplyWrite(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("manager: encoding session %q: %w", s.id, err)
 	}
+	s.wrote(len(b))
 	if err := s.m.store.Write(ctx, s.id, b, s.m.cfg.TTL); err != nil {
 		return fmt.Errorf("manager: writing session %q: %w", s.id, err)
 	}
