@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -94,6 +95,10 @@ type Options struct {
 	// files give an error wrapping ErrTooLarge.
 	// Default: 64 MiB.
 	MaxSize int64
+
+	// Logger receives the store's logs (Debug: what GC removed).
+	// Default: nil, which logs to slog.Default() as it is at the time.
+	Logger *slog.Logger
 }
 
 // Store is a directory of session files. It implements [adapters.Store],
@@ -873,6 +878,7 @@ func (s *Store) GC(ctx context.Context, maxLifetime time.Duration) (int, error) 
 	if err != nil {
 		return removed, fmt.Errorf("filestore: gc %s: %w", s.dir, err)
 	}
+	s.logger().LogAttrs(ctx, slog.LevelDebug, "expired sessions removed", slog.String("dir", s.dir), slog.Int("removed", removed))
 	return removed, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/bradfitz/gomemcache/memcache"
@@ -67,6 +68,7 @@ func (s *Store) Lock(ctx context.Context, id string) (func(context.Context) erro
 		case <-t.C:
 		}
 		wait = min(2*wait, s.opts.LockWaitMax)
+		s.logger().LogAttrs(ctx, slog.LevelDebug, "session lock busy", adapters.IDAttr(id), slog.Int("retries_left", retries-1))
 	}
 	l := &heldLock{key: key, lockKey: lockKey}
 	// Read the lock back for its CAS id, so that Unlock never deletes a

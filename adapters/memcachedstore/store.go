@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -110,6 +111,11 @@ type Options struct {
 	// LockExpire is how long a lock lives if its holder never releases it
 	// (memcached.sess_lock_expire, else max_execution_time). Default: 30 s.
 	LockExpire time.Duration
+
+	// Logger receives the store's logs (Debug: a lock that was busy; a
+	// session id appears only as its hash, [adapters.IDAttr]).
+	// Default: nil, which logs to slog.Default() as it is at the time.
+	Logger *slog.Logger
 }
 
 func (o *Options) withDefaults() (Options, error) {

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"log/slog"
 	"os"
 	"strconv"
 	"sync/atomic"
@@ -125,6 +126,9 @@ func (s *Store) Lock(ctx context.Context, id string) (unlock func(context.Contex
 		}
 		err := s.client.Do(ctx, args...).Err()
 		if err == nil {
+			if n > 0 {
+				s.logger().LogAttrs(ctx, slog.LevelDebug, "session lock was busy", adapters.IDAttr(id), slog.Int("attempts", n+1))
+			}
 			return s.unlocker(key, token, native), nil
 		}
 		if ctx.Err() != nil {

@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"strconv"
 	"time"
@@ -151,6 +152,11 @@ type Options struct {
 	// ClusterClient or Ring, or an AutoPipeliner itself).
 	// Default: false (every command on its own, on the client).
 	AutoPipeline bool
+
+	// Logger receives the store's logs (Debug: a lock that was busy; a
+	// session id appears only as its hash, [adapters.IDAttr]).
+	// Default: nil, which logs to slog.Default() as it is at the time.
+	Logger *slog.Logger
 
 	// The fields below configure the connection made by [Open] and
 	// [NewClient]. [New] ignores them.

@@ -1,0 +1,13 @@
+//go:build unix
+
+package filestore
+
+import "log/slog"
+
+// logger returns Options.Logger, or slog.Default() when it is nil.
+func (s *Store) logger() *slog.Logger {
+	if s.opts.Logger != nil {
+		return s.opts.Logger
+	}
+	return slog.Default()
+}
