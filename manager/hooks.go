@@ -201,22 +201,58 @@ func (m *Manager) startSave(ctx context.Context) (context.Context, func(SaveInfo
 // lock takes locker's lock on id for a save, reporting the wait and the
 // hold to the Lock hook, if any, when the lock is released.
 func (m *Manager) lock(ctx context.Context, locker adapters.Locker, id string) (func(context.Context) error, error) {
-	h := m.hooks.Load()
-	if h == nil || h.Lock == nil {
-		return locker.Lock(ctx, id)
-	}
-	start := time.Now()
+	w := m.watchLock(ctx)
 	unlock, err := locker.Lock(ctx, id)
-	held := time.Now()
-	if err != nil {
-		h.Lock(ctx, LockInfo{Wait: held.Sub(start), Err: err})
+	if w == nil {
+		return unlock, err
+	}
+	if w.taken(err); err != nil {
 		return nil, err
 	}
 	return func(uctx context.Context) error {
 		err := unlock(uctx)
-		h.Lock(ctx, LockInfo{Wait: held.Sub(start), Held: time.Since(held), Err: err})
+		w.released(err)
 		return err
 	}, nil
+}
+
+// lockWatch times one lock for the Lock hook: [Manager.watchLock] when the
+// attempt starts, taken when it ends, released when the lock is released.
+// A nil *lockWatch (no Lock hook) does nothing.
+type lockWatch struct {
+	ctx         context.Context
+	hook        func(context.Context, LockInfo)
+	start, held time.Time
+}
+
+// watchLock returns a lockWatch started now, or nil when there is no Lock
+// hook.
+func (m *Manager) watchLock(ctx context.Context) *lockWatch {
+	h := m.hooks.Load()
+	if h == nil || h.Lock == nil {
+		return nil
+	}
+	return &lockWatch{ctx: ctx, hook: h.Lock, start: time.Now()}
+}
+
+// taken records the end of the attempt to lock; a failed attempt is
+// reported at once.
+func (w *lockWatch) taken(err error) {
+	if w == nil {
+		return
+	}
+	w.held = time.Now()
+	if err != nil {
+		w.hook(w.ctx, LockInfo{Wait: w.held.Sub(w.start), Err: err})
+	}
+}
+
+// released reports the lock's wait and hold; err is the release's error.
+func (w *lockWatch) released(err error) {
+	if w == nil {
+		return
+	}
+	w.hook(w.ctx, LockInfo{Wait: w.held.Sub(w.start), Held: time.Since(w.held), Err: err})
 }
 
 // conflict reports a lost compare-and-swap write to the Conflict hook, if
