@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -100,6 +101,7 @@ func StartProcess(t testing.TB, logPath string, name string, args ...string) *ex
 	done := make(chan struct{})
 	go func() { cmd.Wait(); close(done) }()
 	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGCONT) // in case a test stopped it
 		cmd.Process.Signal(os.Interrupt)
 		select {
 		case <-done:
@@ -143,9 +145,10 @@ func StartMemcached(t testing.TB, extraArgs ...string) *Memcached {
 
 // Redis is a redis-server started for one test.
 type Redis struct {
-	Addr string // 127.0.0.1:port
-	Port int
-	Dir  string // its working directory
+	Addr    string // 127.0.0.1:port
+	Port    int
+	Dir     string      // its working directory
+	Process *os.Process // the server, for tests that stop it (SIGSTOP) and resume it (SIGCONT)
 }
 
 // StartRedis starts a standalone redis-server on a free loopback port, with
@@ -163,7 +166,7 @@ func StartRedis(t testing.TB, extraConfig ...string) *Redis {
 		if err := os.WriteFile(confPath, []byte(conf), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		StartProcess(t, dir+"/redis.log", bin, confPath)
+		cmd := StartProcess(t, dir+"/redis.log", bin, confPath)
 		addr := fmt.Sprintf("127.0.0.1:%d", port)
 		if err := WaitForTCP(addr, 5*time.Second); err != nil {
 			if attempt < 3 {
@@ -172,7 +175,7 @@ func StartRedis(t testing.TB, extraConfig ...string) *Redis {
 			log, _ := os.ReadFile(dir + "/redis.log")
 			t.Fatalf("%v\n%s", err, log)
 		}
-		return &Redis{Addr: addr, Port: port, Dir: dir}
+		return &Redis{Addr: addr, Port: port, Dir: dir, Process: cmd.Process}
 	}
 }
 
