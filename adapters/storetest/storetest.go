@@ -63,6 +63,7 @@ func Run(t *testing.T, open func(t *testing.T) adapters.Store) {
 		{"Toucher", testToucher},
 		{"Validator", testValidator},
 		{"Locker", testLocker},
+		{"LockReader", testLockReader},
 		{"CASWriter", testCASWriter},
 		{"Lister", testLister},
 	}
@@ -645,6 +646,122 @@ func testLocker(t *testing.T, s adapters.Store) {
 						return s.Write(ctx, id, []byte(strconv.Itoa(n+1)), 0)
 					}(); err != nil {
 						errs <- err
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatal(err)
+		}
+		wantData(t, s, id, []byte(strconv.Itoa(workers*rounds)))
+	})
+}
+
+func testLockReader(t *testing.T, s adapters.Store) {
+	lr, ok := s.(adapters.LockReader)
+	if !ok {
+		t.Skip("store does not implement adapters.LockReader")
+	}
+	l, ok := s.(adapters.Locker)
+	if !ok {
+		t.Fatal("an adapters.LockReader must be an adapters.Locker too")
+	}
+	if sw, ok := s.(interface{ Locking() bool }); ok && !sw.Locking() {
+		t.Skip("the store's locking is switched off")
+	}
+	lockRead := func(ctx context.Context, id string) ([]byte, bool, adapters.Held) {
+		t.Helper()
+		data, found, h, err := lr.LockRead(ctx, id)
+		if err != nil || h == nil {
+			t.Fatalf("LockRead(%q) = %v, Held %v", id, err, h)
+		}
+		return data, found, h
+	}
+	t.Run("ReadWriteUnlock", func(t *testing.T) {
+		ctx := testCtx(t)
+		existing := NewID()
+		mustWrite(t, s, existing, []byte("old|i:1;"))
+		for _, id := range []string{existing, NewID()} {
+			data, found, h := lockRead(ctx, id)
+			if id == existing && (!found || string(data) != "old|i:1;") {
+				t.Errorf("LockRead(%q) = %s, %v; want old|i:1;", id, show(data), found)
+			}
+			if id != existing && found {
+				t.Errorf("LockRead(%q) of a new id found %s", id, show(data))
+			}
+			// Held: nobody else gets the lock.
+			short, cancel := context.WithTimeout(ctx, 150*time.Millisecond)
+			unlock2, err := l.Lock(short, id)
+			cancel()
+			if !errors.Is(err, adapters.ErrLockTimeout) {
+				t.Errorf("Lock(%q) while LockRead holds it = %v, want an error wrapping adapters.ErrLockTimeout", id, err)
+			}
+			if unlock2 != nil {
+				unlock2(ctx)
+			}
+			if err := h.WriteUnlock(ctx, []byte("new|i:2;"), 0); err != nil {
+				t.Fatalf("WriteUnlock(%q) = %v", id, err)
+			}
+			wantData(t, s, id, []byte("new|i:2;"))
+			// Released: the lock is free at once.
+			short, cancel = context.WithTimeout(ctx, time.Second)
+			unlock := lock(t, l, short, id)
+			cancel()
+			if err := unlock(ctx); err != nil {
+				t.Fatalf("Unlock(%q) = %v", id, err)
+			}
+		}
+	})
+	t.Run("Unlock", func(t *testing.T) {
+		ctx := testCtx(t)
+		id := NewID()
+		mustWrite(t, s, id, []byte("a|i:1;"))
+		_, _, h := lockRead(ctx, id)
+		if err := h.Unlock(ctx); err != nil {
+			t.Fatalf("Unlock(%q) = %v", id, err)
+		}
+		if err := h.Unlock(ctx); err != nil {
+			t.Errorf("second Unlock(%q) = %v, want nil", id, err)
+		}
+		wantData(t, s, id, []byte("a|i:1;"))
+		unlock := lock(t, l, ctx, id)
+		if err := unlock(ctx); err != nil {
+			t.Fatalf("Unlock(%q) = %v", id, err)
+		}
+	})
+	t.Run("MutualExclusion", func(t *testing.T) {
+		// Goroutines increment a counter with LockRead and WriteUnlock;
+		// any overlap loses an increment.
+		ctx := testCtx(t)
+		id := NewID()
+		mustWrite(t, s, id, []byte("0"))
+		const workers, rounds = 4, 10
+		var wg sync.WaitGroup
+		errs := make(chan error, workers)
+		for range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for range rounds {
+					data, _, h, err := lr.LockRead(ctx, id)
+					for errors.Is(err, adapters.ErrLockTimeout) && ctx.Err() == nil {
+						data, _, h, err = lr.LockRead(ctx, id)
+					}
+					if err != nil {
+						errs <- fmt.Errorf("worker: LockRead = %v", err)
+						return
+					}
+					n, err := strconv.Atoi(string(data))
+					if err != nil {
+						h.Unlock(ctx)
+						errs <- fmt.Errorf("worker: LockRead = %q", data)
+						return
+					}
+					if err := h.WriteUnlock(ctx, []byte(strconv.Itoa(n+1)), 0); err != nil {
+						errs <- fmt.Errorf("worker: WriteUnlock = %v", err)
 						return
 					}
 				}
