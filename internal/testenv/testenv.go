@@ -116,8 +116,9 @@ func StartProcess(t testing.TB, logPath string, name string, args ...string) *ex
 
 // Memcached is a memcached server started for one test.
 type Memcached struct {
-	Addr string // 127.0.0.1:port
-	Port int
+	Addr    string // 127.0.0.1:port
+	Port    int
+	Process *os.Process // the server, for tests that stop it (SIGSTOP) and resume it (SIGCONT)
 }
 
 // StartMemcached starts a memcached on a free loopback port for the test,
@@ -131,7 +132,7 @@ func StartMemcached(t testing.TB, extraArgs ...string) *Memcached {
 		if os.Geteuid() == 0 {
 			args = append(args, "-u", "root")
 		}
-		StartProcess(t, fmt.Sprintf("%s/memcached-%d.log", t.TempDir(), port), bin, args...)
+		cmd := StartProcess(t, fmt.Sprintf("%s/memcached-%d.log", t.TempDir(), port), bin, args...)
 		addr := fmt.Sprintf("127.0.0.1:%d", port)
 		if err := WaitForTCP(addr, 5*time.Second); err != nil {
 			if attempt < 3 {
@@ -139,7 +140,7 @@ func StartMemcached(t testing.TB, extraArgs ...string) *Memcached {
 			}
 			t.Fatal(err)
 		}
-		return &Memcached{Addr: addr, Port: port}
+		return &Memcached{Addr: addr, Port: port, Process: cmd.Process}
 	}
 }
 
