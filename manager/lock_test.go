@@ -124,3 +124,42 @@ func TestLockRequestsExclude(t *testing.T) {
 		})
 	}
 }
+
+// TestLockRequestsClientGone: when the client goes away (the request's
+// context is cancelled) after Start, LoadAndSave still saves the session,
+// on a context of its own, and releases the lock.
+func TestLockRequestsClientGone(t *testing.T) {
+	for _, kind := range testStores {
+		t.Run(kind, func(t *testing.T) {
+			store, _ := openShared(t, kind, true)
+			m, err := New(store, Config{LockRequests: true, LockTimeout: time.Second})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, s := started(t, m, "")
+			s.Set("n", phpsession.IntValue(1))
+			id := commit(t, m, ctx)
+
+			reqCtx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			h := m.LoadAndSave(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				s := m.Session(r.Context())
+				if err := s.Start(r.Context()); err != nil {
+					t.Error(err)
+					return
+				}
+				s.Set("n", phpsession.IntValue(2))
+				cancel() // the client leaves
+			}))
+			r := httptest.NewRequest("GET", "/", nil).WithContext(reqCtx)
+			r.AddCookie(&http.Cookie{Name: "PHPSESSID", Value: id})
+			h.ServeHTTP(httptest.NewRecorder(), r)
+
+			next, s2 := started(t, m, id) // fails after 1 s if the lock was kept
+			if n, _ := s2.Get("n", phpsession.Value{}).Int(); n != 2 {
+				t.Errorf("after the client left n = %d, want 2", n)
+			}
+			commit(t, m, next)
+		})
+	}
+}
