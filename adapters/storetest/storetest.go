@@ -608,56 +608,64 @@ func testLocker(t *testing.T, s adapters.Store) {
 	t.Run("MutualExclusion", func(t *testing.T) {
 		// Goroutines increment a counter in the session under the lock;
 		// any overlap loses an increment or trips the in-section flag.
-		ctx := testCtx(t)
-		id := NewID()
-		mustWrite(t, s, id, []byte("0"))
-		const workers, rounds = 4, 10
 		var inside atomic.Int32
-		var wg sync.WaitGroup
-		errs := make(chan error, workers)
-		for range workers {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for range rounds {
-					if err := func() error {
-						unlock, err := l.Lock(ctx, id)
-						for errors.Is(err, adapters.ErrLockTimeout) && ctx.Err() == nil {
-							// A store's own retry budget may run out
-							// under this contention: that is allowed.
-							unlock, err = l.Lock(ctx, id)
-						}
-						if err != nil {
-							return fmt.Errorf("worker: Lock = %v", err)
-						}
-						defer unlock(ctx)
-						if n := inside.Add(1); n != 1 {
-							return fmt.Errorf("%d holders at once", n)
-						}
-						defer inside.Add(-1)
-						data, found, err := s.Read(ctx, id)
-						if err != nil || !found {
-							return fmt.Errorf("worker: Read under lock = %v, %v", found, err)
-						}
-						n, err := strconv.Atoi(string(data))
-						if err != nil {
-							return fmt.Errorf("worker: Read under lock = %q", data)
-						}
-						return s.Write(ctx, id, []byte(strconv.Itoa(n+1)), 0)
-					}(); err != nil {
-						errs <- err
-						return
-					}
-				}
-			}()
-		}
-		wg.Wait()
-		close(errs)
-		for err := range errs {
-			t.Fatal(err)
-		}
-		wantData(t, s, id, []byte(strconv.Itoa(workers*rounds)))
+		increments(t, s, func(ctx context.Context, id string) error {
+			unlock, err := l.Lock(ctx, id)
+			for errors.Is(err, adapters.ErrLockTimeout) && ctx.Err() == nil {
+				// A store's own retry budget may run out under this
+				// contention: that is allowed.
+				unlock, err = l.Lock(ctx, id)
+			}
+			if err != nil {
+				return fmt.Errorf("worker: Lock = %v", err)
+			}
+			defer unlock(ctx)
+			if n := inside.Add(1); n != 1 {
+				return fmt.Errorf("%d holders at once", n)
+			}
+			defer inside.Add(-1)
+			data, found, err := s.Read(ctx, id)
+			if err != nil || !found {
+				return fmt.Errorf("worker: Read under lock = %v, %v", found, err)
+			}
+			n, err := strconv.Atoi(string(data))
+			if err != nil {
+				return fmt.Errorf("worker: Read under lock = %q", data)
+			}
+			return s.Write(ctx, id, []byte(strconv.Itoa(n+1)), 0)
+		})
 	})
+}
+
+// increments runs goroutines that each increment a counter, a session
+// whose payload is a decimal number, with incr, a number of times, and
+// checks that no increment was lost: two increments that overlap lose one.
+func increments(t *testing.T, s adapters.Store, incr func(ctx context.Context, id string) error) {
+	t.Helper()
+	ctx := testCtx(t)
+	id := NewID()
+	mustWrite(t, s, id, []byte("0"))
+	const workers, rounds = 4, 10
+	var wg sync.WaitGroup
+	errs := make(chan error, workers)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range rounds {
+				if err := incr(ctx, id); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	wantData(t, s, id, []byte(strconv.Itoa(workers*rounds)))
 }
 
 func testLockReader(t *testing.T, s adapters.Store) {
@@ -735,44 +743,24 @@ func testLockReader(t *testing.T, s adapters.Store) {
 	t.Run("MutualExclusion", func(t *testing.T) {
 		// Goroutines increment a counter with LockRead and WriteUnlock;
 		// any overlap loses an increment.
-		ctx := testCtx(t)
-		id := NewID()
-		mustWrite(t, s, id, []byte("0"))
-		const workers, rounds = 4, 10
-		var wg sync.WaitGroup
-		errs := make(chan error, workers)
-		for range workers {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for range rounds {
-					data, _, h, err := lr.LockRead(ctx, id)
-					for errors.Is(err, adapters.ErrLockTimeout) && ctx.Err() == nil {
-						data, _, h, err = lr.LockRead(ctx, id)
-					}
-					if err != nil {
-						errs <- fmt.Errorf("worker: LockRead = %v", err)
-						return
-					}
-					n, err := strconv.Atoi(string(data))
-					if err != nil {
-						h.Unlock(ctx)
-						errs <- fmt.Errorf("worker: LockRead = %q", data)
-						return
-					}
-					if err := h.WriteUnlock(ctx, []byte(strconv.Itoa(n+1)), 0); err != nil {
-						errs <- fmt.Errorf("worker: WriteUnlock = %v", err)
-						return
-					}
-				}
-			}()
-		}
-		wg.Wait()
-		close(errs)
-		for err := range errs {
-			t.Fatal(err)
-		}
-		wantData(t, s, id, []byte(strconv.Itoa(workers*rounds)))
+		increments(t, s, func(ctx context.Context, id string) error {
+			data, _, h, err := lr.LockRead(ctx, id)
+			for errors.Is(err, adapters.ErrLockTimeout) && ctx.Err() == nil {
+				data, _, h, err = lr.LockRead(ctx, id)
+			}
+			if err != nil {
+				return fmt.Errorf("worker: LockRead = %v", err)
+			}
+			n, err := strconv.Atoi(string(data))
+			if err != nil {
+				h.Unlock(ctx)
+				return fmt.Errorf("worker: LockRead = %q", data)
+			}
+			if err := h.WriteUnlock(ctx, []byte(strconv.Itoa(n+1)), 0); err != nil {
+				return fmt.Errorf("worker: WriteUnlock = %v", err)
+			}
+			return nil
+		})
 	})
 }
 
