@@ -33,6 +33,7 @@ type phpSetup struct {
 
 var phpSetups = []phpSetup{
 	{"phalcon-stream", "stream", false},
+	{"phalcon-stream-locking", "locking-stream", true},
 	{"phalcon-redis", "redis", false},
 	{"phalcon-redis-locking", "redis-locking", true},
 	{"phalcon-libmemcached", "memcached", false},
@@ -48,7 +49,7 @@ func openSetup(t *testing.T, setup phpSetup) (adapters.Store, storeEnv) {
 	t.Helper()
 	env := storeEnv{kind: setup.store}
 	switch setup.store {
-	case "stream", "files":
+	case "stream", "locking-stream", "files":
 		env.savePath = t.TempDir()
 		opts := filestore.Options{Dir: env.savePath}
 		if setup.store == "files" {
@@ -215,7 +216,7 @@ func sameKeyRace(t *testing.T, m *Manager, env storeEnv) raceResult {
 // losses are logged (a lucky run may lose nothing).
 func TestConcurrentWriters(t *testing.T) {
 	if testing.Short() {
-		t.Skip("starts 84 PHP processes")
+		t.Skip("starts 96 PHP processes")
 	}
 	testenv.PHP(t, "redis", "memcached", "igbinary")
 	for _, setup := range phpSetups {
