@@ -88,7 +88,7 @@ func (s *Store) Lock(ctx context.Context, id string) (unlock func(context.Contex
 		return func(context.Context) error { return nil }, nil
 	}
 	h, args, attempts := s.newHeld(id, key, lockKey)
-	err = s.acquire(ctx, lockKey, attempts, func() (bool, error) {
+	err = s.acquire(ctx, h, attempts, func() (bool, error) {
 		return lockTaken(s.client.Do(ctx, args...).Err())
 	})
 	if err != nil {
@@ -122,7 +122,7 @@ func (s *Store) LockRead(ctx context.Context, id string) (data []byte, found boo
 		return data, found, h, err
 	}
 	var get *redis.StringCmd
-	err = s.acquire(ctx, h.lockKey, attempts, func() (bool, error) {
+	err = s.acquire(ctx, h, attempts, func() (bool, error) {
 		pipe := s.client.Pipeline()
 		set := pipe.Do(ctx, args...)
 		get = pipe.Get(ctx, key)
@@ -181,11 +181,14 @@ func (s *Store) newHeld(id, key, lockKey string) (h *held, args []any, attempts 
 	return h, args, attempts
 }
 
-// acquire calls try, which sends one attempt to take the lock on lockKey,
-// until it takes it, up to attempts times (negative: until ctx ends),
-// LockWait apart. It returns a [*LockError] when the attempts run out or
-// ctx ends, and an [*OpError] when Redis fails.
-func (s *Store) acquire(ctx context.Context, lockKey string, attempts int, try func() (bool, error)) error {
+// acquire calls try, which sends one attempt to take the lock h, until it
+// takes it, up to attempts times (negative: until ctx ends), LockWait
+// apart. It returns a [*LockError] when the attempts run out or ctx ends,
+// and an [*OpError] when Redis fails. An attempt whose reply never came
+// may still take the lock when Redis gets to it: acquire then leaves a
+// release behind it (see abandon).
+func (s *Store) acquire(ctx context.Context, h *held, attempts int, try func() (bool, error)) error {
+	lockKey := h.lockKey
 	var timer *time.Timer
 	n := 0
 	for ; attempts < 0 || n < attempts; n++ {
@@ -206,6 +209,12 @@ func (s *Store) acquire(ctx context.Context, lockKey string, attempts int, try f
 		if taken {
 			return nil
 		}
+		if err != nil && !errors.Is(outcome(err), adapters.ErrOutcomeUnknown) {
+			err = nil // answered, or never sent: no lock to fear
+		}
+		if err != nil {
+			go h.abandon()
+		}
 		if ctx.Err() != nil {
 			return &LockError{Key: lockKey, Attempts: n + 1, Err: ctx.Err()}
 		}
@@ -223,6 +232,21 @@ type held struct {
 	token            string
 	native           bool
 	done             atomic.Bool // released
+}
+
+// abandon releases a lock that an attempt whose reply never came may
+// have taken after its caller gave up, so that it does not block the
+// session until it expires. It sends the release script on a context of
+// its own, bounded by the lock's expiry, after which there is nothing left
+// to release; if Redis runs it before the attempt, the lock expires.
+func (h *held) abandon() {
+	bound := h.s.opts.LockExpiry
+	if bound <= 0 {
+		bound = DefaultLockExpiry
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), bound)
+	defer cancel()
+	_ = h.Unlock(ctx) // ErrLockLost when the attempt took nothing
 }
 
 // release queues the release script on c: phpredis's (EVALSHA) or
