@@ -32,8 +32,9 @@ type Hooks struct {
 	// work as in Load.
 	Save func(ctx context.Context) (context.Context, func(SaveInfo))
 
-	// Lock is called when a lock a save took is released, or could not be
-	// taken (see [Config.Save]).
+	// Lock is called when a lock the manager took is released, or could
+	// not be taken: the lock a save takes (see [Config.Save]), and the
+	// request's lock, from Start to Commit, under [Config.LockRequests].
 	Lock func(ctx context.Context, info LockInfo)
 
 	// Conflict is called each time a compare-and-swap write loses to a

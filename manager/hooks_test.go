@@ -203,3 +203,27 @@ func TestDefaultErrorFuncLogs(t *testing.T) {
 		t.Errorf("log %q holds the session id %q or a value", out, id)
 	}
 }
+
+func TestHooksLockRequests(t *testing.T) {
+	var rec recorder
+	m, _, _ := newManager(t, Config{LockRequests: true, Hooks: rec.hooks("h")})
+	ctx, s := started(t, m, "")
+	s.Set("a", str("x"))
+	id := commit(t, m, ctx)
+	if len(rec.locks) != 0 {
+		t.Fatalf("a new session reported locks %+v, want none", rec.locks)
+	}
+	ctx, s = started(t, m, id)
+	s.Set("b", str("y"))
+	commit(t, m, ctx)
+	if len(rec.locks) != 1 || rec.locks[0].Err != nil || rec.locks[0].Held <= 0 {
+		t.Fatalf("locks %+v, want the request's lock, held", rec.locks)
+	}
+	ctx, _ = started(t, m, id)
+	if err := m.Session(ctx).Release(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.locks) != 2 || rec.locks[1].Err != nil {
+		t.Errorf("locks %+v, want a second one, released by Release", rec.locks)
+	}
+}

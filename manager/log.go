@@ -1,6 +1,7 @@
 package manager
 
 import (
+	"errors"
 	"log/slog"
 	"net/http"
 
@@ -18,7 +19,8 @@ func (m *Manager) logger() *slog.Logger {
 // logError is the default [Config.ErrorFunc]: it logs err at level Error,
 // naming the session by its hash ([adapters.HashID]) and with the session's
 // ids in err's text replaced by their hashes, then replies 500 Internal
-// Server Error.
+// Server Error, or 503 Service Unavailable with Retry-After when the
+// session's lock could not be taken.
 func (m *Manager) logError(w http.ResponseWriter, r *http.Request, err error) {
 	var id, cookieID string
 	if s, ok := r.Context().Value(contextKey{m}).(*Session); ok {
@@ -34,5 +36,10 @@ func (m *Manager) logError(w http.ResponseWriter, r *http.Request, err error) {
 		slog.String("path", r.URL.Path),
 		adapters.IDAttr(id),
 		slog.String("error", adapters.RedactIDs(err.Error(), id, cookieID)))
+	if errors.Is(err, adapters.ErrLockTimeout) {
+		w.Header().Set("Retry-After", "1")
+		http.Error(w, http.StatusText(http.StatusServiceUnavailable), http.StatusServiceUnavailable)
+		return
+	}
 	http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
 }
