@@ -148,8 +148,8 @@ func TestInstrumentFileStore(t *testing.T) {
 	}
 
 	id := request(t, m, "", func(s *manager.Session) { s.Set("user", str("ana")) }) // a new session: write
-	request(t, m, id, nil)                                                              // unchanged: touch
-	request(t, m, id, func(s *manager.Session) {                                       // changed, with PHP writing meanwhile: a conflict, then a merge
+	request(t, m, id, nil)                                                          // unchanged: touch
+	request(t, m, id, func(s *manager.Session) {                                    // changed, with PHP writing meanwhile: a conflict, then a merge
 		s.Set("go", phpsession.IntValue(1))
 		if err := fs.Write(context.Background(), id, []byte(`user|s:3:"ana";php|i:2;`), 0); err != nil {
 			t.Fatal(err)
