@@ -212,7 +212,7 @@ func (m *Manager) lock(ctx context.Context, locker adapters.Locker, id string) (
 	}
 	return func(uctx context.Context) error {
 		err := unlock(uctx)
-		w.released(err)
+		w.released(ctx, err)
 		return err
 	}, nil
 }
@@ -221,7 +221,7 @@ func (m *Manager) lock(ctx context.Context, locker adapters.Locker, id string) (
 // attempt starts, taken when it ends, released when the lock is released.
 // A nil *lockWatch (no Lock hook) does nothing.
 type lockWatch struct {
-	ctx         context.Context
+	ctx         context.Context // of the attempt
 	hook        func(context.Context, LockInfo)
 	start, held time.Time
 }
@@ -248,12 +248,13 @@ func (w *lockWatch) taken(err error) {
 	}
 }
 
-// released reports the lock's wait and hold; err is the release's error.
-func (w *lockWatch) released(err error) {
+// released reports the lock's wait and hold to the hook, with ctx, the
+// context of the release; err is the release's error.
+func (w *lockWatch) released(ctx context.Context, err error) {
 	if w == nil {
 		return
 	}
-	w.hook(w.ctx, LockInfo{Wait: w.held.Sub(w.start), Held: time.Since(w.held), Err: err})
+	w.hook(ctx, LockInfo{Wait: w.held.Sub(w.start), Held: time.Since(w.held), Err: err})
 }
 
 // conflict reports a lost compare-and-swap write to the Conflict hook, if

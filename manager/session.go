@@ -296,7 +296,7 @@ func (s *Session) release(ctx context.Context) error {
 	}
 	s.held = nil
 	err := h.Unlock(ctx)
-	s.heldWatch.released(err)
+	s.heldWatch.released(ctx, err)
 	if err != nil {
 		return fmt.Errorf("manager: unlocking session %q: %w", s.heldID, err)
 	}
@@ -677,7 +677,7 @@ func (s *Session) writeWhole(ctx context.Context) error {
 		h := s.held
 		s.held = nil
 		err = h.WriteUnlock(ctx, b, s.m.cfg.TTL)
-		s.heldWatch.released(err)
+		s.heldWatch.released(ctx, err)
 	} else {
 		err = s.m.store.Write(ctx, s.id, b, s.m.cfg.TTL)
 	}
