@@ -18,7 +18,9 @@ import (
 //
 // Hooks are called on the request's goroutine, while the session is locked:
 // they must be quick and must not call the Session's methods. The infos they
-// receive never hold a session id or a value.
+// receive hold no session id and no value, except in the text of their Err,
+// which names the session as every manager error does: classify it with
+// errors.Is and errors.As, and do not export its text as it is.
 type Hooks struct {
 	// Load is called when [Session.Start] is about to read a session from
 	// the store (not when it starts a new one). The context it returns is
