@@ -35,8 +35,9 @@
 //
 // A load is a span "sessbridge.session.load", a save "sessbridge.session.save"
 // (kind internal, children of the request's span), with the attributes
-// above and the payload size; lock waits and conflicts are events on the
-// save's span. The store's own spans (redisotel's) are their children.
+// above and the payload size; lock waits and holds and conflicts are
+// events on the save's span (a request lock, [manager.Config.LockRequests],
+// is taken during the load and reported when the save releases it). The store's own spans (redisotel's) are their children.
 //
 // # Security considerations
 //

@@ -325,3 +325,43 @@ func TestErrorType(t *testing.T) {
 		}
 	}
 }
+
+func TestInstrumentRequestLock(t *testing.T) {
+	srv := testenv.StartRedis(t)
+	st, err := redisstore.Open(redisstore.Options{Host: "127.0.0.1", Port: srv.Port, Locking: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	m, err := manager.New(st, manager.Config{LockRequests: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm := newTelemetry()
+	if err := sessbridgeotel.Instrument(m, tm.opts...); err != nil {
+		t.Fatal(err)
+	}
+	id := request(t, m, "", func(s *manager.Session) { s.Set("user", str("ana")) })
+	request(t, m, id, func(s *manager.Session) { s.Set("n", phpsession.IntValue(2)) })
+
+	ms := tm.metrics(t)
+	store := sessbridgeotel.StoreKey.String("redisstore")
+	if dp := histogram[float64](t, ms, "sessbridge.session.lock.hold", "s", store); dp.Count != 1 || dp.Sum <= 0 {
+		t.Errorf("lock.hold count %d sum %v, want the request's lock held once", dp.Count, dp.Sum)
+	}
+	if dp := histogram[float64](t, ms, "sessbridge.session.lock.wait", "s", store); dp.Count != 1 {
+		t.Errorf("lock.wait count %d, want 1", dp.Count)
+	}
+	var onSave int
+	for _, s := range tm.spans.Ended() {
+		for _, e := range s.Events() {
+			if e.Name == "sessbridge.session.lock" && s.Name() == "sessbridge.session.save" {
+				onSave++
+			}
+		}
+	}
+	if onSave != 1 {
+		t.Errorf("%d lock events on save spans, want the request lock's release on the save's span", onSave)
+	}
+	tm.noIDs(t, id)
+}
