@@ -111,6 +111,12 @@ type instruments struct {
 	lockWait  metric.Float64Histogram
 	lockHold  metric.Float64Histogram
 	conflicts metric.Int64Counter
+
+	// The attribute sets of operations that succeeded, made once: by
+	// found (false, true), by manager.SaveOp, and for locks.
+	loadOK [2]metric.MeasurementOption
+	saveOK [3]metric.MeasurementOption
+	lockOK metric.MeasurementOption
 }
 
 // Bucket boundaries: durations from 0.5 ms to 10 s, sizes from 64 B to 4 MiB.
@@ -147,6 +153,13 @@ func newHooks(c config, store string) (*instruments, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("sessbridgeotel: creating instruments: %w", err)
 	}
+	for i, found := range []bool{false, true} {
+		in.loadOK[i] = in.newAttrs(nil, FoundKey.Bool(found))
+	}
+	for op := range in.saveOK {
+		in.saveOK[op] = in.newAttrs(nil, SaveOpKey.String(manager.SaveOp(op).String()))
+	}
+	in.lockOK = in.newAttrs(nil)
 	return in, nil
 }
 
@@ -154,9 +167,9 @@ func (in *instruments) hooks() manager.Hooks {
 	return manager.Hooks{Load: in.load, Save: in.save, Lock: in.lock, Conflict: in.conflict}
 }
 
-// attrs returns the store attribute, extra, and error.type when err is
+// newAttrs returns the store attribute, extra, and error.type when err is
 // not nil.
-func (in *instruments) attrs(err error, extra ...attribute.KeyValue) metric.MeasurementOption {
+func (in *instruments) newAttrs(err error, extra ...attribute.KeyValue) metric.MeasurementOption {
 	kv := append([]attribute.KeyValue{in.store}, extra...)
 	if err != nil {
 		kv = append(kv, errorType.String(ErrorType(err)))
@@ -168,7 +181,10 @@ func (in *instruments) load(ctx context.Context) (context.Context, func(manager.
 	ctx, span := in.tracer.Start(ctx, "sessbridge.session.load", trace.WithSpanKind(trace.SpanKindInternal), trace.WithAttributes(in.store))
 	return ctx, func(i manager.LoadInfo) {
 		found := FoundKey.Bool(i.Found)
-		set := in.attrs(i.Err, found)
+		set := in.loadOK[b2i(i.Found)]
+		if i.Err != nil {
+			set = in.newAttrs(i.Err, found)
+		}
 		in.loadDur.Record(ctx, i.Duration.Seconds(), set)
 		if i.Size > 0 || i.Found {
 			in.loadSize.Record(ctx, int64(i.Size), set)
@@ -182,7 +198,12 @@ func (in *instruments) save(ctx context.Context) (context.Context, func(manager.
 	ctx, span := in.tracer.Start(ctx, "sessbridge.session.save", trace.WithSpanKind(trace.SpanKindInternal), trace.WithAttributes(in.store))
 	return ctx, func(i manager.SaveInfo) {
 		op := SaveOpKey.String(i.Op.String())
-		set := in.attrs(i.Err, op)
+		var set metric.MeasurementOption
+		if i.Err == nil && int(i.Op) < len(in.saveOK) {
+			set = in.saveOK[i.Op]
+		} else {
+			set = in.newAttrs(i.Err, op)
+		}
 		in.saveDur.Record(ctx, i.Duration.Seconds(), set)
 		if i.Op != manager.SaveOpTouch && i.Attempts > 0 {
 			in.saveSize.Record(ctx, int64(i.Size), set)
@@ -194,7 +215,10 @@ func (in *instruments) save(ctx context.Context) (context.Context, func(manager.
 }
 
 func (in *instruments) lock(ctx context.Context, i manager.LockInfo) {
-	set := in.attrs(i.Err)
+	set := in.lockOK
+	if i.Err != nil {
+		set = in.newAttrs(i.Err)
+	}
 	in.lockWait.Record(ctx, i.Wait.Seconds(), set)
 	if i.Err == nil || i.Held > 0 {
 		in.lockHold.Record(ctx, i.Held.Seconds(), set)
@@ -210,6 +234,13 @@ func (in *instruments) conflict(ctx context.Context, i manager.ConflictInfo) {
 	retried := RetriedKey.Bool(i.Retry)
 	in.conflicts.Add(ctx, 1, metric.WithAttributeSet(attribute.NewSet(in.store, retried)))
 	trace.SpanFromContext(ctx).AddEvent("sessbridge.session.conflict", trace.WithAttributes(attribute.Int("sessbridge.attempt", i.Attempt), retried))
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // end ends span, with an error status naming err's [ErrorType] (never its
