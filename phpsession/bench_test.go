@@ -349,3 +349,69 @@ func BenchmarkRequestSession(b *testing.B) {
 		}
 	}
 }
+
+// manyKeysSession returns a php-format session of n entries, "k0" to
+// "k<n-1>", each holding a short string.
+func manyKeysSession(n int) []byte {
+	var b []byte
+	for i := range n {
+		b = fmt.Appendf(b, `k%d|s:5:"v%04d";`, i, i%10000)
+	}
+	return b
+}
+
+// BenchmarkManyKeys shows how the time to use every entry of a session
+// grows with the number of entries (it should grow linearly): decode and
+// Get of every name; the JSON form; Unmarshal of every entry into a map.
+func BenchmarkManyKeys(b *testing.B) {
+	for _, n := range []int{1_000, 10_000, 100_000, 1_000_000} {
+		data := manyKeysSession(n)
+		size := fmt.Sprintf("%dk", n/1000)
+		b.Run("get/"+size, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(data)))
+			for b.Loop() {
+				s, err := DecodeSession(data, FormatPHP)
+				if err != nil {
+					b.Fatal(err)
+				}
+				for _, name := range s.Names() {
+					if _, ok := s.Get(name); !ok {
+						b.Fatalf("Get(%q) found nothing", name)
+					}
+				}
+			}
+		})
+		b.Run("json/"+size, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(data)))
+			for b.Loop() {
+				s, err := DecodeSession(data, FormatPHP)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := s.MarshalJSON(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run("unmarshal/"+size, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(data)))
+			for b.Loop() {
+				s, err := DecodeSession(data, FormatPHP)
+				if err != nil {
+					b.Fatal(err)
+				}
+				m := make(map[string]string, s.Len())
+				for _, name := range s.Names() {
+					var v string
+					if err := s.Unmarshal(name, &v); err != nil {
+						b.Fatal(err)
+					}
+					m[name] = v
+				}
+			}
+		})
+	}
+}

@@ -33,13 +33,22 @@ type Session struct {
 	// orig is the decoded payload, nil for a new session. DecodeSession
 	// takes ownership of it: decoded strings and entry names are substrings
 	// of stringOf(orig), the same memory.
-	orig    []byte
-	lim     *limits // nil for defaultLimits (see limits)
-	chunk   *chunk  // the memory Session.value decodes arrays and objects into, nil until it does
+	orig  []byte
+	lim   *limits // nil for defaultLimits (see limits)
+	chunk *chunk  // the memory Session.value decodes arrays and objects into, nil until it does
+	// index maps each name to the last entry of that name (the one PHP
+	// reads). It is built by find when first needed in a session of more
+	// than indexMin entries, kept up to date by put, and dropped (nil) when
+	// entries move.
+	index   map[string]int32
 	format  Format
 	dups    int8 // a name occurs more than once in entries: 1 yes, -1 no, 0 not known yet
 	changed bool // an entry was set or removed since decoding
 }
+
+// indexMin is the most entries find searches one by one: up to this many,
+// a comparison of each name costs less than building and reading a map.
+const indexMin = 16
 
 // defaultLimits are the limits of DecodeSession and of a new session.
 var defaultLimits = limits{}.orDefault()
@@ -144,35 +153,36 @@ func (s *Session) setLimits(lim limits) {
 
 // hasDups reports whether a name occurs more than once in the session.
 func (s *Session) hasDups() bool {
-	if s.dups == 0 {
-		s.dups = -1
-		if hasDups(s.entries) {
-			s.dups = 1
-		}
+	if s.dups != 0 {
+		return s.dups > 0
 	}
-	return s.dups > 0
-}
-
-// hasDups reports whether a name occurs twice in es.
-func hasDups(es []entry) bool {
-	if len(es) <= 16 {
-		for i := range es {
-			for j := i + 1; j < len(es); j++ {
-				if es[i].name == es[j].name {
-					return true
-				}
+	if len(s.entries) > indexMin {
+		s.buildIndex() // which sets dups
+		return s.dups > 0
+	}
+	s.dups = -1
+	for i := range s.entries {
+		for j := i + 1; j < len(s.entries); j++ {
+			if s.entries[i].name == s.entries[j].name {
+				s.dups = 1
+				return true
 			}
 		}
-		return false
-	}
-	seen := make(map[string]struct{}, len(es))
-	for _, e := range es {
-		if _, ok := seen[e.name]; ok {
-			return true
-		}
-		seen[e.name] = struct{}{}
 	}
 	return false
+}
+
+// buildIndex builds s.index, and notes on the way whether a name occurs
+// twice.
+func (s *Session) buildIndex() {
+	s.index = make(map[string]int32, min(len(s.entries), 1<<10)) // the names may repeat: the map grows as it needs
+	s.dups = -1
+	for i, e := range s.entries {
+		if _, ok := s.index[e.name]; ok {
+			s.dups = 1
+		}
+		s.index[e.name] = int32(i)
+	}
 }
 
 // decodeIgbinary decodes an igbinary payload whole.
@@ -236,6 +246,15 @@ func (s *Session) Names() []string {
 // find returns the index of the last entry named name (PHP reads the last
 // one), or -1.
 func (s *Session) find(name string) int {
+	if len(s.entries) > indexMin {
+		if s.index == nil {
+			s.buildIndex()
+		}
+		if i, ok := s.index[name]; ok {
+			return int(i)
+		}
+		return -1
+	}
 	for i := len(s.entries) - 1; i >= 0; i-- {
 		if s.entries[i].name == name {
 			return i
@@ -492,16 +511,25 @@ func (s *Session) put(e entry) {
 		_, e.intKey = canonicalInt(e.name)
 	}
 	s.changed = true
-	i := slices.IndexFunc(s.entries, func(x entry) bool { return x.name == e.name })
+	i := s.find(e.name)
 	if i < 0 {
 		s.entries = append(s.entries, e)
+		if s.index != nil {
+			s.index[e.name] = int32(len(s.entries) - 1)
+		}
 		return
 	}
-	s.entries[i] = e
-	if s.hasDups() {
-		rest := slices.DeleteFunc(s.entries[i+1:], func(x entry) bool { return x.name == e.name })
-		s.entries = s.entries[:i+1+len(rest)]
+	if !s.hasDups() {
+		s.entries[i] = e
+		return
 	}
+	// The first entry of the name takes e; the others go, and entries
+	// after them move.
+	i = slices.IndexFunc(s.entries, func(x entry) bool { return x.name == e.name })
+	s.entries[i] = e
+	rest := slices.DeleteFunc(s.entries[i+1:], func(x entry) bool { return x.name == e.name })
+	s.entries = s.entries[:i+1+len(rest)]
+	s.index, s.dups = nil, 0
 }
 
 // Remove removes name from the session and reports whether it was there.
@@ -512,6 +540,7 @@ func (s *Session) Remove(name string) bool {
 		return false
 	}
 	s.changed = true
+	s.index, s.dups = nil, 0 // entries moved
 	return true
 }
 
@@ -556,6 +585,7 @@ func (s *Session) CheckName(name string) error {
 func (s *Session) Clone() *Session {
 	c := *s
 	c.chunk = nil // its memory is s's
+	c.index = nil // put changes it
 	c.entries = slices.Clone(s.entries)
 	for i := range c.entries {
 		if e := &c.entries[i]; e.decoded() {

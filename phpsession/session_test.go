@@ -1146,3 +1146,60 @@ func TestDecodeSessionEntryCounts(t *testing.T) {
 		}
 	}
 }
+
+// TestSessionNameIndex checks Get, Has, Len and Names of a session larger
+// than indexMin, with repeated names, through Sets and Removes, against a
+// map of what PHP's $_SESSION holds.
+func TestSessionNameIndex(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 5))
+	const universe = 60
+	var payload []byte
+	want := map[string]int64{}
+	var order []string
+	for i := range 3 * indexMin {
+		name := fmt.Sprintf("n%d", r.IntN(universe/2))
+		payload = fmt.Appendf(payload, "%s|i:%d;", name, i)
+		if _, ok := want[name]; !ok {
+			order = append(order, name)
+		}
+		want[name] = int64(i)
+	}
+	s, err := DecodeSession(payload, FormatPHP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for step := range 300 {
+		name := fmt.Sprintf("n%d", r.IntN(universe))
+		switch r.IntN(3) {
+		case 0:
+			if err := s.Set(name, IntValue(int64(1000+step))); err != nil {
+				t.Fatal(err)
+			}
+			if _, ok := want[name]; !ok {
+				order = append(order, name)
+			}
+			want[name] = int64(1000 + step)
+		case 1:
+			_, had := want[name]
+			if got := s.Remove(name); got != had {
+				t.Fatalf("step %d: Remove(%q) = %v, want %v", step, name, got, had)
+			}
+			delete(want, name)
+			order = slices.DeleteFunc(order, func(n string) bool { return n == name })
+		}
+		for i := range universe {
+			name := fmt.Sprintf("n%d", i)
+			w, ok := want[name]
+			v, got := s.Get(name)
+			if got != ok || s.Has(name) != ok {
+				t.Fatalf("step %d: Get(%q) found %v, Has %v, want %v", step, name, got, s.Has(name), ok)
+			}
+			if n, _ := v.Int(); ok && n != w {
+				t.Fatalf("step %d: Get(%q) = %d, want %d", step, name, n, w)
+			}
+		}
+		if s.Len() != len(want) || !slices.Equal(s.Names(), order) {
+			t.Fatalf("step %d: Len() = %d, Names() = %q, want %d, %q", step, s.Len(), s.Names(), len(want), order)
+		}
+	}
+}
