@@ -231,7 +231,7 @@ func BenchmarkDecodeValue(b *testing.B) {
 }
 
 // BenchmarkValid checks one value (the 100 KB session as a php_serialize
-// array) without building it: the scanner alone, which every decode and
+// array) without building it: the parser's check, which every decode and
 // DecodeSession runs over all of its input.
 func BenchmarkValid(b *testing.B) {
 	data := benchSessionArray(b)

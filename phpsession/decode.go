@@ -46,7 +46,9 @@ const (
 // decodeValue decodes one serialized value at the start of data and returns
 // it with the number of bytes it took. Bytes after the value are not looked
 // at. It checks the value completely (grammar, references, limits) before it
-// builds anything; all the strings of the result share one allocation.
+// builds anything: the parser reads it twice, first to check it and count
+// its arrays and objects, then to build it into memory of that size. All the
+// strings of the result share one allocation, a copy of the value's bytes.
 func decodeValue(data []byte, lim limits) (Value, int, error) {
 	lim = lim.orDefault()
 	truncated := int64(len(data)) > lim.maxSize
@@ -55,17 +57,15 @@ func decodeValue(data []byte, lim limits) (Value, int, error) {
 		// limit is enough to accept or reject it.
 		data = data[:lim.maxSize]
 	}
-	scan := parser[[]byte]{src: data, lim: lim, pooled: true}
-	_, err := scan.value(false)
-	scan.releaseScratch() // the slots that hold objects are needed only while scanning
-	if err != nil {
+	check := parser{src: stringOf(data), lim: lim}
+	if _, err := check.value(false); err != nil {
 		return Value{}, 0, tooLargeIfCut(err, truncated, lim.maxSize)
 	}
-	n := scan.pos
-	build := parser[string]{src: string(data[:n]), lim: lim, looseRefs: true} // the scan checked the references
-	build.slabs(scan.ncomp, scan.nent)
+	n := check.pos
+	build := parser{src: string(data[:n]), lim: lim, looseRefs: true} // the check followed the references
+	build.slabs(check.ncomp, check.nent)
 	v, err := build.value(true)
-	if err != nil { // cannot happen: the same grammar accepted it above
+	if err != nil { // cannot happen: the same parser accepted it above
 		return Value{}, 0, err
 	}
 	return v, n, nil
@@ -89,25 +89,24 @@ func Valid(data []byte) bool {
 	if int64(len(data)) > lim.maxSize {
 		return false
 	}
-	p := parser[[]byte]{src: data, lim: lim, pooled: true}
+	p := parser{src: stringOf(data), lim: lim}
 	_, err := p.value(false)
-	p.releaseScratch()
 	return err == nil && p.pos == len(data)
 }
 
-// parser reads PHP serialize() data from src. One grammar serves two modes:
-// value(false) validates and skips without building anything (the scanner,
-// on []byte), value(true) builds the Value (on a string, so that string
-// values are substrings of src and cost no allocation): with the builder
-// (build.go) what value(false) accepted, or, when general is set, with the
-// general code, which checks as it builds.
+// parser reads PHP serialize() data from src, a recursive descent over the
+// grammar with one method per production. It checks every byte as it goes
+// and has two modes: value(false) checks and skips a value without building
+// anything; value(true) checks it too and builds the Value, whose strings
+// are substrings of src (so a caller gives it a string that stays: a copy,
+// or a payload the Session owns).
 //
 // It keeps PHP's slot table the way php_var_unserialize does: every value
 // takes the next slot, except an R: reference; array keys and property names
 // take none. An r: reference must point at an earlier slot that holds an
 // object (PHP refuses anything else), an R: at any existing slot.
-type parser[T ~string | ~[]byte] struct {
-	src   T
+type parser struct {
+	src   string
 	pos   int
 	base  int64 // offset of src[0] in the caller's input, for error offsets
 	lim   limits
@@ -115,12 +114,6 @@ type parser[T ~string | ~[]byte] struct {
 
 	slots    int     // slots taken so far, counting those before src (see below)
 	objSlots []int32 // the slots, in increasing order, that hold an object
-	// pooled takes objSlots' memory from scratchPool, into scratch, which
-	// the parser's owner gives back (releaseScratch): at the first object,
-	// or before a scan with more than lazyScratchMax bytes left, so that a
-	// small payload without objects does not touch the pool.
-	pooled  bool
-	scratch *scanScratch
 
 	// refs, when collectRefs is set, records where each r:/R: slot number
 	// is, those inside custom payloads included, and customs where each
@@ -130,21 +123,13 @@ type parser[T ~string | ~[]byte] struct {
 	customs     []customPos
 	// looseRefs accepts any r:/R: slot number of 1 or more without checking
 	// its target, for values whose slot numbers refer to a payload the
-	// parser does not see (checked when the session is encoded).
+	// parser does not see, or that a check already followed.
 	looseRefs bool
 	nrefs     int // r:/R: tokens seen
-	// slow is set while the general code reads a value the scanner's fast
-	// path (skipValue) did not take, so that it is not tried again inside.
-	slow bool
-	// general turns the fast paths off: the general code reads everything,
-	// and a build checks what it builds (the builder does not). Tests hold
-	// the fast paths to it, and payloadValues builds with it on bytes no
-	// scan has read.
-	general bool
 
 	// ncomp and nent count the composites (arrays, objects, custom objects)
 	// and array/object entries read; a build given an arena of those sizes
-	// (from a scan of the same bytes, see slabs) takes its memory from it:
+	// (from a check of the same bytes, see slabs) takes its memory from it:
 	// two allocations for the whole value.
 	ncomp, nent int
 	arena
@@ -163,65 +148,11 @@ type refPos struct {
 	obj        bool // r: (object identity), not R:
 }
 
-// value reads one value at p.pos.
-//
-// Building (build set), it reads bytes that value(false) accepted with the
-// same limits, unless p.general is set: the builder it hands them to checks
-// nothing. A build does not count slots, composites, entries or references,
-// and reads references as looseRefs does.
-func (p *parser[T]) value(build bool) (Value, error) {
+// value reads one value at p.pos, and builds it when build is set.
+func (p *parser) value(build bool) (Value, error) {
 	if p.pos >= len(p.src) {
 		return Value{}, p.fail(ErrUnexpectedEnd, p.pos, "expected a value")
 	}
-	if p.general {
-		return p.anyValue(build)
-	}
-	if build {
-		src, ok := any(p.src).(string)
-		if !ok { // no build reads []byte: its strings would be copies
-			return p.anyValue(true)
-		}
-		b := builder{src: src, pos: p.pos, depth: p.depth, lim: p.lim, arena: p.arena}
-		v, err := b.value()
-		p.pos, p.arena = b.pos, b.arena
-		return v, err
-	}
-	if !p.slow {
-		if p.pooled && p.scratch == nil && (len(p.src)-p.pos > lazyScratchMax || p.src[p.pos] == tokObject) {
-			p.takeScratch() // see lazyScratchMax
-		}
-		if p.skipValue() {
-			return Value{}, nil
-		}
-		if p.pooled && p.scratch == nil {
-			// The first object of a pooled parser (or something else the
-			// fast path does not take): with the scratch for the object
-			// slot list, the fast path tries again.
-			p.takeScratch()
-			if p.skipValue() {
-				return Value{}, nil
-			}
-		}
-		// Something the fast path does not take: the general code reads
-		// this value, and what is in it, with its errors.
-		p.slow = true
-		v, err := p.anyValue(false)
-		p.slow = false
-		return v, err
-	}
-	return p.anyValue(false)
-}
-
-// lazyScratchMax is the most bytes a pooled parser's fast path scans
-// before it takes its scratch. With more left, or at an object, value
-// takes it first; otherwise skipValue leaves the first object to value,
-// which takes it and scans the value again, at most these bytes: a small
-// session without objects does not touch the pool, and no scan is done
-// twice over more than this.
-const lazyScratchMax = 512
-
-// anyValue reads one value at p.pos with the general code.
-func (p *parser[T]) anyValue(build bool) (Value, error) {
 	start := p.pos
 	tok := p.src[p.pos]
 	if tok != tokPHPRef {
@@ -279,7 +210,7 @@ func (p *parser[T]) anyValue(build bool) (Value, error) {
 		}
 		return p.entries(build, start, Array, "")
 	case tokObject:
-		p.addObjSlot(p.slots)
+		p.objSlots = append(p.objSlots, int32(p.slots))
 		if err := p.typePrefix(); err != nil {
 			return Value{}, err
 		}
@@ -292,10 +223,10 @@ func (p *parser[T]) anyValue(build bool) (Value, error) {
 		}
 		return p.entries(true, start, Object, string(class))
 	case tokCustom:
-		p.addObjSlot(p.slots)
+		p.objSlots = append(p.objSlots, int32(p.slots))
 		return p.custom(build)
 	case tokEnum:
-		p.addObjSlot(p.slots)
+		p.objSlots = append(p.objSlots, int32(p.slots))
 		if err := p.typePrefix(); err != nil {
 			return Value{}, err
 		}
@@ -318,7 +249,7 @@ func (p *parser[T]) anyValue(build bool) (Value, error) {
 }
 
 // typePrefix skips the type byte and the ':' after it.
-func (p *parser[T]) typePrefix() error {
+func (p *parser) typePrefix() error {
 	p.pos++
 	if !p.next(tokColon) {
 		return p.missing(tokColon, "after "+string(rune(p.src[p.pos-1])))
@@ -327,7 +258,7 @@ func (p *parser[T]) typePrefix() error {
 }
 
 // next consumes the byte c if it comes next, and reports whether it did.
-func (p *parser[T]) next(c byte) bool {
+func (p *parser) next(c byte) bool {
 	if p.pos < len(p.src) && p.src[p.pos] == c {
 		p.pos++
 		return true
@@ -336,7 +267,7 @@ func (p *parser[T]) next(c byte) bool {
 }
 
 // missing returns the error for a byte c that does not come next.
-func (p *parser[T]) missing(c byte, where string) error {
+func (p *parser) missing(c byte, where string) error {
 	msg := "expected " + strconv.QuoteRune(rune(c)) + " " + where
 	if p.pos >= len(p.src) {
 		return p.fail(ErrUnexpectedEnd, p.pos, msg)
@@ -346,7 +277,7 @@ func (p *parser[T]) missing(c byte, where string) error {
 
 // digitsUntil returns the end of the run of bytes before the next term byte
 // and checks that there is one.
-func (p *parser[T]) digitsUntil(term byte, what string) (int, error) {
+func (p *parser) digitsUntil(term byte, what string) (int, error) {
 	end := p.pos
 	for end < len(p.src) && p.src[end] != term {
 		if !isDigit(p.src[end]) && (end > p.pos || p.src[end] != '-') {
@@ -364,7 +295,28 @@ func (p *parser[T]) digitsUntil(term byte, what string) (int, error) {
 // "-0") and the term byte after it. PHP also accepts "+5", "05" and
 // out-of-range ints (clamped); they are refused here because they would not
 // encode back to the same bytes.
-func (p *parser[T]) int64(term byte, what string) (int64, error) {
+func (p *parser) int64(term byte, what string) (int64, error) {
+	// The usual int, canonical and of up to 18 digits, is read in one
+	// pass; anything else goes on below, for the 19-digit ints near the
+	// limits and for the errors.
+	src, i := p.src, p.pos
+	neg := i < len(src) && src[i] == '-'
+	if neg {
+		i++
+	}
+	d := i
+	var u uint64
+	for i < len(src) && i-d < 18 && isDigit(src[i]) {
+		u = u*10 + uint64(src[i]-'0')
+		i++
+	}
+	if nd := i - d; nd > 0 && i < len(src) && src[i] == term && (src[d] != '0' || nd == 1 && !neg) {
+		p.pos = i + 1
+		if neg {
+			return -int64(u), nil
+		}
+		return int64(u), nil
+	}
 	start := p.pos
 	end, err := p.digitsUntil(term, what)
 	if err != nil {
@@ -373,12 +325,12 @@ func (p *parser[T]) int64(term byte, what string) (int64, error) {
 	if end == start {
 		return 0, p.fail(ErrSyntax, start, "invalid "+what)
 	}
-	i, ok := parseCanonicalInt(p.src[start:end])
+	x, ok := parseCanonicalInt(p.src[start:end])
 	if !ok {
 		return 0, p.fail(ErrSyntax, start, "non-canonical or out-of-range "+what)
 	}
 	p.pos = end + 1
-	return i, nil
+	return x, nil
 }
 
 // parseCanonicalInt parses s, an optional '-' and digits, when it is the
@@ -410,16 +362,21 @@ func parseCanonicalInt[T ~string | ~[]byte](s T) (int64, bool) {
 
 // length reads a canonical unsigned decimal (a length, count or slot) and
 // the term byte after it.
-func (p *parser[T]) length(term byte, what, unit string) (int, error) {
-	start := p.pos
-	n := 0
-	for p.pos < len(p.src) && isDigit(p.src[p.pos]) {
-		if p.pos-start == maxLenDigits {
+func (p *parser) length(term byte, what, unit string) (int, error) {
+	src, start := p.src, p.pos
+	i, n := start, 0
+	for i < len(src) && isDigit(src[i]) {
+		if i-start == maxLenDigits {
 			return 0, p.fail(ErrTooLarge, start, joinWords(what, unit)+" too large")
 		}
-		n = n*10 + int(p.src[p.pos]-'0')
-		p.pos++
+		n = n*10 + int(src[i]-'0')
+		i++
 	}
+	if i > start && i < len(src) && src[i] == term && (src[start] != '0' || i == start+1) {
+		p.pos = i + 1 // the usual case
+		return n, nil
+	}
+	p.pos = i
 	switch {
 	case p.pos == start && p.pos >= len(p.src):
 		return 0, p.fail(ErrUnexpectedEnd, p.pos, "expected "+joinWords(what, unit))
@@ -445,8 +402,8 @@ func joinWords(what, unit string) string {
 
 // quoted reads <len>:"<bytes>" and the term byte after the closing quote,
 // and returns the bytes.
-func (p *parser[T]) quoted(term byte, what string) (T, error) {
-	var none T
+func (p *parser) quoted(term byte, what string) (string, error) {
+	var none string
 	n, err := p.length(tokColon, what, "length")
 	if err != nil {
 		return none, err
@@ -459,6 +416,10 @@ func (p *parser[T]) quoted(term byte, what string) (T, error) {
 	}
 	s := p.src[p.pos : p.pos+n]
 	p.pos += n
+	if p.src[p.pos] == tokQuote && p.src[p.pos+1] == term { // the usual case: n fits, see above
+		p.pos += 2
+		return s, nil
+	}
 	if !p.next(tokQuote) {
 		return none, p.missing(tokQuote, "after "+what)
 	}
@@ -470,7 +431,7 @@ func (p *parser[T]) quoted(term byte, what string) (T, error) {
 
 // count reads the <n>:{ of an array, object or custom object, and checks n
 // against the bytes left before anything is allocated.
-func (p *parser[T]) count(minEach int, what string) (int, error) {
+func (p *parser) count(minEach int, what string) (int, error) {
 	n, err := p.length(tokColon, what, "count")
 	if err != nil {
 		return 0, err
@@ -485,7 +446,7 @@ func (p *parser[T]) count(minEach int, what string) (int, error) {
 }
 
 // class reads <len>:"<Class>": of an object or custom object.
-func (p *parser[T]) class() (T, error) {
+func (p *parser) class() (string, error) {
 	at := p.pos
 	s, err := p.quoted(tokColon, "class name")
 	if err != nil {
@@ -499,7 +460,7 @@ func (p *parser[T]) class() (T, error) {
 
 // entries reads the elements of an array or the properties of an object:
 // <n>:{<key><value>...}.
-func (p *parser[T]) entries(build bool, start int, kind Kind, class string) (Value, error) {
+func (p *parser) entries(build bool, start int, kind Kind, class string) (Value, error) {
 	p.depth++
 	if p.depth > p.lim.maxDepth {
 		return Value{}, p.fail(ErrMaxDepth, start, "nesting deeper than "+strconv.Itoa(p.lim.maxDepth))
@@ -519,9 +480,6 @@ func (p *parser[T]) entries(build bool, start int, kind Kind, class string) (Val
 		v = Value{str: class, comp: p.composite(kind, n)}
 	}
 	for i := 0; i < n; i++ {
-		if !build && p.skipEntry() {
-			continue
-		}
 		k, err := p.key(build, what)
 		if err != nil {
 			return Value{}, err
@@ -544,7 +502,7 @@ func (p *parser[T]) entries(build bool, start int, kind Kind, class string) (Val
 // key reads an array key or property name: an int or a string. PHP turns a
 // string key holding a canonical int into an int key; it is kept a String
 // here so that it encodes back to the same bytes.
-func (p *parser[T]) key(build bool, what string) (Value, error) {
+func (p *parser) key(build bool, what string) (Value, error) {
 	if p.pos >= len(p.src) {
 		return Value{}, p.fail(ErrUnexpectedEnd, p.pos, "expected "+what+" key")
 	}
@@ -578,7 +536,7 @@ func (p *parser[T]) key(build bool, what string) (Value, error) {
 
 // float reads d:<float>; keeping the text when it is not what appendFloat
 // writes for the same float, so that it encodes back to the same bytes.
-func (p *parser[T]) float(build bool) (Value, error) {
+func (p *parser) float(build bool) (Value, error) {
 	if err := p.typePrefix(); err != nil {
 		return Value{}, err
 	}
@@ -617,7 +575,7 @@ func floatOfText(s string) Value {
 }
 
 // custom reads C:<len>:"<Class>":<n>:{<payload>}.
-func (p *parser[T]) custom(build bool) (Value, error) {
+func (p *parser) custom(build bool) (Value, error) {
 	if err := p.typePrefix(); err != nil {
 		return Value{}, err
 	}
@@ -660,7 +618,7 @@ func countPayloadSlots(payload string) int {
 	if payload == "" || !startsValue(payload[0]) {
 		return 0
 	}
-	p := parser[string]{src: payload, lim: limits{}.orDefault(), looseRefs: true, slots: 1}
+	p := parser{src: payload, lim: limits{}.orDefault(), looseRefs: true, slots: 1}
 	if err := p.payloadSlots(0, len(payload)); err != nil {
 		return 0
 	}
@@ -683,14 +641,14 @@ func countPayloadSlots(payload string) int {
 //
 // A payload counts as one more level of nesting: payloadSlots returns an
 // error only when the nesting limit is passed.
-func (p *parser[T]) payloadSlots(start, end int) error {
+func (p *parser) payloadSlots(start, end int) error {
 	if start == end || !startsValue(p.src[start]) {
 		return nil
 	}
 	if p.depth+1 > p.lim.maxDepth {
 		return p.fail(ErrMaxDepth, start, "nesting deeper than "+strconv.Itoa(p.lim.maxDepth))
 	}
-	sub := parser[T]{
+	sub := parser{
 		src: p.src[:end], pos: start, base: p.base, lim: p.lim, depth: p.depth + 1,
 		slots: p.slots, objSlots: p.objSlots[:len(p.objSlots):len(p.objSlots)], // append copies
 		looseRefs: p.looseRefs, collectRefs: p.collectRefs,
@@ -719,7 +677,7 @@ func startsValue(c byte) bool {
 }
 
 // ref reads r:<slot>; or R:<slot>;.
-func (p *parser[T]) ref(tok byte) (Value, error) {
+func (p *parser) ref(tok byte) (Value, error) {
 	p.pos++
 	if !p.next(tokColon) {
 		return Value{}, p.missing(tokColon, "after "+string(rune(tok)))
@@ -747,7 +705,7 @@ func (p *parser[T]) ref(tok byte) (Value, error) {
 		case !p.isObjSlot(slot):
 			return Value{}, p.fail(ErrBadReference, start, "r: reference to slot "+strconv.Itoa(slot)+", which holds no object")
 		}
-		p.addObjSlot(p.slots)
+		p.objSlots = append(p.objSlots, int32(p.slots))
 	} else {
 		switch {
 		case slot < 1:
@@ -761,19 +719,19 @@ func (p *parser[T]) ref(tok byte) (Value, error) {
 }
 
 // slabs gives a build the memory for ncomp composites and nent entries.
-func (p *parser[T]) slabs(ncomp, nent int) {
+func (p *parser) slabs(ncomp, nent int) {
 	p.comps = make([]composite, ncomp)
 	p.ents = make([]Entry, nent)
 }
 
 // isObjSlot reports whether slot holds an object.
-func (p *parser[T]) isObjSlot(slot int) bool {
+func (p *parser) isObjSlot(slot int) bool {
 	_, found := slices.BinarySearch(p.objSlots, int32(slot))
 	return found
 }
 
 // fail returns a *SyntaxError at src offset off.
-func (p *parser[T]) fail(sentinel error, off int, msg string) error {
+func (p *parser) fail(sentinel error, off int, msg string) error {
 	return &SyntaxError{Offset: p.base + int64(off), Msg: msg, Err: sentinel}
 }
 
@@ -824,14 +782,13 @@ func checkEnumName[T ~string | ~[]byte](s T) string {
 // PHP's rule for Serializable payloads (see payloadSlots), they take slots;
 // ok is false for an opaque payload. slots holds the values of the slots
 // before them (the custom object's own last), as appendSlots builds it, so
-// that references inside the payload are checked as the scanner checks them.
+// that references inside the payload are checked as in the whole payload.
 // appendSlots and Session.slotRoots call it to count slots as PHP does.
 func payloadValues(payload string, slots []Value) (vals []Value, ok bool) {
 	if payload == "" || !startsValue(payload[0]) {
 		return nil, false
 	}
-	// No scan read the payload: the general code builds it, checking.
-	p := parser[string]{src: payload, lim: limits{}.orDefault(), slots: len(slots), general: true}
+	p := parser{src: payload, lim: limits{}.orDefault(), slots: len(slots)}
 	for i, v := range slots {
 		if k := v.kind(); k == Object || k == Custom || k == Enum {
 			p.objSlots = append(p.objSlots, int32(i+1))

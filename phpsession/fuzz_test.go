@@ -3,6 +3,7 @@ package phpsession
 import (
 	"bytes"
 	"errors"
+	"slices"
 	"testing"
 )
 
@@ -24,18 +25,22 @@ func FuzzDecodeValue(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		// The scanner with its fast paths must agree with the general code
-		// on what is valid, where it ends, and what it counts; on what the
-		// scan accepts (all it may read), the builder must agree with the
-		// general code on where the value ends and what it is.
+		// The parser's two modes agree: checking (value(false)) and
+		// building (value(true)) accept the same bytes, with the same
+		// error, and end at the same place with the same counts.
 		lim := limits{maxDepth: 64}.orDefault()
-		build, bv, berr := scanAgrees(t, string(data), lim)
-		if berr == nil {
-			fast := parser[string]{src: string(data), lim: lim}
-			fv, ferr := fast.value(true)
-			if ferr != nil || fast.pos != build.pos || !equalEncoding(fv, bv) {
-				t.Fatalf("build of %q = %d, %v, %v; general build = %d, %v", data, fast.pos, fv, ferr, build.pos, bv)
-			}
+		check := parser{src: string(data), lim: lim}
+		_, cerr := check.value(false)
+		build := parser{src: string(data), lim: lim}
+		_, berr := build.value(true)
+		if (cerr == nil) != (berr == nil) || cerr != nil && cerr.Error() != berr.Error() {
+			t.Fatalf("check of %q: %v; build: %v", data, cerr, berr)
+		}
+		if cerr == nil && (check.pos != build.pos || check.slots != build.slots || check.ncomp != build.ncomp ||
+			check.nent != build.nent || check.nrefs != build.nrefs || !slices.Equal(check.objSlots, build.objSlots)) {
+			t.Fatalf("check of %q ends at %d with slots %d, composites %d, entries %d, refs %d, objects %v; build %d, %d, %d, %d, %d, %v",
+				data, check.pos, check.slots, check.ncomp, check.nent, check.nrefs, check.objSlots,
+				build.pos, build.slots, build.ncomp, build.nent, build.nrefs, build.objSlots)
 		}
 		v, n, err := decodeValue(data, limits{maxDepth: 64})
 		if err != nil {

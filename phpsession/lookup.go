@@ -44,16 +44,13 @@ func Lookup(data []byte, f Format, name string) (v Value, ok bool, err error) {
 	if err := sc.start(data, f, lim); err != nil {
 		return Value{}, false, err
 	}
-	// The slots that hold objects are needed only while scanning.
-	sc.p.pooled = true
-	defer sc.p.releaseScratch()
-	var found scanned
+	var found entry
 	for sc.more() {
-		var e scanned
+		var e entry
 		if err := sc.next(&e); err != nil {
 			return Value{}, false, err
 		}
-		if string(data[e.nameStart:e.nameEnd]) != name {
+		if e.name != name {
 			continue
 		}
 		found, ok = e, true
@@ -69,8 +66,8 @@ func Lookup(data []byte, f Format, name string) (v Value, ok bool, err error) {
 	if !ok {
 		return Value{}, false, nil
 	}
-	// As Session.value decodes an entry.
-	p := parser[string]{src: string(data[found.start:found.end]), lim: lim, looseRefs: true, slots: int(found.first) - 1}
+	// As Session.value decodes an entry, from a copy: the caller keeps data.
+	p := parser{src: string(data[found.start:found.end]), lim: lim, looseRefs: true, slots: int(found.first) - 1}
 	if f == FormatPHPSerialize {
 		p.depth = 1
 	}

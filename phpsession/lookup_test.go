@@ -126,11 +126,11 @@ func firstAndLastEnd(t *testing.T, data []byte, f Format, name string) (first, l
 	}
 	first = -1
 	for sc.more() {
-		var e scanned
+		var e entry
 		if err := sc.next(&e); err != nil {
 			t.Fatal(err)
 		}
-		if string(data[e.nameStart:e.nameEnd]) == name {
+		if e.name == name {
 			if first < 0 {
 				first = int(e.end)
 			}

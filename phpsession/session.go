@@ -26,28 +26,26 @@ import (
 // The zero Session is an empty session in the php format. A Session is not
 // safe for concurrent use, Get included (it caches what it decodes).
 type Session struct {
-	// The fields are few and what only some sessions need is behind
-	// pointers: a decoded session of two entries is one allocation of 240
-	// bytes, the Session and its entries.
 	entries []entry
 	// orig is the decoded payload, nil for a new session. DecodeSession
 	// takes ownership of it: decoded strings and entry names are substrings
 	// of stringOf(orig), the same memory.
-	orig  []byte
-	lim   *limits // nil for defaultLimits (see limits)
-	chunk *chunk  // the memory Session.value decodes arrays and objects into, nil until it does
+	orig []byte
+	lim  *limits // nil for defaultLimits (see limits)
 	// index maps each name to the last entry of that name (the one PHP
-	// reads). It is built by find when first needed in a session of more
-	// than indexMin entries, kept up to date by put, and dropped (nil) when
-	// entries move.
-	index   map[string]int32
-	format  Format
-	dups    int8 // a name occurs more than once in entries: 1 yes, -1 no, 0 not known yet
-	changed bool // an entry was set or removed since decoding
+	// reads). find searches the entries one by one until it has compared
+	// as many names as there are entries, then builds it (so one read of a
+	// large session costs no map, and reading every name is linear); put
+	// keeps it up to date, and it is dropped (nil) when entries move.
+	index    map[string]int32
+	searched int // names compared by find without the index
+	format   Format
+	dups     int8 // a name occurs more than once in entries: 1 yes, -1 no, 0 not known yet
+	changed  bool // an entry was set or removed since decoding
 }
 
-// indexMin is the most entries find searches one by one: up to this many,
-// a comparison of each name costs less than building and reading a map.
+// indexMin is the most entries find always searches one by one: up to
+// this many, a comparison of each name costs less than a map.
 const indexMin = 16
 
 // defaultLimits are the limits of DecodeSession and of a new session.
@@ -60,20 +58,6 @@ func (s *Session) limits() limits {
 	}
 	return *s.lim
 }
-
-// chunk is the memory to decode the values of the entries in a stretch of
-// the payload (see Session.value): a full decode takes a handful of
-// allocations, not a few per entry.
-type chunk struct {
-	at, end int32       // the stretch: orig[at:end]
-	comps   []composite // slabs for the builder (see arena)
-	ents    []Entry
-	next    int // size of the next chunk to take, in bytes of the payload
-}
-
-// The sizes of chunks: the first covers at least firstChunk bytes of the
-// payload (a small session in one go), and each next one twice the last.
-const firstChunk = 1 << 10
 
 // entry is one name and its value in a Session. It is kept small: a large
 // session has thousands.
@@ -246,10 +230,10 @@ func (s *Session) Names() []string {
 // find returns the index of the last entry named name (PHP reads the last
 // one), or -1.
 func (s *Session) find(name string) int {
-	if len(s.entries) > indexMin {
-		if s.index == nil {
-			s.buildIndex()
-		}
+	if s.index == nil && len(s.entries) > indexMin && s.searched >= len(s.entries) {
+		s.buildIndex()
+	}
+	if s.index != nil {
 		if i, ok := s.index[name]; ok {
 			return int(i)
 		}
@@ -257,9 +241,11 @@ func (s *Session) find(name string) int {
 	}
 	for i := len(s.entries) - 1; i >= 0; i-- {
 		if s.entries[i].name == name {
+			s.searched += len(s.entries) - i
 			return i
 		}
 	}
+	s.searched += len(s.entries)
 	return -1
 }
 
@@ -291,83 +277,18 @@ func (s *Session) value(i int) (Value, error) {
 	if e.decoded() {
 		return e.val, nil
 	}
-	// DecodeSession's scan accepted the bytes: the builder reads them.
-	if e.ncomp == 0 {
-		v := scalarEntry(stringOf(s.orig[e.start:e.end]))
-		e.val = v
-		return v, nil
-	}
-	b := builder{src: stringOf(s.orig[e.start:e.end]), lim: s.limits()}
+	// DecodeSession checked the bytes, references included.
+	p := parser{src: stringOf(s.orig[e.start:e.end]), lim: s.limits(), looseRefs: true}
 	if s.format == FormatPHPSerialize {
-		b.depth = 1 // inside the outer array
+		p.depth = 1 // inside the outer array
 	}
-	if s.chunk == nil {
-		s.chunk = new(chunk)
-	}
-	c := s.chunk
-	if e.start < c.at || e.end > c.end {
-		s.takeChunk(i)
-	}
-	b.comps, b.ents = c.comps, c.ents
-	v, err := b.value()
-	c.comps, c.ents = b.comps, b.ents
+	p.slabs(int(e.ncomp), int(e.nent))
+	v, err := p.value(true)
 	if err != nil {
 		return Value{}, err
 	}
 	e.val = v
 	return v, nil
-}
-
-// scalarEntry returns the value of src, an entry's bytes that the scan
-// accepted and that hold no array or object: a scalar, an enum or a
-// reference. It takes no memory and has no error (only a custom object's
-// payload can have one). A string, the commonest, ends two bytes before
-// src does.
-func scalarEntry(src string) Value {
-	switch src[0] {
-	case tokString: // s:<len>:"<bytes>";
-		i := 2
-		for src[i] != tokColon {
-			i++
-		}
-		return Value{comp: scalarComp(String), str: src[i+2 : len(src)-2]}
-	case tokInt:
-		x, _ := intAt(src, 2)
-		return Value{comp: scalarComp(Int), num: x}
-	}
-	b := builder{src: src}
-	v, _ := b.value()
-	return v
-}
-
-// takeChunk makes the memory to decode the values of entry i and of the
-// entries that follow it in the payload, up to the next chunk size.
-func (s *Session) takeChunk(i int) {
-	c := s.chunk
-	c.next = max(c.next, firstChunk)
-	start, end := s.entries[i].start, s.entries[i].end
-	var ncomp, nent int
-	for j := i; j < len(s.entries); j++ {
-		e := &s.entries[j]
-		if e.decoded() {
-			continue
-		}
-		if e.start < end && j > i || j > i && int(e.end-start) > c.next {
-			break
-		}
-		end = e.end
-		ncomp += int(e.ncomp)
-		nent += int(e.nent)
-	}
-	c.at, c.end = start, end
-	c.comps, c.ents = nil, nil // scalars only: no call to make
-	if ncomp > 0 {
-		c.comps = make([]composite, ncomp)
-	}
-	if nent > 0 {
-		c.ents = make([]Entry, nent)
-	}
-	c.next *= 2
 }
 
 // Raw returns the serialized bytes of name's value; ok is false when there
@@ -483,22 +404,18 @@ func (s *Session) SetRaw(name string, raw RawValue) error {
 	if err := s.CheckName(name); err != nil {
 		return err
 	}
-	p := parser[[]byte]{src: raw, lim: s.limits(), looseRefs: true}
+	p := parser{src: string(raw), lim: s.limits(), looseRefs: true}
 	if s.format == FormatPHPSerialize {
 		p.depth = 1
 	}
-	if _, err := p.value(false); err != nil {
+	v, err := p.value(true)
+	if err != nil {
 		return err
 	}
 	if p.pos != len(raw) {
 		return p.fail(ErrSyntax, p.pos, "bytes after the value")
 	}
 	// Decoding is lossless: the value encodes back to raw.
-	b := parser[string]{src: string(raw), lim: p.lim, looseRefs: true, depth: p.depth}
-	v, err := b.value(true)
-	if err != nil {
-		return err
-	}
 	s.put(entry{name: name, val: v, nslots: int32(p.slots), refs: p.nrefs > 0})
 	return nil
 }
@@ -584,7 +501,6 @@ func (s *Session) CheckName(name string) error {
 // Clone returns a copy of the session that shares nothing mutable with s.
 func (s *Session) Clone() *Session {
 	c := *s
-	c.chunk = nil // its memory is s's
 	c.index = nil // put changes it
 	c.entries = slices.Clone(s.entries)
 	for i := range c.entries {
@@ -992,7 +908,7 @@ func (r *renumberer) rewrite(dst []byte, at int, e *entry) ([]byte, error) {
 	if e.touched {
 		r.needCheck = true
 	}
-	p := parser[[]byte]{src: dst[at:], lim: r.s.limits(), looseRefs: true, collectRefs: true}
+	p := parser{src: stringOf(dst[at:]), lim: r.s.limits(), looseRefs: true, collectRefs: true}
 	if _, err := p.value(false); err != nil {
 		return dst, fmt.Errorf("phpsession: session entry %q: %w", e.name, err)
 	}

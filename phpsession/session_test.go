@@ -477,12 +477,11 @@ func TestSessionLazy(t *testing.T) {
 	}
 }
 
-// TestSessionChunks reads the entries of a large session in random orders,
-// with sets, removes and clones in between, and checks every value against
-// a decode of the entry's own bytes: the chunks values are decoded from
-// (Session.value) must serve each entry its own bytes and memory, whatever
-// the order.
-func TestSessionChunks(t *testing.T) {
+// TestSessionReadOrders reads the entries of a large session in random
+// orders, with sets, removes and clones in between, and checks every value
+// against a decode of the entry's own bytes: Session.value must serve each
+// entry its own bytes and memory, whatever the order.
+func TestSessionReadOrders(t *testing.T) {
 	data := benchSession(t, 30<<10)
 	r := rand.New(rand.NewPCG(3, 4))
 	for round := range 20 {
@@ -518,7 +517,7 @@ func TestSessionChunks(t *testing.T) {
 				t.Fatalf("round %d, step %d: Get(%q) = %v, %v; want %v, %v", round, i, name, got, ok, w, wantOK)
 			}
 		}
-		// What was read is still what it was (no chunk memory reused).
+		// What was read is still what it was (no memory reused).
 		for name, w := range want {
 			if got, _ := s.Get(name); !equalEncoding(got, w) {
 				t.Fatalf("round %d, at the end: Get(%q) = %v, want %v", round, name, got, w)
@@ -1061,21 +1060,18 @@ func FuzzSessionRemove(f *testing.F) {
 }
 
 // TestDecodeSessionEntryCounts decodes sessions with entry counts around
-// the number DecodeSession collects on the stack (smallSession), of scalars
-// only and with arrays, whole and with their last byte cut off: DecodeSession accepts what PHP's
+// the number of entries Session.find searches one by one (indexMin), of
+// scalars only and with arrays, whole and with their last byte cut off: DecodeSession accepts what PHP's
 // session_decode accepts, lists the names in order, and encodes as PHP's
 // session_encode does.
 func TestDecodeSessionEntryCounts(t *testing.T) {
 	testenv.PHP(t)
-	// Around the sizes a Session is allocated with (newSessionFor) and the
-	// stack's (smallSession).
-	counts := []int{0, 1, 2, 3, 4, 5, smallSession - 1, smallSession, smallSession + 1, 2 * smallSession, 5*smallSession + 3}
+	counts := []int{0, 1, 2, 3, 8, indexMin - 1, indexMin, indexMin + 1, 2 * indexMin, 5*indexMin + 3}
 	for _, f := range textFormats {
 		var payloads [][]byte
 		var names [][]string
 		for k := range 2 * len(counts) {
-			// Each count twice: of scalars, and with arrays (a session with
-			// arrays or objects is allocated with its chunk).
+			// Each count twice: of scalars, and with arrays.
 			n, arrays := counts[k/2], k%2 == 1
 			s := NewSession(f)
 			var want []string

@@ -111,11 +111,11 @@ func TestValueConstructors(t *testing.T) {
 // decodeValueString decodes one serialize() value, references left as
 // they are: it checks it, then builds what it checked.
 func decodeValueString(s string) (Value, error) {
-	scan := parser[string]{src: s, lim: limits{}.orDefault(), looseRefs: true}
+	scan := parser{src: s, lim: limits{}.orDefault(), looseRefs: true}
 	if _, err := scan.value(false); err != nil {
 		return Value{}, err
 	}
-	p := parser[string]{src: s[:scan.pos], lim: scan.lim, looseRefs: true}
+	p := parser{src: s[:scan.pos], lim: scan.lim, looseRefs: true}
 	return p.value(true)
 }
 
