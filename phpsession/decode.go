@@ -46,9 +46,9 @@ const (
 // decodeValue decodes one serialized value at the start of data and returns
 // it with the number of bytes it took. Bytes after the value are not looked
 // at. It checks the value completely (grammar, references, limits) before it
-// builds anything: the parser reads it twice, first to check it and count
-// its arrays and objects, then to build it into memory of that size. All the
-// strings of the result share one allocation, a copy of the value's bytes.
+// builds anything: the parser checks it and counts its arrays and objects,
+// then the builder builds it into memory of that size. All the strings of
+// the result share one allocation, a copy of the value's bytes.
 func decodeValue(data []byte, lim limits) (Value, int, error) {
 	lim = lim.orDefault()
 	truncated := int64(len(data)) > lim.maxSize
@@ -57,18 +57,12 @@ func decodeValue(data []byte, lim limits) (Value, int, error) {
 		// limit is enough to accept or reject it.
 		data = data[:lim.maxSize]
 	}
-	check := parser{src: stringOf(data), lim: lim}
-	if _, err := check.value(false); err != nil {
+	p := parser{src: stringOf(data), lim: lim}
+	if err := p.value(); err != nil {
 		return Value{}, 0, tooLargeIfCut(err, truncated, lim.maxSize)
 	}
-	n := check.pos
-	build := parser{src: string(data[:n]), lim: lim, looseRefs: true} // the check followed the references
-	build.slabs(check.ncomp, check.nent)
-	v, err := build.value(true)
-	if err != nil { // cannot happen: the same parser accepted it above
-		return Value{}, 0, err
-	}
-	return v, n, nil
+	b := builder{src: string(data[:p.pos]), lim: lim, arena: newArena(p.ncomp, p.nent)}
+	return b.value(), p.pos, nil
 }
 
 // tooLargeIfCut turns an error caused by cutting the input at the size
@@ -90,16 +84,14 @@ func Valid(data []byte) bool {
 		return false
 	}
 	p := parser{src: stringOf(data), lim: lim}
-	_, err := p.value(false)
-	return err == nil && p.pos == len(data)
+	return p.value() == nil && p.pos == len(data)
 }
 
-// parser reads PHP serialize() data from src, a recursive descent over the
-// grammar with one method per production. It checks every byte as it goes
-// and has two modes: value(false) checks and skips a value without building
-// anything; value(true) checks it too and builds the Value, whose strings
-// are substrings of src (so a caller gives it a string that stays: a copy,
-// or a payload the Session owns).
+// parser checks PHP serialize() data in src: a recursive descent over the
+// grammar, one method per production, that checks every byte, builds
+// nothing, and says what is wrong and where. It counts what a build needs
+// (composites, entries) and what a session needs (slots, references).
+// What it accepts, the builder (build.go) turns into a Value.
 //
 // It keeps PHP's slot table the way php_var_unserialize does: every value
 // takes the next slot, except an R: reference; array keys and property names
@@ -128,11 +120,8 @@ type parser struct {
 	nrefs     int // r:/R: tokens seen
 
 	// ncomp and nent count the composites (arrays, objects, custom objects)
-	// and array/object entries read; a build given an arena of those sizes
-	// (from a check of the same bytes, see slabs) takes its memory from it:
-	// two allocations for the whole value.
+	// and array/object entries read: the sizes of the builder's arena.
 	ncomp, nent int
-	arena
 }
 
 // customPos is where a custom object's payload length (the digits, at
@@ -148,10 +137,10 @@ type refPos struct {
 	obj        bool // r: (object identity), not R:
 }
 
-// value reads one value at p.pos, and builds it when build is set.
-func (p *parser) value(build bool) (Value, error) {
+// value checks one value at p.pos and moves past it.
+func (p *parser) value() error {
 	if p.pos >= len(p.src) {
-		return Value{}, p.fail(ErrUnexpectedEnd, p.pos, "expected a value")
+		return p.fail(ErrUnexpectedEnd, p.pos, "expected a value")
 	}
 	start := p.pos
 	tok := p.src[p.pos]
@@ -162,90 +151,73 @@ func (p *parser) value(build bool) (Value, error) {
 	case tokNull:
 		p.pos++
 		if !p.next(tokEnd) {
-			return Value{}, p.missing(tokEnd, "after N")
+			return p.missing(tokEnd, "after N")
 		}
-		return Value{comp: scalarComp(Null)}, nil
+		return nil
 	case tokBool:
 		if err := p.typePrefix(); err != nil {
-			return Value{}, err
+			return err
 		}
 		if p.pos >= len(p.src) {
-			return Value{}, p.fail(ErrUnexpectedEnd, p.pos, "expected 0 or 1 after b:")
+			return p.fail(ErrUnexpectedEnd, p.pos, "expected 0 or 1 after b:")
 		}
-		c := p.src[p.pos]
-		if c != '0' && c != '1' {
-			return Value{}, p.fail(ErrSyntax, p.pos, "expected 0 or 1 after b:")
+		if c := p.src[p.pos]; c != '0' && c != '1' {
+			return p.fail(ErrSyntax, p.pos, "expected 0 or 1 after b:")
 		}
 		p.pos++
 		if !p.next(tokEnd) {
-			return Value{}, p.missing(tokEnd, "after bool")
+			return p.missing(tokEnd, "after bool")
 		}
-		return Value{comp: scalarComp(Bool), num: uint64(c - '0')}, nil
+		return nil
 	case tokInt:
 		if err := p.typePrefix(); err != nil {
-			return Value{}, err
+			return err
 		}
-		i, err := p.int64(tokEnd, "int")
-		if err != nil {
-			return Value{}, err
-		}
-		return Value{comp: scalarComp(Int), num: uint64(i)}, nil
+		_, err := p.int64(tokEnd, "int")
+		return err
 	case tokFloat:
-		return p.float(build)
+		return p.float()
 	case tokString:
 		if err := p.typePrefix(); err != nil {
-			return Value{}, err
+			return err
 		}
-		s, err := p.quoted(tokEnd, "string")
-		if err != nil {
-			return Value{}, err
-		}
-		if !build {
-			return Value{}, nil
-		}
-		return Value{comp: scalarComp(String), str: string(s)}, nil
+		_, err := p.quoted(tokEnd, "string")
+		return err
 	case tokArray:
 		if err := p.typePrefix(); err != nil {
-			return Value{}, err
+			return err
 		}
-		return p.entries(build, start, Array, "")
+		return p.entries(start, "array")
 	case tokObject:
 		p.objSlots = append(p.objSlots, int32(p.slots))
 		if err := p.typePrefix(); err != nil {
-			return Value{}, err
+			return err
 		}
-		class, err := p.class()
-		if err != nil {
-			return Value{}, err
+		if _, err := p.class(); err != nil {
+			return err
 		}
-		if !build {
-			return p.entries(false, start, Object, "")
-		}
-		return p.entries(true, start, Object, string(class))
+		return p.entries(start, "object")
 	case tokCustom:
 		p.objSlots = append(p.objSlots, int32(p.slots))
-		return p.custom(build)
+		return p.custom()
 	case tokEnum:
 		p.objSlots = append(p.objSlots, int32(p.slots))
 		if err := p.typePrefix(); err != nil {
-			return Value{}, err
+			return err
 		}
 		at := p.pos
 		s, err := p.quoted(tokEnd, "enum")
 		if err != nil {
-			return Value{}, err
+			return err
 		}
 		if msg := checkEnumName(s); msg != "" {
-			return Value{}, p.fail(ErrSyntax, at, msg)
+			return p.fail(ErrSyntax, at, msg)
 		}
-		if !build {
-			return Value{}, nil
-		}
-		return Value{comp: scalarComp(Enum), str: string(s)}, nil
+		return nil
 	case tokRef, tokPHPRef:
 		return p.ref(tok)
 	}
-	return Value{}, p.fail(ErrSyntax, p.pos, "unknown value type "+strconv.QuoteRune(rune(tok)))
+	return p.fail(ErrSyntax, p.pos, "unknown value type "+strconv.QuoteRune(rune(tok)))
 }
 
 // typePrefix skips the type byte and the ':' after it.
@@ -458,87 +430,64 @@ func (p *parser) class() (string, error) {
 	return s, nil
 }
 
-// entries reads the elements of an array or the properties of an object:
-// <n>:{<key><value>...}.
-func (p *parser) entries(build bool, start int, kind Kind, class string) (Value, error) {
+// entries checks the elements of an array or the properties of an object
+// (what is "array" or "object"): <n>:{<key><value>...}.
+func (p *parser) entries(start int, what string) error {
 	p.depth++
 	if p.depth > p.lim.maxDepth {
-		return Value{}, p.fail(ErrMaxDepth, start, "nesting deeper than "+strconv.Itoa(p.lim.maxDepth))
-	}
-	what := "array"
-	if kind == Object {
-		what = "object"
+		return p.fail(ErrMaxDepth, start, "nesting deeper than "+strconv.Itoa(p.lim.maxDepth))
 	}
 	n, err := p.count(minEntryLen, what)
 	if err != nil {
-		return Value{}, err
+		return err
 	}
 	p.ncomp++
 	p.nent += n
-	var v Value
-	if build {
-		v = Value{str: class, comp: p.composite(kind, n)}
-	}
-	for i := 0; i < n; i++ {
-		k, err := p.key(build, what)
-		if err != nil {
-			return Value{}, err
+	for range n {
+		if err := p.key(what); err != nil {
+			return err
 		}
-		e, err := p.value(build)
-		if err != nil {
-			return Value{}, err
-		}
-		if build {
-			v.comp.entries[i] = Entry{Key: k, Value: e}
+		if err := p.value(); err != nil {
+			return err
 		}
 	}
 	if !p.next(tokClose) {
-		return Value{}, p.missing(tokClose, "after "+strconv.Itoa(n)+" "+what+" entries")
+		return p.missing(tokClose, "after "+strconv.Itoa(n)+" "+what+" entries")
 	}
 	p.depth--
-	return v, nil
+	return nil
 }
 
-// key reads an array key or property name: an int or a string. PHP turns a
-// string key holding a canonical int into an int key; it is kept a String
-// here so that it encodes back to the same bytes.
-func (p *parser) key(build bool, what string) (Value, error) {
+// key checks an array key or property name: an int or a string. (PHP
+// turns a string key holding a canonical int into an int key; the builder
+// keeps it a String, so that it encodes back to the same bytes.)
+func (p *parser) key(what string) error {
 	if p.pos >= len(p.src) {
-		return Value{}, p.fail(ErrUnexpectedEnd, p.pos, "expected "+what+" key")
+		return p.fail(ErrUnexpectedEnd, p.pos, "expected "+what+" key")
 	}
 	switch p.src[p.pos] {
 	case tokInt:
 		p.pos++
 		if !p.next(tokColon) {
-			return Value{}, p.missing(tokColon, "after i")
+			return p.missing(tokColon, "after i")
 		}
-		i, err := p.int64(tokEnd, "int key")
-		if err != nil {
-			return Value{}, err
-		}
-		return Value{comp: scalarComp(Int), num: uint64(i)}, nil
+		_, err := p.int64(tokEnd, "int key")
+		return err
 	case tokString:
 		p.pos++
 		if !p.next(tokColon) {
-			return Value{}, p.missing(tokColon, "after s")
+			return p.missing(tokColon, "after s")
 		}
-		s, err := p.quoted(tokEnd, "string key")
-		if err != nil {
-			return Value{}, err
-		}
-		if !build {
-			return Value{}, nil
-		}
-		return Value{comp: scalarComp(String), str: string(s)}, nil
+		_, err := p.quoted(tokEnd, "string key")
+		return err
 	}
-	return Value{}, p.fail(ErrSyntax, p.pos, what+" key must be an int or a string")
+	return p.fail(ErrSyntax, p.pos, what+" key must be an int or a string")
 }
 
-// float reads d:<float>; keeping the text when it is not what appendFloat
-// writes for the same float, so that it encodes back to the same bytes.
-func (p *parser) float(build bool) (Value, error) {
+// float checks d:<float>;.
+func (p *parser) float() error {
 	if err := p.typePrefix(); err != nil {
-		return Value{}, err
+		return err
 	}
 	start := p.pos
 	end := start
@@ -546,17 +495,13 @@ func (p *parser) float(build bool) (Value, error) {
 		end++
 	}
 	if end >= len(p.src) {
-		return Value{}, p.fail(ErrUnexpectedEnd, end, "expected ';' after float")
+		return p.fail(ErrUnexpectedEnd, end, "expected ';' after float")
 	}
-	text := p.src[start:end]
-	if !validFloatText(text) {
-		return Value{}, p.fail(ErrSyntax, start, "invalid float")
+	if !validFloatText(p.src[start:end]) {
+		return p.fail(ErrSyntax, start, "invalid float")
 	}
 	p.pos = end + 1
-	if !build {
-		return Value{}, nil
-	}
-	return floatOfText(string(text)), nil
+	return nil
 }
 
 // floatOfText returns the Float value of s, a text validFloatText accepts,
@@ -574,51 +519,42 @@ func floatOfText(s string) Value {
 	return v
 }
 
-// custom reads C:<len>:"<Class>":<n>:{<payload>}.
-func (p *parser) custom(build bool) (Value, error) {
+// custom checks C:<len>:"<Class>":<n>:{<payload>}.
+func (p *parser) custom() error {
 	if err := p.typePrefix(); err != nil {
-		return Value{}, err
+		return err
 	}
-	class, err := p.class()
-	if err != nil {
-		return Value{}, err
+	if _, err := p.class(); err != nil {
+		return err
 	}
 	countAt := p.pos
 	n, err := p.count(1, "custom payload")
 	if err != nil {
-		return Value{}, err
+		return err
 	}
 	if p.collectRefs {
 		p.customs = append(p.customs, customPos{count: countAt, countEnd: p.pos - 2, start: p.pos, end: p.pos + n})
 	}
-	payload := p.src[p.pos : p.pos+n]
-	before := p.slots
 	if err := p.payloadSlots(p.pos, p.pos+n); err != nil {
-		return Value{}, err
+		return err
 	}
-	inner := p.slots - before
 	p.pos += n
 	if !p.next(tokClose) {
-		return Value{}, p.missing(tokClose, "after custom payload")
+		return p.missing(tokClose, "after custom payload")
 	}
 	p.ncomp++
-	if !build {
-		return Value{}, nil
-	}
-	c := p.composite(Custom, 0)
-	c.payload = string(payload)
-	c.payloadSlots = int32(inner)
-	return Value{str: string(class), comp: c}, nil
+	return nil
 }
 
 // countPayloadSlots returns how many slots the values in a Custom payload
-// take by PHP's rule (see payloadSlots), reading references inside it
-// loosely: out of context, any slot number of 1 or more may be valid.
-func countPayloadSlots(payload string) int {
+// at nesting depth take by PHP's rule (see payloadSlots), reading
+// references inside it loosely: out of context, any slot number of 1 or
+// more may be valid.
+func countPayloadSlots(payload string, depth int, lim limits) int {
 	if payload == "" || !startsValue(payload[0]) {
 		return 0
 	}
-	p := parser{src: payload, lim: limits{}.orDefault(), looseRefs: true, slots: 1}
+	p := parser{src: payload, lim: lim, depth: depth, looseRefs: true, slots: 1}
 	if err := p.payloadSlots(0, len(payload)); err != nil {
 		return 0
 	}
@@ -654,7 +590,7 @@ func (p *parser) payloadSlots(start, end int) error {
 		looseRefs: p.looseRefs, collectRefs: p.collectRefs,
 	}
 	for sub.pos < end {
-		if _, err := sub.value(false); err != nil {
+		if err := sub.value(); err != nil {
 			if errors.Is(err, ErrMaxDepth) {
 				return err
 			}
@@ -677,51 +613,43 @@ func startsValue(c byte) bool {
 }
 
 // ref reads r:<slot>; or R:<slot>;.
-func (p *parser) ref(tok byte) (Value, error) {
+func (p *parser) ref(tok byte) error {
 	p.pos++
 	if !p.next(tokColon) {
-		return Value{}, p.missing(tokColon, "after "+string(rune(tok)))
+		return p.missing(tokColon, "after "+string(rune(tok)))
 	}
 	start := p.pos
 	slot, err := p.length(tokEnd, "reference", "")
 	if err != nil {
-		return Value{}, err
+		return err
 	}
 	p.nrefs++
 	if p.collectRefs {
 		p.refs = append(p.refs, refPos{start: start, end: p.pos - 1, slot: slot, obj: tok == tokRef})
 	}
-	kind := PHPRef
 	if tok == tokRef {
-		kind = Ref
 		// The r: took a slot before its target is looked up: it must point
 		// at an earlier one, holding an object.
 		switch {
 		case slot < 1:
-			return Value{}, p.fail(ErrBadReference, start, "reference to slot 0")
+			return p.fail(ErrBadReference, start, "reference to slot 0")
 		case p.looseRefs:
 		case slot >= p.slots:
-			return Value{}, p.fail(ErrBadReference, start, "r: reference to slot "+strconv.Itoa(slot)+", only "+strconv.Itoa(p.slots-1)+" before it")
+			return p.fail(ErrBadReference, start, "r: reference to slot "+strconv.Itoa(slot)+", only "+strconv.Itoa(p.slots-1)+" before it")
 		case !p.isObjSlot(slot):
-			return Value{}, p.fail(ErrBadReference, start, "r: reference to slot "+strconv.Itoa(slot)+", which holds no object")
+			return p.fail(ErrBadReference, start, "r: reference to slot "+strconv.Itoa(slot)+", which holds no object")
 		}
 		p.objSlots = append(p.objSlots, int32(p.slots))
 	} else {
 		switch {
 		case slot < 1:
-			return Value{}, p.fail(ErrBadReference, start, "reference to slot 0")
+			return p.fail(ErrBadReference, start, "reference to slot 0")
 		case p.looseRefs:
 		case slot > p.slots:
-			return Value{}, p.fail(ErrBadReference, start, "R: reference to slot "+strconv.Itoa(slot)+", only "+strconv.Itoa(p.slots)+" before it")
+			return p.fail(ErrBadReference, start, "R: reference to slot "+strconv.Itoa(slot)+", only "+strconv.Itoa(p.slots)+" before it")
 		}
 	}
-	return Value{comp: scalarComp(kind), num: uint64(slot)}, nil
-}
-
-// slabs gives a build the memory for ncomp composites and nent entries.
-func (p *parser) slabs(ncomp, nent int) {
-	p.comps = make([]composite, ncomp)
-	p.ents = make([]Entry, nent)
+	return nil
 }
 
 // isObjSlot reports whether slot holds an object.
@@ -795,11 +723,12 @@ func payloadValues(payload string, slots []Value) (vals []Value, ok bool) {
 		}
 	}
 	for p.pos < len(payload) {
-		v, err := p.value(true)
-		if err != nil {
+		start, ncomp, nent := p.pos, p.ncomp, p.nent
+		if err := p.value(); err != nil {
 			return nil, false
 		}
-		vals = append(vals, v)
+		b := builder{src: payload, pos: start, lim: p.lim, arena: newArena(p.ncomp-ncomp, p.nent-nent)}
+		vals = append(vals, b.value())
 	}
 	return vals, true
 }

@@ -74,19 +74,18 @@ func (sc *entryScanner) next(e *entry) error {
 	case FormatPHPSerialize:
 		at := p.pos
 		sc.left--
-		k, err := p.key(true, "array")
-		if err != nil {
+		if err := p.key("array"); err != nil {
 			return err
 		}
-		if k.kind() == Int {
+		if data[at] == tokInt { // i:<name>;
 			e.name, e.intKey = data[at+2:p.pos-1], true
-		} else {
-			e.name = k.str
+		} else { // s:<len>:"<name>";
+			e.name = data[at+strings.IndexByte(data[at:], tokQuote)+1 : p.pos-2]
 		}
 	}
 	start, first := p.pos, p.slots+1
 	nrefs, ncomp, nent := p.nrefs, p.ncomp, p.nent
-	if _, err := p.value(false); err != nil {
+	if err := p.value(); err != nil {
 		return err
 	}
 	e.start, e.end = int32(start), int32(p.pos)

@@ -67,14 +67,11 @@ func Lookup(data []byte, f Format, name string) (v Value, ok bool, err error) {
 		return Value{}, false, nil
 	}
 	// As Session.value decodes an entry, from a copy: the caller keeps data.
-	p := parser{src: string(data[found.start:found.end]), lim: lim, looseRefs: true, slots: int(found.first) - 1}
+	b := builder{src: string(data[found.start:found.end]), lim: lim, arena: newArena(int(found.ncomp), int(found.nent))}
 	if f == FormatPHPSerialize {
-		p.depth = 1
+		b.depth = 1
 	}
-	p.slabs(int(found.ncomp), int(found.nent))
-	if v, err = p.value(true); err != nil { // cannot happen: the scan checked it
-		return Value{}, false, err
-	}
+	v = b.value()
 	return v, true, nil
 }
 

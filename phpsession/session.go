@@ -32,6 +32,11 @@ type Session struct {
 	// of stringOf(orig), the same memory.
 	orig []byte
 	lim  *limits // nil for defaultLimits (see limits)
+	// mem is the memory Session.value builds arrays and objects in, taken
+	// for a stretch of entries at a time (see takeMem); memNext is the
+	// size of the stretch of payload the next one covers.
+	mem     arena
+	memNext int
 	// index maps each name to the last entry of that name (the one PHP
 	// reads). find searches the entries one by one until it has compared
 	// as many names as there are entries, then builds it (so one read of a
@@ -277,18 +282,39 @@ func (s *Session) value(i int) (Value, error) {
 	if e.decoded() {
 		return e.val, nil
 	}
-	// DecodeSession checked the bytes, references included.
-	p := parser{src: stringOf(s.orig[e.start:e.end]), lim: s.limits(), looseRefs: true}
+	// DecodeSession checked the bytes.
+	if len(s.mem.comps) < int(e.ncomp) || len(s.mem.ents) < int(e.nent) {
+		s.takeMem(i)
+	}
+	b := builder{src: stringOf(s.orig[e.start:e.end]), lim: s.limits(), arena: s.mem}
 	if s.format == FormatPHPSerialize {
-		p.depth = 1 // inside the outer array
+		b.depth = 1 // inside the outer array
 	}
-	p.slabs(int(e.ncomp), int(e.nent))
-	v, err := p.value(true)
-	if err != nil {
-		return Value{}, err
+	e.val = b.value()
+	s.mem = b.arena
+	return e.val, nil
+}
+
+// takeMem replaces s.mem with memory for the arrays and objects of entry i
+// and of the undecoded entries after it in a stretch of the payload: the
+// first stretch is at least 1 KB (a small session in one go), each next one
+// twice the last. A full decode then takes a handful of allocations, not
+// two for each entry, and a read of one entry of a large session does not
+// pay for the memory of all of them.
+func (s *Session) takeMem(i int) {
+	s.memNext = max(s.memNext, 1<<10)
+	var ncomp, nent int
+	for j, e := range s.entries[i:] {
+		if j > 0 && int(e.end-s.entries[i].start) > s.memNext {
+			break
+		}
+		if !e.decoded() {
+			ncomp += int(e.ncomp)
+			nent += int(e.nent)
+		}
 	}
-	e.val = v
-	return v, nil
+	s.mem = newArena(ncomp, nent)
+	s.memNext *= 2
 }
 
 // Raw returns the serialized bytes of name's value; ok is false when there
@@ -404,18 +430,20 @@ func (s *Session) SetRaw(name string, raw RawValue) error {
 	if err := s.CheckName(name); err != nil {
 		return err
 	}
-	p := parser{src: string(raw), lim: s.limits(), looseRefs: true}
+	src := string(raw)
+	p := parser{src: src, lim: s.limits(), looseRefs: true}
 	if s.format == FormatPHPSerialize {
 		p.depth = 1
 	}
-	v, err := p.value(true)
-	if err != nil {
+	if err := p.value(); err != nil {
 		return err
 	}
 	if p.pos != len(raw) {
 		return p.fail(ErrSyntax, p.pos, "bytes after the value")
 	}
 	// Decoding is lossless: the value encodes back to raw.
+	b := builder{src: src, lim: p.lim, depth: p.depth, arena: newArena(p.ncomp, p.nent)}
+	v := b.value()
 	s.put(entry{name: name, val: v, nslots: int32(p.slots), refs: p.nrefs > 0})
 	return nil
 }
@@ -501,7 +529,8 @@ func (s *Session) CheckName(name string) error {
 // Clone returns a copy of the session that shares nothing mutable with s.
 func (s *Session) Clone() *Session {
 	c := *s
-	c.index = nil // put changes it
+	c.index = nil   // put changes it
+	c.mem = arena{} // s builds in it
 	c.entries = slices.Clone(s.entries)
 	for i := range c.entries {
 		if e := &c.entries[i]; e.decoded() {
@@ -909,7 +938,7 @@ func (r *renumberer) rewrite(dst []byte, at int, e *entry) ([]byte, error) {
 		r.needCheck = true
 	}
 	p := parser{src: stringOf(dst[at:]), lim: r.s.limits(), looseRefs: true, collectRefs: true}
-	if _, err := p.value(false); err != nil {
+	if err := p.value(); err != nil {
 		return dst, fmt.Errorf("phpsession: session entry %q: %w", e.name, err)
 	}
 	changed := false

@@ -111,12 +111,12 @@ func TestValueConstructors(t *testing.T) {
 // decodeValueString decodes one serialize() value, references left as
 // they are: it checks it, then builds what it checked.
 func decodeValueString(s string) (Value, error) {
-	scan := parser{src: s, lim: limits{}.orDefault(), looseRefs: true}
-	if _, err := scan.value(false); err != nil {
+	p := parser{src: s, lim: limits{}.orDefault(), looseRefs: true}
+	if err := p.value(); err != nil {
 		return Value{}, err
 	}
-	p := parser{src: s[:scan.pos], lim: scan.lim, looseRefs: true}
-	return p.value(true)
+	b := builder{src: s[:p.pos], lim: p.lim}
+	return b.value(), nil
 }
 
 func TestValueAccessors(t *testing.T) {

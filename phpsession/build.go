@@ -1,0 +1,182 @@
+package phpsession
+
+import (
+	"strings"
+	"unsafe"
+)
+
+// The builder turns bytes that the parser checked into a Value, the way
+// encoding/json's decoder reads what its scanner checked (checkValid, then
+// d.value): it reads each token by its type byte, its digits up to the byte
+// that ends them, and a string by its length, and checks nothing. Every
+// caller checks first: DecodeSession checks the whole payload before
+// Session.value builds an entry; decodeValue, Lookup and Session.SetRaw
+// check the value they then build. FuzzDecodeValue holds the builder to the
+// parser's own build on whatever the parser accepts.
+
+// arena is the memory a build takes its composites and their entries from:
+// slabs sized by a check of the same bytes (see parser.slabs), so that a
+// whole value costs two allocations. When they run out (a build without
+// slabs), each composite is allocated on its own. The slabs are zero when
+// made and each part is handed out once: the entries of a new composite
+// are zero.
+type arena struct {
+	comps []composite
+	ents  []Entry
+}
+
+// newArena returns an arena for ncomp composites and nent entries.
+func newArena(ncomp, nent int) arena {
+	return arena{comps: make([]composite, ncomp), ents: make([]Entry, nent)}
+}
+
+// composite returns a new composite of kind with n entries, from the slabs
+// when they have room.
+func (a *arena) composite(kind Kind, n int) *composite {
+	var c *composite
+	if len(a.comps) > 0 {
+		c, a.comps = &a.comps[0], a.comps[1:]
+	} else {
+		c = new(composite)
+	}
+	c.kind = kind
+	if n == 0 {
+		return c
+	}
+	if len(a.ents) >= n {
+		c.entries, a.ents = a.ents[:n:n], a.ents[n:]
+	} else {
+		c.entries = make([]Entry, n)
+	}
+	return c
+}
+
+// builder builds the value at src[pos], which the parser accepted (see
+// above).
+// Strings, class names and float texts are substrings of src.
+type builder struct {
+	arena
+	src   string
+	pos   int
+	depth int // of the value at pos, as the parser counts it (for custom payloads)
+	lim   limits
+}
+
+// value builds the value at b.pos and moves past it.
+func (b *builder) value() Value {
+	src, i := b.src, b.pos
+	switch src[i] {
+	case tokString:
+		// s:<len>:"<bytes>";
+		start, end := quotedAt(src, i+2)
+		b.pos = end + 2
+		return Value{comp: scalarComp(String), str: src[start:end]}
+	case tokInt:
+		x, end := intAt(src, i+2)
+		b.pos = end
+		return Value{comp: scalarComp(Int), num: x}
+	case tokArray:
+		n, j := countAt(src, i+2)
+		b.pos = j
+		return b.entries(Array, "", n)
+	case tokObject:
+		// O:<len>:"<Class>":<n>:{
+		start, end := quotedAt(src, i+2)
+		n, j := countAt(src, end+2)
+		b.pos = j
+		return b.entries(Object, src[start:end], n)
+	case tokCustom:
+		// C:<len>:"<Class>":<n>:{<payload>}
+		start, end := quotedAt(src, i+2)
+		n, j := countAt(src, end+2)
+		b.pos = j + n + 1
+		c := b.composite(Custom, 0)
+		c.payload = src[j : j+n]
+		c.payloadSlots = int32(countPayloadSlots(c.payload, b.depth, b.lim))
+		return Value{str: src[start:end], comp: c}
+	case tokNull:
+		b.pos = i + 2
+		return Value{comp: scalarComp(Null)}
+	case tokBool:
+		b.pos = i + 4
+		return Value{comp: scalarComp(Bool), num: uint64(src[i+2] - '0')}
+	case tokFloat:
+		end := i + 2 + strings.IndexByte(src[i+2:], tokEnd)
+		b.pos = end + 1
+		return floatOfText(src[i+2 : end])
+	case tokEnum:
+		start, end := quotedAt(src, i+2)
+		b.pos = end + 2
+		return Value{comp: scalarComp(Enum), str: src[start:end]}
+	}
+	// r:<slot>; or R:<slot>;
+	kind := PHPRef
+	if src[i] == tokRef {
+		kind = Ref
+	}
+	x, end := intAt(src, i+2)
+	b.pos = end
+	return Value{comp: scalarComp(kind), num: x}
+}
+
+// entries builds the n entries of an array or object at b.pos and the '}'
+// after them.
+func (b *builder) entries(kind Kind, class string, n int) Value {
+	c := b.composite(kind, n)
+	b.depth++
+	for k := range c.entries {
+		e := &c.entries[k]
+		// The key: i:<int>; or s:<len>:"<bytes>";.
+		src, i := b.src, b.pos
+		if src[i] == tokInt {
+			x, end := intAt(src, i+2)
+			e.Key, b.pos = Value{comp: scalarComp(Int), num: x}, end
+		} else {
+			start, end := quotedAt(src, i+2)
+			e.Key, b.pos = Value{comp: scalarComp(String), str: src[start:end]}, end+2
+		}
+		e.Value = b.value()
+	}
+	b.pos++ // the '}'
+	b.depth--
+	return Value{str: class, comp: c}
+}
+
+// quotedAt returns where the bytes of the <len>:"<bytes>" at src[i] are,
+// src[start:end]; what follows them is the closing quote.
+func quotedAt(src string, i int) (start, end int) {
+	n, start := countAt(src, i) // countAt skips the ':' and the '"' as it does ":{"
+	return start, start + n
+}
+
+// intAt returns the bits of the int64 or the slot number written at src[i]
+// (an optional '-' and digits) and where the ';' after it ends.
+func intAt(src string, i int) (x uint64, end int) {
+	neg := src[i] == '-'
+	if neg {
+		i++
+	}
+	for ; src[i] != tokEnd; i++ {
+		x = x*10 + uint64(src[i]-'0')
+	}
+	if neg {
+		x = -x // two's complement: the bits of the negative int64
+	}
+	return x, i + 1
+}
+
+// countAt returns the count (or length) written at src[i] and where what
+// follows the two bytes after it (":{" or ":\"") starts.
+func countAt(src string, i int) (n, start int) {
+	for ; src[i] != tokColon; i++ {
+		n = n*10 + int(src[i]-'0')
+	}
+	return n, i + 2
+}
+
+// stringOf returns the bytes of b as a string without copying them. It is
+// the package's one use of unsafe, under one ownership rule: b does not
+// change while the string is in use. The parser only reads; a Session owns
+// the payload DecodeSession was given (its documented contract); a string
+// that reaches a caller is otherwise always a copy.
+func stringOf(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
