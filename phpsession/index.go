@@ -1,6 +1,7 @@
 package phpsession
 
 import (
+	"bytes"
 	"strconv"
 	"strings"
 )
@@ -121,6 +122,17 @@ func scanSession(data []byte, f Format, lim limits) (*Session, error) {
 		return nil, err
 	}
 	s := &Session{format: f, orig: data}
+	if sc.more() {
+		// Room for the entries, as far as a glance tells: php_serialize
+		// declares their count, php writes a '|' after each name (values
+		// may hold more). Up to a bound: neither is trusted before the
+		// entries are read.
+		n := sc.count
+		if f == FormatPHP {
+			n = bytes.Count(data, []byte{tokSessionName})
+		}
+		s.entries = make([]entry, 0, min(max(n, 8), 1<<10))
+	}
 	for sc.more() {
 		s.entries = append(s.entries, entry{})
 		if err := sc.next(&s.entries[len(s.entries)-1]); err != nil {

@@ -283,13 +283,18 @@ func (s *Session) value(i int) (Value, error) {
 		return e.val, nil
 	}
 	// DecodeSession checked the bytes.
-	if len(s.mem.comps) < int(e.ncomp) || len(s.mem.ents) < int(e.nent) {
-		s.takeMem(i)
-	}
-	b := builder{src: stringOf(s.orig[e.start:e.end]), lim: s.limits(), arena: s.mem}
+	b := builder{src: stringOf(s.orig[e.start:e.end]), lim: s.limits()}
 	if s.format == FormatPHPSerialize {
 		b.depth = 1 // inside the outer array
 	}
+	if e.ncomp == 0 { // a scalar: no memory to take
+		e.val = b.value()
+		return e.val, nil
+	}
+	if len(s.mem.comps) < int(e.ncomp) || len(s.mem.ents) < int(e.nent) {
+		s.takeMem(i)
+	}
+	b.arena = s.mem
 	e.val = b.value()
 	s.mem = b.arena
 	return e.val, nil
