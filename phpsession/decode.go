@@ -380,6 +380,10 @@ func (p *parser) quoted(term byte, what string) (string, error) {
 	if err != nil {
 		return none, err
 	}
+	if src, i := p.src, p.pos; i+n+2 < len(src) && src[i] == tokQuote && src[i+n+1] == tokQuote && src[i+n+2] == term {
+		p.pos = i + n + 3 // the usual case
+		return src[i+1 : i+1+n], nil
+	}
 	if !p.next(tokQuote) {
 		return none, p.missing(tokQuote, "before "+what)
 	}
@@ -388,10 +392,6 @@ func (p *parser) quoted(term byte, what string) (string, error) {
 	}
 	s := p.src[p.pos : p.pos+n]
 	p.pos += n
-	if p.src[p.pos] == tokQuote && p.src[p.pos+1] == term { // the usual case: n fits, see above
-		p.pos += 2
-		return s, nil
-	}
 	if !p.next(tokQuote) {
 		return none, p.missing(tokQuote, "after "+what)
 	}
