@@ -49,10 +49,24 @@ func (sc *entryScanner) more() bool {
 	return sc.p.pos < len(sc.p.src)
 }
 
-// next reads the next entry into e: its name (a substring of the payload;
-// for an int key of php_serialize its decimal text, with intKey set), where
-// its value is, the slots it takes, what it holds.
-func (sc *entryScanner) next(e *entry) error {
+// record is what the scanner keeps of an entry: where its name and value
+// are in the payload, and what the value holds. It has no pointers, so
+// that the list of a large session grows without work for the garbage
+// collector; scanSession makes the Session's entries of it at the end.
+type record struct {
+	// The name is data[nameStart:nameEnd]: the bytes it is written with,
+	// and for an int key of php_serialize its decimal text, with intKey set.
+	nameStart, nameEnd int32
+	start, end         int32 // the value's bytes
+	first, nslots      int32 // the first slot the value takes, and how many
+	ncomp, nent        int32 // composites and entries in the value (the builder's arena)
+	lenByte            byte  // php_binary: the name length byte as read
+	intKey             bool  // php_serialize: the key is an int
+	refs               bool  // the value holds r: or R: references
+}
+
+// next reads the next entry into e.
+func (sc *entryScanner) next(e *record) error {
 	p := &sc.p
 	data := p.src
 	switch sc.format {
@@ -61,7 +75,7 @@ func (sc *entryScanner) next(e *entry) error {
 		if end < 0 {
 			return p.fail(ErrSyntax, p.pos, "session entry name without '|'")
 		}
-		e.name = data[p.pos : p.pos+end]
+		e.nameStart, e.nameEnd = int32(p.pos), int32(p.pos+end)
 		p.pos += end + 1
 	case FormatPHPBinary:
 		b := data[p.pos]
@@ -70,7 +84,7 @@ func (sc *entryScanner) next(e *entry) error {
 			return p.fail(ErrUnexpectedEnd, p.pos, "session entry name of "+strconv.Itoa(n)+" bytes and its value run past the end")
 		}
 		e.lenByte = b
-		e.name = data[p.pos+1 : p.pos+1+n]
+		e.nameStart, e.nameEnd = int32(p.pos+1), int32(p.pos+1+n)
 		p.pos += 1 + n
 	case FormatPHPSerialize:
 		at := p.pos
@@ -79,9 +93,9 @@ func (sc *entryScanner) next(e *entry) error {
 			return err
 		}
 		if data[at] == tokInt { // i:<name>;
-			e.name, e.intKey = data[at+2:p.pos-1], true
+			e.nameStart, e.nameEnd, e.intKey = int32(at+2), int32(p.pos-1), true
 		} else { // s:<len>:"<name>";
-			e.name = data[at+strings.IndexByte(data[at:], tokQuote)+1 : p.pos-2]
+			e.nameStart, e.nameEnd = int32(at+strings.IndexByte(data[at:], tokQuote)+1), int32(p.pos-2)
 		}
 	}
 	start, first := p.pos, p.slots+1
@@ -121,7 +135,7 @@ func scanSession(data []byte, f Format, lim limits) (*Session, error) {
 	if err := sc.start(data, f, lim); err != nil {
 		return nil, err
 	}
-	s := &Session{format: f, orig: data}
+	var recs []record
 	if sc.more() {
 		// Room for the entries, as far as a glance tells: php_serialize
 		// declares their count, php writes a '|' after each name (values
@@ -131,16 +145,24 @@ func scanSession(data []byte, f Format, lim limits) (*Session, error) {
 		if f == FormatPHP {
 			n = bytes.Count(data, []byte{tokSessionName})
 		}
-		s.entries = make([]entry, 0, min(max(n, 8), 1<<10))
+		recs = make([]record, 0, min(max(n, 8), 1<<12))
 	}
 	for sc.more() {
-		s.entries = append(s.entries, entry{})
-		if err := sc.next(&s.entries[len(s.entries)-1]); err != nil {
+		recs = append(recs, record{})
+		if err := sc.next(&recs[len(recs)-1]); err != nil {
 			return nil, err
 		}
 	}
 	if err := sc.finish(); err != nil {
 		return nil, err
+	}
+	s := &Session{format: f, orig: data, entries: make([]entry, len(recs))}
+	for i, r := range recs {
+		s.entries[i] = entry{
+			name:  sc.p.src[r.nameStart:r.nameEnd],
+			start: r.start, end: r.end, first: r.first, nslots: r.nslots, ncomp: r.ncomp, nent: r.nent,
+			lenByte: r.lenByte, intKey: r.intKey, refs: r.refs,
+		}
 	}
 	s.setLimits(lim)
 	return s, nil

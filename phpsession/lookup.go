@@ -44,13 +44,13 @@ func Lookup(data []byte, f Format, name string) (v Value, ok bool, err error) {
 	if err := sc.start(data, f, lim); err != nil {
 		return Value{}, false, err
 	}
-	var found entry
+	var found record
 	for sc.more() {
-		var e entry
+		var e record
 		if err := sc.next(&e); err != nil {
 			return Value{}, false, err
 		}
-		if e.name != name {
+		if string(data[e.nameStart:e.nameEnd]) != name {
 			continue
 		}
 		found, ok = e, true

@@ -126,11 +126,11 @@ func firstAndLastEnd(t *testing.T, data []byte, f Format, name string) (first, l
 	}
 	first = -1
 	for sc.more() {
-		var e entry
+		var e record
 		if err := sc.next(&e); err != nil {
 			t.Fatal(err)
 		}
-		if e.name == name {
+		if string(data[e.nameStart:e.nameEnd]) == name {
 			if first < 0 {
 				first = int(e.end)
 			}
