@@ -1,7 +1,6 @@
 package phpsession
 
 import (
-	"bytes"
 	"strconv"
 	"strings"
 )
@@ -135,18 +134,10 @@ func scanSession(data []byte, f Format, lim limits) (*Session, error) {
 	if err := sc.start(data, f, lim); err != nil {
 		return nil, err
 	}
-	var recs []record
-	if sc.more() {
-		// Room for the entries, as far as a glance tells: php_serialize
-		// declares their count, php writes a '|' after each name (values
-		// may hold more). Up to a bound: neither is trusted before the
-		// entries are read.
-		n := sc.count
-		if f == FormatPHP {
-			n = bytes.Count(data, []byte{tokSessionName})
-		}
-		recs = make([]record, 0, min(max(n, 8), 1<<12))
-	}
+	// The records of a small session stay on the stack; a larger one's
+	// grow on the heap, as plain memory.
+	var small [8]record
+	recs := small[:0]
 	for sc.more() {
 		recs = append(recs, record{})
 		if err := sc.next(&recs[len(recs)-1]); err != nil {
