@@ -80,13 +80,16 @@ func Lookup(data []byte, f Format, name string) (v Value, ok bool, err error) {
 // the way an entry name is written (name| in php; after a length byte of
 // len(name) in php_binary; "name"; or i:name; as a php_serialize key). A
 // false answer is certain; a true one may be text inside a value. It finds
-// each occurrence of the name with strings.Index and checks the bytes
-// around it.
+// each occurrence of the name (in php, of name|) with strings.Index and
+// checks the bytes around it.
 func mayHoldEntry(rest []byte, f Format, name string) bool {
 	if name == "" {
 		return len(rest) > 0
 	}
 	text := stringOf(rest)
+	if f == FormatPHP {
+		return strings.Contains(text, name+string(tokSessionName))
+	}
 	for off := 0; off < len(text); {
 		i := strings.Index(text[off:], name)
 		if i < 0 {
@@ -96,10 +99,6 @@ func mayHoldEntry(rest []byte, f Format, name string) bool {
 		end := at + len(name)
 		off = at + 1
 		switch f {
-		case FormatPHP:
-			if end < len(text) && text[end] == tokSessionName {
-				return true
-			}
 		case FormatPHPBinary:
 			if at > 0 && int(text[at-1]&binNameMask) == len(name) {
 				return true
