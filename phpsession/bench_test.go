@@ -270,8 +270,8 @@ func benchSessionArray(b *testing.B) []byte {
 }
 
 // BenchmarkElliotchance decodes the inputs as one value with
-// elliotchance/phpserialize v1.4.0 (UnmarshalAssociativeArray), for
-// docs/benchmarks.md, and with decodeValue on the same bytes. An input it
+// elliotchance/phpserialize v1.4.0 (UnmarshalAssociativeArray), and with
+// decodeValue on the same bytes, to compare the two. An input it
 // cannot decode is skipped with its error.
 func BenchmarkElliotchance(b *testing.B) {
 	arr := benchSessionValue(b)

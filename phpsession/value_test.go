@@ -30,7 +30,7 @@ func TestKindString(t *testing.T) {
 // bytes PHP's serialize() writes for it.
 // TestValueSize keeps a Value at four words and an Entry at eight: a
 // decode writes one Entry per array element, and their size is most of
-// what it costs (docs/benchmarks.md).
+// what it costs.
 func TestValueSize(t *testing.T) {
 	if unsafe.Sizeof(uintptr(0)) != 8 {
 		t.Skip("sizes are kept on 64-bit platforms")
