@@ -155,6 +155,12 @@ func (s *Store) key(ctx context.Context, op, id string) (string, error) {
 // unchanged, LayoutPhalcon5 returns an empty payload (found == true).
 // With LayoutNative the value is the payload.
 //
+// A value longer than [Options.MaxSize] is refused with an error wrapping
+// [ErrTooLarge], having transferred at most its first MiB: the read is one
+// transaction (MULTI) of STRLEN, GETRANGE of the first MiB and EXISTS, in
+// one round trip; a value of more than 1 MiB that fits MaxSize is then
+// read whole with GET, in a second one.
+//
 // Errors are [*OpError] values.
 func (s *Store) Read(ctx context.Context, id string) (data []byte, found bool, err error) {
 	key, err := s.key(ctx, "read", id)
@@ -165,15 +171,77 @@ func (s *Store) Read(ctx context.Context, id string) (data []byte, found bool, e
 	return data, found, err
 }
 
+// ErrTooLarge means a stored value is longer than [Options.MaxSize]. At
+// most the first MiB of it was transferred.
+var ErrTooLarge = errors.New("session value too large")
+
+// readHead is how many bytes of a value the first round trip of a read
+// fetches: the whole of any session up to 1 MiB, and no more of a larger
+// one before its length is known to fit MaxSize.
+const readHead = 1 << 20
+
+// getReply is a read as getCmds queues it: a transaction of STRLEN,
+// GETRANGE of the first readHead bytes and EXISTS, one round trip that
+// sees one state of the key. (A Lua script returning the value after
+// checking its length would be one command, but passing a value through
+// Lua costs Redis 7.0 far more than GET: about 4 µs instead of 0.2 µs for
+// 1 KB, and some 250 µs instead of 6 µs for 100 KB.)
+type getReply struct {
+	strlen, exists *redis.IntCmd
+	head           *redis.StringCmd
+}
+
+// getCmds queues a read of key on pipe, a transaction pipeline
+// (TxPipeline); gotValue reads the replies once pipe has run.
+func (s *Store) getCmds(ctx context.Context, pipe redis.Pipeliner, key string) getReply {
+	return getReply{
+		strlen: pipe.StrLen(ctx, key),
+		head:   pipe.GetRange(ctx, key, 0, min(readHead, s.opts.MaxSize)-1),
+		exists: pipe.Exists(ctx, key),
+	}
+}
+
 // readKey does Read on a key and also returns the raw stored value, which
 // the caller owns.
 func (s *Store) readKey(ctx context.Context, op, key string) (data []byte, found bool, raw []byte, err error) {
-	raw, err = s.data.Get(ctx, key).Bytes()
-	if errors.Is(err, redis.Nil) {
-		return nil, false, nil, nil
+	pipe := s.data.TxPipeline()
+	r := s.getCmds(ctx, pipe, key)
+	if _, err := pipe.Exec(ctx); err != nil {
+		// No command answers redis.Nil; a failed connection may leave
+		// the commands' own errors unset.
+		return nil, false, nil, &OpError{Op: op, Key: key, Err: err}
+	}
+	return s.gotValue(ctx, op, key, r)
+}
+
+// gotValue is readKey on the replies of getCmds. A value longer than its
+// head, but within MaxSize, costs a second round trip: a GET of the
+// whole, which is checked again (it may have changed meanwhile).
+func (s *Store) gotValue(ctx context.Context, op, key string, r getReply) (data []byte, found bool, raw []byte, err error) {
+	n, err := r.strlen.Result()
+	if err == nil && n > s.opts.MaxSize {
+		err = fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, n, s.opts.MaxSize)
+	}
+	if err == nil {
+		found, err = r.exists.Val() == 1, r.exists.Err()
+	}
+	if err == nil {
+		raw, err = r.head.Bytes()
+	}
+	if err == nil && found && int64(len(raw)) < n {
+		raw, err = s.data.Get(ctx, key).Bytes()
+		if errors.Is(err, redis.Nil) {
+			return nil, false, nil, nil // destroyed meanwhile
+		}
+		if err == nil && int64(len(raw)) > s.opts.MaxSize {
+			err = fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(raw), s.opts.MaxSize)
+		}
 	}
 	if err != nil {
 		return nil, false, nil, &OpError{Op: op, Key: key, Err: err}
+	}
+	if !found {
+		return nil, false, nil, nil
 	}
 	data, err = s.decode(raw)
 	if err != nil {
