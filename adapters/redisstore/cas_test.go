@@ -21,7 +21,7 @@ import (
 )
 
 // TestCASWire checks what a compare-and-swap costs on the wire: ReadVersion
-// is one read (MULTI, STRLEN, GETRANGE, EXISTS, EXEC: see asGET);
+// is one read (GETRANGE, STRLEN, EXISTS in one pipeline: see asGET);
 // WriteIfVersion is one EVALSHA, plus one EVAL the first time a
 // server runs the script (NOSCRIPT), also after SCRIPT FLUSH; a conflict is
 // one EVALSHA too. What the script stores is what Write stores: the same

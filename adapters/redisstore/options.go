@@ -136,7 +136,7 @@ type Options struct {
 
 	// AutoPipeline sends the commands on a session key (SETEX, the
 	// compare-and-swap script, EXPIRE, EXISTS, DEL/UNLINK; not the read,
-	// a MULTI transaction, which go-redis runs on the client) through the
+	// a pipeline, which go-redis runs on the client) through the
 	// client's go-redis [redis.AutoPipeliner], which batches the commands
 	// of concurrent requests into one pipeline per round trip. Under
 	// concurrency the server then reads and answers many commands per
@@ -156,11 +156,11 @@ type Options struct {
 	// Default: false (every command on its own, on the client).
 	AutoPipeline bool
 
-	// MaxSize is the largest stored value Read and ReadVersion accept, in
-	// bytes; a larger one is refused with an error wrapping [ErrTooLarge]
-	// before it is transferred (the read checks the length on the server,
-	// in the same round trip). Zero means the default; a negative
-	// MaxSize is refused by [New].
+	// MaxSize is the largest stored value Read, ReadVersion and LockRead
+	// accept, in bytes; a larger one is refused with an error wrapping
+	// [ErrTooLarge] after at most its first MiB was transferred (the read
+	// asks for its length in the same round trip, see [Store.Read]). Zero
+	// means the default; a negative MaxSize is refused by [New].
 	// Default: 64 MiB ([DefaultMaxSize]), the largest session the
 	// phpsession decoder accepts by default.
 	MaxSize int64
@@ -340,6 +340,9 @@ func NewClient(opts Options) (redis.UniversalClient, error) {
 		MasterName:       o.SentinelMaster,
 		SentinelUsername: o.SentinelUsername,
 		SentinelPassword: o.SentinelPassword,
+		// Every store call honours its context's deadline (see
+		// adapters.Store), not only ReadTimeout.
+		ContextTimeoutEnabled: true,
 	}
 	if o.RetryInterval > 0 {
 		u.MinRetryBackoff, u.MaxRetryBackoff = o.RetryInterval, o.RetryInterval

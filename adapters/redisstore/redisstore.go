@@ -15,12 +15,13 @@ import (
 
 // Compile-time checks that Store has every capability.
 var (
-	_ adapters.Store     = (*Store)(nil)
-	_ adapters.Toucher   = (*Store)(nil)
-	_ adapters.Validator = (*Store)(nil)
-	_ adapters.Locker    = (*Store)(nil)
-	_ adapters.CASWriter = (*Store)(nil)
-	_ adapters.Lister    = (*Store)(nil)
+	_ adapters.Store      = (*Store)(nil)
+	_ adapters.Toucher    = (*Store)(nil)
+	_ adapters.Validator  = (*Store)(nil)
+	_ adapters.Locker     = (*Store)(nil)
+	_ adapters.LockReader = (*Store)(nil)
+	_ adapters.CASWriter  = (*Store)(nil)
+	_ adapters.Lister     = (*Store)(nil)
 )
 
 // Store keeps sessions in Redis the way Phalcon's Redis session adapter or
@@ -69,6 +70,15 @@ var ErrLockLost = errors.New("session lock was lost before it was released")
 // of opts are used (see [Options]); opts is copied before the defaults are
 // filled in. The caller keeps ownership of client: [Store.Close] does not
 // close it.
+//
+// Build client with ContextTimeoutEnabled set (a field of redis.Options,
+// redis.UniversalOptions, redis.FailoverOptions and redis.ClusterOptions;
+// [NewClient] and [Open] set it): without it go-redis ignores a context's
+// deadline once a command is sent, and a call on a stalled server waits
+// for the client's ReadTimeout (3 s by default) and its retries, whatever
+// the context says. A context cancelled without a deadline is noticed
+// before each command and between lock attempts; a command in flight then
+// still ends by ReadTimeout.
 //
 // New returns an error if opts is invalid (an unknown layout, a negative
 // lifetime or lock wait) or client is nil.
@@ -157,9 +167,9 @@ func (s *Store) key(ctx context.Context, op, id string) (string, error) {
 //
 // A value longer than [Options.MaxSize] is refused with an error wrapping
 // [ErrTooLarge], having transferred at most its first MiB: the read is one
-// transaction (MULTI) of STRLEN, GETRANGE of the first MiB and EXISTS, in
-// one round trip; a value of more than 1 MiB that fits MaxSize is then
-// read whole with GET, in a second one.
+// pipeline of GETRANGE of the first MiB, STRLEN and EXISTS, one round trip;
+// a value of more than 1 MiB that fits MaxSize (or one that changed
+// between those commands) is then read whole with GET, in a second one.
 //
 // Errors are [*OpError] values.
 func (s *Store) Read(ctx context.Context, id string) (data []byte, found bool, err error) {
@@ -180,23 +190,30 @@ var ErrTooLarge = errors.New("session value too large")
 // one before its length is known to fit MaxSize.
 const readHead = 1 << 20
 
-// getReply is a read as getCmds queues it: a transaction of STRLEN,
-// GETRANGE of the first readHead bytes and EXISTS, one round trip that
-// sees one state of the key. (A Lua script returning the value after
-// checking its length would be one command, but passing a value through
-// Lua costs Redis 7.0 far more than GET: about 4 µs instead of 0.2 µs for
-// 1 KB, and some 250 µs instead of 6 µs for 100 KB.)
+// getReply is a read as getCmds queues it: GETRANGE of the first bytes,
+// STRLEN and EXISTS, in one pipeline, one round trip. The three are not a
+// transaction (MULTI would not work on a Cluster with the lock key of
+// LockRead in another slot), so gotValue uses only what one of them saw
+// whole: the GETRANGE when it returned less than it asked for, which is
+// then the whole value; otherwise a GET. (A Lua script returning the value
+// after checking its length would be one command, but passing a value
+// through Lua costs Redis 7.0 far more than GET: about 4 µs instead of
+// 0.2 µs for 1 KB, some 250 µs instead of 6 µs for 100 KB.)
 type getReply struct {
-	strlen, exists *redis.IntCmd
 	head           *redis.StringCmd
+	strlen, exists *redis.IntCmd
 }
 
-// getCmds queues a read of key on pipe, a transaction pipeline
-// (TxPipeline); gotValue reads the replies once pipe has run.
+// headLen is how many bytes getCmds asks GETRANGE for: a value of fewer
+// is read whole; with MaxSize+1 bytes it is too large.
+func (s *Store) headLen() int64 { return min(readHead, s.opts.MaxSize+1) }
+
+// getCmds queues a read of key on pipe; gotValue reads the replies once
+// pipe has run.
 func (s *Store) getCmds(ctx context.Context, pipe redis.Pipeliner, key string) getReply {
 	return getReply{
+		head:   pipe.GetRange(ctx, key, 0, s.headLen()-1),
 		strlen: pipe.StrLen(ctx, key),
-		head:   pipe.GetRange(ctx, key, 0, min(readHead, s.opts.MaxSize)-1),
 		exists: pipe.Exists(ctx, key),
 	}
 }
@@ -204,35 +221,57 @@ func (s *Store) getCmds(ctx context.Context, pipe redis.Pipeliner, key string) g
 // readKey does Read on a key and also returns the raw stored value, which
 // the caller owns.
 func (s *Store) readKey(ctx context.Context, op, key string) (data []byte, found bool, raw []byte, err error) {
-	pipe := s.data.TxPipeline()
+	pipe := s.data.Pipeline()
 	r := s.getCmds(ctx, pipe, key)
-	if _, err := pipe.Exec(ctx); err != nil {
-		// No command answers redis.Nil; a failed connection may leave
-		// the commands' own errors unset.
-		return nil, false, nil, &OpError{Op: op, Key: key, Err: err}
+	if cmds, err := pipe.Exec(ctx); unstamped(cmds, err) != nil {
+		return nil, false, nil, &OpError{Op: op, Key: key, Err: ctxCause(ctx, err)}
 	}
-	return s.gotValue(ctx, op, key, r)
+	data, found, raw, err = s.gotValue(ctx, op, key, r)
+	if e, ok := errors.AsType[*OpError](err); ok {
+		e.Err = ctxCause(ctx, e.Err)
+	}
+	return data, found, raw, err
 }
 
-// gotValue is readKey on the replies of getCmds. A value longer than its
-// head, but within MaxSize, costs a second round trip: a GET of the
-// whole, which is checked again (it may have changed meanwhile).
+// ctxCause returns err with the error of ctx in it when ctx has ended:
+// go-redis reports a pipeline cut short by the context's deadline as the
+// connection's i/o timeout, where a single command reports the deadline.
+func ctxCause(ctx context.Context, err error) error {
+	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+		return fmt.Errorf("%w (%w)", err, cerr)
+	}
+	return err
+}
+
+// gotValue is readKey on the replies of getCmds. A value the head did not
+// hold whole, but within MaxSize by its STRLEN, costs a second round trip:
+// a GET, checked again.
 func (s *Store) gotValue(ctx context.Context, op, key string, r getReply) (data []byte, found bool, raw []byte, err error) {
-	n, err := r.strlen.Result()
-	if err == nil && n > s.opts.MaxSize {
+	raw, err = r.head.Bytes()
+	if err == nil {
+		err = r.strlen.Err()
+	}
+	if err == nil {
+		err = r.exists.Err()
+	}
+	n, h := r.strlen.Val(), s.headLen()
+	switch {
+	case err != nil:
+	case len(raw) > 0 && int64(len(raw)) < h:
+		found = true // the whole value
+	case len(raw) == 0 && r.exists.Val() == 0:
+		return nil, false, nil, nil
+	case len(raw) == 0 && n == 0:
+		found = true // an empty value
+	case n > s.opts.MaxSize:
 		err = fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, n, s.opts.MaxSize)
-	}
-	if err == nil {
-		found, err = r.exists.Val() == 1, r.exists.Err()
-	}
-	if err == nil {
-		raw, err = r.head.Bytes()
-	}
-	if err == nil && found && int64(len(raw)) < n {
+	default:
+		// Longer than the head, or changed between the commands.
 		raw, err = s.data.Get(ctx, key).Bytes()
 		if errors.Is(err, redis.Nil) {
-			return nil, false, nil, nil // destroyed meanwhile
+			return nil, false, nil, nil
 		}
+		found = true
 		if err == nil && int64(len(raw)) > s.opts.MaxSize {
 			err = fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(raw), s.opts.MaxSize)
 		}
@@ -345,7 +384,7 @@ func (s *Store) Write(ctx context.Context, id string, data []byte, ttl time.Dura
 	value, buf := s.encode(data)
 	defer release(buf)
 	if err := setex(ctx, s.data, key, exp, value); err != nil {
-		return &OpError{Op: "write", Key: key, Err: err}
+		return &OpError{Op: "write", Key: key, Err: outcome(err)}
 	}
 	return nil
 }
@@ -366,7 +405,7 @@ func (s *Store) Destroy(ctx context.Context, id string) error {
 		err = s.data.Unlink(ctx, key).Err()
 	}
 	if err != nil {
-		return &OpError{Op: "destroy", Key: key, Err: err}
+		return &OpError{Op: "destroy", Key: key, Err: outcome(err)}
 	}
 	return nil
 }

@@ -92,18 +92,17 @@ func normalize(cmds []string, id string) []string {
 }
 
 // asGET turns each of Go's reads in cmds into the GET PHP sends. Go reads
-// with one transaction, MULTI, STRLEN key, GETRANGE key 0 <1 MiB - 1>,
-// EXISTS key, EXEC, so that a value over Options.MaxSize is refused before
-// it is transferred whole; PHP sends a bare GET. That is the deliberate
-// difference.
+// with one pipeline, GETRANGE key 0 <1 MiB - 1>, STRLEN key, EXISTS key,
+// so that a value over Options.MaxSize is refused before it is transferred
+// whole; PHP sends a bare GET. That is the deliberate difference.
 func asGET(cmds []string) []string {
 	var out []string
 	for i := 0; i < len(cmds); i++ {
-		if i+4 < len(cmds) && strings.TrimSpace(cmds[i]) == `"MULTI"` && strings.TrimSpace(cmds[i+4]) == `"EXEC"` {
-			key := strings.TrimPrefix(cmds[i+1], `"STRLEN" `)
-			if cmds[i+2] == `"GETRANGE" `+key+` "0" "1048575"` && cmds[i+3] == `"EXISTS" `+key {
+		if key, ok := strings.CutPrefix(cmds[i], `"GETRANGE" `); ok && i+2 < len(cmds) {
+			key = strings.TrimSuffix(key, ` "0" "1048575"`)
+			if cmds[i+1] == `"STRLEN" `+key && cmds[i+2] == `"EXISTS" `+key {
 				out = append(out, `"GET" `+key)
-				i += 4
+				i += 2
 				continue
 			}
 		}
