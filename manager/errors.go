@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log"
 
 	"github.com/sessbridge/sessbridge/phpsession"
 )
@@ -131,12 +132,18 @@ func (e *FormatMismatchError) Unwrap() error { return e.Err }
 // not decode in Config.Format with err. It destroys the stored session only
 // when raw is a session in no format PHP can read, as PHP does; a session
 // in another format, or an igbinary payload this package cannot decode, it
-// leaves untouched.
+// leaves untouched. The first format mismatch a Manager meets is logged
+// (with the standard logger, as the default ErrorFunc logs).
 func (s *Session) undecodable(ctx context.Context, id string, raw []byte, err error) error {
 	configured := s.m.cfg.Format
 	found := phpsession.DetectFormats(raw)
 	for _, f := range found {
 		if f != configured {
+			if s.m.mismatchLogged.CompareAndSwap(false, true) {
+				// A configuration error shows on every request: log it
+				// once, without the id; each Start returns it.
+				log.Printf("manager: a stored session is in format %s, not %s (Config.Format); such sessions are left untouched and Start returns a *FormatMismatchError (logged once)", f, configured)
+			}
 			return &FormatMismatchError{ID: id, Configured: configured, Found: f, Err: err}
 		}
 	}

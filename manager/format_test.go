@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -112,6 +113,9 @@ func TestFormatMismatchLeavesSession(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var logs bytes.Buffer
+	defer log.SetOutput(log.Writer())
+	log.SetOutput(&logs)
 	var readBack strings.Builder
 	for _, configured := range phpsession.Formats() {
 		m, err := New(store, Config{Format: configured})
@@ -139,6 +143,16 @@ func TestFormatMismatchLeavesSession(t *testing.T) {
 				t.Errorf("%v meets %v: the session file holds %q (%v) after the request, want PHP's %q", configured, found, got, err, payload[found])
 			}
 			readBack.WriteString(id + " " + found.String() + "\n")
+		}
+	}
+	// Each of the four managers logs its first mismatch, once.
+	lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
+	if len(lines) != 4 {
+		t.Errorf("the managers logged %d lines, want 4, one each:\n%s", len(lines), logs.String())
+	}
+	for _, l := range lines {
+		if !strings.Contains(l, "a stored session is in format") || strings.Contains(l, "fmt") {
+			t.Errorf("log line %q: want the formats, and no session id", l)
 		}
 	}
 	var php map[string]struct {
