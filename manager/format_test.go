@@ -71,9 +71,9 @@ func phpSessionID(f phpsession.Format) string {
 
 // tryStart runs one request through LoadAndSave with the session cookie
 // id; its handler starts the session and answers 500 with the error, as a
-// handler that cannot go on without its session does. It returns Start's
-// error and the response.
-func tryStart(m *Manager, id string) (error, *httptest.ResponseRecorder) {
+// handler that cannot go on without its session does. It returns the
+// response and Start's error.
+func tryStart(m *Manager, id string) (*httptest.ResponseRecorder, error) {
 	var startErr error
 	h := m.LoadAndSave(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s := m.Session(r.Context())
@@ -87,7 +87,7 @@ func tryStart(m *Manager, id string) (error, *httptest.ResponseRecorder) {
 	r.AddCookie(&http.Cookie{Name: "PHPSESSID", Value: id})
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, r)
-	return startErr, w
+	return w, startErr
 }
 
 // TestFormatMismatchLeavesSession has real PHP write a session in each
@@ -131,7 +131,7 @@ func TestFormatMismatchLeavesSession(t *testing.T) {
 			if err := os.WriteFile(path, payload[found], 0o600); err != nil {
 				t.Fatal(err)
 			}
-			err, w := tryStart(m, id)
+			w, err := tryStart(m, id)
 			var fe *FormatMismatchError
 			if !errors.As(err, &fe) || !errors.Is(err, ErrFormatMismatch) || fe.Found != found || fe.Configured != configured || fe.ID != id {
 				t.Errorf("%v meets %v: Start = %v, want a *FormatMismatchError{Configured: %v, Found: %v}", configured, found, err, configured, found)
@@ -220,7 +220,7 @@ func TestIgbinaryUnreadableLeavesSession(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		err, w := tryStart(m, tt.id)
+		w, err := tryStart(m, tt.id)
 		var de *DecodeError
 		var fe *FormatMismatchError
 		switch {
@@ -261,7 +261,7 @@ func TestFormatMismatchOnServers(t *testing.T) {
 			if err := store.Write(ctx, id, stored, 0); err != nil {
 				t.Fatal(err)
 			}
-			err, _ = tryStart(m, id)
+			_, err = tryStart(m, id)
 			var fe *FormatMismatchError
 			if !errors.As(err, &fe) || fe.Found != phpsession.FormatPHPSerialize {
 				t.Errorf("Start = %v, want a *FormatMismatchError finding php_serialize", err)
@@ -311,7 +311,7 @@ func TestUnreadableIDsStartNewSessions(t *testing.T) {
 			}
 			for _, n := range []int{256, 4096} {
 				cookieID := strings.Repeat("a1b2c3d4", n/8)
-				err, w := tryStart(m, cookieID)
+				w, err := tryStart(m, cookieID)
 				if err != nil || w.Code != http.StatusOK {
 					t.Fatalf("%d-byte id: Start = %v, status %d; want a new session", n, err, w.Code)
 				}
