@@ -102,10 +102,12 @@ func (s *Store) Lock(ctx context.Context, id string) (unlock func(context.Contex
 func (s *Store) Locking() bool { return s.opts.Locking }
 
 // LockRead takes the session lock of id as [Store.Lock] does and reads the
-// session as [Store.Read] does, sending SET NX and the read in one
-// pipeline, so that an uncontended lock costs no round trip of its own. A read sent with a SET NX that did not take the lock is ignored,
-// and both are sent again after LockWait. The returned [adapters.Held] writes and releases in one
-// pipeline too (SETEX, then the release script).
+// session as [Store.Read] does, sending SET NX and the read's GETRANGE in
+// one pipeline, so that an uncontended lock costs no round trip of its
+// own. A read sent with a SET NX that did not take the lock is ignored,
+// and both are sent again after LockWait. The returned [adapters.Held]
+// writes and releases in one pipeline too (SETEX, then the release
+// script).
 //
 // With [Options.Locking] off it only reads, and the Held's Unlock does
 // nothing, as PHP takes no lock then. Errors are those of Lock and Read.
@@ -120,15 +122,12 @@ func (s *Store) LockRead(ctx context.Context, id string) (data []byte, found boo
 		data, found, _, err = s.readKey(ctx, "read", key)
 		return data, found, h, err
 	}
-	var get getReply
+	var get *redis.StringCmd
 	err = s.acquire(ctx, h, attempts, func() (bool, error) {
 		pipe := s.client.Pipeline()
 		set := pipe.Do(ctx, args...)
-		get = s.getCmds(ctx, pipe, key)
-		cmds, err := pipe.Exec(ctx) // each command's error is read below
-		if err := unstamped(cmds, err); err != nil {
-			return false, err
-		}
+		get = s.getCmd(ctx, pipe, key)
+		_, _ = pipe.Exec(ctx) // each command's error is read below
 		return lockTaken(set.Err())
 	})
 	if err != nil {
@@ -141,22 +140,6 @@ func (s *Store) LockRead(ctx context.Context, id string) (data []byte, found boo
 		return nil, false, nil, err
 	}
 	return data, found, h, nil
-}
-
-// unstamped returns err, the error of a pipeline's Exec, when none of its
-// commands carries an error: go-redis leaves a Redis error of the
-// connection's set-up (WRONGPASS) on Exec alone. Otherwise the commands'
-// own errors tell, and it returns nil.
-func unstamped(cmds []redis.Cmder, err error) error {
-	if err == nil || errors.Is(err, redis.Nil) {
-		return nil
-	}
-	for _, c := range cmds {
-		if c.Err() != nil {
-			return nil
-		}
-	}
-	return err
 }
 
 // lockTaken turns the reply to SET NX into whether the lock was taken.

@@ -134,9 +134,8 @@ type Options struct {
 	// LayoutNative.
 	LockWait time.Duration
 
-	// AutoPipeline sends the commands on a session key (SETEX, the
-	// compare-and-swap script, EXPIRE, EXISTS, DEL/UNLINK; not the read,
-	// a pipeline, which go-redis runs on the client) through the
+	// AutoPipeline sends the commands on a session key (GETRANGE, SETEX,
+	// the compare-and-swap script, EXPIRE, EXISTS, DEL/UNLINK) through the
 	// client's go-redis [redis.AutoPipeliner], which batches the commands
 	// of concurrent requests into one pipeline per round trip. Under
 	// concurrency the server then reads and answers many commands per
@@ -158,9 +157,9 @@ type Options struct {
 
 	// MaxSize is the largest stored value Read, ReadVersion and LockRead
 	// accept, in bytes; a larger one is refused with an error wrapping
-	// [ErrTooLarge] after at most its first MiB was transferred (the read
-	// asks for its length in the same round trip, see [Store.Read]). Zero
-	// means the default; a negative MaxSize is refused by [New].
+	// [ErrTooLarge] after at most its first MiB was transferred (see
+	// [Store.Read]). Zero means the default; a negative MaxSize is
+	// refused by [New].
 	// Default: 64 MiB ([DefaultMaxSize]), the largest session the
 	// phpsession decoder accepts by default.
 	MaxSize int64

@@ -166,10 +166,11 @@ func (s *Store) key(ctx context.Context, op, id string) (string, error) {
 // With LayoutNative the value is the payload.
 //
 // A value longer than [Options.MaxSize] is refused with an error wrapping
-// [ErrTooLarge], having transferred at most its first MiB: the read is one
-// pipeline of GETRANGE of the first MiB, STRLEN and EXISTS, one round trip;
-// a value of more than 1 MiB that fits MaxSize (or one that changed
-// between those commands) is then read whole with GET, in a second one.
+// [ErrTooLarge], having transferred at most its first MiB: the read is
+// GETRANGE of the first MiB, which costs Redis what GET does and is the
+// whole read for any value of 1 to 1 MiB - 1 bytes. A longer value costs
+// a STRLEN, and a GET when it fits MaxSize; an empty reply costs a GET,
+// which tells a missing key from an empty value.
 //
 // Errors are [*OpError] values.
 func (s *Store) Read(ctx context.Context, id string) (data []byte, found bool, err error) {
@@ -182,100 +183,80 @@ func (s *Store) Read(ctx context.Context, id string) (data []byte, found bool, e
 }
 
 // ErrTooLarge means a stored value is longer than [Options.MaxSize]. At
-// most the first MiB of it was transferred.
+// most its first MiB was transferred.
 var ErrTooLarge = errors.New("session value too large")
 
-// readHead is how many bytes of a value the first round trip of a read
+// readHead is how many bytes of a value the first command of a read
 // fetches: the whole of any session up to 1 MiB, and no more of a larger
 // one before its length is known to fit MaxSize.
 const readHead = 1 << 20
 
-// getReply is a read as getCmds queues it: GETRANGE of the first bytes,
-// STRLEN and EXISTS, in one pipeline, one round trip. The three are not a
-// transaction (MULTI would not work on a Cluster with the lock key of
-// LockRead in another slot), so gotValue uses only what one of them saw
-// whole: the GETRANGE when it returned less than it asked for, which is
-// then the whole value; otherwise a GET. (A Lua script returning the value
-// after checking its length would be one command, but passing a value
-// through Lua costs Redis 7.0 far more than GET: about 4 µs instead of
-// 0.2 µs for 1 KB, some 250 µs instead of 6 µs for 100 KB.)
-type getReply struct {
-	head           *redis.StringCmd
-	strlen, exists *redis.IntCmd
-}
-
-// headLen is how many bytes getCmds asks GETRANGE for: a value of fewer
-// is read whole; with MaxSize+1 bytes it is too large.
+// headLen is how many bytes a read asks GETRANGE for: a value of fewer is
+// read whole; one of MaxSize+1 bytes is too large.
 func (s *Store) headLen() int64 { return min(readHead, s.opts.MaxSize+1) }
 
-// getCmds queues a read of key on pipe; gotValue reads the replies once
-// pipe has run.
-func (s *Store) getCmds(ctx context.Context, pipe redis.Pipeliner, key string) getReply {
-	return getReply{
-		head:   pipe.GetRange(ctx, key, 0, s.headLen()-1),
-		strlen: pipe.StrLen(ctx, key),
-		exists: pipe.Exists(ctx, key),
-	}
+// getCmd queues or sends on c (the client, an AutoPipeliner or a
+// pipeline) the first command of a read of key: GETRANGE key 0 <headLen-1>,
+// which costs Redis what GET costs. gotValue reads its reply. (A Lua script
+// that checks the length before it returns the value would be one command
+// in every case, but a value passed through Lua costs Redis 7.0 far more
+// than GET: about 4 µs instead of 0.2 µs for 1 KB, some 250 µs instead of
+// 6 µs for 100 KB.)
+func (s *Store) getCmd(ctx context.Context, c interface {
+	Process(context.Context, redis.Cmder) error
+}, key string) *redis.StringCmd {
+	cmd := redis.NewStringCmd(ctx, "GETRANGE", key, 0, s.headLen()-1)
+	_ = c.Process(ctx, cmd) // the error is the command's, read by gotValue
+	return cmd
 }
 
 // readKey does Read on a key and also returns the raw stored value, which
 // the caller owns.
 func (s *Store) readKey(ctx context.Context, op, key string) (data []byte, found bool, raw []byte, err error) {
-	pipe := s.data.Pipeline()
-	r := s.getCmds(ctx, pipe, key)
-	if cmds, err := pipe.Exec(ctx); unstamped(cmds, err) != nil {
-		return nil, false, nil, &OpError{Op: op, Key: key, Err: ctxCause(ctx, err)}
-	}
-	data, found, raw, err = s.gotValue(ctx, op, key, r)
-	if e, ok := errors.AsType[*OpError](err); ok {
-		e.Err = ctxCause(ctx, e.Err)
-	}
-	return data, found, raw, err
+	return s.gotValue(ctx, op, key, s.getCmd(ctx, s.data, key))
 }
 
 // ctxCause returns err with the error of ctx in it when ctx has ended:
 // go-redis reports a pipeline cut short by the context's deadline as the
 // connection's i/o timeout, where a single command reports the deadline.
 func ctxCause(ctx context.Context, err error) error {
-	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+	if cerr := ctx.Err(); err != nil && cerr != nil && !errors.Is(err, cerr) {
 		return fmt.Errorf("%w (%w)", err, cerr)
 	}
 	return err
 }
 
-// gotValue is readKey on the replies of getCmds. A value the head did not
-// hold whole, but within MaxSize by its STRLEN, costs a second round trip:
-// a GET, checked again.
-func (s *Store) gotValue(ctx context.Context, op, key string, r getReply) (data []byte, found bool, raw []byte, err error) {
-	raw, err = r.head.Bytes()
-	if err == nil {
-		err = r.strlen.Err()
-	}
-	if err == nil {
-		err = r.exists.Err()
-	}
-	n, h := r.strlen.Val(), s.headLen()
+// gotValue is readKey on the reply of getCmd. Only two replies need a
+// second round trip: an empty one (a missing key, or an empty value: a GET
+// tells), and one as long as it asked for (STRLEN then tells whether the
+// value fits MaxSize, and a GET reads it whole).
+func (s *Store) gotValue(ctx context.Context, op, key string, head *redis.StringCmd) (data []byte, found bool, raw []byte, err error) {
+	raw, err = head.Bytes()
 	switch {
 	case err != nil:
-	case len(raw) > 0 && int64(len(raw)) < h:
+	case len(raw) > 0 && int64(len(raw)) < s.headLen():
 		found = true // the whole value
-	case len(raw) == 0 && r.exists.Val() == 0:
-		return nil, false, nil, nil
-	case len(raw) == 0 && n == 0:
-		found = true // an empty value
-	case n > s.opts.MaxSize:
-		err = fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, n, s.opts.MaxSize)
 	default:
-		// Longer than the head, or changed between the commands.
-		raw, err = s.data.Get(ctx, key).Bytes()
+		var n int64
+		if len(raw) > 0 {
+			n, err = s.data.StrLen(ctx, key).Result()
+		}
+		if err == nil && n > s.opts.MaxSize {
+			err = fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, n, s.opts.MaxSize)
+			break
+		}
+		if err == nil {
+			raw, err = s.data.Get(ctx, key).Bytes()
+		}
 		if errors.Is(err, redis.Nil) {
 			return nil, false, nil, nil
 		}
 		found = true
-		if err == nil && int64(len(raw)) > s.opts.MaxSize {
+		if err == nil && int64(len(raw)) > s.opts.MaxSize { // changed meanwhile
 			err = fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(raw), s.opts.MaxSize)
 		}
 	}
+	err = ctxCause(ctx, err)
 	if err != nil {
 		return nil, false, nil, &OpError{Op: op, Key: key, Err: err}
 	}

@@ -398,9 +398,16 @@ func TestReadTooLarge(t *testing.T) {
 				}
 			}
 		}
-		s := newStore(t, client, redisstore.Options{})
+		s := newStore(t, client, redisstore.Options{Layout: adapters.LayoutNative})
 		if _, found, err := s.Read(ctx, storetest.NewID()); err != nil || found {
 			t.Errorf("Read of a missing id = %v, %v; want not found", found, err)
+		}
+		empty := storetest.NewID()
+		if err := client.Set(ctx, s.Key(empty), "", time.Minute).Err(); err != nil {
+			t.Fatal(err)
+		}
+		if data, found, err := s.Read(ctx, empty); err != nil || !found || len(data) != 0 {
+			t.Errorf("Read of an empty value = %q, %v, %v; want an empty session", data, found, err)
 		}
 		if _, err := redisstore.New(client, redisstore.Options{MaxSize: -1}); err == nil {
 			t.Error("New with a negative MaxSize = nil error")
@@ -438,21 +445,23 @@ func TestReadTooLarge(t *testing.T) {
 		}
 	})
 
-	t.Run("over1MiB", func(t *testing.T) {
-		// Longer than the first round trip's head, within MaxSize: read
-		// whole, in a second round trip.
+	t.Run("around1MiB", func(t *testing.T) {
+		// The first command reads up to 1 MiB - 1 bytes whole; a longer
+		// value within MaxSize is read whole in a second round trip.
 		s := newStore(t, client, redisstore.Options{Layout: adapters.LayoutNative})
-		id := storetest.NewID()
-		want := make([]byte, 3<<20)
-		for i := range want {
-			want[i] = byte(i % 251)
-		}
-		if err := client.Set(ctx, s.Key(id), want, time.Minute).Err(); err != nil {
-			t.Fatal(err)
-		}
-		got, found, err := s.Read(ctx, id)
-		if err != nil || !found || !bytes.Equal(got, want) {
-			t.Fatalf("Read of a 3 MiB value = %d bytes, %v, %v; want the %d bytes stored", len(got), found, err, len(want))
+		for _, n := range []int{1<<20 - 1, 1 << 20, 3 << 20} {
+			id := storetest.NewID()
+			want := make([]byte, n)
+			for i := range want {
+				want[i] = byte(i % 251)
+			}
+			if err := client.Set(ctx, s.Key(id), want, time.Minute).Err(); err != nil {
+				t.Fatal(err)
+			}
+			got, found, err := s.Read(ctx, id)
+			if err != nil || !found || !bytes.Equal(got, want) {
+				t.Errorf("Read of a %d-byte value = %d bytes, %v, %v; want the bytes stored", n, len(got), found, err)
+			}
 		}
 	})
 }
