@@ -16,6 +16,8 @@ type Manager struct {
 	store adapters.Store
 	cfg   Config
 	hooks atomic.Pointer[Hooks] // nil when there are none
+
+	mismatchLogged atomic.Bool // a FormatMismatchError was logged
 }
 
 // contextKey is the key of a manager's per-request session in a context:

@@ -19,7 +19,8 @@
 // Every instrument carries the attribute sessbridge.store (the store's
 // package: "filestore", "redisstore", "memcachedstore"...), and error.type
 // when the operation failed: "conflict" (compare-and-swap retries spent),
-// "lock_timeout", "decode" (the stored session did not decode), "timeout",
+// "lock_timeout", "format_mismatch" (the stored session is in another
+// format), "decode" (the stored session did not decode), "timeout",
 // "canceled" or "_OTHER".
 //
 //	sessbridge.session.load.duration   histogram  s           reading a session (sessbridge.session.found)

@@ -255,7 +255,8 @@ func end(span trace.Span, err error) {
 }
 
 // ErrorType returns the low-cardinality error.type of an error from the
-// manager: "conflict", "lock_timeout", "decode", "timeout", "canceled", or
+// manager: "conflict", "lock_timeout", "format_mismatch" (a session stored
+// in another format than Config.Format), "decode", "timeout", "canceled", or
 // "_OTHER" (OpenTelemetry's name for the rest).
 func ErrorType(err error) string {
 	var de *manager.DecodeError
@@ -264,6 +265,8 @@ func ErrorType(err error) string {
 		return "conflict"
 	case errors.Is(err, adapters.ErrLockTimeout):
 		return "lock_timeout"
+	case errors.Is(err, manager.ErrFormatMismatch):
+		return "format_mismatch"
 	case errors.As(err, &de):
 		return "decode"
 	case errors.Is(err, context.DeadlineExceeded):

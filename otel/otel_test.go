@@ -315,6 +315,7 @@ func TestErrorType(t *testing.T) {
 		{adapters.ErrConflict, "conflict"},
 		{adapters.ErrLockTimeout, "lock_timeout"},
 		{&manager.DecodeError{Err: phpsession.ErrMaxDepth}, "decode"},
+		{&manager.FormatMismatchError{Err: phpsession.ErrMaxDepth}, "format_mismatch"},
 		{context.DeadlineExceeded, "timeout"},
 		{context.Canceled, "canceled"},
 		{adapters.ErrInvalidID, "_OTHER"},
