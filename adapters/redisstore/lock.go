@@ -106,7 +106,10 @@ func (s *Store) Locking() bool { return s.opts.Locking }
 // that an uncontended lock costs no round trip of its own. A GET sent with
 // a SET NX that did not take the lock is ignored, and both are sent again
 // after LockWait. The returned [adapters.Held] writes and releases in one
-// pipeline too (SETEX, then the release script).
+// pipeline too (SETEX, then the release script). On a Cluster or a Ring,
+// where the lock key and the session key may live on different nodes and
+// a pipeline's commands to two nodes run in no set order, the commands go
+// one after the other instead (four round trips).
 //
 // With [Options.Locking] off it only reads, and the Held's Unlock does
 // nothing, as PHP takes no lock then. Errors are those of Lock and Read.
@@ -123,12 +126,18 @@ func (s *Store) LockRead(ctx context.Context, id string) (data []byte, found boo
 	}
 	var get *redis.StringCmd
 	err = s.acquire(ctx, h, attempts, func() (bool, error) {
+		if !s.ordered {
+			return lockTaken(s.client.Do(ctx, args...).Err())
+		}
 		pipe := s.client.Pipeline()
 		set := pipe.Do(ctx, args...)
 		get = pipe.Get(ctx, key)
 		_, _ = pipe.Exec(ctx) // each command's error is read below
 		return lockTaken(set.Err())
 	})
+	if err == nil && !s.ordered {
+		get = s.client.Get(ctx, key)
+	}
 	if err != nil {
 		return nil, false, nil, err
 	}
@@ -209,10 +218,7 @@ func (s *Store) acquire(ctx context.Context, h *held, attempts int, try func() (
 		if taken {
 			return nil
 		}
-		if err != nil && !errors.Is(outcome(err), adapters.ErrOutcomeUnknown) {
-			err = nil // answered, or never sent: no lock to fear
-		}
-		if err != nil {
+		if err != nil && errors.Is(outcome(err), adapters.ErrOutcomeUnknown) {
 			go h.abandon()
 		}
 		if ctx.Err() != nil {
@@ -291,9 +297,12 @@ func (h *held) Unlock(ctx context.Context) error {
 }
 
 // WriteUnlock writes data as [Store.Write] does and releases the lock, in
-// one pipeline: SETEX, then the release script. (Under LayoutNative the
-// script goes as EVALSHA; the first time a server does not know it, EVAL
-// follows in a round trip of its own.) The write's error comes first; an
+// one pipeline: SETEX, then the release script, which Redis runs in that
+// order, so that a write whose reply is lost is never applied after the
+// release. (Under LayoutNative the script goes as EVALSHA; the first time
+// a server does not know it, EVAL follows in a round trip of its own.) On
+// a Cluster or Ring the two go one after the other, and a write whose
+// outcome is unknown keeps the lock until it expires, for the same reason. The write's error comes first; an
 // *OpError wrapping [ErrLockLost] means the write was done but someone else
 // may have written in between.
 func (h *held) WriteUnlock(ctx context.Context, data []byte, ttl time.Duration) error {
@@ -310,6 +319,18 @@ func (h *held) WriteUnlock(ctx context.Context, data []byte, ttl time.Duration) 
 	}
 	value, buf := s.encode(data)
 	defer release(buf)
+	if !s.ordered {
+		if err := setex(ctx, s.client, h.key, exp, value); err != nil {
+			werr := &OpError{Op: "write", Key: h.key, Err: outcome(err)}
+			if errors.Is(werr, adapters.ErrOutcomeUnknown) {
+				// The write may land later; a release sent now could
+				// land before it and let another holder in first.
+				return werr
+			}
+			return errors.Join(werr, h.Unlock(ctx))
+		}
+		return h.Unlock(ctx)
+	}
 	pipe := s.client.Pipeline()
 	set := redis.NewCmd(ctx, "SETEX", h.key, int64(exp/time.Second), value)
 	_ = pipe.Process(ctx, set)
