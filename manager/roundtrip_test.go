@@ -164,7 +164,7 @@ func TestRedisRoundTrips(t *testing.T) {
 			name:      "locked/unchanged",
 			lock:      true,
 			handler:   func(t *testing.T, r *http.Request, s *Session) { s.Get("user", phpsession.Value{}) },
-			want:      []string{"pipeline(set,get)", "expire", "eval"},
+			want:      []string{"pipeline(set,get)", "pipeline(expire,eval)"},
 			wantStore: map[string]string{"user": `s:4:"dark";`, "hits": "i:1;"},
 		},
 		{

@@ -262,6 +262,14 @@ func (h lockerHeld) WriteUnlock(ctx context.Context, data []byte, ttl time.Durat
 	return errors.Join(err, h.unlock(ctx))
 }
 
+func (h lockerHeld) TouchUnlock(ctx context.Context, ttl time.Duration) error {
+	var err error
+	if t, ok := h.store.(adapters.Toucher); ok {
+		err = t.Touch(ctx, h.id, ttl)
+	}
+	return errors.Join(err, h.unlock(ctx))
+}
+
 // Release releases the session lock [Session.Start] took under
 // [Config.LockRequests], without saving anything, as PHP's session_abort()
 // does; it does nothing when no lock is held. [Manager.Commit] releases
@@ -613,9 +621,20 @@ func (s *Session) save(ctx context.Context) error {
 		err = s.writeWhole(ctx)
 	case len(s.changes) == 0 && s.found && !m.cfg.NoLazyWrite:
 		if t, ok := m.store.(adapters.Toucher); ok {
-			if err = t.Touch(ctx, s.id, m.cfg.TTL); err != nil {
+			if s.unlockOnWrite && s.held != nil && s.heldID == s.id {
+				h := s.held
+				s.held = nil
+				err = h.TouchUnlock(ctx, m.cfg.TTL)
+			} else {
+				err = t.Touch(ctx, s.id, m.cfg.TTL)
+			}
+			if err != nil {
 				err = fmt.Errorf("manager: touching session %q: %w", s.id, err)
 			}
+			break
+		}
+		if s.held != nil && s.heldID == s.id {
+			err = s.writeWhole(ctx) // saveMerged would wait for the lock held
 			break
 		}
 		err = s.saveMerged(ctx)

@@ -349,6 +349,37 @@ func (h *held) WriteUnlock(ctx context.Context, data []byte, ttl time.Duration) 
 	return h.released(rel)
 }
 
+// TouchUnlock resets the session's TTL as [Store.Touch] does and releases
+// the lock, in one pipeline: EXPIRE, then the release script (one after
+// the other on a Cluster or Ring).
+func (h *held) TouchUnlock(ctx context.Context, ttl time.Duration) error {
+	s := h.s
+	if h.done.Load() {
+		return s.Touch(ctx, h.id, ttl)
+	}
+	exp, err := s.ttl("touch", h.key, ttl)
+	if err == nil {
+		err = ctx.Err()
+	}
+	if err != nil || !s.ordered {
+		if err == nil {
+			err = s.Touch(ctx, h.id, ttl)
+		}
+		return errors.Join(err, h.Unlock(ctx))
+	}
+	pipe := s.client.Pipeline()
+	touch := pipe.Expire(ctx, h.key, exp)
+	rel := h.release(ctx, pipe)
+	_, _ = pipe.Exec(ctx) // each command's error is read below
+	if h.native && redis.HasErrorPrefix(rel.Err(), "NOSCRIPT") {
+		rel = nativeRelease.Eval(ctx, s.client, []string{h.lockKey}, h.token)
+	}
+	if err := touch.Err(); err != nil {
+		return errors.Join(&OpError{Op: "touch", Key: h.key, Err: err}, h.released(rel))
+	}
+	return h.released(rel)
+}
+
 // outcome wraps err with [adapters.ErrOutcomeUnknown] when the command may
 // have reached Redis: err is not a reply from the server, nor a failure to
 // get a connection (dial, pool timeout, closed client), after which nothing
