@@ -161,6 +161,18 @@ func TestRedisRoundTrips(t *testing.T) {
 			wantStore: map[string]string{"user": `s:4:"dark";`, "hits": "i:2;"},
 		},
 		{
+			// The commit writes under the request's lock: SaveMergeLocked
+			// does not lock again.
+			name: "locked/merge-locked",
+			save: SaveMergeLocked,
+			lock: true,
+			handler: func(t *testing.T, r *http.Request, s *Session) {
+				s.Set("hits", phpsession.IntValue(2))
+			},
+			want:      []string{"pipeline(set,get)", "pipeline(setex,eval)"},
+			wantStore: map[string]string{"user": `s:4:"dark";`, "hits": "i:2;"},
+		},
+		{
 			name:      "locked/unchanged",
 			lock:      true,
 			handler:   func(t *testing.T, r *http.Request, s *Session) { s.Get("user", phpsession.Value{}) },
