@@ -271,11 +271,13 @@ func (h lockerHeld) TouchUnlock(ctx context.Context, ttl time.Duration) error {
 }
 
 // Release releases the session lock [Session.Start] took under
-// [Config.LockRequests], without saving anything, as PHP's session_abort()
-// does; it does nothing when no lock is held. [Manager.Commit] releases
-// the lock itself, and [Manager.LoadAndSave] releases it also when the
-// handler panics; call Release (deferred) in a flow of your own that may
-// end without Commit. Without a release the lock stays until it expires.
+// [Config.LockRequests] without saving anything (the lock part of PHP's
+// session_abort()); it does nothing when no lock is held. The session
+// stays active: a later Commit saves it as Config.Save says, without the
+// lock. [Manager.Commit] releases the lock itself, and
+// [Manager.LoadAndSave] releases it also when the handler panics; call
+// Release (deferred) in a flow of your own that may end without Commit.
+// Without a release the lock stays until it expires.
 func (s *Session) Release(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
