@@ -63,8 +63,8 @@ func (l *commandLog) take() []string {
 // changed session costs a GET to load and one EVALSHA (the compare-and-swap)
 // to save, the same two round trips as a bare GET and SETEX; only when
 // someone else changed the session meanwhile does the save read it again and
-// retry. With LockRequests the lock goes in one pipeline with the GET and
-// its release in one with the SETEX: two round trips again. The session as
+// retry. With LockRequests the lock goes in one pipeline with the GET, and
+// the write and the release in one script: two round trips again. The session as
 // stored afterwards holds every change.
 func TestRedisRoundTrips(t *testing.T) {
 	srv := testenv.StartRedis(t)
@@ -157,7 +157,7 @@ func TestRedisRoundTrips(t *testing.T) {
 			handler: func(t *testing.T, r *http.Request, s *Session) {
 				s.Set("hits", phpsession.IntValue(2))
 			},
-			want:      []string{"pipeline(set,get)", "pipeline(setex,eval)"},
+			want:      []string{"pipeline(set,get)", "evalsha"},
 			wantStore: map[string]string{"user": `s:4:"dark";`, "hits": "i:2;"},
 		},
 		{
@@ -169,7 +169,7 @@ func TestRedisRoundTrips(t *testing.T) {
 			handler: func(t *testing.T, r *http.Request, s *Session) {
 				s.Set("hits", phpsession.IntValue(2))
 			},
-			want:      []string{"pipeline(set,get)", "pipeline(setex,eval)"},
+			want:      []string{"pipeline(set,get)", "evalsha"},
 			wantStore: map[string]string{"user": `s:4:"dark";`, "hits": "i:2;"},
 		},
 		{

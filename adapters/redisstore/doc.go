@@ -39,8 +39,9 @@
 //
 // [Store] implements [adapters.Store] and every optional capability:
 // [adapters.Toucher], [adapters.Validator], [adapters.Locker],
-// [adapters.LockReader] (SET NX and GET in one pipeline, then SETEX or
-// EXPIRE and the release in one), [adapters.CASWriter] (one GET, then one
+// [adapters.LockReader] (SET NX and GET in one pipeline, then one script
+// that writes and releases, or EXPIRE and the release in one pipeline),
+// [adapters.CASWriter] (one GET, then one
 // EVALSHA, also on a Cluster since a session is one key) and
 // [adapters.Lister] (SCAN, on every master of a Cluster; never KEYS).
 //

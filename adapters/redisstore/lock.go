@@ -297,12 +297,16 @@ func (h *held) Unlock(ctx context.Context) error {
 }
 
 // WriteUnlock writes data as [Store.Write] does and releases the lock, in
-// one pipeline: SETEX, then the release script, which Redis runs in that
-// order, so that a write whose reply is lost is never applied after the
-// release. (Under LayoutNative the script goes as EVALSHA; the first time
-// a server does not know it, EVAL follows in a round trip of its own.) On
-// a Cluster or Ring the two go one after the other, and a write whose
-// outcome is unknown keeps the lock until it expires, for the same reason. The write's error comes first; an
+// one round trip: a script (EVALSHA, then EVAL the first time a server
+// does not know it) that writes with SETEX and deletes the lock only if
+// the lock still holds this holder's value, as phpredis checks its lock
+// before it writes. When the lock has expired or passed to someone else
+// nothing is written, and the error wraps [ErrLockLost]. The write and the
+// release are one step, so a write whose reply is lost never lands after
+// another holder took the lock. On a Cluster or Ring, where the two keys
+// may live on different nodes, it checks the lock (GET), writes and
+// releases one after the other, and a write whose outcome is unknown
+// keeps the lock until it expires. The write's error comes first; an
 // *OpError wrapping [ErrLockLost] means the write was done but someone else
 // may have written in between.
 func (h *held) WriteUnlock(ctx context.Context, data []byte, ttl time.Duration) error {
@@ -320,6 +324,15 @@ func (h *held) WriteUnlock(ctx context.Context, data []byte, ttl time.Duration) 
 	value, buf := s.encode(data)
 	defer release(buf)
 	if !s.ordered {
+		// Two keys on two nodes: check, write, release, one at a time.
+		cur, err := s.client.Get(ctx, h.lockKey).Result()
+		if err != nil && !errors.Is(err, redis.Nil) {
+			return errors.Join(&OpError{Op: "write", Key: h.key, Err: err}, h.Unlock(ctx))
+		}
+		if cur != h.token {
+			h.done.Store(true)
+			return &OpError{Op: "write", Key: h.key, Err: ErrLockLost}
+		}
 		if err := setex(ctx, s.client, h.key, exp, value); err != nil {
 			werr := &OpError{Op: "write", Key: h.key, Err: outcome(err)}
 			if errors.Is(werr, adapters.ErrOutcomeUnknown) {
@@ -331,23 +344,26 @@ func (h *held) WriteUnlock(ctx context.Context, data []byte, ttl time.Duration) 
 		}
 		return h.Unlock(ctx)
 	}
-	pipe := s.client.Pipeline()
-	set := redis.NewCmd(ctx, "SETEX", h.key, int64(exp/time.Second), value)
-	_ = pipe.Process(ctx, set)
-	rel := h.release(ctx, pipe)
-	_, _ = pipe.Exec(ctx) // each command's error is read below
-	if h.native && redis.HasErrorPrefix(rel.Err(), "NOSCRIPT") {
-		rel = nativeRelease.Eval(ctx, s.client, []string{h.lockKey}, h.token)
+	n, err := lockedWrite.Run(ctx, s.client, []string{h.lockKey, h.key}, h.token, int64(exp/time.Second), value).Int64()
+	if err != nil {
+		return &OpError{Op: "write", Key: h.key, Err: outcome(err)}
 	}
-	if err := set.Err(); err != nil {
-		werr := &OpError{Op: "write", Key: h.key, Err: outcome(err)}
-		if uerr := h.released(rel); uerr != nil {
-			return errors.Join(werr, uerr)
-		}
-		return werr
+	h.done.Store(true)
+	if n != 1 {
+		return &OpError{Op: "write", Key: h.key, Err: ErrLockLost}
 	}
-	return h.released(rel)
+	return nil
 }
+
+// lockedWrite writes a session and releases its lock in one step, only if
+// the lock is still the caller's: KEYS[1] the lock key, KEYS[2] the session
+// key, ARGV the token, the TTL in seconds and the value. It returns 1, or 0
+// (nothing written) when the lock expired or passed to someone else, where
+// phpredis also refuses to write ("Session lock expired").
+var lockedWrite = redis.NewScript(`if redis.call("get", KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call("setex", KEYS[2], ARGV[2], ARGV[3])
+redis.call("del", KEYS[1])
+return 1`)
 
 // TouchUnlock resets the session's TTL as [Store.Touch] does and releases
 // the lock, in one pipeline: EXPIRE, then the release script (one after
