@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/sessbridge/sessbridge/adapters"
+	"github.com/sessbridge/sessbridge/adapters/storeurl"
 	"github.com/sessbridge/sessbridge/phpsession"
 	"github.com/spf13/cobra"
 )
@@ -141,12 +142,23 @@ type migrateResult struct {
 
 // migrateRun copies the sessions.
 func migrateRun(ctx context.Context, opts *migrateOptions) error {
-	src, err := openStore(ctx, opts.From)
+	srcCfg, srcFormat, err := storeConfig(opts.From)
+	if err != nil {
+		return fmt.Errorf("--from: %w", err)
+	}
+	dstCfg, dstFormat, err := storeConfig(opts.To)
+	if err != nil {
+		return fmt.Errorf("--to: %w", err)
+	}
+	if err := checkDistinct(ctx, srcCfg, dstCfg); err != nil {
+		return err
+	}
+	src, err := openConfig(ctx, srcCfg, srcFormat)
 	if err != nil {
 		return fmt.Errorf("--from: %w", err)
 	}
 	defer src.Close()
-	dst, err := openStore(ctx, opts.To)
+	dst, err := openConfig(ctx, dstCfg, dstFormat)
 	if err != nil {
 		return fmt.Errorf("--to: %w", err)
 	}
@@ -154,9 +166,6 @@ func migrateRun(ctx context.Context, opts *migrateOptions) error {
 	lister, ok := src.Store.(adapters.Lister)
 	if !ok {
 		return fmt.Errorf("--from %s: %w", src.Config, errCannotList)
-	}
-	if opts.DeleteSource && src.Config.String() == dst.Config.String() {
-		return fmt.Errorf("--from and --to are the same store %s: --delete-source would destroy every session", src.Config)
 	}
 	var cp *checkpoint
 	seen := map[string]struct{}{}
@@ -257,6 +266,31 @@ func migrateRun(ctx context.Context, opts *migrateOptions) error {
 		return fmt.Errorf("%d %w (listed above; run again to retry them)", sum.Failed, errMigrateFailed)
 	}
 	return nil
+}
+
+// errSameStore is wrapped by the error of a migration whose source and
+// target can hold the same keys or files: copying a session onto itself
+// gains nothing, and --delete-source would then destroy it.
+var errSameStore = errors.New("--from and --to are the same store")
+
+// checkDistinct refuses a source and target whose key spaces overlap,
+// however their URLs are spelled (see storeurl.Identity).
+func checkDistinct(ctx context.Context, src, dst *storeurl.Config) error {
+	from, err := src.Identity(ctx)
+	if err != nil {
+		return fmt.Errorf("--from: %w", err)
+	}
+	to, err := dst.Identity(ctx)
+	if err != nil {
+		return fmt.Errorf("--to: %w", err)
+	}
+	if !from.Overlaps(to) {
+		return nil
+	}
+	if from.Prefix == to.Prefix {
+		return fmt.Errorf("%w: both are %s; give another --to", errSameStore, from)
+	}
+	return fmt.Errorf("%w or overlap: %s and %s can hold the same keys; give another --to or prefix", errSameStore, from, to)
 }
 
 // migrateSession copies one session, verifies the copy and, when asked,

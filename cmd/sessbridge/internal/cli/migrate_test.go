@@ -422,3 +422,55 @@ func TestOpenCheckpoint(t *testing.T) {
 		})
 	}
 }
+
+// TestMigrateSameStore runs migrate --delete-source with the source and
+// target spelled differently but naming the same sessions: every run must
+// be refused before a session is touched.
+func TestMigrateSameStore(t *testing.T) {
+	env := newStoreEnv(t, true)
+	d := filepath.Join(env.dir, "d")
+	if err := os.Mkdir(d, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		id := fmt.Sprintf("sess_same%d", i)
+		writeSessionFile(t, d, id, []byte(`n|i:1;`))
+	}
+	rdb := env.redisClient(t, 0)
+	for _, key := range []string{"PHPREDIS_SESSION:a", "sess-reds-b"} {
+		rdb.Set(t.Context(), key, `n|i:1;`, 0)
+	}
+	_, port, _ := strings.Cut(env.redis, ":")
+	tests := []struct{ name, from, to string }{
+		{"trailing slash", "file://" + d + "?layout=php", "file://" + d + "/?layout=php"},
+		{"double slash", "file://" + d + "?layout=php", "file://" + env.dir + "//d?layout=php"},
+		{"dot", "file://" + d + "?layout=php", "file://" + env.dir + "/./d?layout=php"},
+		{"layout case", "file://" + d + "?layout=php", "file://" + d + "?layout=PHP"},
+		{"phalcon over php", "file://" + d + "?layout=php", "file://" + d},
+		{"localhost", "phpredis://127.0.0.1:" + port, "phpredis://localhost:" + port},
+		{"lifetime", "redis://127.0.0.1:" + port + "/0", "redis://127.0.0.1:" + port + "/0?lifetime=1440"},
+		{"layout php and phpredis", "redis://127.0.0.1:" + port + "/0?layout=php", "phpredis://127.0.0.1:" + port},
+		{"database parameter", "redis://127.0.0.1:" + port + "/0", "redis://localhost:" + port + "?database=0&prefix=sess-"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ios, stdout, _ := testStreams("", false)
+			err := migrateRun(t.Context(), &migrateOptions{IO: ios, From: storeFlags{Store: tt.from}, To: storeFlags{Store: tt.to}, DeleteSource: true, Workers: 2})
+			if !errors.Is(err, errSameStore) {
+				t.Errorf("migrate --from %s --to %s --delete-source = %v, want %v", tt.from, tt.to, err, errSameStore)
+			}
+			if stdout.Len() != 0 {
+				t.Errorf("stdout = %q, want nothing", stdout)
+			}
+		})
+	}
+	if entries, _ := os.ReadDir(d); len(entries) != 3 {
+		t.Errorf("the directory holds %d sessions, want the 3 it had", len(entries))
+	}
+	if n := rdb.DBSize(t.Context()).Val(); n != 2 {
+		t.Errorf("Redis holds %d keys, want the 2 it had", n)
+	}
+	ios, _, _ := testStreams("", false)
+	err := migrateRun(t.Context(), &migrateOptions{IO: ios, From: storeFlags{Store: "file://" + d + "?layout=php"}, To: storeFlags{Store: "file://" + d + "/"}, Workers: 1})
+	golden(t, "migrate/same-store", []byte(env.scrub(runOutput("", err))))
+}

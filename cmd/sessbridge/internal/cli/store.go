@@ -86,22 +86,33 @@ type openedStore struct {
 
 // openStore opens the store the flags name. The caller must Close it.
 func openStore(ctx context.Context, sf storeFlags) (*openedStore, error) {
-	var (
-		cfg *storeurl.Config
-		fm  = sf.Handler
-		err error
-	)
-	if sf.PHPINI != "" {
-		var iniFormat phpsession.Format
-		if cfg, iniFormat, err = storeurl.FromPHPINI(sf.PHPINI); err != nil {
-			return nil, err
-		}
-		if !sf.HasHandler {
-			fm = iniFormat
-		}
-	} else if cfg, err = storeurl.Parse(sf.Store); err != nil {
+	cfg, fm, err := storeConfig(sf)
+	if err != nil {
 		return nil, err
 	}
+	return openConfig(ctx, cfg, fm)
+}
+
+// storeConfig parses the store the flags name, without connecting, and
+// returns it with the handler its sessions are written with.
+func storeConfig(sf storeFlags) (*storeurl.Config, phpsession.Format, error) {
+	if sf.PHPINI == "" {
+		cfg, err := storeurl.Parse(sf.Store)
+		return cfg, sf.Handler, err
+	}
+	cfg, iniFormat, err := storeurl.FromPHPINI(sf.PHPINI)
+	if err != nil {
+		return nil, 0, err
+	}
+	if !sf.HasHandler {
+		return cfg, iniFormat, nil
+	}
+	return cfg, sf.Handler, nil
+}
+
+// openConfig opens the store cfg describes, whose sessions are written
+// with the handler fm. The caller must Close it.
+func openConfig(ctx context.Context, cfg *storeurl.Config, fm phpsession.Format) (*openedStore, error) {
 	st, err := cfg.Open(ctx)
 	if err != nil {
 		return nil, err
