@@ -42,6 +42,10 @@ type Config struct {
 	Redis *redisstore.Options
 	// Memcached holds the options of a memcached store.
 	Memcached *memcachedstore.Options
+	// GCMaxLifetime is the session.gc_maxlifetime of a php.ini read by
+	// [FromPHPINI] (0 when it does not set one, and for a parsed URL): how
+	// long a file session lives unless written or touched.
+	GCMaxLifetime time.Duration
 
 	shown string // the URL with the password redacted
 }

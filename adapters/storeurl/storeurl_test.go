@@ -210,15 +210,15 @@ func TestFromPHPINI(t *testing.T) {
 	}{
 		{
 			name:      "files",
-			ini:       "[Session]\nsession.save_handler = files\nsession.save_path = \"2;0640;" + sessDir + "\"\nsession.serialize_handler = php_serialize\n",
-			want:      &Config{Scheme: "file", File: &filestore.Options{Dir: sessDir, Layout: adapters.LayoutNative, Depth: 2, FileMode: 0o640}},
+			ini:       "[Session]\nsession.save_handler = files\nsession.save_path = \"2;0640;" + sessDir + "\"\nsession.serialize_handler = php_serialize\nsession.gc_maxlifetime = 60\n",
+			want:      &Config{Scheme: "file", GCMaxLifetime: time.Minute, File: &filestore.Options{Dir: sessDir, Layout: adapters.LayoutNative, Depth: 2, FileMode: 0o640}},
 			wantFmt:   phpsession.FormatPHPSerialize,
 			wantShown: "file://" + sessDir + "?layout=php&depth=2&mode=0640",
 		},
 		{
 			name:      "redis",
 			ini:       "session.save_handler = redis\nsession.save_path = \"tcp://10.0.0.5:6379?auth=hunter2&database=3\"\nsession.gc_maxlifetime = 600\nredis.session.locking_enabled = 1\n",
-			want:      &Config{Scheme: "phpredis", Redis: &redisstore.Options{Host: "10.0.0.5", Port: 6379, Index: 3, Password: "hunter2", Layout: adapters.LayoutNative, Lifetime: 600 * time.Second, Locking: true}},
+			want:      &Config{Scheme: "phpredis", GCMaxLifetime: 600 * time.Second, Redis: &redisstore.Options{Host: "10.0.0.5", Port: 6379, Index: 3, Password: "hunter2", Layout: adapters.LayoutNative, Lifetime: 600 * time.Second, Locking: true}},
 			wantShown: "phpredis://:xxxxx@10.0.0.5:6379/3",
 		},
 		{
