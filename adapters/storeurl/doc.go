@@ -46,6 +46,13 @@
 //
 //	redis://:xxxxx@10.0.0.5:6379/2?layout=php
 //
+// [Redact] does the same to any text: the password of every URL in it, also
+// when a "#", "/" or "?" in it makes the URL malformed (which [Parse]
+// refuses, asking for percent-encoding), and the value of every parameter
+// named like a secret (auth, password, sentinel_password, ...).
+// [Config.Secrets] returns the passwords themselves, for masking messages
+// of other origin.
+//
 // # Examples
 //
 // The sessions of a Phalcon 5 app configured with the Stream adapter and
