@@ -210,7 +210,7 @@ func migrateRun(ctx context.Context, opts *migrateOptions) error {
 	}()
 	go func() { wg.Wait(); close(results) }()
 
-	prog := newProgress(opts.IO.ErrOut, opts.Progress)
+	prog := newProgress(opts.IO.ErrOut, opts.Progress || opts.IO.ErrIsTTY)
 	const maxReported = 20
 	var firstErr error
 	for r := range results {
@@ -449,13 +449,8 @@ type progress struct {
 
 const progressEvery = 200 * time.Millisecond
 
-// newProgress returns a progress line on w, shown when force or when w is
-// a terminal.
-func newProgress(w io.Writer, force bool) *progress {
-	on := force
-	if f, ok := w.(*os.File); ok && isTerminal(f) {
-		on = true
-	}
+// newProgress returns a progress line on w, shown when on.
+func newProgress(w io.Writer, on bool) *progress {
 	return &progress{w: w, on: on}
 }
 

@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/spf13/cobra"
 )
 
@@ -25,6 +26,9 @@ type IOStreams struct {
 	// OutIsTTY reports whether Out is a terminal: commands then print
 	// aligned tables for people instead of tab-separated lines for scripts.
 	OutIsTTY bool
+	// ErrIsTTY reports whether ErrOut is a terminal: commands then show
+	// progress bars.
+	ErrIsTTY bool
 }
 
 // Factory holds what every command shares: the streams and the root
@@ -47,11 +51,25 @@ func Main() exitCode {
 		Out:      os.Stdout,
 		ErrOut:   os.Stderr,
 		OutIsTTY: isTerminal(os.Stdout),
+		ErrIsTTY: isTerminal(os.Stderr),
 	})
 }
 
 // run runs sessbridge with the arguments args on the streams ios.
 func run(ctx context.Context, args []string, ios *IOStreams) exitCode {
+	// No password reaches the screen: stderr goes through redact, stdout
+	// (session data, which must stay as it is) through maskSecrets.
+	addURLSecrets(args)
+	// go-redis logs every failed dial of its pool: the error the command
+	// returns says it once.
+	redis.SetLogger(quietLogger{})
+	ios = &IOStreams{
+		In:       ios.In,
+		Out:      redactWriter{ios.Out, maskSecrets},
+		ErrOut:   redactWriter{ios.ErrOut, redact},
+		OutIsTTY: ios.OutIsTTY,
+		ErrIsTTY: ios.ErrIsTTY,
+	}
 	f := &Factory{IO: ios}
 	root := newCmdRoot(f)
 	root.SetArgs(args)
@@ -63,7 +81,7 @@ func run(ctx context.Context, args []string, ios *IOStreams) exitCode {
 		return exitOK
 	}
 	code := exitCodeOf(err)
-	fmt.Fprintf(ios.ErrOut, "sessbridge: %s\n", err)
+	fmt.Fprintf(ios.ErrOut, "sessbridge: %s\n", redact(err.Error()))
 	if code == exitUsage {
 		fmt.Fprintf(ios.ErrOut, "\n%s", cmd.UsageString())
 	}
@@ -186,3 +204,8 @@ func checkStdin(in io.Reader, name string) error {
 	}
 	return nil
 }
+
+// quietLogger drops go-redis's log lines.
+type quietLogger struct{}
+
+func (quietLogger) Printf(context.Context, string, ...any) {}

@@ -84,6 +84,11 @@ type openedStore struct {
 	Format phpsession.Format // the handler the sessions are written with
 }
 
+// openTimeout bounds opening a store (connecting to Redis and its
+// Sentinels, which go-redis retries): an unreachable store is reported
+// instead of waited for.
+const openTimeout = 10 * time.Second
+
 // openStore opens the store the flags name. The caller must Close it.
 func openStore(ctx context.Context, sf storeFlags) (*openedStore, error) {
 	cfg, fm, err := storeConfig(sf)
@@ -98,12 +103,17 @@ func openStore(ctx context.Context, sf storeFlags) (*openedStore, error) {
 func storeConfig(sf storeFlags) (*storeurl.Config, phpsession.Format, error) {
 	if sf.PHPINI == "" {
 		cfg, err := storeurl.Parse(sf.Store)
-		return cfg, sf.Handler, err
+		if err != nil {
+			return nil, 0, err
+		}
+		addSecrets(cfg.Secrets()...)
+		return cfg, sf.Handler, nil
 	}
 	cfg, iniFormat, err := storeurl.FromPHPINI(sf.PHPINI)
 	if err != nil {
 		return nil, 0, err
 	}
+	addSecrets(cfg.Secrets()...)
 	if !sf.HasHandler {
 		return cfg, iniFormat, nil
 	}
@@ -113,7 +123,12 @@ func storeConfig(sf storeFlags) (*storeurl.Config, phpsession.Format, error) {
 // openConfig opens the store cfg describes, whose sessions are written
 // with the handler fm. The caller must Close it.
 func openConfig(ctx context.Context, cfg *storeurl.Config, fm phpsession.Format) (*openedStore, error) {
-	st, err := cfg.Open(ctx)
+	octx, cancel := context.WithTimeout(ctx, openTimeout)
+	defer cancel()
+	st, err := cfg.Open(octx)
+	if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+		err = fmt.Errorf("%w (no answer within %v)", err, openTimeout)
+	}
 	if err != nil {
 		return nil, err
 	}
