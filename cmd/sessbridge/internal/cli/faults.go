@@ -79,7 +79,7 @@ func (fs *failures) add(id string, err error) (stop bool) {
 
 // stopped returns the error of a run that add stopped.
 func (fs *failures) stopped() error {
-	return fmt.Errorf("%w: stopped after %d (--max-failures), the last: %w", errTooManyFailures, fs.inRow, fs.last)
+	return fmt.Errorf("stopped after %w (%d, --max-failures); the last: %w", errTooManyFailures, fs.inRow, fs.last)
 }
 
 // close flushes and closes the --failures file.

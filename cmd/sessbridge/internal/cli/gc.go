@@ -216,9 +216,9 @@ func gcRun(ctx context.Context, opts *gcOptions) error {
 	}
 	switch {
 	case stopErr != nil:
-		return fmt.Errorf("gc: %w; run the same command again to go on", stopErr)
+		return fmt.Errorf("gc: %w\nrun the same command again to go on", stopErr)
 	case interrupted(ctx, listErr):
-		return fmt.Errorf("gc: %w after removing %d sessions; run the same command again to go on", context.Canceled, sum.Removed)
+		return fmt.Errorf("gc: interrupted (%w)\nrun the same command again to go on", context.Canceled)
 	case listErr != nil:
 		return listErr
 	case sum.Failed > 0:

@@ -33,6 +33,12 @@ type migrateOptions struct {
 	// Progress forces the progress line on stderr; it is on anyway when
 	// stderr is a terminal.
 	Progress bool
+	// MaxFailures is how many failures in a row stop the run (0: never).
+	MaxFailures int
+	// Failures is the file every failure is written to ("": none).
+	Failures string
+	// Command is the command line, shown to resume an interrupted run.
+	Command string
 }
 
 // defaultWorkers is how many sessions migrate copies at once by default.
@@ -71,9 +77,18 @@ to stdout (--output json for a JSON object).
 
 Store URLs are those of the other commands (see "sessbridge help get").
 
-Exit codes: 0 every session copied, 1 some sessions failed (each is reported
-on stderr; run again to retry them) or a store failed, 2 bad flags or
-arguments.`,
+The source and target may not hold the same keys or files, however their
+URLs are spelled (127.0.0.1 and localhost, a trailing "/", layout=php and
+phpredis://, an added ?lifetime=): migrate refuses them before it opens
+either.
+
+A session that fails is reported on stderr (the first 20; --failures FILE
+keeps every one) and migrate goes on; --max-failures failures in a row (a
+dead or full target) stop it, with the command that resumes it. Ctrl-C stops
+it too, says what was done, and exits with 130.
+
+Exit codes: 0 every session copied, 1 some sessions failed (run again to
+retry them) or a store failed, 2 bad flags or arguments, 130 interrupted.`,
 		Example: `  sessbridge migrate --from file:///var/lib/php/sessions --to redis://10.0.0.5/2 --resume-file done.txt
   sessbridge migrate --from phpredis://old:6379 --to redis://new:6379 --from-handler php --to-handler php_serialize --dry-run
   sessbridge migrate --from redis://10.0.0.5/2 --to file:///srv/sess?layout=php --delete-source --workers 32`,
@@ -99,7 +114,10 @@ arguments.`,
 			if opts.DryRun && opts.DeleteSource {
 				return flagErrorf("--dry-run and --delete-source: give one")
 			}
-			opts.Output = f.Output
+			if opts.MaxFailures < 0 {
+				return flagErrorf("--max-failures: want 0 or more, got %d", opts.MaxFailures)
+			}
+			opts.Output, opts.Command = f.Output, f.commandLine()
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -116,6 +134,7 @@ arguments.`,
 	fl.StringVar(&opts.ResumeFile, "resume-file", "", "checkpoint file of copied ids: skip those, append new ones")
 	fl.IntVar(&opts.Workers, "workers", defaultWorkers, "sessions copied at once")
 	fl.BoolVar(&opts.Progress, "progress", false, "show progress on stderr even when it is not a terminal")
+	addFailureFlags(cmd, &opts.MaxFailures, &opts.Failures)
 	return cmd
 }
 
@@ -176,7 +195,13 @@ func migrateRun(ctx context.Context, opts *migrateOptions) error {
 		defer cp.close()
 	}
 	sum := migrateSummary{Skipped: len(seen), DryRun: opts.DryRun}
+	fails, err := newFailures(opts.IO.ErrOut, "migrate", opts.Failures, opts.MaxFailures)
+	if err != nil {
+		return err
+	}
+	defer fails.close()
 
+	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	ids := make(chan string, opts.Workers*4)
@@ -211,22 +236,24 @@ func migrateRun(ctx context.Context, opts *migrateOptions) error {
 	go func() { wg.Wait(); close(results) }()
 
 	prog := newProgress(opts.IO.ErrOut, opts.Progress || opts.IO.ErrIsTTY)
-	const maxReported = 20
-	var firstErr error
+	fails.before = prog.clear
+	var firstErr, stopErr error
 	for r := range results {
 		switch {
 		case r.err != nil && ctx.Err() != nil:
-			// Interrupted: not done, the next run redoes it.
+			// Interrupted or stopped: not done, the next run redoes it.
 		case r.err != nil:
 			sum.Failed++
-			if sum.Failed <= maxReported {
-				prog.clear()
-				fmt.Fprintf(opts.IO.ErrOut, "sessbridge: migrate: session %s: %v\n", quoteName(r.id), r.err)
+			if fails.add(r.id, r.err) && stopErr == nil {
+				stopErr = fails.stopped()
+				cancel()
 			}
 		case r.vanished:
 			sum.Vanished++
+			fails.ok()
 		default:
 			sum.Copied++
+			fails.ok()
 			if cp != nil {
 				if err := cp.add(r.id); err != nil && firstErr == nil {
 					firstErr = err
@@ -242,11 +269,11 @@ func migrateRun(ctx context.Context, opts *migrateOptions) error {
 			firstErr = err
 		}
 	}
-	if err := <-listErr; err != nil && firstErr == nil {
-		firstErr = fmt.Errorf("--from %s: %w", src.Config, err)
+	if err := fails.close(); err != nil && firstErr == nil {
+		firstErr = err
 	}
-	if firstErr == nil {
-		firstErr = ctx.Err()
+	if err := <-listErr; err != nil && firstErr == nil && stopErr == nil && parent.Err() == nil {
+		firstErr = fmt.Errorf("--from %s: %w", src.Config, err)
 	}
 	if opts.Output == outputJSON {
 		if err := writeJSON(opts.IO.Out, sum); err != nil {
@@ -259,13 +286,33 @@ func migrateRun(ctx context.Context, opts *migrateOptions) error {
 		}
 		fmt.Fprintf(opts.IO.Out, "%s %d sessions, skipped %d already copied, %d vanished, %d failed\n", verb, sum.Copied, sum.Skipped, sum.Vanished, sum.Failed)
 	}
-	if firstErr != nil {
+	switch {
+	case firstErr != nil:
 		return firstErr
-	}
-	if sum.Failed > 0 {
-		return fmt.Errorf("%d %w (listed above; run again to retry them)", sum.Failed, errMigrateFailed)
+	case stopErr != nil:
+		return fmt.Errorf("migrate: %w\ncopied %d sessions before it stopped; %s", stopErr, sum.Copied, resumeHint(opts))
+	case parent.Err() != nil:
+		return fmt.Errorf("migrate: interrupted (%w)\ncopied %d sessions before it stopped; %s", parent.Err(), sum.Copied, resumeHint(opts))
+	case sum.Failed > 0:
+		where := "listed above"
+		if opts.Failures != "" {
+			where = "listed in " + opts.Failures
+		}
+		return fmt.Errorf("%d %w (%s; run again to retry them)", sum.Failed, errMigrateFailed, where)
 	}
 	return nil
+}
+
+// resumeHint says how to resume an interrupted or stopped migration.
+func resumeHint(opts *migrateOptions) string {
+	cmd := opts.Command
+	if cmd == "" {
+		cmd = "the same command"
+	}
+	if opts.ResumeFile != "" {
+		return "resume with the same command, which skips the sessions " + opts.ResumeFile + " lists:\n  " + cmd
+	}
+	return "resume with the same command (add --resume-file FILE to skip what is copied next time):\n  " + cmd
 }
 
 // errSameStore is wrapped by the error of a migration whose source and

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -38,6 +39,8 @@ func TestNewCmdMigrate(t *testing.T) {
 		{"bad to-handler", "--from noop: --to noop: --to-handler xml", migrateOptions{}, `--to-handler: phpsession: unknown session format "xml" (want php, php_serialize, php_binary or igbinary)`},
 		{"workers", "--from noop: --to noop: --workers 0", migrateOptions{}, "--workers: want 1 to 1024, got 0"},
 		{"dry-run and delete", "--from noop: --to noop: --dry-run --delete-source", migrateOptions{}, "--dry-run and --delete-source: give one"},
+		{"failures", "--from noop: --to noop: --max-failures 3 --failures f.tsv", migrateOptions{From: storeFlags{Store: "noop:", Handler: php, HasHandler: true}, To: storeFlags{Store: "noop:", Handler: php, HasHandler: true}, Workers: defaultWorkers, MaxFailures: 3, Failures: "f.tsv"}, ""},
+		{"bad max-failures", "--from noop: --to noop: --max-failures -1", migrateOptions{}, "--max-failures: want 0 or more, got -1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -56,7 +59,10 @@ func TestNewCmdMigrate(t *testing.T) {
 			if err != nil {
 				t.Fatalf("migrate %s: %v", tt.argv, err)
 			}
-			tt.want.IO = ios
+			tt.want.IO, tt.want.Command = ios, "sessbridge"
+			if tt.want.MaxFailures == 0 {
+				tt.want.MaxFailures = defaultMaxFailures
+			}
 			if !reflect.DeepEqual(*got, tt.want) {
 				t.Errorf("migrate %s: options =\n%+v\nwant\n%+v", tt.argv, *got, tt.want)
 			}
@@ -473,4 +479,53 @@ func TestMigrateSameStore(t *testing.T) {
 	ios, _, _ := testStreams("", false)
 	err := migrateRun(t.Context(), &migrateOptions{IO: ios, From: storeFlags{Store: "file://" + d + "?layout=php"}, To: storeFlags{Store: "file://" + d + "/"}, Workers: 1})
 	golden(t, "migrate/same-store", []byte(env.scrub(runOutput("", err))))
+}
+
+// TestMigrateStopsOnFailures migrates to a Redis that refuses every write
+// (out of memory): the run stops after --max-failures failures in a row,
+// says how to resume, and --failures keeps each failure.
+func TestMigrateStopsOnFailures(t *testing.T) {
+	rd := testenv.StartRedis(t, "maxmemory 1", "maxmemory-policy noeviction")
+	dir := t.TempDir()
+	writeManySessions(t, dir, 50)
+	failures := filepath.Join(t.TempDir(), "failures.tsv")
+	ios, stdout, stderr := testStreams("", false)
+	opts := &migrateOptions{IO: ios, From: storeFlags{Store: "file://" + dir}, To: storeFlags{Store: "redis://" + rd.Addr + "/0"},
+		Workers: 1, MaxFailures: 5, Failures: failures, Command: "sessbridge migrate --from file://$DIR --to redis://$REDIS/0"}
+	err := migrateRun(t.Context(), opts)
+	if !errors.Is(err, errTooManyFailures) {
+		t.Fatalf("migrate to a full Redis = %v, want %v", err, errTooManyFailures)
+	}
+	b, rerr := os.ReadFile(failures)
+	if rerr != nil {
+		t.Fatal(rerr)
+	}
+	if lines := strings.Count(string(b), "\n"); lines != 5 || !strings.Contains(string(b), "OOM") {
+		t.Errorf("--failures file holds %d lines, want 5 naming OOM:\n%s", lines, b)
+	}
+	scrub := strings.NewReplacer(dir, "$DIR", rd.Addr, "$REDIS").Replace
+	// The session ids differ from run to run (directory order): keep the
+	// messages' shape.
+	var errLines []string
+	for _, l := range strings.Split(stderr.String(), "\n") {
+		if _, msg, ok := strings.Cut(l, ": OOM"); ok {
+			l = "sessbridge: migrate: session ID: OOM" + msg
+		}
+		errLines = append(errLines, l)
+	}
+	out := stdout.String() + "--- stderr:\n" + strings.Join(errLines, "\n") + runOutput("", err)
+	out = regexp.MustCompile(`sess-reds-s[0-9]+x[0-9a-f]+`).ReplaceAllString(out, "sess-reds-ID")
+	golden(t, "migrate/stop-on-failures", []byte(scrub(out)))
+}
+
+// TestMigrateInterrupted: Ctrl-C (the context canceled) exits with 130.
+func TestMigrateInterrupted(t *testing.T) {
+	dir := t.TempDir()
+	writeManySessions(t, dir, 3)
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	ios, _, stderr := testStreams("", false)
+	if code := run(ctx, []string{"migrate", "--from", "file://" + dir, "--to", "file://" + t.TempDir()}, ios); code != exitCancel {
+		t.Errorf("interrupted migrate = %d, want %d; stderr:\n%s", code, exitCancel, stderr)
+	}
 }

@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 
 	"github.com/redis/go-redis/v9"
 	"github.com/spf13/cobra"
@@ -38,6 +39,23 @@ type Factory struct {
 	// Output is the root --output flag: "" (the command's usual output),
 	// "table" or "json".
 	Output outputFormat
+	// Args are the command-line arguments, shown to resume a command.
+	Args []string
+}
+
+// commandLine returns the command line as a shell would take it back.
+func (f *Factory) commandLine() string {
+	words := []string{"sessbridge"}
+	for _, a := range f.Args {
+		if a == "" || strings.ContainsFunc(a, func(r rune) bool {
+			return !(r == '-' || r == '_' || r == '/' || r == '.' || r == ':' || r == '=' || r == ',' || r == '@' || r == '+' ||
+				'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9')
+		}) {
+			a = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+		}
+		words = append(words, a)
+	}
+	return strings.Join(words, " ")
 }
 
 // Main runs sessbridge with the process's arguments and streams and returns
@@ -70,7 +88,7 @@ func run(ctx context.Context, args []string, ios *IOStreams) exitCode {
 		OutIsTTY: ios.OutIsTTY,
 		ErrIsTTY: ios.ErrIsTTY,
 	}
-	f := &Factory{IO: ios}
+	f := &Factory{IO: ios, Args: args}
 	root := newCmdRoot(f)
 	root.SetArgs(args)
 	root.SetIn(ios.In)
