@@ -106,16 +106,3 @@ func printSessionTable(ios *IOStreams, s *phpsession.Session) error {
 	}
 	return t.render()
 }
-
-// rangeArgs is cobra.RangeArgs returning a *FlagError.
-func rangeArgs(min, max int) cobra.PositionalArgs {
-	return func(cmd *cobra.Command, args []string) error {
-		if len(args) < min || len(args) > max {
-			if min == max {
-				return flagErrorf("%s: want %d arguments, got %d", cmd.Name(), min, len(args))
-			}
-			return flagErrorf("%s: want %d to %d arguments, got %d", cmd.Name(), min, max, len(args))
-		}
-		return nil
-	}
-}

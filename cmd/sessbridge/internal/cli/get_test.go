@@ -21,8 +21,8 @@ func TestNewCmdGet(t *testing.T) {
 		{"session", "--store noop: abc", getOptions{storeFlags: storeFlags{Store: "noop:"}, ID: "abc"}, ""},
 		{"key", "--store noop: abc auth", getOptions{storeFlags: storeFlags{Store: "noop:"}, ID: "abc", Key: "auth", HasKey: true}, ""},
 		{"handler", "--store noop: --handler php_binary abc", getOptions{storeFlags: storeFlags{Store: "noop:", Handler: phpsession.FormatPHPBinary, HasHandler: true}, ID: "abc"}, ""},
-		{"no id", "--store noop:", getOptions{}, "get: want 1 to 2 arguments, got 0"},
-		{"three args", "--store noop: a b c", getOptions{}, "get: want 1 to 2 arguments, got 3"},
+		{"no id", "--store noop:", getOptions{}, "get: missing ID"},
+		{"three args", "--store noop: a b c", getOptions{}, "get: too many arguments: get takes ID and KEY, got 3"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

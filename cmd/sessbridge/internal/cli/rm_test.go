@@ -21,7 +21,7 @@ func TestNewCmdRm(t *testing.T) {
 	}{
 		{"session", "--store noop: abc", rmOptions{storeFlags: storeFlags{Store: "noop:"}, ID: "abc"}, ""},
 		{"key", "--store noop: abc cart", rmOptions{storeFlags: storeFlags{Store: "noop:"}, ID: "abc", Key: "cart", HasKey: true}, ""},
-		{"no id", "--store noop:", rmOptions{}, "rm: want 1 to 2 arguments, got 0"},
+		{"no id", "--store noop:", rmOptions{}, "rm: missing ID"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -147,10 +147,11 @@ a difference.`,
   sessbridge decode --handler php_serialize < payload | sessbridge encode`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
-				return flagErrorf("unknown command %q", args[0])
+				return flagErrorf("unknown command %q%s", args[0], suggestCommand(cmd, args[0]))
 			}
 			return nil
 		},
+		Version: version(),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return cmd.Help()
 		},
@@ -158,9 +159,13 @@ a difference.`,
 		SilenceUsage:  true,
 	}
 	cmd.PersistentFlags().Var(&f.Output, "output", `output format: "table" or "json" (default: the command's usual output)`)
-	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		if hint := suggestFlag(c, err); hint != "" {
+			err = fmt.Errorf("%w%s", err, hint)
+		}
 		return &FlagError{err: err}
 	})
+	cmd.SetVersionTemplate("sessbridge {{.Version}}\n")
 	return cmd
 }
 

@@ -27,7 +27,7 @@ func TestNewCmdSet(t *testing.T) {
 		{"json", []string{"--store", "noop:", "abc", "n", `{"i":1}`}, setOptions{storeFlags: storeFlags{Store: "noop:"}, ID: "abc", Key: "n", Value: `{"i":1}`}, ""},
 		{"php", []string{"--store", "noop:", "--php", "abc", "n", `i:1;`}, setOptions{storeFlags: storeFlags{Store: "noop:"}, ID: "abc", Key: "n", Value: `i:1;`, PHP: true}, ""},
 		{"empty key", []string{"--store", "noop:", "abc", "", `{"N":null}`}, setOptions{storeFlags: storeFlags{Store: "noop:"}, ID: "abc", Value: `{"N":null}`}, ""},
-		{"no value", []string{"--store", "noop:", "abc", "n"}, setOptions{}, "set: want 3 arguments, got 2"},
+		{"no value", []string{"--store", "noop:", "abc", "n"}, setOptions{}, "set: missing VALUE"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
