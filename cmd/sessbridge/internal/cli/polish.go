@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/sessbridge/sessbridge/phpsession"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -137,5 +138,55 @@ func rangeArgs(lo, hi int) cobra.PositionalArgs {
 			return flagErrorf("%s: too many arguments: %s takes %s, got %d", cmd.Name(), cmd.Name(), joinWords(names), len(args))
 		}
 		return nil
+	}
+}
+
+// storeSchemes are the store URL beginnings that --store, --from and --to
+// complete to.
+var storeSchemes = []string{"file://", "redis://", "rediss://", "redis+sentinel://", "redis+cluster://", "phpredis://", "memcached://", "phpmemcached://", "noop:"}
+
+// completeStoreURL completes a store URL: its scheme, then after
+// "layout=" a layout.
+func completeStoreURL(_ *cobra.Command, _ []string, typed string) ([]string, cobra.ShellCompDirective) {
+	if i := strings.LastIndex(typed, "layout="); i >= 0 && !strings.ContainsAny(typed[i:], "&#") {
+		var out []string
+		for _, l := range []string{"phalcon5", "phalcon4", "php"} {
+			out = append(out, typed[:i]+"layout="+l)
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
+	}
+	return storeSchemes, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
+}
+
+// completeHandler completes a session.serialize_handler.
+func completeHandler(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+	var out []string
+	for _, f := range phpsession.Formats() {
+		out = append(out, f.String())
+	}
+	return out, cobra.ShellCompDirectiveNoFileComp
+}
+
+// registerCompletions registers the completion of flag values on every
+// command of root that has the flags: handlers, output formats, store URLs.
+func registerCompletions(root *cobra.Command) {
+	fixed := func(vals ...string) cobra.CompletionFunc {
+		return cobra.FixedCompletions(vals, cobra.ShellCompDirectiveNoFileComp)
+	}
+	_ = root.RegisterFlagCompletionFunc("output", fixed(string(outputTable), string(outputJSON)))
+	byName := map[string]cobra.CompletionFunc{
+		"handler":      completeHandler,
+		"from-handler": completeHandler,
+		"to-handler":   completeHandler,
+		"store":        completeStoreURL,
+		"from":         completeStoreURL,
+		"to":           completeStoreURL,
+	}
+	for _, c := range root.Commands() {
+		c.Flags().VisitAll(func(f *pflag.Flag) {
+			if fn, ok := byName[f.Name]; ok {
+				_ = c.RegisterFlagCompletionFunc(f.Name, fn)
+			}
+		})
 	}
 }

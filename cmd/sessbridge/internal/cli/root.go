@@ -121,6 +121,7 @@ func newCmdRoot(f *Factory) *cobra.Command {
 	cmd.AddCommand(newCmdMigrate(f, nil))
 	cmd.AddCommand(newCmdCompat(f, nil))
 	cmd.AddCommand(newCmdGenDocs(f, nil))
+	registerCompletions(cmd)
 	return cmd
 }
 

@@ -148,3 +148,26 @@ func TestVersion(t *testing.T) {
 		t.Errorf("--version printed %q, want sessbridge, the version and the Go version", got)
 	}
 }
+
+// TestFlagCompletion completes flag values as a shell asks cobra to.
+func TestFlagCompletion(t *testing.T) {
+	tests := []struct {
+		argv []string
+		want string // in the candidates
+	}{
+		{[]string{"get", "--handler", ""}, "php_serialize\n"},
+		{[]string{"migrate", "--to-handler", ""}, "igbinary\n"},
+		{[]string{"--output", ""}, "json\n"},
+		{[]string{"ls", "--store", ""}, "phpredis://\n"},
+		{[]string{"migrate", "--from", "file:///s?layout="}, "file:///s?layout=php\n"},
+	}
+	for _, tt := range tests {
+		ios, stdout, stderr := testStreams("", false)
+		if code := run(t.Context(), append([]string{"__complete"}, tt.argv...), ios); code != exitOK {
+			t.Fatalf("__complete %q = %d: %s", tt.argv, code, stderr)
+		}
+		if !strings.Contains(stdout.String(), tt.want) {
+			t.Errorf("__complete %q = %q, want %q among the candidates", tt.argv, stdout, tt.want)
+		}
+	}
+}
