@@ -2,12 +2,15 @@ package cli
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
 	"math"
 	"math/rand/v2"
+	"net"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/sessbridge/sessbridge/adapters"
@@ -123,11 +126,17 @@ func storeConfig(sf storeFlags) (*storeurl.Config, phpsession.Format, error) {
 // openConfig opens the store cfg describes, whose sessions are written
 // with the handler fm. The caller must Close it.
 func openConfig(ctx context.Context, cfg *storeurl.Config, fm phpsession.Format) (*openedStore, error) {
+	if err := checkTLSMismatch(ctx, cfg); err != nil {
+		return nil, err
+	}
 	octx, cancel := context.WithTimeout(ctx, openTimeout)
 	defer cancel()
 	st, err := cfg.Open(octx)
 	if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
 		err = fmt.Errorf("%w (no answer within %v)", err, openTimeout)
+	}
+	if err != nil && ctx.Err() == nil && cfg.Redis != nil && cfg.Redis.TLS == nil && speaksTLS(ctx, redisAddr(cfg)) {
+		err = fmt.Errorf("%w\nthe server at %s speaks TLS: use a rediss:// URL", err, redisAddr(cfg))
 	}
 	if err != nil {
 		return nil, err
@@ -348,4 +357,71 @@ func peekSession(ctx context.Context, st adapters.Store, id string) ([]byte, boo
 		return nil, false, nil
 	}
 	return data, err == nil, err
+}
+
+// probeTimeout bounds the probes that tell TLS from plain Redis.
+const probeTimeout = 2 * time.Second
+
+// redisAddr returns the host:port of a single Redis server, or "" for
+// Sentinel, Cluster and Unix sockets.
+func redisAddr(cfg *storeurl.Config) string {
+	o := cfg.Redis
+	if o == nil || o.Socket != "" || o.SentinelMaster != "" || len(o.ClusterAddrs) > 0 {
+		return ""
+	}
+	host, port := o.Host, o.Port
+	if host == "" {
+		host = "127.0.0.1"
+	}
+	if port == 0 {
+		port = 6379
+	}
+	return net.JoinHostPort(host, strconv.Itoa(port))
+}
+
+// checkTLSMismatch refuses a rediss:// URL whose server speaks plain
+// Redis: its TLS handshake would wait until a timeout, as the server waits
+// for the end of a command line that never comes.
+func checkTLSMismatch(ctx context.Context, cfg *storeurl.Config) error {
+	addr := redisAddr(cfg)
+	if addr == "" || cfg.Redis.TLS == nil || !speaksPlainRedis(ctx, addr) {
+		return nil
+	}
+	return fmt.Errorf("storeurl: open %s: the server at %s speaks plain Redis, not TLS: use a redis:// URL", cfg, addr)
+}
+
+// speaksPlainRedis reports whether the server at addr answers PING as
+// plain Redis does (+PONG, or an error such as -NOAUTH).
+func speaksPlainRedis(ctx context.Context, addr string) bool {
+	d := net.Dialer{Timeout: probeTimeout}
+	c, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return false
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(probeTimeout))
+	if _, err := c.Write([]byte("PING\r\n")); err != nil {
+		return false
+	}
+	buf := make([]byte, 1)
+	if _, err := io.ReadFull(c, buf); err != nil {
+		return false
+	}
+	return buf[0] == '+' || buf[0] == '-'
+}
+
+// speaksTLS reports whether the server at addr completes a TLS handshake.
+func speaksTLS(ctx context.Context, addr string) bool {
+	if addr == "" {
+		return false
+	}
+	d := tls.Dialer{NetDialer: &net.Dialer{Timeout: probeTimeout}, Config: &tls.Config{InsecureSkipVerify: true}} //nolint:gosec // a probe: nothing is sent
+	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
+	defer cancel()
+	c, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return false
+	}
+	c.Close()
+	return true
 }
