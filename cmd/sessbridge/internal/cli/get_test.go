@@ -92,3 +92,27 @@ func TestGetRun(t *testing.T) {
 		})
 	}
 }
+
+// TestGetLayoutHint asks for sessions under the wrong layout: the error
+// names the layout that has them.
+func TestGetLayoutHint(t *testing.T) {
+	env := newStoreEnv(t, true)
+	writeSessionFile(t, env.dir, "sess_abc", []byte(`n|i:1;`))
+	writeSessionFile(t, env.dir, "def", []byte(`n|i:1;`))
+	c := env.redisClient(t, 0)
+	c.Set(t.Context(), "PHPREDIS_SESSION:abc", `n|i:1;`, 0)
+	c.Set(t.Context(), "sess-reds-def", `s:6:"n|i:1;";`, 0)
+	var out strings.Builder
+	for _, tt := range []struct{ store, id string }{
+		{"file://" + env.dir, "abc"},
+		{"file://" + env.dir + "?layout=php", "def"},
+		{"redis://" + env.redis, "abc"},
+		{"phpredis://" + env.redis, "def"},
+		{"redis://" + env.redis, "nope"},
+	} {
+		ios, _, _ := testStreams("", false)
+		err := getRun(t.Context(), &getOptions{IO: ios, storeFlags: storeFlags{Store: tt.store}, ID: tt.id})
+		out.WriteString(runOutput("", err))
+	}
+	golden(t, "get/layout-hint", []byte(env.scrub(out.String())))
+}

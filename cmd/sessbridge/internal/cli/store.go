@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"os"
+	"path/filepath"
 	"strconv"
 	"time"
 
@@ -164,7 +165,7 @@ func readSession(ctx context.Context, st *openedStore, id string) (*phpsession.S
 		return nil, nil, err
 	}
 	if !found {
-		return nil, nil, fmt.Errorf("session %s: %w in %s", quoteName(id), errNotFound, st.Config)
+		return nil, nil, fmt.Errorf("session %s: %w in %s%s", quoteName(id), errNotFound, st.Config, layoutHint(ctx, st, id))
 	}
 	s, err := decodePayload(data, "session "+quoteName(id), st.Format)
 	if err != nil {
@@ -196,7 +197,7 @@ func modifySession(ctx context.Context, st *openedStore, id string, create bool,
 		var s *phpsession.Session
 		if !found {
 			if !create {
-				return nil, fmt.Errorf("session %s: %w in %s", quoteName(id), errNotFound, st.Config)
+				return nil, fmt.Errorf("session %s: %w in %s%s", quoteName(id), errNotFound, st.Config, layoutHint(ctx, st, id))
 			}
 			s = phpsession.NewSession(st.Format)
 		} else {
@@ -424,4 +425,34 @@ func speaksTLS(ctx context.Context, addr string) bool {
 	}
 	c.Close()
 	return true
+}
+
+// layoutHint looks for a session that was not found under the store's
+// other layout (PHP's own handler or Phalcon's adapter), and returns a line
+// saying how to name the store that has it, or "".
+func layoutHint(ctx context.Context, st *openedStore, id string) string {
+	switch cfg := st.Config; {
+	case cfg.File != nil && cfg.File.Depth == 0:
+		native := cfg.File.Layout == adapters.LayoutNative
+		name, fix := filestore.NativePrefix+id, "add ?layout=php to the URL (PHP's files handler)"
+		if native {
+			name, fix = id, "drop layout=php from the URL (Phalcon's Stream adapter)"
+		}
+		if fi, err := os.Stat(filepath.Join(cfg.File.Dir, name)); err == nil && fi.Mode().IsRegular() {
+			return fmt.Sprintf("\nthe directory holds %s: %s", name, fix)
+		}
+	case cfg.Redis != nil:
+		rs, ok := st.Store.(*redisstore.Store)
+		if !ok {
+			return ""
+		}
+		key, fix := redisstore.NativePrefix+id, "use a phpredis:// URL or ?layout=php (phpredis's session handler)"
+		if cfg.Redis.Layout == adapters.LayoutNative {
+			key, fix = redisstore.DefaultPrefix+id, "use a redis:// URL without layout=php (Phalcon's Redis adapter)"
+		}
+		if n, err := rs.Client().Exists(ctx, key).Result(); err == nil && n > 0 {
+			return fmt.Sprintf("\nthe database holds the key %s: %s", key, fix)
+		}
+	}
+	return ""
 }
