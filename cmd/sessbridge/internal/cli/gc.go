@@ -190,7 +190,12 @@ func gcRun(ctx context.Context, opts *gcOptions) error {
 	defer cancel()
 	var stopErr error
 	now := time.Now()
+	prog := newProgress(opts.IO, "gc", false)
+	fails.before = prog.clear
+	seen := 0
 	listErr := lister.Sessions(ctx, func(id string) bool {
+		seen++
+		prog.update(seen, fmt.Sprintf("%d removed", sum.Removed))
 		err := gcSession(ctx, st, destroyer, id, prefix == "", maxLifetime, now, opts.DryRun, &sum)
 		if err != nil {
 			if ctx.Err() != nil {
@@ -206,6 +211,7 @@ func gcRun(ctx context.Context, opts *gcOptions) error {
 		fails.ok()
 		return true
 	})
+	prog.finish()
 	slices.Sort(sum.IDs)
 	slices.Sort(sum.NotSessions)
 	if err := fails.close(); err != nil && stopErr == nil {

@@ -96,7 +96,13 @@ func getRun(ctx context.Context, opts *getOptions) error {
 		return err
 	}
 	defer st.Close()
-	rctx, cancel := context.WithTimeout(ctx, timeout)
+	// A file store bounds its own wait for the flock (and says so); the
+	// context bounds the others.
+	bound := timeout
+	if cfg.File != nil {
+		bound += lockNotice
+	}
+	rctx, cancel := context.WithTimeout(ctx, bound)
 	defer cancel()
 	notice := time.AfterFunc(lockNotice, func() {
 		fmt.Fprintf(opts.IO.ErrOut, "sessbridge: get: waiting for session %s: a request holds it locked (giving up after %v, --lock-timeout)\n", quoteName(opts.ID), timeout)

@@ -235,8 +235,19 @@ func migrateRun(ctx context.Context, opts *migrateOptions) error {
 	}()
 	go func() { wg.Wait(); close(results) }()
 
-	prog := newProgress(opts.IO.ErrOut, opts.Progress || opts.IO.ErrIsTTY)
+	prog := newProgress(opts.IO, "migrate", opts.Progress)
+	copiedWord := "copied"
+	if opts.DryRun {
+		copiedWord = "converted (dry run)"
+	}
 	fails.before = prog.clear
+	go func() { // the total, for the time left
+		n := 0
+		err := lister.Sessions(ctx, func(string) bool { n++; return true })
+		if err == nil {
+			prog.setTotal(n)
+		}
+	}()
 	var firstErr, stopErr error
 	for r := range results {
 		switch {
@@ -261,9 +272,9 @@ func migrateRun(ctx context.Context, opts *migrateOptions) error {
 				}
 			}
 		}
-		prog.update(sum)
+		prog.update(sum.Copied+sum.Skipped+sum.Vanished+sum.Failed, fmt.Sprintf("%d %s, %d failed", sum.Copied, copiedWord, sum.Failed))
 	}
-	prog.done(sum)
+	prog.finish()
 	if cp != nil {
 		if err := cp.close(); err != nil && firstErr == nil {
 			firstErr = err
@@ -484,46 +495,4 @@ func (c *checkpoint) close() error {
 		err = fmt.Errorf("resume file %s: %w", c.f.Name(), cerr)
 	}
 	return err
-}
-
-// progress shows a counter line on stderr, rewritten in place, at most
-// every progressEvery.
-type progress struct {
-	w    io.Writer
-	on   bool
-	last time.Time
-}
-
-const progressEvery = 200 * time.Millisecond
-
-// newProgress returns a progress line on w, shown when on.
-func newProgress(w io.Writer, on bool) *progress {
-	return &progress{w: w, on: on}
-}
-
-func (p *progress) line(s migrateSummary) {
-	fmt.Fprintf(p.w, "\rmigrate: %d copied, %d skipped, %d vanished, %d failed", s.Copied, s.Skipped, s.Vanished, s.Failed)
-}
-
-func (p *progress) update(s migrateSummary) {
-	if !p.on || time.Since(p.last) < progressEvery {
-		return
-	}
-	p.last = time.Now()
-	p.line(s)
-}
-
-// clear ends the progress line so that a message can be printed.
-func (p *progress) clear() {
-	if p.on && !p.last.IsZero() {
-		fmt.Fprintln(p.w)
-		p.last = time.Time{}
-	}
-}
-
-func (p *progress) done(s migrateSummary) {
-	if p.on {
-		p.line(s)
-		fmt.Fprintln(p.w)
-	}
 }
