@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/sessbridge/sessbridge/adapters"
 	"github.com/sessbridge/sessbridge/adapters/storeurl"
 	"github.com/sessbridge/sessbridge/phpsession"
@@ -182,6 +184,9 @@ func migrateRun(ctx context.Context, opts *migrateOptions) error {
 		return fmt.Errorf("--to: %w", err)
 	}
 	defer dst.Close()
+	if err := checkSameServer(ctx, src, dst); err != nil {
+		return err
+	}
 	lister, ok := src.Store.(adapters.Lister)
 	if !ok {
 		return fmt.Errorf("--from %s: %w", src.Config, errCannotList)
@@ -349,6 +354,58 @@ func checkDistinct(ctx context.Context, src, dst *storeurl.Config) error {
 		return fmt.Errorf("%w: both are %s; give another --to", errSameStore, from)
 	}
 	return fmt.Errorf("%w or overlap: %s and %s can hold the same keys; give another --to or prefix", errSameStore, from, to)
+}
+
+// redisClienter is a store on a Redis server (redisstore.Store).
+type redisClienter interface {
+	Client() redis.UniversalClient
+}
+
+// checkSameServer refuses two Redis stores that reach the same server
+// under addresses checkDistinct cannot tell apart (a forwarded port, a
+// second name or address of the host): the same run_id, database and
+// overlapping prefixes.
+func checkSameServer(ctx context.Context, src, dst *openedStore) error {
+	a, aok := src.Store.(redisClienter)
+	b, bok := dst.Store.(redisClienter)
+	if !aok || !bok || src.Config.Redis == nil || dst.Config.Redis == nil || src.Config.Redis.Index != dst.Config.Redis.Index {
+		return nil
+	}
+	ida, erra := runID(ctx, a.Client())
+	idb, errb := runID(ctx, b.Client())
+	if erra != nil || errb != nil || ida == "" || ida != idb {
+		return nil // a server that does not say (a cluster, a proxy): the addresses decided
+	}
+	from, err := src.Config.Identity(ctx)
+	if err != nil {
+		return nil
+	}
+	to, err := dst.Config.Identity(ctx)
+	if err != nil {
+		return nil
+	}
+	if !strings.HasPrefix(from.Prefix, to.Prefix) && !strings.HasPrefix(to.Prefix, from.Prefix) {
+		return nil
+	}
+	return fmt.Errorf("%w: %s and %s reach the same Redis server (run_id %s), database %d; give another --to", errSameStore, src.Config, dst.Config, ida, src.Config.Redis.Index)
+}
+
+// runID returns the run_id of the Redis server c talks to ("" for a
+// cluster, whose nodes each have their own).
+func runID(ctx context.Context, c redis.UniversalClient) (string, error) {
+	if _, ok := c.(*redis.ClusterClient); ok {
+		return "", nil
+	}
+	info, err := c.Info(ctx, "server").Result()
+	if err != nil {
+		return "", err
+	}
+	for _, line := range strings.Split(info, "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "run_id:"); ok {
+			return v, nil
+		}
+	}
+	return "", nil
 }
 
 // migrateSession copies one session, verifies the copy and, when asked,

@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -527,5 +529,57 @@ func TestMigrateInterrupted(t *testing.T) {
 	ios, _, stderr := testStreams("", false)
 	if code := run(ctx, []string{"migrate", "--from", "file://" + dir, "--to", "file://" + t.TempDir()}, ios); code != exitCancel {
 		t.Errorf("interrupted migrate = %d, want %d; stderr:\n%s", code, exitCancel, stderr)
+	}
+	if !strings.Contains(stderr.String(), "interrupted") {
+		t.Errorf("interrupted migrate said %q, want it to say interrupted", stderr)
+	}
+}
+
+// forwardPort forwards a new loopback port to addr, as a container's
+// published port does, and returns the new address.
+func forwardPort(t *testing.T, addr string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				s, err := net.Dial("tcp", addr)
+				if err != nil {
+					return
+				}
+				defer s.Close()
+				go io.Copy(s, c)
+				io.Copy(c, s)
+			}()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+// TestMigrateSameServer gives the same Redis under two addresses no name
+// resolution relates (a forwarded port): migrate asks the server its
+// run_id and refuses.
+func TestMigrateSameServer(t *testing.T) {
+	rd := testenv.StartRedis(t)
+	other := forwardPort(t, rd.Addr)
+	ios, _, _ := testStreams("", false)
+	err := migrateRun(t.Context(), &migrateOptions{IO: ios, From: storeFlags{Store: "redis://" + rd.Addr + "/3"}, To: storeFlags{Store: "redis://" + other + "/3?lifetime=60"}, DeleteSource: true, Workers: 1})
+	if !errors.Is(err, errSameStore) {
+		t.Errorf("migrate between two addresses of one Redis = %v, want %v", err, errSameStore)
+	}
+	// Another database of the same server is another store.
+	ios, _, _ = testStreams("", false)
+	opts := &migrateOptions{IO: ios, Output: outputJSON, From: storeFlags{Store: "redis://" + rd.Addr + "/3"}, To: storeFlags{Store: "redis://" + other + "/4"}, Workers: 1}
+	if err := migrateRun(t.Context(), opts); err != nil {
+		t.Errorf("migrate between two databases = %v, want success", err)
 	}
 }

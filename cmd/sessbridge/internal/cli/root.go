@@ -99,7 +99,11 @@ func run(ctx context.Context, args []string, ios *IOStreams) exitCode {
 		return exitOK
 	}
 	code := exitCodeOf(err)
-	fmt.Fprintf(ios.ErrOut, "sessbridge: %s\n", redact(err.Error()))
+	msg := err.Error()
+	if code == exitCancel && !strings.Contains(msg, "interrupted") {
+		msg = "interrupted (" + msg + ")"
+	}
+	fmt.Fprintf(ios.ErrOut, "sessbridge: %s\n", redact(msg))
 	if code == exitUsage {
 		fmt.Fprintf(ios.ErrOut, "\n%s", cmd.UsageString())
 	}
