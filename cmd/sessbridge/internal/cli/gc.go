@@ -55,7 +55,8 @@ ids it would remove, one a line, and removes nothing.
 
 A store failure on one session is reported and gc goes on; --max-failures
 failures in a row stop it (a dead disk fails every file). Running gc again
-goes on where it stopped.
+goes on where it stopped. A progress bar on stderr shows how far it is when
+stderr is a terminal (a plain line every 10 s otherwise).
 ` + storeHelp + `
 
 Exit codes: 0 done, 1 the store failed, 2 bad flags or arguments, 130

@@ -74,8 +74,10 @@ skips them: an interrupted migration (Ctrl-C, a crash) is resumed by running
 the same command again, and no session is copied twice or lost. A session
 that disappears from the source while migrating is counted as vanished.
 
-Progress goes to stderr on a terminal or with --progress; the summary goes
-to stdout (--output json for a JSON object).
+Progress goes to stderr: on a terminal a bar with the count, the rate and the
+time left (the source is counted beside the copy); otherwise a plain line
+every 10 s, or every second with --progress. The summary goes to stdout
+(--output json for a JSON object).
 
 Store URLs are those of the other commands (see "sessbridge help get").
 
