@@ -209,6 +209,10 @@ func Redact(s string) string {
 		if end < start {
 			end = len(s)
 		}
+		// Punctuation that ends a message's phrase ends the URL too.
+		for end > start && strings.IndexByte(".,:;)", s[end-1]) >= 0 {
+			end--
+		}
 		b.WriteString(s[:start])
 		b.WriteString(redactURL(s[start:end]))
 		s = s[end:]

@@ -178,7 +178,7 @@ func TestRedact(t *testing.T) {
 		{"redis+sentinel://h:1/m?sentinel_password=PW", "redis+sentinel://h:1/m?sentinel_password=xxxxx"},
 		{"redis://h?password_env=VAR", "redis://h?password_env=VAR"},
 		{"tcp://h:6379?AUTH=PW", "tcp://h:6379?AUTH=xxxxx"},
-		{`open "redis://:PW@h": refused; also redis://u:PW2@k/1 and tcp://h?auth=PW3.`, `open "redis://:xxxxx@h": refused; also redis://u:xxxxx@k/1 and tcp://h?auth=xxxxx`},
+		{`open "redis://:PW@h": refused; also redis://u:PW2@k/1 and tcp://h?auth=PW3.`, `open "redis://:xxxxx@h": refused; also redis://u:xxxxx@k/1 and tcp://h?auth=xxxxx.`},
 	}
 	for _, tt := range tests {
 		if got := Redact(tt.in); got != tt.want {
