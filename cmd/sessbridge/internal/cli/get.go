@@ -104,11 +104,18 @@ func getRun(ctx context.Context, opts *getOptions) error {
 	}
 	rctx, cancel := context.WithTimeout(ctx, bound)
 	defer cancel()
-	notice := time.AfterFunc(lockNotice, func() {
-		fmt.Fprintf(opts.IO.ErrOut, "sessbridge: get: waiting for session %s: a request holds it locked (giving up after %v, --lock-timeout)\n", quoteName(opts.ID), timeout)
-	})
+	read, noticed := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(noticed)
+		select {
+		case <-time.After(lockNotice):
+			fmt.Fprintf(opts.IO.ErrOut, "sessbridge: get: waiting for session %s: a request holds it locked (giving up after %v, --lock-timeout)\n", quoteName(opts.ID), timeout)
+		case <-read:
+		}
+	}()
 	s, _, err := readSession(rctx, st, opts.ID)
-	notice.Stop()
+	close(read)
+	<-noticed
 	if err != nil {
 		if ctx.Err() == nil && (errors.Is(err, context.DeadlineExceeded) || errors.Is(err, adapters.ErrLockTimeout)) {
 			return fmt.Errorf("session %s: still locked after %v (--lock-timeout): %w", quoteName(opts.ID), timeout, err)

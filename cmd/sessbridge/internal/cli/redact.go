@@ -64,15 +64,19 @@ func maskSecrets(s string) string {
 func redact(s string) string { return maskSecrets(storeurl.Redact(s)) }
 
 // redactWriter passes what is written to w through a function that hides
-// passwords. A password split over two writes is not seen: sessbridge
-// writes each message in one call.
+// passwords, one write at a time (it is safe for concurrent use). A
+// password split over two writes is not seen: sessbridge writes each
+// message in one call.
 type redactWriter struct {
+	mu   sync.Mutex
 	w    io.Writer
 	hide func(string) string
 }
 
-func (r redactWriter) Write(p []byte) (int, error) {
+func (r *redactWriter) Write(p []byte) (int, error) {
 	s := r.hide(string(p))
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	if _, err := io.WriteString(r.w, s); err != nil {
 		return 0, err
 	}

@@ -83,8 +83,8 @@ func run(ctx context.Context, args []string, ios *IOStreams) exitCode {
 	redis.SetLogger(quietLogger{})
 	ios = &IOStreams{
 		In:       ios.In,
-		Out:      redactWriter{ios.Out, maskSecrets},
-		ErrOut:   redactWriter{ios.ErrOut, redact},
+		Out:      &redactWriter{w: ios.Out, hide: maskSecrets},
+		ErrOut:   &redactWriter{w: ios.ErrOut, hide: redact},
 		OutIsTTY: ios.OutIsTTY,
 		ErrIsTTY: ios.ErrIsTTY,
 	}
