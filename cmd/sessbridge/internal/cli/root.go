@@ -146,7 +146,7 @@ and Go agree on your stores; demo runs a PHP app and a Go app sharing live
 sessions.
 
 Exit codes: 0 success, 1 failure, 2 bad flags or arguments, 3 a check found
-a difference.`,
+a difference, 130 interrupted.`,
 		Example: `  sessbridge demo
   sessbridge decode --handler php sess_e3ea125e2e80
   sessbridge decode --handler php_serialize < payload | sessbridge encode`,
