@@ -20,11 +20,16 @@ const (
 // igRefEntry is one id of the igbinary reference table, as decoded.
 type igRefEntry struct {
 	kind igRefKind
-	slot int   // PHP slot of the value (serialize()'s numbering)
-	val  Value // igRefArray: the array, for copies
-	size int   // igRefArray: slots the array takes, itself included
-	pure bool  // igRefArray: holds no object, reference or & target
-	done bool  // igRefArray: fully decoded
+	slot int // PHP slot of the value (serialize()'s numbering)
+	// val is, for an igRefArray, the array, for copies; for an
+	// igRefObject, a Value whose composite is the object's.
+	val Value
+	// viaRef is, for an igRefObject, whether its first occurrence was
+	// written after 0x25.
+	viaRef bool
+	size   int  // igRefArray: slots the array takes, itself included
+	pure   bool // igRefArray: holds no object, reference or & target
+	done   bool // igRefArray: fully decoded
 	// height is the igRefArray's nesting: 1 for an array of scalars.
 	height int
 }
@@ -79,8 +84,7 @@ func decodeIgbinary(data []byte, lim limits) (Value, error) {
 //   - a second empty array written in full (an empty array PHP built by
 //     removing elements, not PHP's shared empty array);
 //   - a & reference written with 0x25 that nothing else points at (a
-//     reference whose other end was outside the serialized value), or an
-//     object first written without 0x25 and then & referenced;
+//     reference whose other end was outside the serialized value);
 //   - a copy (ref8 without 0x25) of an array holding objects or references,
 //     which decodes as serialize() would write it (r: and R: inside);
 //   - null padding in place of a property: PHP writes it for each
@@ -126,7 +130,7 @@ func (d *igDecoder) finish(v Value) (Value, string, error) {
 		return Value{}, "", d.err(d.off, fmt.Sprintf("%d bytes after the igbinary value", len(d.data)-d.off), ErrSyntax)
 	}
 	if d.noncanon == "" && !igSameSlots(d.sources, d.targets) {
-		d.noncanon = "a & reference that nothing else points at, or an object & referenced after its first occurrence"
+		d.noncanon = "a & reference that nothing else points at"
 	}
 	return v, d.noncanon, nil
 }
@@ -234,7 +238,7 @@ func (d *igDecoder) value() (Value, error) {
 	case igArray8, igArray16, igArray32:
 		return d.array(start, t, false)
 	case igObject8, igObject16, igObject32, igObjectID8, igObjectID16, igObjectID32:
-		return d.object(start, t)
+		return d.object(start, t, false)
 	}
 	if _, err := d.take(start); err != nil {
 		return Value{}, err
@@ -422,14 +426,18 @@ type igKey struct {
 }
 
 // entries decodes n keys (array keys if inArray, else property names) and
-// values, refusing a key that repeats.
+// values, refusing an array key that repeats. A property name may repeat:
+// PHP writes a name as often as __sleep() returns it (serialize() writes
+// it once), and igbinary_unserialize() keeps the last value (the same
+// value, read again). The Value keeps every occurrence, so that it encodes
+// back byte for byte.
 //
 // A null in place of a key is padding PHP writes for an uninitialized typed
 // property (PHP's serialize() leaves those out): it is skipped.
 func (d *igDecoder) entries(n int, inArray bool) ([]Entry, error) {
 	es := make([]Entry, 0, min(n, 1024)) // grows with what is really there
 	var seen map[igKey]struct{}
-	if n > 16 {
+	if inArray && n > 16 {
 		seen = make(map[igKey]struct{})
 	}
 	for i := 0; i < n; i++ {
@@ -443,16 +451,18 @@ func (d *igDecoder) entries(n int, inArray bool) ([]Entry, error) {
 		if err != nil {
 			return nil, err
 		}
-		dup := false
-		if seen != nil {
-			ik := igKey{k.kind(), k.num, k.str}
-			_, dup = seen[ik]
-			seen[ik] = struct{}{}
-		} else {
-			dup = hasKey(es, k)
-		}
-		if dup {
-			return nil, d.err(koff, "key "+igKeyString(k)+" repeated", ErrSyntax)
+		if inArray {
+			dup := false
+			if seen != nil {
+				ik := igKey{k.kind(), k.num, k.str}
+				_, dup = seen[ik]
+				seen[ik] = struct{}{}
+			} else {
+				dup = hasKey(es, k)
+			}
+			if dup {
+				return nil, d.err(koff, "key "+igKeyString(k)+" repeated", ErrSyntax)
+			}
 		}
 		v, err := d.value()
 		if err != nil {
@@ -509,8 +519,13 @@ func igKeyString(k Value) string {
 }
 
 // object decodes an object, Serializable object or enum case whose type
-// byte t (object8... or object_id8...) is at start.
-func (d *igDecoder) object(start int, t byte) (Value, error) {
+// byte t (object8... or object_id8...) is at start; asRef is true after
+// 0x25.
+//
+// Its composite is made before its properties are read, so that a later &
+// reference to an object first written without 0x25 can mark it igPlain,
+// even from inside it.
+func (d *igDecoder) object(start int, t byte, asRef bool) (Value, error) {
 	slot, err := d.take(start)
 	if err != nil {
 		return Value{}, err
@@ -528,7 +543,8 @@ func (d *igDecoder) object(start int, t byte) (Value, error) {
 	if err != nil {
 		return Value{}, err
 	}
-	d.refs = append(d.refs, igRefEntry{kind: igRefObject, slot: slot})
+	c := &composite{kind: Object}
+	d.refs = append(d.refs, igRefEntry{kind: igRefObject, slot: slot, val: Value{comp: c}, viaRef: asRef})
 	d.impure++
 	inner := d.off
 	if err := d.need(1, "object"); err != nil {
@@ -542,11 +558,10 @@ func (d *igDecoder) object(start int, t byte) (Value, error) {
 		if err != nil {
 			return Value{}, err
 		}
-		es, err := d.entries(n, false)
-		if err != nil {
+		if c.entries, err = d.entries(n, false); err != nil {
 			return Value{}, err
 		}
-		return Value{str: class, comp: &composite{kind: Object, entries: es}}, nil
+		return Value{str: class, comp: c}, nil
 	case igObjectSer8, igObjectSer16, igObjectSer32:
 		n, err := d.uint(igWidth(t, igObjectSer8), "serialized object length")
 		if err != nil {
@@ -555,9 +570,9 @@ func (d *igDecoder) object(start int, t byte) (Value, error) {
 		if err := d.need(n, "serialized object"); err != nil {
 			return Value{}, d.err(inner, fmt.Sprintf("serialized object of %d bytes with %d bytes left", n, len(d.data)-d.off), ErrTooLarge)
 		}
-		p := string(d.data[d.off : d.off+int(n)])
+		c.kind, c.payload = Custom, string(d.data[d.off:d.off+int(n)])
 		d.off += int(n)
-		return Value{str: class, comp: &composite{kind: Custom, payload: p}}, nil
+		return Value{str: class, comp: c}, nil
 	case igEnumCase:
 		coff := d.off
 		if err := d.need(1, "enum case"); err != nil {
@@ -575,7 +590,10 @@ func (d *igDecoder) object(start int, t byte) (Value, error) {
 		if strings.IndexByte(class, ':') >= 0 {
 			return Value{}, d.err(start, fmt.Sprintf("enum name %q holds a ':'", class), ErrSyntax)
 		}
-		v := EnumValue(class, name)
+		// An enum case gets a composite of its own, not the shared one
+		// of scalars, as it may be marked igPlain.
+		c.kind = Enum
+		v := Value{comp: c, str: class + ":" + name}
 		if _, dup := d.enums[v.str]; dup {
 			return Value{}, d.err(start, "enum case "+v.str+" written twice (PHP writes an objref to the first)", ErrSyntax)
 		}
@@ -621,7 +639,13 @@ func (d *igDecoder) phpRef(start int) (Value, error) {
 		if e.kind != want {
 			return Value{}, d.err(start, "& reference to an id of the wrong kind", ErrBadReference)
 		}
-		d.targets = append(d.targets, e.slot)
+		if want == igRefObject && !e.viaRef {
+			// The object was first written without 0x25: PHP keeps
+			// that occurrence out of the reference.
+			e.val.comp.igPlain = true
+		} else {
+			d.targets = append(d.targets, e.slot)
+		}
 		d.impure++
 		return PHPRefValue(e.slot), nil
 	case igArray8, igArray16, igArray32:
@@ -634,7 +658,7 @@ func (d *igDecoder) phpRef(start int) (Value, error) {
 		return v, err
 	case igObject8, igObject16, igObject32, igObjectID8, igObjectID16, igObjectID32:
 		slot := d.slot + 1
-		v, err := d.object(d.off-1, t)
+		v, err := d.object(d.off-1, t, true)
 		if err == nil {
 			d.sources = append(d.sources, slot)
 		}

@@ -225,7 +225,11 @@ func (e *igEncoder) value(v Value, depth int) error {
 	target := len(e.targets) > 0 && e.targetIn(slot, slot)
 	if target {
 		e.impure++
-		e.buf = append(e.buf, igPHPRef)
+		// An object decoded from a first occurrence without 0x25 is
+		// written that way again.
+		if !v.comp.igPlain {
+			e.buf = append(e.buf, igPHPRef)
+		}
 	}
 	switch v.kind() {
 	case Null:

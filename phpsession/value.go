@@ -95,6 +95,10 @@ type composite struct {
 	// payload take (see parser.payloadSlots): 0 for opaque text.
 	payloadSlots int32
 	kind         Kind
+	// igPlain is, for an Object, Custom or Enum decoded from igbinary,
+	// whether its first occurrence was written without the & (0x25) that
+	// later & references to it carry (see igbinary.go).
+	igPlain bool
 }
 
 // scalarComps holds the composite of each scalar kind, which all scalar

@@ -1,0 +1,115 @@
+package phpsession
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/sessbridge/sessbridge/internal/testenv"
+)
+
+// igShapesPHP prints, for each shape PHP's igbinary writes that needs
+// care, one line: its name, hex(igbinary_serialize($v)), and whether
+// igbinary_serialize(igbinary_unserialize()) of it gives the same bytes
+// ("same" or "differs").
+const igShapesPHP = `<?php
+error_reporting(E_ALL & ~E_DEPRECATED & ~E_NOTICE);
+class Tok implements Serializable { public $p = ''; function __construct($p = '') { $this->p = $p; } function serialize() { return $this->p; } function unserialize($d) { $this->p = $d; } }
+class Slp { public $a = 1; public $b = [2]; public $o; function __sleep() { return ['a', 'b', 'a', 'o', 'b', 'o']; } }
+class Mag { public $a; function __serialize(): array { return ['x' => $this->a, 'y' => $this->a]; } function __unserialize(array $d): void { $this->a = $d['x']; } }
+enum Suit: string { case Hearts = 'H'; }
+function out($name, $v) {
+    $ig = igbinary_serialize($v);
+    echo $name, ' ', bin2hex($ig), ' ', igbinary_serialize(igbinary_unserialize($ig)) === $ig ? 'same' : 'differs', "\n";
+}
+$a = []; $a['self'] = &$a; out('array & referencing itself', $a);
+$a = ['x' => 1]; $a['self'] = &$a; out('nested array & referencing itself', ['top' => $a, 'again' => $a]);
+$a = [1]; $a[] = &$a; out('list & referencing itself', ['k' => $a]);
+$s = new Slp; $s->o = new stdClass; out('__sleep naming properties twice', [$s, $s]);
+$t = new Tok('x'); out('& references to a Serializable', [&$t, &$t]);
+$t = new Tok('x'); $a = [$t]; $a[1] = &$a[0]; out('& reference to a Serializable element', $a);
+$t = new Tok('x'); out('Serializable then & references to it', [$t, &$t, &$t, $t]);
+$t = new Tok('x'); out('Serializable then one & reference', [$t, &$t, $t]);
+$o = new stdClass; out('& object, & reference, objref', [&$o, &$o, $o]);
+$o = new stdClass; out('object, then & references', [$o, &$o, &$o]);
+$o = new stdClass; out('object, then one & reference', [$o, &$o]);
+$o = new stdClass; out('object in an array, then & references', [[$o], &$o, &$o]);
+$e = Suit::Hearts; out('enum & referenced', [&$e, &$e, Suit::Hearts]);
+$e = Suit::Hearts; out('enum, then & references', [Suit::Hearts, &$e, &$e]);
+$m = new Mag; $m->a = new stdClass; out('__serialize, then & references', [$m, &$m, &$m]);
+$m = new Mag; $m->a = new stdClass; out('__serialize & referenced', [&$m, &$m, $m->a]);
+$o = new stdClass; $o->self = &$o; out('object holding a & reference to itself', [$o, $o]);
+$o = new stdClass; $o->self = $o; out('object holding itself', [$o]);
+$a = ['a' => 1]; $a['b'] = &$a['a']; $a['c'] = $a; out('copy of an array holding a & reference', $a);
+`
+
+// igCopyNotKept is the reason decodeIgbinaryCanon gives for a copy of an
+// array holding objects or references (ref8 without 0x25): the Value holds
+// the copy as serialize() writes it (r: and R: inside), which appendIgbinary
+// writes in full, not as a ref8. PHP reads it as the same value (the same
+// serialize() output) but not as one array shared in memory, and so writes
+// it back in full too.
+const igCopyNotKept = "a copy of an array that holds objects or references"
+
+// TestIgbinaryShapes has PHP write the shapes of igbinary_serialize()
+// output that need care (references to arrays holding them, properties
+// named twice, & references to objects of every kind), and checks that each
+// decodes; that it encodes back byte for byte when PHP itself writes it
+// back so; and that PHP reads Go's encoding as the same value: PHP writes
+// the same bytes for it as for its own payload.
+func TestIgbinaryShapes(t *testing.T) {
+	testenv.PHP(t, "igbinary")
+	out := testenv.RunPHP(t, igShapesPHP, nil)
+	var back bytes.Buffer
+	type shape struct {
+		name    string
+		payload []byte
+	}
+	var shapes []shape
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(lines) < 19 {
+		t.Fatalf("php printed %d shapes:\n%s", len(lines), out)
+	}
+	for _, l := range lines {
+		f := strings.Fields(l)
+		if len(f) < 3 {
+			t.Fatalf("php printed %q", l)
+		}
+		name, payload, same := strings.Join(f[:len(f)-2], " "), igMustHex(f[len(f)-2]), f[len(f)-1] == "same"
+		v, why, err := decodeIgbinaryCanon(payload, limits{})
+		if err != nil {
+			t.Errorf("%s: decodeIgbinary(%x): %v", name, payload, err)
+			continue
+		}
+		enc, err := appendIgbinary(nil, v)
+		if err != nil {
+			t.Errorf("%s: appendIgbinary(%s): %v", name, igShow(v), err)
+			continue
+		}
+		if why == igCopyNotKept {
+			t.Logf("%s: not written back byte for byte: %s", name, why)
+			continue
+		}
+		if same && (why != "" || !bytes.Equal(enc, payload)) {
+			t.Errorf("%s: PHP writes it back as it is, Go writes\n%x (%q)\nwant\n%x\nvalue %s", name, enc, why, payload, igShow(v))
+		}
+		fmt.Fprintf(&back, "%x %x\n", payload, enc)
+		shapes = append(shapes, shape{name, payload})
+	}
+	// PHP reads both and writes each back: the same bytes, the same value.
+	got := testenv.RunPHP(t, `<?php
+error_reporting(E_ALL & ~E_DEPRECATED & ~E_NOTICE);
+`+strings.SplitN(igShapesPHP, "\n", 3)[2][:strings.Index(strings.SplitN(igShapesPHP, "\n", 3)[2], "function out")]+`
+while (($l = fgets(STDIN)) !== false) {
+    [$php, $go] = explode(' ', trim($l));
+    echo bin2hex(igbinary_serialize(igbinary_unserialize(hex2bin($php)))), ' ', bin2hex(igbinary_serialize(igbinary_unserialize(hex2bin($go)))), "\n";
+}
+`, back.Bytes())
+	for i, l := range strings.Split(strings.TrimSpace(string(got)), "\n") {
+		php, goes, _ := strings.Cut(l, " ")
+		if i < len(shapes) && php != goes {
+			t.Errorf("%s: PHP writes back its payload as\n%s\nand Go's encoding as\n%s", shapes[i].name, php, goes)
+		}
+	}
+}
