@@ -85,8 +85,9 @@ func decodeIgbinary(data []byte, lim limits) (Value, error) {
 //     removing elements, not PHP's shared empty array);
 //   - a & reference written with 0x25 that nothing else points at (a
 //     reference whose other end was outside the serialized value);
-//   - a copy (ref8 without 0x25) of an array holding objects or references,
-//     which decodes as serialize() would write it (r: and R: inside);
+//   - a copy (ref8 without 0x25) of an array inside itself, which PHP
+//     writes for $a['x']['up'] = &$a and reads as an array holding itself:
+//     it decodes as null, as serialize() writes it;
 //   - null padding in place of a property: PHP writes it for each
 //     uninitialized typed property of an object, which serialize() leaves
 //     out (and so does the Value);
@@ -129,17 +130,22 @@ func (d *igDecoder) finish(v Value) (Value, string, error) {
 	if d.off != len(d.data) {
 		return Value{}, "", d.err(d.off, fmt.Sprintf("%d bytes after the igbinary value", len(d.data)-d.off), ErrSyntax)
 	}
-	if d.noncanon == "" && !igSameSlots(d.sources, d.targets) {
+	if d.noncanon == "" && !igCovers(d.targets, d.sources) {
 		d.noncanon = "a & reference that nothing else points at"
 	}
 	return v, d.noncanon, nil
 }
 
-// igSameSlots reports whether a and b hold the same set of slots.
-func igSameSlots(a, b []int) bool {
+// igCovers reports whether every slot of b is in a. (A slot of a that is
+// not in b is an object first written without 0x25: see igPlain.)
+func igCovers(a, b []int) bool {
 	slices.Sort(a)
-	slices.Sort(b)
-	return slices.Equal(slices.Compact(a), slices.Compact(b))
+	for _, s := range b {
+		if _, ok := slices.BinarySearch(a, s); !ok {
+			return false
+		}
+	}
+	return true
 }
 
 func (d *igDecoder) flag(why string) {
@@ -691,7 +697,15 @@ func (d *igDecoder) arrayCopy(start, w int) (Value, error) {
 		return Value{}, d.err(start, "array ref to something that is not a plain array", ErrBadReference)
 	}
 	if !e.done {
-		return Value{}, d.err(start, "array ref to an array that holds it", ErrBadReference)
+		// PHP writes this for an array that holds a & reference to an
+		// array holding it ($a['x']['up'] = &$a), and reads it as an array
+		// holding itself, which serialize() writes as N;: so does the
+		// Value.
+		d.flag("a copy of an array inside itself")
+		if _, err := d.take(start); err != nil {
+			return Value{}, err
+		}
+		return NullValue(), nil
 	}
 	// The copy nests as deep as the array did, here.
 	if d.depth+e.height > d.maxDepth {
@@ -705,8 +719,8 @@ func (d *igDecoder) arrayCopy(start, w int) (Value, error) {
 		return e.val, nil
 	}
 	// serialize() writes the copy again in full, its objects as r: and
-	// its & references as R:; do the same so both forms decode alike.
-	d.flag("a copy of an array that holds objects or references")
+	// its & references as R:; do the same so both forms decode alike. The
+	// copy keeps the slot of the array in num, for appendIgbinary.
 	d.impure++
 	if d.sourceSet == nil {
 		d.sourceSet = make(map[int]struct{})
@@ -716,7 +730,9 @@ func (d *igDecoder) arrayCopy(start, w int) (Value, error) {
 	}
 	d.inSet = len(d.sources)
 	src := e.slot
-	return d.recopy(start, e.val, &src)
+	c, err := d.recopy(start, e.val, &src)
+	c.num = uint64(e.slot)
+	return c, err
 }
 
 // recopy returns the copy of v, whose slot in the original is *src, as

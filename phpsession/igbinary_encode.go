@@ -34,6 +34,17 @@ type igEncoder struct {
 	emptyID int64             // id of the first plain empty array, -1 until written
 	enums   map[string]uint32 // "Enum:Case" → id
 	impure  int               // objects, references and & targets written so far
+
+	// copied holds the slots of the arrays that a decoded copy (an Array
+	// whose num is a slot) copies; origins, those of them written so far.
+	copied  map[int]bool
+	origins map[int]igOrigin
+}
+
+// igOrigin is an array written in full that a copy may refer to.
+type igOrigin struct {
+	id  uint32
+	val Value
 }
 
 // appendIgbinary appends igbinary_serialize(v), header included, to dst:
@@ -45,6 +56,9 @@ type igEncoder struct {
 // values are written as references because PHP shares them in memory:
 //   - an Array sharing its contents with an earlier one (a copy of the same
 //     Value) that holds no object or reference;
+//   - an Array decoded as a copy of an earlier array that holds objects or
+//     references (it holds them as serialize() writes a copy: r: and R:),
+//     unless it was changed since;
 //   - every empty array after the first, as PHP's empty arrays are one;
 //   - every occurrence of an enum case after the first, as a case is one
 //     object (decoding gives a Ref there, as serialize() writes r:).
@@ -79,6 +93,12 @@ func (e *igEncoder) scan(v Value, seen map[*composite]bool, depth int) error {
 	case PHPRef:
 		e.targets = append(e.targets, v.Slot())
 	case Array, Object:
+		if v.kind() == Array && v.num != 0 {
+			if e.copied == nil {
+				e.copied = make(map[int]bool)
+			}
+			e.copied[int(v.num)] = true
+		}
 		if seen[v.comp] {
 			return nil
 		}
@@ -310,9 +330,18 @@ func (e *igEncoder) array(v Value, slot int, target bool, depth int) error {
 			e.slot += sh.size - 1
 			return nil
 		}
+		if v.num != 0 && e.copy(v, slot) {
+			return nil
+		}
 		id, impure := e.newID(), e.impure
 		if err := e.entries(es, true, depth); err != nil {
 			return err
+		}
+		if e.copied[slot] {
+			if e.origins == nil {
+				e.origins = make(map[int]igOrigin)
+			}
+			e.origins[slot] = igOrigin{id: id, val: v}
 		}
 		if e.impure == impure {
 			if e.shared == nil {
@@ -325,6 +354,60 @@ func (e *igEncoder) array(v Value, slot int, target bool, depth int) error {
 		return nil
 	}
 	return e.entries(es, true, depth)
+}
+
+// copy writes v, an Array decoded as a copy of the array at slot v.num
+// (which holds objects or references), as a ref to it, as PHP wrote it,
+// and reports whether it did. It does not when that array was not written
+// before in full, or v is not what decoding a copy of it gives (v was
+// changed, or built so), or a & reference points inside v.
+func (e *igEncoder) copy(v Value, slot int) bool {
+	o, ok := e.origins[int(v.num)]
+	if !ok {
+		return false
+	}
+	n := countSlots(v)
+	src := int(v.num)
+	if e.targetIn(slot, slot+n-1) || !e.copyMatches(o.val, v, &src) {
+		return false
+	}
+	e.impure++
+	e.sized(igRef8, o.id)
+	e.slot += n - 1
+	return true
+}
+
+// copyMatches reports whether cp is orig, whose slot is *src, as PHP's
+// serialize() writes a copy of it (and decodeIgbinary decodes one): a & target
+// as an R: to it, an object as an r: to it, arrays again in full, other
+// values as they are. *src advances past orig.
+func (e *igEncoder) copyMatches(orig, cp Value, src *int) bool {
+	if orig.kind() == PHPRef {
+		return cp.kind() == PHPRef && cp.num == orig.num
+	}
+	mine := *src
+	switch k := orig.kind(); {
+	case e.targetIn(mine, mine) && !orig.comp.igPlain:
+		*src += countSlots(orig)
+		return cp.kind() == PHPRef && cp.Slot() == mine
+	case k == Object || k == Custom || k == Enum:
+		*src += countSlots(orig)
+		return cp.kind() == Ref && cp.Slot() == mine
+	case k != Array:
+		*src++
+		return cp.Equal(orig)
+	}
+	*src++
+	oe, ce := orig.Entries(), cp.Entries()
+	if cp.kind() != Array || len(oe) != len(ce) {
+		return false
+	}
+	for i := range oe {
+		if !oe[i].Key.Equal(ce[i].Key) || !e.copyMatches(oe[i].Value, ce[i].Value, src) {
+			return false
+		}
+	}
+	return true
 }
 
 // entries appends an array size and the entries (or an object's property
