@@ -62,6 +62,22 @@ type igDecoder struct {
 	// for byte although the input is valid (PHP can write it); "" if it
 	// would.
 	noncanon string
+
+	// session is true for a session payload, whose top-level array may
+	// have numeric-string keys (see decodeIgbinarySession).
+	session bool
+}
+
+// decodeIgbinarySession decodes a session payload: decodeIgbinary, but the
+// top-level array may have a numeric-string key such as "5". $_SESSION
+// keeps the names session_decode() gave it as strings, so PHP writes one
+// ("5" from a top-level object's property, or from another handler's
+// payload) as a string key, and its igbinary session decoder reads it back
+// as "5" (an int key it skips). Such a key stays a String, for
+// appendIgbinarySession.
+func decodeIgbinarySession(data []byte, lim limits) (Value, error) {
+	v, _, err := decodeIgbinaryAny(data, lim, true)
+	return v, err
 }
 
 // decodeIgbinary decodes a whole igbinary_serialize() output, header
@@ -96,11 +112,17 @@ func decodeIgbinary(data []byte, lim limits) (Value, error) {
 // PHP reads the re-encoding of such a Value as the same value: serialize()
 // gives the same bytes for both.
 func decodeIgbinaryCanon(data []byte, lim limits) (Value, string, error) {
+	return decodeIgbinaryAny(data, lim, false)
+}
+
+// decodeIgbinaryAny is decodeIgbinaryCanon, or for a session
+// decodeIgbinarySession.
+func decodeIgbinaryAny(data []byte, lim limits, session bool) (Value, string, error) {
 	lim = lim.orDefault()
 	if int64(len(data)) > lim.maxSize {
 		return Value{}, "", &SyntaxError{Offset: 0, Msg: fmt.Sprintf("igbinary: input of %d bytes is over the %d-byte limit", len(data), lim.maxSize), Err: ErrTooLarge}
 	}
-	d := &igDecoder{data: data, maxDepth: lim.maxDepth, emptyID: -1}
+	d := &igDecoder{data: data, maxDepth: lim.maxDepth, emptyID: -1, session: session}
 	// Room for the tables of a small session, in one allocation each: an
 	// id or a string takes two bytes at least.
 	room := min(16, len(data)/4)
@@ -496,7 +518,7 @@ func (d *igDecoder) key(inArray bool) (Value, error) {
 		if err != nil {
 			return Value{}, err
 		}
-		if inArray {
+		if inArray && !(d.session && d.depth == 1) {
 			if _, isInt := canonicalInt(s); isInt {
 				return Value{}, d.err(start, fmt.Sprintf("array key %q is a numeric string, PHP writes it as an int", s), ErrSyntax)
 			}

@@ -39,6 +39,10 @@ type igEncoder struct {
 	// whose num is a slot) copies; origins, those of them written so far.
 	copied  map[int]bool
 	origins map[int]igOrigin
+
+	// sessionKeys is true for a session (appendIgbinarySession): the
+	// top-level array's String keys are written as strings.
+	sessionKeys bool
 }
 
 // igOrigin is an array written in full that a copy may refer to.
@@ -66,7 +70,18 @@ type igOrigin struct {
 // It returns an error wrapping [ErrBadReference] or [ErrUnsupportedValue]
 // for a Value PHP cannot hold, and dst unchanged.
 func appendIgbinary(dst []byte, v Value) ([]byte, error) {
-	e := &igEncoder{buf: dst, emptyID: -1}
+	return appendIgbinaryAny(dst, v, false)
+}
+
+// appendIgbinarySession is appendIgbinary for a session, whose top-level
+// array's String keys are written as strings, numeric or not (see
+// decodeIgbinarySession): an Int key is written as an int.
+func appendIgbinarySession(dst []byte, v Value) ([]byte, error) {
+	return appendIgbinaryAny(dst, v, true)
+}
+
+func appendIgbinaryAny(dst []byte, v Value, session bool) ([]byte, error) {
+	e := &igEncoder{buf: dst, emptyID: -1, sessionKeys: session}
 	var strs [16]string // room for a small session's strings
 	e.strs.list = strs[:0]
 	e.buf = binary.BigEndian.AppendUint32(e.buf, igVersion)
@@ -418,7 +433,7 @@ func (e *igEncoder) entries(es []Entry, inArray bool, depth int) error {
 	}
 	e.sized(igArray8, uint32(len(es)))
 	for _, en := range es {
-		if err := e.key(en.Key, inArray); err != nil {
+		if err := e.key(en.Key, inArray && !(e.sessionKeys && depth == 0)); err != nil {
 			return err
 		}
 		if err := e.value(en.Value, depth+1); err != nil {

@@ -119,3 +119,51 @@ while (($l = fgets(STDIN)) !== false) {
 		}
 	}
 }
+
+// TestIgbinaryObjectSessionPHP: PHP's igbinary session decoder takes the
+// properties of a top-level object as the session's names, keeps a numeric
+// one ("5") as a string key, and writes the session back as an array. Go
+// reads the same names, gives the payload back unchanged, and after the
+// same change writes what PHP writes.
+func TestIgbinaryObjectSessionPHP(t *testing.T) {
+	testenv.PHP(t, "igbinary")
+	out := testenv.RunPHP(t, `<?php
+ob_start();
+ini_set('session.use_cookies', '0');
+ini_set('session.save_path', sys_get_temp_dir());
+ini_set('session.cache_limiter', '');
+ini_set('session.serialize_handler', 'igbinary');
+session_id('igobj');
+session_start();
+$o = new stdClass; $o->a = 1; $o->{'5'} = 'five'; $o->b = [1, new stdClass]; $o->c = &$o->a;
+$p = igbinary_serialize($o);
+session_decode($p);
+$keys = json_encode(array_map('strval', array_keys($_SESSION)));
+$_SESSION['d'] = 2;
+$after = session_encode();
+session_abort();
+ob_end_clean();
+echo bin2hex($p), ' ', $keys, ' ', bin2hex($after), "\n";
+`, nil)
+	f := strings.Fields(string(out))
+	if len(f) != 3 {
+		t.Fatalf("php printed %q", out)
+	}
+	payload, phpKeys, phpAfter := igMustHex(f[0]), f[1], igMustHex(f[2])
+	s, err := DecodeSession(payload, FormatIgbinary)
+	if err != nil {
+		t.Fatalf("DecodeSession(%x): %v", payload, err)
+	}
+	if got := fmt.Sprintf("%q", s.Names()); strings.ReplaceAll(got, " ", ",") != phpKeys {
+		t.Errorf("Names() = %s, PHP reads %s", got, phpKeys)
+	}
+	if got, err := s.Encode(); err != nil || !bytes.Equal(got, payload) {
+		t.Errorf("Encode() of the unchanged session = %x, %v; want %x", got, err, payload)
+	}
+	if err := s.Set("d", IntValue(2)); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Encode(); err != nil || !bytes.Equal(got, phpAfter) {
+		t.Errorf("Encode() after Set = %x, %v; PHP writes %x", got, err, phpAfter)
+	}
+}
