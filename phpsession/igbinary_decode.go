@@ -94,7 +94,7 @@ func decodeIgbinary(data []byte, lim limits) (Value, error) {
 
 // decodeIgbinaryCanon is decodeIgbinary that also says why, when the input
 // is valid but appendIgbinary would write other bytes for it ("" when it
-// writes the input back exactly). Those inputs are ones PHP can write:
+// writes the input back exactly; reasons separated by "; "). Those inputs are ones PHP can write:
 //   - a string or class name written in full a second time
 //     (igbinary.compact_strings=0);
 //   - a second empty array written in full (an empty array PHP built by
@@ -152,8 +152,8 @@ func (d *igDecoder) finish(v Value) (Value, string, error) {
 	if d.off != len(d.data) {
 		return Value{}, "", d.err(d.off, fmt.Sprintf("%d bytes after the igbinary value", len(d.data)-d.off), ErrSyntax)
 	}
-	if d.noncanon == "" && !igCovers(d.targets, d.sources) {
-		d.noncanon = "a & reference that nothing else points at"
+	if !igCovers(d.targets, d.sources) {
+		d.flag("a & reference that nothing else points at")
 	}
 	return v, d.noncanon, nil
 }
@@ -170,9 +170,14 @@ func igCovers(a, b []int) bool {
 	return true
 }
 
+// flag adds why to the reasons the input is not canonical, which are
+// separated by "; ".
 func (d *igDecoder) flag(why string) {
-	if d.noncanon == "" {
+	switch {
+	case d.noncanon == "":
 		d.noncanon = why
+	case !strings.Contains(d.noncanon, why):
+		d.noncanon += "; " + why
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -20,6 +21,21 @@ import (
 )
 
 var igSeed = flag.Uint64("igbinary.seed", 0, "seed of the igbinary differential tests (0: from the clock)")
+
+// igDiffN returns the number of random values each igbinary differential
+// test sends: 3000, a few seconds, or $SESSBRIDGE_IGBINARY_N for a long
+// run.
+func igDiffN(t *testing.T) int {
+	env := os.Getenv("SESSBRIDGE_IGBINARY_N")
+	if env == "" {
+		return 3000
+	}
+	n, err := strconv.Atoi(env)
+	if err != nil || n < 1 {
+		t.Fatalf("SESSBRIDGE_IGBINARY_N=%q: want a positive number", env)
+	}
+	return n
+}
 
 // TestIgbinaryVectors decodes every payload a real Phalcon wrote with
 // session.serialize_handler=igbinary, checks that it encodes back byte for
@@ -302,6 +318,7 @@ func igTestSeed(t *testing.T) uint64 {
 // PHP wrote with this package's test generator: forms PHP writes that the
 // Value model cannot tell from others.
 var igNoncanonPHP = []string{
+	"a copy of an array inside itself",
 	"a & reference that nothing else points at",
 	"null padding for an uninitialized typed property",
 }
@@ -313,7 +330,7 @@ var igNoncanonPHP = []string{
 func TestIgbinaryFromPHP(t *testing.T) {
 	testenv.PHP(t, "igbinary")
 	seed := igTestSeed(t)
-	const n = 3000
+	n := igDiffN(t)
 	out := testenv.RunPHP(t, igGenPHP, nil, strconv.FormatUint(seed%(1<<31), 10), strconv.Itoa(n))
 	lines := strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
 	if len(lines) != n {
@@ -347,9 +364,11 @@ func TestIgbinaryFromPHP(t *testing.T) {
 			t.Errorf("value %d: appendIgbinary(decodeIgbinary(php)) =\n%x\nwant\n%x\nvalue %s", i, enc, ig, igShow(v))
 		}
 		if why != "" {
-			noncanon[why]++
-			if !slicesContains(igNoncanonPHP, why) {
-				t.Errorf("value %d: PHP wrote a payload decodeIgbinary calls non-canonical: %s\n%x", i, why, ig)
+			for _, w := range strings.Split(why, "; ") {
+				noncanon[w]++
+				if !slicesContains(igNoncanonPHP, w) {
+					t.Errorf("value %d: PHP wrote a payload decodeIgbinary calls non-canonical: %s\n%x", i, w, ig)
+				}
 			}
 			again, why2, err := decodeIgbinaryCanon(enc, limits{})
 			if err != nil || why2 != "" || !again.Equal(v) {
@@ -362,7 +381,14 @@ func TestIgbinaryFromPHP(t *testing.T) {
 			continue
 		}
 		// serialize() writes every NAN as "NAN", igbinary keeps its bits.
-		if !igEqualAnyNaN(sv, v) {
+		// It writes a property __sleep() names twice once (igbinary as
+		// often as named, which moves later slots), and stops at an array
+		// inside itself one level before igbinary does.
+		if strings.Contains(why, "a copy of an array inside itself") {
+			noncanon["not compared with serialize(): an array inside itself"]++
+		} else if igRepeatsProperty(v) {
+			noncanon["not compared with serialize(): a property named twice"]++
+		} else if !igEqualAnyNaN(sv, v) {
 			t.Errorf("value %d: igbinary and serialize() forms differ:\nigbinary  %s\nserialize %s\n%x\n%q", i, igShow(v), igShow(sv), ig, ser)
 		}
 		// The serialize() form, written as igbinary, is the same PHP value.
@@ -386,6 +412,18 @@ func TestIgbinaryFromPHP(t *testing.T) {
 	}
 }
 
+// igRepeatsProperty reports whether an object in v has a property name
+// twice.
+func igRepeatsProperty(v Value) bool {
+	es := v.Entries()
+	for i, e := range es {
+		if v.kind() == Object && hasKey(es[:i], e.Key) || igRepeatsProperty(e.Value) {
+			return true
+		}
+	}
+	return false
+}
+
 func slicesContains(s []string, x string) bool {
 	for _, y := range s {
 		if y == x {
@@ -401,7 +439,7 @@ func TestIgbinaryToPHP(t *testing.T) {
 	testenv.PHP(t, "igbinary")
 	seed := igTestSeed(t)
 	g := &igGen{r: rand.New(rand.NewPCG(seed, 0x1bb1)), stats: map[string]int{}}
-	const n = 3000
+	n := igDiffN(t)
 	var in bytes.Buffer
 	vals := make([]Value, n)
 	encs := make([][]byte, n)
