@@ -11,6 +11,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -389,7 +390,15 @@ func TestIgbinaryFromPHP(t *testing.T) {
 		} else if igRepeatsProperty(v) {
 			noncanon["not compared with serialize(): a property named twice"]++
 		} else if !igEqualAnyNaN(sv, v) {
-			t.Errorf("value %d: igbinary and serialize() forms differ:\nigbinary  %s\nserialize %s\n%x\n%q", i, igShow(v), igShow(sv), ig, ser)
+			// serialize() does not remember an object only one array
+			// holds: when that array is reached twice (through a & reference
+			// to an array holding it), it writes the object twice, where
+			// igbinary refers to it.
+			if igRefersToAncestor(v) {
+				noncanon["not compared with serialize(): an array & referencing itself"]++
+			} else {
+				t.Errorf("value %d: igbinary and serialize() forms differ:\nigbinary  %s\nserialize %s\n%x\n%q", i, igShow(v), igShow(sv), ig, ser)
+			}
 		}
 		// The serialize() form, written as igbinary, is the same PHP value.
 		fromSer, err := appendIgbinary(nil, sv)
@@ -410,6 +419,29 @@ func TestIgbinaryFromPHP(t *testing.T) {
 			t.Errorf("value %d: PHP reads appendIgbinary(decodeValue(%q)) as %q", sers[j].i, sers[j].ser, igMustHex(l))
 		}
 	}
+}
+
+// igRefersToAncestor reports whether v holds a & reference to an array
+// that holds it (serialize()'s slot numbering).
+func igRefersToAncestor(v Value) bool {
+	slot := 0
+	var open []int
+	var walk func(Value) bool
+	walk = func(v Value) bool {
+		if v.kind() == PHPRef {
+			return slices.Contains(open, v.Slot())
+		}
+		slot++
+		open = append(open, slot)
+		defer func() { open = open[:len(open)-1] }()
+		for _, e := range v.Entries() {
+			if walk(e.Value) {
+				return true
+			}
+		}
+		return false
+	}
+	return walk(v)
 }
 
 // igRepeatsProperty reports whether an object in v has a property name
