@@ -19,19 +19,19 @@ const (
 
 // igRefEntry is one id of the igbinary reference table, as decoded.
 type igRefEntry struct {
-	kind igRefKind
+	// comp is, for an igRefArray, the array's, for copies; for an
+	// igRefObject, the object's.
+	comp *composite
 	slot int // PHP slot of the value (serialize()'s numbering)
-	// val is, for an igRefArray, the array, for copies; for an
-	// igRefObject, a Value whose composite is the object's.
-	val Value
+	size int // igRefArray: slots the array takes, itself included
+	// height is the igRefArray's nesting: 1 for an array of scalars.
+	height int32
+	kind   igRefKind
+	pure   bool // igRefArray: holds no object, reference or & target
+	done   bool // igRefArray: fully decoded
 	// viaRef is, for an igRefObject, whether its first occurrence was
 	// written after 0x25.
 	viaRef bool
-	size   int  // igRefArray: slots the array takes, itself included
-	pure   bool // igRefArray: holds no object, reference or & target
-	done   bool // igRefArray: fully decoded
-	// height is the igRefArray's nesting: 1 for an array of scalars.
-	height int
 }
 
 // igDecoder holds the state of one decodeIgbinary call.
@@ -64,7 +64,8 @@ type igDecoder struct {
 	noncanon string
 
 	// session is true for a session payload, whose top-level array may
-	// have numeric-string keys (see decodeIgbinarySession).
+	// have numeric-string keys, and whose strings share the payload's
+	// memory, as DecodeSession documents (see decodeIgbinarySession).
 	session bool
 }
 
@@ -74,7 +75,8 @@ type igDecoder struct {
 // ("5" from a top-level object's property, or from another handler's
 // payload) as a string key, and its igbinary session decoder reads it back
 // as "5" (an int key it skips). Such a key stays a String, for
-// appendIgbinarySession.
+// appendIgbinarySession. Strings, class names and payloads share data's
+// memory (DecodeSession's rule: data must not change after the call).
 func decodeIgbinarySession(data []byte, lim limits) (Value, error) {
 	v, _, err := decodeIgbinaryAny(data, lim, true)
 	return v, err
@@ -376,13 +378,22 @@ func (d *igDecoder) chars(start, w int) (string, error) {
 	if err := d.need(n, "string"); err != nil {
 		return "", d.err(start, fmt.Sprintf("string of %d bytes with %d bytes left", n, len(d.data)-d.off), ErrTooLarge)
 	}
-	s := string(d.data[d.off : d.off+int(n)])
+	s := d.text(d.off, d.off+int(n))
 	d.off += int(n)
 	if _, dup := d.strs.find(s); dup {
 		d.flag("a string written in full twice (igbinary.compact_strings=0)")
 	}
 	d.strs.add(s)
 	return s, nil
+}
+
+// text returns data[start:end] as a string: for a session, sharing data's
+// memory, else a copy.
+func (d *igDecoder) text(start, end int) string {
+	if d.session {
+		return stringOf(d.data[start:end])
+	}
+	return string(d.data[start:end])
 }
 
 // count reads the element count after an array type byte t at start and
@@ -445,8 +456,8 @@ func (d *igDecoder) array(start int, t byte, asRef bool) (Value, error) {
 		return Value{}, err
 	}
 	e := &d.refs[id]
-	e.val, e.size, e.pure, e.done = a, d.slot-slot+1, d.impure == impure, true
-	e.height = d.deepest - d.depth + 1
+	e.comp, e.size, e.pure, e.done = a.comp, d.slot-slot+1, d.impure == impure, true
+	e.height = int32(d.deepest - d.depth + 1)
 	d.deepest = max(outer, d.deepest)
 	return a, nil
 }
@@ -577,7 +588,7 @@ func (d *igDecoder) object(start int, t byte, asRef bool) (Value, error) {
 		return Value{}, err
 	}
 	c := &composite{kind: Object}
-	d.refs = append(d.refs, igRefEntry{kind: igRefObject, slot: slot, val: Value{comp: c}, viaRef: asRef})
+	d.refs = append(d.refs, igRefEntry{kind: igRefObject, slot: slot, comp: c, viaRef: asRef})
 	d.impure++
 	inner := d.off
 	if err := d.need(1, "object"); err != nil {
@@ -603,7 +614,7 @@ func (d *igDecoder) object(start int, t byte, asRef bool) (Value, error) {
 		if err := d.need(n, "serialized object"); err != nil {
 			return Value{}, d.err(inner, fmt.Sprintf("serialized object of %d bytes with %d bytes left", n, len(d.data)-d.off), ErrTooLarge)
 		}
-		c.kind, c.payload = Custom, string(d.data[d.off:d.off+int(n)])
+		c.kind, c.payload = Custom, d.text(d.off, d.off+int(n))
 		d.off += int(n)
 		return Value{str: class, comp: c}, nil
 	case igEnumCase:
@@ -675,7 +686,7 @@ func (d *igDecoder) phpRef(start int) (Value, error) {
 		if want == igRefObject && !e.viaRef {
 			// The object was first written without 0x25: PHP keeps
 			// that occurrence out of the reference.
-			e.val.comp.igPlain = true
+			e.comp.igPlain = true
 		} else {
 			d.targets = append(d.targets, e.slot)
 		}
@@ -735,15 +746,15 @@ func (d *igDecoder) arrayCopy(start, w int) (Value, error) {
 		return NullValue(), nil
 	}
 	// The copy nests as deep as the array did, here.
-	if d.depth+e.height > d.maxDepth {
+	if d.depth+int(e.height) > d.maxDepth {
 		return Value{}, d.err(start, fmt.Sprintf("value nested deeper than %d (through a copy of an array)", d.maxDepth), ErrMaxDepth)
 	}
-	d.deepest = max(d.deepest, d.depth+e.height)
+	d.deepest = max(d.deepest, d.depth+int(e.height))
 	if e.pure {
 		if _, err := d.takeN(start, e.size); err != nil {
 			return Value{}, err
 		}
-		return e.val, nil
+		return Value{comp: e.comp}, nil
 	}
 	// serialize() writes the copy again in full, its objects as r: and
 	// its & references as R:; do the same so both forms decode alike. The
@@ -757,7 +768,7 @@ func (d *igDecoder) arrayCopy(start, w int) (Value, error) {
 	}
 	d.inSet = len(d.sources)
 	src := e.slot
-	c, err := d.recopy(start, e.val, &src)
+	c, err := d.recopy(start, Value{comp: e.comp}, &src)
 	c.num = uint64(e.slot)
 	return c, err
 }

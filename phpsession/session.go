@@ -190,6 +190,7 @@ func (s *Session) decodeIgbinary(data []byte) error {
 		return &SyntaxError{Offset: 0, Msg: "igbinary session is a " + v.kind().String() + ", not an array or object", Err: ErrSyntax}
 	}
 	next := 1 // the outer array takes slot 1
+	s.entries = make([]entry, 0, v.Len())
 	for _, kv := range v.Entries() {
 		val := kv.Value
 		e := entry{name: kv.Key.str, intKey: kv.Key.kind() == Int, val: val, touched: true, refs: hasRefs(val)}
