@@ -85,7 +85,7 @@ func decodeIgbinarySession(data []byte, lim limits) (Value, error) {
 // decodeIgbinary decodes a whole igbinary_serialize() output, header
 // included. It returns a *SyntaxError for malformed input and for encodings
 // igbinary never writes (integers, lengths, counts or ids wider than
-// needed; empty strings written as strings; repeated keys; numeric-string
+// needed; empty strings written as strings; repeated array keys; numeric-string
 // array keys; an enum case written twice), so that what it accepts
 // re-encodes byte for byte, but for the few forms PHP can write that the
 // Value model cannot tell apart (see decodeIgbinaryCanon).
