@@ -82,6 +82,12 @@ func decodeIgbinarySession(data []byte, lim limits) (Value, error) {
 	return v, err
 }
 
+// igTables is the first room of an igDecoder's tables.
+type igTables struct {
+	refs [8]igRefEntry
+	strs [16]string
+}
+
 // decodeIgbinary decodes a whole igbinary_serialize() output, header
 // included. It returns a *SyntaxError for malformed input and for encodings
 // igbinary never writes (integers, lengths, counts or ids wider than
@@ -125,10 +131,13 @@ func decodeIgbinaryAny(data []byte, lim limits, session bool) (Value, string, er
 		return Value{}, "", &SyntaxError{Offset: 0, Msg: fmt.Sprintf("igbinary: input of %d bytes is over the %d-byte limit", len(data), lim.maxSize), Err: ErrTooLarge}
 	}
 	d := &igDecoder{data: data, maxDepth: lim.maxDepth, emptyID: -1, session: session}
-	// Room for the tables of a small session, in one allocation each: an
-	// id or a string takes two bytes at least.
-	room := min(16, len(data)/4)
-	d.refs, d.strs.list = make([]igRefEntry, 0, room), make([]string, 0, room)
+	// Room for the tables of a small session, in one allocation: a string
+	// takes three bytes at least, an id (an array or object) two, but few
+	// values of a session are arrays or objects.
+	if len(data) >= 16 {
+		t := new(igTables)
+		d.refs, d.strs.list = t.refs[:0], t.strs[:0]
+	}
 	// A copy of an array is two bytes however big the array: bound what
 	// the Value may hold so that nested copies cannot multiply it.
 	d.budget = 1<<20 + 16*int64(len(data))
