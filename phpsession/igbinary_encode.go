@@ -31,9 +31,10 @@ type igEncoder struct {
 	targets []int // sorted slots PHPRefs point at
 	ids     map[int]igEncID
 	shared  map[*composite]igShared
-	emptyID int64             // id of the first plain empty array, -1 until written
-	enums   map[string]uint32 // "Enum:Case" → id
-	impure  int               // objects, references and & targets written so far
+	twice   map[*composite]bool // arrays that occur more than once
+	emptyID int64               // id of the first plain empty array, -1 until written
+	enums   map[string]uint32   // "Enum:Case" → id
+	impure  int                 // objects, references and & targets written so far
 
 	// copied holds the slots of the arrays that a decoded copy (an Array
 	// whose num is a slot) copies; origins, those of them written so far.
@@ -102,7 +103,9 @@ func appendIgbinaryAny(dst []byte, v Value, session bool) ([]byte, error) {
 	return e.buf, nil
 }
 
-// scan collects the slots PHPRefs point at, visiting each composite once.
+// scan collects the slots PHPRefs point at, the arrays that occur more than
+// once (only those are remembered for a ref) and the slots copies copy,
+// visiting each composite once.
 func (e *igEncoder) scan(v Value, seen map[*composite]bool, depth int) error {
 	switch v.kind() {
 	case PHPRef:
@@ -115,6 +118,12 @@ func (e *igEncoder) scan(v Value, seen map[*composite]bool, depth int) error {
 			e.copied[int(v.num)] = true
 		}
 		if seen[v.comp] {
+			if v.kind() == Array {
+				if e.twice == nil {
+					e.twice = make(map[*composite]bool)
+				}
+				e.twice[v.comp] = true
+			}
 			return nil
 		}
 		seen[v.comp] = true
@@ -358,7 +367,7 @@ func (e *igEncoder) array(v Value, slot int, target bool, depth int) error {
 			}
 			e.origins[slot] = igOrigin{id: id, val: v}
 		}
-		if e.impure == impure {
+		if e.impure == impure && e.twice[v.comp] {
 			if e.shared == nil {
 				e.shared = make(map[*composite]igShared)
 			}
