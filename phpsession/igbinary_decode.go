@@ -65,7 +65,8 @@ type igDecoder struct {
 
 	// session is true for a session payload, whose top-level array may
 	// have numeric-string keys, and whose strings share the payload's
-	// memory, as DecodeSession documents (see decodeIgbinarySession).
+	// memory, as DecodeSession documents (see decodeIgbinarySession). Its
+	// caller wants no reasons (noncanon).
 	session bool
 }
 
@@ -389,6 +390,11 @@ func (d *igDecoder) chars(start, w int) (string, error) {
 	}
 	s := d.text(d.off, d.off+int(n))
 	d.off += int(n)
+	if d.session {
+		// No reasons wanted: the table needs no index to find a string.
+		d.strs.list = append(d.strs.list, s)
+		return s, nil
+	}
 	if _, dup := d.strs.find(s); dup {
 		d.flag("a string written in full twice (igbinary.compact_strings=0)")
 	}
@@ -471,11 +477,42 @@ func (d *igDecoder) array(start int, t byte, asRef bool) (Value, error) {
 	return a, nil
 }
 
-// igKey is an array key or property name, as a map key.
-type igKey struct {
-	kind Kind
-	num  uint64
-	str  string
+// igKeySet finds a repeated key in a big array: string keys by a map;
+// int keys by a map only once one does not follow the one before in
+// increasing order (as in a PHP list, where none can repeat).
+type igKeySet struct {
+	strs     map[string]struct{}
+	ints     map[int64]struct{}
+	last     int64
+	someInts bool
+}
+
+// add adds k, the next key of es, and reports whether it was there.
+func (s *igKeySet) add(k Value, es []Entry) bool {
+	if k.kind() == String {
+		if s.strs == nil {
+			s.strs = make(map[string]struct{}, min(len(es)+1, 1024))
+		}
+		_, dup := s.strs[k.str]
+		s.strs[k.str] = struct{}{}
+		return dup
+	}
+	i := int64(k.num)
+	if s.ints == nil {
+		if !s.someInts || i > s.last {
+			s.someInts, s.last = true, i
+			return false
+		}
+		s.ints = make(map[int64]struct{}, min(len(es)+1, 1024))
+		for _, e := range es {
+			if e.Key.kind() == Int {
+				s.ints[int64(e.Key.num)] = struct{}{}
+			}
+		}
+	}
+	_, dup := s.ints[i]
+	s.ints[i] = struct{}{}
+	return dup
 }
 
 // entries decodes n keys (array keys if inArray, else property names) and
@@ -489,10 +526,7 @@ type igKey struct {
 // property (PHP's serialize() leaves those out): it is skipped.
 func (d *igDecoder) entries(n int, inArray bool) ([]Entry, error) {
 	es := make([]Entry, 0, min(n, 1024)) // grows with what is really there
-	var seen map[igKey]struct{}
-	if inArray && n > 16 {
-		seen = make(map[igKey]struct{})
-	}
+	var seen igKeySet
 	for i := 0; i < n; i++ {
 		koff := d.off
 		if d.off < len(d.data) && d.data[d.off] == igNull {
@@ -505,11 +539,9 @@ func (d *igDecoder) entries(n int, inArray bool) ([]Entry, error) {
 			return nil, err
 		}
 		if inArray {
-			dup := false
-			if seen != nil {
-				ik := igKey{k.kind(), k.num, k.str}
-				_, dup = seen[ik]
-				seen[ik] = struct{}{}
+			var dup bool
+			if n > 16 {
+				dup = seen.add(k, es)
 			} else {
 				dup = hasKey(es, k)
 			}

@@ -776,6 +776,7 @@ func TestIgbinaryDecodeErrors(t *testing.T) {
 		{"too deep through a copy", "00000002 1402 0600 1401 0600 1401 0600 0601 0601 1401 0600 0101", limits{maxDepth: 3}, ErrMaxDepth, 24},
 		{"copies past the budget", igCopyBomb(30), limits{}, ErrTooLarge, -1},
 		{"repeated key in a big array", igBigArray(20, 7), limits{}, ErrSyntax, -1},
+		{"repeated string key in a big array", igBigStringArray(20, 7), limits{}, ErrSyntax, -1},
 		{"over maxSize", "00000002 14 01 0600 0601", limits{maxSize: 8}, ErrTooLarge, 0},
 	}
 	for _, tt := range tests {
@@ -916,6 +917,19 @@ func igBigArray(n, dup int) string {
 		fmt.Fprintf(&b, " 06%02x 0601", i)
 	}
 	fmt.Fprintf(&b, " 06%02x 0601", dup)
+	return b.String()
+}
+
+// igBigStringArray returns, in hex, an array of n string keys "k0", "k1",
+// ... whose last key repeats key dup (by its string id).
+func igBigStringArray(n, dup int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "00000002 14%02x", n)
+	for i := 0; i < n-1; i++ {
+		k := fmt.Sprintf("k%02d", i)
+		fmt.Fprintf(&b, " 1103%x 0601", k)
+	}
+	fmt.Fprintf(&b, " 0e%02x 0601", dup)
 	return b.String()
 }
 
