@@ -95,15 +95,23 @@ func (m *Manager) initSession(s *Session, cookieID string, req *http.Request) {
 }
 
 // Start starts the session, as Phalcon's start() and PHP's session_start():
-// it drops a cookie id the profile refuses, swaps an unknown id for a new one
-// in strict mode, and reads the session from the store. Starting an active
-// session does nothing. Start returns [ErrHeadersSent] (Phalcon returns
-// false) when the response has already started, a [*DecodeError] when the
-// stored session cannot be decoded (it is then destroyed, as PHP does), and
-// store errors wrapped. Under [Config.LockRequests] it takes the session's
-// lock before it reads an existing session, and returns a [*LockError] when
-// it cannot within LockTimeout; it releases the lock again when the read
-// fails.
+// it drops a cookie id the profile refuses or no store can hold (too long,
+// bad bytes for a file name), starting a new session as PHP does, swaps an
+// unknown id for a new one in strict mode, and reads the session from the
+// store. Starting an active session does nothing. Under
+// [Config.LockRequests] it takes the session's lock before it reads an
+// existing session, and returns a [*LockError] when it cannot within
+// LockTimeout; it releases the lock again when the read fails.
+//
+// Start returns [ErrHeadersSent] (Phalcon returns false) when the response
+// has already started, and store errors wrapped. A stored session that
+// does not decode in Config.Format is left untouched when PHP can read it:
+// Start returns a [*FormatMismatchError] naming the format it is in (a
+// configuration error), or a [*DecodeError] with Destroyed false for an
+// igbinary payload this package cannot decode. Only bytes that are a
+// session in no format are destroyed, as PHP's session_start() destroys
+// them, with a [*DecodeError] whose Destroyed is true. In each case the
+// session is not started, so the request writes nothing.
 func (s *Session) Start(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -138,7 +146,9 @@ func (s *Session) Start(ctx context.Context) error {
 	if id != "" {
 		data, err := s.read(ctx, id)
 		if err != nil && s.held != nil {
-			err = errors.Join(err, s.release(ctx))
+			if rerr := s.release(ctx); rerr != nil {
+				err = errors.Join(err, rerr)
+			}
 		}
 		switch {
 		case err == nil:
@@ -207,12 +217,7 @@ func (s *Session) read(ctx context.Context, id string) (*phpsession.Session, err
 	s.found = found
 	data, err := phpsession.DecodeSession(raw, s.m.cfg.Format)
 	if err != nil {
-		// PHP: "Failed to decode session object. Session has been destroyed".
-		derr := &DecodeError{ID: id, Err: err}
-		if err := s.m.store.Destroy(ctx, id); err != nil {
-			return nil, errors.Join(derr, fmt.Errorf("manager: destroying session %q: %w", id, err))
-		}
-		return nil, derr
+		return nil, s.undecodable(ctx, id, raw, err)
 	}
 	return data, nil
 }
@@ -262,12 +267,22 @@ func (h lockerHeld) WriteUnlock(ctx context.Context, data []byte, ttl time.Durat
 	return errors.Join(err, h.unlock(ctx))
 }
 
+func (h lockerHeld) TouchUnlock(ctx context.Context, ttl time.Duration) error {
+	var err error
+	if t, ok := h.store.(adapters.Toucher); ok {
+		err = t.Touch(ctx, h.id, ttl)
+	}
+	return errors.Join(err, h.unlock(ctx))
+}
+
 // Release releases the session lock [Session.Start] took under
-// [Config.LockRequests], without saving anything, as PHP's session_abort()
-// does; it does nothing when no lock is held. [Manager.Commit] releases
-// the lock itself, and [Manager.LoadAndSave] releases it also when the
-// handler panics; call Release (deferred) in a flow of your own that may
-// end without Commit. Without a release the lock stays until it expires.
+// [Config.LockRequests] without saving anything (the lock part of PHP's
+// session_abort()); it does nothing when no lock is held. The session
+// stays active: a later Commit saves it as Config.Save says, without the
+// lock. [Manager.Commit] releases the lock itself, and
+// [Manager.LoadAndSave] releases it also when the handler panics; call
+// Release (deferred) in a flow of your own that may end without Commit.
+// Without a release the lock stays until it expires.
 func (s *Session) Release(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -613,9 +628,20 @@ func (s *Session) save(ctx context.Context) error {
 		err = s.writeWhole(ctx)
 	case len(s.changes) == 0 && s.found && !m.cfg.NoLazyWrite:
 		if t, ok := m.store.(adapters.Toucher); ok {
-			if err = t.Touch(ctx, s.id, m.cfg.TTL); err != nil {
+			if s.unlockOnWrite && s.held != nil && s.heldID == s.id {
+				h := s.held
+				s.held = nil
+				err = h.TouchUnlock(ctx, m.cfg.TTL)
+			} else {
+				err = t.Touch(ctx, s.id, m.cfg.TTL)
+			}
+			if err != nil {
 				err = fmt.Errorf("manager: touching session %q: %w", s.id, err)
 			}
+			break
+		}
+		if s.held != nil && s.heldID == s.id {
+			err = s.writeWhole(ctx) // saveMerged would wait for the lock held
 			break
 		}
 		err = s.saveMerged(ctx)

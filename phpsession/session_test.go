@@ -477,12 +477,11 @@ func TestSessionLazy(t *testing.T) {
 	}
 }
 
-// TestSessionChunks reads the entries of a large session in random orders,
-// with sets, removes and clones in between, and checks every value against
-// a decode of the entry's own bytes: the chunks values are decoded from
-// (Session.value) must serve each entry its own bytes and memory, whatever
-// the order.
-func TestSessionChunks(t *testing.T) {
+// TestSessionReadOrders reads the entries of a large session in random
+// orders, with sets, removes and clones in between, and checks every value
+// against a decode of the entry's own bytes: Session.value must serve each
+// entry its own bytes and memory, whatever the order.
+func TestSessionReadOrders(t *testing.T) {
 	data := benchSession(t, 30<<10)
 	r := rand.New(rand.NewPCG(3, 4))
 	for round := range 20 {
@@ -518,7 +517,7 @@ func TestSessionChunks(t *testing.T) {
 				t.Fatalf("round %d, step %d: Get(%q) = %v, %v; want %v, %v", round, i, name, got, ok, w, wantOK)
 			}
 		}
-		// What was read is still what it was (no chunk memory reused).
+		// What was read is still what it was (no memory reused).
 		for name, w := range want {
 			if got, _ := s.Get(name); !equalEncoding(got, w) {
 				t.Fatalf("round %d, at the end: Get(%q) = %v, want %v", round, name, got, w)
@@ -876,9 +875,33 @@ ob_end_clean();
 echo base64_encode($enc), ' ', json_encode($keys), "\n";
 `
 
+// phpIgbinaryReadKeysScript reads base64 igbinary session payloads, one a
+// line, and answers the json of the keys session_decode() reads from each.
+const phpIgbinaryReadKeysScript = `<?php
+ob_start();
+ini_set('session.use_cookies', '0');
+ini_set('session.use_strict_mode', '0');
+ini_set('session.save_path', sys_get_temp_dir());
+ini_set('session.cache_limiter', '');
+ini_set('session.serialize_handler', 'igbinary');
+session_id('h14r');
+session_start();
+$out = [];
+while (($l = fgets(STDIN)) !== false) {
+    $_SESSION = [];
+    session_decode(base64_decode(trim($l)));
+    $out[] = json_encode(array_map('strval', array_keys($_SESSION)));
+}
+session_abort();
+ob_end_clean();
+echo implode("\n", $out), "\n";
+`
+
 // TestSessionIgbinaryIntKeysPHP: PHP's igbinary session handler writes int
-// keys but skips them on read, so the session refuses to store them, in
-// Set and in UnmarshalJSON, while keys that stay strings are kept.
+// keys but skips them on read, so Set refuses a numeric name (PHP's
+// $_SESSION['5'] is the int key 5), while keys that stay strings are kept.
+// The JSON form tells an int key (a JSON number) from a numeric string
+// key, which PHP writes and reads back too.
 func TestSessionIgbinaryIntKeysPHP(t *testing.T) {
 	testenv.PHP(t, "igbinary")
 	b64, js, _ := strings.Cut(strings.TrimSpace(string(testenv.RunPHP(t, phpIgbinaryKeysScript, nil))), " ")
@@ -905,15 +928,39 @@ func TestSessionIgbinaryIntKeysPHP(t *testing.T) {
 		if !kept && !errors.Is(err, ErrUnstorableKey) {
 			t.Errorf("Set(%q) = %v; PHP skips the key on read, want ErrUnstorableKey", name, err)
 		}
-		doc := `{"format":"igbinary","entries":[[` + strconv.Quote(name) + `,{"i":1}]]}`
-		var back Session
-		err = back.UnmarshalJSON([]byte(doc))
-		if kept && err != nil {
-			t.Errorf("UnmarshalJSON(%s) = %v; PHP reads the key back", doc, err)
+	}
+	// Through the JSON form and back, byte for byte.
+	doc, err := s.MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back Session
+	if err := back.UnmarshalJSON(doc); err != nil {
+		t.Fatalf("UnmarshalJSON(%s): %v", doc, err)
+	}
+	if got, err := back.Encode(); err != nil || !bytes.Equal(got, payload) {
+		t.Errorf("UnmarshalJSON(%s).Encode() = %x, %v; want %x", doc, got, err, payload)
+	}
+	// Every name given as a JSON string is a string key, which PHP reads.
+	var strDoc strings.Builder
+	strDoc.WriteString(`{"format":"igbinary","entries":[`)
+	for i, name := range written {
+		if i > 0 {
+			strDoc.WriteString(",")
 		}
-		if !kept && !errors.Is(err, ErrUnstorableKey) {
-			t.Errorf("UnmarshalJSON(%s) = %v, want ErrUnstorableKey", doc, err)
-		}
+		fmt.Fprintf(&strDoc, `[%q,{"i":1}]`, name)
+	}
+	strDoc.WriteString(`]}`)
+	if err := back.UnmarshalJSON([]byte(strDoc.String())); err != nil {
+		t.Fatalf("UnmarshalJSON(%s): %v", strDoc.String(), err)
+	}
+	enc, err := back.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.TrimSpace(string(testenv.RunPHP(t, phpIgbinaryReadKeysScript, []byte(base64.StdEncoding.EncodeToString(enc)+"\n"))))
+	if want, _ := json.Marshal(written); got != string(want) {
+		t.Errorf("PHP reads the names of %s as %s, want %s", strDoc.String(), got, want)
 	}
 	if len(read) >= len(written) || len(read) < 3 {
 		t.Errorf("PHP wrote keys %q and read back %q: want some, not all, dropped", written, read)
@@ -1061,21 +1108,18 @@ func FuzzSessionRemove(f *testing.F) {
 }
 
 // TestDecodeSessionEntryCounts decodes sessions with entry counts around
-// the number DecodeSession collects on the stack (smallSession), of scalars
-// only and with arrays, whole and with their last byte cut off: DecodeSession accepts what PHP's
+// the number of entries Session.find searches one by one (indexMin), of
+// scalars only and with arrays, whole and with their last byte cut off: DecodeSession accepts what PHP's
 // session_decode accepts, lists the names in order, and encodes as PHP's
 // session_encode does.
 func TestDecodeSessionEntryCounts(t *testing.T) {
 	testenv.PHP(t)
-	// Around the sizes a Session is allocated with (newSessionFor) and the
-	// stack's (smallSession).
-	counts := []int{0, 1, 2, 3, 4, 5, smallSession - 1, smallSession, smallSession + 1, 2 * smallSession, 5*smallSession + 3}
+	counts := []int{0, 1, 2, 3, 8, indexMin - 1, indexMin, indexMin + 1, 2 * indexMin, 5*indexMin + 3}
 	for _, f := range textFormats {
 		var payloads [][]byte
 		var names [][]string
 		for k := range 2 * len(counts) {
-			// Each count twice: of scalars, and with arrays (a session with
-			// arrays or objects is allocated with its chunk).
+			// Each count twice: of scalars, and with arrays.
 			n, arrays := counts[k/2], k%2 == 1
 			s := NewSession(f)
 			var want []string
@@ -1143,6 +1187,63 @@ func TestDecodeSessionEntryCounts(t *testing.T) {
 			if err1 != nil || err2 != nil || !bytes.Equal(got, want) {
 				t.Errorf("%s session %q with k0 removed and 3 entries set: Encode() = %q, %v; want %q, %v", f, payloads[i], got, err1, want, err2)
 			}
+		}
+	}
+}
+
+// TestSessionNameIndex checks Get, Has, Len and Names of a session larger
+// than indexMin, with repeated names, through Sets and Removes, against a
+// map of what PHP's $_SESSION holds.
+func TestSessionNameIndex(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 5))
+	const universe = 60
+	var payload []byte
+	want := map[string]int64{}
+	var order []string
+	for i := range 3 * indexMin {
+		name := fmt.Sprintf("n%d", r.IntN(universe/2))
+		payload = fmt.Appendf(payload, "%s|i:%d;", name, i)
+		if _, ok := want[name]; !ok {
+			order = append(order, name)
+		}
+		want[name] = int64(i)
+	}
+	s, err := DecodeSession(payload, FormatPHP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for step := range 300 {
+		name := fmt.Sprintf("n%d", r.IntN(universe))
+		switch r.IntN(3) {
+		case 0:
+			if err := s.Set(name, IntValue(int64(1000+step))); err != nil {
+				t.Fatal(err)
+			}
+			if _, ok := want[name]; !ok {
+				order = append(order, name)
+			}
+			want[name] = int64(1000 + step)
+		case 1:
+			_, had := want[name]
+			if got := s.Remove(name); got != had {
+				t.Fatalf("step %d: Remove(%q) = %v, want %v", step, name, got, had)
+			}
+			delete(want, name)
+			order = slices.DeleteFunc(order, func(n string) bool { return n == name })
+		}
+		for i := range universe {
+			name := fmt.Sprintf("n%d", i)
+			w, ok := want[name]
+			v, got := s.Get(name)
+			if got != ok || s.Has(name) != ok {
+				t.Fatalf("step %d: Get(%q) found %v, Has %v, want %v", step, name, got, s.Has(name), ok)
+			}
+			if n, _ := v.Int(); ok && n != w {
+				t.Fatalf("step %d: Get(%q) = %d, want %d", step, name, n, w)
+			}
+		}
+		if s.Len() != len(want) || !slices.Equal(s.Names(), order) {
+			t.Fatalf("step %d: Len() = %d, Names() = %q, want %d, %q", step, s.Len(), s.Names(), len(want), order)
 		}
 	}
 }
