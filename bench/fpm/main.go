@@ -1,0 +1,685 @@
+// Command fpm is the headline benchmark: the same route on nginx + PHP-FPM
+// and on Go with sessbridge, over the same Redis sessions (README.md).
+//
+// Run it from the repository root, as `make bench-fpm` does:
+//
+//	go run ./bench/fpm [-rounds 3] [-duration 10s] [-conns 8] [-variants php-redis,go-merge] [-profile dir]
+//
+// It starts, on free loopback ports in a temp dir, one redis-server, nginx
+// with PHP-FPM (opcache on, one pool per PHP variant) and one Go server
+// (bench/fpm/goroute, built from this repository) per Go variant. It writes
+// the same logged-in sessions under both key layouts (Phalcon's and
+// phpredis's), checks that PHP sees the Go route's increment of "hits" and
+// the other way round, then drives each variant with wrk in interleaved
+// rounds (A B C A B C ...), a cookie picked at random per request. Per
+// round it measures requests per second, latency percentiles, the CPU time
+// the servers (nginx and PHP-FPM, or the Go process) and Redis spent per
+// request (from /proc/<pid>/stat), and how many increments of "hits" were
+// lost to concurrent requests on one session. The medians go into a table
+// at the end. Everything it started is stopped before it exits.
+//
+// It needs nginx, php-fpm (with php-redis), redis-server and wrk; `make
+// bench-fpm` installs them from Debian when run as root.
+package main
+
+import (
+	"context"
+	_ "embed"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/sessbridge/sessbridge/adapters"
+	"github.com/sessbridge/sessbridge/adapters/redisstore"
+	"github.com/sessbridge/sessbridge/compat"
+	"github.com/sessbridge/sessbridge/phpsession"
+)
+
+// routePHP is the PHP route; compat's handlers.php sits next to it.
+//
+//go:embed route.php
+var routePHP []byte
+
+// payload is the session every benchmark session starts as: a Phalcon login
+// (manager's benchmark session).
+const payload = `auth|a:3:{s:2:"id";i:42;s:4:"name";s:11:"Dark Helmet";s:5:"roles";a:2:{i:0;s:5:"admin";i:1;s:4:"user";}}csrf|s:6:"a1b2c3";hits|i:0;`
+
+// A variant is one way of serving the route.
+type variant struct {
+	name   string
+	desc   string
+	php    string          // the PHP-FPM pool serving it, "" for Go
+	save   string          // goroute's -save
+	query  string          // the query of goroute's -store URL
+	layout adapters.Layout // the sessions' keys and value bytes
+	pprof  string          // goroute's net/http/pprof address, when profiled
+
+	url string   // where the route answers
+	pid []int    // the server processes, whose trees are measured
+	res []result // one per timed round
+}
+
+// variants are all the ways of serving the route; -variants picks among
+// them.
+func variants() []*variant {
+	return []*variant{
+		{name: "php-redis", desc: "nginx + PHP-FPM, phpredis session handler", php: "redis", layout: adapters.LayoutNative},
+		{name: "php-redis-persistent", desc: "the same, phpredis persistent connections", php: "persistent", layout: adapters.LayoutNative},
+		{name: "php-phalcon", desc: "nginx + PHP-FPM, Phalcon-style Redis handler in PHP", php: "phalcon", layout: adapters.LayoutPhalcon5},
+		{name: "go-merge", desc: "Go net/http + sessbridge, SaveMerge", save: "merge", layout: adapters.LayoutPhalcon5},
+		{name: "go-merge-ap", desc: "the same, redisstore AutoPipeline", save: "merge", query: "auto_pipeline=1", layout: adapters.LayoutPhalcon5},
+		{name: "go-replace", desc: "Go net/http + sessbridge, SaveReplace", save: "replace", layout: adapters.LayoutPhalcon5},
+		{name: "go-merge-native", desc: "go-merge on phpredis's keys", save: "merge", query: "layout=php", layout: adapters.LayoutNative},
+	}
+}
+
+// defaultVariants are the variants timed without -variants. go-merge-native
+// is left out: it serves only to check the Go route against phpredis's
+// handler.
+const defaultVariants = "php-redis,php-redis-persistent,php-phalcon,go-merge,go-merge-ap,go-replace"
+
+type options struct {
+	rounds      int
+	duration    time.Duration
+	warmup      time.Duration
+	conns       int
+	threads     int
+	sessions    int
+	fpmChildren int
+	variants    string
+	profile     string
+	keep        bool
+}
+
+func main() {
+	var o options
+	flag.IntVar(&o.rounds, "rounds", 3, "timed `rounds` of each variant, interleaved")
+	flag.DurationVar(&o.duration, "duration", 10*time.Second, "length of one round")
+	flag.DurationVar(&o.warmup, "warmup", 3*time.Second, "length of the untimed first round of each variant")
+	flag.IntVar(&o.conns, "conns", 8, "wrk connections")
+	flag.IntVar(&o.threads, "threads", 2, "wrk threads")
+	flag.IntVar(&o.sessions, "sessions", 256, "`number` of sessions the requests pick from")
+	flag.IntVar(&o.fpmChildren, "fpm-children", 8, "PHP-FPM workers per pool (pm = static)")
+	flag.StringVar(&o.variants, "variants", defaultVariants, "comma-separated `list` of variants to time (all: "+allNames()+")")
+	flag.StringVar(&o.profile, "profile", "", "write a CPU profile of each Go variant's last round into this `dir`")
+	flag.BoolVar(&o.keep, "keep", false, "keep the temp dir (configs and logs)")
+	flag.Parse()
+	log.SetFlags(0)
+	log.SetPrefix("bench-fpm: ")
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, o)
+	stop()
+	if err != nil {
+		log.Fatal(err)
+	}
+}
+
+func allNames() string {
+	var names []string
+	for _, v := range variants() {
+		names = append(names, v.name)
+	}
+	return strings.Join(names, ",")
+}
+
+func run(ctx context.Context, o options) error {
+	if o.rounds < 1 || o.conns < 1 || o.threads < 1 || o.threads > o.conns || o.sessions < 1 || o.fpmChildren < 1 || o.duration < time.Second {
+		return errors.New("-rounds, -conns, -threads (at most -conns), -sessions and -fpm-children must be positive, -duration at least 1s")
+	}
+	all := variants()
+	timed, err := pick(all, o.variants)
+	if err != nil {
+		return err
+	}
+	bins, err := lookBins()
+	if err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "sessbridge-bench-fpm-")
+	if err != nil {
+		return err
+	}
+	if o.keep {
+		log.Printf("temp dir %s (kept)", dir)
+	} else {
+		defer os.RemoveAll(dir)
+	}
+	procs := &processes{}
+	defer procs.stopAll()
+
+	env, err := start(ctx, o, bins, dir, procs, all)
+	if err != nil {
+		return err
+	}
+	defer env.client.Close()
+	if err := env.writeSessions(ctx, o.sessions); err != nil {
+		return err
+	}
+	if err := env.checkSharing(ctx, all); err != nil {
+		return err
+	}
+	script := filepath.Join(dir, "pick.lua")
+	if err := os.WriteFile(script, []byte(luaScript(o.sessions)), 0o600); err != nil {
+		return err
+	}
+	// Fresh sessions again: the check incremented one.
+	if err := env.writeSessions(ctx, o.sessions); err != nil {
+		return err
+	}
+
+	for _, v := range timed {
+		log.Printf("warm-up %s (%v)", v.name, o.warmup)
+		if _, err := env.round(ctx, o, bins, script, v, o.warmup, ""); err != nil {
+			return err
+		}
+	}
+	for r := 1; r <= o.rounds; r++ {
+		for _, v := range timed {
+			profile := ""
+			if o.profile != "" && r == o.rounds && v.pprof != "" {
+				profile = filepath.Join(o.profile, v.name+".pprof")
+			}
+			res, err := env.round(ctx, o, bins, script, v, o.duration, profile)
+			if err != nil {
+				return err
+			}
+			log.Printf("round %d %-21s %8.0f req/s  p99 %6.2f ms  server %5.1f µs/req  redis %5.1f µs/req  lost %d",
+				r, v.name, res.rps(), res.p99/1000, res.serverPerReq(), res.redisPerReq(), res.lost)
+			v.res = append(v.res, res)
+		}
+	}
+	printTable(os.Stdout, o, timed)
+	return nil
+}
+
+// pick returns the variants of all named in list.
+func pick(all []*variant, list string) ([]*variant, error) {
+	var out []*variant
+	for name := range strings.SplitSeq(list, ",") {
+		name = strings.TrimSpace(name)
+		i := slices.IndexFunc(all, func(v *variant) bool { return v.name == name })
+		if i < 0 {
+			return nil, fmt.Errorf("unknown variant %q (known: %s)", name, allNames())
+		}
+		if slices.Contains(out, all[i]) {
+			return nil, fmt.Errorf("variant %q named twice", name)
+		}
+		out = append(out, all[i])
+	}
+	return out, nil
+}
+
+// bins are the programs the benchmark runs.
+type bins struct{ redis, nginx, fpm, wrk, goBin string }
+
+// lookBins finds the programs, naming the Debian packages of missing ones.
+func lookBins() (bins, error) {
+	var b bins
+	var missing []string
+	look := func(dst *string, pkg string, names ...string) {
+		for _, n := range names {
+			for _, p := range []string{n, "/usr/sbin/" + n} {
+				if path, err := exec.LookPath(p); err == nil {
+					*dst = path
+					return
+				}
+			}
+		}
+		missing = append(missing, pkg)
+	}
+	look(&b.redis, "redis-server", "redis-server")
+	look(&b.nginx, "nginx-light", "nginx")
+	look(&b.fpm, "php-fpm php-redis", "php-fpm", "php-fpm8.4", "php-fpm8.3", "php-fpm8.2")
+	look(&b.wrk, "wrk", "wrk")
+	look(&b.goBin, "golang", "go")
+	if len(missing) > 0 {
+		return b, fmt.Errorf("missing programs; as root: apt-get install %s (or run make bench-fpm as root)", strings.Join(missing, " "))
+	}
+	return b, nil
+}
+
+// env is what start started.
+type env struct {
+	redisAddr string
+	redisPID  int
+	client    *redis.Client
+	stores    map[adapters.Layout]*redisstore.Store
+}
+
+// start starts redis-server, PHP-FPM, nginx and one goroute per Go variant,
+// filling in each variant's url and pids.
+func start(ctx context.Context, o options, b bins, dir string, procs *processes, vs []*variant) (*env, error) {
+	redisPort, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	e := &env{redisAddr: net.JoinHostPort("127.0.0.1", strconv.Itoa(redisPort))}
+	redisCmd, err := procs.start(dir, "redis", b.redis, "--port", strconv.Itoa(redisPort), "--bind", "127.0.0.1",
+		"--dir", dir, "--save", "", "--appendonly", "no")
+	if err != nil {
+		return nil, err
+	}
+	e.redisPID = redisCmd.Process.Pid
+	if err := waitTCP(ctx, e.redisAddr); err != nil {
+		return nil, fmt.Errorf("redis-server: %w (log: %s)", err, procs.logTail(dir, "redis"))
+	}
+	e.client = redis.NewClient(&redis.Options{Addr: e.redisAddr})
+	e.stores = map[adapters.Layout]*redisstore.Store{}
+	for _, l := range []adapters.Layout{adapters.LayoutPhalcon5, adapters.LayoutNative} {
+		st, err := redisstore.New(e.client, redisstore.Options{Layout: l})
+		if err != nil {
+			return nil, err
+		}
+		e.stores[l] = st
+	}
+
+	// PHP: the route and compat's handlers in www/, one FPM pool per PHP
+	// variant, nginx with one location per pool.
+	www := filepath.Join(dir, "www")
+	if err := os.Mkdir(www, 0o755); err != nil {
+		return nil, err
+	}
+	if _, err := compat.WritePHPApp(www); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(www, "route.php"), routePHP, 0o644); err != nil {
+		return nil, err
+	}
+	root := os.Geteuid() == 0
+	var pools []string
+	for _, v := range vs {
+		if v.php != "" {
+			pools = append(pools, v.php)
+		}
+	}
+	fpmConf := filepath.Join(dir, "php-fpm.conf")
+	if err := os.WriteFile(fpmConf, []byte(fpmConfig(dir, e.redisAddr, pools, o.fpmChildren, root)), 0o600); err != nil {
+		return nil, err
+	}
+	fpmArgs := []string{"--nodaemonize", "--fpm-config", fpmConf}
+	if root {
+		fpmArgs = append(fpmArgs, "--allow-to-run-as-root")
+	}
+	fpmCmd, err := procs.start(dir, "php-fpm", b.fpm, fpmArgs...)
+	if err != nil {
+		return nil, err
+	}
+	nginxPort, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	nginxAddr := net.JoinHostPort("127.0.0.1", strconv.Itoa(nginxPort))
+	nginxConf := filepath.Join(dir, "nginx.conf")
+	if err := os.WriteFile(nginxConf, []byte(nginxConfig(dir, nginxAddr, pools, root)), 0o600); err != nil {
+		return nil, err
+	}
+	nginxCmd, err := procs.start(dir, "nginx", b.nginx, "-p", dir, "-c", nginxConf, "-e", filepath.Join(dir, "nginx-error.log"), "-g", "daemon off;")
+	if err != nil {
+		return nil, err
+	}
+	if err := waitTCP(ctx, nginxAddr); err != nil {
+		return nil, fmt.Errorf("nginx: %w (log: %s)", err, procs.logTail(dir, "nginx"))
+	}
+
+	// Go: goroute built once, one process per Go variant.
+	goroute := filepath.Join(dir, "goroute")
+	build := exec.CommandContext(ctx, b.goBin, "build", "-o", goroute, "./bench/fpm/goroute")
+	if out, err := build.CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("go build ./bench/fpm/goroute (run from the repository root): %w\n%s", err, out)
+	}
+	for _, v := range vs {
+		if v.php != "" {
+			v.url = "http://" + nginxAddr + "/" + v.php
+			v.pid = []int{nginxCmd.Process.Pid, fpmCmd.Process.Pid}
+			continue
+		}
+		port, err := freePort()
+		if err != nil {
+			return nil, err
+		}
+		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+		store := "redis://" + e.redisAddr
+		if v.query != "" {
+			store += "?" + v.query
+		}
+		args := []string{"-listen", addr, "-store", store, "-save", v.save}
+		if o.profile != "" {
+			pp, err := freePort()
+			if err != nil {
+				return nil, err
+			}
+			v.pprof = net.JoinHostPort("127.0.0.1", strconv.Itoa(pp))
+			args = append(args, "-pprof", v.pprof)
+		}
+		cmd, err := procs.start(dir, v.name, goroute, args...)
+		if err != nil {
+			return nil, err
+		}
+		if err := waitTCP(ctx, addr); err != nil {
+			return nil, fmt.Errorf("%s: %w (log: %s)", v.name, err, procs.logTail(dir, v.name))
+		}
+		v.url = "http://" + addr + "/"
+		v.pid = []int{cmd.Process.Pid}
+	}
+	if o.profile != "" {
+		if err := os.MkdirAll(o.profile, 0o755); err != nil {
+			return nil, err
+		}
+	}
+	return e, nil
+}
+
+// fpmConfig is PHP-FPM's configuration: one static pool per name, each on
+// its own socket, with opcache on and timestamps not checked, as in
+// production.
+func fpmConfig(dir, redisAddr string, pools []string, children int, root bool) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "[global]\npid = %s/php-fpm.pid\nerror_log = %[1]s/php-fpm-error.log\ndaemonize = no\n", dir)
+	for _, p := range pools {
+		fmt.Fprintf(&b, "\n[%s]\nlisten = %s/%s.sock\npm = static\npm.max_children = %d\n", p, dir, p, children)
+		if root {
+			b.WriteString("user = root\ngroup = root\n")
+		}
+		fmt.Fprintf(&b, "php_admin_value[error_log] = %s/php-error.log\nphp_admin_flag[log_errors] = on\n", dir)
+		b.WriteString("php_admin_value[opcache.enable] = 1\nphp_admin_value[opcache.validate_timestamps] = 0\n")
+		switch p {
+		case "redis":
+			fmt.Fprintf(&b, "php_admin_value[session.save_handler] = redis\nphp_admin_value[session.save_path] = \"tcp://%s\"\n", redisAddr)
+		case "persistent":
+			fmt.Fprintf(&b, "php_admin_value[session.save_handler] = redis\nphp_admin_value[session.save_path] = \"tcp://%s?persistent=1\"\n", redisAddr)
+		case "phalcon":
+			fmt.Fprintf(&b, "env[SB_HANDLER] = phalcon\nenv[SB_ADDR] = %s\n", redisAddr)
+		}
+	}
+	return b.String()
+}
+
+// nginxConfig serves /<pool> with route.php on that pool's socket.
+func nginxConfig(dir, addr string, pools []string, root bool) string {
+	var b strings.Builder
+	if root {
+		b.WriteString("user root;\n")
+	}
+	fmt.Fprintf(&b, "worker_processes auto;\npid %s/nginx.pid;\nerror_log %[1]s/nginx-error.log warn;\n", dir)
+	b.WriteString("events { worker_connections 1024; }\nhttp {\n  access_log off;\n  keepalive_requests 1000000;\n")
+	for _, t := range []string{"client_body", "proxy", "fastcgi", "uwsgi", "scgi"} {
+		fmt.Fprintf(&b, "  %s_temp_path %s/%s_temp;\n", t, dir, t)
+	}
+	fmt.Fprintf(&b, "  server {\n    listen %s;\n", addr)
+	for _, p := range pools {
+		fmt.Fprintf(&b, "    location = /%s {\n      fastcgi_pass unix:%s/%[1]s.sock;\n", p, dir)
+		fmt.Fprintf(&b, "      fastcgi_param SCRIPT_FILENAME %s/www/route.php;\n      fastcgi_param SCRIPT_NAME /route.php;\n", dir)
+		for _, kv := range [][2]string{
+			{"QUERY_STRING", "$query_string"}, {"REQUEST_METHOD", "$request_method"},
+			{"CONTENT_TYPE", "$content_type"}, {"CONTENT_LENGTH", "$content_length"},
+			{"REQUEST_URI", "$request_uri"}, {"DOCUMENT_ROOT", dir + "/www"},
+			{"SERVER_PROTOCOL", "$server_protocol"}, {"GATEWAY_INTERFACE", "CGI/1.1"},
+			{"REMOTE_ADDR", "$remote_addr"}, {"REMOTE_PORT", "$remote_port"},
+			{"SERVER_ADDR", "$server_addr"}, {"SERVER_PORT", "$server_port"}, {"SERVER_NAME", "$server_name"},
+		} {
+			fmt.Fprintf(&b, "      fastcgi_param %s %s;\n", kv[0], kv[1])
+		}
+		b.WriteString("    }\n")
+	}
+	b.WriteString("  }\n}\n")
+	return b.String()
+}
+
+// sessionID is the id of benchmark session i: 32 hex digits, as PHP makes.
+func sessionID(i int) string { return fmt.Sprintf("%032x", i+1) }
+
+// writeSessions writes sessions fresh copies of payload under both layouts.
+func (e *env) writeSessions(ctx context.Context, n int) error {
+	for _, st := range e.stores {
+		for i := range n {
+			if err := st.Write(ctx, sessionID(i), []byte(payload), 0); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// hits returns the sum of "hits" over the n sessions of a layout.
+func (e *env) hits(ctx context.Context, l adapters.Layout, n int) (int64, error) {
+	var sum int64
+	for i := range n {
+		data, found, err := e.stores[l].Read(ctx, sessionID(i))
+		if err != nil {
+			return 0, err
+		}
+		if !found {
+			return 0, fmt.Errorf("session %s is gone", sessionID(i))
+		}
+		s, err := phpsession.DecodeSession(data, phpsession.FormatPHP)
+		if err != nil {
+			return 0, fmt.Errorf("session %s: %w", sessionID(i), err)
+		}
+		v, _ := s.Get("hits")
+		h, ok := v.Int()
+		if !ok {
+			return 0, fmt.Errorf("session %s: hits is not an int", sessionID(i))
+		}
+		sum += h
+	}
+	return sum, nil
+}
+
+// checkSharing sends one request in turn to every variant on the first
+// session, each of a layout after the other, and checks that each answers
+// one more hit than the one before: PHP sees the Go route's increment, and
+// Go sees PHP's.
+func (e *env) checkSharing(ctx context.Context, vs []*variant) error {
+	for _, l := range []adapters.Layout{adapters.LayoutPhalcon5, adapters.LayoutNative} {
+		var want int64 = 1
+		var seen []string
+		for pass := 0; pass < 2; pass++ {
+			for _, v := range vs {
+				if v.layout != l {
+					continue
+				}
+				got, err := hit(ctx, v.url, sessionID(0))
+				if err != nil {
+					return fmt.Errorf("check %s: %w", v.name, err)
+				}
+				if got != want {
+					return fmt.Errorf("check: %s answered hits %d after %s, want %d", v.name, got, strings.Join(seen, ", "), want)
+				}
+				seen = append(seen, v.name)
+				want++
+			}
+		}
+		log.Printf("check: on %v keys each of %s saw the one before's increment", l, strings.Join(seen, " → "))
+	}
+	return nil
+}
+
+// hit sends one request for session id to url and returns the hits it
+// answers. It retries for a few seconds while the server comes up.
+func hit(ctx context.Context, url, id string) (int64, error) {
+	req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
+	if err != nil {
+		return 0, err
+	}
+	req.AddCookie(&http.Cookie{Name: "PHPSESSID", Value: id})
+	var last error
+	for range 50 {
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			last = err
+			time.Sleep(100 * time.Millisecond)
+			continue
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			return 0, err
+		}
+		if resp.StatusCode == http.StatusBadGateway || resp.StatusCode == http.StatusServiceUnavailable {
+			last = fmt.Errorf("%s: %s", resp.Status, body)
+			time.Sleep(100 * time.Millisecond)
+			continue
+		}
+		if resp.StatusCode != http.StatusOK {
+			return 0, fmt.Errorf("%s: %s", resp.Status, body)
+		}
+		return strconv.ParseInt(strings.TrimSpace(string(body)), 10, 64)
+	}
+	return 0, last
+}
+
+// result is what one round measured.
+type result struct {
+	requests, errors int64
+	secs             float64
+	p50, p90, p99    float64 // latency in µs
+	serverCPU        float64 // seconds of CPU of the server processes
+	redisCPU         float64 // seconds of CPU of redis-server
+	lost             int64   // increments of hits lost to concurrent requests
+}
+
+func (r result) rps() float64          { return float64(r.requests) / r.secs }
+func (r result) serverPerReq() float64 { return r.serverCPU / float64(r.requests) * 1e6 }
+func (r result) redisPerReq() float64  { return r.redisCPU / float64(r.requests) * 1e6 }
+
+// round drives v with wrk for d and measures it. With profile set, it also
+// writes a CPU profile of the Go server, taken while wrk runs.
+func (e *env) round(ctx context.Context, o options, b bins, script string, v *variant, d time.Duration, profile string) (result, error) {
+	before, err := e.hits(ctx, v.layout, o.sessions)
+	if err != nil {
+		return result{}, err
+	}
+	cpu0, redis0 := treeCPU(v.pid), treeCPU([]int{e.redisPID})
+	var profErr chan error
+	if profile != "" {
+		profErr = make(chan error, 1)
+		go func() { profErr <- fetchProfile(ctx, v.pprof, d-time.Second, profile) }()
+	}
+	wrkCtx, cancel := context.WithTimeout(ctx, d+30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(wrkCtx, b.wrk, "-t", strconv.Itoa(o.threads), "-c", strconv.Itoa(o.conns),
+		"-d", strconv.Itoa(int(d.Seconds()))+"s", "--latency", "-s", script, v.url)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return result{}, fmt.Errorf("wrk %s: %w\n%s", v.name, err, out)
+	}
+	time.Sleep(100 * time.Millisecond) // let the last requests finish their saves
+	cpu1, redis1 := treeCPU(v.pid), treeCPU([]int{e.redisPID})
+	res, err := parseWrk(string(out))
+	if err != nil {
+		return result{}, fmt.Errorf("wrk %s: %w\n%s", v.name, err, out)
+	}
+	if res.errors > 0 {
+		return result{}, fmt.Errorf("wrk %s: %d of %d requests failed or were not 200\n%s", v.name, res.errors, res.requests, out)
+	}
+	res.serverCPU, res.redisCPU = cpu1-cpu0, redis1-redis0
+	after, err := e.hits(ctx, v.layout, o.sessions)
+	if err != nil {
+		return result{}, err
+	}
+	// wrk does not count the requests in flight when it stops, which the
+	// server may still have served: lost can only be told apart from those
+	// above the number of connections.
+	res.lost = max(0, res.requests-(after-before))
+	if after-before > res.requests+int64(o.conns) {
+		return result{}, fmt.Errorf("%s: hits grew by %d in %d requests", v.name, after-before, res.requests)
+	}
+	if profErr != nil {
+		if err := <-profErr; err != nil {
+			return result{}, fmt.Errorf("profile %s: %w", v.name, err)
+		}
+	}
+	return res, nil
+}
+
+// fetchProfile writes a CPU profile of d taken from net/http/pprof at addr.
+func fetchProfile(ctx context.Context, addr string, d time.Duration, path string) error {
+	url := fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", addr, int(d.Seconds()))
+	req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s: %s", url, resp.Status)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// luaScript is wrk's script: each request carries the cookie of one of n
+// sessions picked at random, and done prints the round's figures on one
+// line for parseWrk.
+func luaScript(n int) string {
+	return fmt.Sprintf(`-- bench/fpm: a random session per request.
+local n = %d
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("seed", threads)
+end
+function init(args)
+  math.randomseed(seed * 7919 + os.time())
+end
+function request()
+  return wrk.format("GET", nil, {["Cookie"] = string.format("PHPSESSID=%%032x", math.random(n))})
+end
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("SBRESULT %%d %%d %%d %%d %%d %%d %%d\n", summary.requests, summary.duration,
+    e.connect + e.read + e.write + e.status + e.timeout,
+    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max))
+end
+`, n)
+}
+
+// parseWrk reads the SBRESULT line luaScript's done prints.
+func parseWrk(out string) (result, error) {
+	for line := range strings.Lines(out) {
+		f := strings.Fields(line)
+		if len(f) != 8 || f[0] != "SBRESULT" {
+			continue
+		}
+		var n [7]int64
+		for i := range n {
+			v, err := strconv.ParseInt(f[i+1], 10, 64)
+			if err != nil {
+				return result{}, fmt.Errorf("bad SBRESULT line %q", line)
+			}
+			n[i] = v
+		}
+		if n[0] == 0 || n[1] == 0 {
+			return result{}, errors.New("no requests completed")
+		}
+		return result{requests: n[0], secs: float64(n[1]) / 1e6, errors: n[2],
+			p50: float64(n[3]), p90: float64(n[4]), p99: float64(n[5])}, nil
+	}
+	return result{}, errors.New("no SBRESULT line in wrk's output")
+}
