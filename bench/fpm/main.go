@@ -65,9 +65,12 @@ type variant struct {
 	desc   string
 	php    string          // the PHP-FPM pool serving it, "" for Go
 	save   string          // goroute's -save
+	lock   bool            // goroute's -lock-requests
 	query  string          // the query of goroute's -store URL
 	layout adapters.Layout // the sessions' keys and value bytes
 	pprof  string          // goroute's net/http/pprof address, when profiled
+	// disabled says why the variant cannot run in this build, if it cannot.
+	disabled string
 
 	url string   // where the route answers
 	pid []int    // the server processes, whose trees are measured
@@ -84,6 +87,8 @@ func variants() []*variant {
 		{name: "go-merge", desc: "Go net/http + sessbridge, SaveMerge", save: "merge", layout: adapters.LayoutPhalcon5},
 		{name: "go-merge-ap", desc: "the same, redisstore AutoPipeline", save: "merge", query: "auto_pipeline=1", layout: adapters.LayoutPhalcon5},
 		{name: "go-replace", desc: "Go net/http + sessbridge, SaveReplace", save: "replace", layout: adapters.LayoutPhalcon5},
+		{name: "go-lock", desc: "Go net/http + sessbridge, LockRequests", save: "merge", lock: true, layout: adapters.LayoutPhalcon5,
+			disabled: "manager.Config.LockRequests is not in this build yet"},
 		{name: "go-merge-native", desc: "go-merge on phpredis's keys", save: "merge", query: "layout=php", layout: adapters.LayoutNative},
 	}
 }
@@ -133,7 +138,9 @@ func main() {
 func allNames() string {
 	var names []string
 	for _, v := range variants() {
-		names = append(names, v.name)
+		if v.disabled == "" {
+			names = append(names, v.name)
+		}
 	}
 	return strings.Join(names, ",")
 }
@@ -216,6 +223,9 @@ func pick(all []*variant, list string) ([]*variant, error) {
 		i := slices.IndexFunc(all, func(v *variant) bool { return v.name == name })
 		if i < 0 {
 			return nil, fmt.Errorf("unknown variant %q (known: %s)", name, allNames())
+		}
+		if all[i].disabled != "" {
+			return nil, fmt.Errorf("variant %q cannot run: %s", name, all[i].disabled)
 		}
 		if slices.Contains(out, all[i]) {
 			return nil, fmt.Errorf("variant %q named twice", name)
@@ -344,6 +354,9 @@ func start(ctx context.Context, o options, b bins, dir string, procs *processes,
 		return nil, fmt.Errorf("go build ./bench/fpm/goroute (run from the repository root): %w\n%s", err, out)
 	}
 	for _, v := range vs {
+		if v.disabled != "" {
+			continue
+		}
 		if v.php != "" {
 			v.url = "http://" + nginxAddr + "/" + v.php
 			v.pid = []int{nginxCmd.Process.Pid, fpmCmd.Process.Pid}
@@ -359,6 +372,9 @@ func start(ctx context.Context, o options, b bins, dir string, procs *processes,
 			store += "?" + v.query
 		}
 		args := []string{"-listen", addr, "-store", store, "-save", v.save}
+		if v.lock {
+			args = append(args, "-lock-requests")
+		}
 		if o.profile != "" {
 			pp, err := freePort()
 			if err != nil {
@@ -491,7 +507,7 @@ func (e *env) checkSharing(ctx context.Context, vs []*variant) error {
 		var seen []string
 		for pass := 0; pass < 2; pass++ {
 			for _, v := range vs {
-				if v.layout != l {
+				if v.layout != l || v.disabled != "" {
 					continue
 				}
 				got, err := hit(ctx, v.url, sessionID(0))
