@@ -82,14 +82,14 @@ type variant struct {
 func variants() []*variant {
 	return []*variant{
 		{name: "php-redis", desc: "nginx + PHP-FPM, phpredis session handler", php: "redis", layout: adapters.LayoutNative},
-		{name: "php-redis-persistent", desc: "the same, phpredis persistent connections", php: "persistent", layout: adapters.LayoutNative},
+		{name: "php-redis-persistent", desc: "nginx + PHP-FPM, phpredis session handler, persistent connections", php: "persistent", layout: adapters.LayoutNative},
 		{name: "php-phalcon", desc: "nginx + PHP-FPM, Phalcon-style Redis handler in PHP", php: "phalcon", layout: adapters.LayoutPhalcon5},
 		{name: "go-merge", desc: "Go net/http + sessbridge, SaveMerge", save: "merge", layout: adapters.LayoutPhalcon5},
-		{name: "go-merge-ap", desc: "the same, redisstore AutoPipeline", save: "merge", query: "auto_pipeline=1", layout: adapters.LayoutPhalcon5},
+		{name: "go-merge-ap", desc: "Go net/http + sessbridge, SaveMerge, redisstore AutoPipeline", save: "merge", query: "auto_pipeline=1", layout: adapters.LayoutPhalcon5},
 		{name: "go-replace", desc: "Go net/http + sessbridge, SaveReplace", save: "replace", layout: adapters.LayoutPhalcon5},
 		{name: "go-lock", desc: "Go net/http + sessbridge, LockRequests", save: "merge", lock: true, layout: adapters.LayoutPhalcon5,
 			disabled: "manager.Config.LockRequests is not in this build yet"},
-		{name: "go-merge-native", desc: "go-merge on phpredis's keys", save: "merge", query: "layout=php", layout: adapters.LayoutNative},
+		{name: "go-merge-native", desc: "Go net/http + sessbridge, SaveMerge, on phpredis's keys", save: "merge", query: "layout=php", layout: adapters.LayoutNative},
 	}
 }
 
@@ -206,8 +206,8 @@ func run(ctx context.Context, o options) error {
 			if err != nil {
 				return err
 			}
-			log.Printf("round %d %-21s %8.0f req/s  p99 %6.2f ms  server %5.1f µs/req  redis %5.1f µs/req  lost %d",
-				r, v.name, res.rps(), res.p99/1000, res.serverPerReq(), res.redisPerReq(), res.lost)
+			log.Printf("round %d %-21s %6.0f req/s  p99 %6.2f ms  CPU per request: server %5.1f µs, redis %5.1f µs, wrk %5.1f µs; lost %d",
+				r, v.name, res.rps(), res.p99/1000, res.serverPerReq(), res.redisPerReq(), res.wrkPerReq(), res.lost)
 			v.res = append(v.res, res)
 		}
 	}
@@ -567,12 +567,14 @@ type result struct {
 	p50, p90, p99    float64 // latency in µs
 	serverCPU        float64 // seconds of CPU of the server processes
 	redisCPU         float64 // seconds of CPU of redis-server
+	wrkCPU           float64 // seconds of CPU of wrk, the load generator
 	lost             int64   // increments of hits lost to concurrent requests
 }
 
 func (r result) rps() float64          { return float64(r.requests) / r.secs }
 func (r result) serverPerReq() float64 { return r.serverCPU / float64(r.requests) * 1e6 }
 func (r result) redisPerReq() float64  { return r.redisCPU / float64(r.requests) * 1e6 }
+func (r result) wrkPerReq() float64    { return r.wrkCPU / float64(r.requests) * 1e6 }
 
 // round drives v with wrk for d and measures it. With profile set, it also
 // writes a CPU profile of the Go server, taken while wrk runs.
@@ -605,6 +607,7 @@ func (e *env) round(ctx context.Context, o options, b bins, script string, v *va
 		return result{}, fmt.Errorf("wrk %s: %d of %d requests failed or were not 200\n%s", v.name, res.errors, res.requests, out)
 	}
 	res.serverCPU, res.redisCPU = cpu1-cpu0, redis1-redis0
+	res.wrkCPU = (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds()
 	after, err := e.hits(ctx, v.layout, o.sessions)
 	if err != nil {
 		return result{}, err

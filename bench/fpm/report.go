@@ -38,8 +38,8 @@ func printTable(w io.Writer, o options, vs []*variant) {
 	fmt.Fprintf(w, "\n%s; %d rounds of %v per variant, interleaved; wrk -t%d -c%d over %d sessions.\n",
 		machine(), o.rounds, o.duration, o.threads, o.conns, o.sessions)
 	fmt.Fprintf(w, "Medians over the rounds (req/s: lowest–highest).\n\n")
-	fmt.Fprintln(w, "| variant | req/s | latency p50 / p90 / p99 | server CPU per request | Redis CPU per request | increments lost |")
-	fmt.Fprintln(w, "|---|---|---|---|---|---|")
+	fmt.Fprintln(w, "| variant | req/s | latency p50 / p90 / p99 | server CPU per request | Redis CPU per request | wrk CPU per request | increments lost |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|---|")
 	for _, v := range vs {
 		lo, hi := span(v.res, result.rps)
 		var lost, reqs int64
@@ -47,12 +47,12 @@ func printTable(w io.Writer, o options, vs []*variant) {
 			lost += r.lost
 			reqs += r.requests
 		}
-		fmt.Fprintf(w, "| %s: %s | %.0f (%.0f–%.0f) | %s / %s / %s | %.0f µs | %.1f µs | %d of %d |\n",
+		fmt.Fprintf(w, "| %s: %s | %.0f (%.0f–%.0f) | %s / %s / %s | %.0f µs | %.1f µs | %.0f µs | %d of %d |\n",
 			v.name, v.desc, median(v.res, result.rps), lo, hi,
 			ms(median(v.res, func(r result) float64 { return r.p50 })),
 			ms(median(v.res, func(r result) float64 { return r.p90 })),
 			ms(median(v.res, func(r result) float64 { return r.p99 })),
-			median(v.res, result.serverPerReq), median(v.res, result.redisPerReq), lost, reqs)
+			median(v.res, result.serverPerReq), median(v.res, result.redisPerReq), median(v.res, result.wrkPerReq), lost, reqs)
 	}
 
 	var best *variant
