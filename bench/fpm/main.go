@@ -1,25 +1,28 @@
 // Command fpm is the headline benchmark: the same route on nginx + PHP-FPM
-// and on Go with sessbridge, over the same Redis sessions (README.md).
+// and on Go with sessbridge, over the same sessions (README.md).
 //
 // Run it from the repository root, as `make bench-fpm` does:
 //
 //	go run ./bench/fpm [-rounds 3] [-duration 10s] [-conns 8] [-variants php-redis,go-merge] [-profile dir]
 //
-// It starts, on free loopback ports in a temp dir, one redis-server, nginx
-// with PHP-FPM (opcache on, one pool per PHP variant) and one Go server
-// (bench/fpm/goroute, built from this repository) per Go variant. It writes
-// the same logged-in sessions under both key layouts (Phalcon's and
-// phpredis's), checks that PHP sees the Go route's increment of "hits" and
-// the other way round, then drives each variant with wrk in interleaved
-// rounds (A B C A B C ...), a cookie picked at random per request. Per
-// round it measures requests per second, latency percentiles, the CPU time
-// the servers (nginx and PHP-FPM, or the Go process) and Redis spent per
-// request (from /proc/<pid>/stat), and how many increments of "hits" were
-// lost to concurrent requests on one session. The medians go into a table
-// at the end. Everything it started is stopped before it exits.
+// It starts, on free loopback ports in a temp dir, one redis-server, one
+// memcached, nginx with PHP-FPM (opcache on, one pool per PHP variant) and
+// one Go server (bench/fpm/goroute, built from this repository) per Go
+// variant. It writes the same logged-in sessions into every store and key
+// layout (Phalcon's and phpredis's in Redis, php-memcached's, PHP's session
+// files), checks that PHP sees the Go route's increment of "hits" and the
+// other way round, then drives each variant with wrk in interleaved rounds
+// (A B C A B C ...), a cookie picked at random per request. Per round it
+// measures requests per second, latency percentiles, the CPU time the
+// servers (nginx and PHP-FPM, or the Go process), the store (Redis or
+// memcached) and wrk spent per request (from /proc/<pid>/stat), and how
+// many increments of "hits" were lost to concurrent requests on one
+// session. The medians go into a table at the end. Everything it started
+// is stopped before it exits.
 //
-// It needs nginx, php-fpm (with php-redis), redis-server and wrk; `make
-// bench-fpm` installs them from Debian when run as root.
+// It needs nginx, php-fpm (with php-redis and php-memcached), redis-server,
+// memcached and wrk; `make bench-fpm` installs them from Debian when run as
+// root.
 package main
 
 import (
@@ -42,10 +45,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/sessbridge/sessbridge/adapters"
-	"github.com/sessbridge/sessbridge/adapters/redisstore"
+	"github.com/sessbridge/sessbridge/adapters/storeurl"
 	"github.com/sessbridge/sessbridge/compat"
 	"github.com/sessbridge/sessbridge/phpsession"
 )
@@ -61,14 +62,14 @@ const payload = `auth|a:3:{s:2:"id";i:42;s:4:"name";s:11:"Dark Helmet";s:5:"role
 
 // A variant is one way of serving the route.
 type variant struct {
-	name   string
-	desc   string
-	php    string          // the PHP-FPM pool serving it, "" for Go
-	save   string          // goroute's -save
-	lock   bool            // goroute's -lock-requests
-	query  string          // the query of goroute's -store URL
-	layout adapters.Layout // the sessions' keys and value bytes
-	pprof  string          // goroute's net/http/pprof address, when profiled
+	name  string
+	desc  string
+	php   string // the PHP-FPM pool serving it, "" for Go
+	save  string // goroute's -save
+	lock  bool   // goroute's -lock-requests
+	query string // added to the query of goroute's -store URL
+	keys  string // the sessions it serves: a key of env.urls
+	pprof string // goroute's net/http/pprof address, when profiled
 	// disabled says why the variant cannot run in this build, if it cannot.
 	disabled string
 
@@ -77,26 +78,46 @@ type variant struct {
 	res []result // one per timed round
 }
 
+// The sessions a variant serves: each names a store and a key layout, the
+// same session ids in each.
+const (
+	keysPhalcon   = "redis"     // Phalcon's Redis adapter: sess-reds-<id>, serialize()d
+	keysPHPRedis  = "phpredis"  // phpredis's handler: PHPREDIS_SESSION:<id>
+	keysMemcached = "memcached" // php-memcached's handler: memc.sess.key.<id>
+	keysFiles     = "files"     // PHP's files handler: <dir>/sess_<id>
+)
+
+// backend returns the store behind keys: redis, memcached or files.
+func backend(keys string) string {
+	if keys == keysPHPRedis {
+		return keysPhalcon
+	}
+	return keys
+}
+
 // variants are all the ways of serving the route; -variants picks among
 // them.
 func variants() []*variant {
 	return []*variant{
-		{name: "php-redis", desc: "nginx + PHP-FPM, phpredis session handler", php: "redis", layout: adapters.LayoutNative},
-		{name: "php-redis-persistent", desc: "nginx + PHP-FPM, phpredis session handler, persistent connections", php: "persistent", layout: adapters.LayoutNative},
-		{name: "php-phalcon", desc: "nginx + PHP-FPM, Phalcon-style Redis handler in PHP", php: "phalcon", layout: adapters.LayoutPhalcon5},
-		{name: "go-merge", desc: "Go net/http + sessbridge, SaveMerge", save: "merge", layout: adapters.LayoutPhalcon5},
-		{name: "go-merge-ap", desc: "Go net/http + sessbridge, SaveMerge, redisstore AutoPipeline", save: "merge", query: "auto_pipeline=1", layout: adapters.LayoutPhalcon5},
-		{name: "go-replace", desc: "Go net/http + sessbridge, SaveReplace", save: "replace", layout: adapters.LayoutPhalcon5},
-		{name: "go-lock", desc: "Go net/http + sessbridge, LockRequests", save: "merge", lock: true, layout: adapters.LayoutPhalcon5,
+		{name: "php-redis", desc: "nginx + PHP-FPM, phpredis session handler", php: "redis", keys: keysPHPRedis},
+		{name: "php-redis-persistent", desc: "nginx + PHP-FPM, phpredis session handler, persistent connections", php: "persistent", keys: keysPHPRedis},
+		{name: "php-phalcon", desc: "nginx + PHP-FPM, Phalcon-style Redis handler in PHP", php: "phalcon", keys: keysPhalcon},
+		{name: "go-merge", desc: "Go net/http + sessbridge, SaveMerge", save: "merge", keys: keysPhalcon},
+		{name: "go-merge-ap", desc: "Go net/http + sessbridge, SaveMerge, redisstore AutoPipeline", save: "merge", query: "auto_pipeline=1", keys: keysPhalcon},
+		{name: "go-replace", desc: "Go net/http + sessbridge, SaveReplace", save: "replace", keys: keysPhalcon},
+		{name: "go-lock", desc: "Go net/http + sessbridge, LockRequests", save: "merge", lock: true, keys: keysPhalcon,
 			disabled: "manager.Config.LockRequests is not in this build yet"},
-		{name: "go-merge-native", desc: "Go net/http + sessbridge, SaveMerge, on phpredis's keys", save: "merge", query: "layout=php", layout: adapters.LayoutNative},
+		{name: "go-merge-phpredis", desc: "Go net/http + sessbridge, SaveMerge, on phpredis's keys", save: "merge", keys: keysPHPRedis},
+		{name: "php-memcached", desc: "nginx + PHP-FPM, php-memcached session handler (its default lock on)", php: "memcached", keys: keysMemcached},
+		{name: "go-merge-memcached", desc: "Go net/http + sessbridge, SaveMerge, on php-memcached's keys", save: "merge", keys: keysMemcached},
+		{name: "php-files", desc: "nginx + PHP-FPM, PHP's files handler (flock from start to save)", php: "files", keys: keysFiles},
+		{name: "go-merge-files", desc: "Go net/http + sessbridge, SaveMerge, on PHP's session files", save: "merge", keys: keysFiles},
 	}
 }
 
-// defaultVariants are the variants timed without -variants. go-merge-native
-// is left out: it serves only to check the Go route against phpredis's
-// handler.
-const defaultVariants = "php-redis,php-redis-persistent,php-phalcon,go-merge,go-merge-ap,go-replace"
+// defaultVariants are the variants timed without -variants. The others
+// are started and checked all the same.
+const defaultVariants = "php-redis,php-redis-persistent,php-phalcon,go-merge,go-merge-ap,go-replace,php-memcached,go-merge-memcached,php-files,go-merge-files"
 
 type options struct {
 	rounds      int
@@ -174,7 +195,7 @@ func run(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
-	defer env.client.Close()
+	defer env.close()
 	if err := env.writeSessions(ctx, o.sessions); err != nil {
 		return err
 	}
@@ -206,8 +227,8 @@ func run(ctx context.Context, o options) error {
 			if err != nil {
 				return err
 			}
-			log.Printf("round %d %-21s %6.0f req/s  p99 %6.2f ms  CPU per request: server %5.1f µs, redis %5.1f µs, wrk %5.1f µs; lost %d",
-				r, v.name, res.rps(), res.p99/1000, res.serverPerReq(), res.redisPerReq(), res.wrkPerReq(), res.lost)
+			log.Printf("round %d %-21s %6.0f req/s  p99 %6.2f ms  CPU per request: server %5.1f µs, store %5.1f µs, wrk %5.1f µs; lost %d",
+				r, v.name, res.rps(), res.p99/1000, res.serverPerReq(), res.storePerReq(), res.wrkPerReq(), res.lost)
 			v.res = append(v.res, res)
 		}
 	}
@@ -236,7 +257,7 @@ func pick(all []*variant, list string) ([]*variant, error) {
 }
 
 // bins are the programs the benchmark runs.
-type bins struct{ redis, nginx, fpm, wrk, goBin string }
+type bins struct{ redis, memcached, nginx, fpm, wrk, goBin string }
 
 // lookBins finds the programs, naming the Debian packages of missing ones.
 func lookBins() (bins, error) {
@@ -254,6 +275,7 @@ func lookBins() (bins, error) {
 		missing = append(missing, pkg)
 	}
 	look(&b.redis, "redis-server", "redis-server")
+	look(&b.memcached, "memcached", "memcached")
 	look(&b.nginx, "nginx-light", "nginx")
 	look(&b.fpm, "php-fpm php-redis", "php-fpm", "php-fpm8.4", "php-fpm8.3", "php-fpm8.2")
 	look(&b.wrk, "wrk", "wrk")
@@ -266,37 +288,57 @@ func lookBins() (bins, error) {
 
 // env is what start started.
 type env struct {
-	redisAddr string
-	redisPID  int
-	client    *redis.Client
-	stores    map[adapters.Layout]*redisstore.Store
+	urls     map[string]string         // the store URL of each keys
+	stores   map[string]adapters.Store // opened from urls
+	storePID map[string]int            // the server of each backend; none for files
 }
 
-// start starts redis-server, PHP-FPM, nginx and one goroute per Go variant,
-// filling in each variant's url and pids.
+// close closes the stores.
+func (e *env) close() {
+	for _, st := range e.stores {
+		if c, ok := st.(io.Closer); ok {
+			c.Close()
+		}
+	}
+}
+
+// start starts redis-server, memcached, PHP-FPM, nginx and one goroute per
+// Go variant, filling in each variant's url and pids.
 func start(ctx context.Context, o options, b bins, dir string, procs *processes, vs []*variant) (*env, error) {
-	redisPort, err := freePort()
+	e := &env{urls: map[string]string{}, stores: map[string]adapters.Store{}, storePID: map[string]int{}}
+	redisAddr, err := startServer(ctx, procs, dir, "redis", func(port string) []string {
+		return []string{b.redis, "--port", port, "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", "no"}
+	})
 	if err != nil {
 		return nil, err
 	}
-	e := &env{redisAddr: net.JoinHostPort("127.0.0.1", strconv.Itoa(redisPort))}
-	redisCmd, err := procs.start(dir, "redis", b.redis, "--port", strconv.Itoa(redisPort), "--bind", "127.0.0.1",
-		"--dir", dir, "--save", "", "--appendonly", "no")
+	e.storePID["redis"] = redisAddr.pid
+	mcArgs := func(port string) []string {
+		args := []string{b.memcached, "-l", "127.0.0.1", "-p", port, "-U", "0", "-m", "64"}
+		if os.Geteuid() == 0 {
+			args = append(args, "-u", "root")
+		}
+		return args
+	}
+	mcAddr, err := startServer(ctx, procs, dir, "memcached", mcArgs)
 	if err != nil {
 		return nil, err
 	}
-	e.redisPID = redisCmd.Process.Pid
-	if err := waitTCP(ctx, e.redisAddr); err != nil {
-		return nil, fmt.Errorf("redis-server: %w (log: %s)", err, procs.logTail(dir, "redis"))
+	e.storePID["memcached"] = mcAddr.pid
+	sessDir := filepath.Join(dir, "sessions")
+	if err := os.Mkdir(sessDir, 0o700); err != nil {
+		return nil, err
 	}
-	e.client = redis.NewClient(&redis.Options{Addr: e.redisAddr})
-	e.stores = map[adapters.Layout]*redisstore.Store{}
-	for _, l := range []adapters.Layout{adapters.LayoutPhalcon5, adapters.LayoutNative} {
-		st, err := redisstore.New(e.client, redisstore.Options{Layout: l})
+	e.urls[keysPhalcon] = "redis://" + redisAddr.addr
+	e.urls[keysPHPRedis] = "redis://" + redisAddr.addr + "?layout=php"
+	e.urls[keysMemcached] = "memcached://" + mcAddr.addr + "?layout=php"
+	e.urls[keysFiles] = "file://" + sessDir + "?layout=php"
+	for keys, u := range e.urls {
+		st, err := storeurl.Open(ctx, u)
 		if err != nil {
 			return nil, err
 		}
-		e.stores[l] = st
+		e.stores[keys] = st
 	}
 
 	// PHP: the route and compat's handlers in www/, one FPM pool per PHP
@@ -319,7 +361,7 @@ func start(ctx context.Context, o options, b bins, dir string, procs *processes,
 		}
 	}
 	fpmConf := filepath.Join(dir, "php-fpm.conf")
-	if err := os.WriteFile(fpmConf, []byte(fpmConfig(dir, e.redisAddr, pools, o.fpmChildren, root)), 0o600); err != nil {
+	if err := os.WriteFile(fpmConf, []byte(fpmConfig(dir, redisAddr.addr, mcAddr.addr, sessDir, pools, o.fpmChildren, root)), 0o600); err != nil {
 		return nil, err
 	}
 	fpmArgs := []string{"--nodaemonize", "--fpm-config", fpmConf}
@@ -367,9 +409,13 @@ func start(ctx context.Context, o options, b bins, dir string, procs *processes,
 			return nil, err
 		}
 		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-		store := "redis://" + e.redisAddr
+		store := e.urls[v.keys]
 		if v.query != "" {
-			store += "?" + v.query
+			if strings.Contains(store, "?") {
+				store += "&" + v.query
+			} else {
+				store += "?" + v.query
+			}
 		}
 		args := []string{"-listen", addr, "-store", store, "-save", v.save}
 		if v.lock {
@@ -404,7 +450,7 @@ func start(ctx context.Context, o options, b bins, dir string, procs *processes,
 // fpmConfig is PHP-FPM's configuration: one static pool per name, each on
 // its own socket, with opcache on and timestamps not checked, as in
 // production.
-func fpmConfig(dir, redisAddr string, pools []string, children int, root bool) string {
+func fpmConfig(dir, redisAddr, mcAddr, sessDir string, pools []string, children int, root bool) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "[global]\npid = %s/php-fpm.pid\nerror_log = %[1]s/php-fpm-error.log\ndaemonize = no\n", dir)
 	for _, p := range pools {
@@ -421,6 +467,10 @@ func fpmConfig(dir, redisAddr string, pools []string, children int, root bool) s
 			fmt.Fprintf(&b, "php_admin_value[session.save_handler] = redis\nphp_admin_value[session.save_path] = \"tcp://%s?persistent=1\"\n", redisAddr)
 		case "phalcon":
 			fmt.Fprintf(&b, "env[SB_HANDLER] = phalcon\nenv[SB_ADDR] = %s\n", redisAddr)
+		case "memcached":
+			fmt.Fprintf(&b, "php_admin_value[session.save_handler] = memcached\nphp_admin_value[session.save_path] = \"%s\"\n", mcAddr)
+		case "files":
+			fmt.Fprintf(&b, "php_admin_value[session.save_handler] = files\nphp_admin_value[session.save_path] = \"%s\"\n", sessDir)
 		}
 	}
 	return b.String()
@@ -460,7 +510,7 @@ func nginxConfig(dir, addr string, pools []string, root bool) string {
 // sessionID is the id of benchmark session i: 32 hex digits, as PHP makes.
 func sessionID(i int) string { return fmt.Sprintf("%032x", i+1) }
 
-// writeSessions writes sessions fresh copies of payload under both layouts.
+// writeSessions writes n fresh copies of payload into every store.
 func (e *env) writeSessions(ctx context.Context, n int) error {
 	for _, st := range e.stores {
 		for i := range n {
@@ -472,11 +522,11 @@ func (e *env) writeSessions(ctx context.Context, n int) error {
 	return nil
 }
 
-// hits returns the sum of "hits" over the n sessions of a layout.
-func (e *env) hits(ctx context.Context, l adapters.Layout, n int) (int64, error) {
+// hits returns the sum of "hits" over the first n sessions of keys.
+func (e *env) hits(ctx context.Context, keys string, n int) (int64, error) {
 	var sum int64
 	for i := range n {
-		data, found, err := e.stores[l].Read(ctx, sessionID(i))
+		data, found, err := e.stores[keys].Read(ctx, sessionID(i))
 		if err != nil {
 			return 0, err
 		}
@@ -498,16 +548,16 @@ func (e *env) hits(ctx context.Context, l adapters.Layout, n int) (int64, error)
 }
 
 // checkSharing sends one request in turn to every variant on the first
-// session, each of a layout after the other, and checks that each answers
-// one more hit than the one before: PHP sees the Go route's increment, and
-// Go sees PHP's.
+// session, each of the same keys after the other, and checks that each
+// answers one more hit than the one before: PHP sees the Go route's
+// increment, and Go sees PHP's.
 func (e *env) checkSharing(ctx context.Context, vs []*variant) error {
-	for _, l := range []adapters.Layout{adapters.LayoutPhalcon5, adapters.LayoutNative} {
+	for _, keys := range []string{keysPhalcon, keysPHPRedis, keysMemcached, keysFiles} {
 		var want int64 = 1
 		var seen []string
 		for pass := 0; pass < 2; pass++ {
 			for _, v := range vs {
-				if v.layout != l || v.disabled != "" {
+				if v.keys != keys || v.disabled != "" {
 					continue
 				}
 				got, err := hit(ctx, v.url, sessionID(0))
@@ -521,7 +571,7 @@ func (e *env) checkSharing(ctx context.Context, vs []*variant) error {
 				want++
 			}
 		}
-		log.Printf("check: on %v keys each of %s saw the one before's increment", l, strings.Join(seen, " → "))
+		log.Printf("check: on the %s keys each of %s saw the one before's increment", keys, strings.Join(seen, " → "))
 	}
 	return nil
 }
@@ -566,24 +616,28 @@ type result struct {
 	secs             float64
 	p50, p90, p99    float64 // latency in µs
 	serverCPU        float64 // seconds of CPU of the server processes
-	redisCPU         float64 // seconds of CPU of redis-server
+	storeCPU         float64 // seconds of CPU of redis-server or memcached
 	wrkCPU           float64 // seconds of CPU of wrk, the load generator
 	lost             int64   // increments of hits lost to concurrent requests
 }
 
 func (r result) rps() float64          { return float64(r.requests) / r.secs }
 func (r result) serverPerReq() float64 { return r.serverCPU / float64(r.requests) * 1e6 }
-func (r result) redisPerReq() float64  { return r.redisCPU / float64(r.requests) * 1e6 }
+func (r result) storePerReq() float64  { return r.storeCPU / float64(r.requests) * 1e6 }
 func (r result) wrkPerReq() float64    { return r.wrkCPU / float64(r.requests) * 1e6 }
 
 // round drives v with wrk for d and measures it. With profile set, it also
 // writes a CPU profile of the Go server, taken while wrk runs.
 func (e *env) round(ctx context.Context, o options, b bins, script string, v *variant, d time.Duration, profile string) (result, error) {
-	before, err := e.hits(ctx, v.layout, o.sessions)
+	before, err := e.hits(ctx, v.keys, o.sessions)
 	if err != nil {
 		return result{}, err
 	}
-	cpu0, redis0 := treeCPU(v.pid), treeCPU([]int{e.redisPID})
+	var storePID []int // none for files
+	if pid, ok := e.storePID[backend(v.keys)]; ok {
+		storePID = []int{pid}
+	}
+	cpu0, store0 := treeCPU(v.pid), treeCPU(storePID)
 	var profErr chan error
 	if profile != "" {
 		profErr = make(chan error, 1)
@@ -598,7 +652,7 @@ func (e *env) round(ctx context.Context, o options, b bins, script string, v *va
 		return result{}, fmt.Errorf("wrk %s: %w\n%s", v.name, err, out)
 	}
 	time.Sleep(100 * time.Millisecond) // let the last requests finish their saves
-	cpu1, redis1 := treeCPU(v.pid), treeCPU([]int{e.redisPID})
+	cpu1, store1 := treeCPU(v.pid), treeCPU(storePID)
 	res, err := parseWrk(string(out))
 	if err != nil {
 		return result{}, fmt.Errorf("wrk %s: %w\n%s", v.name, err, out)
@@ -606,9 +660,9 @@ func (e *env) round(ctx context.Context, o options, b bins, script string, v *va
 	if res.errors > 0 {
 		return result{}, fmt.Errorf("wrk %s: %d of %d requests failed or were not 200\n%s", v.name, res.errors, res.requests, out)
 	}
-	res.serverCPU, res.redisCPU = cpu1-cpu0, redis1-redis0
+	res.serverCPU, res.storeCPU = cpu1-cpu0, store1-store0
 	res.wrkCPU = (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds()
-	after, err := e.hits(ctx, v.layout, o.sessions)
+	after, err := e.hits(ctx, v.keys, o.sessions)
 	if err != nil {
 		return result{}, err
 	}
@@ -625,6 +679,31 @@ func (e *env) round(ctx context.Context, o options, b bins, script string, v *va
 		}
 	}
 	return res, nil
+}
+
+// started is a server startServer started.
+type started struct {
+	addr string // 127.0.0.1:port
+	pid  int
+}
+
+// startServer starts a server on a free loopback port, given the command
+// line for a port, and waits until it listens.
+func startServer(ctx context.Context, procs *processes, dir, name string, argv func(port string) []string) (started, error) {
+	port, err := freePort()
+	if err != nil {
+		return started{}, err
+	}
+	args := argv(strconv.Itoa(port))
+	cmd, err := procs.start(dir, name, args[0], args[1:]...)
+	if err != nil {
+		return started{}, err
+	}
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	if err := waitTCP(ctx, addr); err != nil {
+		return started{}, fmt.Errorf("%s: %w (log: %s)", name, err, procs.logTail(dir, name))
+	}
+	return started{addr: addr, pid: cmd.Process.Pid}, nil
 }
 
 // fetchProfile writes a CPU profile of d taken from net/http/pprof at addr.

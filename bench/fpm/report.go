@@ -33,12 +33,13 @@ func span(rs []result, f func(result) float64) (lo, hi float64) {
 }
 
 // printTable prints the medians of every variant's rounds as a Markdown
-// table, then how each Go variant compares with PHP's best.
+// table, then how each Go variant compares with PHP's best on the same
+// store.
 func printTable(w io.Writer, o options, vs []*variant) {
 	fmt.Fprintf(w, "\n%s; %d rounds of %v per variant, interleaved; wrk -t%d -c%d over %d sessions.\n",
 		machine(), o.rounds, o.duration, o.threads, o.conns, o.sessions)
 	fmt.Fprintf(w, "Medians over the rounds (req/s: lowest–highest).\n\n")
-	fmt.Fprintln(w, "| variant | req/s | latency p50 / p90 / p99 | server CPU per request | Redis CPU per request | wrk CPU per request | increments lost |")
+	fmt.Fprintln(w, "| variant | req/s | latency p50 / p90 / p99 | server CPU per request | store CPU per request | wrk CPU per request | increments lost |")
 	fmt.Fprintln(w, "|---|---|---|---|---|---|---|")
 	for _, v := range vs {
 		lo, hi := span(v.res, result.rps)
@@ -47,32 +48,41 @@ func printTable(w io.Writer, o options, vs []*variant) {
 			lost += r.lost
 			reqs += r.requests
 		}
-		fmt.Fprintf(w, "| %s: %s | %.0f (%.0f–%.0f) | %s / %s / %s | %.0f µs | %.1f µs | %.0f µs | %d of %d |\n",
+		store := "–"
+		if backend(v.keys) != keysFiles {
+			store = fmt.Sprintf("%.1f µs", median(v.res, result.storePerReq))
+		}
+		fmt.Fprintf(w, "| %s: %s | %.0f (%.0f–%.0f) | %s / %s / %s | %.0f µs | %s | %.0f µs | %d of %d |\n",
 			v.name, v.desc, median(v.res, result.rps), lo, hi,
 			ms(median(v.res, func(r result) float64 { return r.p50 })),
 			ms(median(v.res, func(r result) float64 { return r.p90 })),
 			ms(median(v.res, func(r result) float64 { return r.p99 })),
-			median(v.res, result.serverPerReq), median(v.res, result.redisPerReq), median(v.res, result.wrkPerReq), lost, reqs)
+			median(v.res, result.serverPerReq), store, median(v.res, result.wrkPerReq), lost, reqs)
 	}
 
-	var best *variant
-	for _, v := range vs {
-		if v.php != "" && (best == nil || median(v.res, result.rps) > median(best.res, result.rps)) {
-			best = v
+	for _, b := range []string{keysPhalcon, keysMemcached, keysFiles} {
+		var best *variant
+		for _, v := range vs {
+			if v.php != "" && backend(v.keys) == b && (best == nil || median(v.res, result.rps) > median(best.res, result.rps)) {
+				best = v
+			}
 		}
-	}
-	if best == nil {
-		return
-	}
-	fmt.Fprintf(w, "\nAgainst PHP's best, %s:\n\n", best.name)
-	for _, v := range vs {
-		if v.php != "" {
+		if best == nil {
 			continue
 		}
-		fmt.Fprintf(w, "- %s: %.2f× the requests per second, %.2f× less server CPU per request, Redis CPU per request %.2f× PHP's\n",
-			v.name, median(v.res, result.rps)/median(best.res, result.rps),
-			median(best.res, result.serverPerReq)/median(v.res, result.serverPerReq),
-			median(v.res, result.redisPerReq)/median(best.res, result.redisPerReq))
+		fmt.Fprintf(w, "\nAgainst PHP's best on %s, %s:\n\n", b, best.name)
+		for _, v := range vs {
+			if v.php != "" || backend(v.keys) != b {
+				continue
+			}
+			fmt.Fprintf(w, "- %s: %.2f× the requests per second, %.2f× less server CPU per request", v.name,
+				median(v.res, result.rps)/median(best.res, result.rps),
+				median(best.res, result.serverPerReq)/median(v.res, result.serverPerReq))
+			if b != keysFiles {
+				fmt.Fprintf(w, ", %s CPU per request %.2f× PHP's", b, median(v.res, result.storePerReq)/median(best.res, result.storePerReq))
+			}
+			fmt.Fprintln(w)
+		}
 	}
 }
 
