@@ -73,9 +73,10 @@ type variant struct {
 	// disabled says why the variant cannot run in this build, if it cannot.
 	disabled string
 
-	url string   // where the route answers
-	pid []int    // the server processes, whose trees are measured
-	res []result // one per timed round
+	url      string   // where the route answers
+	pid      []int    // the server processes, whose trees are measured
+	proxyPID []int    // those of pid that are nginx, measured apart too
+	res      []result // one per timed round
 }
 
 // The sessions a variant serves: each names a store and a key layout, the
@@ -402,6 +403,7 @@ func start(ctx context.Context, o options, b bins, dir string, procs *processes,
 		if v.php != "" {
 			v.url = "http://" + nginxAddr + "/" + v.php
 			v.pid = []int{nginxCmd.Process.Pid, fpmCmd.Process.Pid}
+			v.proxyPID = []int{nginxCmd.Process.Pid}
 			continue
 		}
 		port, err := freePort()
@@ -616,6 +618,7 @@ type result struct {
 	secs             float64
 	p50, p90, p99    float64 // latency in µs
 	serverCPU        float64 // seconds of CPU of the server processes
+	proxyCPU         float64 // the part of serverCPU that nginx used
 	storeCPU         float64 // seconds of CPU of redis-server or memcached
 	wrkCPU           float64 // seconds of CPU of wrk, the load generator
 	lost             int64   // increments of hits lost to concurrent requests
@@ -623,6 +626,7 @@ type result struct {
 
 func (r result) rps() float64          { return float64(r.requests) / r.secs }
 func (r result) serverPerReq() float64 { return r.serverCPU / float64(r.requests) * 1e6 }
+func (r result) proxyPerReq() float64  { return r.proxyCPU / float64(r.requests) * 1e6 }
 func (r result) storePerReq() float64  { return r.storeCPU / float64(r.requests) * 1e6 }
 func (r result) wrkPerReq() float64    { return r.wrkCPU / float64(r.requests) * 1e6 }
 
@@ -637,7 +641,7 @@ func (e *env) round(ctx context.Context, o options, b bins, script string, v *va
 	if pid, ok := e.storePID[backend(v.keys)]; ok {
 		storePID = []int{pid}
 	}
-	cpu0, store0 := treeCPU(v.pid), treeCPU(storePID)
+	cpu0, proxy0, store0 := treeCPU(v.pid), treeCPU(v.proxyPID), treeCPU(storePID)
 	var profErr chan error
 	if profile != "" {
 		profErr = make(chan error, 1)
@@ -652,7 +656,7 @@ func (e *env) round(ctx context.Context, o options, b bins, script string, v *va
 		return result{}, fmt.Errorf("wrk %s: %w\n%s", v.name, err, out)
 	}
 	time.Sleep(100 * time.Millisecond) // let the last requests finish their saves
-	cpu1, store1 := treeCPU(v.pid), treeCPU(storePID)
+	cpu1, proxy1, store1 := treeCPU(v.pid), treeCPU(v.proxyPID), treeCPU(storePID)
 	res, err := parseWrk(string(out))
 	if err != nil {
 		return result{}, fmt.Errorf("wrk %s: %w\n%s", v.name, err, out)
@@ -660,7 +664,7 @@ func (e *env) round(ctx context.Context, o options, b bins, script string, v *va
 	if res.errors > 0 {
 		return result{}, fmt.Errorf("wrk %s: %d of %d requests failed or were not 200\n%s", v.name, res.errors, res.requests, out)
 	}
-	res.serverCPU, res.storeCPU = cpu1-cpu0, store1-store0
+	res.serverCPU, res.proxyCPU, res.storeCPU = cpu1-cpu0, proxy1-proxy0, store1-store0
 	res.wrkCPU = (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds()
 	after, err := e.hits(ctx, v.keys, o.sessions)
 	if err != nil {

@@ -52,12 +52,16 @@ func printTable(w io.Writer, o options, vs []*variant) {
 		if backend(v.keys) != keysFiles {
 			store = fmt.Sprintf("%.1f µs", median(v.res, result.storePerReq))
 		}
-		fmt.Fprintf(w, "| %s: %s | %.0f (%.0f–%.0f) | %s / %s / %s | %.0f µs | %s | %.0f µs | %d of %d |\n",
+		server := fmt.Sprintf("%.0f µs", median(v.res, result.serverPerReq))
+		if v.proxyPID != nil {
+			server += fmt.Sprintf(" (nginx %.0f)", median(v.res, result.proxyPerReq))
+		}
+		fmt.Fprintf(w, "| %s: %s | %.0f (%.0f–%.0f) | %s / %s / %s | %s | %s | %.0f µs | %d of %d |\n",
 			v.name, v.desc, median(v.res, result.rps), lo, hi,
 			ms(median(v.res, func(r result) float64 { return r.p50 })),
 			ms(median(v.res, func(r result) float64 { return r.p90 })),
 			ms(median(v.res, func(r result) float64 { return r.p99 })),
-			median(v.res, result.serverPerReq), store, median(v.res, result.wrkPerReq), lost, reqs)
+			server, store, median(v.res, result.wrkPerReq), lost, reqs)
 	}
 
 	for _, b := range []string{keysPhalcon, keysMemcached, keysFiles} {
