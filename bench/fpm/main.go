@@ -630,6 +630,12 @@ func (r result) proxyPerReq() float64  { return r.proxyCPU / float64(r.requests)
 func (r result) storePerReq() float64  { return r.storeCPU / float64(r.requests) * 1e6 }
 func (r result) wrkPerReq() float64    { return r.wrkCPU / float64(r.requests) * 1e6 }
 
+// allPerReq is the CPU per request of everything the benchmark runs:
+// with the machine's CPUs all busy, requests per second follow it.
+func (r result) allPerReq() float64 {
+	return (r.serverCPU + r.storeCPU + r.wrkCPU) / float64(r.requests) * 1e6
+}
+
 // round drives v with wrk for d and measures it. With profile set, it also
 // writes a CPU profile of the Go server, taken while wrk runs.
 func (e *env) round(ctx context.Context, o options, b bins, script string, v *variant, d time.Duration, profile string) (result, error) {

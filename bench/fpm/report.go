@@ -85,7 +85,8 @@ func printTable(w io.Writer, o options, vs []*variant) {
 			if b != keysFiles {
 				fmt.Fprintf(w, ", %s CPU per request %.2f× PHP's", b, median(v.res, result.storePerReq)/median(best.res, result.storePerReq))
 			}
-			fmt.Fprintln(w)
+			fmt.Fprintf(w, "; all CPU per request (server, store, wrk) %.2f× less\n",
+				median(best.res, result.allPerReq)/median(v.res, result.allPerReq))
 		}
 	}
 }
