@@ -28,6 +28,7 @@ package main
 import (
 	"context"
 	_ "embed"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -69,7 +70,7 @@ type variant struct {
 	lock  bool   // goroute's -lock-requests
 	query string // added to the query of goroute's -store URL
 	keys  string // the sessions it serves: a key of env.urls
-	pprof string // goroute's net/http/pprof address, when profiled
+	debug string // goroute's -debug address: net/http/pprof and expvar
 	// disabled says why the variant cannot run in this build, if it cannot.
 	disabled string
 
@@ -143,7 +144,7 @@ func main() {
 	flag.IntVar(&o.sessions, "sessions", 256, "`number` of sessions the requests pick from")
 	flag.IntVar(&o.fpmChildren, "fpm-children", 8, "PHP-FPM workers per pool (pm = static)")
 	flag.StringVar(&o.variants, "variants", defaultVariants, "comma-separated `list` of variants to time (all: "+allNames()+")")
-	flag.StringVar(&o.profile, "profile", "", "write a CPU profile of each Go variant's last round into this `dir`")
+	flag.StringVar(&o.profile, "profile", "", "write a CPU profile of each Go variant's last round, and its heap profile, into this `dir`")
 	flag.BoolVar(&o.keep, "keep", false, "keep the temp dir (configs and logs)")
 	flag.Parse()
 	log.SetFlags(0)
@@ -221,7 +222,7 @@ func run(ctx context.Context, o options) error {
 	for r := 1; r <= o.rounds; r++ {
 		for _, v := range timed {
 			profile := ""
-			if o.profile != "" && r == o.rounds && v.pprof != "" {
+			if o.profile != "" && r == o.rounds && v.debug != "" {
 				profile = filepath.Join(o.profile, v.name+".pprof")
 			}
 			res, err := env.round(ctx, o, bins, script, v, o.duration, profile)
@@ -423,14 +424,12 @@ func start(ctx context.Context, o options, b bins, dir string, procs *processes,
 		if v.lock {
 			args = append(args, "-lock-requests")
 		}
-		if o.profile != "" {
-			pp, err := freePort()
-			if err != nil {
-				return nil, err
-			}
-			v.pprof = net.JoinHostPort("127.0.0.1", strconv.Itoa(pp))
-			args = append(args, "-pprof", v.pprof)
+		debugPort, err := freePort()
+		if err != nil {
+			return nil, err
 		}
+		v.debug = net.JoinHostPort("127.0.0.1", strconv.Itoa(debugPort))
+		args = append(args, "-debug", v.debug)
 		cmd, err := procs.start(dir, v.name, goroute, args...)
 		if err != nil {
 			return nil, err
@@ -621,13 +620,19 @@ type result struct {
 	proxyCPU         float64 // the part of serverCPU that nginx used
 	storeCPU         float64 // seconds of CPU of redis-server or memcached
 	wrkCPU           float64 // seconds of CPU of wrk, the load generator
-	lost             int64   // increments of hits lost to concurrent requests
+	// mallocs and allocBytes are the heap allocations of a Go server
+	// (runtime.MemStats), which also count those of the two memStats
+	// calls around the round.
+	mallocs, allocBytes uint64
+	lost                int64 // increments of hits lost to concurrent requests
 }
 
 func (r result) rps() float64          { return float64(r.requests) / r.secs }
 func (r result) serverPerReq() float64 { return r.serverCPU / float64(r.requests) * 1e6 }
 func (r result) proxyPerReq() float64  { return r.proxyCPU / float64(r.requests) * 1e6 }
 func (r result) storePerReq() float64  { return r.storeCPU / float64(r.requests) * 1e6 }
+func (r result) allocsPerReq() float64 { return float64(r.mallocs) / float64(r.requests) }
+func (r result) bytesPerReq() float64  { return float64(r.allocBytes) / float64(r.requests) }
 func (r result) wrkPerReq() float64    { return r.wrkCPU / float64(r.requests) * 1e6 }
 
 // allPerReq is the CPU per request of everything the benchmark runs:
@@ -647,11 +652,16 @@ func (e *env) round(ctx context.Context, o options, b bins, script string, v *va
 	if pid, ok := e.storePID[backend(v.keys)]; ok {
 		storePID = []int{pid}
 	}
+	mem0, err := memStats(ctx, v.debug)
+	if err != nil {
+		return result{}, err
+	}
 	cpu0, proxy0, store0 := treeCPU(v.pid), treeCPU(v.proxyPID), treeCPU(storePID)
 	var profErr chan error
 	if profile != "" {
 		profErr = make(chan error, 1)
-		go func() { profErr <- fetchProfile(ctx, v.pprof, d-time.Second, profile) }()
+		seconds := strconv.Itoa(int((d - time.Second).Seconds()))
+		go func() { profErr <- fetchProfile(ctx, v.debug, "profile?seconds="+seconds, profile) }()
 	}
 	wrkCtx, cancel := context.WithTimeout(ctx, d+30*time.Second)
 	defer cancel()
@@ -671,6 +681,11 @@ func (e *env) round(ctx context.Context, o options, b bins, script string, v *va
 		return result{}, fmt.Errorf("wrk %s: %d of %d requests failed or were not 200\n%s", v.name, res.errors, res.requests, out)
 	}
 	res.serverCPU, res.proxyCPU, res.storeCPU = cpu1-cpu0, proxy1-proxy0, store1-store0
+	mem1, err := memStats(ctx, v.debug)
+	if err != nil {
+		return result{}, err
+	}
+	res.mallocs, res.allocBytes = mem1.Mallocs-mem0.Mallocs, mem1.TotalAlloc-mem0.TotalAlloc
 	res.wrkCPU = (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds()
 	after, err := e.hits(ctx, v.keys, o.sessions)
 	if err != nil {
@@ -685,6 +700,11 @@ func (e *env) round(ctx context.Context, o options, b bins, script string, v *va
 	}
 	if profErr != nil {
 		if err := <-profErr; err != nil {
+			return result{}, fmt.Errorf("profile %s: %w", v.name, err)
+		}
+		// The heap profile's allocations count from the server's start.
+		allocs := strings.TrimSuffix(profile, ".pprof") + ".allocs.pprof"
+		if err := fetchProfile(ctx, v.debug, "allocs", allocs); err != nil {
 			return result{}, fmt.Errorf("profile %s: %w", v.name, err)
 		}
 	}
@@ -716,9 +736,35 @@ func startServer(ctx context.Context, procs *processes, dir, name string, argv f
 	return started{addr: addr, pid: cmd.Process.Pid}, nil
 }
 
-// fetchProfile writes a CPU profile of d taken from net/http/pprof at addr.
-func fetchProfile(ctx context.Context, addr string, d time.Duration, path string) error {
-	url := fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", addr, int(d.Seconds()))
+// goMem is the part of runtime.MemStats that memStats reads.
+type goMem struct{ Mallocs, TotalAlloc uint64 }
+
+// memStats reads the memstats a Go server's expvar serves at addr; with
+// addr "" (a PHP variant), it returns zeros.
+func memStats(ctx context.Context, addr string) (goMem, error) {
+	var v struct{ Memstats goMem }
+	if addr == "" {
+		return v.Memstats, nil
+	}
+	req, err := http.NewRequestWithContext(ctx, "GET", "http://"+addr+"/debug/vars", nil)
+	if err != nil {
+		return v.Memstats, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return v.Memstats, err
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(&v); err != nil {
+		return v.Memstats, fmt.Errorf("expvar at %s: %w", addr, err)
+	}
+	return v.Memstats, nil
+}
+
+// fetchProfile writes to path the profile net/http/pprof serves at addr
+// under /debug/pprof/<name>.
+func fetchProfile(ctx context.Context, addr, name, path string) error {
+	url := "http://" + addr + "/debug/pprof/" + name
 	req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
 	if err != nil {
 		return err

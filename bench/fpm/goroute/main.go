@@ -4,23 +4,25 @@
 //
 // Usage:
 //
-//	goroute -listen 127.0.0.1:8080 -store 'redis://127.0.0.1:6379' -save merge [-pprof 127.0.0.1:6060]
+//	goroute -listen 127.0.0.1:8080 -store 'redis://127.0.0.1:6379' -save merge [-debug 127.0.0.1:6060]
 //
 // -store is any URL adapters/storeurl opens (layout=php for phpredis's
 // keys). -save is merge, merge-locked or replace (manager.SaveMode).
 // -lock-requests holds the store's lock from Start to the save. With
-// -pprof, net/http/pprof is served on that address, apart from the route.
+// -debug, net/http/pprof (/debug/pprof/) and expvar (/debug/vars, with the
+// runtime's memstats) are served on that address, apart from the route.
 // SIGTERM or SIGINT stops it.
 package main
 
 import (
 	"context"
 	"errors"
+	_ "expvar" // served only on -debug's own listener
 	"flag"
 	"fmt"
 	"log"
 	"net/http"
-	_ "net/http/pprof" // served only on -pprof's own listener
+	_ "net/http/pprof" // the same
 	"os"
 	"os/signal"
 	"strconv"
@@ -36,7 +38,7 @@ func main() {
 	listen := flag.String("listen", "127.0.0.1:8080", "`address` to serve the route on")
 	store := flag.String("store", "redis://127.0.0.1:6379", "store `URL` (adapters/storeurl)")
 	save := flag.String("save", "merge", "save `mode`: merge, merge-locked or replace")
-	pprofAddr := flag.String("pprof", "", "serve net/http/pprof on this `address`")
+	debugAddr := flag.String("debug", "", "serve net/http/pprof and expvar on this `address`")
 	lockRequests := flag.Bool("lock-requests", false, "hold the store's lock from Start to the save (manager.Config.LockRequests)")
 	flag.Parse()
 	log.SetPrefix("goroute: ")
@@ -49,7 +51,7 @@ func main() {
 		// LockRequests field on another branch.
 		log.Fatal("-lock-requests: manager.Config has no LockRequests in this build")
 	}
-	if err := run(ctx, *listen, *store, *save, *pprofAddr); err != nil {
+	if err := run(ctx, *listen, *store, *save, *debugAddr); err != nil {
 		log.Fatal(err)
 	}
 }
@@ -61,7 +63,7 @@ var saveModes = map[string]manager.SaveMode{
 	manager.SaveReplace.String():     manager.SaveReplace,
 }
 
-func run(ctx context.Context, listen, storeURL, save, pprofAddr string) error {
+func run(ctx context.Context, listen, storeURL, save, debugAddr string) error {
 	mode, ok := saveModes[save]
 	if !ok {
 		return fmt.Errorf("unknown save mode %q", save)
@@ -74,10 +76,10 @@ func run(ctx context.Context, listen, storeURL, save, pprofAddr string) error {
 	if err != nil {
 		return err
 	}
-	if pprofAddr != "" {
+	if debugAddr != "" {
 		go func() {
-			// http.DefaultServeMux holds only net/http/pprof's handlers.
-			log.Print(http.ListenAndServe(pprofAddr, nil))
+			// http.DefaultServeMux holds only pprof's and expvar's handlers.
+			log.Print(http.ListenAndServe(debugAddr, nil))
 		}()
 	}
 	srv := &http.Server{Addr: listen, Handler: m.LoadAndSave(route(m)), ReadHeaderTimeout: 10 * time.Second}
