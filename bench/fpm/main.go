@@ -107,7 +107,7 @@ func variants() []*variant {
 		{name: "go-merge", desc: "Go net/http + sessbridge, SaveMerge", save: "merge", keys: keysPhalcon},
 		{name: "go-merge-ap", desc: "Go net/http + sessbridge, SaveMerge, redisstore AutoPipeline", save: "merge", query: "auto_pipeline=1", keys: keysPhalcon},
 		{name: "go-replace", desc: "Go net/http + sessbridge, SaveReplace", save: "replace", keys: keysPhalcon},
-		{name: "go-lock", desc: "Go net/http + sessbridge, LockRequests", save: "merge", lock: true, keys: keysPhalcon,
+		{name: "go-lock", desc: "Go net/http + sessbridge, LockRequests (Phalcon's lock)", save: "merge", lock: true, query: "locking=1", keys: keysPhalcon,
 			disabled: "manager.Config.LockRequests is not in this build yet"},
 		{name: "go-merge-phpredis", desc: "Go net/http + sessbridge, SaveMerge, on phpredis's keys", save: "merge", keys: keysPHPRedis},
 		{name: "php-memcached", desc: "nginx + PHP-FPM, php-memcached session handler (its default lock on)", php: "memcached", keys: keysMemcached},
