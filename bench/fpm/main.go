@@ -71,8 +71,6 @@ type variant struct {
 	query string // added to the query of goroute's -store URL
 	keys  string // the sessions it serves: a key of env.urls
 	debug string // goroute's -debug address: net/http/pprof and expvar
-	// disabled says why the variant cannot run in this build, if it cannot.
-	disabled string
 
 	url      string   // where the route answers
 	pid      []int    // the server processes, whose trees are measured
@@ -107,8 +105,7 @@ func variants() []*variant {
 		{name: "go-merge", desc: "Go net/http + sessbridge, SaveMerge", save: "merge", keys: keysPhalcon},
 		{name: "go-merge-ap", desc: "Go net/http + sessbridge, SaveMerge, redisstore AutoPipeline", save: "merge", query: "auto_pipeline=1", keys: keysPhalcon},
 		{name: "go-replace", desc: "Go net/http + sessbridge, SaveReplace", save: "replace", keys: keysPhalcon},
-		{name: "go-lock", desc: "Go net/http + sessbridge, LockRequests (Phalcon's lock)", save: "merge", lock: true, query: "locking=1", keys: keysPhalcon,
-			disabled: "manager.Config.LockRequests is not in this build yet"},
+		{name: "go-lock", desc: "Go net/http + sessbridge, LockRequests (Phalcon's lock)", save: "merge", lock: true, query: "locking=1", keys: keysPhalcon},
 		{name: "go-merge-phpredis", desc: "Go net/http + sessbridge, SaveMerge, on phpredis's keys", save: "merge", keys: keysPHPRedis},
 		{name: "php-memcached", desc: "nginx + PHP-FPM, php-memcached session handler (its default lock on)", php: "memcached", keys: keysMemcached},
 		{name: "go-merge-memcached", desc: "Go net/http + sessbridge, SaveMerge, on php-memcached's keys", save: "merge", keys: keysMemcached},
@@ -119,7 +116,7 @@ func variants() []*variant {
 
 // defaultVariants are the variants timed without -variants. The others
 // are started and checked all the same.
-const defaultVariants = "php-redis,php-redis-persistent,php-phalcon,go-merge,go-merge-ap,go-replace,php-memcached,go-merge-memcached,php-files,go-merge-files"
+const defaultVariants = "php-redis,php-redis-persistent,php-phalcon,go-merge,go-merge-ap,go-replace,go-lock,php-memcached,go-merge-memcached,php-files,go-merge-files"
 
 type options struct {
 	rounds      int
@@ -161,9 +158,7 @@ func main() {
 func allNames() string {
 	var names []string
 	for _, v := range variants() {
-		if v.disabled == "" {
-			names = append(names, v.name)
-		}
+		names = append(names, v.name)
 	}
 	return strings.Join(names, ",")
 }
@@ -246,9 +241,6 @@ func pick(all []*variant, list string) ([]*variant, error) {
 		i := slices.IndexFunc(all, func(v *variant) bool { return v.name == name })
 		if i < 0 {
 			return nil, fmt.Errorf("unknown variant %q (known: %s)", name, allNames())
-		}
-		if all[i].disabled != "" {
-			return nil, fmt.Errorf("variant %q cannot run: %s", name, all[i].disabled)
 		}
 		if slices.Contains(out, all[i]) {
 			return nil, fmt.Errorf("variant %q named twice", name)
@@ -398,9 +390,6 @@ func start(ctx context.Context, o options, b bins, dir string, procs *processes,
 		return nil, fmt.Errorf("go build ./bench/fpm/goroute (run from the repository root): %w\n%s", err, out)
 	}
 	for _, v := range vs {
-		if v.disabled != "" {
-			continue
-		}
 		if v.php != "" {
 			v.url = "http://" + nginxAddr + "/" + v.php
 			v.pid = []int{nginxCmd.Process.Pid, fpmCmd.Process.Pid}
@@ -558,7 +547,7 @@ func (e *env) checkSharing(ctx context.Context, vs []*variant) error {
 		var seen []string
 		for pass := 0; pass < 2; pass++ {
 			for _, v := range vs {
-				if v.keys != keys || v.disabled != "" {
+				if v.keys != keys {
 					continue
 				}
 				got, err := hit(ctx, v.url, sessionID(0))

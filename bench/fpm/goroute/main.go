@@ -46,12 +46,7 @@ func main() {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if *lockRequests {
-		// Wired for bench/fpm's go-lock variant; manager.Config gets its
-		// LockRequests field on another branch.
-		log.Fatal("-lock-requests: manager.Config has no LockRequests in this build")
-	}
-	if err := run(ctx, *listen, *store, *save, *debugAddr); err != nil {
+	if err := run(ctx, *listen, *store, *save, *lockRequests, *debugAddr); err != nil {
 		log.Fatal(err)
 	}
 }
@@ -63,7 +58,7 @@ var saveModes = map[string]manager.SaveMode{
 	manager.SaveReplace.String():     manager.SaveReplace,
 }
 
-func run(ctx context.Context, listen, storeURL, save, debugAddr string) error {
+func run(ctx context.Context, listen, storeURL, save string, lockRequests bool, debugAddr string) error {
 	mode, ok := saveModes[save]
 	if !ok {
 		return fmt.Errorf("unknown save mode %q", save)
@@ -72,7 +67,7 @@ func run(ctx context.Context, listen, storeURL, save, debugAddr string) error {
 	if err != nil {
 		return err
 	}
-	m, err := manager.New(st, manager.Config{Save: mode})
+	m, err := manager.New(st, manager.Config{Save: mode, LockRequests: lockRequests})
 	if err != nil {
 		return err
 	}
