@@ -39,14 +39,15 @@ func printTable(w io.Writer, o options, vs []*variant) {
 	fmt.Fprintf(w, "\n%s; %d rounds of %v per variant, interleaved; wrk -t%d -c%d over %d sessions.\n",
 		machine(), o.rounds, o.duration, o.threads, o.conns, o.sessions)
 	fmt.Fprintf(w, "Medians over the rounds (req/s: lowest–highest).\n\n")
-	fmt.Fprintln(w, "| variant | req/s | latency p50 / p90 / p99 | server CPU per request | store CPU per request | wrk CPU per request | Go heap allocations per request | increments lost |")
-	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|")
+	fmt.Fprintln(w, "| variant | req/s | latency p50 / p90 / p99 | server CPU per request | store CPU per request | wrk CPU per request | Go heap allocations per request | increments lost | failed requests |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|")
 	for _, v := range vs {
 		lo, hi := span(v.res, result.rps)
-		var lost, reqs int64
+		var lost, reqs, failed int64
 		for _, r := range v.res {
 			lost += r.lost
 			reqs += r.requests
+			failed += r.errors
 		}
 		store := "–"
 		if backend(v.keys) != keysFiles {
@@ -60,12 +61,12 @@ func printTable(w io.Writer, o options, vs []*variant) {
 		if v.php == "" {
 			allocs = fmt.Sprintf("%.0f (%.0f B)", median(v.res, result.allocsPerReq), median(v.res, result.bytesPerReq))
 		}
-		fmt.Fprintf(w, "| %s: %s | %.0f (%.0f–%.0f) | %s / %s / %s | %s | %s | %.0f µs | %s | %d of %d |\n",
+		fmt.Fprintf(w, "| %s: %s | %.0f (%.0f–%.0f) | %s / %s / %s | %s | %s | %.0f µs | %s | %d of %d | %d |\n",
 			v.name, v.desc, median(v.res, result.rps), lo, hi,
 			ms(median(v.res, func(r result) float64 { return r.p50 })),
 			ms(median(v.res, func(r result) float64 { return r.p90 })),
 			ms(median(v.res, func(r result) float64 { return r.p99 })),
-			server, store, median(v.res, result.wrkPerReq), allocs, lost, reqs)
+			server, store, median(v.res, result.wrkPerReq), allocs, lost, reqs, failed)
 	}
 
 	for _, b := range []string{keysPhalcon, keysMemcached, keysFiles} {
