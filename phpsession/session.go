@@ -108,14 +108,15 @@ func (s *Session) name(e *entry) string {
 func (s *Session) val(e *entry) Value { return s.vals[e.val-1] }
 
 // setVal makes v the value of e, in the place of e's value in s.vals if it
-// has one. The first value takes room for one value per entry.
+// has one. The first value takes room for one value per entry, up to 1024
+// (a read of one value of a large session does not pay for all of them).
 func (s *Session) setVal(e *entry, v Value) {
 	if e.val > 0 {
 		s.vals[e.val-1] = v
 		return
 	}
 	if s.vals == nil {
-		s.vals = make([]Value, 0, len(s.entries))
+		s.vals = make([]Value, 0, min(len(s.entries), 1<<10))
 	}
 	s.vals = append(s.vals, v)
 	e.val = int32(len(s.vals))
