@@ -100,7 +100,8 @@ func TestBenchPHP(t *testing.T) {
 					t.Fatal(err)
 				}
 				for i := range s.entries {
-					s.value(i)
+					v, _ := s.value(i)
+					s.setVal(&s.entries[i], v)
 					s.entries[i].touched = true
 				}
 				s.changed = true

@@ -193,7 +193,8 @@ func BenchmarkDecodeEncode(b *testing.B) {
 					b.Fatal(err)
 				}
 				for i := range s.entries {
-					s.value(i)
+					v, _ := s.value(i)
+					s.setVal(&s.entries[i], v)
 					s.entries[i].touched = true
 				}
 				s.changed = true

@@ -92,8 +92,9 @@ type entry struct {
 	refs               bool  // the value holds r: or R: references
 }
 
-// decoded reports whether the value of e is in Session.vals: decoded, or
-// set (touched).
+// decoded reports whether the value of e is in Session.vals: an array or
+// object decoded, or a value set (touched). A scalar read from the payload
+// is not kept (see Session.value).
 func (e *entry) decoded() bool { return e.val > 0 }
 
 // name returns the name of e.
@@ -336,10 +337,11 @@ func (s *Session) value(i int) (Value, error) {
 	if s.format == FormatPHPSerialize {
 		b.depth = 1 // inside the outer array
 	}
-	if e.ncomp == 0 { // a scalar: no memory to take
-		v := b.value()
-		s.setVal(e, v)
-		return v, nil
+	if e.ncomp == 0 {
+		// A scalar is built again at each read: that takes no memory (a
+		// string is a substring of the payload), where keeping it would
+		// take a value's room.
+		return b.value(), nil
 	}
 	if len(s.mem.comps) < int(e.ncomp) || len(s.mem.ents) < int(e.nent) {
 		s.takeMem(i)
