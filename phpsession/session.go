@@ -236,6 +236,7 @@ func (s *Session) decodeIgbinary(data []byte) error {
 	}
 	next := 1 // the outer array takes slot 1
 	s.entries = make([]entry, 0, v.Len())
+	s.names, s.vals = make([]string, 0, v.Len()), make([]Value, 0, v.Len())
 	for _, kv := range v.Entries() {
 		val := kv.Value
 		e := entry{intKey: kv.Key.kind() == Int, touched: true, refs: hasRefs(val)}
