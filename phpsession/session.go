@@ -181,26 +181,9 @@ func (s *Session) decodeIgbinary(data []byte) error {
 	if len(data) == 0 {
 		return nil
 	}
-	v, err := decodeIgbinarySession(data, s.limits())
-	if err != nil {
-		return err
-	}
-	if v.kind() != Array && v.kind() != Object {
-		return &SyntaxError{Offset: 0, Msg: "igbinary session is a " + v.kind().String() + ", not an array or object", Err: ErrSyntax}
-	}
-	next := 1 // the outer array takes slot 1
-	s.entries = make([]entry, 0, v.Len())
-	for _, kv := range v.Entries() {
-		val := kv.Value
-		e := entry{name: kv.Key.str, intKey: kv.Key.kind() == Int, val: val, touched: true, refs: hasRefs(val)}
-		e.first, e.nslots = int32(next+1), int32(countSlots(val))
-		next += int(e.nslots)
-		if e.intKey {
-			e.name = strconv.FormatInt(int64(kv.Key.num), 10)
-		}
-		s.entries = append(s.entries, e)
-	}
-	return nil
+	entries, err := decodeIgbinarySession(data, s.limits())
+	s.entries = entries
+	return err
 }
 
 // Format returns the session's format.
