@@ -855,12 +855,8 @@ func (s *Session) appendIgbinary(dst []byte) ([]byte, error) {
 			return dst, err
 		}
 	}
-	arr := Value{comp: &composite{kind: Array, entries: make([]Entry, 0, len(s.entries))}}
-	for i := range s.entries {
+	return appendIgbinarySession(dst, len(s.entries), func(i int) (Entry, error) {
 		v, err := s.value(i)
-		if err != nil {
-			return dst, err
-		}
 		if vals != nil {
 			v = vals[i]
 		}
@@ -868,9 +864,8 @@ func (s *Session) appendIgbinary(dst []byte) ([]byte, error) {
 		if s.entries[i].intKey {
 			k = normalizeKey(k)
 		}
-		arr.comp.entries = append(arr.comp.entries, Entry{Key: k, Value: v})
-	}
-	return appendIgbinarySession(dst, arr)
+		return Entry{Key: k, Value: v}, err
+	})
 }
 
 // renumberer maps the slot numbers of the decoded payload to those of the
