@@ -95,12 +95,12 @@ const igMaxEncodeDepth = 10000
 // it is small and by a map once it is not.
 type igStrTable struct {
 	list  []string
-	index map[string]uint32 // the first id of each string, once list is long
+	index map[string]uint32 // an id of each string, once list is long
 }
 
 const igStrTableScan = 32
 
-// find returns the first id of s.
+// find returns an id of s: the first, for the encoder (see add).
 func (t *igStrTable) find(s string) (uint32, bool) {
 	if t.index != nil {
 		id, ok := t.index[s]
@@ -114,14 +114,14 @@ func (t *igStrTable) find(s string) (uint32, bool) {
 	return 0, false
 }
 
-// add gives s the next id.
+// add gives s the next id. The encoder adds only a string find did not
+// find; the decoder may add one again (a string written in full twice),
+// and then only needs find to find it, whatever the id.
 func (t *igStrTable) add(s string) {
 	t.list = append(t.list, s)
 	switch {
 	case t.index != nil:
-		if _, ok := t.index[s]; !ok {
-			t.index[s] = uint32(len(t.list) - 1)
-		}
+		t.index[s] = uint32(len(t.list) - 1)
 	case len(t.list) > igStrTableScan:
 		t.index = make(map[string]uint32, 2*len(t.list))
 		for i := len(t.list) - 1; i >= 0; i-- {

@@ -608,7 +608,7 @@ func (d *igDecoder) topEntries(n int, inArray bool) error {
 		if e.intKey {
 			e.name = strconv.FormatInt(int64(k.num), 10)
 		}
-		if inArray && d.topRepeated(e.name, e.intKey, &seen) {
+		if inArray && d.topRepeated(e.name, e.intKey, n, &seen) {
 			return d.err(koff, "key "+igKeyString(k)+" repeated", ErrSyntax)
 		}
 		slot, refs := d.slot, d.nrefs
@@ -627,10 +627,10 @@ type igName struct {
 	intKey bool
 }
 
-// topRepeated reports whether d.top has an entry with name and intKey, by a
-// scan while it is short and by seen once it is not; it adds the name to
-// seen.
-func (d *igDecoder) topRepeated(name string, intKey bool, seen *map[igName]struct{}) bool {
+// topRepeated reports whether d.top, which will have n entries, has an
+// entry with name and intKey, by a scan while it is short and by seen once
+// it is not; it adds the name to seen.
+func (d *igDecoder) topRepeated(name string, intKey bool, n int, seen *map[igName]struct{}) bool {
 	if len(d.top) < 16 {
 		for i := range d.top {
 			if d.top[i].name == name && d.top[i].intKey == intKey {
@@ -640,7 +640,7 @@ func (d *igDecoder) topRepeated(name string, intKey bool, seen *map[igName]struc
 		return false
 	}
 	if *seen == nil {
-		*seen = make(map[igName]struct{}, 2*len(d.top))
+		*seen = make(map[igName]struct{}, min(n, 1024))
 		for _, e := range d.top {
 			(*seen)[igName{e.name, e.intKey}] = struct{}{}
 		}
