@@ -96,12 +96,18 @@ const igMaxEncodeDepth = 10000
 type igStrTable struct {
 	list  []string
 	index map[string]uint32 // an id of each string, once list is long
+	// finds counts the calls of find; strings, when the caller knows it
+	// (the encoder, from its scan), is how many it will make in all. The
+	// index is made for as many new strings in the finds to come as in
+	// those so far, so that it does not grow again and again.
+	finds, strings int
 }
 
 const igStrTableScan = 32
 
 // find returns an id of s: the first, for the encoder (see add).
 func (t *igStrTable) find(s string) (uint32, bool) {
+	t.finds++
 	if t.index != nil {
 		id, ok := t.index[s]
 		return id, ok
@@ -123,7 +129,11 @@ func (t *igStrTable) add(s string) {
 	case t.index != nil:
 		t.index[s] = uint32(len(t.list) - 1)
 	case len(t.list) > igStrTableScan:
-		t.index = make(map[string]uint32, 2*len(t.list))
+		size := 2 * len(t.list)
+		if t.strings > t.finds {
+			size = max(size, len(t.list)*t.strings/t.finds)
+		}
+		t.index = make(map[string]uint32, size)
 		for i := len(t.list) - 1; i >= 0; i-- {
 			t.index[t.list[i]] = uint32(i)
 		}

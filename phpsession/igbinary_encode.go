@@ -95,6 +95,7 @@ func appendIgbinarySession(dst []byte, n int, at func(i int) (Entry, error)) ([]
 		return dst, fmt.Errorf("phpsession: igbinary: %w: %d session entries", ErrUnsupportedValue, n)
 	}
 	e := newIgEncoder(dst)
+	e.strs.strings = n // the names
 	seen := make(map[*composite]bool)
 	for i := range n {
 		en, err := at(i)
@@ -138,11 +139,16 @@ func newIgEncoder(dst []byte) *igEncoder {
 
 // scan collects the slots PHPRefs point at, the arrays that occur more than
 // once (only those are remembered for a ref) and the slots copies copy,
-// visiting each composite once.
+// visiting each composite once, and counts the strings, keys and class
+// names the string table will be asked for (about: for its index's size).
 func (e *igEncoder) scan(v Value, seen map[*composite]bool, depth int) error {
 	switch v.kind() {
 	case PHPRef:
 		e.targets = append(e.targets, v.Slot())
+	case String:
+		e.strs.strings++
+	case Custom, Enum:
+		e.strs.strings += 2 // the class (and case) name
 	case Array, Object:
 		if v.kind() == Array && v.num != 0 {
 			if e.copied == nil {
@@ -160,6 +166,7 @@ func (e *igEncoder) scan(v Value, seen map[*composite]bool, depth int) error {
 			return nil
 		}
 		seen[v.comp] = true
+		e.strs.strings += 1 + len(v.comp.entries) // class name and keys
 		if depth > igMaxEncodeDepth {
 			return fmt.Errorf("phpsession: igbinary: %w: values nested deeper than %d (an array holding itself?)", ErrUnsupportedValue, igMaxEncodeDepth)
 		}
