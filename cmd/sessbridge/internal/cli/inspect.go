@@ -120,7 +120,7 @@ func inspectRun(ctx context.Context, opts *inspectOptions) error {
 		if payload, found, err = st.Read(ctx, opts.ID); err != nil {
 			return err
 		} else if !found {
-			return fmt.Errorf("session %s: %w in %s", quoteName(opts.ID), errNotFound, st.Config)
+			return fmt.Errorf("session %s: %w in %s%s", quoteName(opts.ID), errNotFound, st.Config, layoutHint(ctx, st, opts.ID))
 		}
 	}
 	in.PayloadSize = len(payload)
