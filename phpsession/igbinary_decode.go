@@ -68,9 +68,9 @@ type igDecoder struct {
 	// have numeric-string keys, and whose strings share the payload's
 	// memory, as DecodeSession documents (see decodeIgbinarySession). Its
 	// caller wants no reasons (noncanon). The entries of its top-level
-	// array or object go to top, not to the composite.
+	// array or object go to sess, not to the composite.
 	session bool
-	top     []entry
+	sess    *Session
 	nrefs   int // Ref and PHPRef values made so far, for entry.refs
 }
 
@@ -83,20 +83,20 @@ type igDecoder struct {
 // appendIgbinarySession. Strings, class names and payloads share data's
 // memory (DecodeSession's rule: data must not change after the call).
 //
-// It returns the session's entries, decoded straight from the top-level
-// array (or object: PHP's igbinary session decoder takes a top-level
-// object's properties as the session's names), each with the slots it
-// takes and whether it holds references, as Session keeps them.
-func decodeIgbinarySession(data []byte, lim limits) ([]entry, error) {
-	d := igDecoder{session: true}
-	v, _, err := d.decode(data, lim)
+// It decodes the entries of s, an empty session, straight from the
+// top-level array (or object: PHP's igbinary session decoder takes a
+// top-level object's properties as the session's names), each with the
+// slots it takes and whether it holds references, as Session keeps them.
+func decodeIgbinarySession(s *Session, data []byte) error {
+	d := igDecoder{session: true, sess: s}
+	v, _, err := d.decode(data, s.limits())
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if v.kind() != Array && v.kind() != Object {
-		return nil, &SyntaxError{Offset: 0, Msg: "igbinary session is a " + v.kind().String() + ", not an array or object", Err: ErrSyntax}
+		return &SyntaxError{Offset: 0, Msg: "igbinary session is a " + v.kind().String() + ", not an array or object", Err: ErrSyntax}
 	}
-	return d.top, nil
+	return nil
 }
 
 // igTables is the first room of an igDecoder's tables.
@@ -589,12 +589,13 @@ func (d *igDecoder) padding() bool {
 }
 
 // topEntries decodes the n entries of a session's top-level array or
-// object (see entries) into d.top as the session's entries, with no
+// object (see entries) into d.sess as the session's entries, with no
 // Entry in between: an int key's name is its decimal text, and each entry
 // knows the slots its value takes and whether it holds references.
 func (d *igDecoder) topEntries(n int, inArray bool) error {
-	d.top = make([]entry, 0, min(n, 1024)) // grows with what is really there
-	var seen map[igName]struct{}           // once there are many
+	s, size := d.sess, min(n, 1024) // grows with what is really there
+	s.entries, s.names, s.vals = make([]entry, 0, size), make([]string, 0, size), make([]Value, 0, size)
+	var seen map[igName]struct{} // once there are many
 	for range n {
 		koff := d.off
 		if d.padding() {
@@ -604,19 +605,23 @@ func (d *igDecoder) topEntries(n int, inArray bool) error {
 		if err != nil {
 			return err
 		}
-		e := entry{name: k.str, intKey: k.kind() == Int, touched: true}
+		e := entry{intKey: k.kind() == Int, touched: true}
+		name := k.str
 		if e.intKey {
-			e.name = strconv.FormatInt(int64(k.num), 10)
+			name = strconv.FormatInt(int64(k.num), 10)
 		}
-		if inArray && d.topRepeated(e.name, e.intKey, n, &seen) {
+		if inArray && d.topRepeated(name, e.intKey, n, &seen) {
 			return d.err(koff, "key "+igKeyString(k)+" repeated", ErrSyntax)
 		}
 		slot, refs := d.slot, d.nrefs
-		if e.val, err = d.value(); err != nil {
+		v, err := d.value()
+		if err != nil {
 			return err
 		}
 		e.first, e.nslots, e.refs = int32(slot+1), int32(d.slot-slot), d.nrefs > refs
-		d.top = append(d.top, e)
+		s.setName(&e, name)
+		s.setVal(&e, v)
+		s.entries = append(s.entries, e)
 	}
 	return nil
 }
@@ -627,13 +632,15 @@ type igName struct {
 	intKey bool
 }
 
-// topRepeated reports whether d.top, which will have n entries, has an
-// entry with name and intKey, by a scan while it is short and by seen once
-// it is not; it adds the name to seen.
+// topRepeated reports whether the session, which will have n entries, has
+// an entry with name and intKey, by a scan while it is short and by seen
+// once it is not; it adds the name to seen. (Each entry's name is the
+// session's name of the same index.)
 func (d *igDecoder) topRepeated(name string, intKey bool, n int, seen *map[igName]struct{}) bool {
-	if len(d.top) < 16 {
-		for i := range d.top {
-			if d.top[i].name == name && d.top[i].intKey == intKey {
+	s := d.sess
+	if len(s.entries) < 16 {
+		for i := range s.entries {
+			if s.names[i] == name && s.entries[i].intKey == intKey {
 				return true
 			}
 		}
@@ -641,8 +648,8 @@ func (d *igDecoder) topRepeated(name string, intKey bool, n int, seen *map[igNam
 	}
 	if *seen == nil {
 		*seen = make(map[igName]struct{}, min(n, 1024))
-		for _, e := range d.top {
-			(*seen)[igName{e.name, e.intKey}] = struct{}{}
+		for i := range s.entries {
+			(*seen)[igName{s.names[i], s.entries[i].intKey}] = struct{}{}
 		}
 	}
 	k := igName{name, intKey}
