@@ -25,6 +25,9 @@ var (
 	_ adapters.Locker    = (*Store)(nil)
 	_ adapters.CASWriter = (*Store)(nil)
 	_ adapters.Lister    = (*Store)(nil)
+	_ adapters.Expirer   = (*Store)(nil)
+	_ adapters.Inspector = (*Store)(nil)
+	_ adapters.Peeker    = (*Store)(nil)
 )
 
 // errNoFlock is what every call returns on a system without flock(2).
@@ -82,3 +85,18 @@ func (s *Store) WriteIfVersion(ctx context.Context, id string, data []byte, ttl 
 
 // Sessions returns an error wrapping [errors.ErrUnsupported].
 func (s *Store) Sessions(ctx context.Context, yield func(id string) bool) error { return errNoFlock }
+
+// Expiry returns an error wrapping [errors.ErrUnsupported].
+func (s *Store) Expiry(ctx context.Context, id string) (adapters.Expiry, bool, error) {
+	return adapters.Expiry{}, false, errNoFlock
+}
+
+// Inspect returns an error wrapping [errors.ErrUnsupported].
+func (s *Store) Inspect(ctx context.Context, id string) (adapters.Inspection, bool, error) {
+	return adapters.Inspection{}, false, errNoFlock
+}
+
+// Peek returns an error wrapping [errors.ErrUnsupported].
+func (s *Store) Peek(ctx context.Context, id string) ([]byte, bool, error) {
+	return nil, false, errNoFlock
+}
