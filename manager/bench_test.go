@@ -36,7 +36,7 @@ import (
 //     (the compare-and-swap).
 //   - go-merge-ap: go-merge on a store with redisstore's AutoPipeline, which
 //     batches the commands of concurrent requests into shared pipelines.
-//   - php: compat/phpapp/bench.php, the same cycle (session_start, read
+//   - php: internal/phpapp/bench.php, the same cycle (session_start, read
 //     "auth", increment "hits", session_write_close) through the
 //     Phalcon-style Redis handler, one PHP process per worker.
 //
@@ -375,7 +375,7 @@ func runGo(b *testing.B, e *benchEnv, h http.Handler, ids []string) {
 	reportRate(b)
 }
 
-// runPHP runs b.N cycles of compat/phpapp/bench.php split over one PHP
+// runPHP runs b.N cycles of internal/phpapp/bench.php split over one PHP
 // process per session id. The processes start and connect to Redis before
 // the clock starts, then run together; the time ends when the last exits.
 func runPHP(b *testing.B, e *benchEnv, ids []string) {

@@ -20,12 +20,12 @@ import (
 	"github.com/sessbridge/sessbridge/adapters/memcachedstore"
 	"github.com/sessbridge/sessbridge/adapters/redisstore"
 	"github.com/sessbridge/sessbridge/adapters/storeurl"
-	"github.com/sessbridge/sessbridge/compat"
+	"github.com/sessbridge/sessbridge/internal/phpapp"
 	"github.com/sessbridge/sessbridge/manager"
 )
 
 // demoUser is who the scripted walk logs in as on the PHP side; the Go side
-// flashes compat.DefaultFlash.
+// flashes demoFlash.
 const demoUser = "Dark Helmet"
 
 // errNoPHPDemo is returned when the live demo cannot find php.
@@ -42,7 +42,7 @@ func demoLiveRun(ctx context.Context, opts *demoOptions) error {
 		return err
 	}
 	defer os.RemoveAll(work)
-	script, err := compat.WritePHPApp(work)
+	script, err := phpapp.Write(work)
 	if err != nil {
 		return err
 	}
@@ -109,7 +109,7 @@ func demoLiveRun(ctx context.Context, opts *demoOptions) error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: m.LoadAndSave(compat.GoApp(m)), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: m.LoadAndSave(demoGoApp(m)), ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(goLn)
 	defer srv.Close()
 
@@ -134,7 +134,7 @@ Point both at Redis instead: sessbridge demo --store redis://127.0.0.1:6379
 	return nil
 }
 
-// demoPHPEnv returns the environment that points compat/phpapp at the
+// demoPHPEnv returns the environment that points internal/phpapp at the
 // store cfg describes; the app knows Phalcon's Stream, Redis and
 // Libmemcached adapters with their default options.
 func demoPHPEnv(cfg *storeurl.Config) ([]string, error) {
@@ -234,10 +234,10 @@ func demoWalk(ctx context.Context, w io.Writer, phpURL, goURL string, cfg *store
 	}
 
 	var flashed struct{}
-	if err := get(goURL+"/flash?msg="+url.QueryEscape(compat.DefaultFlash), &flashed); err != nil {
+	if err := get(goURL+"/flash?msg="+url.QueryEscape(demoFlash), &flashed); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "3. Go   GET /flash           added flash message %q\n", compat.DefaultFlash)
+	fmt.Fprintf(w, "3. Go   GET /flash           added flash message %q\n", demoFlash)
 
 	var shown struct {
 		ID    string              `json:"id"`
@@ -247,8 +247,8 @@ func demoWalk(ctx context.Context, w io.Writer, phpURL, goURL string, cfg *store
 		return err
 	}
 	fmt.Fprintf(w, "4. PHP  GET /?a=show         shows flash %v\n", shown.Flash)
-	if got := shown.Flash["success"]; len(got) != 1 || got[0] != compat.DefaultFlash || shown.ID != login.ID {
-		return fmt.Errorf("demo: %w: PHP showed flash %v in session %s, want success: %q in session %s", errMismatch, shown.Flash, shown.ID, compat.DefaultFlash, login.ID)
+	if got := shown.Flash["success"]; len(got) != 1 || got[0] != demoFlash || shown.ID != login.ID {
+		return fmt.Errorf("demo: %w: PHP showed flash %v in session %s, want success: %q in session %s", errMismatch, shown.Flash, shown.ID, demoFlash, login.ID)
 	}
 	fmt.Fprintln(w, "\n✓ PHP and Go share the session both ways.")
 	return nil
