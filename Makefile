@@ -46,8 +46,10 @@ build:
 	$(GO) build ./...
 
 ## demo: run a PHP app and a Go app sharing live sessions (needs php; Ctrl-C stops).
+## Built, then run, rather than go run, which exits 1 on Ctrl-C whatever the demo does.
 demo: deps
-	$(GO) run ./cmd/sessbridge demo
+	@bin=$$(mktemp -d); trap 'rm -rf "$$bin"' EXIT; \
+	$(GO) build -o "$$bin/sessbridge" ./cmd/sessbridge && "$$bin/sessbridge" demo
 
 ## bench: run the benchmarks (compare runs with benchstat).
 bench:
