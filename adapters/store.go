@@ -48,7 +48,10 @@ import (
 //
 // Every method takes a context first and honours its deadline and
 // cancellation: a call with a done context fails with an error wrapping
-// ctx.Err() and changes nothing. Every method refuses an id that [ValidID]
+// ctx.Err() and changes nothing, and a call whose context ends while it
+// waits on the backend returns by the context's deadline. A Write or Destroy
+// that fails after its command left, with no reply, wraps
+// [ErrOutcomeUnknown]. Every method refuses an id that [ValidID]
 // refuses with an error wrapping [ErrInvalidID]. Implementations must be
 // safe for concurrent use. The conformance suite in adapters/storetest
 // checks all of this.
@@ -81,8 +84,38 @@ type Validator interface {
 // Lock blocks until the lock is held, ctx is done, or the store's own retry
 // budget runs out; it then returns an error wrapping [ErrLockTimeout]. The
 // returned Unlock releases the lock only if it is still the holder's.
+//
+// A store whose lock can be switched off (redisstore without
+// Options.Locking, as PHP then takes no lock) still implements Locker, with
+// a Lock that excludes no one; it says so with a method Locking() bool that
+// returns false, and the manager refuses to lock requests on it.
 type Locker interface {
 	Lock(ctx context.Context, id string) (Unlock func(context.Context) error, err error)
+}
+
+// LockReader is implemented by Lockers that can take a session's lock and
+// read the session in one step, and write it and release the lock in one
+// step: Redis pipelines SET NX with GET, and SETEX with the release script,
+// so that a locked read-modify-write costs two round trips, like a bare
+// read and write.
+//
+// LockRead waits for the lock as [Locker.Lock] does and fails the same way;
+// once it holds the lock it returns the session as [Store.Read] would. The
+// lock is then held until [Held.Unlock] or [Held.WriteUnlock] is called, or
+// until it expires.
+type LockReader interface {
+	LockRead(ctx context.Context, id string) (data []byte, found bool, held Held, err error)
+}
+
+// Held is a session lock taken by [LockReader.LockRead].
+type Held interface {
+	// Unlock releases the lock, as the unlock function of [Locker.Lock]
+	// does; calling it again does nothing.
+	Unlock(ctx context.Context) error
+	// WriteUnlock writes data under the locked id as [Store.Write] does,
+	// then releases the lock, in one round trip where the backend allows.
+	// The release is attempted even when the write fails.
+	WriteUnlock(ctx context.Context, data []byte, ttl time.Duration) error
 }
 
 // CASWriter is implemented by stores that can write only if the session is
@@ -120,4 +153,9 @@ var (
 	// long or holds bytes that could escape the store's key space or
 	// directory.
 	ErrInvalidID = errors.New("invalid session id")
+	// ErrOutcomeUnknown means a write, destroy or lock command was sent but
+	// its reply never came (a timeout, a done context, a dropped
+	// connection): the store may or may not have applied it, and may still
+	// apply it later. It never means "nothing was written".
+	ErrOutcomeUnknown = errors.New("outcome unknown: the command was sent but no reply came")
 )

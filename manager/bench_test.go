@@ -36,6 +36,9 @@ import (
 //     (the compare-and-swap).
 //   - go-merge-ap: go-merge on a store with redisstore's AutoPipeline, which
 //     batches the commands of concurrent requests into shared pipelines.
+//   - go-locked: LockRequests on a store with Locking (Phalcon's -lock
+//     key): one pipeline SET NX + GET, then one pipeline SETEX + the
+//     release script.
 //   - php: internal/phpapp/bench.php, the same cycle (session_start, read
 //     "auth", increment "hits", session_write_close) through the
 //     Phalcon-style Redis handler, one PHP process per worker.
@@ -55,7 +58,29 @@ type benchEnv struct {
 	client  *redis.Client
 	store   *redisstore.Store
 	apStore *redisstore.Store // the same with AutoPipeline
+	lkStore *redisstore.Store // the same with Locking
 	addr    string
+	trips   tripCounter
+}
+
+// tripCounter is a go-redis hook counting round trips: one per command or
+// pipeline sent.
+type tripCounter struct{ n atomic.Int64 }
+
+func (c *tripCounter) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (c *tripCounter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		c.n.Add(1)
+		return next(ctx, cmd)
+	}
+}
+
+func (c *tripCounter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		c.n.Add(1)
+		return next(ctx, cmds)
+	}
 }
 
 func benchRedis(b *testing.B) *benchEnv {
@@ -71,7 +96,13 @@ func benchRedis(b *testing.B) *benchEnv {
 	if err != nil {
 		b.Fatal(err)
 	}
-	return &benchEnv{client: client, store: store, apStore: apStore, addr: srv.Addr}
+	lkStore, err := redisstore.New(client, redisstore.Options{Locking: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	e := &benchEnv{client: client, store: store, apStore: apStore, lkStore: lkStore, addr: srv.Addr}
+	client.AddHook(&e.trips)
+	return e
 }
 
 // session writes a fresh copy of the benchmark session for worker i and
@@ -89,7 +120,7 @@ func (e *benchEnv) session(b *testing.B, i int) string {
 }
 
 // goImpls are the Go ways of serving the request.
-var goImpls = []string{"go-bare", "go-replace", "go-merge", "go-merge-ap"}
+var goImpls = []string{"go-bare", "go-replace", "go-merge", "go-merge-ap", "go-locked"}
 
 // handler returns the http.Handler of a Go impl. It answers 500 when the
 // cycle fails.
@@ -118,6 +149,8 @@ func (e *benchEnv) handler(b *testing.B, impl string) http.Handler {
 		cfg.Save = SaveReplace
 	case "go-merge-ap":
 		store = e.apStore
+	case "go-locked":
+		cfg.LockRequests, store = true, e.lkStore
 	}
 	m, err := New(store, cfg)
 	if err != nil {
@@ -266,11 +299,13 @@ func BenchmarkRequestCycle(b *testing.B) {
 			}
 			b.ReportAllocs()
 			cpu := e.startCPU()
+			trips := e.trips.n.Load()
 			for b.Loop() {
 				if err := serveCycle(h, r); err != nil {
 					b.Fatal(err)
 				}
 			}
+			b.ReportMetric(float64(e.trips.n.Load()-trips)/float64(b.N), "trips/cycle")
 			cpu.report(b)
 			reportRate(b)
 		})

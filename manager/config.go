@@ -69,11 +69,58 @@ type Config struct {
 	// to 1 ms doubled per retry (at most 32 ms). Default: 10.
 	MaxRetries int
 
+	// LockRequests holds the store's session lock ([adapters.Locker]) for
+	// the whole request, as PHP's locking handlers do from session_start()
+	// to session_write_close(): [Session.Start] takes it before it reads an
+	// existing session, and [Manager.Commit] writes the session and releases
+	// it ([LoadAndSave] commits before the response's first byte, and
+	// releases the lock also when the handler panics or the client has
+	// gone; other callers release with [Session.Release]). While the lock is
+	// held the commit writes the session whole, without another lock or a
+	// compare-and-swap: the lock already excludes every writer that takes
+	// it. It speaks the PHP side's protocol, so that Go and PHP requests on
+	// one session run one after the other and no read-modify-write is lost:
+	// flock on files, Phalcon's -lock or phpredis's _LOCK key on Redis (the
+	// store's Locking option must be on), php-memcached's lock. key on
+	// Memcached. A request that cannot get the lock within LockTimeout gets
+	// a [*LockError] from Start (the default ErrorFunc answers 503 Service
+	// Unavailable with Retry-After). Changes made after the commit (once
+	// the response has started) are saved as Save says, without the lock.
+	// [New] refuses LockRequests on a store that cannot lock.
+	// Default: false.
+	LockRequests bool
+
+	// LockTimeout bounds how long Start waits for the session lock under
+	// LockRequests; the request's context, and the store's own retry budget
+	// (redisstore's LockRetries×LockWait, memcachedstore's LockRetries,
+	// filestore's LockTimeout), may end the wait sooner. The lock itself
+	// expires after the store's lock expiry (30 s on Redis and, by
+	// php-memcached's default, on Memcached; a file's flock ends with its
+	// holder's process), so a crashed holder cannot block for ever.
+	// Default: 10 s ([DefaultLockTimeout]).
+	LockTimeout time.Duration
+
+	// CommitTimeout bounds each save of [LoadAndSave] (and the release of
+	// the request's lock), which runs on a context of its own, detached
+	// from the request's so that a client that leaves does not cut a save
+	// in half. A save that runs out of time fails; its error wraps
+	// adapters.ErrOutcomeUnknown when the write was sent but not answered,
+	// as the store may still apply it. Default: 5 s
+	// ([DefaultCommitTimeout]).
+	CommitTimeout time.Duration
+
 	// ErrorFunc is called by [Manager.LoadAndSave] when the session cannot
 	// be loaded or saved. Default: log the error and reply 500 Internal
-	// Server Error.
+	// Server Error, or 503 Service Unavailable with "Retry-After: 1" when
+	// the error wraps adapters.ErrLockTimeout.
 	ErrorFunc func(w http.ResponseWriter, r *http.Request, err error)
 }
+
+// Defaults of [Config]'s timeouts.
+const (
+	DefaultLockTimeout   = 10 * time.Second
+	DefaultCommitTimeout = 5 * time.Second
+)
 
 // Cookie holds the session cookie's attributes (session.cookie_*).
 type Cookie struct {

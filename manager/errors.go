@@ -83,3 +83,21 @@ func (e *DecodeError) Error() string {
 
 // Unwrap returns the decoding error.
 func (e *DecodeError) Unwrap() error { return e.Err }
+
+// LockError reports a session whose lock [Session.Start] could not take
+// under [Config.LockRequests]: another request (Go or PHP) held it for
+// the whole LockTimeout, or the request's context ended first. It wraps
+// the store's error, which matches adapters.ErrLockTimeout with errors.Is
+// (and the context's error when that was the cause). The default ErrorFunc
+// answers it with 503 Service Unavailable and Retry-After.
+type LockError struct {
+	ID  string // the session id
+	Err error  // the store's error
+}
+
+func (e *LockError) Error() string {
+	return fmt.Sprintf("manager: session %q is locked by another request: %v", e.ID, e.Err)
+}
+
+// Unwrap returns the store's error.
+func (e *LockError) Unwrap() error { return e.Err }

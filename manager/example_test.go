@@ -2,6 +2,7 @@ package manager_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log"
@@ -9,7 +10,9 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"time"
 
+	"github.com/sessbridge/sessbridge/adapters"
 	"github.com/sessbridge/sessbridge/adapters/filestore"
 	"github.com/sessbridge/sessbridge/manager"
 	"github.com/sessbridge/sessbridge/phpini"
@@ -136,4 +139,48 @@ func ExampleManager_Load() {
 	token, _ := s.Get("token", phpsession.Value{}).Str()
 	fmt.Println(len(id), token)
 	// Output: 32 abc
+}
+
+// With LockRequests, a request holds the session's lock (here PHP's files
+// handler's flock of sess_<id>) from Start to Commit, so that a counter
+// incremented by Go and PHP requests at once loses nothing. A second
+// request that cannot get the lock in time gets a *manager.LockError.
+func ExampleConfig_lockRequests() {
+	dir, _ := os.MkdirTemp("", "sessions")
+	defer os.RemoveAll(dir)
+	store, err := filestore.New(filestore.Options{Dir: dir, Layout: adapters.LayoutNative})
+	if err != nil {
+		log.Fatal(err)
+	}
+	m, err := manager.New(store, manager.Config{LockRequests: true, LockTimeout: 100 * time.Millisecond})
+	if err != nil {
+		log.Fatal(err)
+	}
+	id := "0123456789abcdef0123456789abcdef"
+	os.WriteFile(filepath.Join(dir, "sess_"+id), []byte(`hits|i:41;`), 0o600)
+
+	// The flow LoadAndSave runs, for code outside net/http.
+	ctx := m.Load(context.Background(), id)
+	s := m.Session(ctx)
+	defer s.Release(ctx) // releases the lock if Commit is never reached
+	if err := s.Start(ctx); err != nil {
+		log.Fatal(err)
+	}
+
+	// Meanwhile another request on the same session waits, then gives up.
+	other := m.Load(context.Background(), id)
+	err = m.Session(other).Start(other)
+	var lerr *manager.LockError
+	fmt.Println(errors.As(err, &lerr), errors.Is(err, adapters.ErrLockTimeout))
+
+	n, _ := s.Get("hits", phpsession.IntValue(0)).Int()
+	s.Set("hits", phpsession.IntValue(n+1))
+	if _, _, err := m.Commit(ctx); err != nil { // writes, then releases the lock
+		log.Fatal(err)
+	}
+	stored, _ := os.ReadFile(filepath.Join(dir, "sess_"+id))
+	fmt.Println(string(stored))
+	// Output:
+	// true true
+	// hits|i:42;
 }

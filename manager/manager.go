@@ -2,6 +2,7 @@ package manager
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log"
 	"net/http"
@@ -44,6 +45,12 @@ func New(store adapters.Store, cfg Config) (*Manager, error) {
 	if cfg.MaxRetries == 0 {
 		cfg.MaxRetries = 10
 	}
+	if cfg.LockTimeout == 0 {
+		cfg.LockTimeout = DefaultLockTimeout
+	}
+	if cfg.CommitTimeout == 0 {
+		cfg.CommitTimeout = DefaultCommitTimeout
+	}
 	if cfg.ErrorFunc == nil {
 		cfg.ErrorFunc = defaultErrorFunc
 	}
@@ -67,8 +74,18 @@ func New(store adapters.Store, cfg Config) (*Manager, error) {
 			return nil, fmt.Errorf("manager: %w: SaveMergeLocked needs a store that can lock (%T cannot)", ErrInvalidConfig, store)
 		}
 	}
-	if cfg.MaxRetries < 0 || cfg.TTL < 0 || cfg.Cookie.Lifetime < 0 {
-		return nil, fmt.Errorf("manager: %w: negative MaxRetries, TTL or Cookie.Lifetime", ErrInvalidConfig)
+	if cfg.LockRequests {
+		_, canLock := store.(adapters.Locker)
+		sw, isSwitch := store.(interface{ Locking() bool })
+		switch {
+		case !canLock:
+			return nil, fmt.Errorf("manager: %w: LockRequests needs a store that can lock (%T cannot)", ErrInvalidConfig, store)
+		case isSwitch && !sw.Locking():
+			return nil, fmt.Errorf("manager: %w: LockRequests needs a store that locks (%T has its locking option off)", ErrInvalidConfig, store)
+		}
+	}
+	if cfg.MaxRetries < 0 || cfg.TTL < 0 || cfg.Cookie.Lifetime < 0 || cfg.LockTimeout < 0 || cfg.CommitTimeout < 0 {
+		return nil, fmt.Errorf("manager: %w: negative MaxRetries, TTL, Cookie.Lifetime, LockTimeout or CommitTimeout", ErrInvalidConfig)
 	}
 	if _, err := phpsession.ParseFormat(cfg.Format.String()); err != nil {
 		return nil, fmt.Errorf("manager: %w: %v", ErrInvalidConfig, err)
@@ -90,6 +107,11 @@ func (m *Manager) NewID() (string, error) {
 
 func defaultErrorFunc(w http.ResponseWriter, r *http.Request, err error) {
 	log.Printf("manager: %s %s: %v", r.Method, r.URL.Path, err)
+	if errors.Is(err, adapters.ErrLockTimeout) {
+		w.Header().Set("Retry-After", "1")
+		http.Error(w, http.StatusText(http.StatusServiceUnavailable), http.StatusServiceUnavailable)
+		return
+	}
 	http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
 }
 
@@ -124,7 +146,11 @@ func (m *Manager) Session(ctx context.Context) *Session {
 // is touched (or rewritten with NoLazyWrite). It returns the session id to
 // send to the client and the cookie's expiry (zero for a browser-session
 // cookie); id is "" when the session is not active (never started, or
-// destroyed). Commit may be called again after further changes.
+// destroyed). Commit may be called again after further changes. Under
+// [Config.LockRequests] Commit releases the session lock Start took, also
+// when the save fails; later commits save as Config.Save says. ctx bounds
+// the save: a save cut short wraps adapters.ErrOutcomeUnknown when its
+// write may still be applied.
 func (m *Manager) Commit(ctx context.Context) (id string, expiry time.Time, err error) {
 	return m.Session(ctx).commit(ctx)
 }

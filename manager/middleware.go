@@ -28,6 +28,11 @@ import (
 // returns; an error then reaches ErrorFunc with a ResponseWriter that
 // discards what it writes, as the response is already on its way.
 //
+// Each save runs on a context detached from the request's (a client that
+// leaves does not cut it short) and bounded by Config.CommitTimeout. Under
+// Config.LockRequests the session lock taken by Start is released by the
+// first commit, and also when the handler panics.
+//
 // The ResponseWriter passed on implements Unwrap, so http.ResponseController
 // reaches the original one (Flush, Hijack, deadlines); a hijacked connection
 // commits first.
@@ -39,6 +44,9 @@ func (m *Manager) LoadAndSave(next http.Handler) http.Handler {
 		m.initSession(s, requestCookie(r, m.cfg.Name), r)
 		sw := &st.w
 		*sw = responseWriter{ResponseWriter: w, m: m, s: s, r: r.WithContext(contextWithSession(r.Context(), m, s))}
+		if m.cfg.LockRequests {
+			defer sw.releaseLock() // also when next panics
+		}
 		next.ServeHTTP(sw, sw.r)
 		sw.finish()
 	})
@@ -89,7 +97,9 @@ func (w *responseWriter) commitNow() {
 func (w *responseWriter) saveAndSetCookie() error {
 	s, m := w.s, w.m
 	// s.commit, not m.Commit: the context lookup would cost an allocation.
-	id, expiry, err := s.commit(context.WithoutCancel(w.r.Context()))
+	ctx, cancel := w.commitContext()
+	id, expiry, err := s.commit(ctx)
+	cancel()
 	if err != nil {
 		return err
 	}
@@ -112,6 +122,28 @@ func (w *responseWriter) saveAndSetCookie() error {
 		http.SetCookie(w.ResponseWriter, c)
 	}
 	return nil
+}
+
+// commitContext returns the context of a save: the request's values, not
+// its cancellation, and at most Config.CommitTimeout.
+func (w *responseWriter) commitContext() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(w.r.Context()), w.m.cfg.CommitTimeout)
+}
+
+// releaseLock releases the session lock if the request still holds it:
+// the handler panicked before the commit.
+func (w *responseWriter) releaseLock() {
+	w.s.mu.Lock()
+	held := w.s.held != nil
+	w.s.mu.Unlock()
+	if !held {
+		return
+	}
+	ctx, cancel := w.commitContext()
+	defer cancel()
+	if err := w.s.Release(ctx); err != nil {
+		w.m.cfg.ErrorFunc(discardHeaders{w.ResponseWriter}, w.r, err)
+	}
 }
 
 func (m *Manager) cookie(name, value string, expiry time.Time) *http.Cookie {
@@ -148,7 +180,9 @@ func (w *responseWriter) finish() {
 	dirty := w.s.active && len(w.s.changes) > 0
 	w.s.mu.Unlock()
 	if dirty {
-		if _, _, err := w.s.commit(context.WithoutCancel(w.r.Context())); err != nil {
+		ctx, cancel := w.commitContext()
+		defer cancel()
+		if _, _, err := w.s.commit(ctx); err != nil {
 			// Too late for an error page: the response has started.
 			w.m.cfg.ErrorFunc(discardHeaders{w.ResponseWriter}, w.r, err)
 		}

@@ -63,7 +63,9 @@ func (l *commandLog) take() []string {
 // changed session costs a GET to load and one EVALSHA (the compare-and-swap)
 // to save, the same two round trips as a bare GET and SETEX; only when
 // someone else changed the session meanwhile does the save read it again and
-// retry. The session as stored afterwards holds every change.
+// retry. With LockRequests the lock goes in one pipeline with the GET and
+// its release in one with the SETEX: two round trips again. The session as
+// stored afterwards holds every change.
 func TestRedisRoundTrips(t *testing.T) {
 	srv := testenv.StartRedis(t)
 	log := &commandLog{}
@@ -81,11 +83,16 @@ func TestRedisRoundTrips(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	lockingStore, err := redisstore.New(client, redisstore.Options{Locking: true})
+	if err != nil {
+		t.Fatal(err)
+	}
 	const base = `user|s:4:"dark";hits|i:1;`
 
 	tests := []struct {
 		name      string
 		save      SaveMode
+		lock      bool // LockRequests, on a store with Locking
 		noCookie  bool
 		handler   func(t *testing.T, r *http.Request, s *Session)
 		want      []string
@@ -145,6 +152,32 @@ func TestRedisRoundTrips(t *testing.T) {
 			wantStore: map[string]string{"user": `s:4:"dark";`, "hits": "i:2;"},
 		},
 		{
+			name: "locked/changed",
+			lock: true,
+			handler: func(t *testing.T, r *http.Request, s *Session) {
+				s.Set("hits", phpsession.IntValue(2))
+			},
+			want:      []string{"pipeline(set,get)", "pipeline(setex,eval)"},
+			wantStore: map[string]string{"user": `s:4:"dark";`, "hits": "i:2;"},
+		},
+		{
+			name:      "locked/unchanged",
+			lock:      true,
+			handler:   func(t *testing.T, r *http.Request, s *Session) { s.Get("user", phpsession.Value{}) },
+			want:      []string{"pipeline(set,get)", "expire", "eval"},
+			wantStore: map[string]string{"user": `s:4:"dark";`, "hits": "i:1;"},
+		},
+		{
+			name:     "locked/new",
+			lock:     true,
+			noCookie: true,
+			handler: func(t *testing.T, r *http.Request, s *Session) {
+				s.Set("hits", phpsession.IntValue(1))
+			},
+			want:      []string{"setex"},
+			wantStore: map[string]string{"user": "", "hits": "i:1;"},
+		},
+		{
 			name:      "merge/not started",
 			handler:   nil,
 			want:      nil,
@@ -154,7 +187,11 @@ func TestRedisRoundTrips(t *testing.T) {
 	ctx := context.Background()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m, err := New(store, Config{Save: tt.save})
+			st := store
+			if tt.lock {
+				st = lockingStore
+			}
+			m, err := New(st, Config{Save: tt.save, LockRequests: tt.lock})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -179,11 +216,22 @@ func TestRedisRoundTrips(t *testing.T) {
 			if !tt.noCookie {
 				r.AddCookie(&http.Cookie{Name: "PHPSESSID", Value: id})
 			}
+			defer func() {
+				if n, err := client.Exists(ctx, store.LockKey(id)).Result(); err != nil || n != 0 {
+					t.Errorf("lock key %s left behind (%d, %v)", store.LockKey(id), n, err)
+				}
+			}()
 			// The first EVALSHA on a server is followed by an EVAL
 			// (NOSCRIPT); that happens once per server, not per request.
 			if _, _, ver, err := store.ReadVersion(ctx, id); err != nil {
 				t.Fatal(err)
 			} else if err := store.WriteIfVersion(ctx, id, []byte(base), 0, ver); err != nil {
+				t.Fatal(err)
+			}
+			// go-redis may dial a connection more for its first pipelines.
+			if _, _, h, err := lockingStore.LockRead(ctx, id); err != nil {
+				t.Fatal(err)
+			} else if err := h.WriteUnlock(ctx, []byte(base), 0); err != nil {
 				t.Fatal(err)
 			}
 			log.take()

@@ -73,6 +73,10 @@ type Session struct {
 	changes    []change  // keys changed since the last save, in order
 	changesBuf [4]change // changes' first backing array, saving an allocation
 
+	held          adapters.Held // the request's lock (Config.LockRequests), until released
+	heldID        string        // the id held is the lock of
+	unlockOnWrite bool          // commit: the write may release held with it
+
 	destroyed bool
 }
 
@@ -96,7 +100,10 @@ func (m *Manager) initSession(s *Session, cookieID string, req *http.Request) {
 // session does nothing. Start returns [ErrHeadersSent] (Phalcon returns
 // false) when the response has already started, a [*DecodeError] when the
 // stored session cannot be decoded (it is then destroyed, as PHP does), and
-// store errors wrapped.
+// store errors wrapped. Under [Config.LockRequests] it takes the session's
+// lock before it reads an existing session, and returns a [*LockError] when
+// it cannot within LockTimeout; it releases the lock again when the read
+// fails.
 func (s *Session) Start(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -130,6 +137,9 @@ func (s *Session) Start(ctx context.Context) error {
 	}
 	if id != "" {
 		data, err := s.read(ctx, id)
+		if err != nil && s.held != nil {
+			err = errors.Join(err, s.release(ctx))
+		}
 		switch {
 		case err == nil:
 			s.id, s.isNew, s.data = id, false, data
@@ -178,7 +188,13 @@ func (s *Session) read(ctx context.Context, id string) (*phpsession.Session, err
 	)
 	cas, useCAS := s.m.store.(adapters.CASWriter)
 	useCAS = useCAS && s.m.cfg.Save == SaveMerge
-	if useCAS {
+	if s.m.cfg.LockRequests {
+		raw, found, err = s.lockRead(ctx, id)
+		if _, ok := errors.AsType[*LockError](err); ok {
+			return nil, err
+		}
+		s.version, s.hasVer = nil, false
+	} else if useCAS {
 		raw, found, s.version, err = cas.ReadVersion(ctx, id)
 		s.hasVer = err == nil
 	} else {
@@ -199,6 +215,75 @@ func (s *Session) read(ctx context.Context, id string) (*phpsession.Session, err
 		return nil, derr
 	}
 	return data, nil
+}
+
+// lockRead takes the lock of id, waiting at most LockTimeout, and reads
+// the session under it: in one step with an [adapters.LockReader], else
+// Lock then Read. The lock is then in s.held.
+func (s *Session) lockRead(ctx context.Context, id string) (raw []byte, found bool, err error) {
+	store := s.m.store
+	lctx, cancel := context.WithTimeout(ctx, s.m.cfg.LockTimeout)
+	defer cancel()
+	var h adapters.Held
+	if lr, ok := store.(adapters.LockReader); ok {
+		raw, found, h, err = lr.LockRead(lctx, id)
+	} else {
+		var unlock func(context.Context) error
+		unlock, err = store.(adapters.Locker).Lock(lctx, id)
+		if err == nil {
+			h = lockerHeld{store: store, id: id, unlock: unlock}
+			if raw, found, err = store.Read(ctx, id); err != nil {
+				err = errors.Join(err, unlock(ctx))
+				h = nil
+			}
+		}
+	}
+	if errors.Is(err, adapters.ErrLockTimeout) {
+		return nil, false, &LockError{ID: id, Err: err}
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	s.held, s.heldID = h, id
+	return raw, found, nil
+}
+
+// lockerHeld is the [adapters.Held] of a lock taken with [adapters.Locker].
+type lockerHeld struct {
+	store  adapters.Store
+	id     string
+	unlock func(context.Context) error
+}
+
+func (h lockerHeld) Unlock(ctx context.Context) error { return h.unlock(ctx) }
+
+func (h lockerHeld) WriteUnlock(ctx context.Context, data []byte, ttl time.Duration) error {
+	err := h.store.Write(ctx, h.id, data, ttl)
+	return errors.Join(err, h.unlock(ctx))
+}
+
+// Release releases the session lock [Session.Start] took under
+// [Config.LockRequests], without saving anything, as PHP's session_abort()
+// does; it does nothing when no lock is held. [Manager.Commit] releases
+// the lock itself, and [Manager.LoadAndSave] releases it also when the
+// handler panics; call Release (deferred) in a flow of your own that may
+// end without Commit. Without a release the lock stays until it expires.
+func (s *Session) Release(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.release(ctx)
+}
+
+func (s *Session) release(ctx context.Context) error {
+	h := s.held
+	if h == nil {
+		return nil
+	}
+	s.held = nil
+	if err := h.Unlock(ctx); err != nil {
+		return fmt.Errorf("manager: unlocking session %q: %w", s.heldID, err)
+	}
+	return nil
 }
 
 // Exists reports whether the session is active (Phalcon's exists()).
@@ -499,9 +584,15 @@ func (s *Session) commit(ctx context.Context) (string, time.Time, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !s.active {
-		return "", time.Time{}, nil
+		return "", time.Time{}, s.release(ctx)
 	}
-	if err := s.save(ctx); err != nil {
+	s.unlockOnWrite = true
+	err := s.save(ctx)
+	s.unlockOnWrite = false
+	if rerr := s.release(ctx); err == nil {
+		err = rerr
+	}
+	if err != nil {
 		return "", time.Time{}, err
 	}
 	var expiry time.Time
@@ -528,7 +619,8 @@ func (s *Session) save(ctx context.Context) error {
 			break
 		}
 		err = s.saveMerged(ctx)
-	case m.cfg.Save == SaveReplace:
+	case m.cfg.Save == SaveReplace || s.held != nil && s.heldID == s.id:
+		// Under the request's lock nobody else wrote since Start.
 		err = s.writeWhole(ctx)
 	default:
 		err = s.saveMerged(ctx)
@@ -546,7 +638,14 @@ func (s *Session) writeWhole(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("manager: encoding session %q: %w", s.id, err)
 	}
-	if err := s.m.store.Write(ctx, s.id, b, s.m.cfg.TTL); err != nil {
+	if s.unlockOnWrite && s.held != nil && s.heldID == s.id {
+		h := s.held
+		s.held = nil
+		err = h.WriteUnlock(ctx, b, s.m.cfg.TTL)
+	} else {
+		err = s.m.store.Write(ctx, s.id, b, s.m.cfg.TTL)
+	}
+	if err != nil {
 		return fmt.Errorf("manager: writing session %q: %w", s.id, err)
 	}
 	s.hasVer = false

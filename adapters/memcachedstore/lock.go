@@ -48,12 +48,19 @@ func (s *Store) Lock(ctx context.Context, id string) (func(context.Context) erro
 	lockKey := s.opts.Prefix + lockInfix + id
 	wait := s.opts.LockWaitMin
 	for retries := s.opts.LockRetries; ; retries-- {
-		err := s.client.Add(&memcache.Item{Key: lockKey, Value: lockValue, Expiration: exptime(s.opts.LockExpire)})
+		err := s.do(ctx, func() error {
+			return s.client.Add(&memcache.Item{Key: lockKey, Value: lockValue, Expiration: exptime(s.opts.LockExpire)})
+		})
 		if err == nil {
 			break
 		}
+		if ctx.Err() != nil {
+			// The add may still be applied: the lock then expires after
+			// LockExpire.
+			return nil, fmt.Errorf("memcachedstore: lock %q: %w: %w", lockKey, adapters.ErrLockTimeout, ctx.Err())
+		}
 		if !errors.Is(err, memcache.ErrNotStored) {
-			return nil, fmt.Errorf("memcachedstore: lock %q: %w", lockKey, err)
+			return nil, fmt.Errorf("memcachedstore: lock %q: %w", lockKey, outcome(err))
 		}
 		if retries <= 0 {
 			return nil, fmt.Errorf("memcachedstore: lock %q: %w: still held after %d attempts",
@@ -71,10 +78,12 @@ func (s *Store) Lock(ctx context.Context, id string) (func(context.Context) erro
 	l := &heldLock{key: key, lockKey: lockKey}
 	// Read the lock back for its CAS id, so that Unlock never deletes a
 	// lock someone else took after ours expired.
-	if it, err := s.client.Get(lockKey); err == nil {
+	var it *memcache.Item
+	err = s.do(ctx, func() (err error) { it, err = s.client.Get(lockKey); return err })
+	if err == nil {
 		l.item = it
 	} else if !errors.Is(err, memcache.ErrCacheMiss) {
-		s.client.Delete(lockKey)
+		go s.client.Delete(lockKey) // bounded by Options.Timeout, even if ctx is done
 		return nil, fmt.Errorf("memcachedstore: lock %q: %w", lockKey, err)
 	}
 	s.mu.Lock()
@@ -84,14 +93,14 @@ func (s *Store) Lock(ctx context.Context, id string) (func(context.Context) erro
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("memcachedstore: unlock %q: %w", lockKey, err)
 		}
-		return l.release(s)
+		return l.release(ctx, s)
 	}, nil
 }
 
 // release deletes the lock if it is still ours: a cas that expires it at
 // once (memcached's text protocol has no delete-if-cas). A lock that is
 // gone or someone else's is left alone.
-func (l *heldLock) release(s *Store) error {
+func (l *heldLock) release(ctx context.Context, s *Store) error {
 	s.mu.Lock()
 	if s.locks[l.key] != l {
 		s.mu.Unlock()
@@ -104,7 +113,7 @@ func (l *heldLock) release(s *Store) error {
 	}
 	it := *l.item
 	it.Expiration = -1
-	err := s.client.CompareAndSwap(&it)
+	err := s.do(ctx, func() error { return s.client.CompareAndSwap(&it) })
 	switch {
 	case err == nil, errors.Is(err, memcache.ErrCASConflict), errors.Is(err, memcache.ErrCacheMiss), errors.Is(err, memcache.ErrNotStored):
 		return nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"sync"
 	"time"
 
@@ -89,7 +90,10 @@ type Options struct {
 	MaxValueSize int
 
 	// Timeout is the socket read/write timeout of each memcached call.
-	// Default: gomemcache's, 500 ms.
+	// A store call returns when its context ends, even if the memcached
+	// call it made is still waiting; that call then ends by this timeout,
+	// its result dropped (a write's error wraps
+	// adapters.ErrOutcomeUnknown). Default: gomemcache's, 500 ms.
 	Timeout time.Duration
 	// MaxIdleConns is the number of idle connections kept per server.
 	// Default: gomemcache's, 2.
@@ -326,7 +330,8 @@ func (s *Store) read(ctx context.Context, id string) ([]byte, bool, *memcache.It
 	if err != nil {
 		return nil, false, nil, err
 	}
-	it, err := s.client.Get(key)
+	var it *memcache.Item
+	err = s.do(ctx, func() (err error) { it, err = s.client.Get(key); return err })
 	if errors.Is(err, memcache.ErrCacheMiss) {
 		return nil, false, nil, nil
 	}
@@ -400,9 +405,8 @@ func (s *Store) Write(ctx context.Context, id string, data []byte, ttl time.Dura
 	if err != nil {
 		return err
 	}
-	defer done()
-	if err := s.client.Set(it); err != nil {
-		return fmt.Errorf("memcachedstore: set %q: %w", key, err)
+	if err := s.do(ctx, func() error { defer done(); return s.client.Set(it) }); err != nil {
+		return fmt.Errorf("memcachedstore: set %q: %w", key, outcome(err))
 	}
 	return nil
 }
@@ -415,15 +419,15 @@ func (s *Store) Destroy(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	if err := s.client.Delete(key); err != nil && !errors.Is(err, memcache.ErrCacheMiss) {
-		return fmt.Errorf("memcachedstore: delete %q: %w", key, err)
+	if err := s.do(ctx, func() error { return s.client.Delete(key) }); err != nil && !errors.Is(err, memcache.ErrCacheMiss) {
+		return fmt.Errorf("memcachedstore: delete %q: %w", key, outcome(err))
 	}
 	if s.opts.Layout == adapters.LayoutNative {
 		s.mu.Lock()
 		l := s.locks[key]
 		s.mu.Unlock()
 		if l != nil {
-			return l.release(s)
+			return l.release(ctx, s)
 		}
 	}
 	return nil
@@ -451,7 +455,7 @@ func (s *Store) Touch(ctx context.Context, id string, ttl time.Duration) error {
 	if err != nil {
 		return err
 	}
-	if err := s.client.Touch(key, exp); err != nil && !errors.Is(err, memcache.ErrCacheMiss) {
+	if err := s.do(ctx, func() error { return s.client.Touch(key, exp) }); err != nil && !errors.Is(err, memcache.ErrCacheMiss) {
 		return fmt.Errorf("memcachedstore: touch %q: %w", key, err)
 	}
 	return nil
@@ -464,7 +468,7 @@ func (s *Store) Exists(ctx context.Context, id string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	_, err = s.client.Get(key)
+	err = s.do(ctx, func() error { _, err := s.client.Get(key); return err })
 	switch {
 	case errors.Is(err, memcache.ErrCacheMiss):
 		return false, nil
@@ -508,19 +512,57 @@ func (s *Store) WriteIfVersion(ctx context.Context, id string, data []byte, ttl 
 	if err != nil {
 		return err
 	}
-	defer done()
-	if v.item == nil {
-		err = s.client.Add(it)
-	} else {
+	err = s.do(ctx, func() error {
+		defer done()
+		if v.item == nil {
+			return s.client.Add(it)
+		}
 		cas := *v.item // carries the CAS id
 		cas.Value, cas.Flags, cas.Expiration = it.Value, it.Flags, it.Expiration
-		err = s.client.CompareAndSwap(&cas)
-	}
+		return s.client.CompareAndSwap(&cas)
+	})
 	switch {
 	case err == nil:
 		return nil
 	case errors.Is(err, memcache.ErrNotStored), errors.Is(err, memcache.ErrCASConflict), errors.Is(err, memcache.ErrCacheMiss):
 		return fmt.Errorf("memcachedstore: write %q: %w", key, adapters.ErrConflict)
 	}
-	return fmt.Errorf("memcachedstore: write %q: %w", key, err)
+	return fmt.Errorf("memcachedstore: write %q: %w", key, outcome(err))
+}
+
+// do runs f, one call to memcached, and waits for it as long as ctx
+// allows. When ctx ends first, do returns the context's error at once and
+// f finishes on its own (gomemcache's calls take no context; Options.Timeout
+// bounds them), its result dropped.
+func (s *Store) do(ctx context.Context, f func() error) error {
+	if ctx.Done() == nil {
+		return f()
+	}
+	done := make(chan error, 1)
+	go func() { done <- f() }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// outcome wraps err, the error of a command that changes memcached, with
+// [adapters.ErrOutcomeUnknown] unless memcached answered it or it failed
+// before anything was sent (no server, no connection): a timeout, a done
+// context or a dropped connection may leave the command applied.
+func outcome(err error) error {
+	var connect *memcache.ConnectTimeoutError
+	var op *net.OpError
+	switch {
+	case err == nil,
+		errors.Is(err, memcache.ErrCacheMiss), errors.Is(err, memcache.ErrCASConflict),
+		errors.Is(err, memcache.ErrNotStored), errors.Is(err, memcache.ErrServerError),
+		errors.Is(err, memcache.ErrNoServers), errors.Is(err, memcache.ErrMalformedKey),
+		errors.Is(err, memcache.ErrNoStats), errors.As(err, &connect),
+		errors.As(err, &op) && op.Op == "dial":
+		return err
+	}
+	return fmt.Errorf("%w: %w", adapters.ErrOutcomeUnknown, err)
 }

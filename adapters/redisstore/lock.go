@@ -5,6 +5,8 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
+	"net"
 	"os"
 	"strconv"
 	"sync/atomic"
@@ -77,22 +79,92 @@ func (e *LockError) Unwrap() []error {
 // this Lock set. It returns an *OpError wrapping [ErrLockLost] if the lock
 // had expired or been taken over meanwhile, and nil when called again.
 func (s *Store) Lock(ctx context.Context, id string) (unlock func(context.Context) error, err error) {
-	if _, err := s.key(ctx, "lock", id); err != nil {
+	key, err := s.key(ctx, "lock", id)
+	if err != nil {
 		return nil, err
 	}
-	key := s.LockKey(id)
-	if err := ctx.Err(); err != nil {
-		return nil, &LockError{Key: key, Err: err}
-	}
+	lockKey := s.LockKey(id)
 	if !s.opts.Locking {
 		return func(context.Context) error { return nil }, nil
 	}
-	native := s.opts.Layout == adapters.LayoutNative
+	h, args, attempts := s.newHeld(id, key, lockKey)
+	err = s.acquire(ctx, h, attempts, func() (bool, error) {
+		return lockTaken(s.client.Do(ctx, args...).Err())
+	})
+	if err != nil {
+		return nil, err
+	}
+	return h.Unlock, nil
+}
 
-	args := []any{"SET", key, "", "NX"}
-	attempts := s.opts.LockRetries
+// Locking reports whether [Store.Lock] takes a lock ([Options.Locking]).
+// The manager refuses to lock requests on a Store that does not.
+func (s *Store) Locking() bool { return s.opts.Locking }
+
+// LockRead takes the session lock of id as [Store.Lock] does and reads the
+// session as [Store.Read] does, sending SET NX and GET in one pipeline, so
+// that an uncontended lock costs no round trip of its own. A GET sent with
+// a SET NX that did not take the lock is ignored, and both are sent again
+// after LockWait. The returned [adapters.Held] writes and releases in one
+// pipeline too (SETEX, then the release script).
+//
+// With [Options.Locking] off it only reads, and the Held's Unlock does
+// nothing, as PHP takes no lock then. Errors are those of Lock and Read.
+func (s *Store) LockRead(ctx context.Context, id string) (data []byte, found bool, held adapters.Held, err error) {
+	key, err := s.key(ctx, "lock", id)
+	if err != nil {
+		return nil, false, nil, err
+	}
+	h, args, attempts := s.newHeld(id, key, s.LockKey(id))
+	if !s.opts.Locking {
+		h.done.Store(true)
+		data, found, _, err = s.readKey(ctx, "read", key)
+		return data, found, h, err
+	}
+	var get *redis.StringCmd
+	err = s.acquire(ctx, h, attempts, func() (bool, error) {
+		pipe := s.client.Pipeline()
+		set := pipe.Do(ctx, args...)
+		get = pipe.Get(ctx, key)
+		_, _ = pipe.Exec(ctx) // each command's error is read below
+		return lockTaken(set.Err())
+	})
+	if err != nil {
+		return nil, false, nil, err
+	}
+	data, found, _, err = s.gotValue("read", key, get)
+	if err != nil {
+		// The lock is ours, but the read failed: give the lock back.
+		_ = h.Unlock(ctx)
+		return nil, false, nil, err
+	}
+	return data, found, h, nil
+}
+
+// lockTaken turns the reply to SET NX into whether the lock was taken.
+func lockTaken(err error) (bool, error) {
+	if errors.Is(err, redis.Nil) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// newHeld returns the lock a Lock or LockRead of the session key will
+// take, with the SET NX command that takes it and the number of attempts
+// to make (negative: until the context ends).
+//
+// With the Phalcon layouts it follows Phalcon 5.14.2+: value 32 random
+// lowercase hex digits, SET NX EX LockExpiry, LockRetries attempts. With
+// LayoutNative it follows phpredis: value "<hostname>|<pid>|<16 hex
+// digits>", SET NX PX LockExpiry (no TTL if LockExpiry is negative),
+// 1+LockRetries attempts.
+func (s *Store) newHeld(id, key, lockKey string) (h *held, args []any, attempts int) {
+	native := s.opts.Layout == adapters.LayoutNative
+	h = &held{s: s, id: id, key: key, lockKey: lockKey, native: native}
+	attempts = s.opts.LockRetries
 	if native {
-		args[2] = s.nativeSecret() + "|" + randomHex(8)
+		h.token = s.nativeSecret() + "|" + randomHex(8)
+		args = []any{"SET", lockKey, h.token, "NX"}
 		if s.opts.LockExpiry > 0 {
 			args = append(args, "PX", ceilDiv(s.opts.LockExpiry, time.Millisecond))
 		}
@@ -100,13 +172,23 @@ func (s *Store) Lock(ctx context.Context, id string) (unlock func(context.Contex
 			attempts++
 		}
 	} else {
-		args[2] = randomHex(16)
+		h.token = randomHex(16)
+		args = []any{"SET", lockKey, h.token, "NX"}
 		if s.opts.LockExpiry > 0 {
 			args = append(args, "EX", ceilDiv(s.opts.LockExpiry, time.Second))
 		}
 	}
-	token := args[2].(string)
+	return h, args, attempts
+}
 
+// acquire calls try, which sends one attempt to take the lock h, until it
+// takes it, up to attempts times (negative: until ctx ends), LockWait
+// apart. It returns a [*LockError] when the attempts run out or ctx ends,
+// and an [*OpError] when Redis fails. An attempt whose reply never came
+// may still take the lock when Redis gets to it: acquire then leaves a
+// release behind it (see abandon).
+func (s *Store) acquire(ctx context.Context, h *held, attempts int, try func() (bool, error)) error {
+	lockKey := h.lockKey
 	var timer *time.Timer
 	n := 0
 	for ; attempts < 0 || n < attempts; n++ {
@@ -119,49 +201,147 @@ func (s *Store) Lock(ctx context.Context, id string) (unlock func(context.Contex
 			}
 			select {
 			case <-ctx.Done():
-				return nil, &LockError{Key: key, Attempts: n, Err: ctx.Err()}
+				return &LockError{Key: lockKey, Attempts: n, Err: ctx.Err()}
 			case <-timer.C:
 			}
 		}
-		err := s.client.Do(ctx, args...).Err()
-		if err == nil {
-			return s.unlocker(key, token, native), nil
+		taken, err := try()
+		if taken {
+			return nil
+		}
+		if err != nil && !errors.Is(outcome(err), adapters.ErrOutcomeUnknown) {
+			err = nil // answered, or never sent: no lock to fear
+		}
+		if err != nil {
+			go h.abandon()
 		}
 		if ctx.Err() != nil {
-			return nil, &LockError{Key: key, Attempts: n + 1, Err: ctx.Err()}
+			return &LockError{Key: lockKey, Attempts: n + 1, Err: ctx.Err()}
 		}
-		if !errors.Is(err, redis.Nil) {
-			return nil, &OpError{Op: "lock", Key: key, Err: err}
+		if err != nil {
+			return &OpError{Op: "lock", Key: lockKey, Err: outcome(err)}
 		}
 	}
-	return nil, &LockError{Key: key, Attempts: n}
+	return &LockError{Key: lockKey, Attempts: n}
 }
 
-// unlocker returns the unlock function of a lock held with token.
-func (s *Store) unlocker(key, token string, native bool) func(context.Context) error {
-	var done atomic.Bool
-	return func(ctx context.Context) error {
-		if done.Load() {
-			return nil
-		}
-		var cmd *redis.Cmd
-		if native {
-			cmd = nativeRelease.Run(ctx, s.client, []string{key}, token)
-		} else {
-			cmd = s.client.Eval(ctx, phalconReleaseScript, []string{key}, token)
-		}
-		deleted, err := cmd.Int64()
-		if err != nil {
-			return &OpError{Op: "unlock", Key: key, Err: err}
-		}
-		if !done.CompareAndSwap(false, true) {
-			return nil
-		}
-		if deleted != 1 {
-			return &OpError{Op: "unlock", Key: key, Err: ErrLockLost}
-		}
+// held is a session lock taken by Lock or LockRead: an [adapters.Held].
+type held struct {
+	s                *Store
+	id, key, lockKey string
+	token            string
+	native           bool
+	done             atomic.Bool // released
+}
+
+// abandon releases a lock that an attempt whose reply never came may
+// have taken after its caller gave up, so that it does not block the
+// session until it expires. It sends the release script on a context of
+// its own, bounded by the lock's expiry, after which there is nothing left
+// to release; if Redis runs it before the attempt, the lock expires.
+func (h *held) abandon() {
+	bound := h.s.opts.LockExpiry
+	if bound <= 0 {
+		bound = DefaultLockExpiry
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), bound)
+	defer cancel()
+	_ = h.Unlock(ctx) // ErrLockLost when the attempt took nothing
+}
+
+// release queues the release script on c: phpredis's (EVALSHA) or
+// Phalcon's (EVAL).
+func (h *held) release(ctx context.Context, c redis.Scripter) *redis.Cmd {
+	if h.native {
+		return nativeRelease.EvalSha(ctx, c, []string{h.lockKey}, h.token)
+	}
+	return c.Eval(ctx, phalconReleaseScript, []string{h.lockKey}, h.token)
+}
+
+// released checks the reply of the release script: an *OpError wrapping
+// ErrLockLost when the lock was no longer ours.
+func (h *held) released(cmd *redis.Cmd) error {
+	deleted, err := cmd.Int64()
+	if err != nil {
+		return &OpError{Op: "unlock", Key: h.lockKey, Err: err}
+	}
+	if !h.done.CompareAndSwap(false, true) {
 		return nil
 	}
+	if deleted != 1 {
+		return &OpError{Op: "unlock", Key: h.lockKey, Err: ErrLockLost}
+	}
+	return nil
+}
+
+// Unlock deletes the lock only if it still holds the value this lock set.
+// It returns an *OpError wrapping [ErrLockLost] if the lock had expired or
+// been taken over meanwhile, and nil when called again.
+func (h *held) Unlock(ctx context.Context) error {
+	if h.done.Load() {
+		return nil
+	}
+	var cmd *redis.Cmd
+	if h.native {
+		cmd = nativeRelease.Run(ctx, h.s.client, []string{h.lockKey}, h.token)
+	} else {
+		cmd = h.release(ctx, h.s.client)
+	}
+	return h.released(cmd)
+}
+
+// WriteUnlock writes data as [Store.Write] does and releases the lock, in
+// one pipeline: SETEX, then the release script. (Under LayoutNative the
+// script goes as EVALSHA; the first time a server does not know it, EVAL
+// follows in a round trip of its own.) The write's error comes first; an
+// *OpError wrapping [ErrLockLost] means the write was done but someone else
+// may have written in between.
+func (h *held) WriteUnlock(ctx context.Context, data []byte, ttl time.Duration) error {
+	s := h.s
+	if h.done.Load() {
+		return s.Write(ctx, h.id, data, ttl)
+	}
+	exp, err := s.ttl("write", h.key, ttl)
+	if err == nil {
+		err = ctx.Err()
+	}
+	if err != nil {
+		return errors.Join(err, h.Unlock(ctx))
+	}
+	value, buf := s.encode(data)
+	defer release(buf)
+	pipe := s.client.Pipeline()
+	set := redis.NewCmd(ctx, "SETEX", h.key, int64(exp/time.Second), value)
+	_ = pipe.Process(ctx, set)
+	rel := h.release(ctx, pipe)
+	_, _ = pipe.Exec(ctx) // each command's error is read below
+	if h.native && redis.HasErrorPrefix(rel.Err(), "NOSCRIPT") {
+		rel = nativeRelease.Eval(ctx, s.client, []string{h.lockKey}, h.token)
+	}
+	if err := set.Err(); err != nil {
+		werr := &OpError{Op: "write", Key: h.key, Err: outcome(err)}
+		if uerr := h.released(rel); uerr != nil {
+			return errors.Join(werr, uerr)
+		}
+		return werr
+	}
+	return h.released(rel)
+}
+
+// outcome wraps err with [adapters.ErrOutcomeUnknown] when the command may
+// have reached Redis: err is not a reply from the server, nor a failure to
+// get a connection (dial, pool timeout, closed client), after which nothing
+// was sent.
+func outcome(err error) error {
+	var reply redis.Error
+	var op *net.OpError
+	switch {
+	case err == nil, errors.As(err, &reply),
+		errors.Is(err, redis.ErrPoolTimeout), errors.Is(err, redis.ErrClosed),
+		errors.As(err, &op) && op.Op == "dial":
+		return err
+	}
+	return fmt.Errorf("%w: %w", adapters.ErrOutcomeUnknown, err)
 }
 
 // nativeSecret returns phpredis's lock secret for this process,

@@ -321,6 +321,9 @@ func NewClient(opts Options) (redis.UniversalClient, error) {
 		MasterName:       o.SentinelMaster,
 		SentinelUsername: o.SentinelUsername,
 		SentinelPassword: o.SentinelPassword,
+		// Every store call honours its context's deadline (see
+		// adapters.Store), not only ReadTimeout.
+		ContextTimeoutEnabled: true,
 	}
 	if o.RetryInterval > 0 {
 		u.MinRetryBackoff, u.MaxRetryBackoff = o.RetryInterval, o.RetryInterval

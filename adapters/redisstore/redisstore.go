@@ -15,12 +15,13 @@ import (
 
 // Compile-time checks that Store has every capability.
 var (
-	_ adapters.Store     = (*Store)(nil)
-	_ adapters.Toucher   = (*Store)(nil)
-	_ adapters.Validator = (*Store)(nil)
-	_ adapters.Locker    = (*Store)(nil)
-	_ adapters.CASWriter = (*Store)(nil)
-	_ adapters.Lister    = (*Store)(nil)
+	_ adapters.Store      = (*Store)(nil)
+	_ adapters.Toucher    = (*Store)(nil)
+	_ adapters.Validator  = (*Store)(nil)
+	_ adapters.Locker     = (*Store)(nil)
+	_ adapters.LockReader = (*Store)(nil)
+	_ adapters.CASWriter  = (*Store)(nil)
+	_ adapters.Lister     = (*Store)(nil)
 )
 
 // Store keeps sessions in Redis the way Phalcon's Redis session adapter or
@@ -69,6 +70,15 @@ var ErrLockLost = errors.New("session lock was lost before it was released")
 // of opts are used (see [Options]); opts is copied before the defaults are
 // filled in. The caller keeps ownership of client: [Store.Close] does not
 // close it.
+//
+// Build client with ContextTimeoutEnabled set (a field of redis.Options,
+// redis.UniversalOptions, redis.FailoverOptions and redis.ClusterOptions;
+// [NewClient] and [Open] set it): without it go-redis ignores a context's
+// deadline once a command is sent, and a call on a stalled server waits
+// for the client's ReadTimeout (3 s by default) and its retries, whatever
+// the context says. A context cancelled without a deadline is noticed
+// before each command and between lock attempts; a command in flight then
+// still ends by ReadTimeout.
 //
 // New returns an error if opts is invalid (an unknown layout, a negative
 // lifetime or lock wait) or client is nil.
@@ -168,7 +178,12 @@ func (s *Store) Read(ctx context.Context, id string) (data []byte, found bool, e
 // readKey does Read on a key and also returns the raw stored value, which
 // the caller owns.
 func (s *Store) readKey(ctx context.Context, op, key string) (data []byte, found bool, raw []byte, err error) {
-	raw, err = s.data.Get(ctx, key).Bytes()
+	return s.gotValue(op, key, s.data.Get(ctx, key))
+}
+
+// gotValue is readKey on the reply of a GET already sent.
+func (s *Store) gotValue(op, key string, get *redis.StringCmd) (data []byte, found bool, raw []byte, err error) {
+	raw, err = get.Bytes()
 	if errors.Is(err, redis.Nil) {
 		return nil, false, nil, nil
 	}
@@ -277,7 +292,7 @@ func (s *Store) Write(ctx context.Context, id string, data []byte, ttl time.Dura
 	value, buf := s.encode(data)
 	defer release(buf)
 	if err := setex(ctx, s.data, key, exp, value); err != nil {
-		return &OpError{Op: "write", Key: key, Err: err}
+		return &OpError{Op: "write", Key: key, Err: outcome(err)}
 	}
 	return nil
 }
@@ -298,7 +313,7 @@ func (s *Store) Destroy(ctx context.Context, id string) error {
 		err = s.data.Unlink(ctx, key).Err()
 	}
 	if err != nil {
-		return &OpError{Op: "destroy", Key: key, Err: err}
+		return &OpError{Op: "destroy", Key: key, Err: outcome(err)}
 	}
 	return nil
 }

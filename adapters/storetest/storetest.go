@@ -64,6 +64,7 @@ func Run(t *testing.T, open func(t *testing.T) adapters.Store) {
 		{"Toucher", testToucher},
 		{"Validator", testValidator},
 		{"Locker", testLocker},
+		{"LockReader", testLockReader},
 		{"CASWriter", testCASWriter},
 		{"Lister", testLister},
 		{"Expirer", testExpirer},
@@ -611,55 +612,159 @@ func testLocker(t *testing.T, s adapters.Store) {
 	t.Run("MutualExclusion", func(t *testing.T) {
 		// Goroutines increment a counter in the session under the lock;
 		// any overlap loses an increment or trips the in-section flag.
+		var inside atomic.Int32
+		increments(t, s, func(ctx context.Context, id string) error {
+			unlock, err := l.Lock(ctx, id)
+			for errors.Is(err, adapters.ErrLockTimeout) && ctx.Err() == nil {
+				// A store's own retry budget may run out under this
+				// contention: that is allowed.
+				unlock, err = l.Lock(ctx, id)
+			}
+			if err != nil {
+				return fmt.Errorf("worker: Lock = %v", err)
+			}
+			defer unlock(ctx)
+			if n := inside.Add(1); n != 1 {
+				return fmt.Errorf("%d holders at once", n)
+			}
+			defer inside.Add(-1)
+			data, found, err := s.Read(ctx, id)
+			if err != nil || !found {
+				return fmt.Errorf("worker: Read under lock = %v, %v", found, err)
+			}
+			n, err := strconv.Atoi(string(data))
+			if err != nil {
+				return fmt.Errorf("worker: Read under lock = %q", data)
+			}
+			return s.Write(ctx, id, []byte(strconv.Itoa(n+1)), 0)
+		})
+	})
+}
+
+// increments runs goroutines that each increment a counter, a session
+// whose payload is a decimal number, with incr, a number of times, and
+// checks that no increment was lost: two increments that overlap lose one.
+func increments(t *testing.T, s adapters.Store, incr func(ctx context.Context, id string) error) {
+	t.Helper()
+	ctx := testCtx(t)
+	id := NewID()
+	mustWrite(t, s, id, []byte("0"))
+	const workers, rounds = 4, 10
+	var wg sync.WaitGroup
+	errs := make(chan error, workers)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range rounds {
+				if err := incr(ctx, id); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	wantData(t, s, id, []byte(strconv.Itoa(workers*rounds)))
+}
+
+func testLockReader(t *testing.T, s adapters.Store) {
+	lr, ok := s.(adapters.LockReader)
+	if !ok {
+		t.Skip("store does not implement adapters.LockReader")
+	}
+	l, ok := s.(adapters.Locker)
+	if !ok {
+		t.Fatal("an adapters.LockReader must be an adapters.Locker too")
+	}
+	if sw, ok := s.(interface{ Locking() bool }); ok && !sw.Locking() {
+		t.Skip("the store's locking is switched off")
+	}
+	lockRead := func(ctx context.Context, id string) ([]byte, bool, adapters.Held) {
+		t.Helper()
+		data, found, h, err := lr.LockRead(ctx, id)
+		if err != nil || h == nil {
+			t.Fatalf("LockRead(%q) = %v, Held %v", id, err, h)
+		}
+		return data, found, h
+	}
+	t.Run("ReadWriteUnlock", func(t *testing.T) {
+		ctx := testCtx(t)
+		existing := NewID()
+		mustWrite(t, s, existing, []byte("old|i:1;"))
+		for _, id := range []string{existing, NewID()} {
+			data, found, h := lockRead(ctx, id)
+			if id == existing && (!found || string(data) != "old|i:1;") {
+				t.Errorf("LockRead(%q) = %s, %v; want old|i:1;", id, show(data), found)
+			}
+			if id != existing && found {
+				t.Errorf("LockRead(%q) of a new id found %s", id, show(data))
+			}
+			// Held: nobody else gets the lock.
+			short, cancel := context.WithTimeout(ctx, 150*time.Millisecond)
+			unlock2, err := l.Lock(short, id)
+			cancel()
+			if !errors.Is(err, adapters.ErrLockTimeout) {
+				t.Errorf("Lock(%q) while LockRead holds it = %v, want an error wrapping adapters.ErrLockTimeout", id, err)
+			}
+			if unlock2 != nil {
+				unlock2(ctx)
+			}
+			if err := h.WriteUnlock(ctx, []byte("new|i:2;"), 0); err != nil {
+				t.Fatalf("WriteUnlock(%q) = %v", id, err)
+			}
+			wantData(t, s, id, []byte("new|i:2;"))
+			// Released: the lock is free at once.
+			short, cancel = context.WithTimeout(ctx, time.Second)
+			unlock := lock(t, l, short, id)
+			cancel()
+			if err := unlock(ctx); err != nil {
+				t.Fatalf("Unlock(%q) = %v", id, err)
+			}
+		}
+	})
+	t.Run("Unlock", func(t *testing.T) {
 		ctx := testCtx(t)
 		id := NewID()
-		mustWrite(t, s, id, []byte("0"))
-		const workers, rounds = 4, 10
-		var inside atomic.Int32
-		var wg sync.WaitGroup
-		errs := make(chan error, workers)
-		for range workers {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for range rounds {
-					if err := func() error {
-						unlock, err := l.Lock(ctx, id)
-						for errors.Is(err, adapters.ErrLockTimeout) && ctx.Err() == nil {
-							// A store's own retry budget may run out
-							// under this contention: that is allowed.
-							unlock, err = l.Lock(ctx, id)
-						}
-						if err != nil {
-							return fmt.Errorf("worker: Lock = %v", err)
-						}
-						defer unlock(ctx)
-						if n := inside.Add(1); n != 1 {
-							return fmt.Errorf("%d holders at once", n)
-						}
-						defer inside.Add(-1)
-						data, found, err := s.Read(ctx, id)
-						if err != nil || !found {
-							return fmt.Errorf("worker: Read under lock = %v, %v", found, err)
-						}
-						n, err := strconv.Atoi(string(data))
-						if err != nil {
-							return fmt.Errorf("worker: Read under lock = %q", data)
-						}
-						return s.Write(ctx, id, []byte(strconv.Itoa(n+1)), 0)
-					}(); err != nil {
-						errs <- err
-						return
-					}
-				}
-			}()
+		mustWrite(t, s, id, []byte("a|i:1;"))
+		_, _, h := lockRead(ctx, id)
+		if err := h.Unlock(ctx); err != nil {
+			t.Fatalf("Unlock(%q) = %v", id, err)
 		}
-		wg.Wait()
-		close(errs)
-		for err := range errs {
-			t.Fatal(err)
+		if err := h.Unlock(ctx); err != nil {
+			t.Errorf("second Unlock(%q) = %v, want nil", id, err)
 		}
-		wantData(t, s, id, []byte(strconv.Itoa(workers*rounds)))
+		wantData(t, s, id, []byte("a|i:1;"))
+		unlock := lock(t, l, ctx, id)
+		if err := unlock(ctx); err != nil {
+			t.Fatalf("Unlock(%q) = %v", id, err)
+		}
+	})
+	t.Run("MutualExclusion", func(t *testing.T) {
+		// Goroutines increment a counter with LockRead and WriteUnlock;
+		// any overlap loses an increment.
+		increments(t, s, func(ctx context.Context, id string) error {
+			data, _, h, err := lr.LockRead(ctx, id)
+			for errors.Is(err, adapters.ErrLockTimeout) && ctx.Err() == nil {
+				data, _, h, err = lr.LockRead(ctx, id)
+			}
+			if err != nil {
+				return fmt.Errorf("worker: LockRead = %v", err)
+			}
+			n, err := strconv.Atoi(string(data))
+			if err != nil {
+				h.Unlock(ctx)
+				return fmt.Errorf("worker: LockRead = %q", data)
+			}
+			if err := h.WriteUnlock(ctx, []byte(strconv.Itoa(n+1)), 0); err != nil {
+				return fmt.Errorf("worker: WriteUnlock = %v", err)
+			}
+			return nil
+		})
 	})
 }
 

@@ -248,3 +248,38 @@ function sessbridge_handler(): SessionHandlerInterface
         'memcached' => new PhalconMemcached($host, (int) $port),
     };
 }
+
+// sessbridge_use_handler sets up the session handler SB_STORE names: PHP's
+// own handlers with their session locks (files: flock of sess_<id> from
+// session_start to the write; phpredis: locking_enabled, key
+// PHPREDIS_SESSION:<id>_LOCK; php-memcached: sess_locking, key
+// memc.sess.key.lock.<id>), each waiting for the lock for as long as it
+// takes, or one of the classes above.
+function sessbridge_use_handler(): void
+{
+    $store = getenv('SB_STORE') ?: 'stream';
+    switch ($store) {
+        case 'files':
+            ini_set('session.save_handler', 'files');
+            ini_set('session.save_path', getenv('SB_SAVE_PATH'));
+            return;
+        case 'phpredis':
+            ini_set('session.save_handler', 'redis');
+            ini_set('session.save_path', 'tcp://' . getenv('SB_ADDR'));
+            ini_set('redis.session.locking_enabled', '1');
+            ini_set('redis.session.lock_retries', '-1');
+            ini_set('redis.session.lock_wait_time', '1000');
+            ini_set('redis.session.lock_expire', '30');
+            return;
+        case 'php-memcached':
+            ini_set('session.save_handler', 'memcached');
+            ini_set('session.save_path', getenv('SB_ADDR'));
+            ini_set('memcached.sess_locking', '1');
+            ini_set('memcached.sess_lock_retries', '1000000');
+            ini_set('memcached.sess_lock_wait_min', '1');
+            ini_set('memcached.sess_lock_wait_max', '5');
+            ini_set('memcached.sess_lock_expire', '30');
+            return;
+    }
+    session_set_save_handler(sessbridge_handler(), true);
+}

@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -100,6 +101,7 @@ func StartProcess(t testing.TB, logPath string, name string, args ...string) *ex
 	done := make(chan struct{})
 	go func() { cmd.Wait(); close(done) }()
 	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGCONT) // in case a test stopped it
 		cmd.Process.Signal(os.Interrupt)
 		select {
 		case <-done:
@@ -114,8 +116,9 @@ func StartProcess(t testing.TB, logPath string, name string, args ...string) *ex
 
 // Memcached is a memcached server started for one test.
 type Memcached struct {
-	Addr string // 127.0.0.1:port
-	Port int
+	Addr    string // 127.0.0.1:port
+	Port    int
+	Process *os.Process // the server, for tests that stop it (SIGSTOP) and resume it (SIGCONT)
 }
 
 // StartMemcached starts a memcached on a free loopback port for the test,
@@ -129,7 +132,7 @@ func StartMemcached(t testing.TB, extraArgs ...string) *Memcached {
 		if os.Geteuid() == 0 {
 			args = append(args, "-u", "root")
 		}
-		StartProcess(t, fmt.Sprintf("%s/memcached-%d.log", t.TempDir(), port), bin, args...)
+		cmd := StartProcess(t, fmt.Sprintf("%s/memcached-%d.log", t.TempDir(), port), bin, args...)
 		addr := fmt.Sprintf("127.0.0.1:%d", port)
 		if err := WaitForTCP(addr, 5*time.Second); err != nil {
 			if attempt < 3 {
@@ -137,15 +140,16 @@ func StartMemcached(t testing.TB, extraArgs ...string) *Memcached {
 			}
 			t.Fatal(err)
 		}
-		return &Memcached{Addr: addr, Port: port}
+		return &Memcached{Addr: addr, Port: port, Process: cmd.Process}
 	}
 }
 
 // Redis is a redis-server started for one test.
 type Redis struct {
-	Addr string // 127.0.0.1:port
-	Port int
-	Dir  string // its working directory
+	Addr    string // 127.0.0.1:port
+	Port    int
+	Dir     string      // its working directory
+	Process *os.Process // the server, for tests that stop it (SIGSTOP) and resume it (SIGCONT)
 }
 
 // StartRedis starts a standalone redis-server on a free loopback port, with
@@ -163,7 +167,7 @@ func StartRedis(t testing.TB, extraConfig ...string) *Redis {
 		if err := os.WriteFile(confPath, []byte(conf), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		StartProcess(t, dir+"/redis.log", bin, confPath)
+		cmd := StartProcess(t, dir+"/redis.log", bin, confPath)
 		addr := fmt.Sprintf("127.0.0.1:%d", port)
 		if err := WaitForTCP(addr, 5*time.Second); err != nil {
 			if attempt < 3 {
@@ -172,7 +176,7 @@ func StartRedis(t testing.TB, extraConfig ...string) *Redis {
 			log, _ := os.ReadFile(dir + "/redis.log")
 			t.Fatalf("%v\n%s", err, log)
 		}
-		return &Redis{Addr: addr, Port: port, Dir: dir}
+		return &Redis{Addr: addr, Port: port, Dir: dir, Process: cmd.Process}
 	}
 }
 
