@@ -10,7 +10,7 @@ TESTFLAGS   ?=
 
 STATICCHECK = honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-## test: install what the tests need (as root), then vet, staticcheck and every test with the race detector;
+## test: install what the tests need (as root), then vet (for Linux, macOS and Windows), staticcheck and every test with the race detector;
 ## phpsession's assembly is also vetted for arm64 and its pure-Go fallback (-tags purego) tested.
 test: deps vet lint
 	$(GO) test -race -count=1 -timeout 30m $(TESTFLAGS) ./...
@@ -36,14 +36,19 @@ deps:
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
 	$(GO) vet ./...
+	GOOS=darwin $(GO) vet ./...
+	GOOS=windows $(GO) vet ./...
 	$(GO) vet -tags purego ./phpsession/
 	GOARCH=arm64 $(GO) vet ./phpsession/
 
 lint:
 	$(GO) run $(STATICCHECK) ./...
 
+## build: build for Linux, macOS and Windows (the file store refuses to open on Windows: no flock).
 build:
 	$(GO) build ./...
+	GOOS=darwin $(GO) build ./...
+	GOOS=windows $(GO) build ./...
 
 ## demo: run a PHP app and a Go app sharing live sessions (needs php; Ctrl-C stops).
 ## Built, then run, rather than go run, which exits 1 on Ctrl-C whatever the demo does.

@@ -20,8 +20,6 @@ import (
 	"time"
 
 	"github.com/sessbridge/sessbridge/adapters"
-	"github.com/sessbridge/sessbridge/adapters/memcachedstore"
-	"github.com/sessbridge/sessbridge/adapters/redisstore"
 	"github.com/sessbridge/sessbridge/adapters/storeurl"
 	"github.com/sessbridge/sessbridge/internal/phpapp"
 	"github.com/sessbridge/sessbridge/manager"
@@ -176,6 +174,13 @@ func (d *demoSessions) destroy(ctx context.Context, st adapters.Store, errOut io
 	}
 }
 
+// The key prefixes of the demo's PHP app (internal/phpapp/handlers.php),
+// those of Phalcon's Redis and Libmemcached adapters.
+const (
+	demoRedisPrefix     = "sess-reds-"
+	demoMemcachedPrefix = "sess-memc-"
+)
+
 // demoPHPEnv returns the environment that points internal/phpapp at the
 // store cfg describes; the app knows Phalcon's Stream, Redis and
 // Libmemcached adapters with their default options.
@@ -195,7 +200,7 @@ func demoPHPEnv(cfg *storeurl.Config) ([]string, error) {
 	case cfg.Redis != nil:
 		o := cfg.Redis
 		if o.Socket != "" || o.SentinelMaster != "" || len(o.ClusterAddrs) > 0 || o.TLS != nil || o.Password != "" ||
-			o.Index != 0 || (o.Prefix != "" && o.Prefix != redisstore.DefaultPrefix) {
+			o.Index != 0 || (o.Prefix != "" && o.Prefix != demoRedisPrefix) {
 			return unsupported()
 		}
 		host, port := o.Host, o.Port
@@ -208,7 +213,7 @@ func demoPHPEnv(cfg *storeurl.Config) ([]string, error) {
 		return []string{"SB_STORE=redis", "SB_ADDR=" + net.JoinHostPort(host, strconv.Itoa(port))}, nil
 	case cfg.Memcached != nil:
 		o := cfg.Memcached
-		if len(o.Servers) > 1 || (o.Prefix != "" && o.Prefix != memcachedstore.DefaultPrefix) {
+		if len(o.Servers) > 1 || (o.Prefix != "" && o.Prefix != demoMemcachedPrefix) {
 			return unsupported()
 		}
 		addr := "127.0.0.1:11211"
