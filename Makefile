@@ -10,7 +10,7 @@ TESTFLAGS   ?=
 
 STATICCHECK = honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-## test: install what the tests need (as root), then vet (for Linux, macOS and Windows), staticcheck and every test with the race detector;
+## test: install what the tests need (as root), then vet, staticcheck and every test with the race detector;
 ## phpsession's assembly is also vetted for arm64 and its pure-Go fallback (-tags purego) tested.
 test: deps vet lint
 	$(GO) test -race -count=1 -timeout 30m $(TESTFLAGS) ./...
@@ -33,11 +33,12 @@ deps:
 	  fi; \
 	fi
 
+## vet: gofmt, then go vet for macOS, Windows and Linux.
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
-	$(GO) vet ./...
 	GOOS=darwin $(GO) vet ./...
 	GOOS=windows $(GO) vet ./...
+	$(GO) vet ./...
 	$(GO) vet -tags purego ./phpsession/
 	GOARCH=arm64 $(GO) vet ./phpsession/
 
