@@ -10,11 +10,9 @@ TESTFLAGS   ?=
 
 STATICCHECK = honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-## test: install what the tests need (as root), then vet, staticcheck and every test with the race detector;
-## phpsession's assembly is also vetted for arm64 and its pure-Go fallback (-tags purego) tested.
+## test: install what the tests need (as root), then vet, staticcheck and every test with the race detector.
 test: deps vet lint
 	$(GO) test -race -count=1 -timeout 30m $(TESTFLAGS) ./...
-	$(GO) test -count=1 -tags purego -run 'Lookup|IndexPHPName|MayHoldEntry' ./phpsession/
 
 ## deps: install the missing Debian packages when run as root (apt-get).
 deps:
@@ -39,8 +37,6 @@ vet:
 	GOOS=darwin $(GO) vet ./...
 	GOOS=windows $(GO) vet ./...
 	$(GO) vet ./...
-	$(GO) vet -tags purego ./phpsession/
-	GOARCH=arm64 $(GO) vet ./phpsession/
 
 lint:
 	$(GO) run $(STATICCHECK) ./...

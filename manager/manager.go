@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/sessbridge/sessbridge/adapters"
@@ -17,6 +18,8 @@ import (
 type Manager struct {
 	store adapters.Store
 	cfg   Config
+
+	mismatchLogged atomic.Bool // a FormatMismatchError was logged
 }
 
 // contextKey is the key of a manager's per-request session in a context:

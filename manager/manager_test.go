@@ -463,8 +463,8 @@ func TestDecodeFailureDestroys(t *testing.T) {
 	ctx := m.Load(context.Background(), id)
 	err := m.Session(ctx).Start(ctx)
 	var de *DecodeError
-	if !errors.As(err, &de) || de.ID != id {
-		t.Fatalf("Start on a corrupt session = %v, want *DecodeError", err)
+	if !errors.As(err, &de) || de.ID != id || !de.Destroyed || errors.Is(err, ErrFormatMismatch) {
+		t.Fatalf("Start on a corrupt session = %v, want a *DecodeError, destroyed", err)
 	}
 	if _, err := os.Stat(filepath.Join(dir, id)); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("corrupt session not destroyed (stat: %v), as PHP destroys it", err)

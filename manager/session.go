@@ -95,15 +95,23 @@ func (m *Manager) initSession(s *Session, cookieID string, req *http.Request) {
 }
 
 // Start starts the session, as Phalcon's start() and PHP's session_start():
-// it drops a cookie id the profile refuses, swaps an unknown id for a new one
-// in strict mode, and reads the session from the store. Starting an active
-// session does nothing. Start returns [ErrHeadersSent] (Phalcon returns
-// false) when the response has already started, a [*DecodeError] when the
-// stored session cannot be decoded (it is then destroyed, as PHP does), and
-// store errors wrapped. Under [Config.LockRequests] it takes the session's
-// lock before it reads an existing session, and returns a [*LockError] when
-// it cannot within LockTimeout; it releases the lock again when the read
-// fails.
+// it drops a cookie id the profile refuses or no store can hold (too long,
+// bad bytes for a file name), starting a new session as PHP does, swaps an
+// unknown id for a new one in strict mode, and reads the session from the
+// store. Starting an active session does nothing. Under
+// [Config.LockRequests] it takes the session's lock before it reads an
+// existing session, and returns a [*LockError] when it cannot within
+// LockTimeout; it releases the lock again when the read fails.
+//
+// Start returns [ErrHeadersSent] (Phalcon returns false) when the response
+// has already started, and store errors wrapped. A stored session that
+// does not decode in Config.Format is left untouched when PHP can read it:
+// Start returns a [*FormatMismatchError] naming the format it is in (a
+// configuration error), or a [*DecodeError] with Destroyed false for an
+// igbinary payload this package cannot decode. Only bytes that are a
+// session in no format are destroyed, as PHP's session_start() destroys
+// them, with a [*DecodeError] whose Destroyed is true. In each case the
+// session is not started, so the request writes nothing.
 func (s *Session) Start(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -207,12 +215,7 @@ func (s *Session) read(ctx context.Context, id string) (*phpsession.Session, err
 	s.found = found
 	data, err := phpsession.DecodeSession(raw, s.m.cfg.Format)
 	if err != nil {
-		// PHP: "Failed to decode session object. Session has been destroyed".
-		derr := &DecodeError{ID: id, Err: err}
-		if err := s.m.store.Destroy(ctx, id); err != nil {
-			return nil, errors.Join(derr, fmt.Errorf("manager: destroying session %q: %w", id, err))
-		}
-		return nil, derr
+		return nil, s.undecodable(ctx, id, raw, err)
 	}
 	return data, nil
 }

@@ -133,13 +133,29 @@ type benchPHPCase struct {
 	payloads [][]byte
 }
 
-// benchPHPCases returns the benchmark inputs, each one payload decoded
-// over and over, and 100KB-varied: benchVariedSessions, each decoded in
-// turn (its size is the payloads' average).
+// benchPHPCases returns the vector sessions of the scenarios login,
+// scalars, arrays, objects and big in the three text formats and the 100KB
+// benchmark session, each one payload decoded over and over, and
+// 100KB-varied: benchVariedSessions, each decoded in turn (its size is the
+// payloads' average).
 func benchPHPCases(tb testing.TB) []benchPHPCase {
-	var cases []benchPHPCase
-	for _, in := range benchInputs(&testing.B{}) {
-		cases = append(cases, benchPHPCase{in, [][]byte{in.data}})
+	cases := []benchPHPCase{{benchInput{name: "100KB", data: benchSession(tb, 100<<10), format: FormatPHP, key: "key150"}, nil}}
+	vs, fs := serializeVectors(tb)
+	for _, scenario := range []string{"login", "scalars", "arrays", "objects", "big"} {
+		for i, v := range vs {
+			if v.Adapter != "stream" || v.Scenario != scenario {
+				continue
+			}
+			s, err := DecodeSession(v.Payload, fs[i])
+			if err != nil {
+				tb.Fatal(err)
+			}
+			names := s.Names()
+			cases = append(cases, benchPHPCase{benchInput{name: v.Scenario + "-" + v.Handler, data: v.Payload, format: fs[i], key: names[len(names)/2]}, nil})
+		}
+	}
+	for i := range cases {
+		cases[i].payloads = [][]byte{cases[i].data}
 	}
 	varied := benchVariedSessions(tb)
 	return append(cases, benchPHPCase{benchInput{name: "100KB-varied", data: varied[0], format: FormatPHP, key: "key150"}, varied})

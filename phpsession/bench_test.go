@@ -231,7 +231,7 @@ func BenchmarkDecodeValue(b *testing.B) {
 }
 
 // BenchmarkValid checks one value (the 100 KB session as a php_serialize
-// array) without building it: the scanner alone, which every decode and
+// array) without building it: the parser's check, which every decode and
 // DecodeSession runs over all of its input.
 func BenchmarkValid(b *testing.B) {
 	data := benchSessionArray(b)
@@ -270,8 +270,8 @@ func benchSessionArray(b *testing.B) []byte {
 }
 
 // BenchmarkElliotchance decodes the inputs as one value with
-// elliotchance/phpserialize v1.4.0 (UnmarshalAssociativeArray), for
-// docs/benchmarks.md, and with decodeValue on the same bytes. An input it
+// elliotchance/phpserialize v1.4.0 (UnmarshalAssociativeArray), and with
+// decodeValue on the same bytes, to compare the two. An input it
 // cannot decode is skipped with its error.
 func BenchmarkElliotchance(b *testing.B) {
 	arr := benchSessionValue(b)
@@ -346,6 +346,68 @@ func BenchmarkRequestSession(b *testing.B) {
 		}
 		if out, err = s.AppendEncode(out[:0]); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// manyKeysSession returns a php-format session of n entries, "k0" to
+// "k<n-1>", each holding a short string.
+func manyKeysSession(n int) []byte {
+	var b []byte
+	for i := range n {
+		b = fmt.Appendf(b, `k%d|s:5:"v%04d";`, i, i%10000)
+	}
+	return b
+}
+
+// BenchmarkManyKeys shows how the time to use every entry of a session
+// grows with the number of entries (it should grow linearly): decode, then
+// Get of every name; the JSON form; Unmarshal of every entry into a map.
+func BenchmarkManyKeys(b *testing.B) {
+	uses := []struct {
+		name string
+		use  func(*Session) error
+	}{
+		{"get", func(s *Session) error {
+			for _, name := range s.Names() {
+				if _, ok := s.Get(name); !ok {
+					return fmt.Errorf("Get(%q) found nothing", name)
+				}
+			}
+			return nil
+		}},
+		{"json", func(s *Session) error {
+			_, err := s.MarshalJSON()
+			return err
+		}},
+		{"unmarshal", func(s *Session) error {
+			m := make(map[string]string, s.Len())
+			for _, name := range s.Names() {
+				var v string
+				if err := s.Unmarshal(name, &v); err != nil {
+					return err
+				}
+				m[name] = v
+			}
+			return nil
+		}},
+	}
+	for _, n := range []int{1_000, 10_000, 100_000, 1_000_000} {
+		data := manyKeysSession(n)
+		for _, u := range uses {
+			b.Run(fmt.Sprintf("%s/%dk", u.name, n/1000), func(b *testing.B) {
+				b.ReportAllocs()
+				b.SetBytes(int64(len(data)))
+				for b.Loop() {
+					s, err := DecodeSession(data, FormatPHP)
+					if err != nil {
+						b.Fatal(err)
+					}
+					if err := u.use(s); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
 		}
 	}
 }

@@ -5,20 +5,17 @@ import (
 	"unsafe"
 )
 
-// The builder: parser.value(true) turns bytes into a Value with it. It
-// only ever reads bytes that the scanner (parser.value(false)) accepted
-// with the same limits, so it checks nothing the scan checked: it reads
-// each token by its type byte, its digits up to the byte that ends them,
-// and a string by its length, and builds as it goes. Every caller scans
-// first: DecodeSession indexes the whole payload before Session.value
-// builds an entry, decodeValue, Lookup and Session.SetRaw scan the value
-// they then build, and the general code (parser.general, used by
-// payloadValues on payloads no scan has read) does not come here.
-// FuzzDecodeValue holds the builder to the general code on whatever the
-// scan accepts.
+// The builder turns bytes that the parser checked into a Value, the way
+// encoding/json's decoder reads what its scanner checked (checkValid, then
+// d.value): it reads each token by its type byte, its digits up to the byte
+// that ends them, and a string by its length, and checks nothing. Every
+// caller checks first: DecodeSession checks the whole payload before
+// Session.value builds an entry; decodeValue, Lookup and Session.SetRaw
+// check the value they then build. FuzzDecodeValue holds the builder to the
+// parser's own build on whatever the parser accepts.
 
 // arena is the memory a build takes its composites and their entries from:
-// slabs sized by a scan of the same bytes (see parser.slabs), so that a
+// slabs sized by a check of the same bytes (see parser.slabs), so that a
 // whole value costs two allocations. When they run out (a build without
 // slabs), each composite is allocated on its own. The slabs are zero when
 // made and each part is handed out once: the entries of a new composite
@@ -26,6 +23,11 @@ import (
 type arena struct {
 	comps []composite
 	ents  []Entry
+}
+
+// newArena returns an arena for ncomp composites and nent entries.
+func newArena(ncomp, nent int) arena {
+	return arena{comps: make([]composite, ncomp), ents: make([]Entry, nent)}
 }
 
 // composite returns a new composite of kind with n entries, from the slabs
@@ -49,7 +51,8 @@ func (a *arena) composite(kind Kind, n int) *composite {
 	return c
 }
 
-// builder builds the value at src[pos], which a scan accepted (see above).
+// builder builds the value at src[pos], which the parser accepted (see
+// above).
 // Strings, class names and float texts are substrings of src.
 type builder struct {
 	arena
@@ -59,21 +62,19 @@ type builder struct {
 	lim   limits
 }
 
-// value builds the value at b.pos and moves past it. The error is that of
-// a custom object's payload read by the general code, which cannot fail
-// on bytes the scan accepted.
-func (b *builder) value() (Value, error) {
+// value builds the value at b.pos and moves past it.
+func (b *builder) value() Value {
 	src, i := b.src, b.pos
 	switch src[i] {
 	case tokString:
 		// s:<len>:"<bytes>";
 		start, end := quotedAt(src, i+2)
 		b.pos = end + 2
-		return Value{comp: scalarComp(String), str: src[start:end]}, nil
+		return Value{comp: scalarComp(String), str: src[start:end]}
 	case tokInt:
 		x, end := intAt(src, i+2)
 		b.pos = end
-		return Value{comp: scalarComp(Int), num: x}, nil
+		return Value{comp: scalarComp(Int), num: x}
 	case tokArray:
 		n, j := countAt(src, i+2)
 		b.pos = j
@@ -84,75 +85,61 @@ func (b *builder) value() (Value, error) {
 		n, j := countAt(src, end+2)
 		b.pos = j
 		return b.entries(Object, src[start:end], n)
+	case tokCustom:
+		// C:<len>:"<Class>":<n>:{<payload>}
+		start, end := quotedAt(src, i+2)
+		n, j := countAt(src, end+2)
+		b.pos = j + n + 1
+		c := b.composite(Custom, 0)
+		c.payload = src[j : j+n]
+		c.payloadSlots = int32(countPayloadSlots(c.payload, b.depth, b.lim))
+		return Value{str: src[start:end], comp: c}
 	case tokNull:
 		b.pos = i + 2
-		return Value{comp: scalarComp(Null)}, nil
+		return Value{comp: scalarComp(Null)}
 	case tokBool:
 		b.pos = i + 4
-		return Value{comp: scalarComp(Bool), num: uint64(src[i+2] - '0')}, nil
+		return Value{comp: scalarComp(Bool), num: uint64(src[i+2] - '0')}
 	case tokFloat:
 		end := i + 2 + strings.IndexByte(src[i+2:], tokEnd)
 		b.pos = end + 1
-		return floatOfText(src[i+2 : end]), nil
+		return floatOfText(src[i+2 : end])
 	case tokEnum:
 		start, end := quotedAt(src, i+2)
 		b.pos = end + 2
-		return Value{comp: scalarComp(Enum), str: src[start:end]}, nil
-	case tokRef, tokPHPRef:
-		kind := PHPRef
-		if src[i] == tokRef {
-			kind = Ref
-		}
-		x, end := intAt(src, i+2)
-		b.pos = end
-		return Value{comp: scalarComp(kind), num: x}, nil
+		return Value{comp: scalarComp(Enum), str: src[start:end]}
 	}
-	// A custom object: the general code counts the slots its payload takes.
-	p := parser[string]{src: src, pos: i, lim: b.lim, depth: b.depth, looseRefs: true, arena: b.arena}
-	v, err := p.anyValue(true)
-	b.pos, b.arena = p.pos, p.arena
-	return v, err
+	// r:<slot>; or R:<slot>;
+	kind := PHPRef
+	if src[i] == tokRef {
+		kind = Ref
+	}
+	x, end := intAt(src, i+2)
+	b.pos = end
+	return Value{comp: scalarComp(kind), num: x}
 }
 
 // entries builds the n entries of an array or object at b.pos and the '}'
-// after them. Keys and the commonest values are read in its loop; other
-// values go to b.value.
-func (b *builder) entries(kind Kind, class string, n int) (Value, error) {
+// after them.
+func (b *builder) entries(kind Kind, class string, n int) Value {
 	c := b.composite(kind, n)
 	b.depth++
-	src, i := b.src, b.pos
 	for k := range c.entries {
-		// The entry is zero (see arena): only the fields that are not are
-		// set, which spares the write barrier, while the GC runs, the
-		// pointers that stay nil.
 		e := &c.entries[k]
 		// The key: i:<int>; or s:<len>:"<bytes>";.
+		src, i := b.src, b.pos
 		if src[i] == tokInt {
 			x, end := intAt(src, i+2)
-			e.Key.num, e.Key.comp, i = x, scalarComp(Int), end
+			e.Key, b.pos = Value{comp: scalarComp(Int), num: x}, end
 		} else {
 			start, end := quotedAt(src, i+2)
-			e.Key.str, e.Key.comp, i = src[start:end], scalarComp(String), end+2
+			e.Key, b.pos = Value{comp: scalarComp(String), str: src[start:end]}, end+2
 		}
-		switch src[i] {
-		case tokString:
-			start, end := quotedAt(src, i+2)
-			e.Value.str, e.Value.comp, i = src[start:end], scalarComp(String), end+2
-		case tokInt:
-			x, end := intAt(src, i+2)
-			e.Value.num, e.Value.comp, i = x, scalarComp(Int), end
-		default:
-			b.pos = i
-			v, err := b.value()
-			if err != nil {
-				return Value{}, err
-			}
-			e.Value, i = v, b.pos
-		}
+		e.Value = b.value()
 	}
-	b.pos = i + 1
+	b.pos++ // the '}'
 	b.depth--
-	return Value{str: class, comp: c}, nil
+	return Value{str: class, comp: c}
 }
 
 // quotedAt returns where the bytes of the <len>:"<bytes>" at src[i] are,
@@ -187,6 +174,9 @@ func countAt(src string, i int) (n, start int) {
 	return n, i + 2
 }
 
-// stringOf returns the bytes of b as a string without copying them; b must
-// not change while the string is in use.
+// stringOf returns the bytes of b as a string without copying them. It is
+// the package's one use of unsafe, under one ownership rule: b does not
+// change while the string is in use. The parser only reads; a Session owns
+// the payload DecodeSession was given (its documented contract); a string
+// that reaches a caller is otherwise always a copy.
 func stringOf(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }

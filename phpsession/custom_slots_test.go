@@ -102,8 +102,8 @@ func TestCustomPayloadSlots(t *testing.T) {
 	}
 }
 
-// TestPayloadValues checks that payloadValues takes the payloads the
-// scanner counts, with as many slots.
+// TestPayloadValues checks that payloadValues takes the payloads a check
+// of the whole value counts, with as many slots.
 func TestPayloadValues(t *testing.T) {
 	tests := []struct {
 		name, data string

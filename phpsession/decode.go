@@ -46,7 +46,9 @@ const (
 // decodeValue decodes one serialized value at the start of data and returns
 // it with the number of bytes it took. Bytes after the value are not looked
 // at. It checks the value completely (grammar, references, limits) before it
-// builds anything; all the strings of the result share one allocation.
+// builds anything: the parser checks it and counts its arrays and objects,
+// then the builder builds it into memory of that size. All the strings of
+// the result share one allocation, a copy of the value's bytes.
 func decodeValue(data []byte, lim limits) (Value, int, error) {
 	lim = lim.orDefault()
 	truncated := int64(len(data)) > lim.maxSize
@@ -55,20 +57,12 @@ func decodeValue(data []byte, lim limits) (Value, int, error) {
 		// limit is enough to accept or reject it.
 		data = data[:lim.maxSize]
 	}
-	scan := parser[[]byte]{src: data, lim: lim, pooled: true}
-	_, err := scan.value(false)
-	scan.releaseScratch() // the slots that hold objects are needed only while scanning
-	if err != nil {
+	p := parser{src: stringOf(data), lim: lim}
+	if err := p.value(); err != nil {
 		return Value{}, 0, tooLargeIfCut(err, truncated, lim.maxSize)
 	}
-	n := scan.pos
-	build := parser[string]{src: string(data[:n]), lim: lim, looseRefs: true} // the scan checked the references
-	build.slabs(scan.ncomp, scan.nent)
-	v, err := build.value(true)
-	if err != nil { // cannot happen: the same grammar accepted it above
-		return Value{}, 0, err
-	}
-	return v, n, nil
+	b := builder{src: string(data[:p.pos]), lim: lim, arena: newArena(p.ncomp, p.nent)}
+	return b.value(), p.pos, nil
 }
 
 // tooLargeIfCut turns an error caused by cutting the input at the size
@@ -89,25 +83,22 @@ func Valid(data []byte) bool {
 	if int64(len(data)) > lim.maxSize {
 		return false
 	}
-	p := parser[[]byte]{src: data, lim: lim, pooled: true}
-	_, err := p.value(false)
-	p.releaseScratch()
-	return err == nil && p.pos == len(data)
+	p := parser{src: stringOf(data), lim: lim}
+	return p.value() == nil && p.pos == len(data)
 }
 
-// parser reads PHP serialize() data from src. One grammar serves two modes:
-// value(false) validates and skips without building anything (the scanner,
-// on []byte), value(true) builds the Value (on a string, so that string
-// values are substrings of src and cost no allocation): with the builder
-// (build.go) what value(false) accepted, or, when general is set, with the
-// general code, which checks as it builds.
+// parser checks PHP serialize() data in src: a recursive descent over the
+// grammar, one method per production, that checks every byte, builds
+// nothing, and says what is wrong and where. It counts what a build needs
+// (composites, entries) and what a session needs (slots, references).
+// What it accepts, the builder (build.go) turns into a Value.
 //
 // It keeps PHP's slot table the way php_var_unserialize does: every value
 // takes the next slot, except an R: reference; array keys and property names
 // take none. An r: reference must point at an earlier slot that holds an
 // object (PHP refuses anything else), an R: at any existing slot.
-type parser[T ~string | ~[]byte] struct {
-	src   T
+type parser struct {
+	src   string
 	pos   int
 	base  int64 // offset of src[0] in the caller's input, for error offsets
 	lim   limits
@@ -115,12 +106,6 @@ type parser[T ~string | ~[]byte] struct {
 
 	slots    int     // slots taken so far, counting those before src (see below)
 	objSlots []int32 // the slots, in increasing order, that hold an object
-	// pooled takes objSlots' memory from scratchPool, into scratch, which
-	// the parser's owner gives back (releaseScratch): at the first object,
-	// or before a scan with more than lazyScratchMax bytes left, so that a
-	// small payload without objects does not touch the pool.
-	pooled  bool
-	scratch *scanScratch
 
 	// refs, when collectRefs is set, records where each r:/R: slot number
 	// is, those inside custom payloads included, and customs where each
@@ -130,24 +115,13 @@ type parser[T ~string | ~[]byte] struct {
 	customs     []customPos
 	// looseRefs accepts any r:/R: slot number of 1 or more without checking
 	// its target, for values whose slot numbers refer to a payload the
-	// parser does not see (checked when the session is encoded).
+	// parser does not see, or that a check already followed.
 	looseRefs bool
 	nrefs     int // r:/R: tokens seen
-	// slow is set while the general code reads a value the scanner's fast
-	// path (skipValue) did not take, so that it is not tried again inside.
-	slow bool
-	// general turns the fast paths off: the general code reads everything,
-	// and a build checks what it builds (the builder does not). Tests hold
-	// the fast paths to it, and payloadValues builds with it on bytes no
-	// scan has read.
-	general bool
 
 	// ncomp and nent count the composites (arrays, objects, custom objects)
-	// and array/object entries read; a build given an arena of those sizes
-	// (from a scan of the same bytes, see slabs) takes its memory from it:
-	// two allocations for the whole value.
+	// and array/object entries read: the sizes of the builder's arena.
 	ncomp, nent int
-	arena
 }
 
 // customPos is where a custom object's payload length (the digits, at
@@ -163,65 +137,11 @@ type refPos struct {
 	obj        bool // r: (object identity), not R:
 }
 
-// value reads one value at p.pos.
-//
-// Building (build set), it reads bytes that value(false) accepted with the
-// same limits, unless p.general is set: the builder it hands them to checks
-// nothing. A build does not count slots, composites, entries or references,
-// and reads references as looseRefs does.
-func (p *parser[T]) value(build bool) (Value, error) {
+// value checks one value at p.pos and moves past it.
+func (p *parser) value() error {
 	if p.pos >= len(p.src) {
-		return Value{}, p.fail(ErrUnexpectedEnd, p.pos, "expected a value")
+		return p.fail(ErrUnexpectedEnd, p.pos, "expected a value")
 	}
-	if p.general {
-		return p.anyValue(build)
-	}
-	if build {
-		src, ok := any(p.src).(string)
-		if !ok { // no build reads []byte: its strings would be copies
-			return p.anyValue(true)
-		}
-		b := builder{src: src, pos: p.pos, depth: p.depth, lim: p.lim, arena: p.arena}
-		v, err := b.value()
-		p.pos, p.arena = b.pos, b.arena
-		return v, err
-	}
-	if !p.slow {
-		if p.pooled && p.scratch == nil && (len(p.src)-p.pos > lazyScratchMax || p.src[p.pos] == tokObject) {
-			p.takeScratch() // see lazyScratchMax
-		}
-		if p.skipValue() {
-			return Value{}, nil
-		}
-		if p.pooled && p.scratch == nil {
-			// The first object of a pooled parser (or something else the
-			// fast path does not take): with the scratch for the object
-			// slot list, the fast path tries again.
-			p.takeScratch()
-			if p.skipValue() {
-				return Value{}, nil
-			}
-		}
-		// Something the fast path does not take: the general code reads
-		// this value, and what is in it, with its errors.
-		p.slow = true
-		v, err := p.anyValue(false)
-		p.slow = false
-		return v, err
-	}
-	return p.anyValue(false)
-}
-
-// lazyScratchMax is the most bytes a pooled parser's fast path scans
-// before it takes its scratch. With more left, or at an object, value
-// takes it first; otherwise skipValue leaves the first object to value,
-// which takes it and scans the value again, at most these bytes: a small
-// session without objects does not touch the pool, and no scan is done
-// twice over more than this.
-const lazyScratchMax = 512
-
-// anyValue reads one value at p.pos with the general code.
-func (p *parser[T]) anyValue(build bool) (Value, error) {
 	start := p.pos
 	tok := p.src[p.pos]
 	if tok != tokPHPRef {
@@ -231,94 +151,77 @@ func (p *parser[T]) anyValue(build bool) (Value, error) {
 	case tokNull:
 		p.pos++
 		if !p.next(tokEnd) {
-			return Value{}, p.missing(tokEnd, "after N")
+			return p.missing(tokEnd, "after N")
 		}
-		return Value{comp: scalarComp(Null)}, nil
+		return nil
 	case tokBool:
 		if err := p.typePrefix(); err != nil {
-			return Value{}, err
+			return err
 		}
 		if p.pos >= len(p.src) {
-			return Value{}, p.fail(ErrUnexpectedEnd, p.pos, "expected 0 or 1 after b:")
+			return p.fail(ErrUnexpectedEnd, p.pos, "expected 0 or 1 after b:")
 		}
-		c := p.src[p.pos]
-		if c != '0' && c != '1' {
-			return Value{}, p.fail(ErrSyntax, p.pos, "expected 0 or 1 after b:")
+		if c := p.src[p.pos]; c != '0' && c != '1' {
+			return p.fail(ErrSyntax, p.pos, "expected 0 or 1 after b:")
 		}
 		p.pos++
 		if !p.next(tokEnd) {
-			return Value{}, p.missing(tokEnd, "after bool")
+			return p.missing(tokEnd, "after bool")
 		}
-		return Value{comp: scalarComp(Bool), num: uint64(c - '0')}, nil
+		return nil
 	case tokInt:
 		if err := p.typePrefix(); err != nil {
-			return Value{}, err
+			return err
 		}
-		i, err := p.int64(tokEnd, "int")
-		if err != nil {
-			return Value{}, err
-		}
-		return Value{comp: scalarComp(Int), num: uint64(i)}, nil
+		_, err := p.int64(tokEnd, "int")
+		return err
 	case tokFloat:
-		return p.float(build)
+		return p.float()
 	case tokString:
 		if err := p.typePrefix(); err != nil {
-			return Value{}, err
+			return err
 		}
-		s, err := p.quoted(tokEnd, "string")
-		if err != nil {
-			return Value{}, err
-		}
-		if !build {
-			return Value{}, nil
-		}
-		return Value{comp: scalarComp(String), str: string(s)}, nil
+		_, err := p.quoted(tokEnd, "string")
+		return err
 	case tokArray:
 		if err := p.typePrefix(); err != nil {
-			return Value{}, err
+			return err
 		}
-		return p.entries(build, start, Array, "")
+		return p.entries(start, "array")
 	case tokObject:
-		p.addObjSlot(p.slots)
+		p.objSlots = append(p.objSlots, int32(p.slots))
 		if err := p.typePrefix(); err != nil {
-			return Value{}, err
+			return err
 		}
-		class, err := p.class()
-		if err != nil {
-			return Value{}, err
+		if _, err := p.class(); err != nil {
+			return err
 		}
-		if !build {
-			return p.entries(false, start, Object, "")
-		}
-		return p.entries(true, start, Object, string(class))
+		return p.entries(start, "object")
 	case tokCustom:
-		p.addObjSlot(p.slots)
-		return p.custom(build)
+		p.objSlots = append(p.objSlots, int32(p.slots))
+		return p.custom()
 	case tokEnum:
-		p.addObjSlot(p.slots)
+		p.objSlots = append(p.objSlots, int32(p.slots))
 		if err := p.typePrefix(); err != nil {
-			return Value{}, err
+			return err
 		}
 		at := p.pos
 		s, err := p.quoted(tokEnd, "enum")
 		if err != nil {
-			return Value{}, err
+			return err
 		}
 		if msg := checkEnumName(s); msg != "" {
-			return Value{}, p.fail(ErrSyntax, at, msg)
+			return p.fail(ErrSyntax, at, msg)
 		}
-		if !build {
-			return Value{}, nil
-		}
-		return Value{comp: scalarComp(Enum), str: string(s)}, nil
+		return nil
 	case tokRef, tokPHPRef:
 		return p.ref(tok)
 	}
-	return Value{}, p.fail(ErrSyntax, p.pos, "unknown value type "+strconv.QuoteRune(rune(tok)))
+	return p.fail(ErrSyntax, p.pos, "unknown value type "+strconv.QuoteRune(rune(tok)))
 }
 
 // typePrefix skips the type byte and the ':' after it.
-func (p *parser[T]) typePrefix() error {
+func (p *parser) typePrefix() error {
 	p.pos++
 	if !p.next(tokColon) {
 		return p.missing(tokColon, "after "+string(rune(p.src[p.pos-1])))
@@ -327,7 +230,7 @@ func (p *parser[T]) typePrefix() error {
 }
 
 // next consumes the byte c if it comes next, and reports whether it did.
-func (p *parser[T]) next(c byte) bool {
+func (p *parser) next(c byte) bool {
 	if p.pos < len(p.src) && p.src[p.pos] == c {
 		p.pos++
 		return true
@@ -336,7 +239,7 @@ func (p *parser[T]) next(c byte) bool {
 }
 
 // missing returns the error for a byte c that does not come next.
-func (p *parser[T]) missing(c byte, where string) error {
+func (p *parser) missing(c byte, where string) error {
 	msg := "expected " + strconv.QuoteRune(rune(c)) + " " + where
 	if p.pos >= len(p.src) {
 		return p.fail(ErrUnexpectedEnd, p.pos, msg)
@@ -346,7 +249,7 @@ func (p *parser[T]) missing(c byte, where string) error {
 
 // digitsUntil returns the end of the run of bytes before the next term byte
 // and checks that there is one.
-func (p *parser[T]) digitsUntil(term byte, what string) (int, error) {
+func (p *parser) digitsUntil(term byte, what string) (int, error) {
 	end := p.pos
 	for end < len(p.src) && p.src[end] != term {
 		if !isDigit(p.src[end]) && (end > p.pos || p.src[end] != '-') {
@@ -364,7 +267,28 @@ func (p *parser[T]) digitsUntil(term byte, what string) (int, error) {
 // "-0") and the term byte after it. PHP also accepts "+5", "05" and
 // out-of-range ints (clamped); they are refused here because they would not
 // encode back to the same bytes.
-func (p *parser[T]) int64(term byte, what string) (int64, error) {
+func (p *parser) int64(term byte, what string) (int64, error) {
+	// The usual int, canonical and of up to 18 digits, is read in one
+	// pass; anything else goes on below, for the 19-digit ints near the
+	// limits and for the errors.
+	src, i := p.src, p.pos
+	neg := i < len(src) && src[i] == '-'
+	if neg {
+		i++
+	}
+	d := i
+	var u uint64
+	for i < len(src) && i-d < 18 && isDigit(src[i]) {
+		u = u*10 + uint64(src[i]-'0')
+		i++
+	}
+	if nd := i - d; nd > 0 && i < len(src) && src[i] == term && (src[d] != '0' || nd == 1 && !neg) {
+		p.pos = i + 1
+		if neg {
+			return -int64(u), nil
+		}
+		return int64(u), nil
+	}
 	start := p.pos
 	end, err := p.digitsUntil(term, what)
 	if err != nil {
@@ -373,12 +297,12 @@ func (p *parser[T]) int64(term byte, what string) (int64, error) {
 	if end == start {
 		return 0, p.fail(ErrSyntax, start, "invalid "+what)
 	}
-	i, ok := parseCanonicalInt(p.src[start:end])
+	x, ok := parseCanonicalInt(p.src[start:end])
 	if !ok {
 		return 0, p.fail(ErrSyntax, start, "non-canonical or out-of-range "+what)
 	}
 	p.pos = end + 1
-	return i, nil
+	return x, nil
 }
 
 // parseCanonicalInt parses s, an optional '-' and digits, when it is the
@@ -410,16 +334,21 @@ func parseCanonicalInt[T ~string | ~[]byte](s T) (int64, bool) {
 
 // length reads a canonical unsigned decimal (a length, count or slot) and
 // the term byte after it.
-func (p *parser[T]) length(term byte, what, unit string) (int, error) {
-	start := p.pos
-	n := 0
-	for p.pos < len(p.src) && isDigit(p.src[p.pos]) {
-		if p.pos-start == maxLenDigits {
+func (p *parser) length(term byte, what, unit string) (int, error) {
+	src, start := p.src, p.pos
+	i, n := start, 0
+	for i < len(src) && isDigit(src[i]) {
+		if i-start == maxLenDigits {
 			return 0, p.fail(ErrTooLarge, start, joinWords(what, unit)+" too large")
 		}
-		n = n*10 + int(p.src[p.pos]-'0')
-		p.pos++
+		n = n*10 + int(src[i]-'0')
+		i++
 	}
+	if i > start && i < len(src) && src[i] == term && (src[start] != '0' || i == start+1) {
+		p.pos = i + 1 // the usual case
+		return n, nil
+	}
+	p.pos = i
 	switch {
 	case p.pos == start && p.pos >= len(p.src):
 		return 0, p.fail(ErrUnexpectedEnd, p.pos, "expected "+joinWords(what, unit))
@@ -445,11 +374,15 @@ func joinWords(what, unit string) string {
 
 // quoted reads <len>:"<bytes>" and the term byte after the closing quote,
 // and returns the bytes.
-func (p *parser[T]) quoted(term byte, what string) (T, error) {
-	var none T
+func (p *parser) quoted(term byte, what string) (string, error) {
+	var none string
 	n, err := p.length(tokColon, what, "length")
 	if err != nil {
 		return none, err
+	}
+	if src, i := p.src, p.pos; i+n+2 < len(src) && src[i] == tokQuote && src[i+n+1] == tokQuote && src[i+n+2] == term {
+		p.pos = i + n + 3 // the usual case
+		return src[i+1 : i+1+n], nil
 	}
 	if !p.next(tokQuote) {
 		return none, p.missing(tokQuote, "before "+what)
@@ -470,7 +403,7 @@ func (p *parser[T]) quoted(term byte, what string) (T, error) {
 
 // count reads the <n>:{ of an array, object or custom object, and checks n
 // against the bytes left before anything is allocated.
-func (p *parser[T]) count(minEach int, what string) (int, error) {
+func (p *parser) count(minEach int, what string) (int, error) {
 	n, err := p.length(tokColon, what, "count")
 	if err != nil {
 		return 0, err
@@ -485,7 +418,7 @@ func (p *parser[T]) count(minEach int, what string) (int, error) {
 }
 
 // class reads <len>:"<Class>": of an object or custom object.
-func (p *parser[T]) class() (T, error) {
+func (p *parser) class() (string, error) {
 	at := p.pos
 	s, err := p.quoted(tokColon, "class name")
 	if err != nil {
@@ -497,90 +430,64 @@ func (p *parser[T]) class() (T, error) {
 	return s, nil
 }
 
-// entries reads the elements of an array or the properties of an object:
-// <n>:{<key><value>...}.
-func (p *parser[T]) entries(build bool, start int, kind Kind, class string) (Value, error) {
+// entries checks the elements of an array or the properties of an object
+// (what is "array" or "object"): <n>:{<key><value>...}.
+func (p *parser) entries(start int, what string) error {
 	p.depth++
 	if p.depth > p.lim.maxDepth {
-		return Value{}, p.fail(ErrMaxDepth, start, "nesting deeper than "+strconv.Itoa(p.lim.maxDepth))
-	}
-	what := "array"
-	if kind == Object {
-		what = "object"
+		return p.fail(ErrMaxDepth, start, "nesting deeper than "+strconv.Itoa(p.lim.maxDepth))
 	}
 	n, err := p.count(minEntryLen, what)
 	if err != nil {
-		return Value{}, err
+		return err
 	}
 	p.ncomp++
 	p.nent += n
-	var v Value
-	if build {
-		v = Value{str: class, comp: p.composite(kind, n)}
-	}
-	for i := 0; i < n; i++ {
-		if !build && p.skipEntry() {
-			continue
+	for range n {
+		if err := p.key(what); err != nil {
+			return err
 		}
-		k, err := p.key(build, what)
-		if err != nil {
-			return Value{}, err
-		}
-		e, err := p.value(build)
-		if err != nil {
-			return Value{}, err
-		}
-		if build {
-			v.comp.entries[i] = Entry{Key: k, Value: e}
+		if err := p.value(); err != nil {
+			return err
 		}
 	}
 	if !p.next(tokClose) {
-		return Value{}, p.missing(tokClose, "after "+strconv.Itoa(n)+" "+what+" entries")
+		return p.missing(tokClose, "after "+strconv.Itoa(n)+" "+what+" entries")
 	}
 	p.depth--
-	return v, nil
+	return nil
 }
 
-// key reads an array key or property name: an int or a string. PHP turns a
-// string key holding a canonical int into an int key; it is kept a String
-// here so that it encodes back to the same bytes.
-func (p *parser[T]) key(build bool, what string) (Value, error) {
+// key checks an array key or property name: an int or a string. (PHP
+// turns a string key holding a canonical int into an int key; the builder
+// keeps it a String, so that it encodes back to the same bytes.)
+func (p *parser) key(what string) error {
 	if p.pos >= len(p.src) {
-		return Value{}, p.fail(ErrUnexpectedEnd, p.pos, "expected "+what+" key")
+		return p.fail(ErrUnexpectedEnd, p.pos, "expected "+what+" key")
 	}
 	switch p.src[p.pos] {
 	case tokInt:
 		p.pos++
 		if !p.next(tokColon) {
-			return Value{}, p.missing(tokColon, "after i")
+			return p.missing(tokColon, "after i")
 		}
-		i, err := p.int64(tokEnd, "int key")
-		if err != nil {
-			return Value{}, err
-		}
-		return Value{comp: scalarComp(Int), num: uint64(i)}, nil
+		_, err := p.int64(tokEnd, "int key")
+		return err
 	case tokString:
 		p.pos++
 		if !p.next(tokColon) {
-			return Value{}, p.missing(tokColon, "after s")
+			return p.missing(tokColon, "after s")
 		}
-		s, err := p.quoted(tokEnd, "string key")
-		if err != nil {
-			return Value{}, err
-		}
-		if !build {
-			return Value{}, nil
-		}
-		return Value{comp: scalarComp(String), str: string(s)}, nil
+		_, err := p.quoted(tokEnd, "string key")
+		return err
 	}
-	return Value{}, p.fail(ErrSyntax, p.pos, what+" key must be an int or a string")
+	return p.fail(ErrSyntax, p.pos, what+" key must be an int or a string")
 }
 
-// float reads d:<float>; keeping the text when it is not what appendFloat
-// writes for the same float, so that it encodes back to the same bytes.
-func (p *parser[T]) float(build bool) (Value, error) {
+// float checks d:<float>;.
+func (p *parser) float() error {
 	if err := p.typePrefix(); err != nil {
-		return Value{}, err
+		return err
 	}
 	start := p.pos
 	end := start
@@ -588,17 +495,13 @@ func (p *parser[T]) float(build bool) (Value, error) {
 		end++
 	}
 	if end >= len(p.src) {
-		return Value{}, p.fail(ErrUnexpectedEnd, end, "expected ';' after float")
+		return p.fail(ErrUnexpectedEnd, end, "expected ';' after float")
 	}
-	text := p.src[start:end]
-	if !validFloatText(text) {
-		return Value{}, p.fail(ErrSyntax, start, "invalid float")
+	if !validFloatText(p.src[start:end]) {
+		return p.fail(ErrSyntax, start, "invalid float")
 	}
 	p.pos = end + 1
-	if !build {
-		return Value{}, nil
-	}
-	return floatOfText(string(text)), nil
+	return nil
 }
 
 // floatOfText returns the Float value of s, a text validFloatText accepts,
@@ -616,51 +519,42 @@ func floatOfText(s string) Value {
 	return v
 }
 
-// custom reads C:<len>:"<Class>":<n>:{<payload>}.
-func (p *parser[T]) custom(build bool) (Value, error) {
+// custom checks C:<len>:"<Class>":<n>:{<payload>}.
+func (p *parser) custom() error {
 	if err := p.typePrefix(); err != nil {
-		return Value{}, err
+		return err
 	}
-	class, err := p.class()
-	if err != nil {
-		return Value{}, err
+	if _, err := p.class(); err != nil {
+		return err
 	}
 	countAt := p.pos
 	n, err := p.count(1, "custom payload")
 	if err != nil {
-		return Value{}, err
+		return err
 	}
 	if p.collectRefs {
 		p.customs = append(p.customs, customPos{count: countAt, countEnd: p.pos - 2, start: p.pos, end: p.pos + n})
 	}
-	payload := p.src[p.pos : p.pos+n]
-	before := p.slots
 	if err := p.payloadSlots(p.pos, p.pos+n); err != nil {
-		return Value{}, err
+		return err
 	}
-	inner := p.slots - before
 	p.pos += n
 	if !p.next(tokClose) {
-		return Value{}, p.missing(tokClose, "after custom payload")
+		return p.missing(tokClose, "after custom payload")
 	}
 	p.ncomp++
-	if !build {
-		return Value{}, nil
-	}
-	c := p.composite(Custom, 0)
-	c.payload = string(payload)
-	c.payloadSlots = int32(inner)
-	return Value{str: string(class), comp: c}, nil
+	return nil
 }
 
 // countPayloadSlots returns how many slots the values in a Custom payload
-// take by PHP's rule (see payloadSlots), reading references inside it
-// loosely: out of context, any slot number of 1 or more may be valid.
-func countPayloadSlots(payload string) int {
+// at nesting depth take by PHP's rule (see payloadSlots), reading
+// references inside it loosely: out of context, any slot number of 1 or
+// more may be valid.
+func countPayloadSlots(payload string, depth int, lim limits) int {
 	if payload == "" || !startsValue(payload[0]) {
 		return 0
 	}
-	p := parser[string]{src: payload, lim: limits{}.orDefault(), looseRefs: true, slots: 1}
+	p := parser{src: payload, lim: lim, depth: depth, looseRefs: true, slots: 1}
 	if err := p.payloadSlots(0, len(payload)); err != nil {
 		return 0
 	}
@@ -683,20 +577,20 @@ func countPayloadSlots(payload string) int {
 //
 // A payload counts as one more level of nesting: payloadSlots returns an
 // error only when the nesting limit is passed.
-func (p *parser[T]) payloadSlots(start, end int) error {
+func (p *parser) payloadSlots(start, end int) error {
 	if start == end || !startsValue(p.src[start]) {
 		return nil
 	}
 	if p.depth+1 > p.lim.maxDepth {
 		return p.fail(ErrMaxDepth, start, "nesting deeper than "+strconv.Itoa(p.lim.maxDepth))
 	}
-	sub := parser[T]{
+	sub := parser{
 		src: p.src[:end], pos: start, base: p.base, lim: p.lim, depth: p.depth + 1,
 		slots: p.slots, objSlots: p.objSlots[:len(p.objSlots):len(p.objSlots)], // append copies
 		looseRefs: p.looseRefs, collectRefs: p.collectRefs,
 	}
 	for sub.pos < end {
-		if _, err := sub.value(false); err != nil {
+		if err := sub.value(); err != nil {
 			if errors.Is(err, ErrMaxDepth) {
 				return err
 			}
@@ -719,61 +613,53 @@ func startsValue(c byte) bool {
 }
 
 // ref reads r:<slot>; or R:<slot>;.
-func (p *parser[T]) ref(tok byte) (Value, error) {
+func (p *parser) ref(tok byte) error {
 	p.pos++
 	if !p.next(tokColon) {
-		return Value{}, p.missing(tokColon, "after "+string(rune(tok)))
+		return p.missing(tokColon, "after "+string(rune(tok)))
 	}
 	start := p.pos
 	slot, err := p.length(tokEnd, "reference", "")
 	if err != nil {
-		return Value{}, err
+		return err
 	}
 	p.nrefs++
 	if p.collectRefs {
 		p.refs = append(p.refs, refPos{start: start, end: p.pos - 1, slot: slot, obj: tok == tokRef})
 	}
-	kind := PHPRef
 	if tok == tokRef {
-		kind = Ref
 		// The r: took a slot before its target is looked up: it must point
 		// at an earlier one, holding an object.
 		switch {
 		case slot < 1:
-			return Value{}, p.fail(ErrBadReference, start, "reference to slot 0")
+			return p.fail(ErrBadReference, start, "reference to slot 0")
 		case p.looseRefs:
 		case slot >= p.slots:
-			return Value{}, p.fail(ErrBadReference, start, "r: reference to slot "+strconv.Itoa(slot)+", only "+strconv.Itoa(p.slots-1)+" before it")
+			return p.fail(ErrBadReference, start, "r: reference to slot "+strconv.Itoa(slot)+", only "+strconv.Itoa(p.slots-1)+" before it")
 		case !p.isObjSlot(slot):
-			return Value{}, p.fail(ErrBadReference, start, "r: reference to slot "+strconv.Itoa(slot)+", which holds no object")
+			return p.fail(ErrBadReference, start, "r: reference to slot "+strconv.Itoa(slot)+", which holds no object")
 		}
-		p.addObjSlot(p.slots)
+		p.objSlots = append(p.objSlots, int32(p.slots))
 	} else {
 		switch {
 		case slot < 1:
-			return Value{}, p.fail(ErrBadReference, start, "reference to slot 0")
+			return p.fail(ErrBadReference, start, "reference to slot 0")
 		case p.looseRefs:
 		case slot > p.slots:
-			return Value{}, p.fail(ErrBadReference, start, "R: reference to slot "+strconv.Itoa(slot)+", only "+strconv.Itoa(p.slots)+" before it")
+			return p.fail(ErrBadReference, start, "R: reference to slot "+strconv.Itoa(slot)+", only "+strconv.Itoa(p.slots)+" before it")
 		}
 	}
-	return Value{comp: scalarComp(kind), num: uint64(slot)}, nil
-}
-
-// slabs gives a build the memory for ncomp composites and nent entries.
-func (p *parser[T]) slabs(ncomp, nent int) {
-	p.comps = make([]composite, ncomp)
-	p.ents = make([]Entry, nent)
+	return nil
 }
 
 // isObjSlot reports whether slot holds an object.
-func (p *parser[T]) isObjSlot(slot int) bool {
+func (p *parser) isObjSlot(slot int) bool {
 	_, found := slices.BinarySearch(p.objSlots, int32(slot))
 	return found
 }
 
 // fail returns a *SyntaxError at src offset off.
-func (p *parser[T]) fail(sentinel error, off int, msg string) error {
+func (p *parser) fail(sentinel error, off int, msg string) error {
 	return &SyntaxError{Offset: p.base + int64(off), Msg: msg, Err: sentinel}
 }
 
@@ -824,25 +710,25 @@ func checkEnumName[T ~string | ~[]byte](s T) string {
 // PHP's rule for Serializable payloads (see payloadSlots), they take slots;
 // ok is false for an opaque payload. slots holds the values of the slots
 // before them (the custom object's own last), as appendSlots builds it, so
-// that references inside the payload are checked as the scanner checks them.
+// that references inside the payload are checked as in the whole payload.
 // appendSlots and Session.slotRoots call it to count slots as PHP does.
 func payloadValues(payload string, slots []Value) (vals []Value, ok bool) {
 	if payload == "" || !startsValue(payload[0]) {
 		return nil, false
 	}
-	// No scan read the payload: the general code builds it, checking.
-	p := parser[string]{src: payload, lim: limits{}.orDefault(), slots: len(slots), general: true}
+	p := parser{src: payload, lim: limits{}.orDefault(), slots: len(slots)}
 	for i, v := range slots {
 		if k := v.kind(); k == Object || k == Custom || k == Enum {
 			p.objSlots = append(p.objSlots, int32(i+1))
 		}
 	}
 	for p.pos < len(payload) {
-		v, err := p.value(true)
-		if err != nil {
+		start, ncomp, nent := p.pos, p.ncomp, p.nent
+		if err := p.value(); err != nil {
 			return nil, false
 		}
-		vals = append(vals, v)
+		b := builder{src: payload, pos: start, lim: p.lim, arena: newArena(p.ncomp-ncomp, p.nent-nent)}
+		vals = append(vals, b.value())
 	}
 	return vals, true
 }

@@ -26,20 +26,32 @@ import (
 // The zero Session is an empty session in the php format. A Session is not
 // safe for concurrent use, Get included (it caches what it decodes).
 type Session struct {
-	// The fields are few and what only some sessions need is behind
-	// pointers: a decoded session of two entries is one allocation of 240
-	// bytes, the Session and its entries.
 	entries []entry
 	// orig is the decoded payload, nil for a new session. DecodeSession
 	// takes ownership of it: decoded strings and entry names are substrings
 	// of stringOf(orig), the same memory.
-	orig    []byte
-	lim     *limits // nil for defaultLimits (see limits)
-	chunk   *chunk  // the memory Session.value decodes arrays and objects into, nil until it does
-	format  Format
-	dups    int8 // a name occurs more than once in entries: 1 yes, -1 no, 0 not known yet
-	changed bool // an entry was set or removed since decoding
+	orig []byte
+	lim  *limits // nil for defaultLimits (see limits)
+	// mem is the memory Session.value builds arrays and objects in, taken
+	// for a stretch of entries at a time (see takeMem); memNext is the
+	// size of the stretch of payload the next one covers.
+	mem     arena
+	memNext int
+	// index maps each name to the last entry of that name (the one PHP
+	// reads). find searches the entries one by one until it has compared
+	// as many names as there are entries, then builds it (so one read of a
+	// large session costs no map, and reading every name is linear); put
+	// keeps it up to date, and it is dropped (nil) when entries move.
+	index    map[string]int32
+	searched int // names compared by find without the index
+	format   Format
+	dups     int8 // a name occurs more than once in entries: 1 yes, -1 no, 0 not known yet
+	changed  bool // an entry was set or removed since decoding
 }
+
+// indexMin is the most entries find always searches one by one: up to
+// this many, a comparison of each name costs less than a map.
+const indexMin = 16
 
 // defaultLimits are the limits of DecodeSession and of a new session.
 var defaultLimits = limits{}.orDefault()
@@ -51,20 +63,6 @@ func (s *Session) limits() limits {
 	}
 	return *s.lim
 }
-
-// chunk is the memory to decode the values of the entries in a stretch of
-// the payload (see Session.value): a full decode takes a handful of
-// allocations, not a few per entry.
-type chunk struct {
-	at, end int32       // the stretch: orig[at:end]
-	comps   []composite // slabs for the builder (see arena)
-	ents    []Entry
-	next    int // size of the next chunk to take, in bytes of the payload
-}
-
-// The sizes of chunks: the first covers at least firstChunk bytes of the
-// payload (a small session in one go), and each next one twice the last.
-const firstChunk = 1 << 10
 
 // entry is one name and its value in a Session. It is kept small: a large
 // session has thousands.
@@ -144,35 +142,36 @@ func (s *Session) setLimits(lim limits) {
 
 // hasDups reports whether a name occurs more than once in the session.
 func (s *Session) hasDups() bool {
-	if s.dups == 0 {
-		s.dups = -1
-		if hasDups(s.entries) {
-			s.dups = 1
-		}
+	if s.dups != 0 {
+		return s.dups > 0
 	}
-	return s.dups > 0
-}
-
-// hasDups reports whether a name occurs twice in es.
-func hasDups(es []entry) bool {
-	if len(es) <= 16 {
-		for i := range es {
-			for j := i + 1; j < len(es); j++ {
-				if es[i].name == es[j].name {
-					return true
-				}
+	if len(s.entries) > indexMin {
+		s.buildIndex() // which sets dups
+		return s.dups > 0
+	}
+	s.dups = -1
+	for i := range s.entries {
+		for j := i + 1; j < len(s.entries); j++ {
+			if s.entries[i].name == s.entries[j].name {
+				s.dups = 1
+				return true
 			}
 		}
-		return false
-	}
-	seen := make(map[string]struct{}, len(es))
-	for _, e := range es {
-		if _, ok := seen[e.name]; ok {
-			return true
-		}
-		seen[e.name] = struct{}{}
 	}
 	return false
+}
+
+// buildIndex builds s.index, and notes on the way whether a name occurs
+// twice.
+func (s *Session) buildIndex() {
+	s.index = make(map[string]int32, min(len(s.entries), 1<<10)) // the names may repeat: the map grows as it needs
+	s.dups = -1
+	for i, e := range s.entries {
+		if _, ok := s.index[e.name]; ok {
+			s.dups = 1
+		}
+		s.index[e.name] = int32(i)
+	}
 }
 
 // decodeIgbinary decodes an igbinary payload whole.
@@ -236,11 +235,22 @@ func (s *Session) Names() []string {
 // find returns the index of the last entry named name (PHP reads the last
 // one), or -1.
 func (s *Session) find(name string) int {
+	if s.index == nil && len(s.entries) > indexMin && s.searched >= len(s.entries) {
+		s.buildIndex()
+	}
+	if s.index != nil {
+		if i, ok := s.index[name]; ok {
+			return int(i)
+		}
+		return -1
+	}
 	for i := len(s.entries) - 1; i >= 0; i-- {
 		if s.entries[i].name == name {
+			s.searched += len(s.entries) - i
 			return i
 		}
 	}
+	s.searched += len(s.entries)
 	return -1
 }
 
@@ -272,83 +282,44 @@ func (s *Session) value(i int) (Value, error) {
 	if e.decoded() {
 		return e.val, nil
 	}
-	// DecodeSession's scan accepted the bytes: the builder reads them.
-	if e.ncomp == 0 {
-		v := scalarEntry(stringOf(s.orig[e.start:e.end]))
-		e.val = v
-		return v, nil
-	}
+	// DecodeSession checked the bytes.
 	b := builder{src: stringOf(s.orig[e.start:e.end]), lim: s.limits()}
 	if s.format == FormatPHPSerialize {
 		b.depth = 1 // inside the outer array
 	}
-	if s.chunk == nil {
-		s.chunk = new(chunk)
+	if e.ncomp == 0 { // a scalar: no memory to take
+		e.val = b.value()
+		return e.val, nil
 	}
-	c := s.chunk
-	if e.start < c.at || e.end > c.end {
-		s.takeChunk(i)
+	if len(s.mem.comps) < int(e.ncomp) || len(s.mem.ents) < int(e.nent) {
+		s.takeMem(i)
 	}
-	b.comps, b.ents = c.comps, c.ents
-	v, err := b.value()
-	c.comps, c.ents = b.comps, b.ents
-	if err != nil {
-		return Value{}, err
-	}
-	e.val = v
-	return v, nil
+	b.arena = s.mem
+	e.val = b.value()
+	s.mem = b.arena
+	return e.val, nil
 }
 
-// scalarEntry returns the value of src, an entry's bytes that the scan
-// accepted and that hold no array or object: a scalar, an enum or a
-// reference. It takes no memory and has no error (only a custom object's
-// payload can have one). A string, the commonest, ends two bytes before
-// src does.
-func scalarEntry(src string) Value {
-	switch src[0] {
-	case tokString: // s:<len>:"<bytes>";
-		i := 2
-		for src[i] != tokColon {
-			i++
-		}
-		return Value{comp: scalarComp(String), str: src[i+2 : len(src)-2]}
-	case tokInt:
-		x, _ := intAt(src, 2)
-		return Value{comp: scalarComp(Int), num: x}
-	}
-	b := builder{src: src}
-	v, _ := b.value()
-	return v
-}
-
-// takeChunk makes the memory to decode the values of entry i and of the
-// entries that follow it in the payload, up to the next chunk size.
-func (s *Session) takeChunk(i int) {
-	c := s.chunk
-	c.next = max(c.next, firstChunk)
-	start, end := s.entries[i].start, s.entries[i].end
+// takeMem replaces s.mem with memory for the arrays and objects of entry i
+// and of the undecoded entries after it in a stretch of the payload: the
+// first stretch is at least 1 KB (a small session in one go), each next one
+// twice the last. A full decode then takes a handful of allocations, not
+// two for each entry, and a read of one entry of a large session does not
+// pay for the memory of all of them.
+func (s *Session) takeMem(i int) {
+	s.memNext = max(s.memNext, 1<<10)
 	var ncomp, nent int
-	for j := i; j < len(s.entries); j++ {
-		e := &s.entries[j]
-		if e.decoded() {
-			continue
-		}
-		if e.start < end && j > i || j > i && int(e.end-start) > c.next {
+	for j, e := range s.entries[i:] {
+		if j > 0 && int(e.end-s.entries[i].start) > s.memNext {
 			break
 		}
-		end = e.end
-		ncomp += int(e.ncomp)
-		nent += int(e.nent)
+		if !e.decoded() {
+			ncomp += int(e.ncomp)
+			nent += int(e.nent)
+		}
 	}
-	c.at, c.end = start, end
-	c.comps, c.ents = nil, nil // scalars only: no call to make
-	if ncomp > 0 {
-		c.comps = make([]composite, ncomp)
-	}
-	if nent > 0 {
-		c.ents = make([]Entry, nent)
-	}
-	c.next *= 2
+	s.mem = newArena(ncomp, nent)
+	s.memNext *= 2
 }
 
 // Raw returns the serialized bytes of name's value; ok is false when there
@@ -464,22 +435,20 @@ func (s *Session) SetRaw(name string, raw RawValue) error {
 	if err := s.CheckName(name); err != nil {
 		return err
 	}
-	p := parser[[]byte]{src: raw, lim: s.limits(), looseRefs: true}
+	src := string(raw)
+	p := parser{src: src, lim: s.limits(), looseRefs: true}
 	if s.format == FormatPHPSerialize {
 		p.depth = 1
 	}
-	if _, err := p.value(false); err != nil {
+	if err := p.value(); err != nil {
 		return err
 	}
 	if p.pos != len(raw) {
 		return p.fail(ErrSyntax, p.pos, "bytes after the value")
 	}
 	// Decoding is lossless: the value encodes back to raw.
-	b := parser[string]{src: string(raw), lim: p.lim, looseRefs: true, depth: p.depth}
-	v, err := b.value(true)
-	if err != nil {
-		return err
-	}
+	b := builder{src: src, lim: p.lim, depth: p.depth, arena: newArena(p.ncomp, p.nent)}
+	v := b.value()
 	s.put(entry{name: name, val: v, nslots: int32(p.slots), refs: p.nrefs > 0})
 	return nil
 }
@@ -492,16 +461,25 @@ func (s *Session) put(e entry) {
 		_, e.intKey = canonicalInt(e.name)
 	}
 	s.changed = true
-	i := slices.IndexFunc(s.entries, func(x entry) bool { return x.name == e.name })
+	i := s.find(e.name)
 	if i < 0 {
 		s.entries = append(s.entries, e)
+		if s.index != nil {
+			s.index[e.name] = int32(len(s.entries) - 1)
+		}
 		return
 	}
-	s.entries[i] = e
-	if s.hasDups() {
-		rest := slices.DeleteFunc(s.entries[i+1:], func(x entry) bool { return x.name == e.name })
-		s.entries = s.entries[:i+1+len(rest)]
+	if !s.hasDups() {
+		s.entries[i] = e
+		return
 	}
+	// The first entry of the name takes e; the others go, and entries
+	// after them move.
+	i = slices.IndexFunc(s.entries, func(x entry) bool { return x.name == e.name })
+	s.entries[i] = e
+	rest := slices.DeleteFunc(s.entries[i+1:], func(x entry) bool { return x.name == e.name })
+	s.entries = s.entries[:i+1+len(rest)]
+	s.index, s.dups = nil, 0
 }
 
 // Remove removes name from the session and reports whether it was there.
@@ -512,6 +490,7 @@ func (s *Session) Remove(name string) bool {
 		return false
 	}
 	s.changed = true
+	s.index, s.dups = nil, 0 // entries moved
 	return true
 }
 
@@ -555,7 +534,8 @@ func (s *Session) CheckName(name string) error {
 // Clone returns a copy of the session that shares nothing mutable with s.
 func (s *Session) Clone() *Session {
 	c := *s
-	c.chunk = nil // its memory is s's
+	c.index = nil   // put changes it
+	c.mem = arena{} // s builds in it
 	c.entries = slices.Clone(s.entries)
 	for i := range c.entries {
 		if e := &c.entries[i]; e.decoded() {
@@ -962,8 +942,8 @@ func (r *renumberer) rewrite(dst []byte, at int, e *entry) ([]byte, error) {
 	if e.touched {
 		r.needCheck = true
 	}
-	p := parser[[]byte]{src: dst[at:], lim: r.s.limits(), looseRefs: true, collectRefs: true}
-	if _, err := p.value(false); err != nil {
+	p := parser{src: stringOf(dst[at:]), lim: r.s.limits(), looseRefs: true, collectRefs: true}
+	if err := p.value(); err != nil {
 		return dst, fmt.Errorf("phpsession: session entry %q: %w", e.name, err)
 	}
 	changed := false

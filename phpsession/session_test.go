@@ -477,12 +477,11 @@ func TestSessionLazy(t *testing.T) {
 	}
 }
 
-// TestSessionChunks reads the entries of a large session in random orders,
-// with sets, removes and clones in between, and checks every value against
-// a decode of the entry's own bytes: the chunks values are decoded from
-// (Session.value) must serve each entry its own bytes and memory, whatever
-// the order.
-func TestSessionChunks(t *testing.T) {
+// TestSessionReadOrders reads the entries of a large session in random
+// orders, with sets, removes and clones in between, and checks every value
+// against a decode of the entry's own bytes: Session.value must serve each
+// entry its own bytes and memory, whatever the order.
+func TestSessionReadOrders(t *testing.T) {
 	data := benchSession(t, 30<<10)
 	r := rand.New(rand.NewPCG(3, 4))
 	for round := range 20 {
@@ -518,7 +517,7 @@ func TestSessionChunks(t *testing.T) {
 				t.Fatalf("round %d, step %d: Get(%q) = %v, %v; want %v, %v", round, i, name, got, ok, w, wantOK)
 			}
 		}
-		// What was read is still what it was (no chunk memory reused).
+		// What was read is still what it was (no memory reused).
 		for name, w := range want {
 			if got, _ := s.Get(name); !equalEncoding(got, w) {
 				t.Fatalf("round %d, at the end: Get(%q) = %v, want %v", round, name, got, w)
@@ -1061,21 +1060,18 @@ func FuzzSessionRemove(f *testing.F) {
 }
 
 // TestDecodeSessionEntryCounts decodes sessions with entry counts around
-// the number DecodeSession collects on the stack (smallSession), of scalars
-// only and with arrays, whole and with their last byte cut off: DecodeSession accepts what PHP's
+// the number of entries Session.find searches one by one (indexMin), of
+// scalars only and with arrays, whole and with their last byte cut off: DecodeSession accepts what PHP's
 // session_decode accepts, lists the names in order, and encodes as PHP's
 // session_encode does.
 func TestDecodeSessionEntryCounts(t *testing.T) {
 	testenv.PHP(t)
-	// Around the sizes a Session is allocated with (newSessionFor) and the
-	// stack's (smallSession).
-	counts := []int{0, 1, 2, 3, 4, 5, smallSession - 1, smallSession, smallSession + 1, 2 * smallSession, 5*smallSession + 3}
+	counts := []int{0, 1, 2, 3, 8, indexMin - 1, indexMin, indexMin + 1, 2 * indexMin, 5*indexMin + 3}
 	for _, f := range textFormats {
 		var payloads [][]byte
 		var names [][]string
 		for k := range 2 * len(counts) {
-			// Each count twice: of scalars, and with arrays (a session with
-			// arrays or objects is allocated with its chunk).
+			// Each count twice: of scalars, and with arrays.
 			n, arrays := counts[k/2], k%2 == 1
 			s := NewSession(f)
 			var want []string
@@ -1143,6 +1139,63 @@ func TestDecodeSessionEntryCounts(t *testing.T) {
 			if err1 != nil || err2 != nil || !bytes.Equal(got, want) {
 				t.Errorf("%s session %q with k0 removed and 3 entries set: Encode() = %q, %v; want %q, %v", f, payloads[i], got, err1, want, err2)
 			}
+		}
+	}
+}
+
+// TestSessionNameIndex checks Get, Has, Len and Names of a session larger
+// than indexMin, with repeated names, through Sets and Removes, against a
+// map of what PHP's $_SESSION holds.
+func TestSessionNameIndex(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 5))
+	const universe = 60
+	var payload []byte
+	want := map[string]int64{}
+	var order []string
+	for i := range 3 * indexMin {
+		name := fmt.Sprintf("n%d", r.IntN(universe/2))
+		payload = fmt.Appendf(payload, "%s|i:%d;", name, i)
+		if _, ok := want[name]; !ok {
+			order = append(order, name)
+		}
+		want[name] = int64(i)
+	}
+	s, err := DecodeSession(payload, FormatPHP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for step := range 300 {
+		name := fmt.Sprintf("n%d", r.IntN(universe))
+		switch r.IntN(3) {
+		case 0:
+			if err := s.Set(name, IntValue(int64(1000+step))); err != nil {
+				t.Fatal(err)
+			}
+			if _, ok := want[name]; !ok {
+				order = append(order, name)
+			}
+			want[name] = int64(1000 + step)
+		case 1:
+			_, had := want[name]
+			if got := s.Remove(name); got != had {
+				t.Fatalf("step %d: Remove(%q) = %v, want %v", step, name, got, had)
+			}
+			delete(want, name)
+			order = slices.DeleteFunc(order, func(n string) bool { return n == name })
+		}
+		for i := range universe {
+			name := fmt.Sprintf("n%d", i)
+			w, ok := want[name]
+			v, got := s.Get(name)
+			if got != ok || s.Has(name) != ok {
+				t.Fatalf("step %d: Get(%q) found %v, Has %v, want %v", step, name, got, s.Has(name), ok)
+			}
+			if n, _ := v.Int(); ok && n != w {
+				t.Fatalf("step %d: Get(%q) = %d, want %d", step, name, n, w)
+			}
+		}
+		if s.Len() != len(want) || !slices.Equal(s.Names(), order) {
+			t.Fatalf("step %d: Len() = %d, Names() = %q, want %d, %q", step, s.Len(), s.Names(), len(want), order)
 		}
 	}
 }

@@ -192,7 +192,7 @@ func CustomValue(class string, payload []byte) Value { return customValue(class,
 // customValue is CustomValue of a payload held in a string.
 func customValue(class, payload string) Value {
 	c := &composite{kind: Custom, payload: payload}
-	c.payloadSlots = int32(countPayloadSlots(payload))
+	c.payloadSlots = int32(countPayloadSlots(payload, 0, defaultLimits))
 	return Value{str: class, comp: c}
 }
 

@@ -30,7 +30,7 @@ func TestKindString(t *testing.T) {
 // bytes PHP's serialize() writes for it.
 // TestValueSize keeps a Value at four words and an Entry at eight: a
 // decode writes one Entry per array element, and their size is most of
-// what it costs (docs/benchmarks.md).
+// what it costs.
 func TestValueSize(t *testing.T) {
 	if unsafe.Sizeof(uintptr(0)) != 8 {
 		t.Skip("sizes are kept on 64-bit platforms")
@@ -111,12 +111,12 @@ func TestValueConstructors(t *testing.T) {
 // decodeValueString decodes one serialize() value, references left as
 // they are: it checks it, then builds what it checked.
 func decodeValueString(s string) (Value, error) {
-	scan := parser[string]{src: s, lim: limits{}.orDefault(), looseRefs: true}
-	if _, err := scan.value(false); err != nil {
+	p := parser{src: s, lim: limits{}.orDefault(), looseRefs: true}
+	if err := p.value(); err != nil {
 		return Value{}, err
 	}
-	p := parser[string]{src: s[:scan.pos], lim: scan.lim, looseRefs: true}
-	return p.value(true)
+	b := builder{src: s[:p.pos], lim: p.lim}
+	return b.value(), nil
 }
 
 func TestValueAccessors(t *testing.T) {

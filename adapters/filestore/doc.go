@@ -48,7 +48,13 @@
 // file back to its old length, leaving the old session intact, and returns
 // the error. Only then does it overwrite the old bytes, which needs no new
 // space (on copy-on-write filesystems such as btrfs or ZFS even that may
-// fail, which no in-place scheme can avoid).
+// fail, which no in-place scheme can avoid). A file that the failed write
+// itself created is removed, so a new session on a full disk leaves no
+// empty file behind.
+//
+// An id whose file name would exceed 255 bytes (NAME_MAX, with the
+// prefix) is refused with [adapters.ErrInvalidID], as PHP's files handler
+// refuses it, so that a manager starts a new session instead of failing.
 //
 // # Security considerations
 //

@@ -132,6 +132,12 @@ func (s *Store) Path(id string) (string, error) {
 	if err := adapters.ValidID(id); err != nil {
 		return "", fmt.Errorf("filestore: %w", err)
 	}
+	if n := len(s.prefix) + len(id); n > maxNameLength {
+		// Else open(2) fails with ENAMETOOLONG: PHP's files handler
+		// refuses such an id too, and PHP starts a new session.
+		return "", fmt.Errorf("filestore: %w: id of %d bytes makes a %d-byte file name, the limit is %d",
+			adapters.ErrInvalidID, len(id), n, maxNameLength)
+	}
 	if s.opts.Layout == adapters.LayoutNative {
 		if err := validNativeID(id); err != nil {
 			return "", err
@@ -157,6 +163,10 @@ func (s *Store) Path(id string) (string, error) {
 	}
 	return p, nil
 }
+
+// maxNameLength is the longest file name Linux filesystems and the BSDs
+// accept (NAME_MAX).
+const maxNameLength = 255
 
 // validNativeID applies PHP's files handler's own id check
 // (php_session_valid_key): [a-zA-Z0-9,-] only.
@@ -478,11 +488,15 @@ func (s *Store) Write(ctx context.Context, id string, data []byte, ttl time.Dura
 	if !ok {
 		var f *os.File
 		var size int64
-		f, size, _, err = s.open(ctx, path, openWrite)
+		var created bool
+		f, size, created, err = s.open(ctx, path, openWrite)
 		if err != nil {
 			return wrap("write", s.explainMissingDir(err))
 		}
 		err = s.writeFile(f, size, data)
+		if err != nil && created {
+			err = removeCreated(f, path, err)
+		}
 		if cerr := f.Close(); err == nil && cerr != nil {
 			err = cerr
 		}
@@ -498,22 +512,57 @@ func (s *Store) writeHeld(ctx context.Context, path string, h *heldLock, data []
 	if h.gone {
 		// Destroyed under the lock: lock the new file before writing it,
 		// and keep holding it until Unlock.
-		f, _, _, err := s.open(ctx, path, openWrite)
+		f, size, created, err := s.open(ctx, path, openWrite)
 		if err != nil {
 			return s.explainMissingDir(err)
 		}
+		if err := s.writeFile(f, size, data); err != nil {
+			if created {
+				err = removeCreated(f, path, err)
+			}
+			f.Close()
+			return err // still gone, still locked through the old inode
+		}
 		h.f.Close()
-		h.f, h.gone = f, false
+		h.f, h.gone, h.fresh = f, false, false
+		return nil
 	}
 	st, err := fstat(h.f)
 	if err != nil {
 		return err
 	}
 	if err := s.writeFile(h.f, st.Size, data); err != nil {
+		if h.fresh {
+			// Lock created the file: remove it, and hold the lock on
+			// the unlinked inode as after Destroy.
+			err = removeCreated(h.f, path, err)
+			h.gone, h.fresh = true, false
+		}
 		return err
 	}
 	h.fresh = false
 	return nil
+}
+
+// removeCreated unlinks path, the file f that a failed first write
+// created, so that no empty session is left behind (a full disk can have a
+// free inode but no free block), and returns werr, the write's error. It
+// unlinks only while path still names f's inode: f is flocked, so no other
+// writer has written it, but the file may have been destroyed and created
+// anew meanwhile.
+func removeCreated(f *os.File, path string, werr error) error {
+	st, err := fstat(f)
+	if err != nil {
+		return fmt.Errorf("%w (and removing the file it created: %v)", werr, err)
+	}
+	var cur unix.Stat_t
+	if err := unix.Lstat(path, &cur); err != nil || uint64(cur.Ino) != st.Ino || uint64(cur.Dev) != st.Dev {
+		return werr
+	}
+	if err := unlink(path); err != nil {
+		return fmt.Errorf("%w (and removing the file it created: %v)", werr, err)
+	}
+	return werr
 }
 
 // explainMissingDir adds a hint when a depth directory is missing.
@@ -610,7 +659,8 @@ func (s *Store) Exists(ctx context.Context, id string) (bool, error) {
 // Until Unlock, every call on id through this *Store goes through the
 // locked descriptor. A file Lock created reads as missing until it is written; if
 // it is never written it stays as an empty file, as PHP leaves it, and
-// later reads find an empty session. Unlock closes the descriptor, which
+// later reads find an empty session; if its first write fails, it is
+// removed. Unlock closes the descriptor, which
 // releases the flock; calling it again does nothing.
 //
 // Lock is not re-entrant: a second Lock of the same id waits for Unlock,
@@ -715,7 +765,8 @@ func (s *Store) WriteIfVersion(ctx context.Context, id string, data []byte, ttl 
 		}
 		var f *os.File
 		var size int64
-		f, size, _, err = s.open(ctx, path, mode)
+		var created bool
+		f, size, created, err = s.open(ctx, path, mode)
 		switch {
 		case errors.Is(err, fs.ErrNotExist) && want.found, errors.Is(err, fs.ErrExist) && !want.found:
 			err = conflict
@@ -725,6 +776,9 @@ func (s *Store) WriteIfVersion(ctx context.Context, id string, data []byte, ttl 
 			err = s.check(f, size, want, conflict)
 			if err == nil {
 				err = s.writeFile(f, size, data)
+				if err != nil && created {
+					err = removeCreated(f, path, err)
+				}
 			}
 			if cerr := f.Close(); err == nil {
 				err = cerr

@@ -292,6 +292,119 @@ func TestWriteFailureKeepsOld(t *testing.T) {
 	}
 }
 
+// TestFailedFirstWriteLeavesNothing makes the first write of a new
+// session fail, as a full disk does, and checks that no file is left: not
+// by Write, WriteIfVersion, a write under Lock, nor one after Destroy under
+// Lock.
+func TestFailedFirstWriteLeavesNothing(t *testing.T) {
+	ctx := context.Background()
+	const id = "newcomer"
+	writes := []struct {
+		name  string
+		write func(s *Store) error
+	}{
+		{"Write", func(s *Store) error { return s.Write(ctx, id, []byte("a|i:1;"), 0) }},
+		{"WriteIfVersion", func(s *Store) error {
+			_, _, v, err := s.ReadVersion(ctx, id)
+			if err != nil {
+				return err
+			}
+			return s.WriteIfVersion(ctx, id, []byte("a|i:1;"), 0, v)
+		}},
+		{"Locked", func(s *Store) error {
+			unlock, err := s.Lock(ctx, id)
+			if err != nil {
+				return err
+			}
+			defer unlock(ctx)
+			err = s.Write(ctx, id, []byte("a|i:1;"), 0)
+			if _, found, rerr := s.Read(ctx, id); rerr != nil || found {
+				t.Errorf("Read under the lock after the failed write = %v, %v; want not found", found, rerr)
+			}
+			return err
+		}},
+		{"DestroyedLocked", func(s *Store) error {
+			s.writeAt = (*os.File).WriteAt
+			if err := s.Write(ctx, id, []byte("old|i:0;"), 0); err != nil {
+				return err
+			}
+			unlock, err := s.Lock(ctx, id)
+			if err != nil {
+				return err
+			}
+			defer unlock(ctx)
+			if err := s.Destroy(ctx, id); err != nil {
+				return err
+			}
+			s.writeAt = enospc
+			return s.Write(ctx, id, []byte("a|i:1;"), 0)
+		}},
+	}
+	for _, layout := range []adapters.Layout{adapters.LayoutPhalcon5, adapters.LayoutNative} {
+		for _, w := range writes {
+			t.Run(layout.String()+"/"+w.name, func(t *testing.T) {
+				s := newStore(t, Options{Layout: layout})
+				s.writeAt = enospc
+				if err := w.write(s); !errors.Is(err, syscall.ENOSPC) {
+					t.Fatalf("first write on a full disk = %v, want ENOSPC", err)
+				}
+				s.writeAt = (*os.File).WriteAt
+				if names := dirNames(t, s.dir); len(names) != 0 {
+					t.Fatalf("after a failed first write the directory holds %q, want nothing", names)
+				}
+				if _, found, err := s.Read(ctx, id); err != nil || found {
+					t.Fatalf("Read after a failed first write = %v, %v; want not found", found, err)
+				}
+				// The id is usable once the disk has room again.
+				if err := s.Write(ctx, id, []byte("b|i:2;"), 0); err != nil {
+					t.Fatalf("Write after the failure = %v", err)
+				}
+			})
+		}
+	}
+}
+
+// enospc fails a write with no byte written, as a full disk does.
+func enospc(f *os.File, b []byte, off int64) (int, error) {
+	return 0, &fs.PathError{Op: "write", Path: f.Name(), Err: syscall.ENOSPC}
+}
+
+func dirNames(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+// TestLongID checks that an id whose file name would pass NAME_MAX is an
+// invalid id (a manager then starts a new session, as PHP does), not a
+// failure of the file system.
+func TestLongID(t *testing.T) {
+	ctx := context.Background()
+	for _, layout := range []adapters.Layout{adapters.LayoutPhalcon5, adapters.LayoutNative} {
+		s := newStore(t, Options{Layout: layout})
+		longest := strings.Repeat("a", maxNameLength-len(s.prefix))
+		if err := s.Write(ctx, longest, []byte("a|i:1;"), 0); err != nil {
+			t.Errorf("%v: Write of a %d-byte id = %v, want nil", layout, len(longest), err)
+		}
+		for _, n := range []int{len(longest) + 1, 256, 4096} {
+			id := strings.Repeat("a", n)
+			if _, _, err := s.Read(ctx, id); !errors.Is(err, adapters.ErrInvalidID) {
+				t.Errorf("%v: Read of a %d-byte id = %v, want ErrInvalidID", layout, n, err)
+			}
+			if err := s.Write(ctx, id, []byte("a|i:1;"), 0); !errors.Is(err, adapters.ErrInvalidID) {
+				t.Errorf("%v: Write of a %d-byte id = %v, want ErrInvalidID", layout, n, err)
+			}
+		}
+	}
+}
+
 // TestFullDisk fills a real small tmpfs (needs root to mount it; skipped
 // otherwise, TestWriteFailureKeepsOld covers the same path by injection).
 func TestFullDisk(t *testing.T) {
@@ -324,6 +437,15 @@ func TestFullDisk(t *testing.T) {
 			err = s.Write(ctx, "victim", bytes.Repeat([]byte("new-session|"), 2000), 0)
 			if !errors.Is(err, syscall.ENOSPC) {
 				t.Fatalf("Write on a full disk = %v, want ENOSPC", err)
+			}
+			// A new session that does not fit leaves no file behind
+			// (tmpfs still has inodes, so the create succeeds).
+			err = s.Write(ctx, "newcomer", bytes.Repeat([]byte("new-session|"), 2000), 0)
+			if !errors.Is(err, syscall.ENOSPC) {
+				t.Fatalf("Write of a new session on a full disk = %v, want ENOSPC", err)
+			}
+			if path, _ := s.Path("newcomer"); fileExists(path) {
+				t.Fatalf("a failed first write left %s behind", path)
 			}
 			data, found, err := s.Read(ctx, "victim")
 			if err != nil || !found || !bytes.Equal(data, old) {
@@ -662,4 +784,9 @@ func TestMissingDepthDirs(t *testing.T) {
 			t.Errorf("%s without depth dirs = %v, want ErrNotExist with a hint", op, err)
 		}
 	}
+}
+
+func fileExists(path string) bool {
+	_, err := os.Lstat(path)
+	return err == nil
 }

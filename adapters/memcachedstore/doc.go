@@ -61,9 +61,13 @@
 //
 // # Security considerations
 //
-// Values are decompressed only up to [Options].MaxValueSize (16 MiB by
-// default), and a declared size no compressed stream of that length could
-// reach is refused before anything is allocated. Session ids are checked
+// A read transfers one item, and memcached itself bounds an item's size:
+// its -I option (--max-item-size, 1 MiB by default, at most 1024 MiB in
+// memcached 1.6) refuses to store anything larger, so there is no value
+// over that limit to refuse before it is transferred. Values are
+// decompressed only up to [Options].MaxValueSize (16 MiB by default), and
+// a declared size no compressed stream of that length could reach is
+// refused before anything is allocated. Session ids are checked
 // with adapters.ValidID and against memcached's 250-byte key limit, so an id
 // cannot inject protocol bytes. The memcached text protocol has no
 // authentication: keep the servers on a private network.

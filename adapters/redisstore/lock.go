@@ -102,11 +102,12 @@ func (s *Store) Lock(ctx context.Context, id string) (unlock func(context.Contex
 func (s *Store) Locking() bool { return s.opts.Locking }
 
 // LockRead takes the session lock of id as [Store.Lock] does and reads the
-// session as [Store.Read] does, sending SET NX and GET in one pipeline, so
-// that an uncontended lock costs no round trip of its own. A GET sent with
-// a SET NX that did not take the lock is ignored, and both are sent again
-// after LockWait. The returned [adapters.Held] writes and releases in one
-// pipeline too (SETEX, then the release script).
+// session as [Store.Read] does, sending SET NX and the read's GETRANGE in
+// one pipeline, so that an uncontended lock costs no round trip of its
+// own. A read sent with a SET NX that did not take the lock is ignored,
+// and both are sent again after LockWait. The returned [adapters.Held]
+// writes and releases in one pipeline too (SETEX, then the release
+// script).
 //
 // With [Options.Locking] off it only reads, and the Held's Unlock does
 // nothing, as PHP takes no lock then. Errors are those of Lock and Read.
@@ -125,14 +126,14 @@ func (s *Store) LockRead(ctx context.Context, id string) (data []byte, found boo
 	err = s.acquire(ctx, h, attempts, func() (bool, error) {
 		pipe := s.client.Pipeline()
 		set := pipe.Do(ctx, args...)
-		get = pipe.Get(ctx, key)
+		get = s.getCmd(ctx, pipe, key)
 		_, _ = pipe.Exec(ctx) // each command's error is read below
 		return lockTaken(set.Err())
 	})
 	if err != nil {
 		return nil, false, nil, err
 	}
-	data, found, _, err = s.gotValue("read", key, get)
+	data, found, _, err = s.gotValue(ctx, "read", key, get)
 	if err != nil {
 		// The lock is ours, but the read failed: give the lock back.
 		_ = h.Unlock(ctx)

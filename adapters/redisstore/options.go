@@ -26,6 +26,9 @@ const (
 	DefaultLockRetries = 100
 	// DefaultLockWait is Phalcon's lockWaitTime option (50000 µs).
 	DefaultLockWait = 50 * time.Millisecond
+	// DefaultMaxSize is the default [Options.MaxSize] (64 MiB), in every
+	// layout.
+	DefaultMaxSize = 64 << 20
 )
 
 // Defaults of [adapters.LayoutNative]: phpredis's session handler
@@ -131,8 +134,8 @@ type Options struct {
 	// LayoutNative.
 	LockWait time.Duration
 
-	// AutoPipeline sends the commands on a session key (GET, SETEX, the
-	// compare-and-swap script, EXPIRE, EXISTS, DEL/UNLINK) through the
+	// AutoPipeline sends the commands on a session key (GETRANGE, SETEX,
+	// the compare-and-swap script, EXPIRE, EXISTS, DEL/UNLINK) through the
 	// client's go-redis [redis.AutoPipeliner], which batches the commands
 	// of concurrent requests into one pipeline per round trip. Under
 	// concurrency the server then reads and answers many commands per
@@ -151,6 +154,15 @@ type Options struct {
 	// ClusterClient or Ring, or an AutoPipeliner itself).
 	// Default: false (every command on its own, on the client).
 	AutoPipeline bool
+
+	// MaxSize is the largest stored value Read, ReadVersion and LockRead
+	// accept, in bytes; a larger one is refused with an error wrapping
+	// [ErrTooLarge] after at most its first MiB was transferred (see
+	// [Store.Read]). Zero means the default; a negative MaxSize is
+	// refused by [New].
+	// Default: 64 MiB ([DefaultMaxSize]), the largest session the
+	// phpsession decoder accepts by default.
+	MaxSize int64
 
 	// The fields below configure the connection made by [Open] and
 	// [NewClient]. [New] ignores them.
@@ -262,6 +274,9 @@ func (o *Options) withDefaults() Options {
 	if opts.LockWait == 0 {
 		opts.LockWait = pick(DefaultLockWait, NativeLockWait)
 	}
+	if opts.MaxSize == 0 {
+		opts.MaxSize = DefaultMaxSize
+	}
 	if opts.Host == "" {
 		opts.Host = "127.0.0.1"
 	}
@@ -283,6 +298,9 @@ func (o *Options) validate() error {
 	}
 	if o.LockWait < 0 {
 		return fmt.Errorf("redisstore: negative lock wait %v", o.LockWait)
+	}
+	if o.MaxSize < 0 {
+		return fmt.Errorf("redisstore: negative max size %d", o.MaxSize)
 	}
 	return nil
 }

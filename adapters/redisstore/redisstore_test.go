@@ -1,16 +1,19 @@
 package redisstore_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -336,6 +339,131 @@ func TestReadForeignValue(t *testing.T) {
 			t.Errorf("%v: Read of %q = %q, %v, %v; want %q, true, nil", tt.layout, tt.stored, data, found, err, tt.want)
 		}
 	}
+}
+
+// countingConn counts the bytes a client reads from the server.
+type countingConn struct {
+	net.Conn
+	n *atomic.Int64
+}
+
+func (c countingConn) Read(b []byte) (int, error) {
+	n, err := c.Conn.Read(b)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+// TestReadTooLarge checks that a value over MaxSize is refused before it
+// is transferred whole: a 200 MiB value (made on the server with SETRANGE)
+// costs the reader its first MiB, not 200 MiB as a plain GET does, which
+// the test measures and logs. Values up to MaxSize are read, in every layout, also
+// by ReadVersion.
+func TestReadTooLarge(t *testing.T) {
+	srv := testenv.StartRedis(t)
+	ctx := ctxFor(t)
+	var read atomic.Int64
+	client := redis.NewClient(&redis.Options{Addr: srv.Addr, ReadTimeout: 30 * time.Second,
+		Dialer: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+			if err != nil {
+				return nil, err
+			}
+			return countingConn{c, &read}, nil
+		}})
+	t.Cleanup(func() { client.Close() })
+
+	t.Run("limit", func(t *testing.T) {
+		for _, layout := range layouts {
+			id := storetest.NewID()
+			w := newStore(t, client, redisstore.Options{Layout: layout})
+			if err := w.Write(ctx, id, []byte(`a|s:5:"hello";`), 0); err != nil {
+				t.Fatal(err)
+			}
+			stored, err := client.Get(ctx, w.Key(id)).Bytes()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, max := range []int64{int64(len(stored)), int64(len(stored)) - 1} {
+				s := newStore(t, client, redisstore.Options{Layout: layout, MaxSize: max})
+				_, found, err := s.Read(ctx, id)
+				_, vfound, _, verr := s.ReadVersion(ctx, id)
+				if max < int64(len(stored)) {
+					if !errors.Is(err, redisstore.ErrTooLarge) || !errors.Is(verr, redisstore.ErrTooLarge) {
+						t.Errorf("%v: Read, ReadVersion of a %d-byte value with MaxSize %d = %v, %v; want ErrTooLarge", layout, len(stored), max, err, verr)
+					}
+					continue
+				}
+				if err != nil || !found || verr != nil || !vfound {
+					t.Errorf("%v: Read, ReadVersion of a %d-byte value with MaxSize %d = %v, %v, %v, %v; want found", layout, len(stored), max, found, err, vfound, verr)
+				}
+			}
+		}
+		s := newStore(t, client, redisstore.Options{Layout: adapters.LayoutNative})
+		if _, found, err := s.Read(ctx, storetest.NewID()); err != nil || found {
+			t.Errorf("Read of a missing id = %v, %v; want not found", found, err)
+		}
+		empty := storetest.NewID()
+		if err := client.Set(ctx, s.Key(empty), "", time.Minute).Err(); err != nil {
+			t.Fatal(err)
+		}
+		if data, found, err := s.Read(ctx, empty); err != nil || !found || len(data) != 0 {
+			t.Errorf("Read of an empty value = %q, %v, %v; want an empty session", data, found, err)
+		}
+		if _, err := redisstore.New(client, redisstore.Options{MaxSize: -1}); err == nil {
+			t.Error("New with a negative MaxSize = nil error")
+		}
+	})
+
+	t.Run("200MiB", func(t *testing.T) {
+		const size = 200 << 20
+		s := newStore(t, client, redisstore.Options{Layout: adapters.LayoutNative})
+		id := storetest.NewID()
+		if err := client.SetRange(ctx, s.Key(id), size-1, "x").Err(); err != nil {
+			t.Fatal(err)
+		}
+		read.Store(0)
+		start := time.Now()
+		_, _, err := s.Read(ctx, id)
+		took, refused := time.Since(start), read.Load()
+		if !errors.Is(err, redisstore.ErrTooLarge) {
+			t.Fatalf("Read of a %d-byte value = %v, want ErrTooLarge", size, err)
+		}
+		if !strings.Contains(err.Error(), strconv.Itoa(size)+" bytes") {
+			t.Errorf("Read error %q does not give the size %d", err, size)
+		}
+		read.Store(0)
+		start = time.Now()
+		raw, err := client.Get(ctx, s.Key(id)).Bytes()
+		tookGet, got := time.Since(start), read.Load()
+		if err != nil || len(raw) != size {
+			t.Fatalf("GET = %d bytes, %v", len(raw), err)
+		}
+		t.Logf("a %d MiB value: Read refused it after reading %d bytes from the server in %v; a plain GET reads %d bytes in %v",
+			size>>20, refused, took.Round(time.Microsecond), got, tookGet.Round(time.Millisecond))
+		if refused > 1<<20+1<<10 {
+			t.Errorf("Read refused the value after reading %d bytes, want at most its first MiB", refused)
+		}
+	})
+
+	t.Run("around1MiB", func(t *testing.T) {
+		// The first command reads up to 1 MiB - 1 bytes whole; a longer
+		// value within MaxSize is read whole in a second round trip.
+		s := newStore(t, client, redisstore.Options{Layout: adapters.LayoutNative})
+		for _, n := range []int{1<<20 - 1, 1 << 20, 3 << 20} {
+			id := storetest.NewID()
+			want := make([]byte, n)
+			for i := range want {
+				want[i] = byte(i % 251)
+			}
+			if err := client.Set(ctx, s.Key(id), want, time.Minute).Err(); err != nil {
+				t.Fatal(err)
+			}
+			got, found, err := s.Read(ctx, id)
+			if err != nil || !found || !bytes.Equal(got, want) {
+				t.Errorf("Read of a %d-byte value = %d bytes, %v, %v; want the bytes stored", n, len(got), found, err)
+			}
+		}
+	})
 }
 
 func TestWriteErrors(t *testing.T) {

@@ -91,6 +91,33 @@ func normalize(cmds []string, id string) []string {
 	return out
 }
 
+// asGET turns each of Go's reads in cmds into the GET PHP sends. Go reads
+// with GETRANGE key 0 <1 MiB - 1>, which returns the whole of any session
+// up to 1 MiB and no more of a larger one, so that a value over
+// Options.MaxSize is refused before it is transferred whole; an empty
+// reply (a missing key, or an empty value) is followed by a GET of the
+// key, which tells them apart. PHP sends one bare GET. That is the
+// deliberate difference.
+func asGET(cmds []string) []string {
+	var out []string
+	read := ""
+	for _, c := range cmds {
+		if c == read {
+			read = ""
+			continue // the GET after an empty GETRANGE
+		}
+		read = ""
+		if key, ok := strings.CutPrefix(c, `"GETRANGE" `); ok {
+			if key, ok := strings.CutSuffix(key, ` "0" "1048575"`); ok {
+				c = `"GET" ` + key
+				read = c
+			}
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
 // phpWireOps replays, operation by operation, the phpredis calls Phalcon's
 // Redis session adapter makes with lockingEnabled, each after an ECHO
 // marker.
@@ -160,7 +187,7 @@ func TestWire(t *testing.T) {
 			unlock(ctx)
 		})
 		for _, op := range []string{"op:lock", "op:write", "op:read", "op:exists", "op:destroy", "op:unlock"} {
-			want, got := normalize(php[op], id), normalize(def[op], id)
+			want, got := normalize(php[op], id), asGET(normalize(def[op], id))
 			if len(want) == 0 || !slices.Equal(got, want) {
 				t.Errorf("%s: Go sent\n\t%s\nPHP sent\n\t%s", op, strings.Join(got, "\n\t"), strings.Join(want, "\n\t"))
 			}
@@ -194,7 +221,7 @@ func TestWire(t *testing.T) {
 		lockCheck := `"GET" "PHPREDIS_SESSION:ID_LOCK"`
 		for _, op := range []string{"op:lock+read", "op:write+unlock"} {
 			want := slices.DeleteFunc(normalize(php[op], id), func(c string) bool { return c == lockCheck })
-			got := normalize(def[op], id)
+			got := asGET(normalize(def[op], id))
 			if len(want) == 0 || !slices.Equal(got, want) {
 				t.Errorf("%s: Go sent\n\t%s\nPHP sent\n\t%s", op, strings.Join(got, "\n\t"), strings.Join(want, "\n\t"))
 			}

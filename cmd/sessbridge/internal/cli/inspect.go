@@ -36,7 +36,8 @@ session that PHP and Go see differently:
   location   the file or key that holds it
   stored     the stored bytes (an escaped excerpt) and their size
   wrapped    whether they are Phalcon's s:N:"payload"; around the payload
-  formats    which of php, php_serialize, php_binary and igbinary decode it
+  formats    which of php, php_serialize, php_binary and igbinary PHP can
+             read it in (igbinary also when only its header is valid)
   ttl, age   its time to live (Redis) or time since it was written (files)
   lock       whether a lock is held on it: the lock key (Redis), an
              exclusive flock (files)
@@ -78,7 +79,7 @@ type inspection struct {
 	Wrapped     *bool    `json:"wrapped"`    // null when unknown
 	PayloadSize int      `json:"payload_size"`
 	Handler     string   `json:"handler"` // the --handler
-	Formats     []string `json:"formats"` // the formats that decode the payload
+	Formats     []string `json:"formats"` // the formats PHP can read the payload in (phpsession.DetectFormats)
 	Keys        []string `json:"keys,omitempty"`
 	TTL         *int64   `json:"ttl"`             // seconds; -1: never expires
 	Age         *int64   `json:"age"`             // seconds
@@ -118,13 +119,12 @@ func inspectRun(ctx context.Context, opts *inspectOptions) error {
 		in.Wrapped = &wrapped
 	}
 	in.Formats = []string{}
-	for _, f := range phpsession.Formats() {
-		s, err := phpsession.DecodeSession(payload, f)
-		if err != nil {
+	for _, f := range phpsession.DetectFormats(payload) {
+		in.Formats = append(in.Formats, f.String())
+		if f != st.Format {
 			continue
 		}
-		in.Formats = append(in.Formats, f.String())
-		if f == st.Format {
+		if s, err := phpsession.DecodeSession(payload, f); err == nil {
 			in.Keys = s.Names()
 		}
 	}
