@@ -116,6 +116,12 @@ type Held interface {
 	// then releases the lock, in one round trip where the backend allows.
 	// The release is attempted even when the write fails.
 	WriteUnlock(ctx context.Context, data []byte, ttl time.Duration) error
+	// TouchUnlock refreshes the locked session's expiry as [Toucher.Touch]
+	// does, then releases the lock, in one round trip where the backend
+	// allows: what an unchanged session needs at the end of a request
+	// (PHP's lazy_write). The release is attempted even when the touch
+	// fails.
+	TouchUnlock(ctx context.Context, ttl time.Duration) error
 }
 
 // CASWriter is implemented by stores that can write only if the session is

@@ -35,6 +35,16 @@
 // lockingEnabled, php-memcached's default), use [SaveMergeLocked] so that Go
 // takes the same lock. [SaveReplace] is PHP's own behaviour.
 //
+// Merging protects different keys. For a read-modify-write of one key (a
+// counter, a cart, a rotated token), set [Config.LockRequests]: like PHP's
+// locking handlers, Start takes the session's lock before it reads and the
+// commit releases it after the write, so requests on one session, Go's and
+// PHP's, run one after the other. Waits are bounded: [Config.LockTimeout]
+// for the lock (then a [*LockError], answered 503), [Config.CommitTimeout]
+// for each save of the middleware, and every store call by its context. A
+// save whose write was sent but not answered wraps
+// adapters.ErrOutcomeUnknown: it may still be applied.
+//
 // # Ids and cookies
 //
 // New ids are made as PHP makes them: SIDLength bytes from crypto/rand,

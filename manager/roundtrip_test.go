@@ -65,8 +65,9 @@ func (l *commandLog) take() []string {
 // EVALSHA (the compare-and-swap) to save, the same two round trips as a
 // bare GET and SETEX; only when
 // someone else changed the session meanwhile does the save read it again and
-// retry. With LockRequests the lock goes in one pipeline with the GETRANGE and
-// its release in one with the SETEX: two round trips again. The session as
+// retry. With LockRequests the lock goes in one pipeline with the GETRANGE,
+// and the write and the release in one script: two round trips again. The
+// session as
 // stored afterwards holds every change.
 func TestRedisRoundTrips(t *testing.T) {
 	const read = "getrange"
@@ -161,14 +162,26 @@ func TestRedisRoundTrips(t *testing.T) {
 			handler: func(t *testing.T, r *http.Request, s *Session) {
 				s.Set("hits", phpsession.IntValue(2))
 			},
-			want:      []string{lockedRead, "pipeline(setex,eval)"},
+			want:      []string{lockedRead, "evalsha"},
+			wantStore: map[string]string{"user": `s:4:"dark";`, "hits": "i:2;"},
+		},
+		{
+			// The commit writes under the request's lock: SaveMergeLocked
+			// does not lock again.
+			name: "locked/merge-locked",
+			save: SaveMergeLocked,
+			lock: true,
+			handler: func(t *testing.T, r *http.Request, s *Session) {
+				s.Set("hits", phpsession.IntValue(2))
+			},
+			want:      []string{lockedRead, "evalsha"},
 			wantStore: map[string]string{"user": `s:4:"dark";`, "hits": "i:2;"},
 		},
 		{
 			name:      "locked/unchanged",
 			lock:      true,
 			handler:   func(t *testing.T, r *http.Request, s *Session) { s.Get("user", phpsession.Value{}) },
-			want:      []string{lockedRead, "expire", "eval"},
+			want:      []string{lockedRead, "pipeline(expire,eval)"},
 			wantStore: map[string]string{"user": `s:4:"dark";`, "hits": "i:1;"},
 		},
 		{

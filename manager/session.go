@@ -146,7 +146,9 @@ func (s *Session) Start(ctx context.Context) error {
 	if id != "" {
 		data, err := s.read(ctx, id)
 		if err != nil && s.held != nil {
-			err = errors.Join(err, s.release(ctx))
+			if rerr := s.release(ctx); rerr != nil {
+				err = errors.Join(err, rerr)
+			}
 		}
 		switch {
 		case err == nil:
@@ -265,12 +267,22 @@ func (h lockerHeld) WriteUnlock(ctx context.Context, data []byte, ttl time.Durat
 	return errors.Join(err, h.unlock(ctx))
 }
 
+func (h lockerHeld) TouchUnlock(ctx context.Context, ttl time.Duration) error {
+	var err error
+	if t, ok := h.store.(adapters.Toucher); ok {
+		err = t.Touch(ctx, h.id, ttl)
+	}
+	return errors.Join(err, h.unlock(ctx))
+}
+
 // Release releases the session lock [Session.Start] took under
-// [Config.LockRequests], without saving anything, as PHP's session_abort()
-// does; it does nothing when no lock is held. [Manager.Commit] releases
-// the lock itself, and [Manager.LoadAndSave] releases it also when the
-// handler panics; call Release (deferred) in a flow of your own that may
-// end without Commit. Without a release the lock stays until it expires.
+// [Config.LockRequests] without saving anything (the lock part of PHP's
+// session_abort()); it does nothing when no lock is held. The session
+// stays active: a later Commit saves it as Config.Save says, without the
+// lock. [Manager.Commit] releases the lock itself, and
+// [Manager.LoadAndSave] releases it also when the handler panics; call
+// Release (deferred) in a flow of your own that may end without Commit.
+// Without a release the lock stays until it expires.
 func (s *Session) Release(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -616,9 +628,20 @@ func (s *Session) save(ctx context.Context) error {
 		err = s.writeWhole(ctx)
 	case len(s.changes) == 0 && s.found && !m.cfg.NoLazyWrite:
 		if t, ok := m.store.(adapters.Toucher); ok {
-			if err = t.Touch(ctx, s.id, m.cfg.TTL); err != nil {
+			if s.unlockOnWrite && s.held != nil && s.heldID == s.id {
+				h := s.held
+				s.held = nil
+				err = h.TouchUnlock(ctx, m.cfg.TTL)
+			} else {
+				err = t.Touch(ctx, s.id, m.cfg.TTL)
+			}
+			if err != nil {
 				err = fmt.Errorf("manager: touching session %q: %w", s.id, err)
 			}
+			break
+		}
+		if s.held != nil && s.heldID == s.id {
+			err = s.writeWhole(ctx) // saveMerged would wait for the lock held
 			break
 		}
 		err = s.saveMerged(ctx)

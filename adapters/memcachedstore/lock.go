@@ -48,15 +48,19 @@ func (s *Store) Lock(ctx context.Context, id string) (func(context.Context) erro
 	lockKey := s.opts.Prefix + lockInfix + id
 	wait := s.opts.LockWaitMin
 	for retries := s.opts.LockRetries; ; retries-- {
-		err := s.do(ctx, func() error {
+		err := s.doThen(ctx, func() error {
 			return s.client.Add(&memcache.Item{Key: lockKey, Value: lockValue, Expiration: exptime(s.opts.LockExpire)})
+		}, func(err error) {
+			// The caller gave up before the add came back: if it took
+			// the lock, nobody holds it; give it back.
+			if err == nil {
+				s.client.Delete(lockKey)
+			}
 		})
 		if err == nil {
 			break
 		}
 		if ctx.Err() != nil {
-			// The add may still be applied: the lock then expires after
-			// LockExpire.
 			return nil, fmt.Errorf("memcachedstore: lock %q: %w: %w", lockKey, adapters.ErrLockTimeout, ctx.Err())
 		}
 		if !errors.Is(err, memcache.ErrNotStored) {

@@ -535,16 +535,43 @@ func (s *Store) WriteIfVersion(ctx context.Context, id string, data []byte, ttl 
 // f finishes on its own (gomemcache's calls take no context; Options.Timeout
 // bounds them), its result dropped.
 func (s *Store) do(ctx context.Context, f func() error) error {
+	return s.doThen(ctx, f, nil)
+}
+
+// doThen is do, and when ctx ends before f returns and late is not nil,
+// calls late with f's error once f returns (from f's goroutine).
+func (s *Store) doThen(ctx context.Context, f func() error, late func(error)) error {
 	if ctx.Done() == nil {
 		return f()
 	}
-	done := make(chan error, 1)
-	go func() { done <- f() }()
+	var (
+		mu        sync.Mutex
+		abandoned bool
+		done      = make(chan error, 1)
+	)
+	go func() {
+		err := f()
+		mu.Lock()
+		defer mu.Unlock()
+		if !abandoned {
+			done <- err
+		} else if late != nil {
+			late(err)
+		}
+	}()
 	select {
 	case err := <-done:
 		return err
 	case <-ctx.Done():
-		return ctx.Err()
+		mu.Lock()
+		defer mu.Unlock()
+		select {
+		case err := <-done: // f returned meanwhile
+			return err
+		default:
+			abandoned = true
+			return ctx.Err()
+		}
 	}
 }
 

@@ -39,9 +39,20 @@
 //
 // [Store] implements [adapters.Store] and every optional capability:
 // [adapters.Toucher], [adapters.Validator], [adapters.Locker],
-// [adapters.CASWriter] (one GET, then one EVALSHA, also on a Cluster since a
-// session is one key) and [adapters.Lister] (SCAN, on every master of a
-// Cluster; never KEYS).
+// [adapters.LockReader] (SET NX and GET in one pipeline, then one script
+// that writes and releases, or EXPIRE and the release in one pipeline),
+// [adapters.CASWriter] (one GET, then one
+// EVALSHA, also on a Cluster since a session is one key) and
+// [adapters.Lister] (SCAN, on every master of a Cluster; never KEYS).
+//
+// # Timeouts
+//
+// Every call honours its context's deadline when the client has go-redis's
+// ContextTimeoutEnabled, which [NewClient] and [Open] set; see [New] for a
+// client of your own. A write or destroy sent without a reply wraps
+// [adapters.ErrOutcomeUnknown]; a lock attempt sent without a reply is
+// followed by a release, so that the lock it may take later does not
+// outlive its caller.
 //
 // # Errors
 //

@@ -106,8 +106,10 @@ func (s *Store) Locking() bool { return s.opts.Locking }
 // one pipeline, so that an uncontended lock costs no round trip of its
 // own. A read sent with a SET NX that did not take the lock is ignored,
 // and both are sent again after LockWait. The returned [adapters.Held]
-// writes and releases in one pipeline too (SETEX, then the release
-// script).
+// writes and releases in one round trip too (see [held.WriteUnlock]). On a
+// Cluster or a Ring, where the lock key and the session key may live on
+// different nodes and a pipeline's commands to two nodes run in no set
+// order, the commands go one after the other instead.
 //
 // With [Options.Locking] off it only reads, and the Held's Unlock does
 // nothing, as PHP takes no lock then. Errors are those of Lock and Read.
@@ -124,12 +126,18 @@ func (s *Store) LockRead(ctx context.Context, id string) (data []byte, found boo
 	}
 	var get *redis.StringCmd
 	err = s.acquire(ctx, h, attempts, func() (bool, error) {
+		if !s.ordered {
+			return lockTaken(s.client.Do(ctx, args...).Err())
+		}
 		pipe := s.client.Pipeline()
 		set := pipe.Do(ctx, args...)
 		get = s.getCmd(ctx, pipe, key)
 		_, _ = pipe.Exec(ctx) // each command's error is read below
 		return lockTaken(set.Err())
 	})
+	if err == nil && !s.ordered {
+		get = s.getCmd(ctx, s.client, key)
+	}
 	if err != nil {
 		return nil, false, nil, err
 	}
@@ -210,10 +218,7 @@ func (s *Store) acquire(ctx context.Context, h *held, attempts int, try func() (
 		if taken {
 			return nil
 		}
-		if err != nil && !errors.Is(outcome(err), adapters.ErrOutcomeUnknown) {
-			err = nil // answered, or never sent: no lock to fear
-		}
-		if err != nil {
+		if err != nil && errors.Is(outcome(err), adapters.ErrOutcomeUnknown) {
 			go h.abandon()
 		}
 		if ctx.Err() != nil {
@@ -292,9 +297,16 @@ func (h *held) Unlock(ctx context.Context) error {
 }
 
 // WriteUnlock writes data as [Store.Write] does and releases the lock, in
-// one pipeline: SETEX, then the release script. (Under LayoutNative the
-// script goes as EVALSHA; the first time a server does not know it, EVAL
-// follows in a round trip of its own.) The write's error comes first; an
+// one round trip: a script (EVALSHA, then EVAL the first time a server
+// does not know it) that writes with SETEX and deletes the lock only if
+// the lock still holds this holder's value, as phpredis checks its lock
+// before it writes. When the lock has expired or passed to someone else
+// nothing is written, and the error wraps [ErrLockLost]. The write and the
+// release are one step, so a write whose reply is lost never lands after
+// another holder took the lock. On a Cluster or Ring, where the two keys
+// may live on different nodes, it checks the lock (GET), writes and
+// releases one after the other, and a write whose outcome is unknown
+// keeps the lock until it expires. The write's error comes first; an
 // *OpError wrapping [ErrLockLost] means the write was done but someone else
 // may have written in between.
 func (h *held) WriteUnlock(ctx context.Context, data []byte, ttl time.Duration) error {
@@ -311,20 +323,75 @@ func (h *held) WriteUnlock(ctx context.Context, data []byte, ttl time.Duration) 
 	}
 	value, buf := s.encode(data)
 	defer release(buf)
+	if !s.ordered {
+		// Two keys on two nodes: check, write, release, one at a time.
+		cur, err := s.client.Get(ctx, h.lockKey).Result()
+		if err != nil && !errors.Is(err, redis.Nil) {
+			return errors.Join(&OpError{Op: "write", Key: h.key, Err: err}, h.Unlock(ctx))
+		}
+		if cur != h.token {
+			h.done.Store(true)
+			return &OpError{Op: "write", Key: h.key, Err: ErrLockLost}
+		}
+		if err := setex(ctx, s.client, h.key, exp, value); err != nil {
+			werr := &OpError{Op: "write", Key: h.key, Err: outcome(err)}
+			if errors.Is(werr, adapters.ErrOutcomeUnknown) {
+				// The write may land later; a release sent now could
+				// land before it and let another holder in first.
+				return werr
+			}
+			return errors.Join(werr, h.Unlock(ctx))
+		}
+		return h.Unlock(ctx)
+	}
+	n, err := lockedWrite.Run(ctx, s.client, []string{h.lockKey, h.key}, h.token, int64(exp/time.Second), value).Int64()
+	if err != nil {
+		return &OpError{Op: "write", Key: h.key, Err: outcome(err)}
+	}
+	h.done.Store(true)
+	if n != 1 {
+		return &OpError{Op: "write", Key: h.key, Err: ErrLockLost}
+	}
+	return nil
+}
+
+// lockedWrite writes a session and releases its lock in one step, only if
+// the lock is still the caller's: KEYS[1] the lock key, KEYS[2] the session
+// key, ARGV the token, the TTL in seconds and the value. It returns 1, or 0
+// (nothing written) when the lock expired or passed to someone else, where
+// phpredis also refuses to write ("Session lock expired").
+var lockedWrite = redis.NewScript(`if redis.call("get", KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call("setex", KEYS[2], ARGV[2], ARGV[3])
+redis.call("del", KEYS[1])
+return 1`)
+
+// TouchUnlock resets the session's TTL as [Store.Touch] does and releases
+// the lock, in one pipeline: EXPIRE, then the release script (one after
+// the other on a Cluster or Ring).
+func (h *held) TouchUnlock(ctx context.Context, ttl time.Duration) error {
+	s := h.s
+	if h.done.Load() {
+		return s.Touch(ctx, h.id, ttl)
+	}
+	exp, err := s.ttl("touch", h.key, ttl)
+	if err == nil {
+		err = ctx.Err()
+	}
+	if err != nil || !s.ordered {
+		if err == nil {
+			err = s.Touch(ctx, h.id, ttl)
+		}
+		return errors.Join(err, h.Unlock(ctx))
+	}
 	pipe := s.client.Pipeline()
-	set := redis.NewCmd(ctx, "SETEX", h.key, int64(exp/time.Second), value)
-	_ = pipe.Process(ctx, set)
+	touch := pipe.Expire(ctx, h.key, exp)
 	rel := h.release(ctx, pipe)
 	_, _ = pipe.Exec(ctx) // each command's error is read below
 	if h.native && redis.HasErrorPrefix(rel.Err(), "NOSCRIPT") {
 		rel = nativeRelease.Eval(ctx, s.client, []string{h.lockKey}, h.token)
 	}
-	if err := set.Err(); err != nil {
-		werr := &OpError{Op: "write", Key: h.key, Err: outcome(err)}
-		if uerr := h.released(rel); uerr != nil {
-			return errors.Join(werr, uerr)
-		}
-		return werr
+	if err := touch.Err(); err != nil {
+		return errors.Join(&OpError{Op: "touch", Key: h.key, Err: err}, h.released(rel))
 	}
 	return h.released(rel)
 }

@@ -37,6 +37,9 @@ type Store struct {
 	owned bool    // client was made by Open and is closed by Close
 
 	lockSuffix string // "-lock" or "_LOCK"
+	// ordered: a pipeline's commands run in order (one server, one
+	// connection), not on a Cluster or Ring that splits it by node.
+	ordered bool
 
 	secretOnce sync.Once
 	secret     string // phpredis-style "<hostname>|<pid>" (LayoutNative)
@@ -91,6 +94,11 @@ func New(client redis.UniversalClient, opts Options) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{client: client, data: client, opts: o, lockSuffix: "-lock"}
+	switch client.(type) {
+	case *redis.ClusterClient, *redis.Ring:
+	default:
+		s.ordered = true
+	}
 	if o.Layout == adapters.LayoutNative {
 		s.lockSuffix = "_LOCK"
 	}

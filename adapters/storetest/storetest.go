@@ -727,6 +727,22 @@ func testLockReader(t *testing.T, s adapters.Store) {
 			}
 		}
 	})
+	t.Run("TouchUnlock", func(t *testing.T) {
+		ctx := testCtx(t)
+		id := NewID()
+		mustWrite(t, s, id, []byte("t|i:1;"))
+		_, _, h := lockRead(ctx, id)
+		if err := h.TouchUnlock(ctx, time.Hour); err != nil {
+			t.Fatalf("TouchUnlock(%q) = %v", id, err)
+		}
+		wantData(t, s, id, []byte("t|i:1;"))
+		short, cancel := context.WithTimeout(ctx, time.Second)
+		defer cancel()
+		unlock := lock(t, l, short, id)
+		if err := unlock(ctx); err != nil {
+			t.Fatalf("Unlock(%q) = %v", id, err)
+		}
+	})
 	t.Run("Unlock", func(t *testing.T) {
 		ctx := testCtx(t)
 		id := NewID()
