@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/sessbridge/sessbridge/internal/testenv"
+	"github.com/sessbridge/sessbridge/internal/vectors"
 )
 
 // TestBenchPHP compares this package with PHP 8 on the benchmark inputs
@@ -158,7 +159,49 @@ func benchPHPCases(tb testing.TB) []benchPHPCase {
 		cases[i].payloads = [][]byte{cases[i].data}
 	}
 	varied := benchVariedSessions(tb)
-	return append(cases, benchPHPCase{benchInput{name: "100KB-varied", data: varied[0], format: FormatPHP, key: "key150"}, varied})
+	cases = append(cases, benchPHPCase{benchInput{name: "100KB-varied", data: varied[0], format: FormatPHP, key: "key150"}, varied})
+	return append(cases, benchIgbinaryCases(tb)...)
+}
+
+// benchIgbinaryCases returns the igbinary inputs of TestBenchPHP: the
+// igbinary vectors of the stream adapter, and the 100KB session written
+// with igbinary.
+func benchIgbinaryCases(tb testing.TB) []benchPHPCase {
+	var cases []benchPHPCase
+	add := func(name string, data []byte) {
+		s, err := DecodeSession(data, FormatIgbinary)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		names := s.Names()
+		key := ""
+		if len(names) > 0 {
+			key = names[len(names)/2]
+		}
+		cases = append(cases, benchPHPCase{benchInput{name: name, data: data, format: FormatIgbinary, key: key}, [][]byte{data}})
+	}
+	for _, v := range vectors.MustLoad(tb) {
+		if v.Handler == "igbinary" && v.Adapter == "stream" && v.Scenario != "empty" {
+			add(v.Scenario+"-igbinary", v.Payload)
+		}
+	}
+	php, err := DecodeSession(benchSession(&testing.B{}, 100<<10), FormatPHP)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ig := NewSession(FormatIgbinary)
+	for _, name := range php.Names() {
+		v, _ := php.Get(name)
+		if err := ig.Set(name, v); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	data, err := ig.Encode()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	add("100KB-igbinary", data)
+	return cases
 }
 
 // benchPHPTime is the least CPU time each figure of TestBenchPHP is taken

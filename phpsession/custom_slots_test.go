@@ -3,6 +3,8 @@ package phpsession
 import (
 	"bytes"
 	"encoding/hex"
+	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -277,5 +279,118 @@ func TestCustomSlotsKept(t *testing.T) {
 				t.Errorf("countSlots from JSON %s = %d, want %d", data, got, tt.slots)
 			}
 		})
+	}
+}
+
+// legacySlotsPHP reads lines "<name> <hex of a C: value>", and for each
+// puts the value in a:3:{i:0;<C:>i:1;R:k;i:2;s:3:"end";} (and with r:k),
+// for k from 1 up, and prints what PHP 8.2's unserialize() makes of the
+// reference: "FAIL" when it refuses the payload, else the value it points
+// at (see legacySlotShow).
+const legacySlotsPHP = `<?php
+error_reporting(E_ALL & ~E_DEPRECATED);
+function show($v) {
+    if (is_object($v)) return get_class($v);
+    if (is_array($v)) return 'array';
+    return json_encode($v);
+}
+while (($l = fgets(STDIN)) !== false) {
+    [$name, $h] = explode(' ', trim($l));
+    $c = hex2bin($h);
+    foreach (['R', 'r'] as $t) {
+        for ($k = 1; $k <= 12; $k++) {
+            $v = @unserialize('a:3:{i:0;' . $c . "i:1;$t:$k;i:2;s:3:\"end\";}");
+            echo $name, ' ', $t, ':', $k, ' ', $v === false ? 'FAIL' : show($v[1]), "\n";
+        }
+    }
+}
+`
+
+// legacySlotShow is legacySlotsPHP's show() of the value at slot k of v.
+func legacySlotShow(v Value, k int) string {
+	slots := appendSlots(nil, v)
+	if k < 1 || k > len(slots) {
+		return "none"
+	}
+	switch t := slots[k-1]; t.kind() {
+	case Object, Custom:
+		return t.Class()
+	case Array:
+		return "array"
+	case String:
+		return strconv.Quote(t.str)
+	case Int:
+		return strconv.FormatInt(int64(t.num), 10)
+	case Null:
+		return "null"
+	default:
+		return t.kind().String()
+	}
+}
+
+// TestLegacyCustomSlots checks the slots of the values inside the C:
+// payloads PHP 7.3 and older wrote for SPL classes, which PHP 8.2 still
+// reads, against PHP 8.2: an R: or r: after such a value is accepted or
+// refused as PHP does, and points at the value PHP's points at.
+func TestLegacyCustomSlots(t *testing.T) {
+	testenv.PHP(t)
+	c := func(class, payload string) string {
+		return fmt.Sprintf("C:%d:%q:%d:{%s}", len(class), class, len(payload), payload)
+	}
+	payloads := []struct{ name, value string }{
+		{"ArrayObject", c("ArrayObject", `x:i:0;a:2:{i:0;s:1:"p";i:1;s:1:"q";};m:a:1:{s:1:"z";s:1:"w";}`)},
+		{"ArrayIterator", c("ArrayIterator", `x:i:0;a:2:{i:0;s:1:"p";i:1;O:8:"stdClass":0:{}};m:a:0:{}`)},
+		{"SplObjectStorage", c("SplObjectStorage", `x:i:2;O:8:"stdClass":1:{s:1:"k";s:1:"p";},s:1:"q";;O:8:"stdClass":0:{},N;;m:a:0:{}`)},
+		{"SplObjectStorage-r", c("SplObjectStorage", `x:i:2;O:8:"stdClass":0:{},a:1:{i:0;s:1:"q";};r:4;,N;;m:a:1:{s:1:"z";r:4;}`)},
+		{"SplDoublyLinkedList", c("SplDoublyLinkedList", `i:0;:s:1:"p";:O:8:"stdClass":0:{}`)},
+		{"SplQueue", c("SplQueue", `i:4;:s:1:"p";:s:1:"q";`)},
+		{"SplStack-R", c("SplStack", `i:6;:s:1:"p";:R:4;`)},
+		{"nested", c("ArrayObject", `x:i:0;a:1:{i:0;`+c("SplQueue", `i:4;:s:1:"p";`)+`};m:a:0:{}`)},
+	}
+	var stdin bytes.Buffer
+	for _, p := range payloads {
+		fmt.Fprintf(&stdin, "%s %x\n", p.name, p.value)
+	}
+	out := testenv.RunPHP(t, legacySlotsPHP, stdin.Bytes())
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(lines) != 24*len(payloads) {
+		t.Fatalf("php printed %d lines, want %d:\n%s", len(lines), 24*len(payloads), out)
+	}
+	values := map[string]string{}
+	for _, p := range payloads {
+		values[p.name] = p.value
+	}
+	pointed := 0
+	for _, l := range lines {
+		f := strings.SplitN(l, " ", 3)
+		name, ref, php := f[0], f[1], f[2]
+		k, _ := strconv.Atoi(ref[2:])
+		data := []byte(`a:3:{i:0;` + values[name] + `i:1;` + ref + `;i:2;s:3:"end";}`)
+		v, _, err := decodeValue(data, limits{})
+		if (err == nil) != (php != "FAIL") || Valid(data) != (php != "FAIL") {
+			t.Errorf("%s: decodeValue(%s) = %v, Valid %v; PHP says %s", name, data, err, Valid(data), php)
+			continue
+		}
+		if err != nil {
+			continue
+		}
+		if enc, err := appendValue(nil, v); err != nil || !bytes.Equal(enc, data) {
+			t.Errorf("%s: encode(decode(%s)) = %s, %v", name, data, enc, err)
+		}
+		got := legacySlotShow(v, k)
+		if php == "null" && got == "array" && strings.Contains(values[name], "x:i:") {
+			// PHP 8.2 resolves an R: to the storage array of an
+			// ArrayObject or ArrayIterator to null: its slot's zval is
+			// replaced when the object takes the array. serialize()
+			// never writes such an R:.
+			continue
+		}
+		if got != php {
+			t.Errorf("%s: in %s, %s points at %s; PHP: %s", name, data, ref, got, php)
+		}
+		pointed++
+	}
+	if pointed < 40 {
+		t.Errorf("only %d references checked", pointed)
 	}
 }

@@ -551,7 +551,7 @@ func (p *parser) custom() error {
 // references inside it loosely: out of context, any slot number of 1 or
 // more may be valid.
 func countPayloadSlots(payload string, depth int, lim limits) int {
-	if payload == "" || !startsValue(payload[0]) {
+	if !mayHoldValues(payload) {
 		return 0
 	}
 	p := parser{src: payload, lim: lim, depth: depth, looseRefs: true, slots: 1}
@@ -575,32 +575,137 @@ func countPayloadSlots(payload string, depth int, lim limits) int {
 // text and takes none. (igbinary does not share its table with a nested
 // serialize(): it keeps C: payloads opaque.)
 //
+// The payloads PHP 7.3 and older wrote for ArrayObject, ArrayIterator and
+// SplObjectStorage ("x:i:0;a:1:{...};m:a:0:{}", "x:i:1;O:...,N;;m:a:0:{}")
+// and for SplDoublyLinkedList, SplQueue and SplStack ("i:4;:s:1:\"a\";")
+// are values between separators (see eachPayloadValue): PHP 8.2 still
+// reads them, each value taking a slot in turn, so they take theirs too.
+//
 // A payload counts as one more level of nesting: payloadSlots returns an
 // error only when the nesting limit is passed.
 func (p *parser) payloadSlots(start, end int) error {
-	if start == end || !startsValue(p.src[start]) {
+	if start == end || !mayHoldValues(p.src[start:end]) {
 		return nil
 	}
 	if p.depth+1 > p.lim.maxDepth {
 		return p.fail(ErrMaxDepth, start, "nesting deeper than "+strconv.Itoa(p.lim.maxDepth))
 	}
-	sub := parser{
-		src: p.src[:end], pos: start, base: p.base, lim: p.lim, depth: p.depth + 1,
-		slots: p.slots, objSlots: p.objSlots[:len(p.objSlots):len(p.objSlots)], // append copies
-		looseRefs: p.looseRefs, collectRefs: p.collectRefs,
-	}
-	for sub.pos < end {
-		if err := sub.value(); err != nil {
-			if errors.Is(err, ErrMaxDepth) {
-				return err
-			}
-			return nil // not serialized data: opaque text
+	for form := range payloadForms {
+		sub := parser{
+			src: p.src[:end], pos: start, base: p.base, lim: p.lim, depth: p.depth + 1,
+			slots: p.slots, objSlots: p.objSlots[:len(p.objSlots):len(p.objSlots)], // append copies
+			looseRefs: p.looseRefs, collectRefs: p.collectRefs,
+		}
+		err := sub.eachPayloadValue(form, sub.value)
+		if errors.Is(err, ErrMaxDepth) {
+			return err
+		}
+		if err == nil {
+			p.slots, p.objSlots = sub.slots, sub.objSlots
+			p.nrefs += sub.nrefs
+			p.refs, p.customs = append(p.refs, sub.refs...), append(p.customs, sub.customs...)
+			return nil
 		}
 	}
-	p.slots, p.objSlots = sub.slots, sub.objSlots
-	p.nrefs += sub.nrefs
-	p.refs, p.customs = append(p.refs, sub.refs...), append(p.customs, sub.customs...)
-	return nil
+	return nil // not serialized data: opaque text
+}
+
+// payloadForm is a way a custom payload may hold serialized values.
+type payloadForm int
+
+const (
+	payloadList   payloadForm = iota // values one after the other: V V ...
+	payloadSPL                       // "x:" V, then V ";" or V "," V ";" each, then "m:" V
+	payloadSPLDLL                    // V, then ":" V each
+	payloadForms                     // the number of forms
+)
+
+// errOpaque is what eachPayloadValue returns for a payload not in its form.
+var errOpaque = errors.New("phpsession: opaque custom payload")
+
+// mayHoldValues reports whether a custom payload starts as one holding
+// values does: with a value, or with the "x:" of payloadSPL.
+func mayHoldValues(payload string) bool {
+	return len(payload) > 0 && (startsValue(payload[0]) || len(payload) > 1 && payload[0] == 'x' && payload[1] == ':')
+}
+
+// eachPayloadValue reads the payload from p.pos to the end of p.src in the
+// given form, calling value to read each value (which it must consume);
+// it returns errOpaque when the payload is not in that form, or value's
+// error.
+func (p *parser) eachPayloadValue(form payloadForm, value func() error) error {
+	end := len(p.src)
+	sep := func(c byte) error {
+		if !p.next(c) {
+			return errOpaque
+		}
+		return nil
+	}
+	switch form {
+	case payloadList:
+		if !startsValue(p.src[p.pos]) {
+			return errOpaque
+		}
+		for p.pos < end {
+			if err := value(); err != nil {
+				return err
+			}
+		}
+		return nil
+	case payloadSPLDLL:
+		if err := value(); err != nil {
+			return err
+		}
+		for p.pos < end {
+			if err := sep(':'); err != nil {
+				return err
+			}
+			if p.pos == end {
+				return errOpaque
+			}
+			if err := value(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	// payloadSPL: the flags or count, the storage or object-value pairs,
+	// and the members.
+	if err := sep('x'); err != nil {
+		return err
+	}
+	if err := sep(':'); err != nil {
+		return err
+	}
+	if err := value(); err != nil {
+		return err
+	}
+	for p.pos < end {
+		if p.next('m') {
+			if err := sep(':'); err != nil {
+				return err
+			}
+			if err := value(); err != nil {
+				return err
+			}
+			if p.pos != end {
+				return errOpaque
+			}
+			return nil
+		}
+		if err := value(); err != nil {
+			return err
+		}
+		if p.next(',') {
+			if err := value(); err != nil {
+				return err
+			}
+		}
+		if err := sep(';'); err != nil {
+			return err
+		}
+	}
+	return errOpaque
 }
 
 // startsValue reports whether c is the type byte of a serialized value.
@@ -713,22 +818,29 @@ func checkEnumName[T ~string | ~[]byte](s T) string {
 // that references inside the payload are checked as in the whole payload.
 // appendSlots and Session.slotRoots call it to count slots as PHP does.
 func payloadValues(payload string, slots []Value) (vals []Value, ok bool) {
-	if payload == "" || !startsValue(payload[0]) {
+	if !mayHoldValues(payload) {
 		return nil, false
 	}
-	p := parser{src: payload, lim: limits{}.orDefault(), slots: len(slots)}
-	for i, v := range slots {
-		if k := v.kind(); k == Object || k == Custom || k == Enum {
-			p.objSlots = append(p.objSlots, int32(i+1))
+	for form := range payloadForms {
+		p := parser{src: payload, lim: limits{}.orDefault(), slots: len(slots)}
+		for i, v := range slots {
+			if k := v.kind(); k == Object || k == Custom || k == Enum {
+				p.objSlots = append(p.objSlots, int32(i+1))
+			}
+		}
+		vals = vals[:0]
+		err := p.eachPayloadValue(form, func() error {
+			start, ncomp, nent := p.pos, p.ncomp, p.nent
+			if err := p.value(); err != nil {
+				return err
+			}
+			b := builder{src: payload, pos: start, lim: p.lim, arena: newArena(p.ncomp-ncomp, p.nent-nent)}
+			vals = append(vals, b.value())
+			return nil
+		})
+		if err == nil {
+			return vals, true
 		}
 	}
-	for p.pos < len(payload) {
-		start, ncomp, nent := p.pos, p.ncomp, p.nent
-		if err := p.value(); err != nil {
-			return nil, false
-		}
-		b := builder{src: payload, pos: start, lim: p.lim, arena: newArena(p.ncomp-ncomp, p.nent-nent)}
-		vals = append(vals, b.value())
-	}
-	return vals, true
+	return nil, false
 }

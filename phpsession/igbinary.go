@@ -21,6 +21,12 @@ package phpsession
 // a & reference to something already written is 0x25 followed by a ref or
 // objref; a copy of an array PHP shares in memory (copy-on-write) is a ref
 // without 0x25. The top-level array takes id 0 and is never referenced.
+// An object (or enum case) PHP first wrote without 0x25 and & referenced
+// later stays out of the reference in PHP: its composite is marked igPlain
+// so that it is written without 0x25 again. A copy of an array holding
+// objects or references decodes as serialize() writes it (r: and R:
+// inside), with the slot of the array it copies in its num, so that it is
+// written as a ref again.
 //
 // This package's Value model is serialize()'s: the Ref and PHPRef kinds
 // count PHP's 1-based slots (every value takes one, in order, except R:

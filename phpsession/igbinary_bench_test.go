@@ -58,3 +58,49 @@ func BenchmarkIgbinaryDecodeParallel(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkIgbinarySession decodes every igbinary session vector with
+// DecodeSession and reads every entry (full decode), and encodes it whole
+// after a change.
+func BenchmarkIgbinarySession(b *testing.B) {
+	for _, v := range vectors.MustLoad(b) {
+		if v.Handler != "igbinary" || v.Adapter != "stream" {
+			continue
+		}
+		b.Run("Decode/"+v.Scenario, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(v.Payload)))
+			for b.Loop() {
+				s, err := DecodeSession(v.Payload, FormatIgbinary)
+				if err != nil {
+					b.Fatal(err)
+				}
+				for _, name := range s.Names() {
+					s.Get(name)
+				}
+			}
+		})
+		d, err := DecodeSession(v.Payload, FormatIgbinary)
+		if err != nil {
+			b.Fatal(err)
+		}
+		// A changed igbinary session is encoded whole: one more name
+		// changes it (Set takes references by the slots of a decoded
+		// payload, so values holding them are not set again).
+		s := d.Clone()
+		if err := s.Set("_bench", IntValue(1)); err != nil {
+			b.Fatal(err)
+		}
+		b.Run("Encode/"+v.Scenario, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(v.Payload)))
+			buf := make([]byte, 0, len(v.Payload))
+			for b.Loop() {
+				var err error
+				if buf, err = s.AppendEncode(buf[:0]); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

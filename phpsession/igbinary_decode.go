@@ -19,14 +19,19 @@ const (
 
 // igRefEntry is one id of the igbinary reference table, as decoded.
 type igRefEntry struct {
-	kind igRefKind
-	slot int   // PHP slot of the value (serialize()'s numbering)
-	val  Value // igRefArray: the array, for copies
-	size int   // igRefArray: slots the array takes, itself included
-	pure bool  // igRefArray: holds no object, reference or & target
-	done bool  // igRefArray: fully decoded
+	// comp is, for an igRefArray, the array's, for copies; for an
+	// igRefObject, the object's.
+	comp *composite
+	slot int // PHP slot of the value (serialize()'s numbering)
+	size int // igRefArray: slots the array takes, itself included
 	// height is the igRefArray's nesting: 1 for an array of scalars.
-	height int
+	height int32
+	kind   igRefKind
+	pure   bool // igRefArray: holds no object, reference or & target
+	done   bool // igRefArray: fully decoded
+	// viaRef is, for an igRefObject, whether its first occurrence was
+	// written after 0x25.
+	viaRef bool
 }
 
 // igDecoder holds the state of one decodeIgbinary call.
@@ -57,12 +62,37 @@ type igDecoder struct {
 	// for byte although the input is valid (PHP can write it); "" if it
 	// would.
 	noncanon string
+
+	// session is true for a session payload, whose top-level array may
+	// have numeric-string keys, and whose strings share the payload's
+	// memory, as DecodeSession documents (see decodeIgbinarySession). Its
+	// caller wants no reasons (noncanon).
+	session bool
+}
+
+// decodeIgbinarySession decodes a session payload: decodeIgbinary, but the
+// top-level array may have a numeric-string key such as "5". $_SESSION
+// keeps the names session_decode() gave it as strings, so PHP writes one
+// ("5" from a top-level object's property, or from another handler's
+// payload) as a string key, and its igbinary session decoder reads it back
+// as "5" (an int key it skips). Such a key stays a String, for
+// appendIgbinarySession. Strings, class names and payloads share data's
+// memory (DecodeSession's rule: data must not change after the call).
+func decodeIgbinarySession(data []byte, lim limits) (Value, error) {
+	v, _, err := decodeIgbinaryAny(data, lim, true)
+	return v, err
+}
+
+// igTables is the first room of an igDecoder's tables.
+type igTables struct {
+	refs [8]igRefEntry
+	strs [16]string
 }
 
 // decodeIgbinary decodes a whole igbinary_serialize() output, header
 // included. It returns a *SyntaxError for malformed input and for encodings
 // igbinary never writes (integers, lengths, counts or ids wider than
-// needed; empty strings written as strings; repeated keys; numeric-string
+// needed; empty strings written as strings; repeated array keys; numeric-string
 // array keys; an enum case written twice), so that what it accepts
 // re-encodes byte for byte, but for the few forms PHP can write that the
 // Value model cannot tell apart (see decodeIgbinaryCanon).
@@ -73,16 +103,16 @@ func decodeIgbinary(data []byte, lim limits) (Value, error) {
 
 // decodeIgbinaryCanon is decodeIgbinary that also says why, when the input
 // is valid but appendIgbinary would write other bytes for it ("" when it
-// writes the input back exactly). Those inputs are ones PHP can write:
+// writes the input back exactly; reasons separated by "; "). Those inputs are ones PHP can write:
 //   - a string or class name written in full a second time
 //     (igbinary.compact_strings=0);
 //   - a second empty array written in full (an empty array PHP built by
 //     removing elements, not PHP's shared empty array);
 //   - a & reference written with 0x25 that nothing else points at (a
-//     reference whose other end was outside the serialized value), or an
-//     object first written without 0x25 and then & referenced;
-//   - a copy (ref8 without 0x25) of an array holding objects or references,
-//     which decodes as serialize() would write it (r: and R: inside);
+//     reference whose other end was outside the serialized value);
+//   - a copy (ref8 without 0x25) of an array inside itself, which PHP
+//     writes for $a['x']['up'] = &$a and reads as an array holding itself:
+//     it decodes as null, as serialize() writes it;
 //   - null padding in place of a property: PHP writes it for each
 //     uninitialized typed property of an object, which serialize() leaves
 //     out (and so does the Value);
@@ -91,15 +121,24 @@ func decodeIgbinary(data []byte, lim limits) (Value, error) {
 // PHP reads the re-encoding of such a Value as the same value: serialize()
 // gives the same bytes for both.
 func decodeIgbinaryCanon(data []byte, lim limits) (Value, string, error) {
+	return decodeIgbinaryAny(data, lim, false)
+}
+
+// decodeIgbinaryAny is decodeIgbinaryCanon, or for a session
+// decodeIgbinarySession.
+func decodeIgbinaryAny(data []byte, lim limits, session bool) (Value, string, error) {
 	lim = lim.orDefault()
 	if int64(len(data)) > lim.maxSize {
 		return Value{}, "", &SyntaxError{Offset: 0, Msg: fmt.Sprintf("igbinary: input of %d bytes is over the %d-byte limit", len(data), lim.maxSize), Err: ErrTooLarge}
 	}
-	d := &igDecoder{data: data, maxDepth: lim.maxDepth, emptyID: -1}
-	// Room for the tables of a small session, in one allocation each: an
-	// id or a string takes two bytes at least.
-	room := min(16, len(data)/4)
-	d.refs, d.strs.list = make([]igRefEntry, 0, room), make([]string, 0, room)
+	d := &igDecoder{data: data, maxDepth: lim.maxDepth, emptyID: -1, session: session}
+	// Room for the tables of a small session, in one allocation: a string
+	// takes three bytes at least, an id (an array or object) two, but few
+	// values of a session are arrays or objects.
+	if len(data) >= 16 {
+		t := new(igTables)
+		d.refs, d.strs.list = t.refs[:0], t.strs[:0]
+	}
 	// A copy of an array is two bytes however big the array: bound what
 	// the Value may hold so that nested copies cannot multiply it.
 	d.budget = 1<<20 + 16*int64(len(data))
@@ -125,22 +164,32 @@ func (d *igDecoder) finish(v Value) (Value, string, error) {
 	if d.off != len(d.data) {
 		return Value{}, "", d.err(d.off, fmt.Sprintf("%d bytes after the igbinary value", len(d.data)-d.off), ErrSyntax)
 	}
-	if d.noncanon == "" && !igSameSlots(d.sources, d.targets) {
-		d.noncanon = "a & reference that nothing else points at, or an object & referenced after its first occurrence"
+	if !igCovers(d.targets, d.sources) {
+		d.flag("a & reference that nothing else points at")
 	}
 	return v, d.noncanon, nil
 }
 
-// igSameSlots reports whether a and b hold the same set of slots.
-func igSameSlots(a, b []int) bool {
+// igCovers reports whether every slot of b is in a. (A slot of a that is
+// not in b is an object first written without 0x25: see igPlain.)
+func igCovers(a, b []int) bool {
 	slices.Sort(a)
-	slices.Sort(b)
-	return slices.Equal(slices.Compact(a), slices.Compact(b))
+	for _, s := range b {
+		if _, ok := slices.BinarySearch(a, s); !ok {
+			return false
+		}
+	}
+	return true
 }
 
+// flag adds why to the reasons the input is not canonical, which are
+// separated by "; ".
 func (d *igDecoder) flag(why string) {
-	if d.noncanon == "" {
+	switch {
+	case d.noncanon == "":
 		d.noncanon = why
+	case !strings.Contains(d.noncanon, why):
+		d.noncanon += "; " + why
 	}
 }
 
@@ -234,7 +283,7 @@ func (d *igDecoder) value() (Value, error) {
 	case igArray8, igArray16, igArray32:
 		return d.array(start, t, false)
 	case igObject8, igObject16, igObject32, igObjectID8, igObjectID16, igObjectID32:
-		return d.object(start, t)
+		return d.object(start, t, false)
 	}
 	if _, err := d.take(start); err != nil {
 		return Value{}, err
@@ -339,13 +388,27 @@ func (d *igDecoder) chars(start, w int) (string, error) {
 	if err := d.need(n, "string"); err != nil {
 		return "", d.err(start, fmt.Sprintf("string of %d bytes with %d bytes left", n, len(d.data)-d.off), ErrTooLarge)
 	}
-	s := string(d.data[d.off : d.off+int(n)])
+	s := d.text(d.off, d.off+int(n))
 	d.off += int(n)
+	if d.session {
+		// No reasons wanted: the table needs no index to find a string.
+		d.strs.list = append(d.strs.list, s)
+		return s, nil
+	}
 	if _, dup := d.strs.find(s); dup {
 		d.flag("a string written in full twice (igbinary.compact_strings=0)")
 	}
 	d.strs.add(s)
 	return s, nil
+}
+
+// text returns data[start:end] as a string: for a session, sharing data's
+// memory, else a copy.
+func (d *igDecoder) text(start, end int) string {
+	if d.session {
+		return stringOf(d.data[start:end])
+	}
+	return string(d.data[start:end])
 }
 
 // count reads the element count after an array type byte t at start and
@@ -408,30 +471,62 @@ func (d *igDecoder) array(start int, t byte, asRef bool) (Value, error) {
 		return Value{}, err
 	}
 	e := &d.refs[id]
-	e.val, e.size, e.pure, e.done = a, d.slot-slot+1, d.impure == impure, true
-	e.height = d.deepest - d.depth + 1
+	e.comp, e.size, e.pure, e.done = a.comp, d.slot-slot+1, d.impure == impure, true
+	e.height = int32(d.deepest - d.depth + 1)
 	d.deepest = max(outer, d.deepest)
 	return a, nil
 }
 
-// igKey is an array key or property name, as a map key.
-type igKey struct {
-	kind Kind
-	num  uint64
-	str  string
+// igKeySet finds a repeated key in a big array: string keys by a map;
+// int keys by a map only once one does not follow the one before in
+// increasing order (as in a PHP list, where none can repeat).
+type igKeySet struct {
+	strs     map[string]struct{}
+	ints     map[int64]struct{}
+	last     int64
+	someInts bool
+}
+
+// add adds k, the next key of es, and reports whether it was there.
+func (s *igKeySet) add(k Value, es []Entry) bool {
+	if k.kind() == String {
+		if s.strs == nil {
+			s.strs = make(map[string]struct{}, min(len(es)+1, 1024))
+		}
+		_, dup := s.strs[k.str]
+		s.strs[k.str] = struct{}{}
+		return dup
+	}
+	i := int64(k.num)
+	if s.ints == nil {
+		if !s.someInts || i > s.last {
+			s.someInts, s.last = true, i
+			return false
+		}
+		s.ints = make(map[int64]struct{}, min(len(es)+1, 1024))
+		for _, e := range es {
+			if e.Key.kind() == Int {
+				s.ints[int64(e.Key.num)] = struct{}{}
+			}
+		}
+	}
+	_, dup := s.ints[i]
+	s.ints[i] = struct{}{}
+	return dup
 }
 
 // entries decodes n keys (array keys if inArray, else property names) and
-// values, refusing a key that repeats.
+// values, refusing an array key that repeats. A property name may repeat:
+// PHP writes a name as often as __sleep() returns it (serialize() writes
+// it once), and igbinary_unserialize() keeps the last value (the same
+// value, read again). The Value keeps every occurrence, so that it encodes
+// back byte for byte.
 //
 // A null in place of a key is padding PHP writes for an uninitialized typed
 // property (PHP's serialize() leaves those out): it is skipped.
 func (d *igDecoder) entries(n int, inArray bool) ([]Entry, error) {
 	es := make([]Entry, 0, min(n, 1024)) // grows with what is really there
-	var seen map[igKey]struct{}
-	if n > 16 {
-		seen = make(map[igKey]struct{})
-	}
+	var seen igKeySet
 	for i := 0; i < n; i++ {
 		koff := d.off
 		if d.off < len(d.data) && d.data[d.off] == igNull {
@@ -443,16 +538,16 @@ func (d *igDecoder) entries(n int, inArray bool) ([]Entry, error) {
 		if err != nil {
 			return nil, err
 		}
-		dup := false
-		if seen != nil {
-			ik := igKey{k.kind(), k.num, k.str}
-			_, dup = seen[ik]
-			seen[ik] = struct{}{}
-		} else {
-			dup = hasKey(es, k)
-		}
-		if dup {
-			return nil, d.err(koff, "key "+igKeyString(k)+" repeated", ErrSyntax)
+		if inArray {
+			var dup bool
+			if n > 16 {
+				dup = seen.add(k, es)
+			} else {
+				dup = hasKey(es, k)
+			}
+			if dup {
+				return nil, d.err(koff, "key "+igKeyString(k)+" repeated", ErrSyntax)
+			}
 		}
 		v, err := d.value()
 		if err != nil {
@@ -480,7 +575,7 @@ func (d *igDecoder) key(inArray bool) (Value, error) {
 		if err != nil {
 			return Value{}, err
 		}
-		if inArray {
+		if inArray && !(d.session && d.depth == 1) {
 			if _, isInt := canonicalInt(s); isInt {
 				return Value{}, d.err(start, fmt.Sprintf("array key %q is a numeric string, PHP writes it as an int", s), ErrSyntax)
 			}
@@ -509,8 +604,13 @@ func igKeyString(k Value) string {
 }
 
 // object decodes an object, Serializable object or enum case whose type
-// byte t (object8... or object_id8...) is at start.
-func (d *igDecoder) object(start int, t byte) (Value, error) {
+// byte t (object8... or object_id8...) is at start; asRef is true after
+// 0x25.
+//
+// Its composite is made before its properties are read, so that a later &
+// reference to an object first written without 0x25 can mark it igPlain,
+// even from inside it.
+func (d *igDecoder) object(start int, t byte, asRef bool) (Value, error) {
 	slot, err := d.take(start)
 	if err != nil {
 		return Value{}, err
@@ -528,7 +628,8 @@ func (d *igDecoder) object(start int, t byte) (Value, error) {
 	if err != nil {
 		return Value{}, err
 	}
-	d.refs = append(d.refs, igRefEntry{kind: igRefObject, slot: slot})
+	c := &composite{kind: Object}
+	d.refs = append(d.refs, igRefEntry{kind: igRefObject, slot: slot, comp: c, viaRef: asRef})
 	d.impure++
 	inner := d.off
 	if err := d.need(1, "object"); err != nil {
@@ -542,11 +643,10 @@ func (d *igDecoder) object(start int, t byte) (Value, error) {
 		if err != nil {
 			return Value{}, err
 		}
-		es, err := d.entries(n, false)
-		if err != nil {
+		if c.entries, err = d.entries(n, false); err != nil {
 			return Value{}, err
 		}
-		return Value{str: class, comp: &composite{kind: Object, entries: es}}, nil
+		return Value{str: class, comp: c}, nil
 	case igObjectSer8, igObjectSer16, igObjectSer32:
 		n, err := d.uint(igWidth(t, igObjectSer8), "serialized object length")
 		if err != nil {
@@ -555,9 +655,9 @@ func (d *igDecoder) object(start int, t byte) (Value, error) {
 		if err := d.need(n, "serialized object"); err != nil {
 			return Value{}, d.err(inner, fmt.Sprintf("serialized object of %d bytes with %d bytes left", n, len(d.data)-d.off), ErrTooLarge)
 		}
-		p := string(d.data[d.off : d.off+int(n)])
+		c.kind, c.payload = Custom, d.text(d.off, d.off+int(n))
 		d.off += int(n)
-		return Value{str: class, comp: &composite{kind: Custom, payload: p}}, nil
+		return Value{str: class, comp: c}, nil
 	case igEnumCase:
 		coff := d.off
 		if err := d.need(1, "enum case"); err != nil {
@@ -575,7 +675,10 @@ func (d *igDecoder) object(start int, t byte) (Value, error) {
 		if strings.IndexByte(class, ':') >= 0 {
 			return Value{}, d.err(start, fmt.Sprintf("enum name %q holds a ':'", class), ErrSyntax)
 		}
-		v := EnumValue(class, name)
+		// An enum case gets a composite of its own, not the shared one
+		// of scalars, as it may be marked igPlain.
+		c.kind = Enum
+		v := Value{comp: c, str: class + ":" + name}
 		if _, dup := d.enums[v.str]; dup {
 			return Value{}, d.err(start, "enum case "+v.str+" written twice (PHP writes an objref to the first)", ErrSyntax)
 		}
@@ -621,7 +724,13 @@ func (d *igDecoder) phpRef(start int) (Value, error) {
 		if e.kind != want {
 			return Value{}, d.err(start, "& reference to an id of the wrong kind", ErrBadReference)
 		}
-		d.targets = append(d.targets, e.slot)
+		if want == igRefObject && !e.viaRef {
+			// The object was first written without 0x25: PHP keeps
+			// that occurrence out of the reference.
+			e.comp.igPlain = true
+		} else {
+			d.targets = append(d.targets, e.slot)
+		}
 		d.impure++
 		return PHPRefValue(e.slot), nil
 	case igArray8, igArray16, igArray32:
@@ -634,7 +743,7 @@ func (d *igDecoder) phpRef(start int) (Value, error) {
 		return v, err
 	case igObject8, igObject16, igObject32, igObjectID8, igObjectID16, igObjectID32:
 		slot := d.slot + 1
-		v, err := d.object(d.off-1, t)
+		v, err := d.object(d.off-1, t, true)
 		if err == nil {
 			d.sources = append(d.sources, slot)
 		}
@@ -667,22 +776,30 @@ func (d *igDecoder) arrayCopy(start, w int) (Value, error) {
 		return Value{}, d.err(start, "array ref to something that is not a plain array", ErrBadReference)
 	}
 	if !e.done {
-		return Value{}, d.err(start, "array ref to an array that holds it", ErrBadReference)
+		// PHP writes this for an array that holds a & reference to an
+		// array holding it ($a['x']['up'] = &$a), and reads it as an array
+		// holding itself, which serialize() writes as N;: so does the
+		// Value.
+		d.flag("a copy of an array inside itself")
+		if _, err := d.take(start); err != nil {
+			return Value{}, err
+		}
+		return NullValue(), nil
 	}
 	// The copy nests as deep as the array did, here.
-	if d.depth+e.height > d.maxDepth {
+	if d.depth+int(e.height) > d.maxDepth {
 		return Value{}, d.err(start, fmt.Sprintf("value nested deeper than %d (through a copy of an array)", d.maxDepth), ErrMaxDepth)
 	}
-	d.deepest = max(d.deepest, d.depth+e.height)
+	d.deepest = max(d.deepest, d.depth+int(e.height))
 	if e.pure {
 		if _, err := d.takeN(start, e.size); err != nil {
 			return Value{}, err
 		}
-		return e.val, nil
+		return Value{comp: e.comp}, nil
 	}
 	// serialize() writes the copy again in full, its objects as r: and
-	// its & references as R:; do the same so both forms decode alike.
-	d.flag("a copy of an array that holds objects or references")
+	// its & references as R:; do the same so both forms decode alike. The
+	// copy keeps the slot of the array in num, for appendIgbinary.
 	d.impure++
 	if d.sourceSet == nil {
 		d.sourceSet = make(map[int]struct{})
@@ -692,7 +809,9 @@ func (d *igDecoder) arrayCopy(start, w int) (Value, error) {
 	}
 	d.inSet = len(d.sources)
 	src := e.slot
-	return d.recopy(start, e.val, &src)
+	c, err := d.recopy(start, Value{comp: e.comp}, &src)
+	c.num = uint64(e.slot)
+	return c, err
 }
 
 // recopy returns the copy of v, whose slot in the original is *src, as

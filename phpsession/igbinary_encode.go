@@ -31,9 +31,25 @@ type igEncoder struct {
 	targets []int // sorted slots PHPRefs point at
 	ids     map[int]igEncID
 	shared  map[*composite]igShared
-	emptyID int64             // id of the first plain empty array, -1 until written
-	enums   map[string]uint32 // "Enum:Case" → id
-	impure  int               // objects, references and & targets written so far
+	twice   map[*composite]bool // arrays that occur more than once
+	emptyID int64               // id of the first plain empty array, -1 until written
+	enums   map[string]uint32   // "Enum:Case" → id
+	impure  int                 // objects, references and & targets written so far
+
+	// copied holds the slots of the arrays that a decoded copy (an Array
+	// whose num is a slot) copies; origins, those of them written so far.
+	copied  map[int]bool
+	origins map[int]igOrigin
+
+	// sessionKeys is true for a session (appendIgbinarySession): the
+	// top-level array's String keys are written as strings.
+	sessionKeys bool
+}
+
+// igOrigin is an array written in full that a copy may refer to.
+type igOrigin struct {
+	id  uint32
+	val Value
 }
 
 // appendIgbinary appends igbinary_serialize(v), header included, to dst:
@@ -45,6 +61,9 @@ type igEncoder struct {
 // values are written as references because PHP shares them in memory:
 //   - an Array sharing its contents with an earlier one (a copy of the same
 //     Value) that holds no object or reference;
+//   - an Array decoded as a copy of an earlier array that holds objects or
+//     references (it holds them as serialize() writes a copy: r: and R:),
+//     unless it was changed since;
 //   - every empty array after the first, as PHP's empty arrays are one;
 //   - every occurrence of an enum case after the first, as a case is one
 //     object (decoding gives a Ref there, as serialize() writes r:).
@@ -52,7 +71,18 @@ type igEncoder struct {
 // It returns an error wrapping [ErrBadReference] or [ErrUnsupportedValue]
 // for a Value PHP cannot hold, and dst unchanged.
 func appendIgbinary(dst []byte, v Value) ([]byte, error) {
-	e := &igEncoder{buf: dst, emptyID: -1}
+	return appendIgbinaryAny(dst, v, false)
+}
+
+// appendIgbinarySession is appendIgbinary for a session, whose top-level
+// array's String keys are written as strings, numeric or not (see
+// decodeIgbinarySession): an Int key is written as an int.
+func appendIgbinarySession(dst []byte, v Value) ([]byte, error) {
+	return appendIgbinaryAny(dst, v, true)
+}
+
+func appendIgbinaryAny(dst []byte, v Value, session bool) ([]byte, error) {
+	e := &igEncoder{buf: dst, emptyID: -1, sessionKeys: session}
 	var strs [16]string // room for a small session's strings
 	e.strs.list = strs[:0]
 	e.buf = binary.BigEndian.AppendUint32(e.buf, igVersion)
@@ -73,13 +103,27 @@ func appendIgbinary(dst []byte, v Value) ([]byte, error) {
 	return e.buf, nil
 }
 
-// scan collects the slots PHPRefs point at, visiting each composite once.
+// scan collects the slots PHPRefs point at, the arrays that occur more than
+// once (only those are remembered for a ref) and the slots copies copy,
+// visiting each composite once.
 func (e *igEncoder) scan(v Value, seen map[*composite]bool, depth int) error {
 	switch v.kind() {
 	case PHPRef:
 		e.targets = append(e.targets, v.Slot())
 	case Array, Object:
+		if v.kind() == Array && v.num != 0 {
+			if e.copied == nil {
+				e.copied = make(map[int]bool)
+			}
+			e.copied[int(v.num)] = true
+		}
 		if seen[v.comp] {
+			if v.kind() == Array {
+				if e.twice == nil {
+					e.twice = make(map[*composite]bool)
+				}
+				e.twice[v.comp] = true
+			}
 			return nil
 		}
 		seen[v.comp] = true
@@ -225,7 +269,11 @@ func (e *igEncoder) value(v Value, depth int) error {
 	target := len(e.targets) > 0 && e.targetIn(slot, slot)
 	if target {
 		e.impure++
-		e.buf = append(e.buf, igPHPRef)
+		// An object decoded from a first occurrence without 0x25 is
+		// written that way again.
+		if !v.comp.igPlain {
+			e.buf = append(e.buf, igPHPRef)
+		}
 	}
 	switch v.kind() {
 	case Null:
@@ -306,11 +354,20 @@ func (e *igEncoder) array(v Value, slot int, target bool, depth int) error {
 			e.slot += sh.size - 1
 			return nil
 		}
+		if v.num != 0 && e.copy(v, slot) {
+			return nil
+		}
 		id, impure := e.newID(), e.impure
 		if err := e.entries(es, true, depth); err != nil {
 			return err
 		}
-		if e.impure == impure {
+		if e.copied[slot] {
+			if e.origins == nil {
+				e.origins = make(map[int]igOrigin)
+			}
+			e.origins[slot] = igOrigin{id: id, val: v}
+		}
+		if e.impure == impure && e.twice[v.comp] {
 			if e.shared == nil {
 				e.shared = make(map[*composite]igShared)
 			}
@@ -323,6 +380,60 @@ func (e *igEncoder) array(v Value, slot int, target bool, depth int) error {
 	return e.entries(es, true, depth)
 }
 
+// copy writes v, an Array decoded as a copy of the array at slot v.num
+// (which holds objects or references), as a ref to it, as PHP wrote it,
+// and reports whether it did. It does not when that array was not written
+// before in full, or v is not what decoding a copy of it gives (v was
+// changed, or built so), or a & reference points inside v.
+func (e *igEncoder) copy(v Value, slot int) bool {
+	o, ok := e.origins[int(v.num)]
+	if !ok {
+		return false
+	}
+	n := countSlots(v)
+	src := int(v.num)
+	if e.targetIn(slot, slot+n-1) || !e.copyMatches(o.val, v, &src) {
+		return false
+	}
+	e.impure++
+	e.sized(igRef8, o.id)
+	e.slot += n - 1
+	return true
+}
+
+// copyMatches reports whether cp is orig, whose slot is *src, as PHP's
+// serialize() writes a copy of it (and decodeIgbinary decodes one): a & target
+// as an R: to it, an object as an r: to it, arrays again in full, other
+// values as they are. *src advances past orig.
+func (e *igEncoder) copyMatches(orig, cp Value, src *int) bool {
+	if orig.kind() == PHPRef {
+		return cp.kind() == PHPRef && cp.num == orig.num
+	}
+	mine := *src
+	switch k := orig.kind(); {
+	case e.targetIn(mine, mine) && !orig.comp.igPlain:
+		*src += countSlots(orig)
+		return cp.kind() == PHPRef && cp.Slot() == mine
+	case k == Object || k == Custom || k == Enum:
+		*src += countSlots(orig)
+		return cp.kind() == Ref && cp.Slot() == mine
+	case k != Array:
+		*src++
+		return cp.Equal(orig)
+	}
+	*src++
+	oe, ce := orig.Entries(), cp.Entries()
+	if cp.kind() != Array || len(oe) != len(ce) {
+		return false
+	}
+	for i := range oe {
+		if !oe[i].Key.Equal(ce[i].Key) || !e.copyMatches(oe[i].Value, ce[i].Value, src) {
+			return false
+		}
+	}
+	return true
+}
+
 // entries appends an array size and the entries (or an object's property
 // count and properties).
 func (e *igEncoder) entries(es []Entry, inArray bool, depth int) error {
@@ -331,7 +442,7 @@ func (e *igEncoder) entries(es []Entry, inArray bool, depth int) error {
 	}
 	e.sized(igArray8, uint32(len(es)))
 	for _, en := range es {
-		if err := e.key(en.Key, inArray); err != nil {
+		if err := e.key(en.Key, inArray && !(e.sessionKeys && depth == 0)); err != nil {
 			return err
 		}
 		if err := e.value(en.Value, depth+1); err != nil {

@@ -16,6 +16,7 @@ class Mag {
     public function __unserialize(array $d): void { $this->a = $d[0]; $this->b = $d['b']; }
 }
 class Typed { public int $x; public $y = 1; public ?array $z; }
+class Slp { public $a; public $b; function __sleep() { return ['a', 'b', 'a']; } }
 enum Suit: string { case Hearts = 'H'; case Spades = 'S'; }
 enum Pure { case One; case Two; }
 `
@@ -81,7 +82,10 @@ function gen($d) {
         if (mt_rand(0, 1)) { $o->x = rint(); }
         if (mt_rand(0, 1)) { $o->z = garr($d + 1); }
         return $o;
-    case 18: if ($ARRS) return pick($ARRS); return [];
+    case 18:
+        if (mt_rand(0, 31)) return $ARRS ? pick($ARRS) : [];
+        // __sleep() naming a property twice.
+        $o = new Slp; $o->a = gen($d + 1); $o->b = gen($d + 1); $OBJS[] = $o; return $o;
     case 19:
         if (mt_rand(0, 19) != 0) return garr($d);
         // Wide tables: 16-bit string ids, array sizes and object ids.
@@ -111,6 +115,23 @@ function garr($d) {
                 $a[$k2] = &$a[$k1];
             }
         }
+    }
+    $r = mt_rand(0, 79);
+    if ($r == 0) {
+        // An array & referencing itself.
+        $a[rkey()] = &$a;
+    } elseif ($r == 1 && $keys) {
+        // An array inside itself, through a & reference to its holder.
+        $k = pick($keys);
+        if (is_array($a[$k])) { $a[$k][rkey()] = &$a; }
+    } elseif ($r <= 12) {
+        // A value (an object, often) written plainly, then & references
+        // to it.
+        $v = gen($d + 1);
+        $a[rkey()] = $v;
+        $a[rkey()] = &$v;
+        if (mt_rand(0, 1)) { $a[rkey()] = &$v; }
+        unset($v);
     }
     if (mt_rand(0, 2) == 0) { $ARRS[] = $a; }
     return $a;

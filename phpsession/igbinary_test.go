@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -20,6 +22,21 @@ import (
 )
 
 var igSeed = flag.Uint64("igbinary.seed", 0, "seed of the igbinary differential tests (0: from the clock)")
+
+// igDiffN returns the number of random values each igbinary differential
+// test sends: 3000, a few seconds, or $SESSBRIDGE_IGBINARY_N for a long
+// run.
+func igDiffN(t *testing.T) int {
+	env := os.Getenv("SESSBRIDGE_IGBINARY_N")
+	if env == "" {
+		return 3000
+	}
+	n, err := strconv.Atoi(env)
+	if err != nil || n < 1 {
+		t.Fatalf("SESSBRIDGE_IGBINARY_N=%q: want a positive number", env)
+	}
+	return n
+}
 
 // TestIgbinaryVectors decodes every payload a real Phalcon wrote with
 // session.serialize_handler=igbinary, checks that it encodes back byte for
@@ -302,8 +319,8 @@ func igTestSeed(t *testing.T) uint64 {
 // PHP wrote with this package's test generator: forms PHP writes that the
 // Value model cannot tell from others.
 var igNoncanonPHP = []string{
-	"a copy of an array that holds objects or references",
-	"a & reference that nothing else points at, or an object & referenced after its first occurrence",
+	"a copy of an array inside itself",
+	"a & reference that nothing else points at",
 	"null padding for an uninitialized typed property",
 }
 
@@ -314,7 +331,7 @@ var igNoncanonPHP = []string{
 func TestIgbinaryFromPHP(t *testing.T) {
 	testenv.PHP(t, "igbinary")
 	seed := igTestSeed(t)
-	const n = 3000
+	n := igDiffN(t)
 	out := testenv.RunPHP(t, igGenPHP, nil, strconv.FormatUint(seed%(1<<31), 10), strconv.Itoa(n))
 	lines := strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
 	if len(lines) != n {
@@ -348,9 +365,11 @@ func TestIgbinaryFromPHP(t *testing.T) {
 			t.Errorf("value %d: appendIgbinary(decodeIgbinary(php)) =\n%x\nwant\n%x\nvalue %s", i, enc, ig, igShow(v))
 		}
 		if why != "" {
-			noncanon[why]++
-			if !slicesContains(igNoncanonPHP, why) {
-				t.Errorf("value %d: PHP wrote a payload decodeIgbinary calls non-canonical: %s\n%x", i, why, ig)
+			for _, w := range strings.Split(why, "; ") {
+				noncanon[w]++
+				if !slicesContains(igNoncanonPHP, w) {
+					t.Errorf("value %d: PHP wrote a payload decodeIgbinary calls non-canonical: %s\n%x", i, w, ig)
+				}
 			}
 			again, why2, err := decodeIgbinaryCanon(enc, limits{})
 			if err != nil || why2 != "" || !again.Equal(v) {
@@ -363,8 +382,23 @@ func TestIgbinaryFromPHP(t *testing.T) {
 			continue
 		}
 		// serialize() writes every NAN as "NAN", igbinary keeps its bits.
-		if !igEqualAnyNaN(sv, v) {
-			t.Errorf("value %d: igbinary and serialize() forms differ:\nigbinary  %s\nserialize %s\n%x\n%q", i, igShow(v), igShow(sv), ig, ser)
+		// It writes a property __sleep() names twice once (igbinary as
+		// often as named, which moves later slots), and stops at an array
+		// inside itself one level before igbinary does.
+		if strings.Contains(why, "a copy of an array inside itself") {
+			noncanon["not compared with serialize(): an array inside itself"]++
+		} else if igRepeatsProperty(v) {
+			noncanon["not compared with serialize(): a property named twice"]++
+		} else if !igEqualAnyNaN(sv, v) {
+			// serialize() does not remember an object only one array
+			// holds: when that array is reached twice (through a & reference
+			// to an array holding it), it writes the object twice, where
+			// igbinary refers to it.
+			if igRefersToAncestor(v) {
+				noncanon["not compared with serialize(): an array & referencing itself"]++
+			} else {
+				t.Errorf("value %d: igbinary and serialize() forms differ:\nigbinary  %s\nserialize %s\n%x\n%q", i, igShow(v), igShow(sv), ig, ser)
+			}
 		}
 		// The serialize() form, written as igbinary, is the same PHP value.
 		fromSer, err := appendIgbinary(nil, sv)
@@ -387,6 +421,41 @@ func TestIgbinaryFromPHP(t *testing.T) {
 	}
 }
 
+// igRefersToAncestor reports whether v holds a & reference to an array
+// that holds it (serialize()'s slot numbering).
+func igRefersToAncestor(v Value) bool {
+	slot := 0
+	var open []int
+	var walk func(Value) bool
+	walk = func(v Value) bool {
+		if v.kind() == PHPRef {
+			return slices.Contains(open, v.Slot())
+		}
+		slot++
+		open = append(open, slot)
+		defer func() { open = open[:len(open)-1] }()
+		for _, e := range v.Entries() {
+			if walk(e.Value) {
+				return true
+			}
+		}
+		return false
+	}
+	return walk(v)
+}
+
+// igRepeatsProperty reports whether an object in v has a property name
+// twice.
+func igRepeatsProperty(v Value) bool {
+	es := v.Entries()
+	for i, e := range es {
+		if v.kind() == Object && hasKey(es[:i], e.Key) || igRepeatsProperty(e.Value) {
+			return true
+		}
+	}
+	return false
+}
+
 func slicesContains(s []string, x string) bool {
 	for _, y := range s {
 		if y == x {
@@ -402,7 +471,7 @@ func TestIgbinaryToPHP(t *testing.T) {
 	testenv.PHP(t, "igbinary")
 	seed := igTestSeed(t)
 	g := &igGen{r: rand.New(rand.NewPCG(seed, 0x1bb1)), stats: map[string]int{}}
-	const n = 3000
+	n := igDiffN(t)
 	var in bytes.Buffer
 	vals := make([]Value, n)
 	encs := make([][]byte, n)
@@ -642,7 +711,7 @@ func igEqualAnyNaN(v, w Value) bool {
 			return true
 		}
 	}
-	if v.kind() != w.kind() || v.num != w.num || v.comp.payloadOrEmpty() != w.comp.payloadOrEmpty() || v.Len() != w.Len() {
+	if v.kind() != w.kind() || v.num != w.num && v.kind() != Array || v.comp.payloadOrEmpty() != w.comp.payloadOrEmpty() || v.Len() != w.Len() {
 		return false
 	}
 	if v.kind() != Float && v.str != w.str {
@@ -692,7 +761,6 @@ func TestIgbinaryDecodeErrors(t *testing.T) {
 		{"array past end with padding room", "00000002 14 05 00 00 0600 06", limits{}, ErrUnexpectedEnd, 11},
 		{"double key", "00000002 14 01 0c3ff0000000000000 0601", limits{}, ErrSyntax, 6},
 		{"string id before any string", "00000002 14 01 0600 0e00", limits{}, ErrBadReference, 8},
-		{"ref to unfinished array", "00000002 14 01 0600 0100", limits{}, ErrBadReference, 8},
 		{"ref past table", "00000002 14 01 0600 0105", limits{}, ErrBadReference, 8},
 		{"objref to array", "00000002 14 02 0600 1400 0601 2201", limits{}, ErrBadReference, 12},
 		{"ref to object", "00000002 14 02 0600 1701411400 0601 0101", limits{}, ErrBadReference, 15},
@@ -704,11 +772,11 @@ func TestIgbinaryDecodeErrors(t *testing.T) {
 		{"enum twice", "00000002 14 02 0600 17045375697427110648656172747306011a00270e01", limits{}, ErrSyntax, 25},
 		{"enum name with a colon", "00000002 17 02 3a41 27 1101 42", limits{}, ErrSyntax, 4},
 		{"enum with empty case", "00000002 17 04 53756974 27 0d", limits{}, ErrSyntax, 11},
-		{"repeated property", "00000002 17 01 41 1402 1101 61 0601 0e01 0602", limits{}, ErrSyntax, 14},
 		{"too deep", deep, limits{maxDepth: 4}, ErrMaxDepth, 20},
 		{"too deep through a copy", "00000002 1402 0600 1401 0600 1401 0600 0601 0601 1401 0600 0101", limits{maxDepth: 3}, ErrMaxDepth, 24},
 		{"copies past the budget", igCopyBomb(30), limits{}, ErrTooLarge, -1},
 		{"repeated key in a big array", igBigArray(20, 7), limits{}, ErrSyntax, -1},
+		{"repeated string key in a big array", igBigStringArray(20, 7), limits{}, ErrSyntax, -1},
 		{"over maxSize", "00000002 14 01 0600 0601", limits{maxSize: 8}, ErrTooLarge, 0},
 	}
 	for _, tt := range tests {
@@ -780,10 +848,8 @@ out('mutable empty array', $a);
 $a = [1, 2]; $x = &$a[0];
 out('lone reference', $a);
 unset($x);
-$o = new stdClass; $b = [$o, 5]; $b[1] = &$b[1];
-out('copy holding an object', [$b, $b]);
-$a = ['c' => $o, 'a' => $o]; $a['b'] = &$a['a'];
-out('object referenced after', $a);
+$a = ['x' => [1]]; $a['x']['up'] = &$a;
+out('copy inside itself', $a);
 $v = [new Typed, 2, new Typed];
 out('uninitialized typed properties', $v);
 $v = [1, 'x' => ['y']];
@@ -851,6 +917,19 @@ func igBigArray(n, dup int) string {
 		fmt.Fprintf(&b, " 06%02x 0601", i)
 	}
 	fmt.Fprintf(&b, " 06%02x 0601", dup)
+	return b.String()
+}
+
+// igBigStringArray returns, in hex, an array of n string keys "k0", "k1",
+// ... whose last key repeats key dup (by its string id).
+func igBigStringArray(n, dup int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "00000002 14%02x", n)
+	for i := 0; i < n-1; i++ {
+		k := fmt.Sprintf("k%02d", i)
+		fmt.Fprintf(&b, " 1103%x 0601", k)
+	}
+	fmt.Fprintf(&b, " 0e%02x 0601", dup)
 	return b.String()
 }
 

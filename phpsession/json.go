@@ -673,7 +673,12 @@ func (s *Session) MarshalJSON() ([]byte, error) {
 			dst = append(dst, ',')
 		}
 		dst = append(dst, '[')
-		dst = appendJSONName(dst, name)
+		if s.format == FormatIgbinary && s.entries[s.find(name)].intKey {
+			// An int key, which igbinary tells from a numeric string.
+			dst = append(dst, name...)
+		} else {
+			dst = appendJSONName(dst, name)
+		}
 		dst = append(dst, ',')
 		var err error
 		if dst, err = appendJSONValue(dst, v, 0); err != nil {
@@ -758,31 +763,45 @@ func (s *Session) UnmarshalJSON(data []byte) error {
 		if i >= len(entries) {
 			return err
 		}
-		return &SyntaxError{Offset: offsets[i], Msg: fmt.Sprintf("session entry %q: %s (offset %d of the payload)", entries[i].Key.str, se.Msg, se.Offset), Err: se.Err}
+		return &SyntaxError{Offset: offsets[i], Msg: fmt.Sprintf("session entry %q: %s (offset %d of the payload)", jsonEntryName(entries[i].Key), se.Msg, se.Offset), Err: se.Err}
 	}
 	*s = *ns
 	return nil
 }
 
+// jsonEntryName returns the name of a session document's entry: a String
+// key's text, an Int key's decimal text.
+func jsonEntryName(k Value) string {
+	if k.kind() == Int {
+		return strconv.FormatInt(int64(k.num), 10)
+	}
+	return k.str
+}
+
 // appendSessionPayload appends the payload of a session in format f with
-// the entries (names as String keys) to dst, the values written as they
-// are, reference slots included. It also returns the offset in dst where
-// each entry starts (for igbinary, where the payload starts).
+// the entries (names as String keys, or Int keys for names given as JSON
+// integers) to dst, the values written as they are, reference slots
+// included. It also returns the offset in dst where each entry starts (for
+// igbinary, where the payload starts).
+//
+// igbinary keeps both kinds of key as they are: an Int key is what PHP
+// writes for $_SESSION[7] (its session decoder skips it on read), a String
+// key, numeric or not, one that PHP reads back (see
+// decodeIgbinarySession). The other formats check names with CheckName.
 func appendSessionPayload(dst []byte, f Format, entries []Entry) ([]byte, []int, error) {
-	check := NewSession(f)
-	for _, e := range entries {
-		if err := check.CheckName(e.Key.str); err != nil {
-			return dst, nil, err
+	if f != FormatIgbinary {
+		check := NewSession(f)
+		for _, e := range entries {
+			if err := check.CheckName(jsonEntryName(e.Key)); err != nil {
+				return dst, nil, err
+			}
 		}
 	}
 	starts := make([]int, len(entries))
 	switch f {
 	case FormatIgbinary:
-		arr := Value{comp: &composite{kind: Array, entries: make([]Entry, len(entries))}}
-		for i, e := range entries {
-			arr.comp.entries[i] = Entry{Key: normalizeKey(e.Key), Value: e.Value}
-		}
-		dst, err := appendIgbinary(dst, arr)
+		arr := Value{comp: &composite{kind: Array, entries: entries}}
+		dst, err := appendIgbinarySession(dst, arr)
 		return dst, starts, err
 	case FormatPHPSerialize:
 		dst = append(dst, tokArray, tokColon)
@@ -795,7 +814,7 @@ func appendSessionPayload(dst []byte, f Format, entries []Entry) ([]byte, []int,
 				return dst, nil, err
 			}
 			if dst, err = appendValue(dst, e.Value); err != nil {
-				return dst, nil, fmt.Errorf("phpsession: session entry %q: %w", e.Key.str, err)
+				return dst, nil, fmt.Errorf("phpsession: session entry %q: %w", jsonEntryName(e.Key), err)
 			}
 		}
 		return append(dst, tokClose), starts, nil
@@ -860,7 +879,11 @@ func (r *jsonReader) sessionEntries() (es []Entry, offsets []int64, err error) {
 		if err := r.delim(']'); err != nil {
 			return nil, nil, err
 		}
-		es = append(es, Entry{Key: StringValue(name), Value: v})
+		k := StringValue(name)
+		if _, isNum := tok.(json.Number); isNum {
+			k = normalizeKey(k)
+		}
+		es = append(es, Entry{Key: k, Value: v})
 	}
 	if err := r.delim(']'); err != nil {
 		return nil, nil, err

@@ -174,19 +174,22 @@ func (s *Session) buildIndex() {
 	}
 }
 
-// decodeIgbinary decodes an igbinary payload whole.
+// decodeIgbinary decodes an igbinary payload whole. PHP's igbinary session
+// decoder takes the properties of a top-level object as the session's
+// names (and writes the session back as an array): so does it.
 func (s *Session) decodeIgbinary(data []byte) error {
 	if len(data) == 0 {
 		return nil
 	}
-	v, err := decodeIgbinary(data, s.limits())
+	v, err := decodeIgbinarySession(data, s.limits())
 	if err != nil {
 		return err
 	}
-	if v.kind() != Array {
-		return &SyntaxError{Offset: 0, Msg: "igbinary session is a " + v.kind().String() + ", not an array", Err: ErrSyntax}
+	if v.kind() != Array && v.kind() != Object {
+		return &SyntaxError{Offset: 0, Msg: "igbinary session is a " + v.kind().String() + ", not an array or object", Err: ErrSyntax}
 	}
 	next := 1 // the outer array takes slot 1
+	s.entries = make([]entry, 0, v.Len())
 	for _, kv := range v.Entries() {
 		val := kv.Value
 		e := entry{name: kv.Key.str, intKey: kv.Key.kind() == Int, val: val, touched: true, refs: hasRefs(val)}
@@ -884,7 +887,7 @@ func (s *Session) appendIgbinary(dst []byte) ([]byte, error) {
 		}
 		arr.comp.entries = append(arr.comp.entries, Entry{Key: k, Value: v})
 	}
-	return appendIgbinary(dst, arr)
+	return appendIgbinarySession(dst, arr)
 }
 
 // renumberer maps the slot numbers of the decoded payload to those of the

@@ -875,9 +875,33 @@ ob_end_clean();
 echo base64_encode($enc), ' ', json_encode($keys), "\n";
 `
 
+// phpIgbinaryReadKeysScript reads base64 igbinary session payloads, one a
+// line, and answers the json of the keys session_decode() reads from each.
+const phpIgbinaryReadKeysScript = `<?php
+ob_start();
+ini_set('session.use_cookies', '0');
+ini_set('session.use_strict_mode', '0');
+ini_set('session.save_path', sys_get_temp_dir());
+ini_set('session.cache_limiter', '');
+ini_set('session.serialize_handler', 'igbinary');
+session_id('h14r');
+session_start();
+$out = [];
+while (($l = fgets(STDIN)) !== false) {
+    $_SESSION = [];
+    session_decode(base64_decode(trim($l)));
+    $out[] = json_encode(array_map('strval', array_keys($_SESSION)));
+}
+session_abort();
+ob_end_clean();
+echo implode("\n", $out), "\n";
+`
+
 // TestSessionIgbinaryIntKeysPHP: PHP's igbinary session handler writes int
-// keys but skips them on read, so the session refuses to store them, in
-// Set and in UnmarshalJSON, while keys that stay strings are kept.
+// keys but skips them on read, so Set refuses a numeric name (PHP's
+// $_SESSION['5'] is the int key 5), while keys that stay strings are kept.
+// The JSON form tells an int key (a JSON number) from a numeric string
+// key, which PHP writes and reads back too.
 func TestSessionIgbinaryIntKeysPHP(t *testing.T) {
 	testenv.PHP(t, "igbinary")
 	b64, js, _ := strings.Cut(strings.TrimSpace(string(testenv.RunPHP(t, phpIgbinaryKeysScript, nil))), " ")
@@ -904,15 +928,39 @@ func TestSessionIgbinaryIntKeysPHP(t *testing.T) {
 		if !kept && !errors.Is(err, ErrUnstorableKey) {
 			t.Errorf("Set(%q) = %v; PHP skips the key on read, want ErrUnstorableKey", name, err)
 		}
-		doc := `{"format":"igbinary","entries":[[` + strconv.Quote(name) + `,{"i":1}]]}`
-		var back Session
-		err = back.UnmarshalJSON([]byte(doc))
-		if kept && err != nil {
-			t.Errorf("UnmarshalJSON(%s) = %v; PHP reads the key back", doc, err)
+	}
+	// Through the JSON form and back, byte for byte.
+	doc, err := s.MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back Session
+	if err := back.UnmarshalJSON(doc); err != nil {
+		t.Fatalf("UnmarshalJSON(%s): %v", doc, err)
+	}
+	if got, err := back.Encode(); err != nil || !bytes.Equal(got, payload) {
+		t.Errorf("UnmarshalJSON(%s).Encode() = %x, %v; want %x", doc, got, err, payload)
+	}
+	// Every name given as a JSON string is a string key, which PHP reads.
+	var strDoc strings.Builder
+	strDoc.WriteString(`{"format":"igbinary","entries":[`)
+	for i, name := range written {
+		if i > 0 {
+			strDoc.WriteString(",")
 		}
-		if !kept && !errors.Is(err, ErrUnstorableKey) {
-			t.Errorf("UnmarshalJSON(%s) = %v, want ErrUnstorableKey", doc, err)
-		}
+		fmt.Fprintf(&strDoc, `[%q,{"i":1}]`, name)
+	}
+	strDoc.WriteString(`]}`)
+	if err := back.UnmarshalJSON([]byte(strDoc.String())); err != nil {
+		t.Fatalf("UnmarshalJSON(%s): %v", strDoc.String(), err)
+	}
+	enc, err := back.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.TrimSpace(string(testenv.RunPHP(t, phpIgbinaryReadKeysScript, []byte(base64.StdEncoding.EncodeToString(enc)+"\n"))))
+	if want, _ := json.Marshal(written); got != string(want) {
+		t.Errorf("PHP reads the names of %s as %s, want %s", strDoc.String(), got, want)
 	}
 	if len(read) >= len(written) || len(read) < 3 {
 		t.Errorf("PHP wrote keys %q and read back %q: want some, not all, dropped", written, read)

@@ -260,8 +260,14 @@ func appendSlots(dst []Value, v Value) []Value {
 		return append(dst, target)
 	}
 	dst = append(dst, v)
-	if v.kind() == Custom {
-		// Values inside a C: payload take slots no Value stands for.
+	if v.kind() == Custom && v.comp.payloadSlots > 0 {
+		// Values inside a C: payload take the next slots.
+		if vals, ok := payloadValues(v.comp.payload, dst); ok {
+			for _, pv := range vals {
+				dst = appendSlots(dst, pv)
+			}
+			return dst
+		}
 		for range countSlots(v) - 1 {
 			dst = append(dst, Value{})
 		}

@@ -62,7 +62,9 @@ func (k Kind) String() string {
 // found.
 type Value struct {
 	// num holds the bool (0 or 1), the int64 bits, the float64 bits, or the
-	// reference slot.
+	// reference slot; for an Array decoded from igbinary as a copy of an
+	// array PHP shared in memory, the slot of that array, so that it is
+	// written as a copy again (see igbinary.go); Equal ignores it there.
 	num uint64
 	// str holds the string bytes; the class name of an Object or Custom; the
 	// "Enum:Case" of an Enum; for a Float, the text PHP wrote when it is not
@@ -95,6 +97,10 @@ type composite struct {
 	// payload take (see parser.payloadSlots): 0 for opaque text.
 	payloadSlots int32
 	kind         Kind
+	// igPlain is, for an Object, Custom or Enum decoded from igbinary,
+	// whether its first occurrence was written without the & (0x25) that
+	// later & references to it carry (see igbinary.go).
+	igPlain bool
 }
 
 // scalarComps holds the composite of each scalar kind, which all scalar
@@ -449,7 +455,7 @@ func (v Value) withEntries(es []Entry) Value {
 // contents, with entries in the same order. Floats compare by their bits, so
 // NAN equals NAN and -0 differs from 0.
 func (v Value) Equal(w Value) bool {
-	if v.kind() != w.kind() || v.num != w.num {
+	if v.kind() != w.kind() || v.num != w.num && v.kind() != Array {
 		return false
 	}
 	switch v.kind() {

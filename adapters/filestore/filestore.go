@@ -855,6 +855,29 @@ func (s *Store) GC(ctx context.Context, maxLifetime time.Duration) (int, error) 
 	return removed, nil
 }
 
+// DestroyIdle destroys session id as [Store.GC] would: only if its file has
+// not been written or touched for idle and no request holds its flock,
+// checked under an exclusive flock taken without waiting. It reports
+// whether it removed the file; a missing, fresh or busy session gives
+// false and a nil error. It lets a caller collect garbage more carefully
+// than PHP, which removes every file of the directory whose name starts
+// with the prefix: the caller lists the sessions (see [Store.Sessions]),
+// decides which are sessions, and destroys those.
+func (s *Store) DestroyIdle(ctx context.Context, id string, idle time.Duration) (bool, error) {
+	path, err := s.start(ctx, id)
+	if err != nil {
+		return false, err
+	}
+	if idle <= 0 {
+		return false, fmt.Errorf("filestore: destroy idle %s: idle %v is not positive", id, idle)
+	}
+	ok, err := s.removeIfStale(path, time.Now().Add(-idle))
+	if err != nil {
+		return false, wrap("destroy", err)
+	}
+	return ok, nil
+}
+
 // removeIfStale removes path if nobody holds its flock and it is still
 // older than cutoff, under an exclusive flock taken without waiting.
 func (s *Store) removeIfStale(path string, cutoff time.Time) (bool, error) {

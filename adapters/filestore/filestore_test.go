@@ -546,6 +546,48 @@ func TestGCSkipsLocked(t *testing.T) {
 	}
 }
 
+// TestDestroyIdle destroys old sessions only, never a fresh or held one,
+// also below depth directories, where GC does nothing.
+func TestDestroyIdle(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t, Options{Layout: adapters.LayoutNative, Depth: 1})
+	old := time.Now().Add(-2 * time.Hour)
+	for _, id := range []string{"aold", "afresh", "aheld"} {
+		if err := s.Write(ctx, id, []byte("x"), 0); err != nil {
+			t.Fatal(err)
+		}
+		if id != "afresh" {
+			p, _ := s.Path(id)
+			os.Chtimes(p, old, old)
+		}
+	}
+	unlock, err := s.Lock(ctx, "aheld")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock(ctx)
+	tests := []struct {
+		id   string
+		want bool
+	}{{"aold", true}, {"aold", false}, {"afresh", false}, {"aheld", false}, {"amissing", false}}
+	for _, tt := range tests {
+		if got, err := s.DestroyIdle(ctx, tt.id, time.Hour); got != tt.want || err != nil {
+			t.Errorf("DestroyIdle(%q, 1h) = %v, %v; want %v, nil", tt.id, got, err, tt.want)
+		}
+	}
+	if _, err := s.DestroyIdle(ctx, "a/b", time.Hour); !errors.Is(err, adapters.ErrInvalidID) {
+		t.Errorf("DestroyIdle(%q) = %v, want %v", "a/b", err, adapters.ErrInvalidID)
+	}
+	if _, err := s.DestroyIdle(ctx, "afresh", 0); err == nil {
+		t.Errorf("DestroyIdle(idle 0) = nil error, want one")
+	}
+	for _, id := range []string{"afresh", "aheld"} {
+		if _, found, err := s.Read(ctx, id); !found || err != nil {
+			t.Errorf("after DestroyIdle, Read(%q) = found %v, %v; want it kept", id, found, err)
+		}
+	}
+}
+
 func TestTouch(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t, Options{})

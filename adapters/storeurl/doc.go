@@ -46,6 +46,23 @@
 //
 //	redis://:xxxxx@10.0.0.5:6379/2?layout=php
 //
+// [Redact] does the same to any text: the password of every URL in it, also
+// when a "#", "/" or "?" in it makes the URL malformed (which [Parse]
+// refuses, asking for percent-encoding), and the value of every parameter
+// named like a secret (auth, password, sentinel_password, ...).
+// [Config.Secrets] returns the passwords themselves, for masking messages
+// of other origin.
+//
+// # Identity
+//
+// [Config.Identity] resolves a URL to the key space it addresses: the
+// real path of a directory, the addresses of the servers (every address of
+// this machine counting as one, "local"), the database and the prefix with
+// the layout's default. [Identity.Overlaps] tells whether two stores can
+// hold the same keys, however their URLs are spelled: a tool copying from
+// one store to another (sessbridge migrate) refuses them, as a copy onto
+// itself that then deletes its source would lose every session.
+//
 // # Examples
 //
 // The sessions of a Phalcon 5 app configured with the Stream adapter and

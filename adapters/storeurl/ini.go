@@ -31,7 +31,8 @@ var ErrUnsupportedHandler = errors.New("unsupported session.save_handler")
 //	redis         "tcp://host:6379?auth=...&..."      phpredis (redisstore.ParseURL)
 //	memcached     "host:11211,host2:11211"            phpmemcached
 //
-// session.gc_maxlifetime becomes the Redis and memcached lifetime,
+// session.gc_maxlifetime becomes the Redis and memcached lifetime and
+// [Config.GCMaxLifetime],
 // redis.session.locking_enabled the Redis locking and memcached.sess_prefix
 // the memcached prefix. A handler it cannot open (user, rediscluster, ...)
 // gives an error wrapping [ErrUnsupportedHandler].
@@ -62,7 +63,7 @@ func FromPHPINI(path string) (*Config, phpsession.Format, error) {
 		lifetime = time.Duration(n) * time.Second
 	}
 	savePath := get("session.save_path", "")
-	c := &Config{}
+	c := &Config{GCMaxLifetime: lifetime}
 	switch handler := get("session.save_handler", "files"); handler {
 	case "files":
 		o, err := filestore.ParseSavePath(savePath)

@@ -42,6 +42,10 @@ type Config struct {
 	Redis *redisstore.Options
 	// Memcached holds the options of a memcached store.
 	Memcached *memcachedstore.Options
+	// GCMaxLifetime is the session.gc_maxlifetime of a php.ini read by
+	// [FromPHPINI] (0 when it does not set one, and for a parsed URL): how
+	// long a file session lives unless written or touched.
+	GCMaxLifetime time.Duration
 
 	shown string // the URL with the password redacted
 }
@@ -49,6 +53,22 @@ type Config struct {
 // String returns the URL the Config was parsed from, with any password
 // replaced by xxxxx.
 func (c *Config) String() string { return c.shown }
+
+// Secrets returns the passwords the store is opened with (Redis's and the
+// Sentinels'), however they were given: in the URL, with password_env or
+// from [PasswordEnv]. A program that prints messages from a store's client
+// can mask them (the sessbridge CLI does), beyond what [Redact] hides.
+func (c *Config) Secrets() []string {
+	var out []string
+	if c.Redis != nil {
+		for _, p := range []string{c.Redis.Password, c.Redis.SentinelPassword} {
+			if p != "" {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
 
 // Layout returns the layout of the configured store (LayoutPhalcon5 for
 // noop).
@@ -124,17 +144,18 @@ func Parse(rawURL string) (*Config, error) {
 		return nil, fmt.Errorf("storeurl: %q: %w: no scheme (want file://, redis://, memcached://, ...)", shown, ErrUnknownScheme)
 	}
 	c := &Config{Scheme: strings.ToLower(scheme), shown: shown}
-	var err error
-	switch c.Scheme {
-	case "file":
+	err := checkUserinfo(rawURL)
+	switch {
+	case err != nil:
+	case c.Scheme == "file":
 		c.File, err = parseFile(rawURL)
-	case "redis", "rediss", "phpredis":
+	case c.Scheme == "redis", c.Scheme == "rediss", c.Scheme == "phpredis":
 		c.Redis, err = parseRedis(rawURL, c.Scheme)
-	case "redis+sentinel", "redis+cluster":
+	case c.Scheme == "redis+sentinel", c.Scheme == "redis+cluster":
 		c.Redis, err = parseRedisMulti(rawURL, c.Scheme)
-	case "memcached", "phpmemcached":
+	case c.Scheme == "memcached", c.Scheme == "phpmemcached":
 		c.Memcached, err = parseMemcached(rawURL, c.Scheme)
-	case "noop":
+	case c.Scheme == "noop":
 		if rawURL[len(scheme)+1:] != "" && rawURL[len(scheme)+1:] != "//" {
 			err = errors.New("noop: takes nothing after the scheme")
 		}
@@ -147,28 +168,135 @@ func Parse(rawURL string) (*Config, error) {
 	return c, nil
 }
 
-// Redact returns a URL with the password of its user information replaced
-// by xxxxx, as url.URL.Redacted does, also for the multi-host URLs that
-// net/url cannot parse. Text that is not a URL is returned unchanged.
-func Redact(rawURL string) string {
-	_, rest, ok := strings.Cut(rawURL, "://")
-	if !ok {
-		return rawURL
+// checkUserinfo refuses user information holding a "/", "?" or "#",
+// which would end it early: net/url would read part of the password as the
+// host, port, path or fragment, and show it in its error. An "@" in a
+// parameter's value (?prefix=a@b) is not user information.
+func checkUserinfo(rawURL string) error {
+	scheme, rest, ok := strings.Cut(rawURL, "://")
+	if !ok || strings.EqualFold(scheme, "file") {
+		return nil
 	}
-	start := len(rawURL) - len(rest)
-	end := strings.IndexAny(rest, "/?#")
-	if end < 0 {
-		end = len(rest)
-	}
-	at := strings.LastIndexByte(rest[:end], '@')
+	at := userinfoEnd(rest)
 	if at < 0 {
-		return rawURL
+		return nil
 	}
-	colon := strings.IndexByte(rest[:at], ':')
-	if colon < 0 {
-		return rawURL
+	if !strings.ContainsAny(rest[:at], "/?#") {
+		return nil
 	}
-	return rawURL[:start+colon+1] + "xxxxx" + rawURL[start+at:]
+	return errors.New(`the user information holds "/", "?" or "#": percent-encode them (%2F, %3F, %23) or give the password with password_env`)
+}
+
+// Redact returns s, a URL or a message holding URLs, with every password
+// replaced by xxxxx: the password of each URL's user information, even
+// when it holds an unescaped "#", "/", "?" or "@" that makes the URL
+// malformed (the user information then runs to the last "@" followed by a
+// host), also in the multi-host URLs net/url cannot parse; and the value
+// of every parameter whose name says it is a secret (auth, auth[],
+// password, sentinel_password, pass, pwd, secret, token...; not
+// password_env, which names a variable). Text that holds no URL is
+// returned unchanged.
+func Redact(s string) string {
+	var b strings.Builder
+	for {
+		i := strings.Index(s, "://")
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		start := i + len("://")
+		end := start + strings.IndexFunc(s[start:], endsURL)
+		if end < start {
+			end = len(s)
+		}
+		// Punctuation that ends a message's phrase ends the URL too.
+		for end > start && strings.IndexByte(".,:;)", s[end-1]) >= 0 {
+			end--
+		}
+		b.WriteString(s[:start])
+		b.WriteString(redactURL(s[start:end]))
+		s = s[end:]
+	}
+}
+
+// endsURL reports whether r ends a URL within a message.
+func endsURL(r rune) bool {
+	return r == ' ' || r == '\t' || r == '\n' || r == '\r' || r == '"' || r == '\'' || r == '`' || r == '<' || r == '>'
+}
+
+// redactURL redacts what follows the "://" of a URL.
+func redactURL(rest string) string {
+	if at := userinfoEnd(rest); at >= 0 {
+		if colon := strings.IndexByte(rest[:at], ':'); colon >= 0 {
+			rest = rest[:colon+1] + "xxxxx" + rest[at:]
+		}
+	}
+	q := strings.IndexByte(rest, '?')
+	if q < 0 {
+		return rest
+	}
+	var b strings.Builder
+	b.WriteString(rest[:q])
+	for i, param := range strings.Split(rest[q+1:], "&") {
+		if i == 0 {
+			b.WriteByte('?')
+		} else {
+			b.WriteByte('&')
+		}
+		name, value, ok := strings.Cut(param, "=")
+		if ok && value != "" && isSecretParam(name) {
+			value = "xxxxx"
+		}
+		b.WriteString(name)
+		if ok {
+			b.WriteByte('=')
+			b.WriteString(value)
+		}
+	}
+	return b.String()
+}
+
+// userinfoEnd returns the index of the "@" that ends the user information
+// of rest (a URL after its "://"), or -1: the last "@" that a host
+// follows, up to the end or a "/", "?" or "#", and that is not in a
+// parameter's value (?prefix=a@b).
+func userinfoEnd(rest string) int {
+	for at := len(rest) - 1; at >= 0; at-- {
+		if rest[at] != '@' {
+			continue
+		}
+		if _, query, ok := strings.Cut(rest[:at], "?"); ok && strings.Contains(query, "=") {
+			continue
+		}
+		host := rest[at+1:]
+		if i := strings.IndexAny(host, "/?#"); i >= 0 {
+			host = host[:i]
+		}
+		if host != "" && !strings.ContainsFunc(host, func(r rune) bool {
+			return !(r == '.' || r == '-' || r == '_' || r == ':' || r == ',' || r == '[' || r == ']' || r == '%' ||
+				'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9')
+		}) {
+			return at
+		}
+	}
+	return -1
+}
+
+// isSecretParam reports whether a URL parameter's value is a secret.
+func isSecretParam(name string) bool {
+	if n, err := url.QueryUnescape(name); err == nil {
+		name = n
+	}
+	name = strings.ToLower(name)
+	if strings.HasSuffix(name, "_env") {
+		return false
+	}
+	for _, w := range []string{"auth", "pass", "pwd", "secret", "token", "key"} {
+		if strings.Contains(name, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // params reads URL parameters, each at most once, removing them as it

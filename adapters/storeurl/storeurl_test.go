@@ -103,7 +103,7 @@ func TestParseErrors(t *testing.T) {
 		{"redis unknown param, password redacted", "redis://:hunter2@h?colour=red", `storeurl: redis://:xxxxx@h?colour=red: unknown parameter "colour"`},
 		{"redis missing env", "redis://h?password_env=SB_NOT_SET_ANYWHERE", `storeurl: redis://h?password_env=SB_NOT_SET_ANYWHERE: password_env: environment variable SB_NOT_SET_ANYWHERE is not set`},
 		{"redis env and password", "redis://:p@h?password_env=HOME", `storeurl: redis://:xxxxx@h?password_env=HOME: password_env and a password in the URL: give one`},
-		{"redis auth param", "redis://h?auth=hunter2", `storeurl: redis://h?auth=hunter2: parameter "auth": give the password as redis://:password@host or with password_env`},
+		{"redis auth param", "redis://h?auth=hunter2", `storeurl: redis://h?auth=xxxxx: parameter "auth": give the password as redis://:password@host or with password_env`},
 		{"phpredis layout", "phpredis://h?layout=phalcon5", `storeurl: phpredis://h?layout=phalcon5: layout "phalcon5": phpredis URLs are always layout php`},
 		{"redis sentinel param", "redis://h?sentinel_master=m", `storeurl: redis://h?sentinel_master=m: parameter "sentinel_master": use a redis+sentinel:// or redis+cluster:// URL`},
 		{"sentinel no master", "redis+sentinel://:pw@s1,s2", `storeurl: redis+sentinel://:xxxxx@s1,s2: no master name (want redis+sentinel://host,host/mastername[/db])`},
@@ -130,6 +130,33 @@ func TestParseErrors(t *testing.T) {
 	}
 }
 
+// TestParseMalformedUserinfo: a password holding an unescaped "#", "/" or
+// "?" is refused without showing any of it, where net/url would show part
+// of it as a port.
+func TestParseMalformedUserinfo(t *testing.T) {
+	for _, u := range []string{
+		"redis://:ab#PWSECRET@127.0.0.1:1/0",
+		"redis://:ab/PWSECRET@127.0.0.1:1/0",
+		"redis://:ab?PWSECRET@127.0.0.1:1/0",
+		"redis://:12#PWSECRET@h",
+		"rediss://u:ab#PWSECRET@h",
+		"redis+sentinel://:ab#PWSECRET@h/m",
+		"redis+sentinel://:ab/PWSECRET@h,h2/m",
+		"redis+cluster://:ab/PWSECRET@h,h2",
+		"memcached://:ab#PWSECRET@h",
+	} {
+		_, err := Parse(u)
+		if err == nil || strings.Contains(err.Error(), "PWSECRET") || strings.Contains(err.Error(), "ab") {
+			t.Errorf("Parse(%q) = %v, want an error without the password", u, err)
+		}
+	}
+	for _, u := range []string{"redis://h:6379/0?prefix=a@b", "redis://:a@b@h", "file:///var/a@b"} {
+		if _, err := Parse(u); err != nil {
+			t.Errorf("Parse(%q) = %v, want no error", u, err)
+		}
+	}
+}
+
 func TestRedact(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"redis://u:p@h/1", "redis://u:xxxxx@h/1"},
@@ -137,7 +164,21 @@ func TestRedact(t *testing.T) {
 		{"redis://u@h", "redis://u@h"},
 		{"redis+sentinel://:p@a,b/m", "redis+sentinel://:xxxxx@a,b/m"},
 		{"redis://h/?q=a@b:c", "redis://h/?q=a@b:c"},
+		{"redis://h:6379/0?prefix=a@b", "redis://h:6379/0?prefix=a@b"},
+		{"memcached://m1,m2:11211?prefix=a@b", "memcached://m1,m2:11211?prefix=a@b"},
+		{"file:///var/a:b@c", "file:///var/a:xxxxx@c"}, // more than needed, never less
 		{"not a url", "not a url"},
+		{"redis://:ab#PW@h:6379/0", "redis://:xxxxx@h:6379/0"},
+		{"redis://:ab/PW@h:6379/0", "redis://:xxxxx@h:6379/0"},
+		{"redis://:a@b?c@h:6379", "redis://:xxxxx@h:6379"},
+		{"redis://:p%40w@h", "redis://:xxxxx@h"},
+		{"phpredis://h:6379?auth=PW", "phpredis://h:6379?auth=xxxxx"},
+		{"phpredis://h:6379?auth%5B%5D=u&auth%5B%5D=PW", "phpredis://h:6379?auth%5B%5D=xxxxx&auth%5B%5D=xxxxx"},
+		{"redis://h:6379/0?password=PW&prefix=p", "redis://h:6379/0?password=xxxxx&prefix=p"},
+		{"redis+sentinel://h:1/m?sentinel_password=PW", "redis+sentinel://h:1/m?sentinel_password=xxxxx"},
+		{"redis://h?password_env=VAR", "redis://h?password_env=VAR"},
+		{"tcp://h:6379?AUTH=PW", "tcp://h:6379?AUTH=xxxxx"},
+		{`open "redis://:PW@h": refused; also redis://u:PW2@k/1 and tcp://h?auth=PW3.`, `open "redis://:xxxxx@h": refused; also redis://u:xxxxx@k/1 and tcp://h?auth=xxxxx.`},
 	}
 	for _, tt := range tests {
 		if got := Redact(tt.in); got != tt.want {
@@ -210,15 +251,15 @@ func TestFromPHPINI(t *testing.T) {
 	}{
 		{
 			name:      "files",
-			ini:       "[Session]\nsession.save_handler = files\nsession.save_path = \"2;0640;" + sessDir + "\"\nsession.serialize_handler = php_serialize\n",
-			want:      &Config{Scheme: "file", File: &filestore.Options{Dir: sessDir, Layout: adapters.LayoutNative, Depth: 2, FileMode: 0o640}},
+			ini:       "[Session]\nsession.save_handler = files\nsession.save_path = \"2;0640;" + sessDir + "\"\nsession.serialize_handler = php_serialize\nsession.gc_maxlifetime = 60\n",
+			want:      &Config{Scheme: "file", GCMaxLifetime: time.Minute, File: &filestore.Options{Dir: sessDir, Layout: adapters.LayoutNative, Depth: 2, FileMode: 0o640}},
 			wantFmt:   phpsession.FormatPHPSerialize,
 			wantShown: "file://" + sessDir + "?layout=php&depth=2&mode=0640",
 		},
 		{
 			name:      "redis",
 			ini:       "session.save_handler = redis\nsession.save_path = \"tcp://10.0.0.5:6379?auth=hunter2&database=3\"\nsession.gc_maxlifetime = 600\nredis.session.locking_enabled = 1\n",
-			want:      &Config{Scheme: "phpredis", Redis: &redisstore.Options{Host: "10.0.0.5", Port: 6379, Index: 3, Password: "hunter2", Layout: adapters.LayoutNative, Lifetime: 600 * time.Second, Locking: true}},
+			want:      &Config{Scheme: "phpredis", GCMaxLifetime: 600 * time.Second, Redis: &redisstore.Options{Host: "10.0.0.5", Port: 6379, Index: 3, Password: "hunter2", Layout: adapters.LayoutNative, Lifetime: 600 * time.Second, Locking: true}},
 			wantShown: "phpredis://:xxxxx@10.0.0.5:6379/3",
 		},
 		{

@@ -103,12 +103,34 @@ func decodePayload(data []byte, name string, f phpsession.Format) (*phpsession.S
 	s, err := phpsession.DecodeSession(data, f)
 	if err != nil {
 		var se *phpsession.SyntaxError
+		hint := handlerHint(data, f)
 		if errors.As(err, &se) {
-			return nil, &positionError{name: name + " (" + f.String() + ")", input: data, offset: se.Offset, err: err}
+			return nil, &positionError{name: name + " (" + f.String() + ")", input: data, offset: se.Offset, err: err, hint: hint}
 		}
-		return nil, fmt.Errorf("%s: %w", name, err)
+		if hint != "" {
+			hint = "\n" + hint
+		}
+		return nil, fmt.Errorf("%s: %w%s", name, err, hint)
 	}
 	return s, nil
+}
+
+// handlerHint returns a line naming the handlers that do decode data,
+// which f does not, or "" when none does.
+func handlerHint(data []byte, f phpsession.Format) string {
+	var ok []string
+	for _, g := range phpsession.Formats() {
+		if g == f {
+			continue
+		}
+		if _, err := phpsession.DecodeSession(data, g); err == nil {
+			ok = append(ok, g.String())
+		}
+	}
+	if len(ok) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("it decodes as %s: give --handler %s", joinWords(ok), ok[0])
 }
 
 // writeDocument writes a session JSON document with one entry per line, so

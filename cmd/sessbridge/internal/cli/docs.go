@@ -70,6 +70,7 @@ Exit codes, for every command:
 | 1 | the command failed: bad input, I/O error, a store that does not answer, php missing |
 | 2 | bad flags or arguments; the usage is printed |
 | 3 | a check ran and found a difference (compat, demo) |
+| 130 | interrupted (Ctrl-C); migrate and gc say what was done and how to resume |
 
 `)
 	link := func(name string) string {

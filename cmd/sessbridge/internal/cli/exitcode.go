@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 )
@@ -10,10 +11,11 @@ type exitCode int
 
 // The exit codes, listed in docs/cli.md.
 const (
-	exitOK       exitCode = 0 // success
-	exitError    exitCode = 1 // the command failed: bad input, I/O error, what PHP cannot store
-	exitUsage    exitCode = 2 // bad flags or arguments; usage is printed
-	exitMismatch exitCode = 3 // a check ran and found a difference (demo: Go and Phalcon disagree)
+	exitOK       exitCode = 0   // success
+	exitError    exitCode = 1   // the command failed: bad input, I/O error, what PHP cannot store
+	exitUsage    exitCode = 2   // bad flags or arguments; usage is printed
+	exitMismatch exitCode = 3   // a check ran and found a difference (demo: Go and Phalcon disagree)
+	exitCancel   exitCode = 130 // interrupted (Ctrl-C), as a shell reports SIGINT
 )
 
 // FlagError is a usage error: a bad flag or argument. Main prints it with
@@ -46,6 +48,8 @@ func exitCodeOf(err error) exitCode {
 		return exitUsage
 	case errors.Is(err, errMismatch):
 		return exitMismatch
+	case errors.Is(err, context.Canceled):
+		return exitCancel
 	}
 	return exitError
 }

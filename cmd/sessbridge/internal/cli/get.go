@@ -2,8 +2,12 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"time"
 
+	"github.com/sessbridge/sessbridge/adapters"
+	"github.com/sessbridge/sessbridge/adapters/filestore"
 	"github.com/sessbridge/sessbridge/phpsession"
 	"github.com/spf13/cobra"
 )
@@ -17,7 +21,16 @@ type getOptions struct {
 	Key string // "" with HasKey false: the whole session
 	// HasKey is true when a KEY argument was given (it may be "").
 	HasKey bool
+	// LockTimeout bounds the wait for a session a request holds locked.
+	LockTimeout time.Duration
 }
+
+// defaultLockTimeout is how long get waits for a locked session: the file
+// store's default, as long as PHP's own wait.
+const defaultLockTimeout = filestore.DefaultLockTimeout
+
+// lockNotice is how long a read waits before get says it is waiting.
+const lockNotice = time.Second
 
 // newCmdGet returns the get command. runF replaces getRun in tests.
 func newCmdGet(f *Factory, runF func(context.Context, *getOptions) error) *cobra.Command {
@@ -32,6 +45,9 @@ key with a summary of its value. With KEY it prints only that key's value:
 its JSON form, or a one-line summary with --output table.
 ` + storeHelp + `
 
+A session that a PHP request holds (its file's flock) is read once the
+request is done; get says when it waits, and gives up after --lock-timeout.
+
 Exit codes: 0 printed, 1 no such session or key, or the store failed, 2 bad
 flags or arguments.`,
 		Example: `  sessbridge get --store file:///var/lib/php/sessions e3ea125e2e80
@@ -41,6 +57,9 @@ flags or arguments.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := parseStoreFlags(cmd, &opts.storeFlags, handler); err != nil {
 				return err
+			}
+			if opts.LockTimeout <= 0 {
+				return flagErrorf("--lock-timeout: want a positive time, got %s", opts.LockTimeout)
 			}
 			opts.Output = f.Output
 			opts.ID = args[0]
@@ -54,18 +73,53 @@ flags or arguments.`,
 		},
 	}
 	addStoreFlags(cmd, &opts.storeFlags, &handler)
+	opts.LockTimeout = defaultLockTimeout
+	cmd.Flags().Var(secondsFlag{&opts.LockTimeout}, "lock-timeout", "give up on a session a request holds locked after this, in seconds or as a duration (default 30)")
 	return cmd
 }
 
 // getRun reads the session and prints it or its key.
 func getRun(ctx context.Context, opts *getOptions) error {
-	st, err := openStore(ctx, opts.storeFlags)
+	cfg, fm, err := storeConfig(opts.storeFlags)
+	if err != nil {
+		return err
+	}
+	timeout := opts.LockTimeout
+	if timeout <= 0 {
+		timeout = defaultLockTimeout
+	}
+	if cfg.File != nil {
+		cfg.File.LockTimeout = timeout
+	}
+	st, err := openConfig(ctx, cfg, fm)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	s, _, err := readSession(ctx, st, opts.ID)
+	// A file store bounds its own wait for the flock (and says so); the
+	// context bounds the others.
+	bound := timeout
+	if cfg.File != nil {
+		bound += lockNotice
+	}
+	rctx, cancel := context.WithTimeout(ctx, bound)
+	defer cancel()
+	read, noticed := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(noticed)
+		select {
+		case <-time.After(lockNotice):
+			fmt.Fprintf(opts.IO.ErrOut, "sessbridge: get: waiting for session %s: a request holds it locked (giving up after %v, --lock-timeout)\n", quoteName(opts.ID), timeout)
+		case <-read:
+		}
+	}()
+	s, _, err := readSession(rctx, st, opts.ID)
+	close(read)
+	<-noticed
 	if err != nil {
+		if ctx.Err() == nil && (errors.Is(err, context.DeadlineExceeded) || errors.Is(err, adapters.ErrLockTimeout)) {
+			return fmt.Errorf("session %s: still locked after %v (--lock-timeout): %w", quoteName(opts.ID), timeout, err)
+		}
 		return err
 	}
 	if opts.HasKey {
@@ -105,17 +159,4 @@ func printSessionTable(ios *IOStreams, s *phpsession.Session) error {
 		t.addRow(quoteName(n), v.Kind().String(), summarize(v, summaryWidth, paths))
 	}
 	return t.render()
-}
-
-// rangeArgs is cobra.RangeArgs returning a *FlagError.
-func rangeArgs(min, max int) cobra.PositionalArgs {
-	return func(cmd *cobra.Command, args []string) error {
-		if len(args) < min || len(args) > max {
-			if min == max {
-				return flagErrorf("%s: want %d arguments, got %d", cmd.Name(), min, len(args))
-			}
-			return flagErrorf("%s: want %d to %d arguments, got %d", cmd.Name(), min, max, len(args))
-		}
-		return nil
-	}
 }

@@ -3,9 +3,11 @@ package cli
 import (
 	"context"
 	"errors"
+	"github.com/sessbridge/sessbridge/adapters/filestore"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sessbridge/sessbridge/internal/vectors"
 	"github.com/sessbridge/sessbridge/phpsession"
@@ -21,8 +23,10 @@ func TestNewCmdGet(t *testing.T) {
 		{"session", "--store noop: abc", getOptions{storeFlags: storeFlags{Store: "noop:"}, ID: "abc"}, ""},
 		{"key", "--store noop: abc auth", getOptions{storeFlags: storeFlags{Store: "noop:"}, ID: "abc", Key: "auth", HasKey: true}, ""},
 		{"handler", "--store noop: --handler php_binary abc", getOptions{storeFlags: storeFlags{Store: "noop:", Handler: phpsession.FormatPHPBinary, HasHandler: true}, ID: "abc"}, ""},
-		{"no id", "--store noop:", getOptions{}, "get: want 1 to 2 arguments, got 0"},
-		{"three args", "--store noop: a b c", getOptions{}, "get: want 1 to 2 arguments, got 3"},
+		{"no id", "--store noop:", getOptions{}, "get: missing ID"},
+		{"three args", "--store noop: a b c", getOptions{}, "get: too many arguments: get takes ID and KEY, got 3"},
+		{"lock timeout", "--store noop: --lock-timeout 5 abc", getOptions{storeFlags: storeFlags{Store: "noop:"}, ID: "abc", LockTimeout: 5 * time.Second}, ""},
+		{"bad lock timeout", "--store noop: --lock-timeout 0 abc", getOptions{}, "--lock-timeout: want a positive time, got 0s"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -42,6 +46,9 @@ func TestNewCmdGet(t *testing.T) {
 				t.Fatalf("get %s: %v", tt.argv, err)
 			}
 			tt.want.IO = ios
+			if tt.want.LockTimeout == 0 {
+				tt.want.LockTimeout = defaultLockTimeout
+			}
 			if !reflect.DeepEqual(*got, tt.want) {
 				t.Errorf("get %s: options = %+v, want %+v", tt.argv, *got, tt.want)
 			}
@@ -91,4 +98,50 @@ func TestGetRun(t *testing.T) {
 			golden(t, "get/"+tt.name, []byte(env.scrub(runOutput(stdout.String(), err))))
 		})
 	}
+}
+
+// TestGetLayoutHint asks for sessions under the wrong layout: the error
+// names the layout that has them.
+func TestGetLayoutHint(t *testing.T) {
+	env := newStoreEnv(t, true)
+	writeSessionFile(t, env.dir, "sess_abc", []byte(`n|i:1;`))
+	writeSessionFile(t, env.dir, "def", []byte(`n|i:1;`))
+	c := env.redisClient(t, 0)
+	c.Set(t.Context(), "PHPREDIS_SESSION:abc", `n|i:1;`, 0)
+	c.Set(t.Context(), "sess-reds-def", `s:6:"n|i:1;";`, 0)
+	var out strings.Builder
+	for _, tt := range []struct{ store, id string }{
+		{"file://" + env.dir, "abc"},
+		{"file://" + env.dir + "?layout=php", "def"},
+		{"redis://" + env.redis, "abc"},
+		{"phpredis://" + env.redis, "def"},
+		{"redis://" + env.redis, "nope"},
+	} {
+		ios, _, _ := testStreams("", false)
+		err := getRun(t.Context(), &getOptions{IO: ios, storeFlags: storeFlags{Store: tt.store}, ID: tt.id})
+		out.WriteString(runOutput("", err))
+	}
+	golden(t, "get/layout-hint", []byte(env.scrub(out.String())))
+}
+
+// TestGetLocked reads a session another process holds locked: get says it
+// waits, and gives up after --lock-timeout.
+func TestGetLocked(t *testing.T) {
+	dir := t.TempDir()
+	writeSessionFile(t, dir, "held", []byte(`n|i:1;`))
+	holder, err := filestore.New(filestore.Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	unlock, err := holder.Lock(t.Context(), "held")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock(t.Context())
+	ios, stdout, stderr := testStreams("", false)
+	code := run(t.Context(), []string{"get", "held", "--store", "file://" + dir, "--lock-timeout", "1.5"}, ios)
+	if code != exitError {
+		t.Errorf("exit %d, want %d", code, exitError)
+	}
+	golden(t, "get/locked", []byte(strings.ReplaceAll(stdout.String()+"--- stderr:\n"+stderr.String(), dir, "$DIR")))
 }

@@ -186,7 +186,7 @@ func inspectStored(ctx context.Context, st *openedStore, id string, in *inspecti
 	if !ok {
 		payload, found, err := st.Read(ctx, id)
 		if err == nil && !found {
-			err = fmt.Errorf("session %s: %w in %s", quoteName(id), errNotFound, st.Config)
+			err = fmt.Errorf("session %s: %w in %s%s", quoteName(id), errNotFound, st.Config, layoutHint(ctx, st, id))
 		}
 		return nil, payload, err
 	}
@@ -195,7 +195,7 @@ func inspectStored(ctx context.Context, st *openedStore, id string, in *inspecti
 		return nil, nil, err
 	}
 	if !found {
-		return nil, nil, fmt.Errorf("session %s: %w in %s", quoteName(id), errNotFound, st.Config)
+		return nil, nil, fmt.Errorf("session %s: %w in %s%s", quoteName(id), errNotFound, st.Config, layoutHint(ctx, st, id))
 	}
 	in.Location, in.Lock = x.Location, lockText(x)
 	if x.HasFlags {

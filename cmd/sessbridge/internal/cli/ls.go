@@ -49,8 +49,10 @@ object per line:
 
 where ttl and age are in seconds (keys is null without --keys), null when the store cannot tell, and ttl
 is -1 for a session that never expires. Ls never waits for a session's
-lock: a session file PHP holds is read without it and marked "locked":true. Memcached cannot enumerate its keys:
-ls fails on it.
+lock: a session file PHP holds is read without it and marked "locked":true.
+Memcached cannot enumerate its keys: ls fails on it. A progress bar on
+stderr shows how far a long listing is when stderr is a terminal (a plain
+line every 10 s otherwise).
 ` + storeHelp + `
 
 Exit codes: 0 listed, 1 the store failed or cannot list, 2 bad flags or
@@ -121,7 +123,11 @@ func lsRun(ctx context.Context, opts *lsOptions) error {
 	case opts.IO.OutIsTTY:
 		t = newTablePrinter(opts.IO, header...)
 	}
+	prog := newProgress(opts.IO, "ls", false)
+	seen := 0
 	err = lister.Sessions(ctx, func(id string) bool {
+		seen++
+		prog.update(seen, "")
 		e, found, err := lsSession(ctx, st, id, opts.Keys, now())
 		if err != nil {
 			loopErr = err
@@ -144,6 +150,7 @@ func lsRun(ctx context.Context, opts *lsOptions) error {
 		}
 		return true
 	})
+	prog.finish()
 	if err = errors.Join(err, loopErr); err != nil {
 		return err
 	}

@@ -8,10 +8,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/sessbridge/sessbridge/adapters"
+	"github.com/sessbridge/sessbridge/adapters/storeurl"
 	"github.com/sessbridge/sessbridge/phpsession"
 	"github.com/spf13/cobra"
 )
@@ -32,6 +35,12 @@ type migrateOptions struct {
 	// Progress forces the progress line on stderr; it is on anyway when
 	// stderr is a terminal.
 	Progress bool
+	// MaxFailures is how many failures in a row stop the run (0: never).
+	MaxFailures int
+	// Failures is the file every failure is written to ("": none).
+	Failures string
+	// Command is the command line, shown to resume an interrupted run.
+	Command string
 }
 
 // defaultWorkers is how many sessions migrate copies at once by default.
@@ -65,14 +74,25 @@ skips them: an interrupted migration (Ctrl-C, a crash) is resumed by running
 the same command again, and no session is copied twice or lost. A session
 that disappears from the source while migrating is counted as vanished.
 
-Progress goes to stderr on a terminal or with --progress; the summary goes
-to stdout (--output json for a JSON object).
+Progress goes to stderr: on a terminal a bar with the count, the rate and the
+time left (the source is counted beside the copy); otherwise a plain line
+every 10 s, or every second with --progress. The summary goes to stdout
+(--output json for a JSON object).
 
 Store URLs are those of the other commands (see "sessbridge help get").
 
-Exit codes: 0 every session copied, 1 some sessions failed (each is reported
-on stderr; run again to retry them) or a store failed, 2 bad flags or
-arguments.`,
+The source and target may not hold the same keys or files, however their
+URLs are spelled (127.0.0.1 and localhost, a trailing "/", layout=php and
+phpredis://, an added ?lifetime=): migrate refuses them before it opens
+either.
+
+A session that fails is reported on stderr (the first 20; --failures FILE
+keeps every one) and migrate goes on; --max-failures failures in a row (a
+dead or full target) stop it, with the command that resumes it. Ctrl-C stops
+it too, says what was done, and exits with 130.
+
+Exit codes: 0 every session copied, 1 some sessions failed (run again to
+retry them) or a store failed, 2 bad flags or arguments, 130 interrupted.`,
 		Example: `  sessbridge migrate --from file:///var/lib/php/sessions --to redis://10.0.0.5/2 --resume-file done.txt
   sessbridge migrate --from phpredis://old:6379 --to redis://new:6379 --from-handler php --to-handler php_serialize --dry-run
   sessbridge migrate --from redis://10.0.0.5/2 --to file:///srv/sess?layout=php --delete-source --workers 32`,
@@ -98,7 +118,10 @@ arguments.`,
 			if opts.DryRun && opts.DeleteSource {
 				return flagErrorf("--dry-run and --delete-source: give one")
 			}
-			opts.Output = f.Output
+			if opts.MaxFailures < 0 {
+				return flagErrorf("--max-failures: want 0 or more, got %d", opts.MaxFailures)
+			}
+			opts.Output, opts.Command = f.Output, f.commandLine()
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -115,6 +138,7 @@ arguments.`,
 	fl.StringVar(&opts.ResumeFile, "resume-file", "", "checkpoint file of copied ids: skip those, append new ones")
 	fl.IntVar(&opts.Workers, "workers", defaultWorkers, "sessions copied at once")
 	fl.BoolVar(&opts.Progress, "progress", false, "show progress on stderr even when it is not a terminal")
+	addFailureFlags(cmd, &opts.MaxFailures, &opts.Failures)
 	return cmd
 }
 
@@ -141,22 +165,33 @@ type migrateResult struct {
 
 // migrateRun copies the sessions.
 func migrateRun(ctx context.Context, opts *migrateOptions) error {
-	src, err := openStore(ctx, opts.From)
+	srcCfg, srcFormat, err := storeConfig(opts.From)
+	if err != nil {
+		return fmt.Errorf("--from: %w", err)
+	}
+	dstCfg, dstFormat, err := storeConfig(opts.To)
+	if err != nil {
+		return fmt.Errorf("--to: %w", err)
+	}
+	if err := checkDistinct(ctx, srcCfg, dstCfg); err != nil {
+		return err
+	}
+	src, err := openConfig(ctx, srcCfg, srcFormat)
 	if err != nil {
 		return fmt.Errorf("--from: %w", err)
 	}
 	defer src.Close()
-	dst, err := openStore(ctx, opts.To)
+	dst, err := openConfig(ctx, dstCfg, dstFormat)
 	if err != nil {
 		return fmt.Errorf("--to: %w", err)
 	}
 	defer dst.Close()
+	if err := checkSameServer(ctx, src, dst); err != nil {
+		return err
+	}
 	lister, ok := src.Store.(adapters.Lister)
 	if !ok {
 		return fmt.Errorf("--from %s: %w", src.Config, errCannotList)
-	}
-	if opts.DeleteSource && src.Config.String() == dst.Config.String() {
-		return fmt.Errorf("--from and --to are the same store %s: --delete-source would destroy every session", src.Config)
 	}
 	var cp *checkpoint
 	seen := map[string]struct{}{}
@@ -167,7 +202,13 @@ func migrateRun(ctx context.Context, opts *migrateOptions) error {
 		defer cp.close()
 	}
 	sum := migrateSummary{Skipped: len(seen), DryRun: opts.DryRun}
+	fails, err := newFailures(opts.IO.ErrOut, "migrate", opts.Failures, opts.MaxFailures)
+	if err != nil {
+		return err
+	}
+	defer fails.close()
 
+	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	ids := make(chan string, opts.Workers*4)
@@ -201,23 +242,36 @@ func migrateRun(ctx context.Context, opts *migrateOptions) error {
 	}()
 	go func() { wg.Wait(); close(results) }()
 
-	prog := newProgress(opts.IO.ErrOut, opts.Progress)
-	const maxReported = 20
-	var firstErr error
+	prog := newProgress(opts.IO, "migrate", opts.Progress)
+	copiedWord := "copied"
+	if opts.DryRun {
+		copiedWord = "converted (dry run)"
+	}
+	fails.before = prog.clear
+	go func() { // the total, for the time left
+		n := 0
+		err := lister.Sessions(ctx, func(string) bool { n++; return true })
+		if err == nil {
+			prog.setTotal(n)
+		}
+	}()
+	var firstErr, stopErr error
 	for r := range results {
 		switch {
 		case r.err != nil && ctx.Err() != nil:
-			// Interrupted: not done, the next run redoes it.
+			// Interrupted or stopped: not done, the next run redoes it.
 		case r.err != nil:
 			sum.Failed++
-			if sum.Failed <= maxReported {
-				prog.clear()
-				fmt.Fprintf(opts.IO.ErrOut, "sessbridge: migrate: session %s: %v\n", quoteName(r.id), r.err)
+			if fails.add(r.id, r.err) && stopErr == nil {
+				stopErr = fails.stopped()
+				cancel()
 			}
 		case r.vanished:
 			sum.Vanished++
+			fails.ok()
 		default:
 			sum.Copied++
+			fails.ok()
 			if cp != nil {
 				if err := cp.add(r.id); err != nil && firstErr == nil {
 					firstErr = err
@@ -225,19 +279,19 @@ func migrateRun(ctx context.Context, opts *migrateOptions) error {
 				}
 			}
 		}
-		prog.update(sum)
+		prog.update(sum.Copied+sum.Skipped+sum.Vanished+sum.Failed, fmt.Sprintf("%d %s, %d failed", sum.Copied, copiedWord, sum.Failed))
 	}
-	prog.done(sum)
+	prog.finish()
 	if cp != nil {
 		if err := cp.close(); err != nil && firstErr == nil {
 			firstErr = err
 		}
 	}
-	if err := <-listErr; err != nil && firstErr == nil {
-		firstErr = fmt.Errorf("--from %s: %w", src.Config, err)
+	if err := fails.close(); err != nil && firstErr == nil {
+		firstErr = err
 	}
-	if firstErr == nil {
-		firstErr = ctx.Err()
+	if err := <-listErr; err != nil && firstErr == nil && stopErr == nil && parent.Err() == nil {
+		firstErr = fmt.Errorf("--from %s: %w", src.Config, err)
 	}
 	if opts.Output == outputJSON {
 		if err := writeJSON(opts.IO.Out, sum); err != nil {
@@ -250,13 +304,110 @@ func migrateRun(ctx context.Context, opts *migrateOptions) error {
 		}
 		fmt.Fprintf(opts.IO.Out, "%s %d sessions, skipped %d already copied, %d vanished, %d failed\n", verb, sum.Copied, sum.Skipped, sum.Vanished, sum.Failed)
 	}
-	if firstErr != nil {
+	switch {
+	case firstErr != nil:
 		return firstErr
-	}
-	if sum.Failed > 0 {
-		return fmt.Errorf("%d %w (listed above; run again to retry them)", sum.Failed, errMigrateFailed)
+	case stopErr != nil:
+		return fmt.Errorf("migrate: %w\ncopied %d sessions before it stopped; %s", stopErr, sum.Copied, resumeHint(opts))
+	case parent.Err() != nil:
+		return fmt.Errorf("migrate: interrupted (%w)\ncopied %d sessions before it stopped; %s", parent.Err(), sum.Copied, resumeHint(opts))
+	case sum.Failed > 0:
+		where := "listed above"
+		if opts.Failures != "" {
+			where = "listed in " + opts.Failures
+		}
+		return fmt.Errorf("%d %w (%s; run again to retry them)", sum.Failed, errMigrateFailed, where)
 	}
 	return nil
+}
+
+// resumeHint says how to resume an interrupted or stopped migration.
+func resumeHint(opts *migrateOptions) string {
+	cmd := opts.Command
+	if cmd == "" {
+		cmd = "the same command"
+	}
+	if opts.ResumeFile != "" {
+		return "resume with the same command, which skips the sessions " + opts.ResumeFile + " lists:\n  " + cmd
+	}
+	return "resume with the same command (add --resume-file FILE to skip what is copied next time):\n  " + cmd
+}
+
+// errSameStore is wrapped by the error of a migration whose source and
+// target can hold the same keys or files: copying a session onto itself
+// gains nothing, and --delete-source would then destroy it.
+var errSameStore = errors.New("--from and --to are the same store")
+
+// checkDistinct refuses a source and target whose key spaces overlap,
+// however their URLs are spelled (see storeurl.Identity).
+func checkDistinct(ctx context.Context, src, dst *storeurl.Config) error {
+	from, err := src.Identity(ctx)
+	if err != nil {
+		return fmt.Errorf("--from: %w", err)
+	}
+	to, err := dst.Identity(ctx)
+	if err != nil {
+		return fmt.Errorf("--to: %w", err)
+	}
+	if !from.Overlaps(to) {
+		return nil
+	}
+	if from.Prefix == to.Prefix {
+		return fmt.Errorf("%w: both are %s; give another --to", errSameStore, from)
+	}
+	return fmt.Errorf("%w or overlap: %s and %s can hold the same keys; give another --to or prefix", errSameStore, from, to)
+}
+
+// redisClienter is a store on a Redis server (redisstore.Store).
+type redisClienter interface {
+	Client() redis.UniversalClient
+}
+
+// checkSameServer refuses two Redis stores that reach the same server
+// under addresses checkDistinct cannot tell apart (a forwarded port, a
+// second name or address of the host): the same run_id, database and
+// overlapping prefixes.
+func checkSameServer(ctx context.Context, src, dst *openedStore) error {
+	a, aok := src.Store.(redisClienter)
+	b, bok := dst.Store.(redisClienter)
+	if !aok || !bok || src.Config.Redis == nil || dst.Config.Redis == nil || src.Config.Redis.Index != dst.Config.Redis.Index {
+		return nil
+	}
+	ida, erra := runID(ctx, a.Client())
+	idb, errb := runID(ctx, b.Client())
+	if erra != nil || errb != nil || ida == "" || ida != idb {
+		return nil // a server that does not say (a cluster, a proxy): the addresses decided
+	}
+	from, err := src.Config.Identity(ctx)
+	if err != nil {
+		return nil
+	}
+	to, err := dst.Config.Identity(ctx)
+	if err != nil {
+		return nil
+	}
+	if !strings.HasPrefix(from.Prefix, to.Prefix) && !strings.HasPrefix(to.Prefix, from.Prefix) {
+		return nil
+	}
+	return fmt.Errorf("%w: %s and %s reach the same Redis server (run_id %s), database %d; give another --to", errSameStore, src.Config, dst.Config, ida, src.Config.Redis.Index)
+}
+
+// runID returns the run_id of the Redis server c talks to ("" for a
+// cluster, whose nodes each have their own).
+func runID(ctx context.Context, c redis.UniversalClient) (string, error) {
+	if _, ok := c.(*redis.ClusterClient); ok {
+		return "", nil
+	}
+	info, err := c.Info(ctx, "server").Result()
+	if err != nil {
+		return "", err
+	}
+	for _, line := range strings.Split(info, "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "run_id:"); ok {
+			return v, nil
+		}
+	}
+	return "", nil
 }
 
 // migrateSession copies one session, verifies the copy and, when asked,
@@ -403,51 +554,4 @@ func (c *checkpoint) close() error {
 		err = fmt.Errorf("resume file %s: %w", c.f.Name(), cerr)
 	}
 	return err
-}
-
-// progress shows a counter line on stderr, rewritten in place, at most
-// every progressEvery.
-type progress struct {
-	w    io.Writer
-	on   bool
-	last time.Time
-}
-
-const progressEvery = 200 * time.Millisecond
-
-// newProgress returns a progress line on w, shown when force or when w is
-// a terminal.
-func newProgress(w io.Writer, force bool) *progress {
-	on := force
-	if f, ok := w.(*os.File); ok && isTerminal(f) {
-		on = true
-	}
-	return &progress{w: w, on: on}
-}
-
-func (p *progress) line(s migrateSummary) {
-	fmt.Fprintf(p.w, "\rmigrate: %d copied, %d skipped, %d vanished, %d failed", s.Copied, s.Skipped, s.Vanished, s.Failed)
-}
-
-func (p *progress) update(s migrateSummary) {
-	if !p.on || time.Since(p.last) < progressEvery {
-		return
-	}
-	p.last = time.Now()
-	p.line(s)
-}
-
-// clear ends the progress line so that a message can be printed.
-func (p *progress) clear() {
-	if p.on && !p.last.IsZero() {
-		fmt.Fprintln(p.w)
-		p.last = time.Time{}
-	}
-}
-
-func (p *progress) done(s migrateSummary) {
-	if p.on {
-		p.line(s)
-		fmt.Fprintln(p.w)
-	}
 }

@@ -7,9 +7,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -38,6 +41,8 @@ func TestNewCmdMigrate(t *testing.T) {
 		{"bad to-handler", "--from noop: --to noop: --to-handler xml", migrateOptions{}, `--to-handler: phpsession: unknown session format "xml" (want php, php_serialize, php_binary or igbinary)`},
 		{"workers", "--from noop: --to noop: --workers 0", migrateOptions{}, "--workers: want 1 to 1024, got 0"},
 		{"dry-run and delete", "--from noop: --to noop: --dry-run --delete-source", migrateOptions{}, "--dry-run and --delete-source: give one"},
+		{"failures", "--from noop: --to noop: --max-failures 3 --failures f.tsv", migrateOptions{From: storeFlags{Store: "noop:", Handler: php, HasHandler: true}, To: storeFlags{Store: "noop:", Handler: php, HasHandler: true}, Workers: defaultWorkers, MaxFailures: 3, Failures: "f.tsv"}, ""},
+		{"bad max-failures", "--from noop: --to noop: --max-failures -1", migrateOptions{}, "--max-failures: want 0 or more, got -1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -56,7 +61,10 @@ func TestNewCmdMigrate(t *testing.T) {
 			if err != nil {
 				t.Fatalf("migrate %s: %v", tt.argv, err)
 			}
-			tt.want.IO = ios
+			tt.want.IO, tt.want.Command = ios, "sessbridge"
+			if tt.want.MaxFailures == 0 {
+				tt.want.MaxFailures = defaultMaxFailures
+			}
 			if !reflect.DeepEqual(*got, tt.want) {
 				t.Errorf("migrate %s: options =\n%+v\nwant\n%+v", tt.argv, *got, tt.want)
 			}
@@ -420,5 +428,158 @@ func TestOpenCheckpoint(t *testing.T) {
 				t.Errorf("file = %q, want %q", got, tt.wantFile)
 			}
 		})
+	}
+}
+
+// TestMigrateSameStore runs migrate --delete-source with the source and
+// target spelled differently but naming the same sessions: every run must
+// be refused before a session is touched.
+func TestMigrateSameStore(t *testing.T) {
+	env := newStoreEnv(t, true)
+	d := filepath.Join(env.dir, "d")
+	if err := os.Mkdir(d, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		id := fmt.Sprintf("sess_same%d", i)
+		writeSessionFile(t, d, id, []byte(`n|i:1;`))
+	}
+	rdb := env.redisClient(t, 0)
+	for _, key := range []string{"PHPREDIS_SESSION:a", "sess-reds-b"} {
+		rdb.Set(t.Context(), key, `n|i:1;`, 0)
+	}
+	_, port, _ := strings.Cut(env.redis, ":")
+	tests := []struct{ name, from, to string }{
+		{"trailing slash", "file://" + d + "?layout=php", "file://" + d + "/?layout=php"},
+		{"double slash", "file://" + d + "?layout=php", "file://" + env.dir + "//d?layout=php"},
+		{"dot", "file://" + d + "?layout=php", "file://" + env.dir + "/./d?layout=php"},
+		{"layout case", "file://" + d + "?layout=php", "file://" + d + "?layout=PHP"},
+		{"phalcon over php", "file://" + d + "?layout=php", "file://" + d},
+		{"localhost", "phpredis://127.0.0.1:" + port, "phpredis://localhost:" + port},
+		{"lifetime", "redis://127.0.0.1:" + port + "/0", "redis://127.0.0.1:" + port + "/0?lifetime=1440"},
+		{"layout php and phpredis", "redis://127.0.0.1:" + port + "/0?layout=php", "phpredis://127.0.0.1:" + port},
+		{"database parameter", "redis://127.0.0.1:" + port + "/0", "redis://localhost:" + port + "?database=0&prefix=sess-"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ios, stdout, _ := testStreams("", false)
+			err := migrateRun(t.Context(), &migrateOptions{IO: ios, From: storeFlags{Store: tt.from}, To: storeFlags{Store: tt.to}, DeleteSource: true, Workers: 2})
+			if !errors.Is(err, errSameStore) {
+				t.Errorf("migrate --from %s --to %s --delete-source = %v, want %v", tt.from, tt.to, err, errSameStore)
+			}
+			if stdout.Len() != 0 {
+				t.Errorf("stdout = %q, want nothing", stdout)
+			}
+		})
+	}
+	if entries, _ := os.ReadDir(d); len(entries) != 3 {
+		t.Errorf("the directory holds %d sessions, want the 3 it had", len(entries))
+	}
+	if n := rdb.DBSize(t.Context()).Val(); n != 2 {
+		t.Errorf("Redis holds %d keys, want the 2 it had", n)
+	}
+	ios, _, _ := testStreams("", false)
+	err := migrateRun(t.Context(), &migrateOptions{IO: ios, From: storeFlags{Store: "file://" + d + "?layout=php"}, To: storeFlags{Store: "file://" + d + "/"}, Workers: 1})
+	golden(t, "migrate/same-store", []byte(env.scrub(runOutput("", err))))
+}
+
+// TestMigrateStopsOnFailures migrates to a Redis that refuses every write
+// (out of memory): the run stops after --max-failures failures in a row,
+// says how to resume, and --failures keeps each failure.
+func TestMigrateStopsOnFailures(t *testing.T) {
+	rd := testenv.StartRedis(t, "maxmemory 1", "maxmemory-policy noeviction")
+	dir := t.TempDir()
+	writeManySessions(t, dir, 50)
+	failures := filepath.Join(t.TempDir(), "failures.tsv")
+	ios, stdout, stderr := testStreams("", false)
+	opts := &migrateOptions{IO: ios, From: storeFlags{Store: "file://" + dir}, To: storeFlags{Store: "redis://" + rd.Addr + "/0"},
+		Workers: 1, MaxFailures: 5, Failures: failures, Command: "sessbridge migrate --from file://$DIR --to redis://$REDIS/0"}
+	err := migrateRun(t.Context(), opts)
+	if !errors.Is(err, errTooManyFailures) {
+		t.Fatalf("migrate to a full Redis = %v, want %v", err, errTooManyFailures)
+	}
+	b, rerr := os.ReadFile(failures)
+	if rerr != nil {
+		t.Fatal(rerr)
+	}
+	if lines := strings.Count(string(b), "\n"); lines != 5 || !strings.Contains(string(b), "OOM") {
+		t.Errorf("--failures file holds %d lines, want 5 naming OOM:\n%s", lines, b)
+	}
+	scrub := strings.NewReplacer(dir, "$DIR", rd.Addr, "$REDIS").Replace
+	// The session ids differ from run to run (directory order): keep the
+	// messages' shape.
+	var errLines []string
+	for _, l := range strings.Split(stderr.String(), "\n") {
+		if _, msg, ok := strings.Cut(l, ": OOM"); ok {
+			l = "sessbridge: migrate: session ID: OOM" + msg
+		}
+		errLines = append(errLines, l)
+	}
+	out := stdout.String() + "--- stderr:\n" + strings.Join(errLines, "\n") + runOutput("", err)
+	out = regexp.MustCompile(`sess-reds-s[0-9]+x[0-9a-f]+`).ReplaceAllString(out, "sess-reds-ID")
+	golden(t, "migrate/stop-on-failures", []byte(scrub(out)))
+}
+
+// TestMigrateInterrupted: Ctrl-C (the context canceled) exits with 130.
+func TestMigrateInterrupted(t *testing.T) {
+	dir := t.TempDir()
+	writeManySessions(t, dir, 3)
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	ios, _, stderr := testStreams("", false)
+	if code := run(ctx, []string{"migrate", "--from", "file://" + dir, "--to", "file://" + t.TempDir()}, ios); code != exitCancel {
+		t.Errorf("interrupted migrate = %d, want %d; stderr:\n%s", code, exitCancel, stderr)
+	}
+	if !strings.Contains(stderr.String(), "interrupted") {
+		t.Errorf("interrupted migrate said %q, want it to say interrupted", stderr)
+	}
+}
+
+// forwardPort forwards a new loopback port to addr, as a container's
+// published port does, and returns the new address.
+func forwardPort(t *testing.T, addr string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				s, err := net.Dial("tcp", addr)
+				if err != nil {
+					return
+				}
+				defer s.Close()
+				go io.Copy(s, c)
+				io.Copy(c, s)
+			}()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+// TestMigrateSameServer gives the same Redis under two addresses no name
+// resolution relates (a forwarded port): migrate asks the server its
+// run_id and refuses.
+func TestMigrateSameServer(t *testing.T) {
+	rd := testenv.StartRedis(t)
+	other := forwardPort(t, rd.Addr)
+	ios, _, _ := testStreams("", false)
+	err := migrateRun(t.Context(), &migrateOptions{IO: ios, From: storeFlags{Store: "redis://" + rd.Addr + "/3"}, To: storeFlags{Store: "redis://" + other + "/3?lifetime=60"}, DeleteSource: true, Workers: 1})
+	if !errors.Is(err, errSameStore) {
+		t.Errorf("migrate between two addresses of one Redis = %v, want %v", err, errSameStore)
+	}
+	// Another database of the same server is another store.
+	ios, _, _ = testStreams("", false)
+	opts := &migrateOptions{IO: ios, Output: outputJSON, From: storeFlags{Store: "redis://" + rd.Addr + "/3"}, To: storeFlags{Store: "redis://" + other + "/4"}, Workers: 1}
+	if err := migrateRun(t.Context(), opts); err != nil {
+		t.Errorf("migrate between two databases = %v, want success", err)
 	}
 }

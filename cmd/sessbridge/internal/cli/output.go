@@ -292,10 +292,15 @@ type positionError struct {
 	input  []byte
 	offset int64
 	err    error
+	hint   string // a line on what to do, or ""
 }
 
 func (e *positionError) Error() string {
-	return e.name + ": " + e.err.Error() + "\n\n" + excerpt(e.input, e.offset)
+	msg := e.name + ": " + e.err.Error() + "\n\n" + excerpt(e.input, e.offset)
+	if e.hint != "" {
+		msg += "\n" + e.hint
+	}
+	return msg
 }
 
 // Unwrap returns the error found at the offset.

@@ -10,7 +10,8 @@ import (
 
 // rmOptions are the inputs of the rm command.
 type rmOptions struct {
-	IO *IOStreams
+	IO     *IOStreams
+	Output outputFormat
 	storeFlags
 	ID  string
 	Key string
@@ -44,6 +45,7 @@ failed, 2 bad flags or arguments.`,
 			if len(args) > 1 {
 				opts.Key, opts.HasKey = args[1], true
 			}
+			opts.Output = f.Output
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -62,12 +64,19 @@ func rmRun(ctx context.Context, opts *rmOptions) error {
 	}
 	defer st.Close()
 	if !opts.HasKey {
-		return st.Destroy(ctx, opts.ID)
+		if err := st.Destroy(ctx, opts.ID); err != nil {
+			return err
+		}
+		return printChange(opts.IO, opts.Output, change{ID: opts.ID, Action: "destroyed"})
 	}
-	return modifySession(ctx, st, opts.ID, false, func(s *phpsession.Session) error {
+	err = modifySession(ctx, st, opts.ID, false, func(s *phpsession.Session) error {
 		if !s.Remove(opts.Key) {
 			return fmt.Errorf("session %s: key %s: %w", quoteName(opts.ID), quoteName(opts.Key), errNotFound)
 		}
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	return printChange(opts.IO, opts.Output, change{ID: opts.ID, Key: &opts.Key, Action: "removed"})
 }

@@ -21,7 +21,7 @@ func TestNewCmdRm(t *testing.T) {
 	}{
 		{"session", "--store noop: abc", rmOptions{storeFlags: storeFlags{Store: "noop:"}, ID: "abc"}, ""},
 		{"key", "--store noop: abc cart", rmOptions{storeFlags: storeFlags{Store: "noop:"}, ID: "abc", Key: "cart", HasKey: true}, ""},
-		{"no id", "--store noop:", rmOptions{}, "rm: want 1 to 2 arguments, got 0"},
+		{"no id", "--store noop:", rmOptions{}, "rm: missing ID"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -60,6 +60,7 @@ func TestRmRun(t *testing.T) {
 		key      string
 		wantGone bool
 		wantErr  bool
+		out      outputFormat
 	}{
 		{name: "file-session", store: "file", id: "rm1", initial: true, wantGone: true},
 		{name: "file-missing-session", store: "file", id: "rm2", wantGone: true},
@@ -68,6 +69,8 @@ func TestRmRun(t *testing.T) {
 		{name: "file-key-missing-session", store: "file", id: "rm5", key: "cart", wantGone: true, wantErr: true},
 		{name: "redis-session", store: "redis", id: "rm6", initial: true, wantGone: true},
 		{name: "redis-key", store: "redis", id: "rm7", initial: true, key: "auth"},
+		{name: "file-session-json", store: "file", id: "rm8", initial: true, wantGone: true, out: outputJSON},
+		{name: "file-key-json", store: "file", id: "rm9", initial: true, key: "cart", out: outputJSON},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -93,7 +96,7 @@ func TestRmRun(t *testing.T) {
 				}
 			}
 			ios, stdout, _ := testStreams("", false)
-			err := rmRun(t.Context(), &rmOptions{IO: ios, storeFlags: sf, ID: tt.id, Key: tt.key, HasKey: tt.key != ""})
+			err := rmRun(t.Context(), &rmOptions{IO: ios, Output: tt.out, storeFlags: sf, ID: tt.id, Key: tt.key, HasKey: tt.key != ""})
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("rmRun() = %v, want error: %v", err, tt.wantErr)
 			}

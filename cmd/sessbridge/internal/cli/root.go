@@ -13,7 +13,9 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/spf13/cobra"
 )
 
@@ -25,6 +27,9 @@ type IOStreams struct {
 	// OutIsTTY reports whether Out is a terminal: commands then print
 	// aligned tables for people instead of tab-separated lines for scripts.
 	OutIsTTY bool
+	// ErrIsTTY reports whether ErrOut is a terminal: commands then show
+	// progress bars.
+	ErrIsTTY bool
 }
 
 // Factory holds what every command shares: the streams and the root
@@ -34,6 +39,23 @@ type Factory struct {
 	// Output is the root --output flag: "" (the command's usual output),
 	// "table" or "json".
 	Output outputFormat
+	// Args are the command-line arguments, shown to resume a command.
+	Args []string
+}
+
+// commandLine returns the command line as a shell would take it back.
+func (f *Factory) commandLine() string {
+	words := []string{"sessbridge"}
+	for _, a := range f.Args {
+		if a == "" || strings.ContainsFunc(a, func(r rune) bool {
+			return !(r == '-' || r == '_' || r == '/' || r == '.' || r == ':' || r == '=' || r == ',' || r == '@' || r == '+' ||
+				'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9')
+		}) {
+			a = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+		}
+		words = append(words, a)
+	}
+	return strings.Join(words, " ")
 }
 
 // Main runs sessbridge with the process's arguments and streams and returns
@@ -47,12 +69,26 @@ func Main() exitCode {
 		Out:      os.Stdout,
 		ErrOut:   os.Stderr,
 		OutIsTTY: isTerminal(os.Stdout),
+		ErrIsTTY: isTerminal(os.Stderr),
 	})
 }
 
 // run runs sessbridge with the arguments args on the streams ios.
 func run(ctx context.Context, args []string, ios *IOStreams) exitCode {
-	f := &Factory{IO: ios}
+	// No password reaches the screen: stderr goes through redact, stdout
+	// (session data, which must stay as it is) through maskSecrets.
+	addURLSecrets(args)
+	// go-redis logs every failed dial of its pool: the error the command
+	// returns says it once.
+	redis.SetLogger(quietLogger{})
+	ios = &IOStreams{
+		In:       ios.In,
+		Out:      &redactWriter{w: ios.Out, hide: maskSecrets},
+		ErrOut:   &redactWriter{w: ios.ErrOut, hide: redact},
+		OutIsTTY: ios.OutIsTTY,
+		ErrIsTTY: ios.ErrIsTTY,
+	}
+	f := &Factory{IO: ios, Args: args}
 	root := newCmdRoot(f)
 	root.SetArgs(args)
 	root.SetIn(ios.In)
@@ -63,7 +99,11 @@ func run(ctx context.Context, args []string, ios *IOStreams) exitCode {
 		return exitOK
 	}
 	code := exitCodeOf(err)
-	fmt.Fprintf(ios.ErrOut, "sessbridge: %s\n", err)
+	msg := err.Error()
+	if code == exitCancel && !strings.Contains(msg, "interrupted") {
+		msg = "interrupted (" + msg + ")"
+	}
+	fmt.Fprintf(ios.ErrOut, "sessbridge: %s\n", redact(msg))
 	if code == exitUsage {
 		fmt.Fprintf(ios.ErrOut, "\n%s", cmd.UsageString())
 	}
@@ -85,6 +125,7 @@ func newCmdRoot(f *Factory) *cobra.Command {
 	cmd.AddCommand(newCmdMigrate(f, nil))
 	cmd.AddCommand(newCmdCompat(f, nil))
 	cmd.AddCommand(newCmdGenDocs(f, nil))
+	registerCompletions(cmd)
 	return cmd
 }
 
@@ -105,16 +146,17 @@ and Go agree on your stores; demo runs a PHP app and a Go app sharing live
 sessions.
 
 Exit codes: 0 success, 1 failure, 2 bad flags or arguments, 3 a check found
-a difference.`,
+a difference, 130 interrupted.`,
 		Example: `  sessbridge demo
   sessbridge decode --handler php sess_e3ea125e2e80
   sessbridge decode --handler php_serialize < payload | sessbridge encode`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
-				return flagErrorf("unknown command %q", args[0])
+				return flagErrorf("unknown command %q%s", args[0], suggestCommand(cmd, args[0]))
 			}
 			return nil
 		},
+		Version: version(),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return cmd.Help()
 		},
@@ -122,9 +164,13 @@ a difference.`,
 		SilenceUsage:  true,
 	}
 	cmd.PersistentFlags().Var(&f.Output, "output", `output format: "table" or "json" (default: the command's usual output)`)
-	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		if hint := suggestFlag(c, err); hint != "" {
+			err = fmt.Errorf("%w%s", err, hint)
+		}
 		return &FlagError{err: err}
 	})
+	cmd.SetVersionTemplate("sessbridge {{.Version}}\n")
 	return cmd
 }
 
@@ -186,3 +232,8 @@ func checkStdin(in io.Reader, name string) error {
 	}
 	return nil
 }
+
+// quietLogger drops go-redis's log lines.
+type quietLogger struct{}
+
+func (quietLogger) Printf(context.Context, string, ...any) {}

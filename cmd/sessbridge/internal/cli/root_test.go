@@ -84,6 +84,12 @@ func TestRunExitCodes(t *testing.T) {
 		{"help", nil, "", exitOK, ""},
 		{"decode ok", []string{"decode"}, `a|i:1;`, exitOK, ""},
 		{"unknown command", []string{"nope"}, "", exitUsage, `unknown command "nope"`},
+		{"mistyped command", []string{"lst"}, "", exitUsage, "unknown command \"lst\"\n\nDid you mean this?\n\tls\n"},
+		{"mistyped flag", []string{"get", "--stor", "x"}, "", exitUsage, "unknown flag: --stor\n\nDid you mean this?\n\t--store\n"},
+		{"swapped letters", []string{"get", "--hanlder", "php"}, "", exitUsage, "unknown flag: --hanlder\n\nDid you mean this?\n\t--handler\n"},
+		{"missing argument", []string{"get", "--store", "noop:"}, "", exitUsage, "sessbridge: get: missing ID\n"},
+		{"missing arguments", []string{"set", "--store", "noop:", "abc"}, "", exitUsage, "sessbridge: set: missing KEY and VALUE\n"},
+		{"version", []string{"--version"}, "", exitOK, ""},
 		{"unknown flag", []string{"decode", "--nope"}, "", exitUsage, "unknown flag: --nope"},
 		{"bad output", []string{"--output", "yaml", "decode"}, "", exitUsage, `want "table" or "json", got "yaml"`},
 		{"bad handler", []string{"decode", "--handler", "msgpack"}, "", exitUsage, `unknown session format "msgpack"`},
@@ -130,5 +136,38 @@ func TestExcerpt(t *testing.T) {
 				t.Errorf("excerpt(%q, %d) =\n%s\nwant\n%s", tt.input, tt.off, got, tt.want)
 			}
 		})
+	}
+}
+
+func TestVersion(t *testing.T) {
+	ios, stdout, _ := testStreams("", false)
+	if code := run(t.Context(), []string{"--version"}, ios); code != exitOK {
+		t.Fatalf("--version = %d", code)
+	}
+	if got := stdout.String(); !strings.HasPrefix(got, "sessbridge ") || !strings.Contains(got, "go1.") {
+		t.Errorf("--version printed %q, want sessbridge, the version and the Go version", got)
+	}
+}
+
+// TestFlagCompletion completes flag values as a shell asks cobra to.
+func TestFlagCompletion(t *testing.T) {
+	tests := []struct {
+		argv []string
+		want string // in the candidates
+	}{
+		{[]string{"get", "--handler", ""}, "php_serialize\n"},
+		{[]string{"migrate", "--to-handler", ""}, "igbinary\n"},
+		{[]string{"--output", ""}, "json\n"},
+		{[]string{"ls", "--store", ""}, "phpredis://\n"},
+		{[]string{"migrate", "--from", "file:///s?layout="}, "file:///s?layout=php\n"},
+	}
+	for _, tt := range tests {
+		ios, stdout, stderr := testStreams("", false)
+		if code := run(t.Context(), append([]string{"__complete"}, tt.argv...), ios); code != exitOK {
+			t.Fatalf("__complete %q = %d: %s", tt.argv, code, stderr)
+		}
+		if !strings.Contains(stdout.String(), tt.want) {
+			t.Errorf("__complete %q = %q, want %q among the candidates", tt.argv, stdout, tt.want)
+		}
 	}
 }

@@ -27,7 +27,7 @@ func TestNewCmdSet(t *testing.T) {
 		{"json", []string{"--store", "noop:", "abc", "n", `{"i":1}`}, setOptions{storeFlags: storeFlags{Store: "noop:"}, ID: "abc", Key: "n", Value: `{"i":1}`}, ""},
 		{"php", []string{"--store", "noop:", "--php", "abc", "n", `i:1;`}, setOptions{storeFlags: storeFlags{Store: "noop:"}, ID: "abc", Key: "n", Value: `i:1;`, PHP: true}, ""},
 		{"empty key", []string{"--store", "noop:", "abc", "", `{"N":null}`}, setOptions{storeFlags: storeFlags{Store: "noop:"}, ID: "abc", Value: `{"N":null}`}, ""},
-		{"no value", []string{"--store", "noop:", "abc", "n"}, setOptions{}, "set: want 3 arguments, got 2"},
+		{"no value", []string{"--store", "noop:", "abc", "n"}, setOptions{}, "set: missing VALUE"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -80,6 +80,7 @@ func TestSetRun(t *testing.T) {
 		{name: "bad-json", store: "file", initial: start, key: "n", val: `{"i":"x"}`, wantErr: true},
 		{name: "null", store: "file", initial: start, key: "n", val: `null`, wantErr: true},
 		{name: "bad-php", store: "file", initial: start, key: "n", val: `i:1`, php: true, wantErr: true},
+		{name: "bare-string", store: "file", initial: start, key: "n", val: `hello`, wantErr: true},
 		{name: "undecodable-session", store: "file", initial: `auth|i:4`, key: "n", val: `{"i":1}`, wantErr: true},
 	}
 	for i, tt := range tests {
@@ -230,5 +231,47 @@ func testConcurrentSets(t *testing.T, store, id string, create bool) {
 	}
 	if got := strings.Count(stdout.String(), "\n"); got != want {
 		t.Errorf("after %d concurrent sets the session has %d keys, want %d:\n%s", n, got, want, stdout)
+	}
+}
+
+// TestSetValueSources reads VALUE from stdin ("-") and from a file
+// ("@FILE"), here a 5 MB string that no command line takes, and prints
+// what it did with --output json.
+func TestSetValueSources(t *testing.T) {
+	dir := t.TempDir()
+	big := strings.Repeat("x", 5<<20)
+	file := filepath.Join(dir, "value.json")
+	if err := os.WriteFile(file, []byte(`{"s":"`+big+`"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	store := storeFlags{Store: "file://" + dir}
+	tests := []struct {
+		name, in, val, want string
+		out                 outputFormat
+	}{
+		{name: "stdin", in: `{"i":7}`, val: "-", want: `n|i:7;`},
+		{name: "file", val: "@" + file, want: `n|s:5242880:"` + big + `";`},
+		{name: "json", in: `{"b":true}`, val: "-", out: outputJSON, want: `n|b:1;`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ios, stdout, _ := testStreams(tt.in, false)
+			if err := setRun(t.Context(), &setOptions{IO: ios, Output: tt.out, storeFlags: store, ID: "v" + tt.name, Key: "n", Value: tt.val}); err != nil {
+				t.Fatal(err)
+			}
+			if b, _ := os.ReadFile(filepath.Join(dir, "v"+tt.name)); string(b) != tt.want {
+				t.Errorf("stored %.60q, want %.60q", b, tt.want)
+			}
+			if tt.out == outputJSON {
+				golden(t, "set/output-json", stdout.Bytes())
+			} else if stdout.Len() != 0 {
+				t.Errorf("stdout = %q, want nothing", stdout)
+			}
+		})
+	}
+	ios, _, _ := testStreams("", false)
+	err := setRun(t.Context(), &setOptions{IO: ios, storeFlags: store, ID: "v", Key: "n", Value: "@" + filepath.Join(dir, "missing")})
+	if err == nil || !strings.Contains(err.Error(), "VALUE: open") {
+		t.Errorf("set @missing = %v, want an error naming VALUE and the file", err)
 	}
 }

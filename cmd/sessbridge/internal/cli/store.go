@@ -2,12 +2,16 @@ package cli
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
 	"math"
 	"math/rand/v2"
+	"net"
 	"os"
+	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/sessbridge/sessbridge/adapters"
@@ -82,25 +86,57 @@ type openedStore struct {
 	Format phpsession.Format // the handler the sessions are written with
 }
 
+// openTimeout bounds opening a store (connecting to Redis and its
+// Sentinels, which go-redis retries): an unreachable store is reported
+// instead of waited for.
+const openTimeout = 10 * time.Second
+
 // openStore opens the store the flags name. The caller must Close it.
 func openStore(ctx context.Context, sf storeFlags) (*openedStore, error) {
-	var (
-		cfg *storeurl.Config
-		fm  = sf.Handler
-		err error
-	)
-	if sf.PHPINI != "" {
-		var iniFormat phpsession.Format
-		if cfg, iniFormat, err = storeurl.FromPHPINI(sf.PHPINI); err != nil {
-			return nil, err
-		}
-		if !sf.HasHandler {
-			fm = iniFormat
-		}
-	} else if cfg, err = storeurl.Parse(sf.Store); err != nil {
+	cfg, fm, err := storeConfig(sf)
+	if err != nil {
 		return nil, err
 	}
-	st, err := cfg.Open(ctx)
+	return openConfig(ctx, cfg, fm)
+}
+
+// storeConfig parses the store the flags name, without connecting, and
+// returns it with the handler its sessions are written with.
+func storeConfig(sf storeFlags) (*storeurl.Config, phpsession.Format, error) {
+	if sf.PHPINI == "" {
+		cfg, err := storeurl.Parse(sf.Store)
+		if err != nil {
+			return nil, 0, err
+		}
+		addSecrets(cfg.Secrets()...)
+		return cfg, sf.Handler, nil
+	}
+	cfg, iniFormat, err := storeurl.FromPHPINI(sf.PHPINI)
+	if err != nil {
+		return nil, 0, err
+	}
+	addSecrets(cfg.Secrets()...)
+	if !sf.HasHandler {
+		return cfg, iniFormat, nil
+	}
+	return cfg, sf.Handler, nil
+}
+
+// openConfig opens the store cfg describes, whose sessions are written
+// with the handler fm. The caller must Close it.
+func openConfig(ctx context.Context, cfg *storeurl.Config, fm phpsession.Format) (*openedStore, error) {
+	if err := checkTLSMismatch(ctx, cfg); err != nil {
+		return nil, err
+	}
+	octx, cancel := context.WithTimeout(ctx, openTimeout)
+	defer cancel()
+	st, err := cfg.Open(octx)
+	if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+		err = fmt.Errorf("%w (no answer within %v)", err, openTimeout)
+	}
+	if err != nil && ctx.Err() == nil && cfg.Redis != nil && cfg.Redis.TLS == nil && speaksTLS(ctx, redisAddr(cfg)) {
+		err = fmt.Errorf("%w\nthe server at %s speaks TLS: use a rediss:// URL", err, redisAddr(cfg))
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -127,7 +163,7 @@ func readSession(ctx context.Context, st *openedStore, id string) (*phpsession.S
 		return nil, nil, err
 	}
 	if !found {
-		return nil, nil, fmt.Errorf("session %s: %w in %s", quoteName(id), errNotFound, st.Config)
+		return nil, nil, fmt.Errorf("session %s: %w in %s%s", quoteName(id), errNotFound, st.Config, layoutHint(ctx, st, id))
 	}
 	s, err := decodePayload(data, "session "+quoteName(id), st.Format)
 	if err != nil {
@@ -159,7 +195,7 @@ func modifySession(ctx context.Context, st *openedStore, id string, create bool,
 		var s *phpsession.Session
 		if !found {
 			if !create {
-				return nil, fmt.Errorf("session %s: %w in %s", quoteName(id), errNotFound, st.Config)
+				return nil, fmt.Errorf("session %s: %w in %s%s", quoteName(id), errNotFound, st.Config, layoutHint(ctx, st, id))
 			}
 			s = phpsession.NewSession(st.Format)
 		} else {
@@ -294,4 +330,134 @@ func peekSession(ctx context.Context, st adapters.Store, id string) ([]byte, boo
 		return p.Peek(ctx, id)
 	}
 	return st.Read(ctx, id)
+}
+
+// probeTimeout bounds the probes that tell TLS from plain Redis.
+const probeTimeout = 2 * time.Second
+
+// redisAddr returns the host:port of a single Redis server, or "" for
+// Sentinel, Cluster and Unix sockets.
+func redisAddr(cfg *storeurl.Config) string {
+	o := cfg.Redis
+	if o == nil || o.Socket != "" || o.SentinelMaster != "" || len(o.ClusterAddrs) > 0 {
+		return ""
+	}
+	host, port := o.Host, o.Port
+	if host == "" {
+		host = "127.0.0.1"
+	}
+	if port == 0 {
+		port = 6379
+	}
+	return net.JoinHostPort(host, strconv.Itoa(port))
+}
+
+// checkTLSMismatch refuses a rediss:// URL whose server speaks plain
+// Redis: its TLS handshake would wait until a timeout, as the server waits
+// for the end of a command line that never comes.
+func checkTLSMismatch(ctx context.Context, cfg *storeurl.Config) error {
+	addr := redisAddr(cfg)
+	if addr == "" || cfg.Redis.TLS == nil || !speaksPlainRedis(ctx, addr) {
+		return nil
+	}
+	return fmt.Errorf("storeurl: open %s: the server at %s speaks plain Redis, not TLS: use a redis:// URL", cfg, addr)
+}
+
+// speaksPlainRedis reports whether the server at addr answers PING as
+// plain Redis does (+PONG, or an error such as -NOAUTH).
+func speaksPlainRedis(ctx context.Context, addr string) bool {
+	d := net.Dialer{Timeout: probeTimeout}
+	c, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return false
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(probeTimeout))
+	if _, err := c.Write([]byte("PING\r\n")); err != nil {
+		return false
+	}
+	buf := make([]byte, 1)
+	if _, err := io.ReadFull(c, buf); err != nil {
+		return false
+	}
+	return buf[0] == '+' || buf[0] == '-'
+}
+
+// speaksTLS reports whether the server at addr completes a TLS handshake.
+func speaksTLS(ctx context.Context, addr string) bool {
+	if addr == "" {
+		return false
+	}
+	d := tls.Dialer{NetDialer: &net.Dialer{Timeout: probeTimeout}, Config: &tls.Config{InsecureSkipVerify: true}} //nolint:gosec // a probe: nothing is sent
+	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
+	defer cancel()
+	c, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return false
+	}
+	c.Close()
+	return true
+}
+
+// layoutHint looks for a session that was not found under the store's
+// other layout (PHP's own handler or Phalcon's adapter), and returns a line
+// saying how to name the store that has it, or "".
+func layoutHint(ctx context.Context, st *openedStore, id string) string {
+	alt, fix := otherLayout(st.Config)
+	if alt == nil {
+		return ""
+	}
+	s, err := alt.Open(ctx)
+	if err != nil {
+		return ""
+	}
+	defer func() {
+		if c, ok := s.(io.Closer); ok {
+			c.Close()
+		}
+	}()
+	ins, ok := s.(adapters.Inspector)
+	if !ok {
+		return ""
+	}
+	in, found, err := ins.Inspect(ctx, id)
+	if err != nil || !found {
+		return ""
+	}
+	if alt.File != nil {
+		return fmt.Sprintf("\nthe directory holds %s: %s", filepath.Base(in.Location), fix)
+	}
+	return fmt.Sprintf("\nthe database holds the key %s: %s", in.Location, fix)
+}
+
+// otherLayout returns the store cfg names under the other layout (PHP's
+// own handler for Phalcon's adapter, and back), with the default prefix,
+// and how to name it; nil when there is none to look in.
+func otherLayout(cfg *storeurl.Config) (*storeurl.Config, string) {
+	alt := *cfg
+	switch {
+	case cfg.File != nil && cfg.File.Depth == 0:
+		o := *cfg.File
+		o.Prefix, o.FileMode = "", 0
+		if o.Layout == adapters.LayoutNative {
+			o.Layout = adapters.LayoutPhalcon5
+			alt.File = &o
+			return &alt, "drop layout=php from the URL (Phalcon's Stream adapter)"
+		}
+		o.Layout = adapters.LayoutNative
+		alt.File = &o
+		return &alt, "add ?layout=php to the URL (PHP's files handler)"
+	case cfg.Redis != nil:
+		o := *cfg.Redis
+		o.Prefix = ""
+		if o.Layout == adapters.LayoutNative {
+			o.Layout = adapters.LayoutPhalcon5
+			alt.Redis = &o
+			return &alt, "use a redis:// URL without layout=php (Phalcon's Redis adapter)"
+		}
+		o.Layout = adapters.LayoutNative
+		alt.Redis = &o
+		return &alt, "use a phpredis:// URL or ?layout=php (phpredis's session handler)"
+	}
+	return nil, ""
 }
