@@ -6,7 +6,7 @@ DEB_PACKAGES = php-cli php-igbinary php-redis php-memcached redis-server memcach
 NEED_BINS    = php redis-server memcached
 TESTFLAGS   ?=
 
-.PHONY: test deps vet lint demo bench fuzz build
+.PHONY: test deps vet lint demo bench bench-fpm fuzz build
 
 STATICCHECK = honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
@@ -56,6 +56,26 @@ demo: deps
 ## bench: run the benchmarks (compare runs with benchstat).
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./... | tee bench.txt
+
+## bench-fpm: the same route on nginx + PHP-FPM and on Go with sessbridge, over the same Redis
+## sessions (bench/fpm/README.md); installs nginx, php-fpm and wrk when run as root. BENCHFPMFLAGS
+## passes flags, e.g. BENCHFPMFLAGS='-rounds 5 -duration 20s'.
+BENCH_FPM_PACKAGES = nginx-light php-fpm wrk
+BENCHFPMFLAGS ?=
+bench-fpm: deps
+	@missing=""; \
+	for b in nginx wrk; do command -v $$b >/dev/null 2>&1 || test -x /usr/sbin/$$b || missing="yes"; done; \
+	ls /usr/sbin/php-fpm* >/dev/null 2>&1 || command -v php-fpm >/dev/null 2>&1 || missing="yes"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    echo "make: installing $(BENCH_FPM_PACKAGES)"; \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    apt-get update -q && apt-get install -y -q --no-install-recommends $(BENCH_FPM_PACKAGES); \
+	  else \
+	    echo "make: missing some of $(BENCH_FPM_PACKAGES); run as root or: sudo apt-get install $(BENCH_FPM_PACKAGES)"; exit 1; \
+	  fi; \
+	fi
+	$(GO) run ./bench/fpm $(BENCHFPMFLAGS)
 
 ## fuzz: run each fuzz target for FUZZTIME (default 5m).
 FUZZTIME ?= 5m

@@ -102,7 +102,8 @@ func TestBenchPHP(t *testing.T) {
 				}
 				for i := range s.entries {
 					v, _ := s.value(i)
-					s.entries[i].val, s.entries[i].touched = v, true
+					s.setVal(&s.entries[i], v)
+					s.entries[i].touched = true
 				}
 				s.changed = true
 				sessions[j] = s

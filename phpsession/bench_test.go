@@ -102,7 +102,7 @@ func benchInputs(b *testing.B) []benchInput {
 	ins := []benchInput{{name: "100KB", data: benchSession(b, 100<<10), format: FormatPHP, key: "key150"}}
 	vs, fs := serializeVectors(b)
 	for i, v := range vs {
-		if v.Adapter == "stream" && (v.Scenario == "big" || v.Scenario == "objects") {
+		if v.Adapter == "stream" && (v.Scenario == "big" || v.Scenario == "objects" || v.Scenario == "login" || v.Scenario == "scalars" || v.Scenario == "arrays") {
 			s, err := DecodeSession(v.Payload, fs[i])
 			if err != nil {
 				b.Fatal(err)
@@ -194,7 +194,8 @@ func BenchmarkDecodeEncode(b *testing.B) {
 				}
 				for i := range s.entries {
 					v, _ := s.value(i)
-					s.entries[i].val, s.entries[i].touched = v, true
+					s.setVal(&s.entries[i], v)
+					s.entries[i].touched = true
 				}
 				s.changed = true
 				if out, err = s.AppendEncode(out[:0]); err != nil {

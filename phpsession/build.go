@@ -15,7 +15,7 @@ import (
 // parser's own build on whatever the parser accepts.
 
 // arena is the memory a build takes its composites and their entries from:
-// slabs sized by a check of the same bytes (see parser.slabs), so that a
+// slabs sized by a check of the same bytes (parser.ncomp, parser.nent), so that a
 // whole value costs two allocations. When they run out (a build without
 // slabs), each composite is allocated on its own. The slabs are zero when
 // made and each part is handed out once: the entries of a new composite

@@ -147,6 +147,9 @@ func (p *parser) value() error {
 	if tok != tokPHPRef {
 		p.slots++
 	}
+	if p.common() {
+		return nil
+	}
 	switch tok {
 	case tokNull:
 		p.pos++
@@ -218,6 +221,41 @@ func (p *parser) value() error {
 		return p.ref(tok)
 	}
 	return p.fail(ErrSyntax, p.pos, "unknown value type "+strconv.QuoteRune(rune(tok)))
+}
+
+// common checks, in one plain loop, the usual form of the commonest
+// tokens, a string s:<len>:"<bytes>"; or an int i:<digits>; of up to 18
+// digits, canonical, at p.pos (a value, or a key), moves past it and
+// reports true. Anything else, errors included, it leaves to value and key
+// and the functions they call, which check every form and word the errors.
+func (p *parser) common() bool {
+	src, i := p.src, p.pos
+	if i+3 >= len(src) || src[i+1] != tokColon || src[i] != tokString && src[i] != tokInt {
+		return false
+	}
+	str := src[i] == tokString
+	i += 2
+	neg := !str && src[i] == '-'
+	if neg {
+		i++
+	}
+	d, n := i, 0
+	for i < len(src) && i-d < maxLenDigits && isDigit(src[i]) {
+		n = n*10 + int(src[i]-'0')
+		i++
+	}
+	if nd := i - d; nd == 0 || src[d] == '0' && (nd > 1 || neg) {
+		return false // none, or not canonical
+	}
+	switch {
+	case !str && i < len(src) && src[i] == tokEnd: // i:<digits>;
+		p.pos = i + 1
+		return true
+	case str && i+n+3 < len(src) && src[i] == tokColon && src[i+1] == tokQuote && src[i+n+2] == tokQuote && src[i+n+3] == tokEnd: // s:<n>:"<n bytes>";
+		p.pos = i + n + 4
+		return true
+	}
+	return false
 }
 
 // typePrefix skips the type byte and the ':' after it.
@@ -462,6 +500,9 @@ func (p *parser) entries(start int, what string) error {
 // turns a string key holding a canonical int into an int key; the builder
 // keeps it a String, so that it encodes back to the same bytes.)
 func (p *parser) key(what string) error {
+	if p.common() {
+		return nil
+	}
 	if p.pos >= len(p.src) {
 		return p.fail(ErrUnexpectedEnd, p.pos, "expected "+what+" key")
 	}

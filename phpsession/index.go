@@ -48,24 +48,8 @@ func (sc *entryScanner) more() bool {
 	return sc.p.pos < len(sc.p.src)
 }
 
-// record is what the scanner keeps of an entry: where its name and value
-// are in the payload, and what the value holds. It has no pointers, so
-// that the list of a large session grows without work for the garbage
-// collector; scanSession makes the Session's entries of it at the end.
-type record struct {
-	// The name is data[nameStart:nameEnd]: the bytes it is written with,
-	// and for an int key of php_serialize its decimal text, with intKey set.
-	nameStart, nameEnd int32
-	start, end         int32 // the value's bytes
-	first, nslots      int32 // the first slot the value takes, and how many
-	ncomp, nent        int32 // composites and entries in the value (the builder's arena)
-	lenByte            byte  // php_binary: the name length byte as read
-	intKey             bool  // php_serialize: the key is an int
-	refs               bool  // the value holds r: or R: references
-}
-
 // next reads the next entry into e.
-func (sc *entryScanner) next(e *record) error {
+func (sc *entryScanner) next(e *entry) error {
 	p := &sc.p
 	data := p.src
 	switch sc.format {
@@ -126,34 +110,24 @@ func (sc *entryScanner) finish() error {
 }
 
 // scanSession indexes a php, php_binary or php_serialize payload, which it
-// checks in full, and returns the Session over it. The names share data,
-// which the Session keeps and the caller leaves unchanged (see
-// DecodeSession).
+// checks in full, and returns the Session over it: one entry for each name
+// the payload writes, filled in by the scanner as it goes, which says where
+// the name and the value are in data. The Session keeps data, which the
+// caller leaves unchanged (see DecodeSession).
 func scanSession(data []byte, f Format, lim limits) (*Session, error) {
 	var sc entryScanner
 	if err := sc.start(data, f, lim); err != nil {
 		return nil, err
 	}
-	// The records of a small session stay on the stack; a larger one's
-	// grow on the heap, as plain memory.
-	var small [8]record
-	recs := small[:0]
+	s := &Session{format: f, orig: data, entries: make([]entry, 0, 8)}
 	for sc.more() {
-		recs = append(recs, record{})
-		if err := sc.next(&recs[len(recs)-1]); err != nil {
+		s.entries = append(s.entries, entry{})
+		if err := sc.next(&s.entries[len(s.entries)-1]); err != nil {
 			return nil, err
 		}
 	}
 	if err := sc.finish(); err != nil {
 		return nil, err
-	}
-	s := &Session{format: f, orig: data, entries: make([]entry, len(recs))}
-	for i, r := range recs {
-		s.entries[i] = entry{
-			name:  sc.p.src[r.nameStart:r.nameEnd],
-			start: r.start, end: r.end, first: r.first, nslots: r.nslots, ncomp: r.ncomp, nent: r.nent,
-			lenByte: r.lenByte, intKey: r.intKey, refs: r.refs,
-		}
 	}
 	s.setLimits(lim)
 	return s, nil

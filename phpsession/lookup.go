@@ -44,9 +44,9 @@ func Lookup(data []byte, f Format, name string) (v Value, ok bool, err error) {
 	if err := sc.start(data, f, lim); err != nil {
 		return Value{}, false, err
 	}
-	var found record
+	var found entry
 	for sc.more() {
-		var e record
+		var e entry
 		if err := sc.next(&e); err != nil {
 			return Value{}, false, err
 		}

@@ -126,7 +126,7 @@ func firstAndLastEnd(t *testing.T, data []byte, f Format, name string) (first, l
 	}
 	first = -1
 	for sc.more() {
-		var e record
+		var e entry
 		if err := sc.next(&e); err != nil {
 			t.Fatal(err)
 		}

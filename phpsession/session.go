@@ -27,6 +27,11 @@ import (
 // safe for concurrent use, Get included (it caches what it decodes).
 type Session struct {
 	entries []entry
+	// names holds the names that are not in orig (set ones, igbinary's),
+	// and vals the values decoded or set, in the order they came; entries
+	// point into them (see entry).
+	names []string
+	vals  []Value
 	// orig is the decoded payload, nil for a new session. DecodeSession
 	// takes ownership of it: decoded strings and entry names are substrings
 	// of stringOf(orig), the same memory.
@@ -64,25 +69,65 @@ func (s *Session) limits() limits {
 	return *s.lim
 }
 
-// entry is one name and its value in a Session. It is kept small: a large
-// session has thousands.
+// entry is one name and its value in a Session. It holds no pointers and
+// is 40 bytes, so that the list of a large session (DecodeSession makes one
+// entry for each name the payload writes, repeated ones included) grows
+// without work for the garbage collector and costs little memory: the name
+// is where the payload has it, or in Session.names; the value, once
+// decoded or set, is in Session.vals.
 type entry struct {
-	name       string
-	val        Value // the value, once decoded or set (see decoded)
-	start, end int32 // untouched: the value's bytes in Session.orig
-	first      int32 // untouched: the first slot the value took in the payload
-	nslots     int32 // slots the value takes
-	ncomp      int32 // untouched: composites in the value (see parser.slabs)
-	nent       int32 // untouched: array and object entries in the value
-	lenByte    byte  // php_binary: the name length byte as read, PHP ignores its 0x80 bit
-	intKey     bool  // php_serialize, igbinary: the key is an int, name is its decimal text
-	touched    bool  // set since decoding: val is all there is
-	refs       bool  // the value holds r: or R: references
+	// The name is orig[nameStart:nameEnd] (for an int key of
+	// php_serialize, its decimal text, with intKey set), or
+	// Session.names[nameEnd] when nameStart is -1.
+	nameStart, nameEnd int32
+	start, end         int32 // untouched: the value's bytes in Session.orig
+	first              int32 // untouched: the first slot the value took in the payload
+	nslots             int32 // slots the value takes
+	ncomp              int32 // untouched: composites in the value (the builder's arena)
+	nent               int32 // untouched: array and object entries in the value
+	val                int32 // 1 + the index of the value in Session.vals once decoded or set, else 0
+	lenByte            byte  // php_binary: the name length byte as read, PHP ignores its 0x80 bit
+	intKey             bool  // php_serialize, igbinary: the key is an int, the name is its decimal text
+	touched            bool  // set since decoding: the value in vals is all there is
+	refs               bool  // the value holds r: or R: references
 }
 
-// decoded reports whether e.val holds the value: decoded, or set (touched).
-// A value read or set is never the zero Value.
-func (e *entry) decoded() bool { return e.val.comp != nil }
+// decoded reports whether the value of e is in Session.vals: an array or
+// object decoded, or a value set (touched). A scalar read from the payload
+// is not kept (see Session.value).
+func (e *entry) decoded() bool { return e.val > 0 }
+
+// name returns the name of e.
+func (s *Session) name(e *entry) string {
+	if e.nameStart < 0 {
+		return s.names[e.nameEnd]
+	}
+	return stringOf(s.orig)[e.nameStart:e.nameEnd]
+}
+
+// val returns the value of e, which is decoded.
+func (s *Session) val(e *entry) Value { return s.vals[e.val-1] }
+
+// setVal makes v the value of e, in the place of e's value in s.vals if it
+// has one. The first value takes room for one value per entry, up to 1024
+// (a read of one value of a large session does not pay for all of them).
+func (s *Session) setVal(e *entry, v Value) {
+	if e.val > 0 {
+		s.vals[e.val-1] = v
+		return
+	}
+	if s.vals == nil {
+		s.vals = make([]Value, 0, min(len(s.entries), 1<<10))
+	}
+	s.vals = append(s.vals, v)
+	e.val = int32(len(s.vals))
+}
+
+// setName makes name the name of e, a name that is not in orig.
+func (s *Session) setName(e *entry, name string) {
+	s.names = append(s.names, name)
+	e.nameStart, e.nameEnd = -1, int32(len(s.names)-1)
+}
 
 // NewSession returns an empty session in format f.
 func NewSession(f Format) *Session {
@@ -152,7 +197,7 @@ func (s *Session) hasDups() bool {
 	s.dups = -1
 	for i := range s.entries {
 		for j := i + 1; j < len(s.entries); j++ {
-			if s.entries[i].name == s.entries[j].name {
+			if s.name(&s.entries[i]) == s.name(&s.entries[j]) {
 				s.dups = 1
 				return true
 			}
@@ -166,11 +211,12 @@ func (s *Session) hasDups() bool {
 func (s *Session) buildIndex() {
 	s.index = make(map[string]int32, min(len(s.entries), 1<<10)) // the names may repeat: the map grows as it needs
 	s.dups = -1
-	for i, e := range s.entries {
-		if _, ok := s.index[e.name]; ok {
+	for i := range s.entries {
+		name := s.name(&s.entries[i])
+		if _, ok := s.index[name]; ok {
 			s.dups = 1
 		}
-		s.index[e.name] = int32(i)
+		s.index[name] = int32(i)
 	}
 }
 
@@ -190,14 +236,18 @@ func (s *Session) decodeIgbinary(data []byte) error {
 	}
 	next := 1 // the outer array takes slot 1
 	s.entries = make([]entry, 0, v.Len())
+	s.names, s.vals = make([]string, 0, v.Len()), make([]Value, 0, v.Len())
 	for _, kv := range v.Entries() {
 		val := kv.Value
-		e := entry{name: kv.Key.str, intKey: kv.Key.kind() == Int, val: val, touched: true, refs: hasRefs(val)}
+		e := entry{intKey: kv.Key.kind() == Int, touched: true, refs: hasRefs(val)}
 		e.first, e.nslots = int32(next+1), int32(countSlots(val))
 		next += int(e.nslots)
+		name := kv.Key.str
 		if e.intKey {
-			e.name = strconv.FormatInt(int64(kv.Key.num), 10)
+			name = strconv.FormatInt(int64(kv.Key.num), 10)
 		}
+		s.setName(&e, name)
+		s.setVal(&e, val)
 		s.entries = append(s.entries, e)
 	}
 	return nil
@@ -220,16 +270,17 @@ func (s *Session) Len() int {
 func (s *Session) Names() []string {
 	names := make([]string, 0, len(s.entries))
 	if !s.hasDups() {
-		for _, e := range s.entries {
-			names = append(names, e.name)
+		for i := range s.entries {
+			names = append(names, s.name(&s.entries[i]))
 		}
 		return names
 	}
 	seen := make(map[string]struct{}, len(s.entries))
-	for _, e := range s.entries {
-		if _, ok := seen[e.name]; !ok {
-			seen[e.name] = struct{}{}
-			names = append(names, e.name)
+	for i := range s.entries {
+		name := s.name(&s.entries[i])
+		if _, ok := seen[name]; !ok {
+			seen[name] = struct{}{}
+			names = append(names, name)
 		}
 	}
 	return names
@@ -248,7 +299,7 @@ func (s *Session) find(name string) int {
 		return -1
 	}
 	for i := len(s.entries) - 1; i >= 0; i-- {
-		if s.entries[i].name == name {
+		if s.name(&s.entries[i]) == name {
 			s.searched += len(s.entries) - i
 			return i
 		}
@@ -283,24 +334,27 @@ func (s *Session) Get(name string) (v Value, ok bool) {
 func (s *Session) value(i int) (Value, error) {
 	e := &s.entries[i]
 	if e.decoded() {
-		return e.val, nil
+		return s.val(e), nil
 	}
 	// DecodeSession checked the bytes.
 	b := builder{src: stringOf(s.orig[e.start:e.end]), lim: s.limits()}
 	if s.format == FormatPHPSerialize {
 		b.depth = 1 // inside the outer array
 	}
-	if e.ncomp == 0 { // a scalar: no memory to take
-		e.val = b.value()
-		return e.val, nil
+	if e.ncomp == 0 {
+		// A scalar is built again at each read: that takes no memory (a
+		// string is a substring of the payload), where keeping it would
+		// take a value's room.
+		return b.value(), nil
 	}
 	if len(s.mem.comps) < int(e.ncomp) || len(s.mem.ents) < int(e.nent) {
 		s.takeMem(i)
 	}
 	b.arena = s.mem
-	e.val = b.value()
+	v := b.value()
 	s.mem = b.arena
-	return e.val, nil
+	s.setVal(e, v)
+	return v, nil
 }
 
 // takeMem replaces s.mem with memory for the arrays and objects of entry i
@@ -338,7 +392,7 @@ func (s *Session) Raw(name string) (raw RawValue, ok bool) {
 	if !e.touched {
 		return RawValue(s.orig[e.start:e.end:e.end]), true
 	}
-	b, err := appendValue(nil, e.val)
+	b, err := appendValue(nil, s.val(e))
 	if err != nil {
 		return nil, false
 	}
@@ -400,7 +454,7 @@ func (s *Session) slotRoots() ([]Value, error) {
 	}
 	arr := Value{comp: &composite{kind: Array, entries: make([]Entry, len(vals))}}
 	for i, v := range vals {
-		arr.comp.entries[i] = Entry{Key: StringValue(o.entries[i].name), Value: v}
+		arr.comp.entries[i] = Entry{Key: StringValue(o.name(&o.entries[i])), Value: v}
 	}
 	return []Value{arr}, nil
 }
@@ -424,7 +478,7 @@ func (s *Session) Set(name string, v Value) error {
 	if v.kind() == Invalid {
 		return fmt.Errorf("phpsession: cannot set session entry %q to the zero Value: %w", name, ErrUnsupportedValue)
 	}
-	s.put(entry{name: name, val: v, nslots: int32(countSlots(v)), refs: hasRefs(v)})
+	s.put(name, v, int32(countSlots(v)), hasRefs(v))
 	return nil
 }
 
@@ -452,43 +506,48 @@ func (s *Session) SetRaw(name string, raw RawValue) error {
 	// Decoding is lossless: the value encodes back to raw.
 	b := builder{src: src, lim: p.lim, depth: p.depth, arena: newArena(p.ncomp, p.nent)}
 	v := b.value()
-	s.put(entry{name: name, val: v, nslots: int32(p.slots), refs: p.nrefs > 0})
+	s.put(name, v, int32(p.slots), p.nrefs > 0)
 	return nil
 }
 
-// put stores a new entry under e.name: in the place of the first entry of
-// that name, dropping the others, or at the end.
-func (s *Session) put(e entry) {
-	e.touched = true
+// put stores v, which takes nslots slots and holds references if refs, as
+// the value of name: in the place of the first entry of that name, dropping
+// the others, or in a new entry at the end. The entry it replaces gives it
+// its name and its place in s.vals.
+func (s *Session) put(name string, v Value, nslots int32, refs bool) {
+	e := entry{nslots: nslots, refs: refs, touched: true}
 	if s.format == FormatPHPSerialize || s.format == FormatIgbinary {
-		_, e.intKey = canonicalInt(e.name)
+		_, e.intKey = canonicalInt(name)
 	}
 	s.changed = true
-	i := s.find(e.name)
+	i := s.find(name)
 	if i < 0 {
+		s.setName(&e, name)
+		s.setVal(&e, v)
 		s.entries = append(s.entries, e)
 		if s.index != nil {
-			s.index[e.name] = int32(len(s.entries) - 1)
+			s.index[name] = int32(len(s.entries) - 1)
 		}
 		return
 	}
-	if !s.hasDups() {
-		s.entries[i] = e
-		return
+	if s.hasDups() {
+		// The first entry of the name takes v; the others go, and
+		// entries after them move.
+		i = slices.IndexFunc(s.entries, func(x entry) bool { return s.name(&x) == name })
+		rest := slices.DeleteFunc(s.entries[i+1:], func(x entry) bool { return s.name(&x) == name })
+		s.entries = s.entries[:i+1+len(rest)]
+		s.index, s.dups = nil, 0
 	}
-	// The first entry of the name takes e; the others go, and entries
-	// after them move.
-	i = slices.IndexFunc(s.entries, func(x entry) bool { return x.name == e.name })
-	s.entries[i] = e
-	rest := slices.DeleteFunc(s.entries[i+1:], func(x entry) bool { return x.name == e.name })
-	s.entries = s.entries[:i+1+len(rest)]
-	s.index, s.dups = nil, 0
+	old := &s.entries[i]
+	e.nameStart, e.nameEnd, e.val = old.nameStart, old.nameEnd, old.val
+	s.setVal(&e, v)
+	*old = e
 }
 
 // Remove removes name from the session and reports whether it was there.
 func (s *Session) Remove(name string) bool {
 	n := len(s.entries)
-	s.entries = slices.DeleteFunc(s.entries, func(e entry) bool { return e.name == name })
+	s.entries = slices.DeleteFunc(s.entries, func(e entry) bool { return s.name(&e) == name })
 	if len(s.entries) == n {
 		return false
 	}
@@ -540,10 +599,10 @@ func (s *Session) Clone() *Session {
 	c.index = nil   // put changes it
 	c.mem = arena{} // s builds in it
 	c.entries = slices.Clone(s.entries)
-	for i := range c.entries {
-		if e := &c.entries[i]; e.decoded() {
-			e.val = e.val.Clone()
-		}
+	c.names = slices.Clone(s.names)
+	c.vals = make([]Value, len(s.vals), cap(s.vals))
+	for i, v := range s.vals {
+		c.vals[i] = v.Clone()
 	}
 	return &c
 }
@@ -611,24 +670,25 @@ func (s *Session) appendText(dst []byte, vals []Value) ([]byte, error) {
 	}
 	for i := range s.entries {
 		e := &s.entries[i]
+		name := s.name(e)
 		switch s.format {
 		case FormatPHP:
-			dst = append(dst, e.name...)
+			dst = append(dst, name...)
 			dst = append(dst, tokSessionName)
 		case FormatPHPBinary:
 			b := e.lenByte
-			if e.touched || int(b&binNameMask) != len(e.name) {
-				b = byte(len(e.name))
+			if e.touched || int(b&binNameMask) != len(name) {
+				b = byte(len(name))
 			}
 			dst = append(dst, b)
-			dst = append(dst, e.name...)
+			dst = append(dst, name...)
 		case FormatPHPSerialize:
 			if e.intKey {
 				dst = append(dst, tokInt, tokColon)
-				dst = append(dst, e.name...)
+				dst = append(dst, name...)
 				dst = append(dst, tokEnd)
 			} else {
-				dst = appendString(dst, tokString, e.name, tokEnd)
+				dst = appendString(dst, tokString, name, tokEnd)
 			}
 		default:
 			return dst[:start], fmt.Errorf("phpsession: %w %s", ErrUnknownFormat, s.format)
@@ -639,14 +699,14 @@ func (s *Session) appendText(dst []byte, vals []Value) ([]byte, error) {
 		case vals != nil:
 			renum.needCheck = true
 			if dst, err = appendValue(dst, vals[i]); err != nil {
-				return dst[:start], fmt.Errorf("phpsession: session entry %q: %w", e.name, err)
+				return dst[:start], fmt.Errorf("phpsession: session entry %q: %w", name, err)
 			}
 			continue
 		case !e.touched:
 			dst = append(dst, s.orig[e.start:e.end]...)
 		default:
-			if dst, err = appendValue(dst, e.val); err != nil {
-				return dst[:start], fmt.Errorf("phpsession: session entry %q: %w", e.name, err)
+			if dst, err = appendValue(dst, s.val(e)); err != nil {
+				return dst[:start], fmt.Errorf("phpsession: session entry %q: %w", name, err)
 			}
 		}
 		if e.refs {
@@ -736,7 +796,7 @@ func (s *Session) materialize() ([]Value, error) {
 		// their first slot there; set ones have none.
 		m.cur = int(e.first) - 1
 		if vals[i], err = m.walk(v, e.first > 0); err != nil {
-			return nil, fmt.Errorf("phpsession: session entry %q: %w", e.name, err)
+			return nil, fmt.Errorf("phpsession: session entry %q: %w", s.name(e), err)
 		}
 	}
 	return vals, nil
@@ -881,7 +941,7 @@ func (s *Session) appendIgbinary(dst []byte) ([]byte, error) {
 		if vals != nil {
 			v = vals[i]
 		}
-		k := StringValue(s.entries[i].name)
+		k := StringValue(s.name(&s.entries[i]))
 		if s.entries[i].intKey {
 			k = normalizeKey(k)
 		}
@@ -945,18 +1005,19 @@ func (r *renumberer) rewrite(dst []byte, at int, e *entry) ([]byte, error) {
 	if e.touched {
 		r.needCheck = true
 	}
+	name := r.s.name(e)
 	p := parser{src: stringOf(dst[at:]), lim: r.s.limits(), looseRefs: true, collectRefs: true}
 	if err := p.value(); err != nil {
-		return dst, fmt.Errorf("phpsession: session entry %q: %w", e.name, err)
+		return dst, fmt.Errorf("phpsession: session entry %q: %w", name, err)
 	}
 	changed := false
 	for i, ref := range p.refs {
 		n, ok := r.slot(ref.slot)
 		if !ok && !e.touched {
-			return dst, &lostTargetError{name: e.name}
+			return dst, &lostTargetError{name: name}
 		}
 		if !ok {
-			return dst, fmt.Errorf("phpsession: session entry %q: reference to slot %d of the decoded payload points at no unchanged value: %w", e.name, ref.slot, ErrBadReference)
+			return dst, fmt.Errorf("phpsession: session entry %q: reference to slot %d of the decoded payload points at no unchanged value: %w", name, ref.slot, ErrBadReference)
 		}
 		if n != ref.slot {
 			p.refs[i].slot, changed = n, true

@@ -468,7 +468,7 @@ func TestSessionLazy(t *testing.T) {
 	}
 	for _, e := range s.entries {
 		if e.decoded() {
-			t.Fatalf("entry %q decoded by DecodeSession", e.name)
+			t.Fatalf("entry %q decoded by DecodeSession", s.name(&e))
 		}
 	}
 	s.Get("b")
@@ -495,7 +495,7 @@ func TestSessionReadOrders(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want[e.name] = v
+			want[s.name(&e)] = v
 		}
 		names := s.Names()
 		for i := range 3 * len(names) {
