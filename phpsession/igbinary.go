@@ -95,13 +95,19 @@ const igMaxEncodeDepth = 10000
 // it is small and by a map once it is not.
 type igStrTable struct {
 	list  []string
-	index map[string]uint32 // the first id of each string, once list is long
+	index map[string]uint32 // an id of each string, once list is long
+	// finds counts the calls of find; strings, when the caller knows it
+	// (the encoder, from its scan), is how many it will make in all. The
+	// index is made for as many new strings in the finds to come as in
+	// those so far, so that it does not grow again and again.
+	finds, strings int
 }
 
 const igStrTableScan = 32
 
-// find returns the first id of s.
+// find returns an id of s: the first, for the encoder (see add).
 func (t *igStrTable) find(s string) (uint32, bool) {
+	t.finds++
 	if t.index != nil {
 		id, ok := t.index[s]
 		return id, ok
@@ -114,16 +120,20 @@ func (t *igStrTable) find(s string) (uint32, bool) {
 	return 0, false
 }
 
-// add gives s the next id.
+// add gives s the next id. The encoder adds only a string find did not
+// find; the decoder may add one again (a string written in full twice),
+// and then only needs find to find it, whatever the id.
 func (t *igStrTable) add(s string) {
 	t.list = append(t.list, s)
 	switch {
 	case t.index != nil:
-		if _, ok := t.index[s]; !ok {
-			t.index[s] = uint32(len(t.list) - 1)
-		}
+		t.index[s] = uint32(len(t.list) - 1)
 	case len(t.list) > igStrTableScan:
-		t.index = make(map[string]uint32, 2*len(t.list))
+		size := 2 * len(t.list)
+		if t.strings > t.finds {
+			size = max(size, len(t.list)*t.strings/t.finds)
+		}
+		t.index = make(map[string]uint32, size)
 		for i := len(t.list) - 1; i >= 0; i-- {
 			t.index[t.list[i]] = uint32(i)
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -66,8 +67,11 @@ type igDecoder struct {
 	// session is true for a session payload, whose top-level array may
 	// have numeric-string keys, and whose strings share the payload's
 	// memory, as DecodeSession documents (see decodeIgbinarySession). Its
-	// caller wants no reasons (noncanon).
+	// caller wants no reasons (noncanon). The entries of its top-level
+	// array or object go to sess, not to the composite.
 	session bool
+	sess    *Session
+	nrefs   int // Ref and PHPRef values made so far, for entry.refs
 }
 
 // decodeIgbinarySession decodes a session payload: decodeIgbinary, but the
@@ -78,9 +82,21 @@ type igDecoder struct {
 // as "5" (an int key it skips). Such a key stays a String, for
 // appendIgbinarySession. Strings, class names and payloads share data's
 // memory (DecodeSession's rule: data must not change after the call).
-func decodeIgbinarySession(data []byte, lim limits) (Value, error) {
-	v, _, err := decodeIgbinaryAny(data, lim, true)
-	return v, err
+//
+// It decodes the entries of s, an empty session, straight from the
+// top-level array (or object: PHP's igbinary session decoder takes a
+// top-level object's properties as the session's names), each with the
+// slots it takes and whether it holds references, as Session keeps them.
+func decodeIgbinarySession(s *Session, data []byte) error {
+	d := igDecoder{session: true, sess: s}
+	v, _, err := d.decode(data, s.limits())
+	if err != nil {
+		return err
+	}
+	if v.kind() != Array && v.kind() != Object {
+		return &SyntaxError{Offset: 0, Msg: "igbinary session is a " + v.kind().String() + ", not an array or object", Err: ErrSyntax}
+	}
+	return nil
 }
 
 // igTables is the first room of an igDecoder's tables.
@@ -121,17 +137,18 @@ func decodeIgbinary(data []byte, lim limits) (Value, error) {
 // PHP reads the re-encoding of such a Value as the same value: serialize()
 // gives the same bytes for both.
 func decodeIgbinaryCanon(data []byte, lim limits) (Value, string, error) {
-	return decodeIgbinaryAny(data, lim, false)
+	var d igDecoder
+	return d.decode(data, lim)
 }
 
-// decodeIgbinaryAny is decodeIgbinaryCanon, or for a session
-// decodeIgbinarySession.
-func decodeIgbinaryAny(data []byte, lim limits, session bool) (Value, string, error) {
+// decode is decodeIgbinaryCanon, or with d.session set
+// decodeIgbinarySession's decoding, which leaves the entries in d.top.
+func (d *igDecoder) decode(data []byte, lim limits) (Value, string, error) {
 	lim = lim.orDefault()
 	if int64(len(data)) > lim.maxSize {
 		return Value{}, "", &SyntaxError{Offset: 0, Msg: fmt.Sprintf("igbinary: input of %d bytes is over the %d-byte limit", len(data), lim.maxSize), Err: ErrTooLarge}
 	}
-	d := &igDecoder{data: data, maxDepth: lim.maxDepth, emptyID: -1, session: session}
+	d.data, d.maxDepth, d.emptyID = data, lim.maxDepth, -1
 	// Room for the tables of a small session, in one allocation: a string
 	// takes three bytes at least, an id (an array or object) two, but few
 	// values of a session are arrays or objects.
@@ -279,6 +296,7 @@ func (d *igDecoder) value() (Value, error) {
 			return Value{}, err
 		}
 		d.impure++
+		d.nrefs++
 		return RefValue(e.slot), nil
 	case igArray8, igArray16, igArray32:
 		return d.array(start, t, false)
@@ -525,13 +543,14 @@ func (s *igKeySet) add(k Value, es []Entry) bool {
 // A null in place of a key is padding PHP writes for an uninitialized typed
 // property (PHP's serialize() leaves those out): it is skipped.
 func (d *igDecoder) entries(n int, inArray bool) ([]Entry, error) {
+	if d.session && d.depth == 1 {
+		return nil, d.topEntries(n, inArray)
+	}
 	es := make([]Entry, 0, min(n, 1024)) // grows with what is really there
 	var seen igKeySet
 	for i := 0; i < n; i++ {
 		koff := d.off
-		if d.off < len(d.data) && d.data[d.off] == igNull {
-			d.off++
-			d.flag("null padding for an uninitialized typed property")
+		if d.padding() {
 			continue
 		}
 		k, err := d.key(inArray)
@@ -556,6 +575,87 @@ func (d *igDecoder) entries(n int, inArray bool) ([]Entry, error) {
 		es = append(es, Entry{Key: k, Value: v})
 	}
 	return es, nil
+}
+
+// padding skips a null in place of a key, padding for an uninitialized
+// typed property (see entries), and reports whether there was one.
+func (d *igDecoder) padding() bool {
+	if d.off < len(d.data) && d.data[d.off] == igNull {
+		d.off++
+		d.flag("null padding for an uninitialized typed property")
+		return true
+	}
+	return false
+}
+
+// topEntries decodes the n entries of a session's top-level array or
+// object (see entries) into d.sess as the session's entries, with no
+// Entry in between: an int key's name is its decimal text, and each entry
+// knows the slots its value takes and whether it holds references.
+func (d *igDecoder) topEntries(n int, inArray bool) error {
+	s, size := d.sess, min(n, 1024) // grows with what is really there
+	s.entries, s.names, s.vals = make([]entry, 0, size), make([]string, 0, size), make([]Value, 0, size)
+	var seen map[igName]struct{} // once there are many
+	for range n {
+		koff := d.off
+		if d.padding() {
+			continue
+		}
+		k, err := d.key(inArray)
+		if err != nil {
+			return err
+		}
+		e := entry{intKey: k.kind() == Int, touched: true}
+		name := k.str
+		if e.intKey {
+			name = strconv.FormatInt(int64(k.num), 10)
+		}
+		if inArray && d.topRepeated(name, e.intKey, n, &seen) {
+			return d.err(koff, "key "+igKeyString(k)+" repeated", ErrSyntax)
+		}
+		slot, refs := d.slot, d.nrefs
+		v, err := d.value()
+		if err != nil {
+			return err
+		}
+		e.first, e.nslots, e.refs = int32(slot+1), int32(d.slot-slot), d.nrefs > refs
+		s.setName(&e, name)
+		s.setVal(&e, v)
+		s.entries = append(s.entries, e)
+	}
+	return nil
+}
+
+// igName is a session name and whether it is an int key.
+type igName struct {
+	name   string
+	intKey bool
+}
+
+// topRepeated reports whether the session, which will have n entries, has
+// an entry with name and intKey, by a scan while it is short and by seen
+// once it is not; it adds the name to seen. (Each entry's name is the
+// session's name of the same index.)
+func (d *igDecoder) topRepeated(name string, intKey bool, n int, seen *map[igName]struct{}) bool {
+	s := d.sess
+	if len(s.entries) < 16 {
+		for i := range s.entries {
+			if s.names[i] == name && s.entries[i].intKey == intKey {
+				return true
+			}
+		}
+		return false
+	}
+	if *seen == nil {
+		*seen = make(map[igName]struct{}, min(n, 1024))
+		for i := range s.entries {
+			(*seen)[igName{s.names[i], s.entries[i].intKey}] = struct{}{}
+		}
+	}
+	k := igName{name, intKey}
+	_, dup := (*seen)[k]
+	(*seen)[k] = struct{}{}
+	return dup
 }
 
 // key decodes an array key (inArray) or a property name.
@@ -732,6 +832,7 @@ func (d *igDecoder) phpRef(start int) (Value, error) {
 			d.targets = append(d.targets, e.slot)
 		}
 		d.impure++
+		d.nrefs++
 		return PHPRefValue(e.slot), nil
 	case igArray8, igArray16, igArray32:
 		slot := d.slot + 1
@@ -819,6 +920,7 @@ func (d *igDecoder) arrayCopy(start, w int) (Value, error) {
 func (d *igDecoder) recopy(start int, v Value, src *int) (Value, error) {
 	if v.kind() == PHPRef {
 		d.targets = append(d.targets, v.Slot())
+		d.nrefs++
 		return v, nil
 	}
 	mine := *src
@@ -831,9 +933,11 @@ func (d *igDecoder) recopy(start int, v Value, src *int) (Value, error) {
 		*src += d.slotsIn(v)
 		d.slot-- // R: takes no slot
 		d.targets = append(d.targets, mine)
+		d.nrefs++
 		return PHPRefValue(mine), nil
 	case v.kind() == Object || v.kind() == Custom || v.kind() == Enum:
 		*src += d.slotsIn(v)
+		d.nrefs++
 		return RefValue(mine), nil
 	case v.kind() != Array:
 		*src++

@@ -40,10 +40,6 @@ type igEncoder struct {
 	// whose num is a slot) copies; origins, those of them written so far.
 	copied  map[int]bool
 	origins map[int]igOrigin
-
-	// sessionKeys is true for a session (appendIgbinarySession): the
-	// top-level array's String keys are written as strings.
-	sessionKeys bool
 }
 
 // igOrigin is an array written in full that a copy may refer to.
@@ -71,21 +67,7 @@ type igOrigin struct {
 // It returns an error wrapping [ErrBadReference] or [ErrUnsupportedValue]
 // for a Value PHP cannot hold, and dst unchanged.
 func appendIgbinary(dst []byte, v Value) ([]byte, error) {
-	return appendIgbinaryAny(dst, v, false)
-}
-
-// appendIgbinarySession is appendIgbinary for a session, whose top-level
-// array's String keys are written as strings, numeric or not (see
-// decodeIgbinarySession): an Int key is written as an int.
-func appendIgbinarySession(dst []byte, v Value) ([]byte, error) {
-	return appendIgbinaryAny(dst, v, true)
-}
-
-func appendIgbinaryAny(dst []byte, v Value, session bool) ([]byte, error) {
-	e := &igEncoder{buf: dst, emptyID: -1, sessionKeys: session}
-	var strs [16]string // room for a small session's strings
-	e.strs.list = strs[:0]
-	e.buf = binary.BigEndian.AppendUint32(e.buf, igVersion)
+	e := newIgEncoder(dst)
 	switch v.kind() {
 	case Array, Object, Custom, Enum:
 		if err := e.scan(v, make(map[*composite]bool), 0); err != nil {
@@ -103,13 +85,70 @@ func appendIgbinaryAny(dst []byte, v Value, session bool) ([]byte, error) {
 	return e.buf, nil
 }
 
+// appendIgbinarySession appends igbinary_serialize($_SESSION) for a session
+// of n entries, entry i being at(i) (which is called twice for each),
+// with no array built for them. It is appendIgbinary of the array of those
+// entries, but that String keys are written as strings, numeric or not
+// (see decodeIgbinarySession): an Int key is written as an int.
+func appendIgbinarySession(dst []byte, n int, at func(i int) (Entry, error)) ([]byte, error) {
+	if uint64(n) > math.MaxUint32 {
+		return dst, fmt.Errorf("phpsession: igbinary: %w: %d session entries", ErrUnsupportedValue, n)
+	}
+	e := newIgEncoder(dst)
+	e.strs.strings = n // the names
+	seen := make(map[*composite]bool)
+	for i := range n {
+		en, err := at(i)
+		if err != nil {
+			return dst, err
+		}
+		if err := e.scan(en.Value, seen, 1); err != nil {
+			return dst, err
+		}
+	}
+	sort.Ints(e.targets)
+	if e.targetIn(1, 1) {
+		return dst, fmt.Errorf("phpsession: igbinary: %w: R:1 points at the session array itself", ErrBadReference)
+	}
+	e.slot = 1
+	e.newID() // the session array: id 0, never referred to
+	e.sized(igArray8, uint32(n))
+	for i := range n {
+		en, err := at(i)
+		if err != nil {
+			return dst, err
+		}
+		if err := e.key(en.Key, false); err != nil {
+			return dst, err
+		}
+		if err := e.value(en.Value, 1); err != nil {
+			return dst, err
+		}
+	}
+	return e.buf, nil
+}
+
+// newIgEncoder returns an encoder that appends to dst, the header written.
+func newIgEncoder(dst []byte) *igEncoder {
+	e := &igEncoder{buf: dst, emptyID: -1}
+	var strs [16]string // room for a small session's strings
+	e.strs.list = strs[:0]
+	e.buf = binary.BigEndian.AppendUint32(e.buf, igVersion)
+	return e
+}
+
 // scan collects the slots PHPRefs point at, the arrays that occur more than
 // once (only those are remembered for a ref) and the slots copies copy,
-// visiting each composite once.
+// visiting each composite once, and counts the strings, keys and class
+// names the string table will be asked for (about: for its index's size).
 func (e *igEncoder) scan(v Value, seen map[*composite]bool, depth int) error {
 	switch v.kind() {
 	case PHPRef:
 		e.targets = append(e.targets, v.Slot())
+	case String:
+		e.strs.strings++
+	case Custom, Enum:
+		e.strs.strings += 2 // the class (and case) name
 	case Array, Object:
 		if v.kind() == Array && v.num != 0 {
 			if e.copied == nil {
@@ -127,6 +166,7 @@ func (e *igEncoder) scan(v Value, seen map[*composite]bool, depth int) error {
 			return nil
 		}
 		seen[v.comp] = true
+		e.strs.strings += 1 + len(v.comp.entries) // class name and keys
 		if depth > igMaxEncodeDepth {
 			return fmt.Errorf("phpsession: igbinary: %w: values nested deeper than %d (an array holding itself?)", ErrUnsupportedValue, igMaxEncodeDepth)
 		}
@@ -442,7 +482,7 @@ func (e *igEncoder) entries(es []Entry, inArray bool, depth int) error {
 	}
 	e.sized(igArray8, uint32(len(es)))
 	for _, en := range es {
-		if err := e.key(en.Key, inArray && !(e.sessionKeys && depth == 0)); err != nil {
+		if err := e.key(en.Key, inArray); err != nil {
 			return err
 		}
 		if err := e.value(en.Value, depth+1); err != nil {

@@ -800,8 +800,7 @@ func appendSessionPayload(dst []byte, f Format, entries []Entry) ([]byte, []int,
 	starts := make([]int, len(entries))
 	switch f {
 	case FormatIgbinary:
-		arr := Value{comp: &composite{kind: Array, entries: entries}}
-		dst, err := appendIgbinarySession(dst, arr)
+		dst, err := appendIgbinarySession(dst, len(entries), func(i int) (Entry, error) { return entries[i], nil })
 		return dst, starts, err
 	case FormatPHPSerialize:
 		dst = append(dst, tokArray, tokColon)

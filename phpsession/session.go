@@ -227,30 +227,7 @@ func (s *Session) decodeIgbinary(data []byte) error {
 	if len(data) == 0 {
 		return nil
 	}
-	v, err := decodeIgbinarySession(data, s.limits())
-	if err != nil {
-		return err
-	}
-	if v.kind() != Array && v.kind() != Object {
-		return &SyntaxError{Offset: 0, Msg: "igbinary session is a " + v.kind().String() + ", not an array or object", Err: ErrSyntax}
-	}
-	next := 1 // the outer array takes slot 1
-	s.entries = make([]entry, 0, v.Len())
-	s.names, s.vals = make([]string, 0, v.Len()), make([]Value, 0, v.Len())
-	for _, kv := range v.Entries() {
-		val := kv.Value
-		e := entry{intKey: kv.Key.kind() == Int, touched: true, refs: hasRefs(val)}
-		e.first, e.nslots = int32(next+1), int32(countSlots(val))
-		next += int(e.nslots)
-		name := kv.Key.str
-		if e.intKey {
-			name = strconv.FormatInt(int64(kv.Key.num), 10)
-		}
-		s.setName(&e, name)
-		s.setVal(&e, val)
-		s.entries = append(s.entries, e)
-	}
-	return nil
+	return decodeIgbinarySession(s, data)
 }
 
 // Format returns the session's format.
@@ -932,12 +909,8 @@ func (s *Session) appendIgbinary(dst []byte) ([]byte, error) {
 			return dst, err
 		}
 	}
-	arr := Value{comp: &composite{kind: Array, entries: make([]Entry, 0, len(s.entries))}}
-	for i := range s.entries {
+	return appendIgbinarySession(dst, len(s.entries), func(i int) (Entry, error) {
 		v, err := s.value(i)
-		if err != nil {
-			return dst, err
-		}
 		if vals != nil {
 			v = vals[i]
 		}
@@ -945,9 +918,8 @@ func (s *Session) appendIgbinary(dst []byte) ([]byte, error) {
 		if s.entries[i].intKey {
 			k = normalizeKey(k)
 		}
-		arr.comp.entries = append(arr.comp.entries, Entry{Key: k, Value: v})
-	}
-	return appendIgbinarySession(dst, arr)
+		return Entry{Key: k, Value: v}, err
+	})
 }
 
 // renumberer maps the slot numbers of the decoded payload to those of the

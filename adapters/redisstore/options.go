@@ -139,8 +139,8 @@ type Options struct {
 	// client's go-redis [redis.AutoPipeliner], which batches the commands
 	// of concurrent requests into one pipeline per round trip. Under
 	// concurrency the server then reads and answers many commands per
-	// system call: on this project's benchmark, Redis spent 9.1 µs of CPU
-	// per request cycle with it and 16.9 µs without (docs/benchmarks.md).
+	// system call: in this project's PHP-FPM benchmark (bench/fpm/README.md),
+	// Redis spent 17.3 µs of CPU per request with it and 27.8 µs without.
 	// Locks and listing still use the client itself.
 	//
 	// The trade-offs are go-redis's: a command's context no longer bounds
