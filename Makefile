@@ -44,19 +44,27 @@ deps:
 	  fi; \
 	fi
 
+## vet: gofmt, then go vet for macOS, Windows and Linux.
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
+	GOOS=darwin $(GO) vet ./...
+	GOOS=windows $(GO) vet ./...
 	$(GO) vet ./...
 
 lint:
 	$(GO) run $(STATICCHECK) ./...
 
+## build: build for Linux, macOS and Windows (the file store refuses to open on Windows: no flock).
 build:
 	$(GO) build ./...
+	GOOS=darwin $(GO) build ./...
+	GOOS=windows $(GO) build ./...
 
 ## demo: run a PHP app and a Go app sharing live sessions (needs php; Ctrl-C stops).
+## Built, then run, rather than go run, which exits 1 on Ctrl-C whatever the demo does.
 demo: deps
-	$(GO) run ./cmd/sessbridge demo
+	@bin=$$(mktemp -d); trap 'rm -rf "$$bin"' EXIT; \
+	$(GO) build -o "$$bin/sessbridge" ./cmd/sessbridge && "$$bin/sessbridge" demo
 
 ## bench: run the benchmarks (compare runs with benchstat).
 bench:

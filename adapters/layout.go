@@ -62,11 +62,12 @@ func ParseLayout(s string) (Layout, error) {
 // MaxIDLength is the longest session id PHP accepts (PS_MAX_SID_LENGTH).
 const MaxIDLength = 256
 
-// ValidID reports whether id can be used as a session id by every store: 1
+// ValidID returns nil if id can be used as a session id by every store: 1
 // to [MaxIDLength] bytes, none of them a control byte, a space, a slash or
 // backslash, or one of <>'" (the bytes PHP's session core drops), and not "."
-// or "..". PHP's own ids use only [a-zA-Z0-9,-]. The error wraps
-// [ErrInvalidID] and names the first bad byte.
+// or "..". PHP's own ids use only [a-zA-Z0-9,-]. Otherwise it returns an
+// error wrapping [ErrInvalidID] that names the first bad byte and its
+// offset.
 func ValidID(id string) error {
 	if id == "" {
 		return fmt.Errorf("adapters: %w: empty", ErrInvalidID)

@@ -11,7 +11,9 @@
 //
 // A store is the Go counterpart of PHP's SessionHandlerInterface. Implement
 // [Store]; add any of [Toucher], [Validator], [Locker] and [CASWriter] that
-// your backend can do, and the manager finds them by type assertion. The data
+// your backend can do, and the manager finds them by type assertion. Tools
+// that look at sessions without taking part (the sessbridge CLI) also use
+// [Lister], [Expirer], [Inspector] and [Peeker]. The data
 // a store reads and writes is the session payload exactly as PHP's
 // serialize_handler produced it; any wrapping the PHP side adds (Phalcon's
 // s:N:"..."; around Redis and Memcached values) is the store's business.

@@ -39,7 +39,7 @@ import (
 //   - go-locked: LockRequests on a store with Locking (Phalcon's -lock
 //     key): one pipeline SET NX + GET, then one pipeline SETEX + the
 //     release script.
-//   - php: compat/phpapp/bench.php, the same cycle (session_start, read
+//   - php: internal/phpapp/bench.php, the same cycle (session_start, read
 //     "auth", increment "hits", session_write_close) through the
 //     Phalcon-style Redis handler, one PHP process per worker.
 //
@@ -410,7 +410,7 @@ func runGo(b *testing.B, e *benchEnv, h http.Handler, ids []string) {
 	reportRate(b)
 }
 
-// runPHP runs b.N cycles of compat/phpapp/bench.php split over one PHP
+// runPHP runs b.N cycles of internal/phpapp/bench.php split over one PHP
 // process per session id. The processes start and connect to Redis before
 // the clock starts, then run together; the time ends when the last exits.
 func runPHP(b *testing.B, e *benchEnv, ids []string) {

@@ -23,7 +23,7 @@ import (
 )
 
 // phpSetup is a PHP-side session set-up of docs/manager.md's concurrency
-// table: the PHP handler (compat/phpapp, SB_STORE) and whether it holds
+// table: the PHP handler (internal/phpapp, SB_STORE) and whether it holds
 // its session lock from session_start to the write.
 type phpSetup struct {
 	name  string // the subtest name
@@ -122,7 +122,7 @@ type raceResult struct {
 	refused   int // Go requests that failed cleanly (lock timeout, CAS retries spent)
 }
 
-// sameKeyRace runs raceWorkers PHP workers (compat/phpapp/incr.php) and
+// sameKeyRace runs raceWorkers PHP workers (internal/phpapp/incr.php) and
 // raceWorkers Go goroutines at once on one session, each request
 // incrementing both the key "n" that every worker increments and a key of
 // its own, and counts the increments lost. A Go request that fails with a

@@ -11,7 +11,7 @@ import (
 
 // Config holds a [Manager]'s settings. The zero value of every field is a
 // documented default, mostly PHP's own compiled-in defaults, so a zero Config
-// behaves like a fresh PHP with Phalcon 5. [ParseINI] builds one from a
+// behaves like a fresh PHP with Phalcon 5. [ConfigFromINI] builds one from a
 // php.ini.
 type Config struct {
 	// Name is the session name, which is also the cookie name

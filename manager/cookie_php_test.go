@@ -11,10 +11,11 @@ import (
 	"time"
 
 	"github.com/sessbridge/sessbridge/internal/testenv"
+	"github.com/sessbridge/sessbridge/phpini"
 	"github.com/sessbridge/sessbridge/phpsession"
 )
 
-// TestCookieMatchesPHP gives PHP and ParseINI the same php.ini and compares
+// TestCookieMatchesPHP gives PHP and phpini.ParseFile the same php.ini and compares
 // the Set-Cookie each sends for a new session, attribute by attribute.
 func TestCookieMatchesPHP(t *testing.T) {
 	php := testenv.PHP(t)
@@ -54,11 +55,11 @@ session.cache_limiter =
 	}
 	want := phpCookies[0]
 
-	parsed, err := ParseINI(ini, "")
+	parsed, err := phpini.ParseFile(ini, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := parsed.Config()
+	cfg, err := ConfigFromINI(parsed)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,7 @@
 // live sessions with PHP: the same cookie, the same store, the same bytes.
 //
 // A [Manager] is built once from a store and a [Config] (or from a php.ini
-// with [ParseINI]). Its net/http middleware, [Manager.LoadAndSave], gives
+// read by the phpini package, with [ConfigFromINI]). Its net/http middleware, [Manager.LoadAndSave], gives
 // every request a [Session] with Phalcon's API: Start, Get, Set, Has,
 // Remove, Destroy, RegenerateID, ID, Name, Options, plus Phalcon's
 // [Bag] and Flash\Session helpers:

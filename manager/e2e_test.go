@@ -27,10 +27,10 @@ import (
 func phpAppDir(t testing.TB) string {
 	t.Helper()
 	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "compat", "phpapp")
+	return filepath.Join(filepath.Dir(file), "..", "internal", "phpapp")
 }
 
-// storeEnv is the environment compat/phpapp/handlers.php reads.
+// storeEnv is the environment internal/phpapp/handlers.php reads.
 type storeEnv struct {
 	kind     string // stream, locking-stream, redis, memcached
 	savePath string
@@ -86,7 +86,7 @@ func openShared(t *testing.T, kind string, locking bool) (adapters.Store, storeE
 	return nil, storeEnv{}
 }
 
-// appResult is what compat/phpapp/index.php prints.
+// appResult is what internal/phpapp/index.php prints.
 type appResult struct {
 	ID      string                     `json:"id"`
 	Flash   map[string][]string        `json:"flash"`

@@ -21,8 +21,9 @@ var (
 	// (Phalcon's SessionModificationDenied).
 	ErrModificationDenied = errors.New("session modification denied")
 	// ErrInvalidID means a session id was refused (Phalcon's
-	// InvalidSessionId).
-	ErrInvalidID = errors.New("invalid session id")
+	// InvalidSessionId). It is [adapters.ErrInvalidID], which the stores
+	// return, so that one errors.Is test covers both.
+	ErrInvalidID = adapters.ErrInvalidID
 	// ErrInvalidName means a session name was refused (Phalcon's
 	// InvalidSessionName).
 	ErrInvalidName = errors.New("invalid session name")

@@ -15,6 +15,7 @@ import (
 	"github.com/sessbridge/sessbridge/adapters"
 	"github.com/sessbridge/sessbridge/adapters/filestore"
 	"github.com/sessbridge/sessbridge/manager"
+	"github.com/sessbridge/sessbridge/phpini"
 	"github.com/sessbridge/sessbridge/phpsession"
 )
 
@@ -87,7 +88,7 @@ func ExampleSession_Bag() {
 	// shop#cart|a:1:{s:5:"Items";i:3;}
 }
 
-func ExampleParseINI() {
+func ExampleConfigFromINI() {
 	dir, _ := os.MkdirTemp("", "php")
 	defer os.RemoveAll(dir)
 	ini := filepath.Join(dir, "php.ini")
@@ -101,11 +102,11 @@ session.cookie_httponly = On
 session.use_strict_mode = 1
 `), 0o644)
 
-	php, err := manager.ParseINI(ini)
+	php, err := phpini.ParseFile(ini)
 	if err != nil {
 		log.Fatal(err)
 	}
-	cfg, err := php.Config()
+	cfg, err := manager.ConfigFromINI(php)
 	if err != nil {
 		log.Fatal(err)
 	}

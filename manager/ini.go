@@ -3,369 +3,16 @@ package manager
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 	"net/http"
-	"os"
-	"path/filepath"
-	"slices"
-	"strconv"
 	"strings"
 	"time"
 
+	"github.com/sessbridge/sessbridge/phpini"
 	"github.com/sessbridge/sessbridge/phpsession"
 )
 
-// maxINISize bounds the size of one ini file ParseINI reads, and of one
-// value after ${...} expansion.
-const maxINISize = 16 << 20
-
-// INI is what PHP's configuration files say, as ini_get would report it
-// after PHP has read them: later files override earlier ones. Get it from
-// [ParseINI]; turn its session.* settings into a [Config] with
-// [INI.Config].
-type INI struct {
-	values map[string]string
-	files  []string
-}
-
-// INIError reports a line PHP's ini parser would refuse.
-type INIError struct {
-	File string
-	Line int
-	Msg  string
-}
-
-func (e *INIError) Error() string {
-	return fmt.Sprintf("manager: %s:%d: %s", e.File, e.Line, e.Msg)
-}
-
-// ParseINI reads the php.ini at path, then every *.ini file of the scan
-// directories in name order, as PHP does with PHP_INI_SCAN_DIR. With no
-// scanDirs it scans the conf.d directory next to path when there is one
-// (Debian's layout, /etc/php/8.2/fpm/php.ini and .../fpm/conf.d); an empty
-// string scans nothing.
-//
-// It reads PHP's ini syntax: ; comments, [sections] (entries under
-// [PATH=...] and [HOST=...], which only apply to some requests under CGI,
-// are skipped), double-quoted strings with \" and \\ escapes, single-quoted
-// raw strings, ${NAME} from the environment (or an earlier setting), and the
-// bare words On, Yes, True (read as "1") and Off, No, False, None, Null
-// (read as ""). It returns an [*INIError] for a line PHP would refuse.
-func ParseINI(path string, scanDirs ...string) (*INI, error) {
-	ini := &INI{values: map[string]string{}}
-	if err := ini.parseFile(path); err != nil {
-		return nil, err
-	}
-	if scanDirs == nil {
-		dir := filepath.Join(filepath.Dir(path), "conf.d")
-		if st, err := os.Stat(dir); err == nil && st.IsDir() {
-			scanDirs = []string{dir}
-		}
-	}
-	for _, dir := range scanDirs {
-		if dir == "" {
-			continue
-		}
-		entries, err := os.ReadDir(dir)
-		if err != nil {
-			return nil, fmt.Errorf("manager: reading ini scan dir: %w", err)
-		}
-		names := make([]string, 0, len(entries))
-		for _, e := range entries {
-			if strings.HasSuffix(e.Name(), ".ini") && e.Type()&fs.ModeDir == 0 {
-				names = append(names, e.Name())
-			}
-		}
-		slices.Sort(names)
-		for _, n := range names {
-			if err := ini.parseFile(filepath.Join(dir, n)); err != nil {
-				return nil, err
-			}
-		}
-	}
-	return ini, nil
-}
-
-// Get returns the setting called name ("session.name") as ini_get would
-// print it; ok is false when no file set it.
-func (ini *INI) Get(name string) (value string, ok bool) {
-	value, ok = ini.values[name]
-	return value, ok
-}
-
-// Files returns the files read, in order.
-func (ini *INI) Files() []string { return slices.Clone(ini.files) }
-
-func (ini *INI) parseFile(path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return fmt.Errorf("manager: %w", err)
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return fmt.Errorf("manager: %w", err)
-	}
-	if st.Size() > maxINISize {
-		return &INIError{File: path, Msg: fmt.Sprintf("file larger than %d bytes", maxINISize)}
-	}
-	data := make([]byte, st.Size())
-	if _, err := f.ReadAt(data, 0); err != nil && st.Size() > 0 {
-		return fmt.Errorf("manager: %w", err)
-	}
-	ini.files = append(ini.files, path)
-	return ini.parse(path, string(data))
-}
-
-// parse reads ini text; see ParseINI for the syntax.
-func (ini *INI) parse(file, src string) error {
-	p := iniParser{src: src, file: file, line: 1, ini: ini}
-	skip := false
-	for {
-		p.skipSpace(true)
-		if p.pos >= len(p.src) {
-			return nil
-		}
-		switch p.src[p.pos] {
-		case ';':
-			p.skipLine()
-		case '[':
-			end := strings.IndexAny(p.src[p.pos:], "]\n")
-			if end < 0 || p.src[p.pos+end] != ']' {
-				return p.errorf("section without ']'")
-			}
-			section := strings.TrimSpace(p.src[p.pos+1 : p.pos+end])
-			up := strings.ToUpper(section)
-			skip = strings.HasPrefix(up, "PATH=") || strings.HasPrefix(up, "HOST=")
-			p.pos += end + 1
-			p.skipLine()
-		default:
-			line := p.line
-			key, err := p.key()
-			if err != nil {
-				return err
-			}
-			val, err := p.value()
-			if err != nil {
-				return err
-			}
-			if key == "" {
-				return &INIError{File: file, Line: line, Msg: "empty setting name"}
-			}
-			if !skip {
-				ini.values[key] = val
-			}
-		}
-	}
-}
-
-type iniParser struct {
-	src  string
-	pos  int
-	file string
-	line int
-	ini  *INI
-}
-
-func (p *iniParser) errorf(format string, args ...any) error {
-	return &INIError{File: p.file, Line: p.line, Msg: fmt.Sprintf(format, args...)}
-}
-
-func (p *iniParser) skipSpace(newlines bool) {
-	for p.pos < len(p.src) {
-		switch p.src[p.pos] {
-		case ' ', '\t', '\r':
-		case '\n':
-			if !newlines {
-				return
-			}
-			p.line++
-		default:
-			return
-		}
-		p.pos++
-	}
-}
-
-func (p *iniParser) skipLine() {
-	if i := strings.IndexByte(p.src[p.pos:], '\n'); i >= 0 {
-		p.pos += i + 1
-		p.line++
-		return
-	}
-	p.pos = len(p.src)
-}
-
-// key reads a setting name up to '='.
-func (p *iniParser) key() (string, error) {
-	start := p.pos
-	for p.pos < len(p.src) {
-		switch p.src[p.pos] {
-		case '=':
-			k := strings.TrimSpace(p.src[start:p.pos])
-			p.pos++
-			return k, nil
-		case '\n', ';':
-			return "", p.errorf("%q is not followed by '='", strings.TrimSpace(p.src[start:p.pos]))
-		}
-		p.pos++
-	}
-	return "", p.errorf("%q is not followed by '='", strings.TrimSpace(p.src[start:]))
-}
-
-// value reads a value up to the end of the line or a ';' comment.
-func (p *iniParser) value() (string, error) {
-	p.skipSpace(false)
-	var b strings.Builder
-	bareOnly := true  // the value is one unquoted run
-	pendingSpace := 0 // unquoted spaces kept only if more text follows
-	flushSpace := func() {
-		for ; pendingSpace > 0; pendingSpace-- {
-			b.WriteByte(' ')
-		}
-	}
-	for p.pos < len(p.src) {
-		c := p.src[p.pos]
-		switch {
-		case c == '\n' || c == ';':
-			if c == ';' {
-				p.skipLine()
-			} else {
-				p.pos++
-				p.line++
-			}
-			return p.finish(b.String(), bareOnly), nil
-		case c == '\r':
-			p.pos++
-		case c == ' ' || c == '\t':
-			if b.Len() > 0 {
-				pendingSpace++
-			}
-			p.pos++
-		case c == '"':
-			flushSpace()
-			bareOnly = false
-			if err := p.doubleQuoted(&b); err != nil {
-				return "", err
-			}
-		case c == '\'':
-			flushSpace()
-			bareOnly = false
-			end := strings.IndexByte(p.src[p.pos+1:], '\'')
-			if end < 0 {
-				return "", p.errorf("unterminated single-quoted string")
-			}
-			s := p.src[p.pos+1 : p.pos+1+end]
-			p.line += strings.Count(s, "\n")
-			b.WriteString(s)
-			p.pos += end + 2
-		case c == '$' && strings.HasPrefix(p.src[p.pos:], "${"):
-			flushSpace()
-			bareOnly = false
-			if err := p.variable(&b); err != nil {
-				return "", err
-			}
-		default:
-			flushSpace()
-			b.WriteByte(c)
-			p.pos++
-		}
-	}
-	return p.finish(b.String(), bareOnly), nil
-}
-
-func (p *iniParser) finish(v string, bare bool) string {
-	if bare {
-		switch strings.ToLower(v) {
-		case "on", "yes", "true":
-			return "1"
-		case "off", "no", "false", "none", "null":
-			return ""
-		}
-	}
-	return v
-}
-
-func (p *iniParser) doubleQuoted(b *strings.Builder) error {
-	startLine := p.line
-	p.pos++ // opening quote
-	for p.pos < len(p.src) {
-		c := p.src[p.pos]
-		switch {
-		case c == '"':
-			p.pos++
-			return nil
-		case c == '\\' && p.pos+1 < len(p.src) && (p.src[p.pos+1] == '"' || p.src[p.pos+1] == '\\'):
-			b.WriteByte(p.src[p.pos+1])
-			p.pos += 2
-		case c == '$' && strings.HasPrefix(p.src[p.pos:], "${"):
-			if err := p.variable(b); err != nil {
-				return err
-			}
-		default:
-			if c == '\n' {
-				p.line++
-			}
-			b.WriteByte(c)
-			p.pos++
-		}
-	}
-	p.line = startLine
-	return p.errorf("unterminated double-quoted string")
-}
-
-// variable expands ${NAME}: an earlier setting, else the environment.
-func (p *iniParser) variable(b *strings.Builder) error {
-	end := strings.IndexAny(p.src[p.pos:], "}\n")
-	if end < 0 || p.src[p.pos+end] != '}' {
-		return p.errorf("${ without }")
-	}
-	name := p.src[p.pos+2 : p.pos+end]
-	p.pos += end + 1
-	v, ok := p.ini.values[name]
-	if !ok {
-		v = os.Getenv(name)
-	}
-	if b.Len()+len(v) > maxINISize {
-		return p.errorf("value of more than %d bytes after expanding ${%s}", maxINISize, name)
-	}
-	b.WriteString(v)
-	return nil
-}
-
-// iniBool is PHP's zend_ini_parse_bool.
-func iniBool(s string) bool {
-	switch strings.ToLower(s) {
-	case "true", "yes", "on":
-		return true
-	}
-	n, _ := iniInt(s)
-	return n != 0
-}
-
-// iniInt is PHP's ZEND_STRTOL on an ini value: leading decimal digits, with
-// an optional sign; ok is false when there are none.
-func iniInt(s string) (int64, bool) {
-	s = strings.TrimSpace(s)
-	i := 0
-	if i < len(s) && (s[i] == '-' || s[i] == '+') {
-		i++
-	}
-	j := i
-	for j < len(s) && s[j] >= '0' && s[j] <= '9' {
-		j++
-	}
-	if j == i {
-		return 0, false
-	}
-	n, err := strconv.ParseInt(s[:j], 10, 64)
-	if err != nil {
-		return 0, false
-	}
-	return n, true
-}
-
-// Config returns the [Config] the session settings describe: session.name,
+// ConfigFromINI returns the [Config] that PHP's session settings in ini
+// describe: session.name,
 // serialize_handler, cookie_lifetime, cookie_path, cookie_domain,
 // cookie_secure, cookie_httponly, cookie_samesite, sid_length,
 // sid_bits_per_character, use_strict_mode and lazy_write; and, when
@@ -374,30 +21,34 @@ func iniInt(s string) (int64, bool) {
 // PHP's defaults. Phalcon's own options (uniqueId, the adapter's lifetime)
 // are not in php.ini; set them on the result. It returns an error wrapping
 // [ErrInvalidConfig] for a value PHP would refuse.
-func (ini *INI) Config() (Config, error) {
+func ConfigFromINI(ini *phpini.Settings) (Config, error) {
 	var cfg Config
 	var errs []error
 	bad := func(name, v, why string) {
 		errs = append(errs, fmt.Errorf("manager: %w: %s = %q: %s", ErrInvalidConfig, name, v, why))
 	}
+	get := func(name string) string {
+		v, _ := ini.Get(name)
+		return v
+	}
 	num := func(name string) (int64, bool) {
-		v, ok := ini.values[name]
+		v, ok := ini.Get(name)
 		if !ok {
 			return 0, false
 		}
-		n, ok := iniInt(v)
+		n, ok := phpini.ParseInt(v)
 		if !ok {
 			bad(name, v, "not a number")
 		}
 		return n, ok
 	}
-	if v, ok := ini.values["session.name"]; ok {
+	if v, ok := ini.Get("session.name"); ok {
 		cfg.Name = v
 		if v == "" || allDigits(v) || strings.ContainsAny(v, "=,;.[ \t\r\n\v\f") {
 			bad("session.name", v, "empty, numeric or holding one of =,;.[ and whitespace")
 		}
 	}
-	if v, ok := ini.values["session.serialize_handler"]; ok {
+	if v, ok := ini.Get("session.serialize_handler"); ok {
 		f, err := phpsession.ParseFormat(v)
 		if err != nil {
 			bad("session.serialize_handler", v, "unknown handler")
@@ -406,15 +57,15 @@ func (ini *INI) Config() (Config, error) {
 	}
 	if n, ok := num("session.cookie_lifetime"); ok {
 		if n < 0 {
-			bad("session.cookie_lifetime", ini.values["session.cookie_lifetime"], "negative")
+			bad("session.cookie_lifetime", get("session.cookie_lifetime"), "negative")
 		}
 		cfg.Cookie.Lifetime = time.Duration(n) * time.Second
 	}
-	cfg.Cookie.Path = ini.values["session.cookie_path"]
-	cfg.Cookie.Domain = ini.values["session.cookie_domain"]
-	cfg.Cookie.Secure = iniBool(ini.values["session.cookie_secure"])
-	cfg.Cookie.HTTPOnly = iniBool(ini.values["session.cookie_httponly"])
-	switch v := ini.values["session.cookie_samesite"]; strings.ToLower(v) {
+	cfg.Cookie.Path = get("session.cookie_path")
+	cfg.Cookie.Domain = get("session.cookie_domain")
+	cfg.Cookie.Secure = phpini.ParseBool(get("session.cookie_secure"))
+	cfg.Cookie.HTTPOnly = phpini.ParseBool(get("session.cookie_httponly"))
+	switch v := get("session.cookie_samesite"); strings.ToLower(v) {
 	case "":
 	case "lax":
 		cfg.Cookie.SameSite = http.SameSiteLaxMode
@@ -427,21 +78,21 @@ func (ini *INI) Config() (Config, error) {
 	}
 	if n, ok := num("session.sid_length"); ok {
 		if n < MinSIDLength || n > MaxSIDLength {
-			bad("session.sid_length", ini.values["session.sid_length"], fmt.Sprintf("not in %d..%d", MinSIDLength, MaxSIDLength))
+			bad("session.sid_length", get("session.sid_length"), fmt.Sprintf("not in %d..%d", MinSIDLength, MaxSIDLength))
 		}
 		cfg.SIDLength = int(n)
 	}
 	if n, ok := num("session.sid_bits_per_character"); ok {
 		if n < 4 || n > 6 {
-			bad("session.sid_bits_per_character", ini.values["session.sid_bits_per_character"], "not 4, 5 or 6")
+			bad("session.sid_bits_per_character", get("session.sid_bits_per_character"), "not 4, 5 or 6")
 		}
 		cfg.SIDBitsPerCharacter = int(n)
 	}
-	cfg.StrictMode = iniBool(ini.values["session.use_strict_mode"])
-	if v, ok := ini.values["session.lazy_write"]; ok {
-		cfg.NoLazyWrite = !iniBool(v)
+	cfg.StrictMode = phpini.ParseBool(get("session.use_strict_mode"))
+	if v, ok := ini.Get("session.lazy_write"); ok {
+		cfg.NoLazyWrite = !phpini.ParseBool(v)
 	}
-	switch ini.values["session.save_handler"] {
+	switch get("session.save_handler") {
 	case "redis", "rediscluster", "memcached":
 		gc := int64(1440)
 		if n, ok := num("session.gc_maxlifetime"); ok {

@@ -273,8 +273,8 @@ func TestGetSetID(t *testing.T) {
 	if s.ID() != "" {
 		t.Errorf("ID before Start = %q, want empty", s.ID())
 	}
-	if err := s.SetID("invalid id with spaces"); !errors.Is(err, ErrInvalidID) {
-		t.Errorf("SetID(with spaces) = %v, want ErrInvalidID", err)
+	if err := s.SetID("invalid id with spaces"); !errors.Is(err, ErrInvalidID) || !errors.Is(err, adapters.ErrInvalidID) {
+		t.Errorf("SetID(with spaces) = %v, want ErrInvalidID (which is adapters.ErrInvalidID)", err)
 	}
 	if err := s.SetID("test1"); err != nil {
 		t.Fatal(err)

@@ -73,5 +73,8 @@
 // any file in Dir older than maxLifetime. Give Phalcon sessions a directory
 // of their own, or a prefix.
 //
-// The package needs a Unix system with flock(2).
+// The package needs a Unix system with flock(2). It builds everywhere, but
+// on other systems (Windows) [New] returns an error wrapping
+// [errors.ErrUnsupported]: a session file shared with PHP is only safe under
+// the lock PHP takes.
 package filestore

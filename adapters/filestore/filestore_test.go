@@ -410,10 +410,10 @@ func TestLongID(t *testing.T) {
 func TestFullDisk(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	if err := unix.Mount("tmpfs", dir, "tmpfs", 0, "size=64k"); err != nil {
+	if err := mountTmpfs(dir, "64k"); err != nil {
 		t.Skipf("cannot mount a tmpfs (%v); the injected failure test covers this", err)
 	}
-	t.Cleanup(func() { unix.Unmount(dir, 0) })
+	t.Cleanup(func() { unmount(dir) })
 	for _, layout := range []adapters.Layout{adapters.LayoutPhalcon5, adapters.LayoutNative} {
 		t.Run(layout.String(), func(t *testing.T) {
 			s := newStore(t, Options{Dir: dir, Layout: layout})

@@ -393,6 +393,21 @@ func TestPHPHoldsLock(t *testing.T) {
 			} else if err != nil || !found {
 				t.Errorf("Read while PHP holds LOCK_SH = %v, %v; want found (shared locks)", found, err)
 			}
+			// Peek and Inspect never wait: Peek refuses an exclusive holder
+			// at once, Inspect tells of it and shows the bytes.
+			start := time.Now()
+			_, _, err = s.Peek(ctx, id)
+			if tt.readWaits != errors.Is(err, adapters.ErrLockTimeout) || time.Since(start) > time.Second {
+				t.Errorf("Peek while PHP holds the session = %v after %v, want ErrLockTimeout at once: %v", err, time.Since(start), tt.readWaits)
+			}
+			in, found, err := s.Inspect(ctx, id)
+			wantLock := adapters.LockFree
+			if tt.readWaits {
+				wantLock = adapters.LockHeld
+			}
+			if err != nil || !found || in.Lock != wantLock || string(in.Payload) != `by|s:2:"go";` {
+				t.Errorf("Inspect while PHP holds the session = %+v, %v, %v; want lock %v and the stored session", in, found, err, wantLock)
+			}
 
 			os.WriteFile(release, nil, 0o600)
 			if err := <-done; err != nil {

@@ -1,3 +1,5 @@
+//go:build unix
+
 package memcachedstore_test
 
 import (

@@ -2,7 +2,8 @@
 // function, [Run], that checks the [adapters.Store] contract and each
 // optional capability the store implements ([adapters.Toucher],
 // [adapters.Validator], [adapters.Locker], [adapters.CASWriter],
-// [adapters.Lister]) against a real backend.
+// [adapters.Lister], [adapters.Expirer], [adapters.Inspector],
+// [adapters.Peeker]) against a real backend.
 //
 // A store's test calls it with a constructor:
 //
@@ -66,6 +67,9 @@ func Run(t *testing.T, open func(t *testing.T) adapters.Store) {
 		{"LockReader", testLockReader},
 		{"CASWriter", testCASWriter},
 		{"Lister", testLister},
+		{"Expirer", testExpirer},
+		{"Inspector", testInspector},
+		{"Peeker", testPeeker},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

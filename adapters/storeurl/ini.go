@@ -13,7 +13,7 @@ import (
 	"github.com/sessbridge/sessbridge/adapters/filestore"
 	"github.com/sessbridge/sessbridge/adapters/memcachedstore"
 	"github.com/sessbridge/sessbridge/adapters/redisstore"
-	"github.com/sessbridge/sessbridge/manager"
+	"github.com/sessbridge/sessbridge/phpini"
 	"github.com/sessbridge/sessbridge/phpsession"
 )
 
@@ -22,7 +22,7 @@ import (
 var ErrUnsupportedHandler = errors.New("unsupported session.save_handler")
 
 // FromPHPINI reads the php.ini at path (and the conf.d directory next to
-// it, as manager.ParseINI does) and returns the store PHP's own session
+// it, as phpini.ParseFile does) and returns the store PHP's own session
 // handler uses, in the native layout, with the session.serialize_handler
 // it writes:
 //
@@ -37,7 +37,7 @@ var ErrUnsupportedHandler = errors.New("unsupported session.save_handler")
 // the memcached prefix. A handler it cannot open (user, rediscluster, ...)
 // gives an error wrapping [ErrUnsupportedHandler].
 func FromPHPINI(path string) (*Config, phpsession.Format, error) {
-	ini, err := manager.ParseINI(path)
+	ini, err := phpini.ParseFile(path)
 	if err != nil {
 		return nil, 0, fmt.Errorf("storeurl: %w", err)
 	}
@@ -56,8 +56,8 @@ func FromPHPINI(path string) (*Config, phpsession.Format, error) {
 	}
 	var lifetime time.Duration
 	if v, ok := ini.Get("session.gc_maxlifetime"); ok {
-		n, err := strconv.Atoi(strings.TrimSpace(v))
-		if err != nil || n < 1 {
+		n, ok := phpini.ParseInt(v)
+		if !ok || n < 1 {
 			return bad("session.gc_maxlifetime = %q: not a positive number", v)
 		}
 		lifetime = time.Duration(n) * time.Second
@@ -80,7 +80,7 @@ func FromPHPINI(path string) (*Config, phpsession.Format, error) {
 		o.Layout = adapters.LayoutNative
 		o.Lifetime = lifetime
 		if v, ok := ini.Get("redis.session.locking_enabled"); ok {
-			o.Locking = v == "1"
+			o.Locking = phpini.ParseBool(v)
 		}
 		c.Scheme, c.Redis = "phpredis", o
 		c.shown = redisShown(o)

@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command fpm is the headline benchmark: the same route on nginx + PHP-FPM
 // and on Go with sessbridge, over the same sessions (README.md).
 //
@@ -48,11 +50,11 @@ import (
 
 	"github.com/sessbridge/sessbridge/adapters"
 	"github.com/sessbridge/sessbridge/adapters/storeurl"
-	"github.com/sessbridge/sessbridge/compat"
+	"github.com/sessbridge/sessbridge/internal/phpapp"
 	"github.com/sessbridge/sessbridge/phpsession"
 )
 
-// routePHP is the PHP route; compat's handlers.php sits next to it.
+// routePHP is the PHP route; internal/phpapp's handlers.php sits next to it.
 //
 //go:embed route.php
 var routePHP []byte
@@ -338,13 +340,13 @@ func start(ctx context.Context, o options, b bins, dir string, procs *processes,
 		e.stores[keys] = st
 	}
 
-	// PHP: the route and compat's handlers in www/, one FPM pool per PHP
+	// PHP: the route and internal/phpapp's handlers in www/, one FPM pool per PHP
 	// variant, nginx with one location per pool.
 	www := filepath.Join(dir, "www")
 	if err := os.Mkdir(www, 0o755); err != nil {
 		return nil, err
 	}
-	if _, err := compat.WritePHPApp(www); err != nil {
+	if _, err := phpapp.Write(www); err != nil {
 		return nil, err
 	}
 	if err := os.WriteFile(filepath.Join(www, "route.php"), routePHP, 0o644); err != nil {

@@ -6,7 +6,7 @@
 // The pool chooses the session handler: phpredis's own (the pool's
 // session.save_handler and session.save_path), or, with SB_HANDLER=phalcon
 // in the pool's environment, the Phalcon-style Redis handler of
-// compat/phpapp/handlers.php on SB_ADDR (host:port).
+// internal/phpapp/handlers.php on SB_ADDR (host:port).
 
 declare(strict_types=1);
 

@@ -13,6 +13,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"log"
 	"net/http"
 	"os"
@@ -20,8 +21,8 @@ import (
 	"time"
 
 	"github.com/sessbridge/sessbridge/adapters/storeurl"
-	"github.com/sessbridge/sessbridge/compat"
 	"github.com/sessbridge/sessbridge/manager"
+	"github.com/sessbridge/sessbridge/phpsession"
 )
 
 func main() {
@@ -44,7 +45,7 @@ func main() {
 		log.Fatal(err)
 	}
 
-	srv := &http.Server{Addr: addr, Handler: m.LoadAndSave(compat.GoApp(m)), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Addr: addr, Handler: m.LoadAndSave(app(m)), ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		<-ctx.Done()
 		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -57,4 +58,46 @@ func main() {
 	}
 }
 
+// app serves the routes, behind m.LoadAndSave:
+//
+//   - GET / starts the session and answers {"id", "user", "keys"}, where
+//     user is auth.name as the Phalcon app stored it at login;
+//   - GET /flash?msg=M adds M as a "success" flash message in Phalcon's
+//     _flashMessages layout, which the Phalcon app shows next, and answers
+//     {"id", "flashed"}.
+func app(m *manager.Manager) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		s := m.Session(r.Context())
+		if err := s.Start(r.Context()); err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		name, _ := s.Get("auth", phpsession.NullValue()).Lookup("name")
+		user, _ := name.Str()
+		writeJSON(w, map[string]any{"id": s.ID(), "user": user, "keys": s.Keys()})
+	})
+	mux.HandleFunc("GET /flash", func(w http.ResponseWriter, r *http.Request) {
+		s := m.Session(r.Context())
+		if err := s.Start(r.Context()); err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		msg := r.URL.Query().Get("msg")
+		if msg == "" {
+			msg = "Hello from Go!"
+		}
+		if err := s.Flash().Add("success", msg); err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		writeJSON(w, map[string]any{"id": s.ID(), "flashed": msg})
+	})
+	return mux
+}
+
 // writeJSON writes v as the JSON response.
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(v)
+}

@@ -15,7 +15,6 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -101,7 +100,7 @@ func StartProcess(t testing.TB, logPath string, name string, args ...string) *ex
 	done := make(chan struct{})
 	go func() { cmd.Wait(); close(done) }()
 	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGCONT) // in case a test stopped it
+		resume(cmd.Process) // in case a test stopped it
 		cmd.Process.Signal(os.Interrupt)
 		select {
 		case <-done:

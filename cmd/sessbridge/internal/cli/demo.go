@@ -38,7 +38,7 @@ func newCmdDemo(f *Factory, runF func(*demoOptions) error) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "demo [--once] [--store URL] | demo --vectors FILE",
 		Short: "Run a PHP app and a Go app sharing live sessions",
-		Long: `Demo starts a Phalcon-style PHP app (compat/phpapp, under php -S) and a Go app
+		Long: `Demo starts a Phalcon-style PHP app (internal/phpapp, under php -S) and a Go app
 (the manager package's LoadAndSave middleware) on two loopback ports,
 sharing one session store: by default a Stream (file) store in a temp dir,
 or the store given with --store (file:///dir, redis://host:port or

@@ -13,19 +13,20 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/sessbridge/sessbridge/adapters"
-	"github.com/sessbridge/sessbridge/adapters/memcachedstore"
-	"github.com/sessbridge/sessbridge/adapters/redisstore"
 	"github.com/sessbridge/sessbridge/adapters/storeurl"
-	"github.com/sessbridge/sessbridge/compat"
+	"github.com/sessbridge/sessbridge/internal/phpapp"
 	"github.com/sessbridge/sessbridge/manager"
 )
 
 // demoUser is who the scripted walk logs in as on the PHP side; the Go side
-// flashes compat.DefaultFlash.
+// flashes demoFlash.
 const demoUser = "Dark Helmet"
 
 // errNoPHPDemo is returned when the live demo cannot find php.
@@ -42,7 +43,7 @@ func demoLiveRun(ctx context.Context, opts *demoOptions) error {
 		return err
 	}
 	defer os.RemoveAll(work)
-	script, err := compat.WritePHPApp(work)
+	script, err := phpapp.Write(work)
 	if err != nil {
 		return err
 	}
@@ -109,12 +110,17 @@ func demoLiveRun(ctx context.Context, opts *demoOptions) error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: m.LoadAndSave(compat.GoApp(m)), ReadHeaderTimeout: 10 * time.Second}
+	var seen demoSessions
+	srv := &http.Server{Handler: m.LoadAndSave(demoGoApp(m, seen.add)), ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(goLn)
 	defer srv.Close()
+	// Leave nothing in a store that outlives the demo (Redis, Memcached).
+	defer seen.destroy(context.WithoutCancel(ctx), st, opts.IO.ErrOut)
 
 	phpURL, goURL := "http://"+phpAddr, "http://"+goLn.Addr().String()
-	if err := demoWalk(ctx, opts.IO.Out, phpURL, goURL, cfg); err != nil {
+	id, err := demoWalk(ctx, opts.IO.Out, phpURL, goURL, cfg)
+	seen.add(id)
+	if err != nil {
 		return err
 	}
 	fmt.Fprintf(opts.IO.Out, `
@@ -123,9 +129,10 @@ Click through yourself (the two apps share the PHPSESSID cookie of 127.0.0.1):
   Go:  %[2]s/                       the Go side shows the user
   Go:  %[2]s/flash?msg=hi          the Go side adds a flash message
   PHP: %[1]s/?a=show               PHP shows (and consumes) it
-
-Point both at Redis instead: sessbridge demo --store redis://127.0.0.1:6379
 `, phpURL, goURL)
+	if cfg.Redis == nil {
+		fmt.Fprintln(opts.IO.Out, "\nPoint both at Redis instead: sessbridge demo --store redis://127.0.0.1:6379")
+	}
 	if opts.Once {
 		return nil
 	}
@@ -134,7 +141,47 @@ Point both at Redis instead: sessbridge demo --store redis://127.0.0.1:6379
 	return nil
 }
 
-// demoPHPEnv returns the environment that points compat/phpapp at the
+// demoSessions are the ids of the sessions the demo's Go side saw, which
+// it destroys when it ends.
+type demoSessions struct {
+	mu  sync.Mutex
+	ids []string
+}
+
+// add records id ("" is ignored).
+func (d *demoSessions) add(id string) {
+	if id == "" {
+		return
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if !slices.Contains(d.ids, id) {
+		d.ids = append(d.ids, id)
+	}
+}
+
+// destroy destroys the recorded sessions in st, telling errOut of a
+// failure. Sessions only the PHP side saw expire with their lifetime.
+func (d *demoSessions) destroy(ctx context.Context, st adapters.Store, errOut io.Writer) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, id := range d.ids {
+		if err := st.Destroy(ctx, id); err != nil {
+			fmt.Fprintf(errOut, "demo: could not remove session %s: %v\n", id, err)
+		}
+	}
+}
+
+// The key prefixes of the demo's PHP app (internal/phpapp/handlers.php),
+// those of Phalcon's Redis and Libmemcached adapters.
+const (
+	demoRedisPrefix     = "sess-reds-"
+	demoMemcachedPrefix = "sess-memc-"
+)
+
+// demoPHPEnv returns the environment that points internal/phpapp at the
 // store cfg describes; the app knows Phalcon's Stream, Redis and
 // Libmemcached adapters with their default options.
 func demoPHPEnv(cfg *storeurl.Config) ([]string, error) {
@@ -153,7 +200,7 @@ func demoPHPEnv(cfg *storeurl.Config) ([]string, error) {
 	case cfg.Redis != nil:
 		o := cfg.Redis
 		if o.Socket != "" || o.SentinelMaster != "" || len(o.ClusterAddrs) > 0 || o.TLS != nil || o.Password != "" ||
-			o.Index != 0 || (o.Prefix != "" && o.Prefix != redisstore.DefaultPrefix) {
+			o.Index != 0 || (o.Prefix != "" && o.Prefix != demoRedisPrefix) {
 			return unsupported()
 		}
 		host, port := o.Host, o.Port
@@ -166,7 +213,7 @@ func demoPHPEnv(cfg *storeurl.Config) ([]string, error) {
 		return []string{"SB_STORE=redis", "SB_ADDR=" + net.JoinHostPort(host, strconv.Itoa(port))}, nil
 	case cfg.Memcached != nil:
 		o := cfg.Memcached
-		if len(o.Servers) > 1 || (o.Prefix != "" && o.Prefix != memcachedstore.DefaultPrefix) {
+		if len(o.Servers) > 1 || (o.Prefix != "" && o.Prefix != demoMemcachedPrefix) {
 			return unsupported()
 		}
 		addr := "127.0.0.1:11211"
@@ -181,10 +228,10 @@ func demoPHPEnv(cfg *storeurl.Config) ([]string, error) {
 // demoWalk is the scripted walk: log in on PHP, Go sees the user and
 // flashes, PHP shows the flash. It fails with errMismatch when a side does
 // not see what the other wrote.
-func demoWalk(ctx context.Context, w io.Writer, phpURL, goURL string, cfg *storeurl.Config) error {
+func demoWalk(ctx context.Context, w io.Writer, phpURL, goURL string, cfg *storeurl.Config) (id string, err error) {
 	jar, err := cookiejar.New(nil)
 	if err != nil {
-		return err
+		return "", err
 	}
 	client := &http.Client{Jar: jar, Timeout: 10 * time.Second}
 	get := func(u string, into any) error {
@@ -217,7 +264,7 @@ func demoWalk(ctx context.Context, w io.Writer, phpURL, goURL string, cfg *store
 	}
 	u := phpURL + "/?a=login&name=" + url.QueryEscape(demoUser)
 	if err := get(u, &login); err != nil {
-		return err
+		return "", err
 	}
 	fmt.Fprintf(w, "1. PHP  GET /?a=login        logged in as %q, session %s\n", demoUser, login.ID)
 
@@ -226,32 +273,35 @@ func demoWalk(ctx context.Context, w io.Writer, phpURL, goURL string, cfg *store
 		User string `json:"user"`
 	}
 	if err := get(goURL+"/", &seen); err != nil {
-		return err
+		return login.ID, err
 	}
 	fmt.Fprintf(w, "2. Go   GET /                sees user %q in session %s\n", seen.User, seen.ID)
 	if seen.User != demoUser || seen.ID != login.ID {
-		return fmt.Errorf("demo: %w: Go saw user %q in session %s, PHP logged in %q in session %s", errMismatch, seen.User, seen.ID, demoUser, login.ID)
+		return login.ID, fmt.Errorf("demo: %w: Go saw user %q in session %s, PHP logged in %q in session %s", errMismatch, seen.User, seen.ID, demoUser, login.ID)
 	}
 
 	var flashed struct{}
-	if err := get(goURL+"/flash?msg="+url.QueryEscape(compat.DefaultFlash), &flashed); err != nil {
-		return err
+	if err := get(goURL+"/flash?msg="+url.QueryEscape(demoFlash), &flashed); err != nil {
+		return login.ID, err
 	}
-	fmt.Fprintf(w, "3. Go   GET /flash           added flash message %q\n", compat.DefaultFlash)
+	fmt.Fprintf(w, "3. Go   GET /flash           added flash message %q\n", demoFlash)
 
 	var shown struct {
-		ID    string              `json:"id"`
-		Flash map[string][]string `json:"flash"`
+		ID        string              `json:"id"`
+		Flash     map[string][]string `json:"flash"`
+		FlashHTML string              `json:"flash_html"`
 	}
 	if err := get(phpURL+"/?a=show", &shown); err != nil {
-		return err
+		return login.ID, err
 	}
-	fmt.Fprintf(w, "4. PHP  GET /?a=show         shows flash %v\n", shown.Flash)
-	if got := shown.Flash["success"]; len(got) != 1 || got[0] != compat.DefaultFlash || shown.ID != login.ID {
-		return fmt.Errorf("demo: %w: PHP showed flash %v in session %s, want success: %q in session %s", errMismatch, shown.Flash, shown.ID, compat.DefaultFlash, login.ID)
+	// As Phalcon's $flash->output() prints them, one message a line.
+	lines := strings.Split(strings.TrimSuffix(shown.FlashHTML, "\n"), "\n")
+	fmt.Fprintf(w, "4. PHP  GET /?a=show         shows flash %s\n", strings.Join(lines, "\n                             "))
+	if got := shown.Flash["success"]; len(got) != 1 || got[0] != demoFlash || shown.ID != login.ID {
+		return login.ID, fmt.Errorf("demo: %w: PHP showed flash %v in session %s, want success: %q in session %s", errMismatch, shown.Flash, shown.ID, demoFlash, login.ID)
 	}
 	fmt.Fprintln(w, "\n✓ PHP and Go share the session both ways.")
-	return nil
+	return login.ID, nil
 }
 
 // freeLoopbackAddr returns a 127.0.0.1 address with a port free now.

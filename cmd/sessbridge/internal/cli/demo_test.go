@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/sessbridge/sessbridge/internal/testenv"
 )
 
@@ -122,11 +124,21 @@ func TestDemoLive(t *testing.T) {
 			}
 			for _, want := range []string{
 				`2. Go   GET /                sees user "Dark Helmet"`,
-				"4. PHP  GET /?a=show         shows flash map[success:[Hello from Go!]]",
+				`4. PHP  GET /?a=show         shows flash <div class="successMessage">Hello from Go!</div>` + "\n",
 				"✓ PHP and Go share the session both ways.",
 			} {
 				if !strings.Contains(stdout.String(), want) {
 					t.Errorf("output lacks %q:\n%s", want, stdout)
+				}
+			}
+			if hint := "Point both at Redis instead"; strings.Contains(stdout.String(), hint) != (store == "") {
+				t.Errorf("output has %q: %v, want %v (only when not on Redis already):\n%s", hint, !(store == ""), store == "", stdout)
+			}
+			if store != "" {
+				c := redis.NewClient(&redis.Options{Addr: rd.Addr})
+				defer c.Close()
+				if keys, err := c.Keys(t.Context(), "*").Result(); err != nil || len(keys) != 0 {
+					t.Errorf("the demo left keys %q (%v) in Redis", keys, err)
 				}
 			}
 		})

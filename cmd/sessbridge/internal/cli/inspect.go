@@ -2,19 +2,12 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
-	"github.com/redis/go-redis/v9"
 	"github.com/sessbridge/sessbridge/adapters"
-	"github.com/sessbridge/sessbridge/adapters/filestore"
-	"github.com/sessbridge/sessbridge/adapters/memcachedstore"
-	"github.com/sessbridge/sessbridge/adapters/redisstore"
 	"github.com/sessbridge/sessbridge/phpsession"
 	"github.com/spf13/cobra"
 )
@@ -88,8 +81,9 @@ type inspection struct {
 	Handler     string   `json:"handler"` // the --handler
 	Formats     []string `json:"formats"` // the formats PHP can read the payload in (phpsession.DetectFormats)
 	Keys        []string `json:"keys,omitempty"`
-	TTL         *int64   `json:"ttl"` // seconds; -1: never expires
-	Age         *int64   `json:"age"` // seconds
+	TTL         *int64   `json:"ttl"`             // seconds; -1: never expires
+	Age         *int64   `json:"age"`             // seconds
+	Flags       *uint32  `json:"flags,omitempty"` // memcached item flags
 	Lock        string   `json:"lock"`
 	Unknown     []string `json:"unknown,omitempty"`
 }
@@ -109,19 +103,9 @@ func inspectRun(ctx context.Context, opts *inspectOptions) error {
 		now = opts.Now
 	}
 	in := inspection{ID: opts.ID, Store: st.Config.String(), Layout: st.Config.Layout().String(), Handler: st.Format.String(), Lock: "unknown"}
-	raw, err := inspectRaw(ctx, st, opts.ID, &in)
+	raw, payload, err := inspectStored(ctx, st, opts.ID, &in)
 	if err != nil {
 		return err
-	}
-	payload := raw
-	if _, isFile := st.Store.(*filestore.Store); !isFile {
-		// The store's Read undoes its layout's wrapping and compression.
-		var found bool
-		if payload, found, err = st.Read(ctx, opts.ID); err != nil {
-			return err
-		} else if !found {
-			return fmt.Errorf("session %s: %w in %s%s", quoteName(opts.ID), errNotFound, st.Config, layoutHint(ctx, st, opts.ID))
-		}
 	}
 	in.PayloadSize = len(payload)
 	if raw == nil {
@@ -151,9 +135,6 @@ func inspectRun(ctx context.Context, opts *inspectOptions) error {
 	in.TTL, in.Age = seconds(ex.TTL, ex.HasTTL), seconds(ex.Age, ex.HasAge)
 	if !ex.HasTTL && !ex.HasAge {
 		in.Unknown = append(in.Unknown, "ttl and age")
-	}
-	if _, ok := st.Store.(*memcachedstore.Store); ok {
-		in.Unknown = append(in.Unknown, "memcached flags and compression")
 	}
 	if in.Lock == "unknown" {
 		in.Unknown = append(in.Unknown, "lock")
@@ -187,6 +168,9 @@ func inspectRun(ctx context.Context, opts *inspectOptions) error {
 	}
 	t.addRow("ttl", durationText(ex.TTL, ex.HasTTL))
 	t.addRow("age", durationText(ex.Age, ex.HasAge))
+	if in.Flags != nil {
+		t.addRow("flags", fmt.Sprintf("%d (0x%x)", *in.Flags, *in.Flags))
+	}
 	t.addRow("lock", in.Lock)
 	if len(in.Unknown) > 0 {
 		t.addRow("unknown", strings.Join(in.Unknown, "; "))
@@ -194,62 +178,45 @@ func inspectRun(ctx context.Context, opts *inspectOptions) error {
 	return t.render()
 }
 
-// inspectRaw fills the location and lock state of a session, and returns
-// its stored bytes, or nil when the store does not expose them.
-func inspectRaw(ctx context.Context, st *openedStore, id string, in *inspection) ([]byte, error) {
-	switch s := st.Store.(type) {
-	case *redisstore.Store:
-		in.Location = s.Key(id)
-		raw, err := s.Client().Get(ctx, s.Key(id)).Bytes()
-		if errors.Is(err, redis.Nil) {
-			return nil, fmt.Errorf("session %s: %w in %s (expired while inspected)", quoteName(id), errNotFound, st.Config)
+// inspectStored returns the stored bytes of a session (nil when the store
+// does not show them) and its payload, and fills in the location, lock
+// state and flags the store tells ([adapters.Inspector]).
+func inspectStored(ctx context.Context, st *openedStore, id string, in *inspection) (raw, payload []byte, err error) {
+	ins, ok := st.Store.(adapters.Inspector)
+	if !ok {
+		payload, found, err := st.Read(ctx, id)
+		if err == nil && !found {
+			err = fmt.Errorf("session %s: %w in %s%s", quoteName(id), errNotFound, st.Config, layoutHint(ctx, st, id))
 		}
-		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", s.Key(id), err)
-		}
-		n, err := s.Client().Exists(ctx, s.LockKey(id)).Result()
-		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", s.LockKey(id), err)
-		}
-		in.Lock = "free (no " + s.LockKey(id) + ")"
-		if n > 0 {
-			in.Lock = "held (" + s.LockKey(id) + " exists)"
-		}
-		return raw, nil
-	case *filestore.Store:
-		path, err := s.Path(id)
-		if err != nil {
-			return nil, err
-		}
-		in.Location = path
-		in.Lock = fileLockState(path)
-		// Without the flock, which PHP may hold for a whole request.
-		raw, err := os.ReadFile(path)
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("session %s: %w in %s", quoteName(id), errNotFound, st.Config)
-		}
-		return raw, err
-	case *memcachedstore.Store:
-		in.Location = s.Key(id)
+		return nil, payload, err
 	}
-	return nil, nil
+	x, found, err := ins.Inspect(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !found {
+		return nil, nil, fmt.Errorf("session %s: %w in %s%s", quoteName(id), errNotFound, st.Config, layoutHint(ctx, st, id))
+	}
+	in.Location, in.Lock = x.Location, lockText(x)
+	if x.HasFlags {
+		in.Flags = &x.Flags
+	}
+	return x.Stored, x.Payload, nil
 }
 
-// fileLockState tells whether a process holds an exclusive flock on the
-// session file, as PHP does while a request has the session open, by
-// trying a shared lock without waiting (and releasing it at once).
-func fileLockState(path string) string {
-	f, err := os.Open(path)
-	if err != nil {
-		return "unknown"
-	}
-	defer f.Close()
-	switch err := syscall.Flock(int(f.Fd()), syscall.LOCK_SH|syscall.LOCK_NB); {
-	case err == nil:
-		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-		return "free"
-	case errors.Is(err, syscall.EWOULDBLOCK):
+// lockText shows the lock state of an inspection: "held (KEY exists)" or
+// "free (no KEY)" for a lock key, "held (exclusive flock)" or "free" for a
+// flock on the session file.
+func lockText(x adapters.Inspection) string {
+	switch {
+	case x.Lock == adapters.LockHeld && x.LockName != "":
+		return "held (" + x.LockName + " exists)"
+	case x.Lock == adapters.LockHeld:
 		return "held (exclusive flock)"
+	case x.Lock == adapters.LockFree && x.LockName != "":
+		return "free (no " + x.LockName + ")"
+	case x.Lock == adapters.LockFree:
+		return "free"
 	}
 	return "unknown"
 }

@@ -4,7 +4,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -31,15 +30,7 @@ func TestInspectRun(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// A PHP request holding the session: an exclusive flock.
-	held, err := os.Open(filepath.Join(env.dir, "locked"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer held.Close()
-	if err := syscall.Flock(int(held.Fd()), syscall.LOCK_EX); err != nil {
-		t.Fatal(err)
-	}
+	holdSession(t, env.dir, "locked")
 	c := env.redisClient(t, 0)
 	c.Set(t.Context(), "sess-reds-r1", adapters.Wrap([]byte(`a:1:{s:1:"n";i:1;}`)), time.Hour)
 	c.Set(t.Context(), "sess-reds-r2", adapters.Wrap([]byte(`n|i:1;`)), 0)

@@ -48,9 +48,11 @@ object per line:
   {"id":"e3ea125e2e80","size":61,"ttl":3599,"age":null,"keys":["auth","csrf"]}
 
 where ttl and age are in seconds (keys is null without --keys), null when the store cannot tell, and ttl
-is -1 for a session that never expires. Memcached cannot enumerate its keys:
-ls fails on it. A progress bar on stderr shows how far a long listing is
-when stderr is a terminal (a plain line every 10 s otherwise).
+is -1 for a session that never expires. Ls never waits for a session's
+lock: a session file PHP holds is read without it and marked "locked":true.
+Memcached cannot enumerate its keys: ls fails on it. A progress bar on
+stderr shows how far a long listing is when stderr is a terminal (a plain
+line every 10 s otherwise).
 ` + storeHelp + `
 
 Exit codes: 0 listed, 1 the store failed or cannot list, 2 bad flags or
@@ -84,6 +86,10 @@ type lsEntry struct {
 	Keys []string `json:"keys"` // null without --keys
 	// Error says why the keys could not be listed (--keys).
 	Error string `json:"error,omitempty"`
+	// Locked is true when a process (PHP, for its whole request) held the
+	// session's lock: its bytes were read without waiting for the lock,
+	// and may be those of a write in progress.
+	Locked bool `json:"locked,omitempty"`
 }
 
 // lsRun lists the sessions.
@@ -158,6 +164,13 @@ func lsRun(ctx context.Context, opts *lsOptions) error {
 // lsSession reads what ls shows of one session.
 func lsSession(ctx context.Context, st *openedStore, id string, keys bool, now time.Time) (e lsEntry, found bool, err error) {
 	data, found, err := peekSession(ctx, st.Store, id)
+	locked := false
+	if ins, ok := st.Store.(adapters.Inspector); ok && errors.Is(err, adapters.ErrLockTimeout) {
+		// Held: show what is stored, without waiting, and say so.
+		var in adapters.Inspection
+		in, found, err = ins.Inspect(ctx, id)
+		data, locked = in.Payload, in.Lock == adapters.LockHeld
+	}
 	if err != nil || !found {
 		return e, false, err
 	}
@@ -165,7 +178,7 @@ func lsSession(ctx context.Context, st *openedStore, id string, keys bool, now t
 	if err != nil {
 		return e, false, err
 	}
-	e = lsEntry{ID: id, Size: len(data), TTL: seconds(ex.TTL, ex.HasTTL), Age: seconds(ex.Age, ex.HasAge)}
+	e = lsEntry{ID: id, Size: len(data), TTL: seconds(ex.TTL, ex.HasTTL), Age: seconds(ex.Age, ex.HasAge), Locked: locked}
 	if keys {
 		s, err := phpsession.DecodeSession(data, st.Format)
 		if err != nil {

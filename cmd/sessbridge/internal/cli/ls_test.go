@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/sessbridge/sessbridge/adapters"
+	"github.com/sessbridge/sessbridge/adapters/filestore"
 )
 
 func TestNewCmdLs(t *testing.T) {
@@ -105,5 +107,50 @@ func TestLsRun(t *testing.T) {
 	ios, _, _ := testStreams("", false)
 	if err := lsRun(t.Context(), &lsOptions{IO: ios, storeFlags: storeFlags{Store: "phpmemcached://127.0.0.1:1"}}); !errors.Is(err, errCannotList) {
 		t.Errorf("lsRun on memcached = %v, want errCannotList", err)
+	}
+}
+
+// holdSession holds the session file of id in dir as a PHP request does:
+// an exclusive flock (taken by a store of its own), until the test ends.
+func holdSession(t *testing.T, dir, id string) {
+	t.Helper()
+	holder, err := filestore.New(filestore.Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	unlock, err := holder.Lock(t.Context(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { unlock(context.Background()) })
+}
+
+// TestLsLocked: ls does not wait for a session PHP holds; it shows what is
+// stored and says the session is locked.
+func TestLsLocked(t *testing.T) {
+	dir := t.TempDir()
+	writeSessionFile(t, dir, "held", []byte(`n|i:1;`))
+	writeSessionFile(t, dir, "free", []byte(`m|i:22;`))
+	holdSession(t, dir, "held")
+	ios, stdout, _ := testStreams("", false)
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second) // far below the 30 s lock wait
+	defer cancel()
+	if err := lsRun(ctx, &lsOptions{IO: ios, storeFlags: storeFlags{Store: "file://" + dir}, Output: outputJSON}); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]lsEntry{}
+	dec := json.NewDecoder(stdout)
+	for dec.More() {
+		var e lsEntry
+		if err := dec.Decode(&e); err != nil {
+			t.Fatal(err)
+		}
+		got[e.ID] = e
+	}
+	if e := got["held"]; !e.Locked || e.Size != 6 {
+		t.Errorf("held session: %+v, want locked, size 6", e)
+	}
+	if e := got["free"]; e.Locked || e.Size != 7 {
+		t.Errorf("free session: %+v, want not locked, size 7", e)
 	}
 }

@@ -15,8 +15,6 @@ import (
 	"time"
 
 	"github.com/sessbridge/sessbridge/adapters"
-	"github.com/sessbridge/sessbridge/adapters/filestore"
-	"github.com/sessbridge/sessbridge/adapters/redisstore"
 	"github.com/sessbridge/sessbridge/adapters/storeurl"
 	"github.com/sessbridge/sessbridge/phpsession"
 	"github.com/spf13/cobra"
@@ -279,38 +277,23 @@ type expiry struct {
 	HasAge bool
 }
 
-// sessionExpiry returns what st can tell of the lifetime of session id.
-// The store packages have no capability for this yet, so it asks the
-// stores it knows directly: Redis PTTL, a session file's mtime.
+// sessionExpiry returns what st can tell of the lifetime of session id
+// ([adapters.Expirer]: Redis's TTL, a session file's age); nothing from a
+// store that cannot tell, or for a missing session.
 func sessionExpiry(ctx context.Context, st adapters.Store, id string, now time.Time) (expiry, error) {
-	switch s := st.(type) {
-	case *redisstore.Store:
-		d, err := s.Client().PTTL(ctx, s.Key(id)).Result()
-		if err != nil {
-			return expiry{}, fmt.Errorf("ttl of %s: %w", s.Key(id), err)
-		}
-		switch {
-		case d == -2*time.Nanosecond || d == -2*time.Millisecond: // missing (go-redis keeps -2 as is)
-			return expiry{}, nil
-		case d < 0:
-			return expiry{TTL: -1, HasTTL: true}, nil
-		}
-		return expiry{TTL: d, HasTTL: true}, nil
-	case *filestore.Store:
-		path, err := s.Path(id)
-		if err != nil {
-			return expiry{}, err
-		}
-		fi, err := os.Stat(path)
-		if errors.Is(err, os.ErrNotExist) {
-			return expiry{}, nil
-		}
-		if err != nil {
-			return expiry{}, err
-		}
-		return expiry{Age: max(now.Sub(fi.ModTime()), 0), HasAge: true}, nil
+	e, ok := st.(adapters.Expirer)
+	if !ok {
+		return expiry{}, nil
 	}
-	return expiry{}, nil
+	exp, found, err := e.Expiry(ctx, id)
+	if err != nil || !found {
+		return expiry{}, err
+	}
+	ex := expiry{TTL: exp.TTL, HasTTL: exp.HasTTL}
+	if !exp.Modified.IsZero() {
+		ex.Age, ex.HasAge = max(now.Sub(exp.Modified), 0), true
+	}
+	return ex, nil
 }
 
 // durationText shows a TTL or age for people: whole seconds, "-" when unknown,
@@ -338,26 +321,15 @@ func seconds(d time.Duration, known bool) *int64 {
 	return &v
 }
 
-// peekSession reads session id for a command that only looks at it (ls):
-// a file is read without its flock, which PHP holds for as long as a
-// request has the session open; other stores are read as usual.
+// peekSession reads session id for a command that only looks at it (ls)
+// without waiting for a lock PHP holds on it ([adapters.Peeker]: a session
+// file PHP holds gives an error wrapping adapters.ErrLockTimeout at once);
+// stores whose Read never waits for a lock are read as usual.
 func peekSession(ctx context.Context, st adapters.Store, id string) ([]byte, bool, error) {
-	fs, ok := st.(*filestore.Store)
-	if !ok {
-		return st.Read(ctx, id)
+	if p, ok := st.(adapters.Peeker); ok {
+		return p.Peek(ctx, id)
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, false, err
-	}
-	path, err := fs.Path(id)
-	if err != nil {
-		return nil, false, err
-	}
-	data, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, false, nil
-	}
-	return data, err == nil, err
+	return st.Read(ctx, id)
 }
 
 // probeTimeout bounds the probes that tell TLS from plain Redis.
@@ -431,28 +403,61 @@ func speaksTLS(ctx context.Context, addr string) bool {
 // other layout (PHP's own handler or Phalcon's adapter), and returns a line
 // saying how to name the store that has it, or "".
 func layoutHint(ctx context.Context, st *openedStore, id string) string {
-	switch cfg := st.Config; {
-	case cfg.File != nil && cfg.File.Depth == 0:
-		native := cfg.File.Layout == adapters.LayoutNative
-		name, fix := filestore.NativePrefix+id, "add ?layout=php to the URL (PHP's files handler)"
-		if native {
-			name, fix = id, "drop layout=php from the URL (Phalcon's Stream adapter)"
-		}
-		if fi, err := os.Stat(filepath.Join(cfg.File.Dir, name)); err == nil && fi.Mode().IsRegular() {
-			return fmt.Sprintf("\nthe directory holds %s: %s", name, fix)
-		}
-	case cfg.Redis != nil:
-		rs, ok := st.Store.(*redisstore.Store)
-		if !ok {
-			return ""
-		}
-		key, fix := redisstore.NativePrefix+id, "use a phpredis:// URL or ?layout=php (phpredis's session handler)"
-		if cfg.Redis.Layout == adapters.LayoutNative {
-			key, fix = redisstore.DefaultPrefix+id, "use a redis:// URL without layout=php (Phalcon's Redis adapter)"
-		}
-		if n, err := rs.Client().Exists(ctx, key).Result(); err == nil && n > 0 {
-			return fmt.Sprintf("\nthe database holds the key %s: %s", key, fix)
-		}
+	alt, fix := otherLayout(st.Config)
+	if alt == nil {
+		return ""
 	}
-	return ""
+	s, err := alt.Open(ctx)
+	if err != nil {
+		return ""
+	}
+	defer func() {
+		if c, ok := s.(io.Closer); ok {
+			c.Close()
+		}
+	}()
+	ins, ok := s.(adapters.Inspector)
+	if !ok {
+		return ""
+	}
+	in, found, err := ins.Inspect(ctx, id)
+	if err != nil || !found {
+		return ""
+	}
+	if alt.File != nil {
+		return fmt.Sprintf("\nthe directory holds %s: %s", filepath.Base(in.Location), fix)
+	}
+	return fmt.Sprintf("\nthe database holds the key %s: %s", in.Location, fix)
+}
+
+// otherLayout returns the store cfg names under the other layout (PHP's
+// own handler for Phalcon's adapter, and back), with the default prefix,
+// and how to name it; nil when there is none to look in.
+func otherLayout(cfg *storeurl.Config) (*storeurl.Config, string) {
+	alt := *cfg
+	switch {
+	case cfg.File != nil && cfg.File.Depth == 0:
+		o := *cfg.File
+		o.Prefix, o.FileMode = "", 0
+		if o.Layout == adapters.LayoutNative {
+			o.Layout = adapters.LayoutPhalcon5
+			alt.File = &o
+			return &alt, "drop layout=php from the URL (Phalcon's Stream adapter)"
+		}
+		o.Layout = adapters.LayoutNative
+		alt.File = &o
+		return &alt, "add ?layout=php to the URL (PHP's files handler)"
+	case cfg.Redis != nil:
+		o := *cfg.Redis
+		o.Prefix = ""
+		if o.Layout == adapters.LayoutNative {
+			o.Layout = adapters.LayoutPhalcon5
+			alt.Redis = &o
+			return &alt, "use a redis:// URL without layout=php (Phalcon's Redis adapter)"
+		}
+		o.Layout = adapters.LayoutNative
+		alt.Redis = &o
+		return &alt, "use a phpredis:// URL or ?layout=php (phpredis's session handler)"
+	}
+	return nil, ""
 }

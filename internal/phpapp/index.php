@@ -44,6 +44,23 @@ function flash_all(): array
     return is_array($m) ? $m : [];
 }
 
+// flash_html renders flash messages as Phalcon 5's Flash\Session::output()
+// prints them with its default CSS classes: each message escaped (the
+// Escaper's htmlspecialchars) in <div class="successMessage">...</div> and
+// a newline; a type without a class gets a bare <div>.
+function flash_html(array $messages): string
+{
+    $classes = ['error' => 'errorMessage', 'notice' => 'noticeMessage', 'success' => 'successMessage', 'warning' => 'warningMessage'];
+    $out = '';
+    foreach ($messages as $type => $list) {
+        foreach ((array) $list as $msg) {
+            $msg = htmlspecialchars((string) $msg, ENT_QUOTES | ENT_SUBSTITUTE | ENT_HTML401, 'UTF-8');
+            $out .= (isset($classes[$type]) ? '<div class="' . $classes[$type] . '">' : '<div>') . $msg . '</div>' . PHP_EOL;
+        }
+    }
+    return $out;
+}
+
 header('Content-Type: application/json');
 $action = $_GET['a'] ?? 'show';
 switch ($action) {
@@ -58,7 +75,8 @@ switch ($action) {
         break;
     case 'show':
         start();
-        $out = ['id' => session_id(), 'flash' => flash_all(), 'session' => (object) $_SESSION];
+        $flash = flash_all();
+        $out = ['id' => session_id(), 'flash' => $flash, 'flash_html' => flash_html($flash), 'session' => (object) $_SESSION];
         echo json_encode($out, JSON_PARTIAL_OUTPUT_ON_ERROR | JSON_UNESCAPED_SLASHES), "\n";
         exit;
     case 'peek':
