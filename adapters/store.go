@@ -13,7 +13,8 @@
 // [Store]; add any of [Toucher], [Validator], [Locker] and [CASWriter] that
 // your backend can do, and the manager finds them by type assertion. Tools
 // that look at sessions without taking part (the sessbridge CLI) also use
-// [Lister], [Expirer], [Inspector] and [Peeker]. The data
+// [Lister], [Expirer], [Inspector] and [Peeker], and [IdleDestroyer] to
+// collect the garbage of a store whose backend does not. The data
 // a store reads and writes is the session payload exactly as PHP's
 // serialize_handler produced it; any wrapping the PHP side adds (Phalcon's
 // s:N:"..."; around Redis and Memcached values) is the store's business.
@@ -146,6 +147,20 @@ type Version any
 // it never holds every id in memory at once.
 type Lister interface {
 	Sessions(ctx context.Context, yield func(id string) bool) error
+}
+
+// IdleDestroyer is implemented by stores whose backend does not expire
+// sessions by itself (files), so that a tool can collect garbage one
+// session at a time, more carefully than [Store.GC]: list the sessions
+// (see [Lister]), decide which ones to remove, and destroy those.
+//
+// DestroyIdle destroys session id only if it has not been written or
+// touched for idle and no process holds its lock, checked without waiting
+// for the lock. It reports whether it removed the session; a missing,
+// fresh or locked session gives false and a nil error. An idle that is not
+// positive is an error.
+type IdleDestroyer interface {
+	DestroyIdle(ctx context.Context, id string, idle time.Duration) (removed bool, err error)
 }
 
 // Sentinel errors shared by every store.

@@ -24,7 +24,8 @@ import (
 
 // Store is a directory of session files. It implements [adapters.Store],
 // [adapters.Toucher], [adapters.Validator], [adapters.Locker],
-// [adapters.CASWriter] and [adapters.Lister], and is safe for concurrent use.
+// [adapters.CASWriter], [adapters.Lister] and [adapters.IdleDestroyer], and
+// is safe for concurrent use.
 type Store struct {
 	opts   Options
 	dir    string // cleaned Options.Dir
@@ -39,12 +40,13 @@ type Store struct {
 }
 
 var (
-	_ adapters.Store     = (*Store)(nil)
-	_ adapters.Toucher   = (*Store)(nil)
-	_ adapters.Validator = (*Store)(nil)
-	_ adapters.Locker    = (*Store)(nil)
-	_ adapters.CASWriter = (*Store)(nil)
-	_ adapters.Lister    = (*Store)(nil)
+	_ adapters.Store         = (*Store)(nil)
+	_ adapters.Toucher       = (*Store)(nil)
+	_ adapters.Validator     = (*Store)(nil)
+	_ adapters.Locker        = (*Store)(nil)
+	_ adapters.CASWriter     = (*Store)(nil)
+	_ adapters.Lister        = (*Store)(nil)
+	_ adapters.IdleDestroyer = (*Store)(nil)
 )
 
 // New returns a store for opts. It checks that Dir is a writable directory

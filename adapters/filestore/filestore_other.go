@@ -19,15 +19,16 @@ import (
 type Store struct{}
 
 var (
-	_ adapters.Store     = (*Store)(nil)
-	_ adapters.Toucher   = (*Store)(nil)
-	_ adapters.Validator = (*Store)(nil)
-	_ adapters.Locker    = (*Store)(nil)
-	_ adapters.CASWriter = (*Store)(nil)
-	_ adapters.Lister    = (*Store)(nil)
-	_ adapters.Expirer   = (*Store)(nil)
-	_ adapters.Inspector = (*Store)(nil)
-	_ adapters.Peeker    = (*Store)(nil)
+	_ adapters.Store         = (*Store)(nil)
+	_ adapters.Toucher       = (*Store)(nil)
+	_ adapters.Validator     = (*Store)(nil)
+	_ adapters.Locker        = (*Store)(nil)
+	_ adapters.CASWriter     = (*Store)(nil)
+	_ adapters.Lister        = (*Store)(nil)
+	_ adapters.IdleDestroyer = (*Store)(nil)
+	_ adapters.Expirer       = (*Store)(nil)
+	_ adapters.Inspector     = (*Store)(nil)
+	_ adapters.Peeker        = (*Store)(nil)
 )
 
 // errNoFlock is what every call returns on a system without flock(2).
@@ -85,6 +86,11 @@ func (s *Store) WriteIfVersion(ctx context.Context, id string, data []byte, ttl 
 
 // Sessions returns an error wrapping [errors.ErrUnsupported].
 func (s *Store) Sessions(ctx context.Context, yield func(id string) bool) error { return errNoFlock }
+
+// DestroyIdle returns an error wrapping [errors.ErrUnsupported].
+func (s *Store) DestroyIdle(ctx context.Context, id string, idle time.Duration) (bool, error) {
+	return false, errNoFlock
+}
 
 // Expiry returns an error wrapping [errors.ErrUnsupported].
 func (s *Store) Expiry(ctx context.Context, id string) (adapters.Expiry, bool, error) {

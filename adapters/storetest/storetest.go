@@ -3,7 +3,7 @@
 // optional capability the store implements ([adapters.Toucher],
 // [adapters.Validator], [adapters.Locker], [adapters.CASWriter],
 // [adapters.Lister], [adapters.Expirer], [adapters.Inspector],
-// [adapters.Peeker]) against a real backend.
+// [adapters.Peeker], [adapters.IdleDestroyer]) against a real backend.
 //
 // A store's test calls it with a constructor:
 //
@@ -70,6 +70,7 @@ func Run(t *testing.T, open func(t *testing.T) adapters.Store) {
 		{"Expirer", testExpirer},
 		{"Inspector", testInspector},
 		{"Peeker", testPeeker},
+		{"IdleDestroyer", testIdleDestroyer},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -951,5 +952,43 @@ func testLister(t *testing.T, s adapters.Store) {
 	}
 	if calls != 1 {
 		t.Fatalf("Sessions called yield %d times after it returned false, want 1", calls)
+	}
+}
+
+func testIdleDestroyer(t *testing.T, s adapters.Store) {
+	d, ok := s.(adapters.IdleDestroyer)
+	if !ok {
+		t.Skip("store does not implement adapters.IdleDestroyer")
+	}
+	ctx := testCtx(t)
+	destroyIdle := func(id string, idle time.Duration, want bool) {
+		t.Helper()
+		if got, err := d.DestroyIdle(ctx, id, idle); got != want || err != nil {
+			t.Fatalf("DestroyIdle(%q, %v) = %v, %v; want %v, nil", id, idle, got, err, want)
+		}
+	}
+	missing := NewID()
+	destroyIdle(missing, time.Millisecond, false)
+	if _, err := d.DestroyIdle(ctx, missing, 0); err == nil {
+		t.Errorf("DestroyIdle(%q, 0) = nil error, want one", missing)
+	}
+	fresh, idle, held := NewID(), NewID(), NewID()
+	mustWrite(t, s, idle, []byte("idle|i:1;"))
+	mustWrite(t, s, held, []byte("held|i:1;"))
+	time.Sleep(50 * time.Millisecond)
+	mustWrite(t, s, fresh, []byte("fresh|i:1;"))
+	destroyIdle(fresh, time.Hour, false)
+	wantData(t, s, fresh, []byte("fresh|i:1;"))
+	destroyIdle(idle, 10*time.Millisecond, true)
+	if _, found, err := s.Read(ctx, idle); found || err != nil {
+		t.Fatalf("Read(%q) after DestroyIdle = found %v, %v; want gone", idle, found, err)
+	}
+	if l, ok := s.(adapters.Locker); ok {
+		unlock := lock(t, l, ctx, held)
+		destroyIdle(held, 10*time.Millisecond, false)
+		if err := unlock(ctx); err != nil {
+			t.Fatalf("Unlock(%q) = %v", held, err)
+		}
+		wantData(t, s, held, []byte("held|i:1;"))
 	}
 }
