@@ -141,12 +141,6 @@ type gcSummary struct {
 	MaxLifetime int64 `json:"max_lifetime"`
 }
 
-// idleDestroyer is a store that destroys a session only if it is idle and
-// free (filestore.Store.DestroyIdle).
-type idleDestroyer interface {
-	DestroyIdle(ctx context.Context, id string, idle time.Duration) (bool, error)
-}
-
 // gcRun runs the store's garbage collection.
 func gcRun(ctx context.Context, opts *gcOptions) error {
 	cfg, fm, err := storeConfig(opts.storeFlags)
@@ -167,7 +161,7 @@ func gcRun(ctx context.Context, opts *gcOptions) error {
 	defer st.Close()
 	sum := gcSummary{DryRun: opts.DryRun, MaxLifetime: int64(maxLifetime / time.Second), IDs: []string{}, NotSessions: []string{}}
 	lister, canList := st.Store.(adapters.Lister)
-	destroyer, canDestroy := st.Store.(idleDestroyer)
+	destroyer, canDestroy := st.Store.(adapters.IdleDestroyer)
 	if !canList || !canDestroy {
 		// Redis and memcached expire sessions themselves.
 		sum.SelfExpiring = true
@@ -237,7 +231,7 @@ func gcRun(ctx context.Context, opts *gcOptions) error {
 // gcSession collects session id if it is a session and idle for
 // maxLifetime, counting what it did in sum. checkContent asks for the file to hold
 // a session (Phalcon's empty prefix, where any file has a session's name).
-func gcSession(ctx context.Context, st *openedStore, d idleDestroyer, id string, checkContent bool, maxLifetime time.Duration, now time.Time, dryRun bool, sum *gcSummary) error {
+func gcSession(ctx context.Context, st *openedStore, d adapters.IdleDestroyer, id string, checkContent bool, maxLifetime time.Duration, now time.Time, dryRun bool, sum *gcSummary) error {
 	name := id
 	if st.Config.File != nil {
 		if st.Config.File.Layout == adapters.LayoutNative {

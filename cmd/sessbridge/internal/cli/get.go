@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/sessbridge/sessbridge/adapters"
-	"github.com/sessbridge/sessbridge/adapters/filestore"
 	"github.com/sessbridge/sessbridge/phpsession"
 	"github.com/spf13/cobra"
 )
@@ -25,9 +24,10 @@ type getOptions struct {
 	LockTimeout time.Duration
 }
 
-// defaultLockTimeout is how long get waits for a locked session: the file
-// store's default, as long as PHP's own wait.
-const defaultLockTimeout = filestore.DefaultLockTimeout
+// defaultLockTimeout is how long get waits for a locked session, whatever
+// the store: as long as a file store waits for a flock by default
+// (Options.LockTimeout of adapters/filestore).
+const defaultLockTimeout = 30 * time.Second
 
 // lockNotice is how long a read waits before get says it is waiting.
 const lockNotice = time.Second
