@@ -11,11 +11,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"strings"
 
-	"github.com/redis/go-redis/v9"
+	"github.com/sessbridge/sessbridge/adapters/redisstore"
 	"github.com/spf13/cobra"
 )
 
@@ -78,9 +79,10 @@ func run(ctx context.Context, args []string, ios *IOStreams) exitCode {
 	// No password reaches the screen: stderr goes through redact, stdout
 	// (session data, which must stay as it is) through maskSecrets.
 	addURLSecrets(args)
-	// go-redis logs every failed dial of its pool: the error the command
-	// returns says it once.
-	redis.SetLogger(quietLogger{})
+	// go-redis logs every failed dial of its pool (at Warn, through
+	// LogGoRedis): the error the command returns says it once, on one
+	// line, so those lines are discarded.
+	redisstore.LogGoRedis(slog.New(slog.DiscardHandler))
 	ios = &IOStreams{
 		In:       ios.In,
 		Out:      &redactWriter{w: ios.Out, hide: maskSecrets},
@@ -232,8 +234,3 @@ func checkStdin(in io.Reader, name string) error {
 	}
 	return nil
 }
-
-// quietLogger drops go-redis's log lines.
-type quietLogger struct{}
-
-func (quietLogger) Printf(context.Context, string, ...any) {}
