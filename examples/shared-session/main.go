@@ -15,11 +15,13 @@ import (
 	"context"
 	"encoding/json"
 	"log"
+	"log/slog"
 	"net/http"
 	"os"
 	"os/signal"
 	"time"
 
+	"github.com/sessbridge/sessbridge/adapters/redisstore"
 	"github.com/sessbridge/sessbridge/adapters/storeurl"
 	"github.com/sessbridge/sessbridge/manager"
 	"github.com/sessbridge/sessbridge/phpsession"
@@ -36,11 +38,14 @@ func main() {
 	if addr == "" {
 		addr = ":8081"
 	}
+	// go-redis's own lines (connection pool trouble) go to the same log as
+	// the manager's.
+	redisstore.LogGoRedis(slog.Default())
 	st, err := storeurl.Open(ctx, store)
 	if err != nil {
 		log.Fatal(err)
 	}
-	m, err := manager.New(st, manager.Config{})
+	m, err := manager.New(st, manager.Config{Logger: slog.Default()})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -52,7 +57,7 @@ func main() {
 		defer cancel()
 		srv.Shutdown(shutdown)
 	}()
-	log.Printf("shared-session: listening on %s, store %s", addr, storeurl.Redact(store))
+	slog.Info("shared-session: listening", "addr", addr, "store", storeurl.Redact(store))
 	if err := srv.ListenAndServe(); err != http.ErrServerClosed {
 		log.Fatal(err)
 	}
