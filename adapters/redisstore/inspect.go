@@ -42,10 +42,12 @@ func (s *Store) Inspect(ctx context.Context, id string) (adapters.Inspection, bo
 	}
 	in := adapters.Inspection{Location: key, LockName: s.LockKey(id)}
 	var found bool
-	in.Payload, found, in.Stored, err = s.readKey(ctx, "inspect", key)
+	var stored string
+	in.Payload, found, stored, err = s.readKey(ctx, "inspect", key)
 	if err != nil || !found {
 		return in, false, err
 	}
+	in.Stored = []byte(stored)
 	n, err := s.data.Exists(ctx, in.LockName).Result()
 	if err != nil {
 		return in, false, &OpError{Op: "inspect", Key: in.LockName, Err: err}

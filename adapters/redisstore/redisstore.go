@@ -218,9 +218,9 @@ func (s *Store) getCmd(ctx context.Context, c interface {
 	return cmd
 }
 
-// readKey does Read on a key and also returns the raw stored value, which
-// the caller owns.
-func (s *Store) readKey(ctx context.Context, op, key string) (data []byte, found bool, raw []byte, err error) {
+// readKey does Read on a key and also returns the stored value as the
+// reply holds it: data is a copy of its payload, which the caller owns.
+func (s *Store) readKey(ctx context.Context, op, key string) (data []byte, found bool, stored string, err error) {
 	return s.gotValue(ctx, op, key, s.getCmd(ctx, s.data, key))
 }
 
@@ -238,15 +238,15 @@ func ctxCause(ctx context.Context, err error) error {
 // second round trip: an empty one (a missing key, or an empty value: a GET
 // tells), and one as long as it asked for (STRLEN then tells whether the
 // value fits MaxSize, and a GET reads it whole).
-func (s *Store) gotValue(ctx context.Context, op, key string, head *redis.StringCmd) (data []byte, found bool, raw []byte, err error) {
-	raw, err = head.Bytes()
+func (s *Store) gotValue(ctx context.Context, op, key string, head *redis.StringCmd) (data []byte, found bool, stored string, err error) {
+	stored, err = head.Result()
 	switch {
 	case err != nil:
-	case len(raw) > 0 && int64(len(raw)) < s.headLen():
+	case len(stored) > 0 && int64(len(stored)) < s.headLen():
 		found = true // the whole value
 	default:
 		var n int64
-		if len(raw) > 0 {
+		if len(stored) > 0 {
 			n, err = s.data.StrLen(ctx, key).Result()
 		}
 		if err == nil && n > s.opts.MaxSize {
@@ -254,28 +254,30 @@ func (s *Store) gotValue(ctx context.Context, op, key string, head *redis.String
 			break
 		}
 		if err == nil {
-			raw, err = s.data.Get(ctx, key).Bytes()
+			stored, err = s.data.Get(ctx, key).Result()
 		}
 		if errors.Is(err, redis.Nil) {
-			return nil, false, nil, nil
+			return nil, false, "", nil
 		}
 		found = true
-		if err == nil && int64(len(raw)) > s.opts.MaxSize { // changed meanwhile
-			err = fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(raw), s.opts.MaxSize)
+		if err == nil && int64(len(stored)) > s.opts.MaxSize { // changed meanwhile
+			err = fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(stored), s.opts.MaxSize)
 		}
 	}
 	err = ctxCause(ctx, err)
 	if err != nil {
-		return nil, false, nil, &OpError{Op: op, Key: key, Err: err}
+		return nil, false, "", &OpError{Op: op, Key: key, Err: err}
 	}
 	if !found {
-		return nil, false, nil, nil
+		return nil, false, "", nil
 	}
-	data, err = s.decode(raw)
+	// The one copy of a read: the reply is a string, the payload the
+	// caller's to change.
+	data, err = s.decode([]byte(stored))
 	if err != nil {
-		return nil, false, nil, &OpError{Op: op, Key: key, Err: err}
+		return nil, false, "", &OpError{Op: op, Key: key, Err: err}
 	}
-	return data, true, raw, nil
+	return data, true, stored, nil
 }
 
 // decode returns the payload in a stored value, per the layout. Under
