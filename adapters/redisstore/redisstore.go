@@ -37,6 +37,9 @@ type Store struct {
 	owned bool    // client was made by Open and is closed by Close
 
 	lockSuffix string // "-lock" or "_LOCK"
+	// readEnd is the end offset of a read's GETRANGE, headLen()-1, as the
+	// command's argument: boxed once here, not on every read.
+	readEnd any
 	// ordered: a pipeline's commands run in order (one server, one
 	// connection), not on a Cluster or Ring that splits it by node.
 	ordered bool
@@ -94,6 +97,7 @@ func New(client redis.UniversalClient, opts Options) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{client: client, data: client, opts: o, lockSuffix: "-lock"}
+	s.readEnd = s.headLen() - 1
 	switch client.(type) {
 	case *redis.ClusterClient, *redis.Ring:
 	default:
@@ -155,14 +159,22 @@ func (s *Store) LockKey(id string) string { return s.opts.Prefix + id + s.lockSu
 // refuses a done context, which an AutoPipeliner would not: it runs a
 // command on a context of its own.
 func (s *Store) key(ctx context.Context, op, id string) (string, error) {
+	key, _, err := s.keys(ctx, op, id, "")
+	return key, err
+}
+
+// keys is key that also returns the key followed by suffix (the lock key,
+// with s.lockSuffix), built as one string of which key is the beginning.
+func (s *Store) keys(ctx context.Context, op, id, suffix string) (key, suffixed string, err error) {
 	if err := adapters.ValidID(id); err != nil {
-		return "", &OpError{Op: op, Key: fmt.Sprintf("%q", id), Err: err}
+		return "", "", &OpError{Op: op, Key: fmt.Sprintf("%q", id), Err: err}
 	}
-	key := s.Key(id)
+	suffixed = s.opts.Prefix + id + suffix
+	key = suffixed[:len(suffixed)-len(suffix)]
 	if err := ctx.Err(); err != nil {
-		return "", &OpError{Op: op, Key: key, Err: err}
+		return "", "", &OpError{Op: op, Key: key, Err: err}
 	}
-	return key, nil
+	return key, suffixed, nil
 }
 
 // Read returns the session payload stored under id. A missing (or expired)
@@ -213,7 +225,7 @@ func (s *Store) headLen() int64 { return min(readHead, s.opts.MaxSize+1) }
 func (s *Store) getCmd(ctx context.Context, c interface {
 	Process(context.Context, redis.Cmder) error
 }, key string) *redis.StringCmd {
-	cmd := redis.NewStringCmd(ctx, "GETRANGE", key, 0, s.headLen()-1)
+	cmd := redis.NewStringCmd(ctx, "GETRANGE", key, 0, s.readEnd)
 	_ = c.Process(ctx, cmd) // the error is the command's, read by gotValue
 	return cmd
 }
