@@ -173,7 +173,7 @@ func (s *Store) newHeld(id, key, lockKey string) (h *held, args []any, attempts 
 	attempts = s.opts.LockRetries
 	if native {
 		h.token = s.nativeSecret() + "|" + randomHex(8)
-		args = append(make([]any, 0, 6), "SET", lockKey, h.token, "NX")
+		args = append(h.set[:0], "SET", lockKey, h.token, "NX")
 		if s.opts.LockExpiry > 0 {
 			args = append(args, "PX", ceilDiv(s.opts.LockExpiry, time.Millisecond))
 		}
@@ -182,7 +182,7 @@ func (s *Store) newHeld(id, key, lockKey string) (h *held, args []any, attempts 
 		}
 	} else {
 		h.token = randomHex(16)
-		args = append(make([]any, 0, 6), "SET", lockKey, h.token, "NX")
+		args = append(h.set[:0], "SET", lockKey, h.token, "NX")
 		if s.opts.LockExpiry > 0 {
 			args = append(args, "EX", ceilDiv(s.opts.LockExpiry, time.Second))
 		}
@@ -241,6 +241,9 @@ type held struct {
 	token            string
 	native           bool
 	done             atomic.Bool // released
+	// set holds the arguments of the SET NX that takes the lock (at most
+	// SET key token NX EX n), so that they cost no allocation of their own.
+	set [6]any
 }
 
 // abandon releases a lock that an attempt whose reply never came may
