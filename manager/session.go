@@ -238,8 +238,14 @@ func (s *Session) readDecode(ctx context.Context, id string) (*phpsession.Sessio
 // Lock then Read. The lock is then in s.held.
 func (s *Session) lockRead(ctx context.Context, id string) (raw []byte, found bool, err error) {
 	store := s.m.store
-	lctx, cancel := context.WithTimeout(ctx, s.m.cfg.LockTimeout)
-	defer cancel()
+	// The wait is bounded by LockTimeout, or by ctx when its deadline comes
+	// first: a timer of our own would then change nothing.
+	lctx := ctx
+	if d, ok := ctx.Deadline(); !ok || time.Until(d) > s.m.cfg.LockTimeout {
+		var cancel context.CancelFunc
+		lctx, cancel = context.WithTimeout(ctx, s.m.cfg.LockTimeout)
+		defer cancel()
+	}
 	var h adapters.Held
 	w := s.m.watchLock(ctx)
 	if lr, ok := store.(adapters.LockReader); ok {

@@ -599,7 +599,16 @@ func (s *Session) Clone() *Session {
 // before it, and errors wrapping [ErrUnsupportedValue] for values PHP
 // cannot read. A changed igbinary session is encoded whole, as
 // igbinary_serialize($_SESSION).
-func (s *Session) Encode() ([]byte, error) { return s.AppendEncode(nil) }
+func (s *Session) Encode() ([]byte, error) {
+	// Room for the original payload and a little growth: a session whose
+	// values changed but kept about their size encodes in one allocation
+	// instead of a few doublings from nil.
+	var dst []byte
+	if len(s.orig) > 0 {
+		dst = make([]byte, 0, len(s.orig)+len(s.orig)/8+32)
+	}
+	return s.AppendEncode(dst)
+}
 
 // AppendEncode appends the encoded session (see [Session.Encode]) to dst.
 func (s *Session) AppendEncode(dst []byte) ([]byte, error) {

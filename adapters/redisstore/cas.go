@@ -5,6 +5,7 @@ import (
 	"crypto/sha1"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -23,9 +24,9 @@ const maxCompared = 4 << 10
 type version struct {
 	key   string // the key read; WriteIfVersion reuses it for the same id
 	found bool   // the key held a value
-	// want is a copy of the value read (the caller may change the bytes
-	// it got), or, when it was longer than maxCompared, its SHA-1 in
-	// lowercase hex, as redis.sha1hex spells it.
+	// want is the value read, as the reply's string holds it (the caller
+	// owns a copy of its payload), or, when it was longer than maxCompared,
+	// its SHA-1 in lowercase hex, as redis.sha1hex spells it.
 	want   string
 	hashed bool // want is a SHA-1
 }
@@ -60,16 +61,15 @@ func (s *Store) ReadVersion(ctx context.Context, id string) ([]byte, bool, adapt
 	if err != nil {
 		return nil, false, nil, err
 	}
-	data, found, raw, err := s.readKey(ctx, "read", key)
+	data, found, stored, err := s.readKey(ctx, "read", key)
 	if err != nil {
 		return nil, false, nil, err
 	}
-	v := &version{key: key, found: found}
-	if len(raw) > maxCompared {
-		sum := sha1.Sum(raw)
-		v.want, v.hashed = hex.EncodeToString(sum[:]), true
-	} else {
-		v.want = string(raw)
+	v := &version{key: key, found: found, want: stored}
+	if len(stored) > maxCompared {
+		h := sha1.New()
+		_, _ = io.WriteString(h, stored) // never fails
+		v.want, v.hashed = hex.EncodeToString(h.Sum(nil)), true
 	}
 	return data, found, v, nil
 }

@@ -36,16 +36,18 @@ func (s *Store) Expiry(ctx context.Context, id string) (adapters.Expiry, bool, e
 // its lock key ([Store.LockKey]) exists, which is what holding the lock
 // means to Phalcon and phpredis. Errors are [*OpError] values.
 func (s *Store) Inspect(ctx context.Context, id string) (adapters.Inspection, bool, error) {
-	key, err := s.key(ctx, "inspect", id)
+	key, lockKey, err := s.keys(ctx, "inspect", id, s.lockSuffix)
 	if err != nil {
 		return adapters.Inspection{}, false, err
 	}
-	in := adapters.Inspection{Location: key, LockName: s.LockKey(id)}
+	in := adapters.Inspection{Location: key, LockName: lockKey}
 	var found bool
-	in.Payload, found, in.Stored, err = s.readKey(ctx, "inspect", key)
+	var stored string
+	in.Payload, found, stored, err = s.readKey(ctx, "inspect", key)
 	if err != nil || !found {
 		return in, false, err
 	}
+	in.Stored = []byte(stored)
 	n, err := s.data.Exists(ctx, in.LockName).Result()
 	if err != nil {
 		return in, false, &OpError{Op: "inspect", Key: in.LockName, Err: err}

@@ -80,11 +80,10 @@ func (e *LockError) Unwrap() []error {
 // this Lock set. It returns an *OpError wrapping [ErrLockLost] if the lock
 // had expired or been taken over meanwhile, and nil when called again.
 func (s *Store) Lock(ctx context.Context, id string) (unlock func(context.Context) error, err error) {
-	key, err := s.key(ctx, "lock", id)
+	key, lockKey, err := s.keys(ctx, "lock", id, s.lockSuffix)
 	if err != nil {
 		return nil, err
 	}
-	lockKey := s.LockKey(id)
 	if !s.opts.Locking {
 		return func(context.Context) error { return nil }, nil
 	}
@@ -115,11 +114,11 @@ func (s *Store) Locking() bool { return s.opts.Locking }
 // With [Options.Locking] off it only reads, and the Held's Unlock does
 // nothing, as PHP takes no lock then. Errors are those of Lock and Read.
 func (s *Store) LockRead(ctx context.Context, id string) (data []byte, found bool, held adapters.Held, err error) {
-	key, err := s.key(ctx, "lock", id)
+	key, lockKey, err := s.keys(ctx, "lock", id, s.lockSuffix)
 	if err != nil {
 		return nil, false, nil, err
 	}
-	h, args, attempts := s.newHeld(id, key, s.LockKey(id))
+	h, args, attempts := s.newHeld(id, key, lockKey)
 	if !s.opts.Locking {
 		h.done.Store(true)
 		data, found, _, err = s.readKey(ctx, "read", key)
@@ -174,7 +173,7 @@ func (s *Store) newHeld(id, key, lockKey string) (h *held, args []any, attempts 
 	attempts = s.opts.LockRetries
 	if native {
 		h.token = s.nativeSecret() + "|" + randomHex(8)
-		args = []any{"SET", lockKey, h.token, "NX"}
+		args = append(h.set[:0], "SET", lockKey, h.token, "NX")
 		if s.opts.LockExpiry > 0 {
 			args = append(args, "PX", ceilDiv(s.opts.LockExpiry, time.Millisecond))
 		}
@@ -183,7 +182,7 @@ func (s *Store) newHeld(id, key, lockKey string) (h *held, args []any, attempts 
 		}
 	} else {
 		h.token = randomHex(16)
-		args = []any{"SET", lockKey, h.token, "NX"}
+		args = append(h.set[:0], "SET", lockKey, h.token, "NX")
 		if s.opts.LockExpiry > 0 {
 			args = append(args, "EX", ceilDiv(s.opts.LockExpiry, time.Second))
 		}
@@ -242,6 +241,9 @@ type held struct {
 	token            string
 	native           bool
 	done             atomic.Bool // released
+	// set holds the arguments of the SET NX that takes the lock (at most
+	// SET key token NX EX n), so that they cost no allocation of their own.
+	set [6]any
 }
 
 // abandon releases a lock that an attempt whose reply never came may

@@ -37,6 +37,9 @@ type Store struct {
 	owned bool    // client was made by Open and is closed by Close
 
 	lockSuffix string // "-lock" or "_LOCK"
+	// readEnd is the end offset of a read's GETRANGE, headLen()-1, as the
+	// command's argument: boxed once here, not on every read.
+	readEnd any
 	// ordered: a pipeline's commands run in order (one server, one
 	// connection), not on a Cluster or Ring that splits it by node.
 	ordered bool
@@ -94,6 +97,7 @@ func New(client redis.UniversalClient, opts Options) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{client: client, data: client, opts: o, lockSuffix: "-lock"}
+	s.readEnd = s.headLen() - 1
 	switch client.(type) {
 	case *redis.ClusterClient, *redis.Ring:
 	default:
@@ -155,14 +159,22 @@ func (s *Store) LockKey(id string) string { return s.opts.Prefix + id + s.lockSu
 // refuses a done context, which an AutoPipeliner would not: it runs a
 // command on a context of its own.
 func (s *Store) key(ctx context.Context, op, id string) (string, error) {
+	key, _, err := s.keys(ctx, op, id, "")
+	return key, err
+}
+
+// keys is key that also returns the key followed by suffix (the lock key,
+// with s.lockSuffix), built as one string of which key is the beginning.
+func (s *Store) keys(ctx context.Context, op, id, suffix string) (key, suffixed string, err error) {
 	if err := adapters.ValidID(id); err != nil {
-		return "", &OpError{Op: op, Key: fmt.Sprintf("%q", id), Err: err}
+		return "", "", &OpError{Op: op, Key: fmt.Sprintf("%q", id), Err: err}
 	}
-	key := s.Key(id)
+	suffixed = s.opts.Prefix + id + suffix
+	key = suffixed[:len(suffixed)-len(suffix)]
 	if err := ctx.Err(); err != nil {
-		return "", &OpError{Op: op, Key: key, Err: err}
+		return "", "", &OpError{Op: op, Key: key, Err: err}
 	}
-	return key, nil
+	return key, suffixed, nil
 }
 
 // Read returns the session payload stored under id. A missing (or expired)
@@ -213,14 +225,14 @@ func (s *Store) headLen() int64 { return min(readHead, s.opts.MaxSize+1) }
 func (s *Store) getCmd(ctx context.Context, c interface {
 	Process(context.Context, redis.Cmder) error
 }, key string) *redis.StringCmd {
-	cmd := redis.NewStringCmd(ctx, "GETRANGE", key, 0, s.headLen()-1)
+	cmd := redis.NewStringCmd(ctx, "GETRANGE", key, 0, s.readEnd)
 	_ = c.Process(ctx, cmd) // the error is the command's, read by gotValue
 	return cmd
 }
 
-// readKey does Read on a key and also returns the raw stored value, which
-// the caller owns.
-func (s *Store) readKey(ctx context.Context, op, key string) (data []byte, found bool, raw []byte, err error) {
+// readKey does Read on a key and also returns the stored value as the
+// reply holds it: data is a copy of its payload, which the caller owns.
+func (s *Store) readKey(ctx context.Context, op, key string) (data []byte, found bool, stored string, err error) {
 	return s.gotValue(ctx, op, key, s.getCmd(ctx, s.data, key))
 }
 
@@ -238,15 +250,15 @@ func ctxCause(ctx context.Context, err error) error {
 // second round trip: an empty one (a missing key, or an empty value: a GET
 // tells), and one as long as it asked for (STRLEN then tells whether the
 // value fits MaxSize, and a GET reads it whole).
-func (s *Store) gotValue(ctx context.Context, op, key string, head *redis.StringCmd) (data []byte, found bool, raw []byte, err error) {
-	raw, err = head.Bytes()
+func (s *Store) gotValue(ctx context.Context, op, key string, head *redis.StringCmd) (data []byte, found bool, stored string, err error) {
+	stored, err = head.Result()
 	switch {
 	case err != nil:
-	case len(raw) > 0 && int64(len(raw)) < s.headLen():
+	case len(stored) > 0 && int64(len(stored)) < s.headLen():
 		found = true // the whole value
 	default:
 		var n int64
-		if len(raw) > 0 {
+		if len(stored) > 0 {
 			n, err = s.data.StrLen(ctx, key).Result()
 		}
 		if err == nil && n > s.opts.MaxSize {
@@ -254,28 +266,30 @@ func (s *Store) gotValue(ctx context.Context, op, key string, head *redis.String
 			break
 		}
 		if err == nil {
-			raw, err = s.data.Get(ctx, key).Bytes()
+			stored, err = s.data.Get(ctx, key).Result()
 		}
 		if errors.Is(err, redis.Nil) {
-			return nil, false, nil, nil
+			return nil, false, "", nil
 		}
 		found = true
-		if err == nil && int64(len(raw)) > s.opts.MaxSize { // changed meanwhile
-			err = fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(raw), s.opts.MaxSize)
+		if err == nil && int64(len(stored)) > s.opts.MaxSize { // changed meanwhile
+			err = fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(stored), s.opts.MaxSize)
 		}
 	}
 	err = ctxCause(ctx, err)
 	if err != nil {
-		return nil, false, nil, &OpError{Op: op, Key: key, Err: err}
+		return nil, false, "", &OpError{Op: op, Key: key, Err: err}
 	}
 	if !found {
-		return nil, false, nil, nil
+		return nil, false, "", nil
 	}
-	data, err = s.decode(raw)
+	// The one copy of a read: the reply is a string, the payload the
+	// caller's to change.
+	data, err = s.decode([]byte(stored))
 	if err != nil {
-		return nil, false, nil, &OpError{Op: op, Key: key, Err: err}
+		return nil, false, "", &OpError{Op: op, Key: key, Err: err}
 	}
-	return data, true, raw, nil
+	return data, true, stored, nil
 }
 
 // decode returns the payload in a stored value, per the layout. Under
