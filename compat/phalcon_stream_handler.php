@@ -1,8 +1,8 @@
 <?php
 /**
  * PhalconStreamHandler replays, in plain PHP, exactly what Phalcon 5's
- * Phalcon\Session\Adapter\Stream does (v5.14.2+, see
- * /work/shared/spec/phalcon.md §4.3), so tests can run "Phalcon" on a PHP
+ * Phalcon\Session\Adapter\Stream does (v5.14.2+, cphalcon's
+ * phalcon/Session/Adapter/Stream.zep), so tests can run "Phalcon" on a PHP
  * without the Phalcon extension:
  *
  *  - file:    <savePath>/<prefix><id>, savePath rtrim'med of '/' then '/' added
