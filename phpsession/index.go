@@ -109,6 +109,14 @@ func (sc *entryScanner) finish() error {
 	return nil
 }
 
+// sessionMem is a Session with room for its first entries, so that a
+// small session and its list of entries take one allocation, not two. A
+// session of more entries moves its list out as append grows it.
+type sessionMem struct {
+	s       Session
+	entries [8]entry
+}
+
 // scanSession indexes a php, php_binary or php_serialize payload, which it
 // checks in full, and returns the Session over it: one entry for each name
 // the payload writes, filled in by the scanner as it goes, which says where
@@ -119,7 +127,9 @@ func scanSession(data []byte, f Format, lim limits) (*Session, error) {
 	if err := sc.start(data, f, lim); err != nil {
 		return nil, err
 	}
-	s := &Session{format: f, orig: data, entries: make([]entry, 0, 8)}
+	m := new(sessionMem)
+	s := &m.s
+	s.format, s.orig, s.entries = f, data, m.entries[:0]
 	for sc.more() {
 		s.entries = append(s.entries, entry{})
 		if err := sc.next(&s.entries[len(s.entries)-1]); err != nil {
