@@ -149,16 +149,17 @@ func floatFromText(s string) float64 {
 }
 
 // shortFloat returns the float s stands for when s is certainly what
-// appendFloat writes for it: plain digits with at most 15 significant ones
-// (which round-trip exactly, so they are the shortest form), no exponent,
-// no '+', no leading zeros, a fraction without trailing zeros, and a
-// decimal point position gcvt writes without an exponent. ok false means
-// only that floatFromText and appendFloat must be asked.
+// appendFloat writes for it: at most 15 significant digits (which
+// round-trip exactly, so they are the shortest form), no leading zeros, a
+// fraction without trailing zeros, laid out as gcvt lays out their decimal
+// point position: plain digits (no '+'), or d.dddE±x (1.0E+25, 1.5E-7)
+// with an exponent that fits strconv's fast path. ok false means only that
+// floatFromText and appendFloat must be asked.
 //
 // Such a text is read as it is checked, exactly: its digits make an
-// integer below 10^15 < 2^53, its fraction has at most 18 digits (3 zeros
-// and 15 significant ones), and the quotient of two floats that hold their
-// values exactly is rounded once, correctly (strconv's own fast path).
+// integer below 10^15 < 2^53, and the product or quotient of two floats that
+// hold their values exactly is rounded once, correctly (strconv's own fast
+// path).
 func shortFloat(s string) (f float64, ok bool) {
 	i := 0
 	neg := len(s) > 0 && s[0] == '-'
@@ -180,8 +181,9 @@ func shortFloat(s string) (f float64, ok bool) {
 		sig = 0
 	}
 	frac := 0
+	exp := 0 // of 10, in d.dddE±x
 	if i < len(s) {
-		if s[i] != '.' || i+1 == len(s) || s[len(s)-1] == '0' {
+		if s[i] != '.' || i+1 == len(s) {
 			return 0, false
 		}
 		i++
@@ -196,23 +198,69 @@ func shortFloat(s string) (f float64, ok bool) {
 			i++
 			frac++
 		}
-		if i != len(s) || intLen == 1 && s[intStart] == '0' && zeros > -gcvtMinDecpt {
+		switch {
+		case i < len(s) && s[i] == 'E' && intLen == 1 && s[intStart] != '0':
+			// d.dddE±x, where a lone digit is written d.0E±x.
+			if frac == 0 || s[i-1] == '0' && frac > 1 {
+				return 0, false
+			}
+			if exp, ok = shortExp(s[i+1:]); !ok {
+				return 0, false
+			}
+		case i != len(s) || s[i-1] == '0' || intLen == 1 && s[intStart] == '0' && zeros > -gcvtMinDecpt:
 			return 0, false
 		}
 	}
-	if sig > 15 || frac >= len(exactPow10) {
+	if sig > 15 {
 		return 0, false
 	}
-	f = float64(m) / exactPow10[frac]
+	// The value is m × 10^k: one product or quotient of floats that hold
+	// their values exactly, rounded once, with m moving powers of ten from
+	// k while it stays below 10^15 (strconv's fast path).
+	k := exp - frac
+	for k >= len(exactPow10) && m < 1e14 {
+		m *= 10
+		k--
+	}
+	switch {
+	case k < 0 && -k < len(exactPow10):
+		f = float64(m) / exactPow10[-k]
+	case k >= 0 && k < len(exactPow10):
+		f = float64(m) * exactPow10[k]
+	default:
+		return 0, false
+	}
 	if neg {
 		f = -f
 	}
 	return f, true
 }
 
-// exactPow10 holds the powers of ten a float64 holds exactly that
-// shortFloat divides by.
+// shortExp returns the exponent x of the "±x" after the E of a float
+// text when it is how gcvt writes one: a sign, no leading zero, and a
+// decimal point position outside the range gcvt writes as plain digits.
+func shortExp(s string) (x int, ok bool) {
+	if len(s) < 2 || len(s) > 4 || s[0] != '+' && s[0] != '-' || s[1] == '0' {
+		return 0, false
+	}
+	for _, c := range []byte(s[1:]) {
+		if !isDigit(c) {
+			return 0, false
+		}
+		x = x*10 + int(c-'0')
+	}
+	if s[0] == '-' {
+		x = -x
+	}
+	if decpt := x + 1; decpt >= gcvtMinDecpt && decpt <= gcvtMaxDecpt {
+		return 0, false
+	}
+	return x, true
+}
+
+// exactPow10 holds the powers of ten a float64 holds exactly (5^22 < 2^53),
+// which shortFloat multiplies or divides by.
 var exactPow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9,
-	1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18}
+	1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
 
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }

@@ -159,7 +159,14 @@ while (($line = fgets(STDIN)) !== false) {
 func TestShortFloat(t *testing.T) {
 	texts := []string{"0", "-0", "1", "-1", "100", "0.1", "0.5", "4.25", "0.0001", "0.00001", "0.001", "123456789012345",
 		"1234567890123456", "1000000000000000", "0.10000000000000001", "1.0", "01", "1.", ".5", "00.5", "-0.0005",
-		"99999999999999.9", "0.30000000000000004", "12345.6789", "1e5", "+1", "-", ""}
+		"99999999999999.9", "0.30000000000000004", "12345.6789", "1e5", "+1", "-", "",
+		"1.0E+25", "1.5E-7", "-2.5E+18", "1.0E-5", "1.50E+25", "1.5E25", "1.5e+25", "1.5E+025", "1.5E+5", "1.5E-4",
+		"0.5E-7", "15.0E-7", "1.0E+308", "1.0E-320", "1.2345678901234E+40", "1.23456789012345E+40", "1.0E+", "1.E+25"}
+	// Texts PHP writes that shortFloat must read itself.
+	mustRead := map[string]bool{"0.1": true, "-4.25": true, "1.0E+25": true, "1.5E-7": true, "-2.5E+18": true, "1.0E+36": true}
+	for s := range mustRead {
+		texts = append(texts, s)
+	}
 	for _, f := range floatCorpus(3000) {
 		texts = append(texts, string(appendFloat(nil, f)), fmt.Sprint(f), strconv.FormatFloat(f, 'f', -1, 64))
 	}
@@ -186,11 +193,21 @@ func TestShortFloat(t *testing.T) {
 			text = "-" + text
 		}
 		texts = append(texts, text)
+		// The same digits as d.dddE±x, with an exponent of -40 to 40.
+		digits[0] = byte('1' + r.IntN(9))
+		frac := string(digits[1:])
+		if frac == "" {
+			frac = "0"
+		}
+		texts = append(texts, fmt.Sprintf("%c.%sE%+d", digits[0], frac, r.IntN(81)-40))
 	}
 	n := 0
 	for _, s := range texts {
 		f, ok := shortFloat(s)
 		if !ok {
+			if mustRead[s] {
+				t.Errorf("shortFloat(%q) = false, want it read", s)
+			}
 			continue
 		}
 		n++
