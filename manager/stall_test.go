@@ -33,11 +33,7 @@ func TestStalledRedis(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	stop := func() {
-		if err := srv.Process.Signal(syscall.SIGSTOP); err != nil {
-			t.Fatal(err)
-		}
-	}
+	stop := func() { testenv.Stop(t, srv.Process) }
 	resumed := false
 	resume := func() {
 		if !resumed {

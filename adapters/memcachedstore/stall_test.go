@@ -35,9 +35,7 @@ func TestStalledServer(t *testing.T) {
 	if err := s.Write(context.Background(), id, []byte("a|i:1;"), 0); err != nil {
 		t.Fatal(err)
 	}
-	if err := srv.Process.Signal(syscall.SIGSTOP); err != nil {
-		t.Fatal(err)
-	}
+	testenv.Stop(t, srv.Process)
 	t.Cleanup(func() { srv.Process.Signal(syscall.SIGCONT) })
 
 	const bound = 300 * time.Millisecond
