@@ -866,45 +866,27 @@ func testCASWriter(t *testing.T, s adapters.Store) {
 		wantData(t, s, id, nil)
 	})
 	t.Run("ConcurrentIncrements", func(t *testing.T) {
-		id := NewID()
-		mustWrite(t, s, id, []byte("0"))
-		const workers, rounds = 4, 10
-		ctx := testCtx(t)
-		var wg sync.WaitGroup
-		errs := make(chan error, workers)
-		for range workers {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for r := 0; r < rounds; {
-					data, _, v, err := c.ReadVersion(ctx, id)
-					if err != nil {
-						errs <- fmt.Errorf("worker: ReadVersion = %v", err)
-						return
-					}
-					n, err := strconv.Atoi(string(data))
-					if err != nil {
-						errs <- fmt.Errorf("worker: ReadVersion = %q", data)
-						return
-					}
-					err = c.WriteIfVersion(ctx, id, []byte(strconv.Itoa(n+1)), 0, v)
-					switch {
-					case err == nil:
-						r++
-					case errors.Is(err, adapters.ErrConflict):
-					default:
-						errs <- fmt.Errorf("worker: WriteIfVersion = %v", err)
-						return
-					}
+		// An increment reads and compare-and-swaps until no other worker
+		// wrote in between.
+		increments(t, s, func(ctx context.Context, id string) error {
+			for {
+				data, _, v, err := c.ReadVersion(ctx, id)
+				if err != nil {
+					return fmt.Errorf("worker: ReadVersion = %v", err)
 				}
-			}()
-		}
-		wg.Wait()
-		close(errs)
-		for err := range errs {
-			t.Fatal(err)
-		}
-		wantData(t, s, id, []byte(strconv.Itoa(workers*rounds)))
+				n, err := strconv.Atoi(string(data))
+				if err != nil {
+					return fmt.Errorf("worker: ReadVersion = %q", data)
+				}
+				err = c.WriteIfVersion(ctx, id, []byte(strconv.Itoa(n+1)), 0, v)
+				if !errors.Is(err, adapters.ErrConflict) {
+					if err != nil {
+						return fmt.Errorf("worker: WriteIfVersion = %v", err)
+					}
+					return nil
+				}
+			}
+		})
 	})
 }
 
