@@ -229,30 +229,38 @@ func (p *parser) value() error {
 // reports true. Anything else, errors included, it leaves to value and key
 // and the functions they call, which check every form and word the errors.
 func (p *parser) common() bool {
-	src, i := p.src, p.pos
-	if i+3 >= len(src) || src[i+1] != tokColon || src[i] != tokString && src[i] != tokInt {
+	src := p.src[p.pos:]
+	if len(src) < 4 || src[1] != tokColon {
 		return false
 	}
-	str := src[i] == tokString
-	i += 2
-	neg := !str && src[i] == '-'
+	str := src[0] == tokString
+	if !str && src[0] != tokInt {
+		return false
+	}
+	neg := !str && src[2] == '-'
+	d := 2
 	if neg {
-		i++
+		d = 3
 	}
-	d, n := i, 0
-	for i < len(src) && i-d < maxLenDigits && isDigit(src[i]) {
-		n = n*10 + int(src[i]-'0')
-		i++
+	// The digits: at most maxLenDigits, so that n cannot overflow.
+	i, n, end := d, 0, min(len(src), d+maxLenDigits)
+	for ; i < end; i++ {
+		c := src[i] - '0'
+		if c > 9 {
+			break
+		}
+		n = n*10 + int(c)
 	}
-	if nd := i - d; nd == 0 || src[d] == '0' && (nd > 1 || neg) {
-		return false // none, or not canonical
+	if i == d || i == len(src) || src[d] == '0' && (i > d+1 || neg) {
+		return false // no digits, the end, or not canonical
 	}
+	rest := src[i:]
 	switch {
-	case !str && i < len(src) && src[i] == tokEnd: // i:<digits>;
-		p.pos = i + 1
+	case !str && rest[0] == tokEnd: // i:<digits>;
+		p.pos += i + 1
 		return true
-	case str && i+n+3 < len(src) && src[i] == tokColon && src[i+1] == tokQuote && src[i+n+2] == tokQuote && src[i+n+3] == tokEnd: // s:<n>:"<n bytes>";
-		p.pos = i + n + 4
+	case str && n < len(rest)-3 && rest[0] == tokColon && rest[1] == tokQuote && rest[n+2] == tokQuote && rest[n+3] == tokEnd: // s:<n>:"<n bytes>";
+		p.pos += i + n + 4
 		return true
 	}
 	return false
