@@ -490,10 +490,17 @@ func (p *parser) entries(start int, what string) error {
 	p.ncomp++
 	p.nent += n
 	for range n {
-		if err := p.key(what); err != nil {
-			return err
+		// The usual key and value are checked here by common, as key and
+		// value would check them first (a value so read takes a slot);
+		// anything else goes to them.
+		if !p.common() {
+			if err := p.key(what); err != nil {
+				return err
+			}
 		}
-		if err := p.value(); err != nil {
+		if p.common() {
+			p.slots++
+		} else if err := p.value(); err != nil {
 			return err
 		}
 	}
