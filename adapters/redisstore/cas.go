@@ -121,7 +121,9 @@ func (s *Store) WriteIfVersion(ctx context.Context, id string, data []byte, ttl 
 			args = append(args, "sha1")
 		}
 	}
-	wrote, err := casScript.Run(ctx, s.data, []string{key}, args...).Int64()
+	c := s.begin()
+	defer s.end()
+	wrote, err := casScript.Run(ctx, c, []string{key}, args...).Int64()
 	if err != nil {
 		return &OpError{Op: "write", Key: key, Err: err}
 	}

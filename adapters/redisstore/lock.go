@@ -141,7 +141,7 @@ func (s *Store) LockRead(ctx context.Context, id string) (data []byte, found boo
 	if err != nil {
 		return nil, false, nil, err
 	}
-	data, found, _, err = s.gotValue(ctx, "read", key, get)
+	data, found, _, err = s.gotValue(ctx, s.client, "read", key, get)
 	if err != nil {
 		// The lock is ours, but the read failed: give the lock back.
 		_ = h.Unlock(ctx)
@@ -350,7 +350,9 @@ func (h *held) WriteUnlock(ctx context.Context, data []byte, ttl time.Duration) 
 		}
 		return h.Unlock(ctx)
 	}
-	n, err := lockedWrite.Run(ctx, s.client, []string{h.lockKey, h.key}, h.token, int64(exp/time.Second), value).Int64()
+	c := s.begin()
+	defer s.end()
+	n, err := lockedWrite.Run(ctx, c, []string{h.lockKey, h.key}, h.token, int64(exp/time.Second), value).Int64()
 	if err != nil {
 		return &OpError{Op: "write", Key: h.key, Err: outcome(err)}
 	}

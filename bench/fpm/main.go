@@ -109,6 +109,7 @@ func variants() []*variant {
 		{name: "go-merge-ap", desc: "Go net/http + sessbridge, SaveMerge, redisstore AutoPipeline", save: "merge", query: "auto_pipeline=1", keys: keysPhalcon},
 		{name: "go-replace", desc: "Go net/http + sessbridge, SaveReplace", save: "replace", keys: keysPhalcon},
 		{name: "go-lock", desc: "Go net/http + sessbridge, LockRequests (Phalcon's lock)", save: "merge", lock: true, query: "locking=1", keys: keysPhalcon},
+		{name: "go-lock-ap", desc: "Go net/http + sessbridge, LockRequests (Phalcon's lock), redisstore AutoPipeline", save: "merge", lock: true, query: "locking=1&auto_pipeline=1", keys: keysPhalcon},
 		{name: "go-merge-phpredis", desc: "Go net/http + sessbridge, SaveMerge, on phpredis's keys", save: "merge", keys: keysPHPRedis},
 		{name: "go-lock-phpredis", desc: "Go net/http + sessbridge, LockRequests on phpredis's keys and lock", save: "merge", lock: true, query: "locking=1", keys: keysPHPRedis},
 		{name: "php-memcached", desc: "nginx + PHP-FPM, php-memcached session handler (its default lock on)", php: "memcached", keys: keysMemcached, lock: true},
@@ -120,7 +121,7 @@ func variants() []*variant {
 
 // defaultVariants are the variants timed without -variants. The others
 // are started and checked all the same.
-const defaultVariants = "php-redis,php-redis-persistent,php-redis-locking,php-phalcon,go-merge,go-merge-ap,go-replace,go-lock,php-memcached,go-merge-memcached,php-files,go-merge-files"
+const defaultVariants = "php-redis,php-redis-persistent,php-redis-locking,php-phalcon,go-merge,go-merge-ap,go-replace,go-lock,go-lock-ap,php-memcached,go-merge-memcached,php-files,go-merge-files"
 
 type options struct {
 	rounds      int
