@@ -244,6 +244,8 @@ type held struct {
 	// set holds the arguments of the SET NX that takes the lock (at most
 	// SET key token NX EX n), so that they cost no allocation of their own.
 	set [6]any
+	// eval holds those of WriteUnlock's script.
+	eval [8]any
 }
 
 // abandon releases a lock that an attempt whose reply never came may
@@ -350,9 +352,13 @@ func (h *held) WriteUnlock(ctx context.Context, data []byte, ttl time.Duration) 
 		}
 		return h.Unlock(ctx)
 	}
+	// EVALSHA <sha> 2 lockKey key token ttl value; the lock key and the
+	// token are boxed already, in the arguments of the SET NX that took
+	// the lock.
+	args := append(h.eval[:0], nil, nil, 2, h.set[1], h.key, h.set[2], int64(exp/time.Second), value)
 	c := s.begin()
 	defer s.end()
-	n, err := lockedWrite.Run(ctx, c, []string{h.lockKey, h.key}, h.token, int64(exp/time.Second), value).Int64()
+	n, err := lockedWrite.run(ctx, c, args).Int64()
 	if err != nil {
 		return &OpError{Op: "write", Key: h.key, Err: outcome(err)}
 	}
@@ -368,7 +374,7 @@ func (h *held) WriteUnlock(ctx context.Context, data []byte, ttl time.Duration) 
 // key, ARGV the token, the TTL in seconds and the value. It returns 1, or 0
 // (nothing written) when the lock expired or passed to someone else, where
 // phpredis also refuses to write ("Session lock expired").
-var lockedWrite = redis.NewScript(`if redis.call("get", KEYS[1]) ~= ARGV[1] then return 0 end
+var lockedWrite = newScript(`if redis.call("get", KEYS[1]) ~= ARGV[1] then return 0 end
 redis.call("setex", KEYS[2], ARGV[2], ARGV[3])
 redis.call("del", KEYS[1])
 return 1`)
