@@ -104,7 +104,9 @@ func (s *Store) Locking() bool { return s.opts.Locking }
 // LockRead takes the session lock of id as [Store.Lock] does and reads the
 // session as [Store.Read] does, sending SET NX and the read's GETRANGE in
 // one pipeline, so that an uncontended lock costs no round trip of its
-// own. A read sent with a SET NX that did not take the lock is ignored,
+// own. With [Options.AutoPipeline], while it batches, the two go one after
+// the other into a batch shared with other requests' commands, through
+// go-redis's deferred AutoPipeliner. A read sent with a SET NX that did not take the lock is ignored,
 // and both are sent again after LockWait. The returned [adapters.Held]
 // writes and releases in one round trip too (see [held.WriteUnlock]). On a
 // Cluster or a Ring, where the lock key and the session key may live on
@@ -125,9 +127,20 @@ func (s *Store) LockRead(ctx context.Context, id string) (data []byte, found boo
 		return data, found, h, err
 	}
 	var get *redis.StringCmd
+	batched := s.begin() != s.client && s.apAsync != nil
+	defer s.end()
 	err = s.acquire(ctx, h, attempts, func() (bool, error) {
 		if !s.ordered {
 			return lockTaken(s.client.Do(ctx, args...).Err())
+		}
+		if batched {
+			// Queued one after the other on the deferred AutoPipeliner,
+			// whose commands run in the order they are queued; reading
+			// a reply waits for it.
+			set := redis.NewCmd(ctx, args...)
+			_ = s.apAsync.Process(ctx, set) // the error is the command's
+			get = s.getCmd(ctx, s.apAsync, key)
+			return lockTaken(set.Err())
 		}
 		pipe := s.client.Pipeline()
 		set := pipe.Do(ctx, args...)

@@ -35,6 +35,10 @@ type Store struct {
 	// EXPIRE, EXISTS, DEL/UNLINK, a lock's write and release) go through
 	// when enough calls are under way (see begin).
 	ap *redis.AutoPipeliner
+	// apAsync is client's deferred AutoPipeliner, with ap on a client
+	// whose pipelines run in order: LockRead queues its SET NX and its
+	// GETRANGE there one after the other, to share one batch.
+	apAsync *redis.AutoPipeliner
 	// busy counts the calls under way that send such commands, while ap
 	// is set.
 	busy  atomic.Int64
@@ -117,6 +121,11 @@ func New(client redis.UniversalClient, opts Options) (*Store, error) {
 			return nil, fmt.Errorf("redisstore: AutoPipeline on %T: %w", client, err)
 		}
 		s.ap = ap
+		if s.ordered {
+			if s.apAsync, err = client.AsyncAutoPipeline(); err != nil {
+				return nil, fmt.Errorf("redisstore: AutoPipeline on %T: %w", client, err)
+			}
+		}
 	}
 	return s, nil
 }

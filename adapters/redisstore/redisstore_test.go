@@ -214,15 +214,22 @@ func TestAutoPipelineAlone(t *testing.T) {
 // TestAutoPipelineLocked runs locked request cycles (LockRead, then
 // WriteUnlock) from many goroutines at once through a store with
 // AutoPipeline and Locking, two goroutines per session, and checks that
-// no increment is lost: the lock's write and release, which go through
-// the AutoPipeliner, still exclude each other.
+// no increment is lost: the locks taken and the writes and releases, which
+// go through the AutoPipeliners, still exclude each other. It also checks
+// that a lock's SET NX shared a batch with other calls' commands.
 func TestAutoPipelineLocked(t *testing.T) {
 	srv := testenv.StartRedis(t)
 	client := newClient(t, srv.Addr)
+	var shared atomic.Int64 // batches of more than a SET NX and its GETRANGE
+	client.AddHook(pipelineFunc(func(cmds []redis.Cmder) {
+		if len(cmds) > 2 && slices.ContainsFunc(cmds, func(c redis.Cmder) bool { return c.Name() == "set" }) {
+			shared.Add(1)
+		}
+	}))
 	s := newStore(t, client, redisstore.Options{AutoPipeline: true, Locking: true, LockWait: time.Millisecond, LockRetries: -1})
 	ctx := ctxFor(t)
 
-	const sessions, cycles = 8, 25
+	const sessions, cycles = 16, 25
 	ids := make([]string, sessions)
 	for i := range ids {
 		ids[i] = storetest.NewID()
@@ -258,6 +265,22 @@ func TestAutoPipelineLocked(t *testing.T) {
 		if err != nil || string(data) != strconv.Itoa(2*cycles) {
 			t.Errorf("session %s = %q, %v; want %d", id, data, err, 2*cycles)
 		}
+	}
+	if shared.Load() == 0 {
+		t.Error("no SET NX shared a batch with other commands")
+	}
+}
+
+// pipelineFunc is a go-redis hook that calls itself with the commands of
+// each pipeline.
+type pipelineFunc func(cmds []redis.Cmder)
+
+func (f pipelineFunc) DialHook(next redis.DialHook) redis.DialHook          { return next }
+func (f pipelineFunc) ProcessHook(next redis.ProcessHook) redis.ProcessHook { return next }
+func (f pipelineFunc) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		f(cmds)
+		return next(ctx, cmds)
 	}
 }
 
