@@ -145,9 +145,12 @@ type Options struct {
 	// commands per system call. With fewer calls under way, a call sends its
 	// commands on a pooled connection as without AutoPipeline: batches of
 	// a few commands cost the Go process more through the AutoPipeliner's
-	// hand-offs between goroutines than they save. Taking a lock (SET NX,
-	// with the read in the same pipeline), releasing one without a write,
-	// and listing always use the client itself. In this project's PHP-FPM
+	// hand-offs between goroutines than they save. [Store.LockRead] then
+	// queues its SET NX and its GETRANGE one after the other on the
+	// client's deferred AutoPipeliner (AsyncAutoPipeline), whose commands
+	// run in order, so that they too share a batch. Releasing a lock
+	// without a write, [Store.Lock], and listing always use the client
+	// itself. In this project's PHP-FPM
 	// benchmark (bench/fpm/README.md), with SaveMerge and 32 requests at
 	// once, Redis spent 11.7 µs of CPU per request with it and 28.0 µs
 	// without, the Go process 54 µs and 70 µs; with 8 requests at once,
