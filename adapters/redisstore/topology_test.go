@@ -1,12 +1,14 @@
 package redisstore_test
 
 import (
+	"errors"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/sessbridge/sessbridge/adapters"
 	"github.com/sessbridge/sessbridge/adapters/redisstore"
 	"github.com/sessbridge/sessbridge/adapters/storetest"
 	"github.com/sessbridge/sessbridge/internal/testenv"
@@ -113,6 +115,26 @@ func TestCluster(t *testing.T) {
 	slices.Sort(want)
 	if !slices.Equal(got, want) {
 		t.Errorf("Sessions on the cluster = %d ids, want %d", len(got), len(want))
+	}
+
+	// A password the nodes refuse: every call fails with an error matching
+	// ErrAuth, the lock's too (on a Cluster its commands go one by one).
+	for _, addr := range cl.Addrs {
+		if err := newClient(t, addr).ConfigSet(ctx, "requirepass", "right-password").Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wrong := open(t, redisstore.Options{ClusterAddrs: cl.Addrs, Password: "wrong", Locking: true, LockRetries: 3, LockWait: 10 * time.Millisecond})
+	id := storetest.NewID()
+	for call, f := range map[string]func() error{
+		"Read":     func() error { _, _, err := wrong.Read(ctx, id); return err },
+		"LockRead": func() error { _, _, _, err := wrong.LockRead(ctx, id); return err },
+		"Lock":     func() error { _, err := wrong.Lock(ctx, id); return err },
+		"Write":    func() error { return wrong.Write(ctx, id, []byte("c|i:1;"), 0) },
+	} {
+		if err := f(); !errors.Is(err, redisstore.ErrAuth) || errors.Is(err, adapters.ErrLockTimeout) {
+			t.Errorf("%s(%q) on a Cluster with a wrong password = %v, want an error matching ErrAuth", call, id, err)
+		}
 	}
 }
 
