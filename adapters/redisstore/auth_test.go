@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -120,6 +121,36 @@ func TestAuthErrors(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestAuthErrorsBatched sends 64 LockReads at once with a password Redis
+// refuses, with AutoPipeline: most go through the AutoPipeliner (which
+// batches from 16 calls under way), and each must fail on its lock with an
+// error matching ErrAuth, never hold a lock it did not take.
+func TestAuthErrorsBatched(t *testing.T) {
+	r, admin := startAuthRedis(t)
+	ctx := ctxFor(t)
+	s := open(t, redisstore.Options{Host: "127.0.0.1", Port: r.Port, Password: "wrong", Locking: true, LockRetries: 3, LockWait: 10 * time.Millisecond, AutoPipeline: true})
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 64 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			id := storetest.NewID()
+			<-start
+			_, _, held, err := s.LockRead(ctx, id)
+			var op *redisstore.OpError
+			if held != nil || !errors.Is(err, redisstore.ErrAuth) || !errors.As(err, &op) || op.Key != s.Key(id)+"-lock" {
+				t.Errorf("LockRead(%q) = held %v, %v; want the lock's error, matching ErrAuth", id, held != nil, err)
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	if n, err := admin.DBSize(ctx).Result(); err != nil || n != 0 {
+		t.Errorf("%d keys after the refused LockReads (%v), want none", n, err)
 	}
 }
 
