@@ -522,3 +522,50 @@ func (e *igEncoder) object(v Value, slot, depth int) error {
 	}
 	return e.entries(v.Entries(), false, depth)
 }
+
+// igRefsKept reports whether the references in the values of s, an
+// igbinary session, all point where they did in the decoded payload, and at
+// the same slot numbers in the payload to be written: each points into an
+// untouched entry that is still at the slots it was decoded at (the entries
+// before it kept their sizes), as do the slots of the arrays that decoded
+// copies copy (Array.num). The session is then written from its values as
+// they are; otherwise appendIgbinary materializes it. A session without
+// references has them all kept.
+func (s *Session) igRefsKept() bool {
+	r := renumberer{s: s}
+	for i := range s.entries {
+		if !s.entries[i].refs {
+			continue
+		}
+		v, err := s.value(i)
+		if err != nil || !igSlotsKept(&r, v, 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// igSlotsKept reports whether the slots v's references and copies point at
+// keep their numbers (see igRefsKept).
+func igSlotsKept(r *renumberer, v Value, depth int) bool {
+	if depth > igMaxEncodeDepth {
+		return false // the encoder says why
+	}
+	switch v.kind() {
+	case Ref, PHPRef:
+		n, ok := r.slot(v.Slot())
+		return ok && n == v.Slot()
+	case Array, Object:
+		if v.kind() == Array && v.num != 0 {
+			if n, ok := r.slot(int(v.num)); !ok || n != int(v.num) {
+				return false
+			}
+		}
+		for _, e := range v.comp.entries {
+			if !igSlotsKept(r, e.Value, depth+1) {
+				return false
+			}
+		}
+	}
+	return true
+}

@@ -909,10 +909,11 @@ func (m *materializer) unknown(ref Value) error {
 
 // appendIgbinary encodes an igbinary session: igbinary_serialize($_SESSION).
 // References are renumbered, and get copies of values no longer written, as
-// for the other formats.
+// for the other formats; when every one still points where it did
+// (igRefsKept), the values are written as they are.
 func (s *Session) appendIgbinary(dst []byte) ([]byte, error) {
 	var vals []Value
-	if slices.ContainsFunc(s.entries, func(e entry) bool { return e.refs }) {
+	if !s.igRefsKept() {
 		var err error
 		if vals, err = s.materialize(); err != nil {
 			return dst, err
@@ -951,11 +952,13 @@ func (r *renumberer) index() {
 	}
 	r.indexed = true
 	next := 0
-	if r.s.format == FormatPHPSerialize {
-		next = 1
+	if r.s.format == FormatPHPSerialize || r.s.format == FormatIgbinary {
+		next = 1 // the outer array
 	}
 	for _, e := range r.s.entries {
-		if !e.touched {
+		// An igbinary entry read from the payload is decoded whole
+		// (touched), and knows its first slot there; a set one does not.
+		if !e.touched || r.s.format == FormatIgbinary && e.first > 0 {
 			r.olds = append(r.olds, int(e.first))
 			r.news = append(r.news, next+1)
 			r.sizes = append(r.sizes, int(e.nslots))
@@ -967,7 +970,7 @@ func (r *renumberer) index() {
 // slot returns the new number of the decoded payload's slot old.
 func (r *renumberer) slot(old int) (int, bool) {
 	r.index()
-	if old == 1 && r.s.format == FormatPHPSerialize {
+	if old == 1 && (r.s.format == FormatPHPSerialize || r.s.format == FormatIgbinary) {
 		return 1, true
 	}
 	i, found := slices.BinarySearch(r.olds, old)
