@@ -44,6 +44,9 @@ type igDecoder struct {
 	deepest  int // deepest nesting reached in the array being decoded
 
 	strs igStrTable // strings, class names, enum cases
+	// mem holds the value's arrays and objects and their entries, as
+	// counted before decoding (see igCounter).
+	mem arena
 
 	refs    []igRefEntry
 	emptyID int // id of the first plain empty array, -1 until there is one
@@ -99,12 +102,6 @@ func decodeIgbinarySession(s *Session, data []byte) error {
 	return nil
 }
 
-// igTables is the first room of an igDecoder's tables.
-type igTables struct {
-	refs [8]igRefEntry
-	strs [16]string
-}
-
 // decodeIgbinary decodes a whole igbinary_serialize() output, header
 // included. It returns a *SyntaxError for malformed input and for encodings
 // igbinary never writes (integers, lengths, counts or ids wider than
@@ -149,13 +146,6 @@ func (d *igDecoder) decode(data []byte, lim limits) (Value, string, error) {
 		return Value{}, "", &SyntaxError{Offset: 0, Msg: fmt.Sprintf("igbinary: input of %d bytes is over the %d-byte limit", len(data), lim.maxSize), Err: ErrTooLarge}
 	}
 	d.data, d.maxDepth, d.emptyID = data, lim.maxDepth, -1
-	// Room for the tables of a small session, in one allocation: a string
-	// takes three bytes at least, an id (an array or object) two, but few
-	// values of a session are arrays or objects.
-	if len(data) >= 16 {
-		t := new(igTables)
-		d.refs, d.strs.list = t.refs[:0], t.strs[:0]
-	}
 	// A copy of an array is two bytes however big the array: bound what
 	// the Value may hold so that nested copies cannot multiply it.
 	d.budget = 1<<20 + 16*int64(len(data))
@@ -168,6 +158,15 @@ func (d *igDecoder) decode(data []byte, lim limits) (Value, string, error) {
 		d.flag("version 1 header")
 	default:
 		return Value{}, "", d.err(0, fmt.Sprintf("header %x is not version 1 or 2", data[:4]), ErrSyntax)
+	}
+	c := igCounter{data: data, off: igHeaderLen, maxDepth: d.maxDepth, skipTop: d.session}
+	c.value()
+	d.mem = newArena(c.comps, c.ents)
+	if c.strs > 0 {
+		d.strs.list = make([]string, 0, c.strs)
+	}
+	if ids := c.comps + c.scalarRefs; ids > 0 {
+		d.refs = make([]igRefEntry, 0, ids)
 	}
 	d.off = igHeaderLen
 	v, err := d.value()
@@ -475,7 +474,7 @@ func (d *igDecoder) array(start int, t byte, asRef bool) (Value, error) {
 	}
 	d.refs = append(d.refs, igRefEntry{kind: kind, slot: slot})
 	impure := d.impure
-	a := Value{comp: &composite{kind: Array}}
+	a := Value{comp: d.mem.composite(Array, 0)}
 	if n == 0 && !asRef && id > 0 {
 		if d.emptyID >= 0 {
 			d.flag("a second empty array written in full")
@@ -546,7 +545,12 @@ func (d *igDecoder) entries(n int, inArray bool) ([]Entry, error) {
 	if d.session && d.depth == 1 {
 		return nil, d.topEntries(n, inArray)
 	}
-	es := make([]Entry, 0, min(n, 1024)) // grows with what is really there
+	var es []Entry
+	if n <= len(d.mem.ents) {
+		es, d.mem.ents = d.mem.ents[:0:n], d.mem.ents[n:]
+	} else {
+		es = make([]Entry, 0, min(n, 1024)) // grows with what is really there
+	}
 	var seen igKeySet
 	for i := 0; i < n; i++ {
 		koff := d.off
@@ -728,7 +732,7 @@ func (d *igDecoder) object(start int, t byte, asRef bool) (Value, error) {
 	if err != nil {
 		return Value{}, err
 	}
-	c := &composite{kind: Object}
+	c := d.mem.composite(Object, 0)
 	d.refs = append(d.refs, igRefEntry{kind: igRefObject, slot: slot, comp: c, viaRef: asRef})
 	d.impure++
 	inner := d.off
