@@ -4,11 +4,13 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 )
 
-// igEncID is the igbinary id a slot's value took.
+// igEncID is the igbinary id the value of a slot took.
 type igEncID struct {
+	slot   int
 	id     uint32
 	object bool // an object (objref) rather than a & reference (ref)
 }
@@ -28,8 +30,9 @@ type igEncoder struct {
 
 	nextID  uint32
 	slot    int
-	targets []int // sorted slots PHPRefs point at
-	ids     map[int]igEncID
+	targets []int     // sorted slots PHPRefs point at
+	ids     []igEncID // in the order of their slots, as written
+	objects int       // objects, Serializable objects and enum cases, as scan counts them
 	shared  map[*composite]igShared
 	twice   map[*composite]bool // arrays that occur more than once
 	emptyID int64               // id of the first plain empty array, -1 until written
@@ -73,7 +76,7 @@ func appendIgbinary(dst []byte, v Value) ([]byte, error) {
 		if err := e.scan(v, make(map[*composite]bool), 0); err != nil {
 			return dst, err
 		}
-		sort.Ints(e.targets)
+		e.sortTargets()
 	case Ref, PHPRef:
 		return dst, fmt.Errorf("phpsession: igbinary: %w: a top-level %s", ErrBadReference, v.kind())
 	default:
@@ -106,7 +109,7 @@ func appendIgbinarySession(dst []byte, n int, at func(i int) (Entry, error)) ([]
 			return dst, err
 		}
 	}
-	sort.Ints(e.targets)
+	e.sortTargets()
 	if e.targetIn(1, 1) {
 		return dst, fmt.Errorf("phpsession: igbinary: %w: R:1 points at the session array itself", ErrBadReference)
 	}
@@ -149,6 +152,7 @@ func (e *igEncoder) scan(v Value, seen map[*composite]bool, depth int) error {
 		e.strs.strings++
 	case Custom, Enum:
 		e.strs.strings += 2 // the class (and case) name
+		e.objects++
 	case Array, Object:
 		if v.kind() == Array && v.num != 0 {
 			if e.copied == nil {
@@ -167,6 +171,9 @@ func (e *igEncoder) scan(v Value, seen map[*composite]bool, depth int) error {
 		}
 		seen[v.comp] = true
 		e.strs.strings += 1 + len(v.comp.entries) // class name and keys
+		if v.kind() == Object {
+			e.objects++
+		}
 		if depth > igMaxEncodeDepth {
 			return fmt.Errorf("phpsession: igbinary: %w: values nested deeper than %d (an array holding itself?)", ErrUnsupportedValue, igMaxEncodeDepth)
 		}
@@ -177,6 +184,15 @@ func (e *igEncoder) scan(v Value, seen map[*composite]bool, depth int) error {
 		}
 	}
 	return nil
+}
+
+// sortTargets sorts the targets scan found, and makes room for the ids of
+// them and of the objects.
+func (e *igEncoder) sortTargets() {
+	sort.Ints(e.targets)
+	if n := e.objects + len(e.targets); n > 0 {
+		e.ids = make([]igEncID, 0, n)
+	}
 }
 
 // isTarget reports whether a PHPRef points at one of the slots lo..hi.
@@ -288,7 +304,7 @@ func (e *igEncoder) key(k Value, inArray bool) error {
 // value appends v, which takes the next slot unless it is a PHPRef.
 func (e *igEncoder) value(v Value, depth int) error {
 	if v.kind() == PHPRef {
-		to, ok := e.ids[v.Slot()]
+		to, ok := e.idOf(v.Slot())
 		if !ok {
 			return fmt.Errorf("phpsession: igbinary: %w: R:%d points at no value written before", ErrBadReference, v.Slot())
 		}
@@ -332,7 +348,7 @@ func (e *igEncoder) value(v Value, depth int) error {
 	case String:
 		e.str(v.str)
 	case Ref:
-		to, ok := e.ids[v.Slot()]
+		to, ok := e.idOf(v.Slot())
 		if !ok || !to.object || target {
 			return fmt.Errorf("phpsession: igbinary: %w: r:%d points at no object written before", ErrBadReference, v.Slot())
 		}
@@ -368,11 +384,19 @@ func (e *igEncoder) value(v Value, depth int) error {
 	return nil
 }
 
+// remember notes that the value of slot, which comes after every slot
+// remembered before, took id.
 func (e *igEncoder) remember(slot int, id uint32, object bool) {
-	if e.ids == nil {
-		e.ids = make(map[int]igEncID)
+	e.ids = append(e.ids, igEncID{slot: slot, id: id, object: object})
+}
+
+// idOf returns the id remembered for slot.
+func (e *igEncoder) idOf(slot int) (igEncID, bool) {
+	i, ok := slices.BinarySearchFunc(e.ids, slot, func(x igEncID, slot int) int { return x.slot - slot })
+	if !ok {
+		return igEncID{}, false
 	}
-	e.ids[slot] = igEncID{id: id, object: object}
+	return e.ids[i], true
 }
 
 func (e *igEncoder) array(v Value, slot int, target bool, depth int) error {
