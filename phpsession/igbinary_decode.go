@@ -73,7 +73,7 @@ type igDecoder struct {
 	// caller wants no reasons (noncanon). The entries of its top-level
 	// array or object go to sess, not to the composite.
 	session bool
-	sess    *Session
+	sess    *igSessionMem
 	nrefs   int // Ref and PHPRef values made so far, for entry.refs
 }
 
@@ -86,20 +86,39 @@ type igDecoder struct {
 // appendIgbinarySession. Strings, class names and payloads share data's
 // memory (DecodeSession's rule: data must not change after the call).
 //
-// It decodes the entries of s, an empty session, straight from the
-// top-level array (or object: PHP's igbinary session decoder takes a
-// top-level object's properties as the session's names), each with the
-// slots it takes and whether it holds references, as Session keeps them.
-func decodeIgbinarySession(s *Session, data []byte) error {
-	d := igDecoder{session: true, sess: s}
-	v, _, err := d.decode(data, s.limits())
+// It decodes the session's entries straight from the top-level array (or
+// object: PHP's igbinary session decoder takes a top-level object's
+// properties as the session's names, and writes the session back as an
+// array), each with the slots it takes and whether it holds references, as
+// Session keeps them. An empty payload is an empty session.
+func decodeIgbinarySession(data []byte, lim limits) (*Session, error) {
+	m := new(igSessionMem)
+	s := &m.s
+	s.format, s.orig = FormatIgbinary, data
+	s.setLimits(lim)
+	if len(data) == 0 {
+		return s, nil
+	}
+	d := igDecoder{session: true, sess: m}
+	v, _, err := d.decode(data, lim)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if v.kind() != Array && v.kind() != Object {
-		return &SyntaxError{Offset: 0, Msg: "igbinary session is a " + v.kind().String() + ", not an array or object", Err: ErrSyntax}
+		return nil, &SyntaxError{Offset: 0, Msg: "igbinary session is a " + v.kind().String() + ", not an array or object", Err: ErrSyntax}
 	}
-	return nil
+	return s, nil
+}
+
+// igSessionMem is a Session with room for the entries, names and values of
+// a small igbinary session (a login, a flash message and a user are a few
+// names), so that they take one allocation, not four (as sessionMem does
+// for the text formats). A session of more entries has lists of its own.
+type igSessionMem struct {
+	s       Session
+	entries [4]entry
+	names   [4]string
+	vals    [4]Value
 }
 
 // decodeIgbinary decodes a whole igbinary_serialize() output, header
@@ -597,8 +616,13 @@ func (d *igDecoder) padding() bool {
 // Entry in between: an int key's name is its decimal text, and each entry
 // knows the slots its value takes and whether it holds references.
 func (d *igDecoder) topEntries(n int, inArray bool) error {
-	s, size := d.sess, min(n, 1024) // grows with what is really there
-	s.entries, s.names, s.vals = make([]entry, 0, size), make([]string, 0, size), make([]Value, 0, size)
+	m, size := d.sess, min(n, 1024) // grows with what is really there
+	s := &m.s
+	if size <= len(m.entries) {
+		s.entries, s.names, s.vals = m.entries[:0], m.names[:0], m.vals[:0]
+	} else {
+		s.entries, s.names, s.vals = make([]entry, 0, size), make([]string, 0, size), make([]Value, 0, size)
+	}
 	var seen map[igName]struct{} // once there are many
 	for range n {
 		koff := d.off
@@ -641,7 +665,7 @@ type igName struct {
 // once it is not; it adds the name to seen. (Each entry's name is the
 // session's name of the same index.)
 func (d *igDecoder) topRepeated(name string, intKey bool, n int, seen *map[igName]struct{}) bool {
-	s := d.sess
+	s := &d.sess.s
 	if len(s.entries) < 16 {
 		for i := range s.entries {
 			if s.names[i] == name && s.entries[i].intKey == intKey {

@@ -167,12 +167,7 @@ func decodeSession(data []byte, f Format, lim limits) (*Session, error) {
 	case FormatPHP, FormatPHPBinary, FormatPHPSerialize:
 		return scanSession(data, f, lim)
 	case FormatIgbinary:
-		s := &Session{format: f, orig: data}
-		s.setLimits(lim)
-		if err := s.decodeIgbinary(data); err != nil {
-			return nil, err
-		}
-		return s, nil
+		return decodeIgbinarySession(data, lim)
 	}
 	return nil, fmt.Errorf("phpsession: %w %s", ErrUnknownFormat, f)
 }
@@ -218,16 +213,6 @@ func (s *Session) buildIndex() {
 		}
 		s.index[name] = int32(i)
 	}
-}
-
-// decodeIgbinary decodes an igbinary payload whole. PHP's igbinary session
-// decoder takes the properties of a top-level object as the session's
-// names (and writes the session back as an array): so does it.
-func (s *Session) decodeIgbinary(data []byte) error {
-	if len(data) == 0 {
-		return nil
-	}
-	return decodeIgbinarySession(s, data)
 }
 
 // Format returns the session's format.
