@@ -623,7 +623,7 @@ func (d *igDecoder) topEntries(n int, inArray bool) error {
 	} else {
 		s.entries, s.names, s.vals = make([]entry, 0, size), make([]string, 0, size), make([]Value, 0, size)
 	}
-	var seen map[igName]struct{} // once there are many
+	var seen map[string]uint8 // once there are many
 	for range n {
 		koff := d.off
 		if d.padding() {
@@ -654,17 +654,12 @@ func (d *igDecoder) topEntries(n int, inArray bool) error {
 	return nil
 }
 
-// igName is a session name and whether it is an int key.
-type igName struct {
-	name   string
-	intKey bool
-}
-
 // topRepeated reports whether the session, which will have n entries, has
 // an entry with name and intKey, by a scan while it is short and by seen
 // once it is not; it adds the name to seen. (Each entry's name is the
-// session's name of the same index.)
-func (d *igDecoder) topRepeated(name string, intKey bool, n int, seen *map[igName]struct{}) bool {
+// session's name of the same index.) seen holds, for each name, which of
+// a string key (igKeyStr) and an int key (igKeyInt) it was written as.
+func (d *igDecoder) topRepeated(name string, intKey bool, n int, seen *map[string]uint8) bool {
 	s := &d.sess.s
 	if len(s.entries) < 16 {
 		for i := range s.entries {
@@ -675,15 +670,28 @@ func (d *igDecoder) topRepeated(name string, intKey bool, n int, seen *map[igNam
 		return false
 	}
 	if *seen == nil {
-		*seen = make(map[igName]struct{}, min(n, 1024))
+		*seen = make(map[string]uint8, min(n, 1024))
 		for i := range s.entries {
-			(*seen)[igName{s.names[i], s.entries[i].intKey}] = struct{}{}
+			(*seen)[s.names[i]] |= igKeyBit(s.entries[i].intKey)
 		}
 	}
-	k := igName{name, intKey}
-	_, dup := (*seen)[k]
-	(*seen)[k] = struct{}{}
-	return dup
+	bit, was := igKeyBit(intKey), (*seen)[name]
+	(*seen)[name] = was | bit
+	return was&bit != 0
+}
+
+// The bits of topRepeated's seen: a name written as a string key, as an
+// int key.
+const (
+	igKeyStr uint8 = 1 << iota
+	igKeyInt
+)
+
+func igKeyBit(intKey bool) uint8 {
+	if intKey {
+		return igKeyInt
+	}
+	return igKeyStr
 }
 
 // key decodes an array key (inArray) or a property name.
