@@ -33,6 +33,7 @@ type igEncoder struct {
 	targets []int     // sorted slots PHPRefs point at
 	ids     []igEncID // in the order of their slots, as written
 	objects int       // objects, Serializable objects and enum cases, as scan counts them
+	seen    igSeen    // the arrays and objects scan visited
 	shared  map[*composite]igShared
 	twice   map[*composite]bool // arrays that occur more than once
 	emptyID int64               // id of the first plain empty array, -1 until written
@@ -73,7 +74,7 @@ func appendIgbinary(dst []byte, v Value) ([]byte, error) {
 	e := newIgEncoder(dst)
 	switch v.kind() {
 	case Array, Object, Custom, Enum:
-		if err := e.scan(v, make(map[*composite]bool), 0); err != nil {
+		if err := e.scan(v, 0); err != nil {
 			return dst, err
 		}
 		e.sortTargets()
@@ -99,13 +100,12 @@ func appendIgbinarySession(dst []byte, n int, at func(i int) (Entry, error)) ([]
 	}
 	e := newIgEncoder(dst)
 	e.strs.strings = n // the names
-	seen := make(map[*composite]bool)
 	for i := range n {
 		en, err := at(i)
 		if err != nil {
 			return dst, err
 		}
-		if err := e.scan(en.Value, seen, 1); err != nil {
+		if err := e.scan(en.Value, 1); err != nil {
 			return dst, err
 		}
 	}
@@ -144,7 +144,7 @@ func newIgEncoder(dst []byte) *igEncoder {
 // once (only those are remembered for a ref) and the slots copies copy,
 // visiting each composite once, and counts the strings, keys and class
 // names the string table will be asked for (about: for its index's size).
-func (e *igEncoder) scan(v Value, seen map[*composite]bool, depth int) error {
+func (e *igEncoder) scan(v Value, depth int) error {
 	switch v.kind() {
 	case PHPRef:
 		e.targets = append(e.targets, v.Slot())
@@ -160,7 +160,7 @@ func (e *igEncoder) scan(v Value, seen map[*composite]bool, depth int) error {
 			}
 			e.copied[int(v.num)] = true
 		}
-		if seen[v.comp] {
+		if e.seen.add(v.comp) {
 			if v.kind() == Array {
 				if e.twice == nil {
 					e.twice = make(map[*composite]bool)
@@ -169,7 +169,6 @@ func (e *igEncoder) scan(v Value, seen map[*composite]bool, depth int) error {
 			}
 			return nil
 		}
-		seen[v.comp] = true
 		e.strs.strings += 1 + len(v.comp.entries) // class name and keys
 		if v.kind() == Object {
 			e.objects++
@@ -178,7 +177,7 @@ func (e *igEncoder) scan(v Value, seen map[*composite]bool, depth int) error {
 			return fmt.Errorf("phpsession: igbinary: %w: values nested deeper than %d (an array holding itself?)", ErrUnsupportedValue, igMaxEncodeDepth)
 		}
 		for _, en := range v.comp.entries {
-			if err := e.scan(en.Value, seen, depth+1); err != nil {
+			if err := e.scan(en.Value, depth+1); err != nil {
 				return err
 			}
 		}
@@ -193,6 +192,38 @@ func (e *igEncoder) sortTargets() {
 	if n := e.objects + len(e.targets); n > 0 {
 		e.ids = make([]igEncID, 0, n)
 	}
+}
+
+// igSeen is a set of composites: an array searched one by one while the
+// set is small (a session holds few arrays and objects), a map once it is
+// not.
+type igSeen struct {
+	few [16]*composite
+	n   int
+	m   map[*composite]struct{}
+}
+
+// add adds c to the set and reports whether it was there.
+func (s *igSeen) add(c *composite) bool {
+	if s.m == nil {
+		for _, x := range s.few[:s.n] {
+			if x == c {
+				return true
+			}
+		}
+		if s.n < len(s.few) {
+			s.few[s.n] = c
+			s.n++
+			return false
+		}
+		s.m = make(map[*composite]struct{}, 2*len(s.few))
+		for _, x := range s.few {
+			s.m[x] = struct{}{}
+		}
+	}
+	_, ok := s.m[c]
+	s.m[c] = struct{}{}
+	return ok
 }
 
 // isTarget reports whether a PHPRef points at one of the slots lo..hi.
