@@ -25,7 +25,9 @@ type igCounter struct {
 
 	comps, ents int
 	strs        int // strings and class names written in full
+	strIDs      int // strings and class names written as a string id
 	scalarRefs  int // & references to scalars first written here: ids, as arrays and objects take
+	refs        int // refs and objrefs: ids referred to
 }
 
 // width reads a big-endian unsigned integer of w bytes.
@@ -65,11 +67,20 @@ func (c *igCounter) value() bool {
 	switch t {
 	case igNull, igFalse, igTrue, igStringEmpty:
 		return true
-	case igLong8p, igLong8n, igStringID8, igRef8, igObjRef8:
+	case igStringID8, igStringID16, igStringID32:
+		c.strIDs++
+		return c.skip(uint64(igWidth(t, igStringID8)), true)
+	case igRef8, igRef16, igRef32:
+		c.refs++
+		return c.skip(uint64(igWidth(t, igRef8)), true)
+	case igObjRef8, igObjRef16, igObjRef32:
+		c.refs++
+		return c.skip(uint64(igWidth(t, igObjRef8)), true)
+	case igLong8p, igLong8n:
 		return c.skip(1, true)
-	case igLong16p, igLong16n, igStringID16, igRef16, igObjRef16:
+	case igLong16p, igLong16n:
 		return c.skip(2, true)
-	case igLong32p, igLong32n, igStringID32, igRef32, igObjRef32:
+	case igLong32p, igLong32n:
 		return c.skip(4, true)
 	case igLong64p, igLong64n, igDouble:
 		return c.skip(8, true)
@@ -96,6 +107,7 @@ func (c *igCounter) value() bool {
 		c.strs++
 		return c.skip(c.width(igWidth(t, igObject8))) && c.object()
 	case igObjectID8, igObjectID16, igObjectID32:
+		c.strIDs++
 		return c.skip(uint64(igWidth(t, igObjectID8)), true) && c.object()
 	}
 	return false

@@ -44,12 +44,17 @@ type igDecoder struct {
 	deepest  int // deepest nesting reached in the array being decoded
 
 	strs igStrTable // strings, class names, enum cases
+	// noStrIDs is true when the payload, a session's, refers to no string
+	// by id (igCounter walked all of it): strs is then left empty.
+	noStrIDs bool
 	// mem holds the value's arrays and objects and their entries, as
 	// counted before decoding (see igCounter).
 	mem arena
 
 	refs    []igRefEntry
-	emptyID int // id of the first plain empty array, -1 until there is one
+	nids    int  // ids given so far
+	noRefs  bool // no ref or objref refers to an id (igCounter walked the whole payload): refs is left empty
+	emptyID int  // id of the first plain empty array, -1 until there is one
 
 	slot    int   // last slot taken
 	budget  int64 // values the result may still hold, copies included
@@ -179,12 +184,17 @@ func (d *igDecoder) decode(data []byte, lim limits) (Value, string, error) {
 		return Value{}, "", d.err(0, fmt.Sprintf("header %x is not version 1 or 2", data[:4]), ErrSyntax)
 	}
 	c := igCounter{data: data, off: igHeaderLen, maxDepth: d.maxDepth, skipTop: d.session}
-	c.value()
+	whole := c.value() && c.off == len(data)
 	d.mem = newArena(c.comps, c.ents)
-	if c.strs > 0 {
+	// A session's string table is only there to be referred to by id: it
+	// needs none when no id follows (most sessions repeat no string).
+	d.noStrIDs = d.session && whole && c.strIDs == 0
+	if c.strs > 0 && !d.noStrIDs {
 		d.strs.list = make([]string, 0, c.strs)
 	}
-	if ids := c.comps + c.scalarRefs; ids > 0 {
+	// Nor does the reference table when no ref or objref follows.
+	d.noRefs = whole && c.refs == 0
+	if ids := c.comps + c.scalarRefs; ids > 0 && !d.noRefs {
 		d.refs = make([]igRefEntry, 0, ids)
 	}
 	d.off = igHeaderLen
@@ -428,7 +438,9 @@ func (d *igDecoder) chars(start, w int) (string, error) {
 	d.off += int(n)
 	if d.session {
 		// No reasons wanted: the table needs no index to find a string.
-		d.strs.list = append(d.strs.list, s)
+		if !d.noStrIDs {
+			d.strs.list = append(d.strs.list, s)
+		}
 		return s, nil
 	}
 	if _, dup := d.strs.find(s); dup {
@@ -486,12 +498,11 @@ func (d *igDecoder) array(start int, t byte, asRef bool) (Value, error) {
 	if err != nil {
 		return Value{}, err
 	}
-	id := len(d.refs)
 	kind := igRefArray
 	if asRef {
 		kind = igRefPHP
 	}
-	d.refs = append(d.refs, igRefEntry{kind: kind, slot: slot})
+	id := d.newID(igRefEntry{kind: kind, slot: slot})
 	impure := d.impure
 	a := Value{comp: d.mem.composite(Array, 0)}
 	if n == 0 && !asRef && id > 0 {
@@ -506,11 +517,24 @@ func (d *igDecoder) array(start int, t byte, asRef bool) (Value, error) {
 	if a.comp.entries, err = d.entries(n, true); err != nil {
 		return Value{}, err
 	}
-	e := &d.refs[id]
-	e.comp, e.size, e.pure, e.done = a.comp, d.slot-slot+1, d.impure == impure, true
-	e.height = int32(d.deepest - d.depth + 1)
+	if !d.noRefs {
+		e := &d.refs[id]
+		e.comp, e.size, e.pure, e.done = a.comp, d.slot-slot+1, d.impure == impure, true
+		e.height = int32(d.deepest - d.depth + 1)
+	}
 	d.deepest = max(outer, d.deepest)
 	return a, nil
+}
+
+// newID gives e the next reference id, and returns it. The reference
+// table keeps e only when the payload refers to ids (see noRefs).
+func (d *igDecoder) newID(e igRefEntry) int {
+	id := d.nids
+	d.nids++
+	if !d.noRefs {
+		d.refs = append(d.refs, e)
+	}
+	return id
 }
 
 // igKeySet finds a repeated key in a big array: string keys by a map;
@@ -765,7 +789,7 @@ func (d *igDecoder) object(start int, t byte, asRef bool) (Value, error) {
 		return Value{}, err
 	}
 	c := d.mem.composite(Object, 0)
-	d.refs = append(d.refs, igRefEntry{kind: igRefObject, slot: slot, comp: c, viaRef: asRef})
+	d.newID(igRefEntry{kind: igRefObject, slot: slot, comp: c, viaRef: asRef})
 	d.impure++
 	inner := d.off
 	if err := d.need(1, "object"); err != nil {
@@ -896,7 +920,7 @@ func (d *igDecoder) phpRef(start int) (Value, error) {
 	if err != nil {
 		return Value{}, err
 	}
-	d.refs = append(d.refs, igRefEntry{kind: igRefPHP, slot: slot})
+	d.newID(igRefEntry{kind: igRefPHP, slot: slot})
 	d.sources = append(d.sources, slot)
 	d.impure++
 	return v, nil
