@@ -1,5 +1,7 @@
 package phpsession
 
+import "slices"
+
 // The igbinary format (igbinary 3.2, format version 2), as PHP's igbinary
 // extension writes it with igbinary_serialize() and with
 // session.serialize_handler=igbinary (which serializes $_SESSION exactly as
@@ -98,8 +100,8 @@ type igStrTable struct {
 	index map[string]uint32 // an id of each string, once list is long
 	// finds counts the calls of find; strings, when the caller knows it
 	// (the encoder, from its scan), is how many it will make in all. The
-	// index is made for as many new strings in the finds to come as in
-	// those so far, so that it does not grow again and again.
+	// index and the list are made for as many new strings in the finds to
+	// come as in those so far, so that they do not grow again and again.
 	finds, strings int
 }
 
@@ -133,6 +135,7 @@ func (t *igStrTable) add(s string) {
 		if t.strings > t.finds {
 			size = max(size, len(t.list)*t.strings/t.finds)
 		}
+		t.list = slices.Grow(t.list, size-len(t.list))
 		t.index = make(map[string]uint32, size)
 		for i := len(t.list) - 1; i >= 0; i-- {
 			t.index[t.list[i]] = uint32(i)
