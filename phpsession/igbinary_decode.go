@@ -189,8 +189,8 @@ func (d *igDecoder) decode(data []byte, lim limits) (Value, string, error) {
 	// A session's string table is only there to be referred to by id: it
 	// needs none when no id follows (most sessions repeat no string).
 	d.noStrIDs = d.session && whole && c.strIDs == 0
-	if c.strs > 0 && !d.noStrIDs {
-		d.strs.list = make([]string, 0, c.strs)
+	if c.strs > igStrTableFew && !d.noStrIDs {
+		d.strs.more = make([]string, 0, c.strs-igStrTableFew)
 	}
 	// Nor does the reference table when no ref or objref follows.
 	d.noRefs = whole && c.refs == 0
@@ -415,10 +415,10 @@ func (d *igDecoder) strID(start, w int) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if id >= uint64(len(d.strs.list)) {
-		return "", d.err(start, fmt.Sprintf("string id %d with %d strings so far", id, len(d.strs.list)), ErrBadReference)
+	if id >= uint64(d.strs.len()) {
+		return "", d.err(start, fmt.Sprintf("string id %d with %d strings so far", id, d.strs.len()), ErrBadReference)
 	}
-	return d.strs.list[id], nil
+	return d.strs.at(int(id)), nil
 }
 
 // chars reads a length of w bytes and that many bytes, and adds them to the
@@ -439,7 +439,7 @@ func (d *igDecoder) chars(start, w int) (string, error) {
 	if d.session {
 		// No reasons wanted: the table needs no index to find a string.
 		if !d.noStrIDs {
-			d.strs.list = append(d.strs.list, s)
+			d.strs.push(s)
 		}
 		return s, nil
 	}

@@ -134,8 +134,6 @@ func appendIgbinarySession(dst []byte, n int, at func(i int) (Entry, error)) ([]
 // newIgEncoder returns an encoder that appends to dst, the header written.
 func newIgEncoder(dst []byte) *igEncoder {
 	e := &igEncoder{buf: dst, emptyID: -1}
-	var strs [16]string // room for a small session's strings
-	e.strs.list = strs[:0]
 	e.buf = binary.BigEndian.AppendUint32(e.buf, igVersion)
 	return e
 }
