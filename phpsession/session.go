@@ -905,14 +905,18 @@ func (s *Session) appendIgbinary(dst []byte) ([]byte, error) {
 		}
 	}
 	return appendIgbinarySession(dst, len(s.entries), func(i int) (Entry, error) {
-		v, err := s.value(i)
-		if vals != nil {
-			v = vals[i]
-		}
-		k := StringValue(s.name(&s.entries[i]))
-		if s.entries[i].intKey {
+		e := &s.entries[i]
+		k := StringValue(s.name(e))
+		if e.intKey {
 			k = normalizeKey(k)
 		}
+		switch {
+		case vals != nil:
+			return Entry{Key: k, Value: vals[i]}, nil
+		case e.decoded(): // every entry of an igbinary session is
+			return Entry{Key: k, Value: s.val(e)}, nil
+		}
+		v, err := s.value(i)
 		return Entry{Key: k, Value: v}, err
 	})
 }
