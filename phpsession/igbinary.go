@@ -98,10 +98,10 @@ const igMaxEncodeDepth = 10000
 // place, so that the table of a small session takes no allocation of its
 // own.
 type igStrTable struct {
-	few   [igStrTableFew]string // strings 0 to 15
-	more  []string              // the strings after them
-	n     int                   // strings in the table
-	index map[string]uint32     // an id of each string, once the table is long
+	few   [igStrTableScan]string // the first strings, as many as find scans
+	more  []string               // the strings after them
+	n     int                    // strings in the table
+	index map[string]uint32      // an id of each string, once the table is long
 	// finds counts the calls of find; strings, when the caller knows it
 	// (the encoder, from its scan), is how many it will make in all. The
 	// index and more are made for as many new strings in the finds to come
@@ -109,10 +109,9 @@ type igStrTable struct {
 	finds, strings int
 }
 
-const (
-	igStrTableFew  = 16
-	igStrTableScan = 32
-)
+// igStrTableScan is the most strings find searches one by one: a table
+// of more has an index.
+const igStrTableScan = 32
 
 // len returns the number of strings in the table.
 func (t *igStrTable) len() int { return t.n }

@@ -189,8 +189,8 @@ func (d *igDecoder) decode(data []byte, lim limits) (Value, string, error) {
 	// A session's string table is only there to be referred to by id: it
 	// needs none when no id follows (most sessions repeat no string).
 	d.noStrIDs = d.session && whole && c.strIDs == 0
-	if c.strs > igStrTableFew && !d.noStrIDs {
-		d.strs.more = make([]string, 0, c.strs-igStrTableFew)
+	if c.strs > igStrTableScan && !d.noStrIDs {
+		d.strs.more = make([]string, 0, c.strs-igStrTableScan)
 	}
 	// Nor does the reference table when no ref or objref follows.
 	d.noRefs = whole && c.refs == 0
