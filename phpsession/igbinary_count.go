@@ -145,7 +145,7 @@ func (c *igCounter) entries(n uint64) bool {
 			c.off++
 			continue
 		}
-		if !c.value() || !c.value() {
+		if key := c.value(); !key || !c.value() {
 			return false
 		}
 	}
