@@ -91,6 +91,9 @@ func (c *igCounter) value() bool {
 		c.strs++
 		return c.skip(c.width(8))
 	case igPHPRef:
+		if c.off < len(c.data) && c.data[c.off] == igPHPRef {
+			return false // the decoder refuses it; a long run must not nest the walk
+		}
 		if c.off < len(c.data) {
 			switch t := c.data[c.off]; {
 			case t >= igArray8 && t <= igObjectID32, igIsRef(t), t == igPHPRef:
@@ -128,6 +131,11 @@ func (c *igCounter) object() bool {
 	case igObjectSer8, igObjectSer16, igObjectSer32:
 		return c.skip(c.width(igWidth(t, igObjectSer8)))
 	case igEnumCase:
+		// The case's name: only a string, so that the walk does not nest
+		// where the decoder does not.
+		if c.off >= len(c.data) || !igIsString(c.data[c.off]) {
+			return false
+		}
 		return c.value()
 	}
 	return false
@@ -159,4 +167,10 @@ func (c *igCounter) entries(n uint64) bool {
 // igIsRef reports whether t is the type byte of a ref or an objref.
 func igIsRef(t byte) bool {
 	return t == igRef8 || t == igRef16 || t == igRef32 || t == igObjRef8 || t == igObjRef16 || t == igObjRef32
+}
+
+// igIsString reports whether t is the type byte of a string, written in full
+// or as a string id.
+func igIsString(t byte) bool {
+	return t >= igStringEmpty && t <= igString32 || t == igString64
 }

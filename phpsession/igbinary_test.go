@@ -1037,3 +1037,25 @@ func TestIgbinarySessionRepeatedNames(t *testing.T) {
 		})
 	}
 }
+
+// TestIgbinaryLongRefRun decodes a payload of one long run of & markers
+// (0x25), which PHP never writes (a & reference to a & reference): it is
+// refused at the second marker, and the walk that counts before decoding
+// (igCounter) does not nest once per marker (a run of millions would
+// overflow the stack). Likewise for a run of enum cases nested in their
+// names.
+func TestIgbinaryLongRefRun(t *testing.T) {
+	data := append(igMustHex("00000002"), bytes.Repeat([]byte{igPHPRef}, 32<<20)...)
+	if _, err := DecodeSession(data, FormatIgbinary); !errors.Is(err, ErrSyntax) {
+		t.Errorf("DecodeSession(32 MiB of 0x25) = %v, want an ErrSyntax", err)
+	}
+	if _, err := decodeIgbinary(data, limits{}); !errors.Is(err, ErrSyntax) {
+		t.Errorf("decodeIgbinary(32 MiB of 0x25) = %v, want an ErrSyntax", err)
+	}
+	// An enum case whose name is an enum case of an object..., which the
+	// decoder refuses at the first: the walk stops there too.
+	data = append(igMustHex("00000002"), bytes.Repeat(igMustHex("170141 27"), 8<<20)...)
+	if _, err := DecodeSession(data, FormatIgbinary); !errors.Is(err, ErrSyntax) {
+		t.Errorf("DecodeSession(8M nested enum cases) = %v, want an ErrSyntax", err)
+	}
+}
