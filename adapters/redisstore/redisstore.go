@@ -73,13 +73,14 @@ func (e *OpError) Error() string {
 	return "redisstore: " + e.Op + " " + e.Key + ": " + e.Err.Error()
 }
 
-// Unwrap returns the cause, and [ErrAuth] when the cause is Redis
-// refusing the credentials (NOAUTH, WRONGPASS) or a command (NOPERM).
-func (e *OpError) Unwrap() []error {
-	if redis.IsAuthError(e.Err) || redis.IsPermissionError(e.Err) {
-		return []error{e.Err, ErrAuth}
-	}
-	return []error{e.Err}
+// Unwrap returns the cause.
+func (e *OpError) Unwrap() error { return e.Err }
+
+// Is reports whether target is [ErrAuth] and the cause is Redis refusing
+// the credentials (NOAUTH, WRONGPASS) or a command (NOPERM), so that
+// errors.Is(err, ErrAuth) holds for such an error.
+func (e *OpError) Is(target error) bool {
+	return target == ErrAuth && (redis.IsAuthError(e.Err) || redis.IsPermissionError(e.Err))
 }
 
 // ErrAuth means Redis refused the store's credentials (NOAUTH: a password
