@@ -16,6 +16,11 @@ import (
 // are not changed are written back by [Session.Encode] as their original
 // bytes, so an unchanged session encodes to exactly its input.
 //
+// A name the payload writes more than once is one entry, as in PHP's
+// $_SESSION after session_decode(): in the place of its first occurrence,
+// with the value of its last. In php_serialize the int key 7 and the string
+// key "7" are one name, as they are one key of a PHP array.
+//
 // Slot numbers in the r: and R: references of the values [Session.Get]
 // returns are those of the decoded payload, where PHP counts them: shared by
 // all entries in the php and php_binary formats, with slot 1 the outer array
@@ -50,13 +55,26 @@ type Session struct {
 	index    map[string]int32
 	searched int // names compared by find without the index
 	format   Format
-	dups     int8 // a name occurs more than once in entries: 1 yes, -1 no, 0 not known yet
-	changed  bool // an entry was set or removed since decoding
+	// distinct is false while entries may still hold a name more than
+	// once: DecodeSession keeps the occurrences of a session of up to
+	// foldMin entries, and distinctNames folds them on first need.
+	distinct bool
+	// folded says that the payload repeats a name: some of its values,
+	// and their slots, are in no entry (see slotRoots).
+	folded  bool
+	changed bool // an entry was set or removed since decoding
 }
 
 // indexMin is the most entries find always searches one by one: up to
 // this many, a comparison of each name costs less than a map.
 const indexMin = 16
+
+// foldMin is the number of entries from which DecodeSession builds the
+// name index and folds each repeated name into its first entry as it reads
+// it (see Session.distinctNames): a payload of one name written ten million
+// times then takes one entry, not ten million. Below it, a session keeps
+// no map until it needs one.
+const foldMin = 1 << 12
 
 // defaultLimits are the limits of DecodeSession and of a new session.
 var defaultLimits = limits{}.orDefault()
@@ -70,11 +88,11 @@ func (s *Session) limits() limits {
 }
 
 // entry is one name and its value in a Session. It holds no pointers and
-// is 40 bytes, so that the list of a large session (DecodeSession makes one
-// entry for each name the payload writes, repeated ones included) grows
-// without work for the garbage collector and costs little memory: the name
-// is where the payload has it, or in Session.names; the value, once
-// decoded or set, is in Session.vals.
+// is 40 bytes, so that the list of a large session grows without work for
+// the garbage collector and costs little memory: the name is where the
+// payload has it, or in Session.names; the value, once decoded or set, is
+// in Session.vals. A repeated name's entry has the name of its first
+// occurrence and the value of its last (see takeValue).
 type entry struct {
 	// The name is orig[nameStart:nameEnd] (for an int key of
 	// php_serialize, its decimal text, with intKey set), or
@@ -90,6 +108,16 @@ type entry struct {
 	intKey             bool  // php_serialize, igbinary: the key is an int, the name is its decimal text
 	touched            bool  // set since decoding: the value in vals is all there is
 	refs               bool  // the value holds r: or R: references
+}
+
+// takeValue gives e, the first occurrence of a name in the payload, the
+// value of o, a later one: PHP's session_decode() updates the name's
+// value in its place. In php_serialize, an int key 7 and a string key "7"
+// are the same int key of PHP's array.
+func (e *entry) takeValue(o *entry) {
+	nameStart, nameEnd, lenByte, intKey := e.nameStart, e.nameEnd, e.lenByte, e.intKey || o.intKey
+	*e = *o
+	e.nameStart, e.nameEnd, e.lenByte, e.intKey = nameStart, nameEnd, lenByte, intKey
 }
 
 // decoded reports whether the value of e is in Session.vals: an array or
@@ -131,7 +159,7 @@ func (s *Session) setName(e *entry, name string) {
 
 // NewSession returns an empty session in format f.
 func NewSession(f Format) *Session {
-	return &Session{format: f}
+	return &Session{format: f, distinct: true}
 }
 
 // DecodeSession indexes a session payload written by PHP with
@@ -165,9 +193,9 @@ func decodeSession(data []byte, f Format, lim limits) (*Session, error) {
 	}
 	switch f {
 	case FormatPHP, FormatPHPBinary, FormatPHPSerialize:
-		return scanSession(data, f, lim)
+		return scanSession(data, f, lim, false)
 	case FormatIgbinary:
-		s := &Session{format: f, orig: data}
+		s := &Session{format: f, orig: data, distinct: true} // the decoder refuses a repeated name
 		s.setLimits(lim)
 		if err := s.decodeIgbinary(data); err != nil {
 			return nil, err
@@ -185,39 +213,60 @@ func (s *Session) setLimits(lim limits) {
 	}
 }
 
-// hasDups reports whether a name occurs more than once in the session.
-func (s *Session) hasDups() bool {
-	if s.dups != 0 {
-		return s.dups > 0
+// distinctNames makes sure that every name has one entry (see Session):
+// the first time, it looks for a repeated name, by comparing the names of
+// a small session and with the index for a larger one, and folds the
+// repeats.
+func (s *Session) distinctNames() {
+	if s.distinct {
+		return
 	}
 	if len(s.entries) > indexMin {
-		s.buildIndex() // which sets dups
-		return s.dups > 0
+		s.buildIndex() // which folds
+		return
 	}
-	s.dups = -1
+	s.distinct = true
 	for i := range s.entries {
 		for j := i + 1; j < len(s.entries); j++ {
 			if s.name(&s.entries[i]) == s.name(&s.entries[j]) {
-				s.dups = 1
-				return true
+				s.buildIndex()
+				return
 			}
 		}
 	}
-	return false
 }
 
-// buildIndex builds s.index, and notes on the way whether a name occurs
-// twice.
+// buildIndex builds s.index, folding on the way each repeated name into
+// its first entry (see entry.takeValue).
 func (s *Session) buildIndex() {
 	s.index = make(map[string]int32, min(len(s.entries), 1<<10)) // the names may repeat: the map grows as it needs
-	s.dups = -1
+	n := 0
 	for i := range s.entries {
-		name := s.name(&s.entries[i])
-		if _, ok := s.index[name]; ok {
-			s.dups = 1
+		if !s.addIndexed(n, i) {
+			n++
 		}
-		s.index[name] = int32(i)
 	}
+	s.entries = s.entries[:n]
+	s.distinct = true
+}
+
+// addIndexed adds entry i, which s.index does not hold yet, to the index as
+// entry n (n <= i), the next entry of a distinct name, and reports false;
+// or, when its name is in the index, gives its value to that entry and
+// reports true.
+func (s *Session) addIndexed(n, i int) (folded bool) {
+	e := &s.entries[i]
+	name := s.name(e)
+	if j, ok := s.index[name]; ok {
+		s.entries[j].takeValue(e)
+		s.folded = true
+		return true
+	}
+	s.index[name] = int32(n)
+	if n != i {
+		s.entries[n] = *e
+	}
+	return false
 }
 
 // decodeIgbinary decodes an igbinary payload whole. PHP's igbinary session
@@ -235,36 +284,25 @@ func (s *Session) Format() Format { return s.format }
 
 // Len returns the number of names in the session.
 func (s *Session) Len() int {
-	if !s.hasDups() {
-		return len(s.entries)
-	}
-	return len(s.Names())
+	s.distinctNames()
+	return len(s.entries)
 }
 
 // Names returns the names in the session in PHP's order. A name that occurs
 // more than once in the payload is listed once, where it first occurs, as
 // PHP's $_SESSION has it.
 func (s *Session) Names() []string {
-	names := make([]string, 0, len(s.entries))
-	if !s.hasDups() {
-		for i := range s.entries {
-			names = append(names, s.name(&s.entries[i]))
-		}
-		return names
-	}
-	seen := make(map[string]struct{}, len(s.entries))
+	s.distinctNames()
+	names := make([]string, len(s.entries))
 	for i := range s.entries {
-		name := s.name(&s.entries[i])
-		if _, ok := seen[name]; !ok {
-			seen[name] = struct{}{}
-			names = append(names, name)
-		}
+		names[i] = s.name(&s.entries[i])
 	}
 	return names
 }
 
-// find returns the index of the last entry named name (PHP reads the last
-// one), or -1.
+// find returns the index of the entry named name, or -1. While the names
+// may repeat (see distinctNames), it is the last one, whose value PHP
+// reads.
 func (s *Session) find(name string) int {
 	if s.index == nil && len(s.entries) > indexMin && s.searched >= len(s.entries) {
 		s.buildIndex()
@@ -411,10 +449,11 @@ func (s *Session) slotRoots() ([]Value, error) {
 		return nil, nil
 	}
 	o := s
-	if s.changed {
-		// Slots count in the decoded payload, which the changes left behind.
+	if s.changed || s.folded {
+		// Slots count in the decoded payload, which the changes left
+		// behind, every occurrence of a repeated name included.
 		var err error
-		if o, err = decodeSession(s.orig, s.format, s.limits()); err != nil {
+		if o, err = decodeOccurrences(s.orig, s.format, s.limits()); err != nil {
 			return nil, err
 		}
 	}
@@ -496,6 +535,7 @@ func (s *Session) put(name string, v Value, nslots int32, refs bool) {
 	if s.format == FormatPHPSerialize || s.format == FormatIgbinary {
 		_, e.intKey = canonicalInt(name)
 	}
+	s.distinctNames()
 	s.changed = true
 	i := s.find(name)
 	if i < 0 {
@@ -507,14 +547,6 @@ func (s *Session) put(name string, v Value, nslots int32, refs bool) {
 		}
 		return
 	}
-	if s.hasDups() {
-		// The first entry of the name takes v; the others go, and
-		// entries after them move.
-		i = slices.IndexFunc(s.entries, func(x entry) bool { return s.name(&x) == name })
-		rest := slices.DeleteFunc(s.entries[i+1:], func(x entry) bool { return s.name(&x) == name })
-		s.entries = s.entries[:i+1+len(rest)]
-		s.index, s.dups = nil, 0
-	}
 	old := &s.entries[i]
 	e.nameStart, e.nameEnd, e.val = old.nameStart, old.nameEnd, old.val
 	s.setVal(&e, v)
@@ -523,13 +555,14 @@ func (s *Session) put(name string, v Value, nslots int32, refs bool) {
 
 // Remove removes name from the session and reports whether it was there.
 func (s *Session) Remove(name string) bool {
-	n := len(s.entries)
-	s.entries = slices.DeleteFunc(s.entries, func(e entry) bool { return s.name(&e) == name })
-	if len(s.entries) == n {
+	s.distinctNames()
+	i := s.find(name)
+	if i < 0 {
 		return false
 	}
+	s.entries = slices.Delete(s.entries, i, i+1)
 	s.changed = true
-	s.index, s.dups = nil, 0 // entries moved
+	s.index = nil // entries moved
 	return true
 }
 
@@ -615,8 +648,19 @@ func (s *Session) AppendEncode(dst []byte) ([]byte, error) {
 	if !s.changed && s.orig != nil {
 		return append(dst, s.orig...), nil
 	}
+	s.distinctNames()
 	if s.format == FormatIgbinary {
 		return s.appendIgbinary(dst)
+	}
+	if s.folded && slices.ContainsFunc(s.entries, func(e entry) bool { return e.refs }) {
+		// The entries are no longer in the order of their slots: a
+		// reference may now point forward, or into a value no longer
+		// written. Materializing numbers them as PHP does.
+		vals, err := s.materialize()
+		if err != nil {
+			return dst, err
+		}
+		return s.appendText(dst, vals)
 	}
 	out, err := s.appendText(dst, nil)
 	if err == nil {

@@ -188,13 +188,21 @@ func TestSessionFormats(t *testing.T) {
 	}{
 		{FormatPHP, "", nil, "", Value{}, `n|i:1;`},
 		{FormatPHP, `|i:1;we;ird"k|b:1;`, []string{"", `we;ird"k`}, `we;ird"k`, BoolValue(true), `|i:1;we;ird"k|b:1;n|i:1;`},
-		{FormatPHP, `a|i:1;b|i:2;a|i:3;`, []string{"a", "b"}, "a", IntValue(3), `a|i:1;b|i:2;a|i:3;n|i:1;`},
+		// A repeated name is one entry, as PHP 8.2's session_decode()
+		// leaves $_SESSION: its first place, its last value. A reference
+		// to a value it replaced gets that value (what PHP writes).
+		{FormatPHP, `a|i:1;b|i:2;a|i:3;`, []string{"a", "b"}, "a", IntValue(3), `a|i:3;b|i:2;n|i:1;`},
+		{FormatPHP, `a|a:1:{i:0;i:5;}b|R:2;a|i:3;`, []string{"a", "b"}, "a", IntValue(3), `a|i:3;b|i:5;n|i:1;`},
+		{FormatPHP, `a|i:1;b|R:1;a|i:3;c|R:1;`, []string{"a", "b", "c"}, "a", IntValue(3), `a|i:3;b|i:1;c|R:2;n|i:1;`},
+		{FormatPHP, `a|i:1;b|i:2;a|i:3;c|R:3;`, []string{"a", "b", "c"}, "a", IntValue(3), `a|i:3;b|i:2;c|R:1;n|i:1;`},
 		{FormatPHP, `5|i:1;`, []string{"5"}, "5", IntValue(1), `5|i:1;n|i:1;`},
 		{FormatPHPBinary, "", nil, "", Value{}, "\x01ni:1;"},
 		{FormatPHPBinary, "\x81ai:1;\x00s:0:\"\";", []string{"a", ""}, "a", IntValue(1), "\x81ai:1;\x00s:0:\"\";\x01ni:1;"},
+		{FormatPHPBinary, "\x01ai:1;\x01bi:2;\x01ai:3;", []string{"a", "b"}, "a", IntValue(3), "\x01ai:3;\x01bi:2;\x01ni:1;"},
 		{FormatPHPSerialize, "", nil, "", Value{}, `a:1:{s:1:"n";i:1;}`},
 		{FormatPHPSerialize, `a:0:{}`, nil, "", Value{}, `a:1:{s:1:"n";i:1;}`},
-		{FormatPHPSerialize, `a:3:{i:7;s:1:"x";s:1:"7";N;s:3:"a|b";i:2;}`, []string{"7", "a|b"}, "7", NullValue(), `a:4:{i:7;s:1:"x";s:1:"7";N;s:3:"a|b";i:2;s:1:"n";i:1;}`},
+		{FormatPHPSerialize, `a:3:{i:7;s:1:"x";s:1:"7";N;s:3:"a|b";i:2;}`, []string{"7", "a|b"}, "7", NullValue(), `a:3:{i:7;N;s:3:"a|b";i:2;s:1:"n";i:1;}`},
+		{FormatPHPSerialize, `a:3:{s:1:"a";a:1:{i:0;i:5;}s:1:"b";R:3;s:1:"a";i:3;}`, []string{"a", "b"}, "a", IntValue(3), `a:3:{s:1:"a";i:3;s:1:"b";i:5;s:1:"n";i:1;}`},
 	}
 	for _, tt := range tests {
 		s, err := DecodeSession([]byte(tt.in), tt.format)
