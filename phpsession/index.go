@@ -79,6 +79,10 @@ func (sc *entryScanner) next(e *entry) error {
 			e.nameStart, e.nameEnd, e.intKey = int32(at+2), int32(p.pos-1), true
 		} else { // s:<len>:"<name>";
 			e.nameStart, e.nameEnd = int32(at+strings.IndexByte(data[at:], tokQuote)+1), int32(p.pos-2)
+			if c := data[e.nameStart]; e.nameEnd > e.nameStart && (c == '-' || c >= '0' && c <= '9') {
+				// PHP's array makes "7" the int key 7, and writes it so.
+				_, e.intKey = canonicalInt(data[e.nameStart:e.nameEnd])
+			}
 		}
 	}
 	start, first := p.pos, p.slots+1

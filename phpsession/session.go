@@ -763,13 +763,22 @@ func (s *Session) appendText(dst []byte, vals []Value) ([]byte, error) {
 // decoded slots in old; a reference to a value that is no longer written
 // gets a copy of it in its place, and later references point at the copy.
 type materializer struct {
-	old    []Value      // the decoded payload's values by slot (index slot-1)
-	origin []int        // the slot where the value of each slot starts (r: slots point back)
-	moved  map[int]int  // decoded slot → its slot in the new payload
-	via    map[int]Kind // decoded slot copied for a reference → that reference's kind
-	cur    int          // the decoded slot of the last value walked (when tracking)
-	next   int          // the last slot taken in the new payload
-	depth  int
+	old    []Value        // the decoded payload's values by slot (index slot-1)
+	origin []int          // the slot where the value of each slot starts (r: slots point back)
+	moved  map[int]int    // decoded slot → its slot in the new payload
+	via    map[int]Kind   // decoded slot copied for a reference → that reference's kind
+	enums  map[string]int // the new slot of each enum case written
+	outer  bool           // the session is one array (php_serialize, igbinary)
+	binds  map[int]int    // decoded slot → R: references to it in the values written
+	// copying is 1 while walking a copy of a value no longer written
+	// (whose R: references binds does not count), else 0.
+	copying int
+	// written are the decoded slots [first, end) of the values written
+	// that were read from the payload, by first.
+	written [][2]int
+	cur     int // the decoded slot of the last value walked (when tracking)
+	next    int // the last slot taken in the new payload
+	depth   int
 }
 
 // index records v's slots in the decoded payload.
@@ -808,7 +817,8 @@ func (s *Session) materialize() ([]Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &materializer{moved: make(map[int]int), via: make(map[int]Kind)}
+	m := &materializer{moved: make(map[int]int), via: make(map[int]Kind), enums: make(map[string]int)}
+	m.outer = s.format == FormatPHPSerialize || s.format == FormatIgbinary
 	for _, r := range roots {
 		m.index(r)
 	}
@@ -816,16 +826,26 @@ func (s *Session) materialize() ([]Value, error) {
 		m.next, m.moved[1] = 1, 1 // the outer array
 	}
 	vals := make([]Value, len(s.entries))
+	m.binds = make(map[int]int)
 	for i := range s.entries {
-		e := &s.entries[i]
 		v, err := s.value(i)
 		if err != nil {
 			return nil, err
 		}
+		vals[i] = v
+		m.countBinds(v)
+		if e := &s.entries[i]; e.first > 0 {
+			m.written = append(m.written, [2]int{int(e.first), int(e.first + e.nslots)})
+		}
+	}
+	slices.SortFunc(m.written, func(a, b [2]int) int { return a[0] - b[0] })
+	for i := range s.entries {
+		e := &s.entries[i]
 		// Entries read from the payload (all of them, in igbinary) know
 		// their first slot there; set ones have none.
 		m.cur = int(e.first) - 1
-		if vals[i], err = m.walk(v, e.first > 0); err != nil {
+		var err error
+		if vals[i], err = m.walk(vals[i], e.first > 0); err != nil {
 			return nil, fmt.Errorf("phpsession: session entry %q: %w", s.name(e), err)
 		}
 	}
@@ -842,6 +862,15 @@ func (m *materializer) walk(v Value, track bool) (Value, error) {
 	switch v.kind() {
 	case PHPRef:
 		if n, ok := m.lookup(v.Slot()); ok {
+			if m.via[n] == Ref && m.binds[v.Slot()]+m.copying == 1 && !m.isWritten(v.Slot()) && (m.depth > 1 || m.outer) {
+				// The one R: to an object that is no longer written but
+				// was copied for an r:: the reference is left alone,
+				// and PHP writes a reference alone inside an array as
+				// its value, the object (the values of a php session
+				// are not inside one).
+				m.next++
+				return RefValue(n), nil
+			}
 			return PHPRefValue(n), nil
 		}
 		if !track {
@@ -873,14 +902,29 @@ func (m *materializer) walk(v Value, track bool) (Value, error) {
 	if track {
 		if n, ok := m.moved[m.cur+1]; ok {
 			// Inside a copy, a value copied before for a reference: PHP
-			// writes the same reference to it again.
+			// writes the same reference to it again, R: when this place
+			// is bound to others by R:.
+			bound := m.binds[m.cur+1] > 0
 			m.cur += countSlots(v)
-			if m.via[n] == PHPRef {
+			if m.via[n] == PHPRef || bound {
 				return PHPRefValue(n), nil
 			}
 			m.next++
 			return RefValue(n), nil
 		}
+	}
+	if v.kind() == Enum {
+		// An enum case is one object: PHP writes it in full once, then
+		// r: to that.
+		if n, ok := m.enums[v.str]; ok {
+			m.next++
+			if track {
+				m.cur++
+				m.moved[m.cur] = n
+			}
+			return RefValue(n), nil
+		}
+		m.enums[v.str] = m.next + 1
 	}
 	m.next++
 	if track {
@@ -912,6 +956,25 @@ func (m *materializer) walk(v Value, track bool) (Value, error) {
 	return w, nil
 }
 
+// countBinds counts the R: references in v by the slot they point at.
+func (m *materializer) countBinds(v Value) {
+	if v.kind() == PHPRef {
+		m.binds[v.Slot()]++
+	}
+	for _, e := range v.Entries() {
+		m.countBinds(e.Value)
+	}
+}
+
+// isWritten reports whether the decoded slot t is in a value written.
+func (m *materializer) isWritten(t int) bool {
+	i, _ := slices.BinarySearchFunc(m.written, t, func(r [2]int, t int) int { return r[0] - t })
+	if i < len(m.written) && m.written[i][0] == t {
+		return true
+	}
+	return i > 0 && t < m.written[i-1][1]
+}
+
 // lookup returns the new slot of the value at decoded slot t, if it was
 // written.
 func (m *materializer) lookup(t int) (int, bool) {
@@ -933,10 +996,10 @@ func (m *materializer) copyOf(t int, k Kind) (Value, error) {
 		return Value{}, fmt.Errorf("reference to slot %d of the decoded payload, which does not exist: %w", t, ErrBadReference)
 	}
 	o := m.origin[t-1]
-	cur := m.cur
-	m.cur = o - 1
+	cur, copying := m.cur, m.copying
+	m.cur, m.copying = o-1, 1
 	c, err := m.walk(m.old[o-1], true)
-	m.cur = cur
+	m.cur, m.copying = cur, copying
 	if err != nil {
 		return Value{}, err
 	}
