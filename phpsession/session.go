@@ -72,9 +72,9 @@ const indexMin = 16
 // foldMin is the number of entries from which DecodeSession builds the
 // name index and folds each repeated name into its first entry as it reads
 // it (see Session.distinctNames): a payload of one name written ten million
-// times then takes one entry, not ten million. Below it, a session keeps
-// no map until it needs one.
-const foldMin = 1 << 12
+// times then takes 2.5 MB of entries at most, not 400 MB. Below it (real
+// sessions), a session keeps no map until it needs one.
+const foldMin = 1 << 16
 
 // defaultLimits are the limits of DecodeSession and of a new session.
 var defaultLimits = limits{}.orDefault()
