@@ -1,6 +1,7 @@
 package phpsession
 
 import (
+	"bytes"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -409,6 +410,25 @@ func BenchmarkManyKeys(b *testing.B) {
 					}
 				}
 			})
+		}
+	}
+}
+
+// BenchmarkOneKeyRepeated decodes 60 MB of one name written ten million
+// times (`k|i:1;`) and reads it: DecodeSession folds the repeats into one
+// entry as it reads them, so the memory it takes (B/op) stays a few MB
+// over the payload's.
+func BenchmarkOneKeyRepeated(b *testing.B) {
+	data := bytes.Repeat([]byte("k|i:1;"), 10_000_000)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		s, err := DecodeSession(data, FormatPHP)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if v, ok := s.Get("k"); !ok || !v.Equal(IntValue(1)) || s.Len() != 1 {
+			b.Fatalf("Get(k) = %v, %v; Len() = %d", v, ok, s.Len())
 		}
 	}
 }
