@@ -648,7 +648,8 @@ func (s *Session) AppendEncode(dst []byte) ([]byte, error) {
 	if !s.changed && s.orig != nil {
 		return append(dst, s.orig...), nil
 	}
-	s.distinctNames()
+	// The names are distinct: Set and Remove, which change a session, made
+	// them so.
 	if s.format == FormatIgbinary {
 		return s.appendIgbinary(dst)
 	}
