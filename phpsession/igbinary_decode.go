@@ -595,7 +595,7 @@ func (d *igDecoder) padding() bool {
 func (d *igDecoder) topEntries(n int, inArray bool) error {
 	s, size := d.sess, min(n, 1024) // grows with what is really there
 	s.entries, s.names, s.vals = make([]entry, 0, size), make([]string, 0, size), make([]Value, 0, size)
-	var seen map[igName]struct{} // once there are many
+	var seen map[igName]int32 // once there are many
 	for range n {
 		koff := d.off
 		if d.padding() {
@@ -610,8 +610,9 @@ func (d *igDecoder) topEntries(n int, inArray bool) error {
 		if e.intKey {
 			name = strconv.FormatInt(int64(k.num), 10)
 		}
-		if inArray && d.topRepeated(name, e.intKey, n, &seen) {
-			return d.err(koff, "key "+igKeyString(k)+" repeated", ErrSyntax)
+		j := -1
+		if inArray {
+			j = d.topIndex(name, e.intKey, n, &seen)
 		}
 		slot, refs := d.slot, d.nrefs
 		v, err := d.value()
@@ -619,6 +620,22 @@ func (d *igDecoder) topEntries(n int, inArray bool) error {
 			return err
 		}
 		e.first, e.nslots, e.refs = int32(slot+1), int32(d.slot-slot), d.nrefs > refs
+		if j >= 0 {
+			// A repeated name: PHP's session decoder updates its value
+			// in its place (see Session). The slots of the value it
+			// replaces are in no entry: references are refused below.
+			if d.nrefs > 0 {
+				return d.err(koff, "key "+igKeyString(k)+" repeated in a session that holds references", ErrSyntax)
+			}
+			old := &s.entries[j]
+			e.nameStart, e.nameEnd, e.val = old.nameStart, old.nameEnd, old.val
+			s.setVal(&e, v)
+			*old, s.folded = e, true
+			continue
+		}
+		if s.folded && d.nrefs > 0 {
+			return d.err(koff, "references in a session that repeats a key", ErrSyntax)
+		}
 		s.setName(&e, name)
 		s.setVal(&e, v)
 		s.entries = append(s.entries, e)
@@ -632,30 +649,32 @@ type igName struct {
 	intKey bool
 }
 
-// topRepeated reports whether the session, which will have n entries, has
-// an entry with name and intKey, by a scan while it is short and by seen
-// once it is not; it adds the name to seen. (Each entry's name is the
-// session's name of the same index.)
-func (d *igDecoder) topRepeated(name string, intKey bool, n int, seen *map[igName]struct{}) bool {
+// topIndex returns the index of the session's entry with name and intKey,
+// or -1, found by a scan while the session is short and by seen once it is
+// not (n: the entries it will have); it adds the name to seen as the next
+// entry. (Each entry's name is the session's name of the same index.)
+func (d *igDecoder) topIndex(name string, intKey bool, n int, seen *map[igName]int32) int {
 	s := d.sess
 	if len(s.entries) < 16 {
 		for i := range s.entries {
 			if s.names[i] == name && s.entries[i].intKey == intKey {
-				return true
+				return i
 			}
 		}
-		return false
+		return -1
 	}
 	if *seen == nil {
-		*seen = make(map[igName]struct{}, min(n, 1024))
+		*seen = make(map[igName]int32, min(n, 1024))
 		for i := range s.entries {
-			(*seen)[igName{s.names[i], s.entries[i].intKey}] = struct{}{}
+			(*seen)[igName{s.names[i], s.entries[i].intKey}] = int32(i)
 		}
 	}
 	k := igName{name, intKey}
-	_, dup := (*seen)[k]
-	(*seen)[k] = struct{}{}
-	return dup
+	if i, ok := (*seen)[k]; ok {
+		return int(i)
+	}
+	(*seen)[k] = int32(len(s.entries))
+	return -1
 }
 
 // key decodes an array key (inArray) or a property name.

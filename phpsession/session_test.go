@@ -203,6 +203,8 @@ func TestSessionFormats(t *testing.T) {
 		{FormatPHPSerialize, `a:0:{}`, nil, "", Value{}, `a:1:{s:1:"n";i:1;}`},
 		{FormatPHPSerialize, `a:3:{i:7;s:1:"x";s:1:"7";N;s:3:"a|b";i:2;}`, []string{"7", "a|b"}, "7", NullValue(), `a:3:{i:7;N;s:3:"a|b";i:2;s:1:"n";i:1;}`},
 		{FormatPHPSerialize, `a:3:{s:1:"a";a:1:{i:0;i:5;}s:1:"b";R:3;s:1:"a";i:3;}`, []string{"a", "b"}, "a", IntValue(3), `a:3:{s:1:"a";i:3;s:1:"b";i:5;s:1:"n";i:1;}`},
+		// igbinary_serialize(['a' => 1, 'b' => 2, 'c' => 3]) with "c" made "a".
+		{FormatIgbinary, "\x00\x00\x00\x02\x14\x03\x11\x01a\x06\x01\x11\x01b\x06\x02\x11\x01a\x06\x03", []string{"a", "b"}, "a", IntValue(3), "\x00\x00\x00\x02\x14\x03\x11\x01a\x06\x03\x11\x01b\x06\x02\x11\x01n\x06\x01"},
 	}
 	for _, tt := range tests {
 		s, err := DecodeSession([]byte(tt.in), tt.format)
@@ -225,6 +227,14 @@ func TestSessionFormats(t *testing.T) {
 		if out, err := s.Encode(); err != nil || string(out) != tt.set {
 			t.Errorf("DecodeSession(%q, %s), Set(n, 1): Encode() = %q, %v; want %q", tt.in, tt.format, out, err, tt.set)
 		}
+	}
+	// An igbinary session that repeats a name and holds references is
+	// refused: the references could point into the value the repeat
+	// replaces. (PHP reads it: $arr['b'] = &$arr['a'][0], then "c" made
+	// "a", writes b as a reference to a copy of 5.)
+	ig := "\x00\x00\x00\x02\x14\x03\x11\x01a\x14\x01\x06\x00\x25\x06\x05\x11\x01b\x25\x01\x02\x11\x01a\x06\x03"
+	if _, err := DecodeSession([]byte(ig), FormatIgbinary); !errors.Is(err, ErrSyntax) {
+		t.Errorf("DecodeSession(%q, igbinary) = %v, want ErrSyntax", ig, err)
 	}
 	// A repeated name is written once, in its first place, when it is set.
 	s, _ := DecodeSession([]byte(`a|i:1;b|i:2;a|i:3;`), FormatPHP)
