@@ -195,7 +195,7 @@ func decodeSession(data []byte, f Format, lim limits) (*Session, error) {
 	case FormatPHP, FormatPHPBinary, FormatPHPSerialize:
 		return scanSession(data, f, lim, false)
 	case FormatIgbinary:
-		s := &Session{format: f, orig: data, distinct: true} // the decoder refuses a repeated name
+		s := &Session{format: f, orig: data, distinct: true} // the decoder folds a repeated name
 		s.setLimits(lim)
 		if err := s.decodeIgbinary(data); err != nil {
 			return nil, err
