@@ -124,11 +124,9 @@ func TestDifferentialRepeatedNames(t *testing.T) {
 // the pool.
 //
 // In php_serialize, a slot of the outer array's value is the array's
-// element, not the value: a reference to the value of a name written again
-// before the reference points at the name's new value (PHP refuses r: to
-// it when that is not an object), where DecodeSession and Encode point at
-// the replaced value, as for the values inside it and as in the php
-// format. The generator leaves such references out.
+// element, which a repeat of the name overwrites in place: PHP refuses an
+// r: to it once it holds another value, and an R: to it inside the value
+// that overwrites it, so the generator makes neither.
 //
 // It makes no R: to an object either: when a repeat drops one end of such
 // a reference, whether PHP writes the other end as R: or r: depends on
@@ -144,22 +142,30 @@ func genRepeatedSession(r *rand.Rand, f phpsession.Format, refs bool) ([]byte, [
 	}
 	n := 1 + r.IntN(7)
 	var body []byte
-	top := map[string]int{} // php_serialize: the slot of each name's value
+	tops := map[string][]int{} // php_serialize: the slots of each name's values
 	for range n {
 		name := pool[r.IntN(len(pool))]
-		if old, ok := top[name]; ok {
-			drop := func(slots []int) []int { return slices.DeleteFunc(slots, func(s int) bool { return s == old }) }
+		old := tops[name]
+		if len(old) > 0 {
+			drop := func(slots []int) []int {
+				return slices.DeleteFunc(slots, func(s int) bool { return slices.Contains(old, s) })
+			}
 			g.valSlots, g.objSlots = drop(g.valSlots), drop(g.objSlots)
 			for c, s := range g.enumSlots {
-				if s == old {
+				if slices.Contains(old, s) {
 					delete(g.enumSlots, c)
 				}
 			}
 		}
-		if f == phpsession.FormatPHPSerialize {
-			top[name] = g.slot + 1 // unless the value is an R:, which takes no slot
+		slot := g.slot + 1
+		v := g.value(0)
+		if f == phpsession.FormatPHPSerialize && v.Kind() != phpsession.PHPRef { // R: takes no slot
+			if refs {
+				g.valSlots = append(g.valSlots, old...) // R: reaches the name's value
+			}
+			tops[name] = append(old, slot)
 		}
-		data, err := phpsession.Marshal(g.value(0))
+		data, err := phpsession.Marshal(v)
 		if err != nil {
 			panic(err)
 		}

@@ -764,22 +764,29 @@ func (s *Session) appendText(dst []byte, vals []Value) ([]byte, error) {
 // decoded slots in old; a reference to a value that is no longer written
 // gets a copy of it in its place, and later references point at the copy.
 type materializer struct {
-	old    []Value        // the decoded payload's values by slot (index slot-1)
-	origin []int          // the slot where the value of each slot starts (r: slots point back)
-	moved  map[int]int    // decoded slot → its slot in the new payload
-	via    map[int]Kind   // decoded slot copied for a reference → that reference's kind
-	enums  map[string]int // the new slot of each enum case written
-	outer  bool           // the session is one array (php_serialize, igbinary)
-	binds  map[int]int    // decoded slot → R: references to it in the values written
+	old    []Value      // the decoded payload's values by slot (index slot-1)
+	origin []int        // the slot where the value of each slot starts (r: slots point back)
+	moved  map[int]int  // decoded slot → its slot in the new payload
+	via    map[int]Kind // the new slot of a copy made for a reference → that reference's kind
+	// refPlaces are the decoded slots whose values were copied for an R:
+	// to them: their places are bound to the copy.
+	refPlaces map[int]bool
+	enums     map[string]int // the new slot of each enum case written
+	outer     bool           // the session is one array (php_serialize, igbinary)
+	binds     map[int]int    // decoded slot → R: references to it in the values written
 	// copying is 1 while walking a copy of a value no longer written
 	// (whose R: references binds does not count), else 0.
 	copying int
 	// written are the decoded slots [first, end) of the values written
 	// that were read from the payload, by first.
 	written [][2]int
-	cur     int // the decoded slot of the last value walked (when tracking)
-	next    int // the last slot taken in the new payload
-	depth   int
+	// elems and pos: in a php_serialize session that repeats a name, the
+	// outer array's elements, and the occurrence of the value walked.
+	elems *elements
+	pos   int
+	cur   int // the decoded slot of the last value walked (when tracking)
+	next  int // the last slot taken in the new payload
+	depth int
 }
 
 // index records v's slots in the decoded payload.
@@ -818,13 +825,18 @@ func (s *Session) materialize() ([]Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &materializer{moved: make(map[int]int), via: make(map[int]Kind), enums: make(map[string]int)}
+	m := &materializer{moved: make(map[int]int), via: make(map[int]Kind), enums: make(map[string]int), refPlaces: make(map[int]bool)}
 	m.outer = s.format == FormatPHPSerialize || s.format == FormatIgbinary
 	for _, r := range roots {
 		m.index(r)
 	}
 	if s.format == FormatPHPSerialize || s.format == FormatIgbinary {
 		m.next, m.moved[1] = 1, 1 // the outer array
+	}
+	if s.format == FormatPHPSerialize && s.folded {
+		if m.elems, err = newElements(s); err != nil {
+			return nil, err
+		}
 	}
 	vals := make([]Value, len(s.entries))
 	m.binds = make(map[int]int)
@@ -834,6 +846,7 @@ func (s *Session) materialize() ([]Value, error) {
 			return nil, err
 		}
 		vals[i] = v
+		m.pos = m.elems.posOf(&s.entries[i])
 		m.countBinds(v)
 		if e := &s.entries[i]; e.first > 0 {
 			m.written = append(m.written, [2]int{int(e.first), int(e.first + e.nslots)})
@@ -844,7 +857,7 @@ func (s *Session) materialize() ([]Value, error) {
 		e := &s.entries[i]
 		// Entries read from the payload (all of them, in igbinary) know
 		// their first slot there; set ones have none.
-		m.cur = int(e.first) - 1
+		m.cur, m.pos = int(e.first)-1, m.elems.posOf(e)
 		var err error
 		if vals[i], err = m.walk(vals[i], e.first > 0); err != nil {
 			return nil, fmt.Errorf("phpsession: session entry %q: %w", s.name(e), err)
@@ -862,13 +875,13 @@ func (m *materializer) walk(v Value, track bool) (Value, error) {
 	defer func() { m.depth-- }()
 	switch v.kind() {
 	case PHPRef:
+		v = PHPRefValue(m.elems.target(v.Slot(), m.pos))
 		if n, ok := m.lookup(v.Slot()); ok {
-			if m.via[n] == Ref && m.binds[v.Slot()]+m.copying == 1 && !m.isWritten(v.Slot()) && (m.depth > 1 || m.outer) {
-				// The one R: to an object that is no longer written but
-				// was copied for an r:: the reference is left alone,
-				// and PHP writes a reference alone inside an array as
-				// its value, the object (the values of a php session
-				// are not inside one).
+			if m.lone(v.Slot()) && m.holdsObject(v.Slot(), n) {
+				// The one R: left to an object whose place is no longer
+				// written: PHP writes a reference left alone inside an
+				// array as its value, an r: to the object (the values
+				// of a php session are not inside one).
 				m.next++
 				return RefValue(n), nil
 			}
@@ -879,16 +892,22 @@ func (m *materializer) walk(v Value, track bool) (Value, error) {
 		}
 		return m.copyOf(v.Slot(), PHPRef)
 	case Ref:
+		v = RefValue(m.elems.target(v.Slot(), m.pos))
 		old := 0
 		if track {
 			m.cur++
 			old = m.cur
 		}
 		if n, ok := m.lookup(v.Slot()); ok {
-			m.next++
 			if old > 0 {
 				m.moved[old] = n
+				if m.binds[old] > 0 {
+					// R: binds this place to others: PHP writes it as
+					// R: to the object, which takes no slot.
+					return PHPRefValue(n), nil
+				}
 			}
+			m.next++
 			return RefValue(n), nil
 		}
 		if !track {
@@ -905,9 +924,9 @@ func (m *materializer) walk(v Value, track bool) (Value, error) {
 			// Inside a copy, a value copied before for a reference: PHP
 			// writes the same reference to it again, R: when this place
 			// is bound to others by R:.
-			bound := m.binds[m.cur+1] > 0
+			bound := m.refPlaces[m.cur+1] || m.binds[m.cur+1] > 0
 			m.cur += countSlots(v)
-			if m.via[n] == PHPRef || bound {
+			if bound {
 				return PHPRefValue(n), nil
 			}
 			m.next++
@@ -957,10 +976,100 @@ func (m *materializer) walk(v Value, track bool) (Value, error) {
 	return w, nil
 }
 
+// elements are the outer array's elements of a php_serialize payload that
+// repeats a name: every occurrence of every name. A slot of the outer
+// array's value is its element, which a repeat overwrites in place: a
+// reference to it reaches the value the name has where the reference is,
+// not the value at the slot (PHP 8.2 reads a:3:{s:1:"a";i:1;s:1:"a";i:3;
+// s:1:"b";R:2;} as b a reference to a's 3). A nil *elements maps nothing.
+type elements struct {
+	occ    []entry          // every occurrence, in payload order
+	names  []string         // the name of each
+	top    map[int]int      // the first slot of an occurrence's value → the occurrence
+	byName map[string][]int // the occurrences of each name, in order
+}
+
+// newElements returns the elements of s's payload.
+func newElements(s *Session) (*elements, error) {
+	o, err := decodeOccurrences(s.orig, s.format, s.limits())
+	if err != nil {
+		return nil, err
+	}
+	el := &elements{occ: o.entries, names: make([]string, len(o.entries)), top: make(map[int]int), byName: make(map[string][]int)}
+	for i := range o.entries {
+		e := &o.entries[i]
+		el.names[i] = o.name(e)
+		el.byName[el.names[i]] = append(el.byName[el.names[i]], i)
+		if e.nslots > 0 {
+			el.top[int(e.first)] = i
+		}
+	}
+	return el, nil
+}
+
+// target returns the decoded slot a reference to slot t made inside
+// occurrence pos points at: the value of the name's last occurrence before
+// pos when t is the value of an earlier one, else t.
+func (el *elements) target(t, pos int) int {
+	if el == nil {
+		return t
+	}
+	j, ok := el.top[t]
+	if !ok {
+		return t
+	}
+	list := el.byName[el.names[j]]
+	k, _ := slices.BinarySearch(list, pos) // the first occurrence at or after pos
+	if k == 0 {
+		return t
+	}
+	if last := &el.occ[list[k-1]]; list[k-1] > j && last.nslots > 0 {
+		return int(last.first)
+	}
+	return t
+}
+
+// posOf returns the occurrence e's value was read from (e read from the
+// payload), or one past the last (a set value, or no elements).
+func (el *elements) posOf(e *entry) int {
+	if el == nil {
+		return 0
+	}
+	if e.touched {
+		return len(el.occ)
+	}
+	i, _ := slices.BinarySearchFunc(el.occ, e.start, func(o entry, start int32) int { return int(o.start - start) })
+	return i
+}
+
+// posOfSlot returns the occurrence whose value holds the decoded slot t.
+func (el *elements) posOfSlot(t int) int {
+	if el == nil {
+		return 0
+	}
+	i, _ := slices.BinarySearchFunc(el.occ, t+1, func(o entry, t int) int { return int(o.first) - t })
+	for i--; i > 0 && el.occ[i].nslots == 0; i-- {
+	}
+	return max(i, 0)
+}
+
+// lone reports whether an R: to the decoded slot t, met now, is the only
+// place bound to it that is written, inside an array.
+func (m *materializer) lone(t int) bool {
+	return m.binds[t]+m.copying == 1 && !m.isWritten(t) && (m.depth > 1 || m.outer)
+}
+
+// holdsObject reports whether the decoded slot t, whose value is written
+// at n, holds an object: an r: (its origin is another slot), or a copy
+// made for one.
+func (m *materializer) holdsObject(t, n int) bool {
+	return m.via[n] == Ref || t <= len(m.origin) && m.origin[t-1] > 0 && m.origin[t-1] != t
+}
+
 // countBinds counts the R: references in v by the slot they point at.
 func (m *materializer) countBinds(v Value) {
 	if v.kind() == PHPRef {
-		m.binds[v.Slot()]++
+		m.binds[m.elems.target(v.Slot(), m.pos)]++
 	}
 	for _, e := range v.Entries() {
 		m.countBinds(e.Value)
@@ -997,15 +1106,18 @@ func (m *materializer) copyOf(t int, k Kind) (Value, error) {
 		return Value{}, fmt.Errorf("reference to slot %d of the decoded payload, which does not exist: %w", t, ErrBadReference)
 	}
 	o := m.origin[t-1]
-	cur, copying := m.cur, m.copying
-	m.cur, m.copying = o-1, 1
+	cur, copying, pos := m.cur, m.copying, m.pos
+	m.cur, m.copying, m.pos = o-1, 1, m.elems.posOfSlot(o)
 	c, err := m.walk(m.old[o-1], true)
-	m.cur, m.copying = cur, copying
+	m.cur, m.copying, m.pos = cur, copying, pos
 	if err != nil {
 		return Value{}, err
 	}
 	m.moved[t] = m.moved[o]
 	m.via[m.moved[o]] = k
+	if k == PHPRef && t == o {
+		m.refPlaces[t] = true
+	}
 	return c, nil
 }
 
