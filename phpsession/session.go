@@ -771,6 +771,7 @@ type materializer struct {
 	// refPlaces are the decoded slots whose values were copied for an R:
 	// to them: their places are bound to the copy.
 	refPlaces map[int]bool
+	refd      map[int]bool   // the decoded slots an R: of the decoded payload points at
 	enums     map[string]int // the new slot of each enum case written
 	outer     bool           // the session is one array (php_serialize, igbinary)
 	binds     map[int]int    // decoded slot → R: references to it in the values written
@@ -793,6 +794,7 @@ type materializer struct {
 func (m *materializer) index(v Value) {
 	switch v.kind() {
 	case PHPRef:
+		m.refd[v.Slot()] = true
 		return
 	case Ref:
 		o := 0
@@ -825,7 +827,7 @@ func (s *Session) materialize() ([]Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &materializer{moved: make(map[int]int), via: make(map[int]Kind), enums: make(map[string]int), refPlaces: make(map[int]bool)}
+	m := &materializer{moved: make(map[int]int), via: make(map[int]Kind), enums: make(map[string]int), refPlaces: make(map[int]bool), refd: make(map[int]bool)}
 	m.outer = s.format == FormatPHPSerialize || s.format == FormatIgbinary
 	for _, r := range roots {
 		m.index(r)
@@ -924,7 +926,10 @@ func (m *materializer) walk(v Value, track bool) (Value, error) {
 			// Inside a copy, a value copied before for a reference: PHP
 			// writes the same reference to it again, R: when this place
 			// is bound to others by R:.
-			bound := m.refPlaces[m.cur+1] || m.binds[m.cur+1] > 0
+			// (A value of a php session that an R: bound once stays a
+			// reference, which PHP does not write as its value at the
+			// top.)
+			bound := m.refPlaces[m.cur+1] || m.binds[m.cur+1] > 0 || m.depth == 1 && !m.outer && m.refd[m.cur+1]
 			m.cur += countSlots(v)
 			if bound {
 				return PHPRefValue(n), nil
