@@ -163,6 +163,11 @@ func scanSession(data []byte, f Format, lim limits, keepRepeats bool) (*Session,
 		return nil, err
 	}
 	s.setLimits(lim)
+	if f == FormatPHPSerialize && sc.p.nrefs > 0 && !keepRepeats {
+		if err := checkElementRefs(s); err != nil {
+			return nil, err
+		}
+	}
 	return s, nil
 }
 

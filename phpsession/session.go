@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 )
 
 // Session is a decoded session payload: PHP's $_SESSION, an ordered set of
@@ -225,15 +226,33 @@ func (s *Session) distinctNames() {
 		s.buildIndex() // which folds
 		return
 	}
-	s.distinct = true
+	if s.distinct = true; s.repeatsName() {
+		s.buildIndex()
+	}
+}
+
+// repeatsName reports whether a name occurs more than once in s.entries,
+// leaving them as they are.
+func (s *Session) repeatsName() bool {
+	if len(s.entries) > indexMin {
+		seen := make(map[string]struct{}, len(s.entries))
+		for i := range s.entries {
+			name := s.name(&s.entries[i])
+			if _, ok := seen[name]; ok {
+				return true
+			}
+			seen[name] = struct{}{}
+		}
+		return false
+	}
 	for i := range s.entries {
 		for j := i + 1; j < len(s.entries); j++ {
 			if s.name(&s.entries[i]) == s.name(&s.entries[j]) {
-				s.buildIndex()
-				return
+				return true
 			}
 		}
 	}
+	return false
 }
 
 // buildIndex builds s.index, folding on the way each repeated name into
@@ -1000,38 +1019,92 @@ func newElements(s *Session) (*elements, error) {
 	if err != nil {
 		return nil, err
 	}
-	el := &elements{occ: o.entries, names: make([]string, len(o.entries)), top: make(map[int]int), byName: make(map[string][]int)}
-	for i := range o.entries {
-		e := &o.entries[i]
-		el.names[i] = o.name(e)
+	return elementsOf(o, o.entries), nil
+}
+
+// elementsOf returns the elements of a payload whose every occurrence is
+// in occ, entries of s.
+func elementsOf(s *Session, occ []entry) *elements {
+	el := &elements{occ: occ, names: make([]string, len(occ)), top: make(map[int]int), byName: make(map[string][]int)}
+	for i := range occ {
+		e := &occ[i]
+		el.names[i] = s.name(e)
 		el.byName[el.names[i]] = append(el.byName[el.names[i]], i)
 		if e.nslots > 0 {
 			el.top[int(e.first)] = i
 		}
 	}
-	return el, nil
+	return el
 }
 
-// target returns the decoded slot a reference to slot t made inside
-// occurrence pos points at: the value of the name's last occurrence before
-// pos when t is the value of an earlier one, else t.
-func (el *elements) target(t, pos int) int {
+// holder returns, for a reference to slot t made inside occurrence pos,
+// the occurrence whose value the element holds there when t is the value
+// of an earlier occurrence of the same name (pos itself, when the
+// reference is inside the value that overwrites it), else -1.
+func (el *elements) holder(t, pos int) int {
 	if el == nil {
-		return t
+		return -1
 	}
 	j, ok := el.top[t]
 	if !ok {
-		return t
+		return -1
 	}
 	list := el.byName[el.names[j]]
-	k, _ := slices.BinarySearch(list, pos) // the first occurrence at or after pos
-	if k == 0 {
-		return t
+	k, _ := slices.BinarySearch(list, pos+1) // the first occurrence after pos
+	if k == 0 || list[k-1] <= j {
+		return -1
 	}
-	if last := &el.occ[list[k-1]]; list[k-1] > j && last.nslots > 0 {
-		return int(last.first)
+	return list[k-1]
+}
+
+// target returns the decoded slot a reference to slot t made inside
+// occurrence pos points at: the value the element holds there (see
+// holder), else t.
+func (el *elements) target(t, pos int) int {
+	if h := el.holder(t, pos); h >= 0 && el.occ[h].nslots > 0 {
+		return int(el.occ[h].first)
 	}
 	return t
+}
+
+// checkElementRefs refuses, in a php_serialize session that repeats a name,
+// the references to an element that PHP 8.2 refuses: one that is the value
+// overwriting the element, and an r: to it once it holds no object.
+func checkElementRefs(s *Session) error {
+	var el *elements
+	if s.folded {
+		var err error
+		if el, err = newElements(s); err != nil {
+			return err
+		}
+	} else {
+		if !s.repeatsName() {
+			return nil
+		}
+		el = elementsOf(s, s.entries)
+	}
+	src := stringOf(s.orig)
+	for pos := range el.occ {
+		e := &el.occ[pos]
+		if !e.refs {
+			continue
+		}
+		p := parser{src: src[:e.end], pos: int(e.start), lim: s.limits(), depth: 1, looseRefs: true, collectRefs: true}
+		if err := p.value(); err != nil {
+			return err
+		}
+		for _, ref := range p.refs {
+			h := el.holder(ref.slot, pos)
+			switch {
+			case h < 0:
+			case h == pos && ref.start == int(e.start)+2:
+				return p.fail(ErrBadReference, ref.start, "reference to slot "+strconv.Itoa(ref.slot)+", the value of session entry "+strconv.Quote(el.names[h])+", as the value that replaces it")
+			case ref.obj && !strings.ContainsRune("OCErR", rune(src[el.occ[h].start])):
+				return p.fail(ErrBadReference, ref.start, "r: reference to slot "+strconv.Itoa(ref.slot)+", the value of session entry "+strconv.Quote(el.names[h])+", which a repeat of the name replaced with no object")
+			}
+		}
+	}
+	return nil
 }
 
 // posOf returns the occurrence e's value was read from (e read from the

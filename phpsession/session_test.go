@@ -228,6 +228,38 @@ func TestSessionFormats(t *testing.T) {
 			t.Errorf("DecodeSession(%q, %s), Set(n, 1): Encode() = %q, %v; want %q", tt.in, tt.format, out, err, tt.set)
 		}
 	}
+	// php_serialize: a reference to a name's earlier value reaches the
+	// outer array's element, which the repeat overwrote in place. What
+	// PHP 8.2 writes after session_decode() and $_SESSION['n'] = 1, or
+	// that it refuses the payload.
+	elems := []struct{ in, want string }{
+		{`a:3:{s:1:"a";O:8:"stdClass":0:{}s:1:"a";O:3:"Foo":0:{}s:1:"b";r:2;}`, `a:3:{s:1:"a";O:3:"Foo":0:{}s:1:"b";r:2;s:1:"n";i:1;}`},
+		{`a:3:{s:1:"a";O:8:"stdClass":0:{}s:1:"a";i:1;s:1:"b";R:2;}`, `a:3:{s:1:"a";i:1;s:1:"b";R:2;s:1:"n";i:1;}`},
+		{`a:4:{s:1:"a";i:1;s:1:"a";i:2;s:1:"b";R:2;s:1:"a";i:3;}`, `a:3:{s:1:"a";i:3;s:1:"b";i:2;s:1:"n";i:1;}`},
+		{`a:3:{i:5;i:1;s:1:"5";i:2;s:1:"b";R:2;}`, `a:3:{i:5;i:2;s:1:"b";R:2;s:1:"n";i:1;}`},
+		{`a:2:{s:1:"a";i:1;s:1:"a";a:1:{i:0;R:2;}}`, `a:2:{s:1:"a";a:1:{i:0;R:2;}s:1:"n";i:1;}`},
+		{`a:4:{s:1:"a";O:8:"stdClass":0:{}s:1:"c";O:3:"Foo":0:{}s:1:"a";r:3;s:1:"b";r:2;}`, `a:4:{s:1:"a";O:3:"Foo":0:{}s:1:"c";r:2;s:1:"b";r:2;s:1:"n";i:1;}`},
+		{`a:3:{s:1:"a";O:8:"stdClass":0:{}s:1:"a";i:1;s:1:"b";r:2;}`, ""},
+		{`a:2:{s:1:"a";O:8:"stdClass":0:{}s:1:"a";a:1:{i:0;r:2;}}`, ""},
+		{`a:2:{s:1:"a";i:1;s:1:"a";R:2;}`, ""},
+	}
+	for _, tt := range elems {
+		s, err := DecodeSession([]byte(tt.in), FormatPHPSerialize)
+		if tt.want == "" {
+			if !errors.Is(err, ErrBadReference) {
+				t.Errorf("DecodeSession(%q, php_serialize) = %v, want ErrBadReference (PHP refuses it)", tt.in, err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("DecodeSession(%q, php_serialize) = %v", tt.in, err)
+			continue
+		}
+		s.Set("n", IntValue(1))
+		if out, err := s.Encode(); err != nil || string(out) != tt.want {
+			t.Errorf("DecodeSession(%q, php_serialize), Set(n, 1): Encode() = %q, %v; PHP writes %q", tt.in, out, err, tt.want)
+		}
+	}
 	// An igbinary session that repeats a name and holds references is
 	// refused: the references could point into the value the repeat
 	// replaces. (PHP reads it: $arr['b'] = &$arr['a'][0], then "c" made
