@@ -8,8 +8,6 @@ import (
 	"io"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/sessbridge/sessbridge/adapters"
 )
 
@@ -45,7 +43,7 @@ type version struct {
 //
 // A key holding something other than a string fails with WRONGTYPE, as
 // GET does.
-var casScript = redis.NewScript(`local v = redis.call('GET', KEYS[1])
+var casScript = newScript(`local v = redis.call('GET', KEYS[1])
 if v and ARGV[4] then v = redis.sha1hex(v) end
 if v ~= (ARGV[3] or false) then return 0 end
 redis.call('SETEX', KEYS[1], ARGV[1], ARGV[2])
@@ -113,15 +111,18 @@ func (s *Store) WriteIfVersion(ctx context.Context, id string, data []byte, ttl 
 	}
 	value, buf := s.encode(data)
 	defer release(buf)
-	args := make([]any, 2, 4)
-	args[0], args[1] = int64(exp/time.Second), value
+	// EVALSHA <sha> 1 key ttl value [want ["sha1"]]
+	args := make([]any, 0, 8)
+	args = append(args, nil, nil, 1, key, int64(exp/time.Second), value)
 	if v.found {
 		args = append(args, v.want)
 		if v.hashed {
 			args = append(args, "sha1")
 		}
 	}
-	wrote, err := casScript.Run(ctx, s.data, []string{key}, args...).Int64()
+	c := s.begin()
+	defer s.end()
+	wrote, err := casScript.run(ctx, c, args).Int64()
 	if err != nil {
 		return &OpError{Op: "write", Key: key, Err: err}
 	}

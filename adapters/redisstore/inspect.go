@@ -20,7 +20,9 @@ func (s *Store) Expiry(ctx context.Context, id string) (adapters.Expiry, bool, e
 		return adapters.Expiry{}, false, err
 	}
 	// The raw reply: -2 for a missing key, -1 for a key without expiry.
-	ms, err := s.data.Do(ctx, "PTTL", key).Int64()
+	c := s.begin()
+	defer s.end()
+	ms, err := c.Do(ctx, "PTTL", key).Int64()
 	switch {
 	case err != nil:
 		return adapters.Expiry{}, false, &OpError{Op: "expiry", Key: key, Err: err}
@@ -48,7 +50,9 @@ func (s *Store) Inspect(ctx context.Context, id string) (adapters.Inspection, bo
 		return in, false, err
 	}
 	in.Stored = []byte(stored)
-	n, err := s.data.Exists(ctx, in.LockName).Result()
+	c := s.begin()
+	defer s.end()
+	n, err := c.Exists(ctx, in.LockName).Result()
 	if err != nil {
 		return in, false, &OpError{Op: "inspect", Key: in.LockName, Err: err}
 	}

@@ -104,7 +104,9 @@ func (s *Store) Locking() bool { return s.opts.Locking }
 // LockRead takes the session lock of id as [Store.Lock] does and reads the
 // session as [Store.Read] does, sending SET NX and the read's GETRANGE in
 // one pipeline, so that an uncontended lock costs no round trip of its
-// own. A read sent with a SET NX that did not take the lock is ignored,
+// own. With [Options.AutoPipeline], while it batches, the two go one after
+// the other into a batch shared with other requests' commands, through
+// go-redis's deferred AutoPipeliner. A read sent with a SET NX that did not take the lock is ignored,
 // and both are sent again after LockWait. The returned [adapters.Held]
 // writes and releases in one round trip too (see [held.WriteUnlock]). On a
 // Cluster or a Ring, where the lock key and the session key may live on
@@ -125,9 +127,20 @@ func (s *Store) LockRead(ctx context.Context, id string) (data []byte, found boo
 		return data, found, h, err
 	}
 	var get *redis.StringCmd
+	batched := s.begin() != s.client && s.apAsync != nil
+	defer s.end()
 	err = s.acquire(ctx, h, attempts, func() (bool, error) {
 		if !s.ordered {
 			return lockTaken(s.client.Do(ctx, args...).Err())
+		}
+		if batched {
+			// Queued one after the other on the deferred AutoPipeliner,
+			// whose commands run in the order they are queued; reading
+			// a reply waits for it.
+			set := redis.NewCmd(ctx, args...)
+			_ = s.apAsync.Process(ctx, set) // the error is the command's
+			get = s.getCmd(ctx, s.apAsync, key)
+			return lockTaken(set.Err())
 		}
 		pipe := s.client.Pipeline()
 		set := pipe.Do(ctx, args...)
@@ -141,7 +154,7 @@ func (s *Store) LockRead(ctx context.Context, id string) (data []byte, found boo
 	if err != nil {
 		return nil, false, nil, err
 	}
-	data, found, _, err = s.gotValue(ctx, "read", key, get)
+	data, found, _, err = s.gotValue(ctx, s.client, "read", key, get)
 	if err != nil {
 		// The lock is ours, but the read failed: give the lock back.
 		_ = h.Unlock(ctx)
@@ -244,6 +257,8 @@ type held struct {
 	// set holds the arguments of the SET NX that takes the lock (at most
 	// SET key token NX EX n), so that they cost no allocation of their own.
 	set [6]any
+	// eval holds those of WriteUnlock's script.
+	eval [8]any
 }
 
 // abandon releases a lock that an attempt whose reply never came may
@@ -350,7 +365,13 @@ func (h *held) WriteUnlock(ctx context.Context, data []byte, ttl time.Duration) 
 		}
 		return h.Unlock(ctx)
 	}
-	n, err := lockedWrite.Run(ctx, s.client, []string{h.lockKey, h.key}, h.token, int64(exp/time.Second), value).Int64()
+	// EVALSHA <sha> 2 lockKey key token ttl value; the lock key and the
+	// token are boxed already, in the arguments of the SET NX that took
+	// the lock.
+	args := append(h.eval[:0], nil, nil, 2, h.set[1], h.key, h.set[2], int64(exp/time.Second), value)
+	c := s.begin()
+	defer s.end()
+	n, err := lockedWrite.run(ctx, c, args).Int64()
 	if err != nil {
 		return &OpError{Op: "write", Key: h.key, Err: outcome(err)}
 	}
@@ -366,7 +387,7 @@ func (h *held) WriteUnlock(ctx context.Context, data []byte, ttl time.Duration) 
 // key, ARGV the token, the TTL in seconds and the value. It returns 1, or 0
 // (nothing written) when the lock expired or passed to someone else, where
 // phpredis also refuses to write ("Session lock expired").
-var lockedWrite = redis.NewScript(`if redis.call("get", KEYS[1]) ~= ARGV[1] then return 0 end
+var lockedWrite = newScript(`if redis.call("get", KEYS[1]) ~= ARGV[1] then return 0 end
 redis.call("setex", KEYS[2], ARGV[2], ARGV[3])
 redis.call("del", KEYS[1])
 return 1`)

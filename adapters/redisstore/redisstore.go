@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -29,10 +30,18 @@ var (
 // for concurrent use.
 type Store struct {
 	client redis.UniversalClient
-	// data sends the commands on one session key (GET, SETEX, the
-	// compare-and-swap, EXPIRE, EXISTS, DEL/UNLINK): client, or client's
-	// AutoPipeliner when Options.AutoPipeline is set.
-	data  redis.UniversalClient
+	// ap is client's AutoPipeliner when Options.AutoPipeline is set, which
+	// the commands on one session key (GET, SETEX, the compare-and-swap,
+	// EXPIRE, EXISTS, DEL/UNLINK, a lock's write and release) go through
+	// when enough calls are under way (see begin).
+	ap *redis.AutoPipeliner
+	// apAsync is client's deferred AutoPipeliner, with ap on a client
+	// whose pipelines run in order: LockRead queues its SET NX and its
+	// GETRANGE there one after the other, to share one batch.
+	apAsync *redis.AutoPipeliner
+	// busy counts the calls under way that send such commands, while ap
+	// is set.
+	busy  atomic.Int64
 	opts  Options // defaults filled in
 	owned bool    // client was made by Open and is closed by Close
 
@@ -96,7 +105,7 @@ func New(client redis.UniversalClient, opts Options) (*Store, error) {
 	if err := o.validate(); err != nil {
 		return nil, err
 	}
-	s := &Store{client: client, data: client, opts: o, lockSuffix: "-lock"}
+	s := &Store{client: client, opts: o, lockSuffix: "-lock"}
 	s.readEnd = s.headLen() - 1
 	switch client.(type) {
 	case *redis.ClusterClient, *redis.Ring:
@@ -111,9 +120,45 @@ func New(client redis.UniversalClient, opts Options) (*Store, error) {
 		if err != nil {
 			return nil, fmt.Errorf("redisstore: AutoPipeline on %T: %w", client, err)
 		}
-		s.data = ap
+		s.ap = ap
+		if s.ordered {
+			if s.apAsync, err = client.AsyncAutoPipeline(); err != nil {
+				return nil, fmt.Errorf("redisstore: AutoPipeline on %T: %w", client, err)
+			}
+		}
 	}
 	return s, nil
+}
+
+// apMinBusy is how many calls on session keys must be under way, the new
+// one included, for the new one's commands to go through the
+// AutoPipeliner (see begin).
+const apMinBusy = 16
+
+// begin returns what a call sends its commands on a session key through;
+// the call runs end once they are answered. Without AutoPipeline it is the
+// client. With it, it is the AutoPipeliner when at least apMinBusy calls
+// are under way, this one included, so that their commands share round
+// trips; with fewer, most batches would hold one command, which the
+// AutoPipeliner's hand-off between goroutines makes dearer than sending it
+// on a pooled connection. One call's commands are sent one after the
+// other whichever way they go, so the choice changes no order that a
+// caller can see.
+func (s *Store) begin() redis.UniversalClient {
+	if s.ap == nil {
+		return s.client
+	}
+	if s.busy.Add(1) >= apMinBusy {
+		return s.ap
+	}
+	return s.client
+}
+
+// end ends a call that begin began.
+func (s *Store) end() {
+	if s.ap != nil {
+		s.busy.Add(-1)
+	}
 }
 
 // Open connects to Redis as [NewClient] does and returns a Store using
@@ -233,7 +278,9 @@ func (s *Store) getCmd(ctx context.Context, c interface {
 // readKey does Read on a key and also returns the stored value as the
 // reply holds it: data is a copy of its payload, which the caller owns.
 func (s *Store) readKey(ctx context.Context, op, key string) (data []byte, found bool, stored string, err error) {
-	return s.gotValue(ctx, op, key, s.getCmd(ctx, s.data, key))
+	c := s.begin()
+	defer s.end()
+	return s.gotValue(ctx, c, op, key, s.getCmd(ctx, c, key))
 }
 
 // ctxCause returns err with the error of ctx in it when ctx has ended:
@@ -247,10 +294,10 @@ func ctxCause(ctx context.Context, err error) error {
 }
 
 // gotValue is readKey on the reply of getCmd. Only two replies need a
-// second round trip: an empty one (a missing key, or an empty value: a GET
-// tells), and one as long as it asked for (STRLEN then tells whether the
-// value fits MaxSize, and a GET reads it whole).
-func (s *Store) gotValue(ctx context.Context, op, key string, head *redis.StringCmd) (data []byte, found bool, stored string, err error) {
+// second round trip, which goes through c: an empty one (a missing key, or
+// an empty value: a GET tells), and one as long as it asked for (STRLEN
+// then tells whether the value fits MaxSize, and a GET reads it whole).
+func (s *Store) gotValue(ctx context.Context, c redis.UniversalClient, op, key string, head *redis.StringCmd) (data []byte, found bool, stored string, err error) {
 	stored, err = head.Result()
 	switch {
 	case err != nil:
@@ -259,14 +306,14 @@ func (s *Store) gotValue(ctx context.Context, op, key string, head *redis.String
 	default:
 		var n int64
 		if len(stored) > 0 {
-			n, err = s.data.StrLen(ctx, key).Result()
+			n, err = c.StrLen(ctx, key).Result()
 		}
 		if err == nil && n > s.opts.MaxSize {
 			err = fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, n, s.opts.MaxSize)
 			break
 		}
 		if err == nil {
-			stored, err = s.data.Get(ctx, key).Result()
+			stored, err = c.Get(ctx, key).Result()
 		}
 		if errors.Is(err, redis.Nil) {
 			return nil, false, "", nil
@@ -386,7 +433,9 @@ func (s *Store) Write(ctx context.Context, id string, data []byte, ttl time.Dura
 	}
 	value, buf := s.encode(data)
 	defer release(buf)
-	if err := setex(ctx, s.data, key, exp, value); err != nil {
+	c := s.begin()
+	defer s.end()
+	if err := setex(ctx, c, key, exp, value); err != nil {
 		return &OpError{Op: "write", Key: key, Err: outcome(err)}
 	}
 	return nil
@@ -402,10 +451,12 @@ func (s *Store) Destroy(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
+	c := s.begin()
+	defer s.end()
 	if s.opts.Layout == adapters.LayoutNative {
-		err = s.data.Del(ctx, key).Err()
+		err = c.Del(ctx, key).Err()
 	} else {
-		err = s.data.Unlink(ctx, key).Err()
+		err = c.Unlink(ctx, key).Err()
 	}
 	if err != nil {
 		return &OpError{Op: "destroy", Key: key, Err: outcome(err)}
@@ -438,7 +489,9 @@ func (s *Store) Touch(ctx context.Context, id string, ttl time.Duration) error {
 	if err != nil {
 		return err
 	}
-	if err := s.data.Expire(ctx, key, exp).Err(); err != nil {
+	c := s.begin()
+	defer s.end()
+	if err := c.Expire(ctx, key, exp).Err(); err != nil {
 		return &OpError{Op: "touch", Key: key, Err: err}
 	}
 	return nil
@@ -453,7 +506,9 @@ func (s *Store) Exists(ctx context.Context, id string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	n, err := s.data.Exists(ctx, key).Result()
+	c := s.begin()
+	defer s.end()
+	n, err := c.Exists(ctx, key).Result()
 	if err != nil {
 		return false, &OpError{Op: "exists", Key: key, Err: err}
 	}

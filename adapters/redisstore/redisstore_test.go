@@ -173,6 +173,117 @@ func TestAutoPipeline(t *testing.T) {
 	}
 }
 
+// TestAutoPipelineAlone checks that a store with AutoPipeline sends the
+// commands of a call on a pooled connection, not through the
+// AutoPipeliner, when it is the only call under way: no pipeline at all
+// for reads, writes and compare-and-swaps one after the other.
+func TestAutoPipelineAlone(t *testing.T) {
+	srv := testenv.StartRedis(t)
+	client := newClient(t, srv.Addr)
+	ctx := ctxFor(t)
+	// The connection's handshake is a pipeline of its own.
+	if err := client.Ping(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	hook := &pipelineSizes{}
+	client.AddHook(hook)
+	s := newStore(t, client, redisstore.Options{AutoPipeline: true, Locking: true})
+	id := storetest.NewID()
+	for i := range 10 {
+		_, _, ver, err := s.ReadVersion(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.WriteIfVersion(ctx, id, []byte(strconv.Itoa(i)), 0, ver); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Write(ctx, id, []byte("w"), 0); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Touch(ctx, id, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hook.mu.Lock()
+	defer hook.mu.Unlock()
+	if len(hook.sizes) != 0 {
+		t.Errorf("one call at a time went through %d pipelines (sizes %v), want none", len(hook.sizes), hook.sizes)
+	}
+}
+
+// TestAutoPipelineLocked runs locked request cycles (LockRead, then
+// WriteUnlock) from many goroutines at once through a store with
+// AutoPipeline and Locking, two goroutines per session, and checks that
+// no increment is lost: the locks taken and the writes and releases, which
+// go through the AutoPipeliners, still exclude each other. It also checks
+// that a lock's SET NX shared a batch with other calls' commands.
+func TestAutoPipelineLocked(t *testing.T) {
+	srv := testenv.StartRedis(t)
+	client := newClient(t, srv.Addr)
+	var shared atomic.Int64 // batches of more than a SET NX and its GETRANGE
+	client.AddHook(pipelineFunc(func(cmds []redis.Cmder) {
+		if len(cmds) > 2 && slices.ContainsFunc(cmds, func(c redis.Cmder) bool { return c.Name() == "set" }) {
+			shared.Add(1)
+		}
+	}))
+	s := newStore(t, client, redisstore.Options{AutoPipeline: true, Locking: true, LockWait: time.Millisecond, LockRetries: -1})
+	ctx := ctxFor(t)
+
+	const sessions, cycles = 16, 25
+	ids := make([]string, sessions)
+	for i := range ids {
+		ids[i] = storetest.NewID()
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 2*sessions)
+	for w := range 2 * sessions {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			id := ids[w%sessions]
+			for range cycles {
+				data, _, held, err := s.LockRead(ctx, id)
+				if err != nil {
+					errs <- err
+					return
+				}
+				n, _ := strconv.Atoi(string(data))
+				if err := held.WriteUnlock(ctx, []byte(strconv.Itoa(n+1)), 0); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	for _, id := range ids {
+		data, _, err := s.Read(ctx, id)
+		if err != nil || string(data) != strconv.Itoa(2*cycles) {
+			t.Errorf("session %s = %q, %v; want %d", id, data, err, 2*cycles)
+		}
+	}
+	if shared.Load() == 0 {
+		t.Error("no SET NX shared a batch with other commands")
+	}
+}
+
+// pipelineFunc is a go-redis hook that calls itself with the commands of
+// each pipeline.
+type pipelineFunc func(cmds []redis.Cmder)
+
+func (f pipelineFunc) DialHook(next redis.DialHook) redis.DialHook          { return next }
+func (f pipelineFunc) ProcessHook(next redis.ProcessHook) redis.ProcessHook { return next }
+func (f pipelineFunc) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		f(cmds)
+		return next(ctx, cmds)
+	}
+}
+
 // TestAutoPipelineClient checks that AutoPipeline takes a client or an
 // AutoPipeliner, and refuses a Ring, which go-redis cannot autopipeline.
 func TestAutoPipelineClient(t *testing.T) {

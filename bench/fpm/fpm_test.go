@@ -4,6 +4,7 @@ package main
 
 import (
 	"os"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -70,5 +71,42 @@ func TestMedian(t *testing.T) {
 	}
 	if got := median(rs[:3], result.rps); got != 2 {
 		t.Errorf("median of 3, 1, 2 = %v, want 2", got)
+	}
+}
+
+// TestPrintTableLocked checks the comparisons under the table: every Go
+// variant against PHP's fastest on its store, then the Go variants that
+// lock against PHP's fastest that locks too, and nothing of the second
+// kind where either side has no lock.
+func TestPrintTableLocked(t *testing.T) {
+	res := func(rps float64) []result {
+		return []result{{requests: int64(rps), secs: 1, serverCPU: 1, storeCPU: 1, wrkCPU: 1}}
+	}
+	vs := []*variant{
+		{name: "php-fast", php: "persistent", keys: keysPHPRedis, res: res(300)},
+		{name: "php-locking", php: "locking", keys: keysPHPRedis, lock: true, res: res(200)},
+		{name: "go-merge", keys: keysPhalcon, res: res(900)},
+		{name: "go-lock", keys: keysPhalcon, lock: true, res: res(800)},
+		{name: "php-mc", php: "memcached", keys: keysMemcached, lock: true, res: res(100)},
+		{name: "go-mc", keys: keysMemcached, res: res(400)},
+	}
+	var b strings.Builder
+	printTable(&b, options{rounds: 1, duration: time.Second, threads: 1, conns: 1, sessions: 1}, vs)
+	out := b.String()
+	for _, want := range []string{
+		"Against PHP's best on redis, php-fast:\n\n- go-merge: 3.00× the requests per second",
+		"- go-lock: 2.67× the requests per second",
+		"Against PHP's best with a lock held from read to save on redis, php-locking:\n\n- go-lock: 4.00× the requests per second",
+		"Against PHP's best on memcached, php-mc:\n\n- go-mc: 4.00×",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Count(out, "with a lock held") != 1 {
+		t.Errorf("want one comparison of locking variants (redis only: memcached has no Go variant that locks):\n%s", out)
+	}
+	if i := strings.Index(out, "with a lock held"); strings.Contains(out[i:], "go-merge:") {
+		t.Errorf("go-merge, which holds no lock, is compared with PHP's locking variant:\n%s", out)
 	}
 }

@@ -69,7 +69,7 @@ type variant struct {
 	desc  string
 	php   string // the PHP-FPM pool serving it, "" for Go
 	save  string // goroute's -save
-	lock  bool   // goroute's -lock-requests
+	lock  bool   // goroute's -lock-requests; for PHP, the pool's handler locks
 	query string // added to the query of goroute's -store URL
 	keys  string // the sessions it serves: a key of env.urls
 	debug string // goroute's -debug address: net/http/pprof and expvar
@@ -103,22 +103,25 @@ func variants() []*variant {
 	return []*variant{
 		{name: "php-redis", desc: "nginx + PHP-FPM, phpredis session handler", php: "redis", keys: keysPHPRedis},
 		{name: "php-redis-persistent", desc: "nginx + PHP-FPM, phpredis session handler, persistent connections", php: "persistent", keys: keysPHPRedis},
+		{name: "php-redis-locking", desc: "nginx + PHP-FPM, phpredis session handler, persistent connections, its lock (redis.session.locking_enabled=1)", php: "locking", keys: keysPHPRedis, lock: true},
 		{name: "php-phalcon", desc: "nginx + PHP-FPM, Phalcon-style Redis handler in PHP", php: "phalcon", keys: keysPhalcon},
 		{name: "go-merge", desc: "Go net/http + sessbridge, SaveMerge", save: "merge", keys: keysPhalcon},
 		{name: "go-merge-ap", desc: "Go net/http + sessbridge, SaveMerge, redisstore AutoPipeline", save: "merge", query: "auto_pipeline=1", keys: keysPhalcon},
 		{name: "go-replace", desc: "Go net/http + sessbridge, SaveReplace", save: "replace", keys: keysPhalcon},
 		{name: "go-lock", desc: "Go net/http + sessbridge, LockRequests (Phalcon's lock)", save: "merge", lock: true, query: "locking=1", keys: keysPhalcon},
+		{name: "go-lock-ap", desc: "Go net/http + sessbridge, LockRequests (Phalcon's lock), redisstore AutoPipeline", save: "merge", lock: true, query: "locking=1&auto_pipeline=1", keys: keysPhalcon},
 		{name: "go-merge-phpredis", desc: "Go net/http + sessbridge, SaveMerge, on phpredis's keys", save: "merge", keys: keysPHPRedis},
-		{name: "php-memcached", desc: "nginx + PHP-FPM, php-memcached session handler (its default lock on)", php: "memcached", keys: keysMemcached},
+		{name: "go-lock-phpredis", desc: "Go net/http + sessbridge, LockRequests on phpredis's keys and lock", save: "merge", lock: true, query: "locking=1", keys: keysPHPRedis},
+		{name: "php-memcached", desc: "nginx + PHP-FPM, php-memcached session handler (its default lock on)", php: "memcached", keys: keysMemcached, lock: true},
 		{name: "go-merge-memcached", desc: "Go net/http + sessbridge, SaveMerge, on php-memcached's keys", save: "merge", keys: keysMemcached},
-		{name: "php-files", desc: "nginx + PHP-FPM, PHP's files handler (flock from start to save)", php: "files", keys: keysFiles},
+		{name: "php-files", desc: "nginx + PHP-FPM, PHP's files handler (flock from start to save)", php: "files", keys: keysFiles, lock: true},
 		{name: "go-merge-files", desc: "Go net/http + sessbridge, SaveMerge, on PHP's session files", save: "merge", keys: keysFiles},
 	}
 }
 
 // defaultVariants are the variants timed without -variants. The others
 // are started and checked all the same.
-const defaultVariants = "php-redis,php-redis-persistent,php-phalcon,go-merge,go-merge-ap,go-replace,go-lock,php-memcached,go-merge-memcached,php-files,go-merge-files"
+const defaultVariants = "php-redis,php-redis-persistent,php-redis-locking,php-phalcon,go-merge,go-merge-ap,go-replace,go-lock,go-lock-ap,php-memcached,go-merge-memcached,php-files,go-merge-files"
 
 type options struct {
 	rounds      int
@@ -460,6 +463,13 @@ func fpmConfig(dir, redisAddr, mcAddr, sessDir string, pools []string, children 
 			fmt.Fprintf(&b, "php_admin_value[session.save_handler] = redis\nphp_admin_value[session.save_path] = \"tcp://%s\"\n", redisAddr)
 		case "persistent":
 			fmt.Fprintf(&b, "php_admin_value[session.save_handler] = redis\nphp_admin_value[session.save_path] = \"tcp://%s?persistent=1\"\n", redisAddr)
+		case "locking":
+			// phpredis's lock, waited for as go-lock-phpredis waits
+			// (redisstore's NativeLockRetries and NativeLockWait:
+			// phpredis 6's defaults; 5.3's 10 tries 2 ms apart give up
+			// on a busy session after 20 ms and then lose its write).
+			fmt.Fprintf(&b, "php_admin_value[session.save_handler] = redis\nphp_admin_value[session.save_path] = \"tcp://%s?persistent=1\"\n", redisAddr)
+			b.WriteString("php_admin_value[redis.session.locking_enabled] = 1\nphp_admin_value[redis.session.lock_retries] = 100\nphp_admin_value[redis.session.lock_wait_time] = 20000\n")
 		case "phalcon":
 			fmt.Fprintf(&b, "env[SB_HANDLER] = phalcon\nenv[SB_ADDR] = %s\n", redisAddr)
 		case "memcached":
