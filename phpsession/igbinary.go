@@ -1,5 +1,7 @@
 package phpsession
 
+import "slices"
+
 // The igbinary format (igbinary 3.2, format version 2), as PHP's igbinary
 // extension writes it with igbinary_serialize() and with
 // session.serialize_handler=igbinary (which serializes $_SESSION exactly as
@@ -92,18 +94,49 @@ const igMaxEncodeDepth = 10000
 
 // igStrTable is igbinary's string table: strings, class names and enum case
 // names in the order they were first written in full, found by a scan while
-// it is small and by a map once it is not.
+// it is small and by a map once it is not. Its first strings are held in
+// place, so that the table of a small session takes no allocation of its
+// own.
 type igStrTable struct {
-	list  []string
-	index map[string]uint32 // an id of each string, once list is long
+	few   [igStrTableScan]string // the first strings, as many as find scans
+	more  []string               // the strings after them
+	n     int                    // strings in the table
+	index map[string]uint32      // an id of each string, once the table is long
 	// finds counts the calls of find; strings, when the caller knows it
 	// (the encoder, from its scan), is how many it will make in all. The
-	// index is made for as many new strings in the finds to come as in
-	// those so far, so that it does not grow again and again.
+	// index and more are made for as many new strings in the finds to come
+	// as in those so far, so that they do not grow again and again.
 	finds, strings int
 }
 
+// igStrTableScan is the most strings find searches one by one: a table
+// of more has an index.
 const igStrTableScan = 32
+
+// len returns the number of strings in the table.
+func (t *igStrTable) len() int { return t.n }
+
+// at returns the string of id, which is below t.len().
+func (t *igStrTable) at(id int) string {
+	if id < len(t.few) {
+		return t.few[id]
+	}
+	return t.more[id-len(t.few)]
+}
+
+// push gives s the next id, and leaves the index alone: for the session
+// decoder, which only looks strings up by id.
+func (t *igStrTable) push(s string) {
+	switch {
+	case t.n < len(t.few):
+		t.few[t.n] = s
+	case t.more == nil:
+		t.more = append(make([]string, 0, len(t.few)), s)
+	default:
+		t.more = append(t.more, s)
+	}
+	t.n++
+}
 
 // find returns an id of s: the first, for the encoder (see add).
 func (t *igStrTable) find(s string) (uint32, bool) {
@@ -112,8 +145,8 @@ func (t *igStrTable) find(s string) (uint32, bool) {
 		id, ok := t.index[s]
 		return id, ok
 	}
-	for i, x := range t.list {
-		if x == s {
+	for i := range t.n {
+		if t.at(i) == s {
 			return uint32(i), true
 		}
 	}
@@ -124,18 +157,19 @@ func (t *igStrTable) find(s string) (uint32, bool) {
 // find; the decoder may add one again (a string written in full twice),
 // and then only needs find to find it, whatever the id.
 func (t *igStrTable) add(s string) {
-	t.list = append(t.list, s)
+	t.push(s)
 	switch {
 	case t.index != nil:
-		t.index[s] = uint32(len(t.list) - 1)
-	case len(t.list) > igStrTableScan:
-		size := 2 * len(t.list)
+		t.index[s] = uint32(t.n - 1)
+	case t.n > igStrTableScan:
+		size := 2 * t.n
 		if t.strings > t.finds {
-			size = max(size, len(t.list)*t.strings/t.finds)
+			size = max(size, t.n*t.strings/t.finds)
 		}
+		t.more = slices.Grow(t.more, size-t.n)
 		t.index = make(map[string]uint32, size)
-		for i := len(t.list) - 1; i >= 0; i-- {
-			t.index[t.list[i]] = uint32(i)
+		for i := t.n - 1; i >= 0; i-- {
+			t.index[t.at(i)] = uint32(i)
 		}
 	}
 }

@@ -44,9 +44,17 @@ type igDecoder struct {
 	deepest  int // deepest nesting reached in the array being decoded
 
 	strs igStrTable // strings, class names, enum cases
+	// noStrIDs is true when the payload, a session's, refers to no string
+	// by id (igCounter walked all of it): strs is then left empty.
+	noStrIDs bool
+	// mem holds the value's arrays and objects and their entries, as
+	// counted before decoding (see igCounter).
+	mem arena
 
 	refs    []igRefEntry
-	emptyID int // id of the first plain empty array, -1 until there is one
+	nids    int  // ids given so far
+	noRefs  bool // no ref or objref refers to an id (igCounter walked the whole payload): refs is left empty
+	emptyID int  // id of the first plain empty array, -1 until there is one
 
 	slot    int   // last slot taken
 	budget  int64 // values the result may still hold, copies included
@@ -70,7 +78,7 @@ type igDecoder struct {
 	// caller wants no reasons (noncanon). The entries of its top-level
 	// array or object go to sess, not to the composite.
 	session bool
-	sess    *Session
+	sess    *igSessionMem
 	nrefs   int // Ref and PHPRef values made so far, for entry.refs
 }
 
@@ -83,26 +91,39 @@ type igDecoder struct {
 // appendIgbinarySession. Strings, class names and payloads share data's
 // memory (DecodeSession's rule: data must not change after the call).
 //
-// It decodes the entries of s, an empty session, straight from the
-// top-level array (or object: PHP's igbinary session decoder takes a
-// top-level object's properties as the session's names), each with the
-// slots it takes and whether it holds references, as Session keeps them.
-func decodeIgbinarySession(s *Session, data []byte) error {
-	d := igDecoder{session: true, sess: s}
-	v, _, err := d.decode(data, s.limits())
+// It decodes the session's entries straight from the top-level array (or
+// object: PHP's igbinary session decoder takes a top-level object's
+// properties as the session's names, and writes the session back as an
+// array), each with the slots it takes and whether it holds references, as
+// Session keeps them. An empty payload is an empty session.
+func decodeIgbinarySession(data []byte, lim limits) (*Session, error) {
+	m := new(igSessionMem)
+	s := &m.s
+	s.format, s.orig, s.distinct = FormatIgbinary, data, true // the decoder folds a repeated name
+	s.setLimits(lim)
+	if len(data) == 0 {
+		return s, nil
+	}
+	d := igDecoder{session: true, sess: m}
+	v, _, err := d.decode(data, lim)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if v.kind() != Array && v.kind() != Object {
-		return &SyntaxError{Offset: 0, Msg: "igbinary session is a " + v.kind().String() + ", not an array or object", Err: ErrSyntax}
+		return nil, &SyntaxError{Offset: 0, Msg: "igbinary session is a " + v.kind().String() + ", not an array or object", Err: ErrSyntax}
 	}
-	return nil
+	return s, nil
 }
 
-// igTables is the first room of an igDecoder's tables.
-type igTables struct {
-	refs [8]igRefEntry
-	strs [16]string
+// igSessionMem is a Session with room for the entries, names and values of
+// a small igbinary session (a login, a flash message and a user are a few
+// names), so that they take one allocation, not four (as sessionMem does
+// for the text formats). A session of more entries has lists of its own.
+type igSessionMem struct {
+	s       Session
+	entries [4]entry
+	names   [4]string
+	vals    [4]Value
 }
 
 // decodeIgbinary decodes a whole igbinary_serialize() output, header
@@ -149,13 +170,6 @@ func (d *igDecoder) decode(data []byte, lim limits) (Value, string, error) {
 		return Value{}, "", &SyntaxError{Offset: 0, Msg: fmt.Sprintf("igbinary: input of %d bytes is over the %d-byte limit", len(data), lim.maxSize), Err: ErrTooLarge}
 	}
 	d.data, d.maxDepth, d.emptyID = data, lim.maxDepth, -1
-	// Room for the tables of a small session, in one allocation: a string
-	// takes three bytes at least, an id (an array or object) two, but few
-	// values of a session are arrays or objects.
-	if len(data) >= 16 {
-		t := new(igTables)
-		d.refs, d.strs.list = t.refs[:0], t.strs[:0]
-	}
 	// A copy of an array is two bytes however big the array: bound what
 	// the Value may hold so that nested copies cannot multiply it.
 	d.budget = 1<<20 + 16*int64(len(data))
@@ -168,6 +182,20 @@ func (d *igDecoder) decode(data []byte, lim limits) (Value, string, error) {
 		d.flag("version 1 header")
 	default:
 		return Value{}, "", d.err(0, fmt.Sprintf("header %x is not version 1 or 2", data[:4]), ErrSyntax)
+	}
+	c := igCounter{data: data, off: igHeaderLen, maxDepth: d.maxDepth, skipTop: d.session}
+	whole := c.value() && c.off == len(data)
+	d.mem = newArena(c.comps, c.ents)
+	// A session's string table is only there to be referred to by id: it
+	// needs none when no id follows (most sessions repeat no string).
+	d.noStrIDs = d.session && whole && c.strIDs == 0
+	if c.strs > igStrTableScan && !d.noStrIDs {
+		d.strs.more = make([]string, 0, c.strs-igStrTableScan)
+	}
+	// Nor does the reference table when no ref or objref follows.
+	d.noRefs = whole && c.refs == 0
+	if ids := c.comps + c.scalarRefs; ids > 0 && !d.noRefs {
+		d.refs = make([]igRefEntry, 0, ids)
 	}
 	d.off = igHeaderLen
 	v, err := d.value()
@@ -387,10 +415,10 @@ func (d *igDecoder) strID(start, w int) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if id >= uint64(len(d.strs.list)) {
-		return "", d.err(start, fmt.Sprintf("string id %d with %d strings so far", id, len(d.strs.list)), ErrBadReference)
+	if id >= uint64(d.strs.len()) {
+		return "", d.err(start, fmt.Sprintf("string id %d with %d strings so far", id, d.strs.len()), ErrBadReference)
 	}
-	return d.strs.list[id], nil
+	return d.strs.at(int(id)), nil
 }
 
 // chars reads a length of w bytes and that many bytes, and adds them to the
@@ -410,7 +438,9 @@ func (d *igDecoder) chars(start, w int) (string, error) {
 	d.off += int(n)
 	if d.session {
 		// No reasons wanted: the table needs no index to find a string.
-		d.strs.list = append(d.strs.list, s)
+		if !d.noStrIDs {
+			d.strs.push(s)
+		}
 		return s, nil
 	}
 	if _, dup := d.strs.find(s); dup {
@@ -468,14 +498,13 @@ func (d *igDecoder) array(start int, t byte, asRef bool) (Value, error) {
 	if err != nil {
 		return Value{}, err
 	}
-	id := len(d.refs)
 	kind := igRefArray
 	if asRef {
 		kind = igRefPHP
 	}
-	d.refs = append(d.refs, igRefEntry{kind: kind, slot: slot})
+	id := d.newID(igRefEntry{kind: kind, slot: slot})
 	impure := d.impure
-	a := Value{comp: &composite{kind: Array}}
+	a := Value{comp: d.mem.composite(Array, 0)}
 	if n == 0 && !asRef && id > 0 {
 		if d.emptyID >= 0 {
 			d.flag("a second empty array written in full")
@@ -488,11 +517,24 @@ func (d *igDecoder) array(start int, t byte, asRef bool) (Value, error) {
 	if a.comp.entries, err = d.entries(n, true); err != nil {
 		return Value{}, err
 	}
-	e := &d.refs[id]
-	e.comp, e.size, e.pure, e.done = a.comp, d.slot-slot+1, d.impure == impure, true
-	e.height = int32(d.deepest - d.depth + 1)
+	if !d.noRefs {
+		e := &d.refs[id]
+		e.comp, e.size, e.pure, e.done = a.comp, d.slot-slot+1, d.impure == impure, true
+		e.height = int32(d.deepest - d.depth + 1)
+	}
 	d.deepest = max(outer, d.deepest)
 	return a, nil
+}
+
+// newID gives e the next reference id, and returns it. The reference
+// table keeps e only when the payload refers to ids (see noRefs).
+func (d *igDecoder) newID(e igRefEntry) int {
+	id := d.nids
+	d.nids++
+	if !d.noRefs {
+		d.refs = append(d.refs, e)
+	}
+	return id
 }
 
 // igKeySet finds a repeated key in a big array: string keys by a map;
@@ -546,7 +588,12 @@ func (d *igDecoder) entries(n int, inArray bool) ([]Entry, error) {
 	if d.session && d.depth == 1 {
 		return nil, d.topEntries(n, inArray)
 	}
-	es := make([]Entry, 0, min(n, 1024)) // grows with what is really there
+	var es []Entry
+	if n <= len(d.mem.ents) {
+		es, d.mem.ents = d.mem.ents[:0:n], d.mem.ents[n:]
+	} else {
+		es = make([]Entry, 0, min(n, 1024)) // grows with what is really there
+	}
 	var seen igKeySet
 	for i := 0; i < n; i++ {
 		koff := d.off
@@ -593,9 +640,15 @@ func (d *igDecoder) padding() bool {
 // Entry in between: an int key's name is its decimal text, and each entry
 // knows the slots its value takes and whether it holds references.
 func (d *igDecoder) topEntries(n int, inArray bool) error {
-	s, size := d.sess, min(n, 1024) // grows with what is really there
-	s.entries, s.names, s.vals = make([]entry, 0, size), make([]string, 0, size), make([]Value, 0, size)
-	var seen map[igName]int32 // once there are many
+	m, size := d.sess, min(n, 1024) // grows with what is really there
+	s := &m.s
+	if size <= len(m.entries) {
+		s.entries, s.names, s.vals = m.entries[:0], m.names[:0], m.vals[:0]
+	} else {
+		s.entries, s.names, s.vals = make([]entry, 0, size), make([]string, 0, size), make([]Value, 0, size)
+	}
+	var seen map[string]uint8 // once there are many
+	var at map[igName]int32   // once a name repeats
 	for range n {
 		koff := d.off
 		if d.padding() {
@@ -611,8 +664,8 @@ func (d *igDecoder) topEntries(n int, inArray bool) error {
 			name = strconv.FormatInt(int64(k.num), 10)
 		}
 		j := -1
-		if inArray {
-			j = d.topIndex(name, e.intKey, n, &seen)
+		if inArray && d.topRepeated(name, e.intKey, n, &seen) {
+			j = d.topIndex(name, e.intKey, &at)
 		}
 		slot, refs := d.slot, d.nrefs
 		v, err := d.value()
@@ -639,6 +692,9 @@ func (d *igDecoder) topEntries(n int, inArray bool) error {
 		s.setName(&e, name)
 		s.setVal(&e, v)
 		s.entries = append(s.entries, e)
+		if at != nil {
+			at[igName{name, e.intKey}] = int32(len(s.entries) - 1)
+		}
 	}
 	return nil
 }
@@ -650,31 +706,57 @@ type igName struct {
 }
 
 // topIndex returns the index of the session's entry with name and intKey,
-// or -1, found by a scan while the session is short and by seen once it is
-// not (n: the entries it will have); it adds the name to seen as the next
-// entry. (Each entry's name is the session's name of the same index.)
-func (d *igDecoder) topIndex(name string, intKey bool, n int, seen *map[igName]int32) int {
-	s := d.sess
+// which topRepeated found, by at, a map of each name to its entry that it
+// builds the first time (the decoder adds the entries after).
+func (d *igDecoder) topIndex(name string, intKey bool, at *map[igName]int32) int {
+	s := &d.sess.s
+	if *at == nil {
+		*at = make(map[igName]int32, len(s.entries))
+		for i := range s.entries {
+			(*at)[igName{s.names[i], s.entries[i].intKey}] = int32(i)
+		}
+	}
+	return int((*at)[igName{name, intKey}])
+}
+
+// topRepeated reports whether the session, which will have n entries, has
+// an entry with name and intKey, by a scan while it is short and by seen
+// once it is not; it adds the name to seen. (Each entry's name is the
+// session's name of the same index.) seen holds, for each name, which of
+// a string key (igKeyStr) and an int key (igKeyInt) it was written as.
+func (d *igDecoder) topRepeated(name string, intKey bool, n int, seen *map[string]uint8) bool {
+	s := &d.sess.s
 	if len(s.entries) < 16 {
 		for i := range s.entries {
 			if s.names[i] == name && s.entries[i].intKey == intKey {
-				return i
+				return true
 			}
 		}
-		return -1
+		return false
 	}
 	if *seen == nil {
-		*seen = make(map[igName]int32, min(n, 1024))
+		*seen = make(map[string]uint8, min(n, 1024))
 		for i := range s.entries {
-			(*seen)[igName{s.names[i], s.entries[i].intKey}] = int32(i)
+			(*seen)[s.names[i]] |= igKeyBit(s.entries[i].intKey)
 		}
 	}
-	k := igName{name, intKey}
-	if i, ok := (*seen)[k]; ok {
-		return int(i)
+	bit, was := igKeyBit(intKey), (*seen)[name]
+	(*seen)[name] = was | bit
+	return was&bit != 0
+}
+
+// The bits of topRepeated's seen: a name written as a string key, as an
+// int key.
+const (
+	igKeyStr uint8 = 1 << iota
+	igKeyInt
+)
+
+func igKeyBit(intKey bool) uint8 {
+	if intKey {
+		return igKeyInt
 	}
-	(*seen)[k] = int32(len(s.entries))
-	return -1
+	return igKeyStr
 }
 
 // key decodes an array key (inArray) or a property name.
@@ -747,8 +829,8 @@ func (d *igDecoder) object(start int, t byte, asRef bool) (Value, error) {
 	if err != nil {
 		return Value{}, err
 	}
-	c := &composite{kind: Object}
-	d.refs = append(d.refs, igRefEntry{kind: igRefObject, slot: slot, comp: c, viaRef: asRef})
+	c := d.mem.composite(Object, 0)
+	d.newID(igRefEntry{kind: igRefObject, slot: slot, comp: c, viaRef: asRef})
 	d.impure++
 	inner := d.off
 	if err := d.need(1, "object"); err != nil {
@@ -879,7 +961,7 @@ func (d *igDecoder) phpRef(start int) (Value, error) {
 	if err != nil {
 		return Value{}, err
 	}
-	d.refs = append(d.refs, igRefEntry{kind: igRefPHP, slot: slot})
+	d.newID(igRefEntry{kind: igRefPHP, slot: slot})
 	d.sources = append(d.sources, slot)
 	d.impure++
 	return v, nil

@@ -4,11 +4,13 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 )
 
-// igEncID is the igbinary id a slot's value took.
+// igEncID is the igbinary id the value of a slot took.
 type igEncID struct {
+	slot   int
 	id     uint32
 	object bool // an object (objref) rather than a & reference (ref)
 }
@@ -28,8 +30,10 @@ type igEncoder struct {
 
 	nextID  uint32
 	slot    int
-	targets []int // sorted slots PHPRefs point at
-	ids     map[int]igEncID
+	targets []int     // sorted slots PHPRefs point at
+	ids     []igEncID // in the order of their slots, as written
+	objects int       // objects, Serializable objects and enum cases, as scan counts them
+	seen    igSeen    // the arrays and objects scan visited
 	shared  map[*composite]igShared
 	twice   map[*composite]bool // arrays that occur more than once
 	emptyID int64               // id of the first plain empty array, -1 until written
@@ -70,10 +74,10 @@ func appendIgbinary(dst []byte, v Value) ([]byte, error) {
 	e := newIgEncoder(dst)
 	switch v.kind() {
 	case Array, Object, Custom, Enum:
-		if err := e.scan(v, make(map[*composite]bool), 0); err != nil {
+		if err := e.scan(v, 0); err != nil {
 			return dst, err
 		}
-		sort.Ints(e.targets)
+		e.sortTargets()
 	case Ref, PHPRef:
 		return dst, fmt.Errorf("phpsession: igbinary: %w: a top-level %s", ErrBadReference, v.kind())
 	default:
@@ -96,17 +100,16 @@ func appendIgbinarySession(dst []byte, n int, at func(i int) (Entry, error)) ([]
 	}
 	e := newIgEncoder(dst)
 	e.strs.strings = n // the names
-	seen := make(map[*composite]bool)
 	for i := range n {
 		en, err := at(i)
 		if err != nil {
 			return dst, err
 		}
-		if err := e.scan(en.Value, seen, 1); err != nil {
+		if err := e.scan(en.Value, 1); err != nil {
 			return dst, err
 		}
 	}
-	sort.Ints(e.targets)
+	e.sortTargets()
 	if e.targetIn(1, 1) {
 		return dst, fmt.Errorf("phpsession: igbinary: %w: R:1 points at the session array itself", ErrBadReference)
 	}
@@ -131,8 +134,6 @@ func appendIgbinarySession(dst []byte, n int, at func(i int) (Entry, error)) ([]
 // newIgEncoder returns an encoder that appends to dst, the header written.
 func newIgEncoder(dst []byte) *igEncoder {
 	e := &igEncoder{buf: dst, emptyID: -1}
-	var strs [16]string // room for a small session's strings
-	e.strs.list = strs[:0]
 	e.buf = binary.BigEndian.AppendUint32(e.buf, igVersion)
 	return e
 }
@@ -141,7 +142,7 @@ func newIgEncoder(dst []byte) *igEncoder {
 // once (only those are remembered for a ref) and the slots copies copy,
 // visiting each composite once, and counts the strings, keys and class
 // names the string table will be asked for (about: for its index's size).
-func (e *igEncoder) scan(v Value, seen map[*composite]bool, depth int) error {
+func (e *igEncoder) scan(v Value, depth int) error {
 	switch v.kind() {
 	case PHPRef:
 		e.targets = append(e.targets, v.Slot())
@@ -149,6 +150,7 @@ func (e *igEncoder) scan(v Value, seen map[*composite]bool, depth int) error {
 		e.strs.strings++
 	case Custom, Enum:
 		e.strs.strings += 2 // the class (and case) name
+		e.objects++
 	case Array, Object:
 		if v.kind() == Array && v.num != 0 {
 			if e.copied == nil {
@@ -156,7 +158,7 @@ func (e *igEncoder) scan(v Value, seen map[*composite]bool, depth int) error {
 			}
 			e.copied[int(v.num)] = true
 		}
-		if seen[v.comp] {
+		if e.seen.add(v.comp) {
 			if v.kind() == Array {
 				if e.twice == nil {
 					e.twice = make(map[*composite]bool)
@@ -165,18 +167,61 @@ func (e *igEncoder) scan(v Value, seen map[*composite]bool, depth int) error {
 			}
 			return nil
 		}
-		seen[v.comp] = true
 		e.strs.strings += 1 + len(v.comp.entries) // class name and keys
+		if v.kind() == Object {
+			e.objects++
+		}
 		if depth > igMaxEncodeDepth {
 			return fmt.Errorf("phpsession: igbinary: %w: values nested deeper than %d (an array holding itself?)", ErrUnsupportedValue, igMaxEncodeDepth)
 		}
 		for _, en := range v.comp.entries {
-			if err := e.scan(en.Value, seen, depth+1); err != nil {
+			if err := e.scan(en.Value, depth+1); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
+}
+
+// sortTargets sorts the targets scan found, and makes room for the ids of
+// them and of the objects.
+func (e *igEncoder) sortTargets() {
+	sort.Ints(e.targets)
+	if n := e.objects + len(e.targets); n > 0 {
+		e.ids = make([]igEncID, 0, n)
+	}
+}
+
+// igSeen is a set of composites: an array searched one by one while the
+// set is small (a session holds few arrays and objects), a map once it is
+// not.
+type igSeen struct {
+	few [16]*composite
+	n   int
+	m   map[*composite]struct{}
+}
+
+// add adds c to the set and reports whether it was there.
+func (s *igSeen) add(c *composite) bool {
+	if s.m == nil {
+		for _, x := range s.few[:s.n] {
+			if x == c {
+				return true
+			}
+		}
+		if s.n < len(s.few) {
+			s.few[s.n] = c
+			s.n++
+			return false
+		}
+		s.m = make(map[*composite]struct{}, 2*len(s.few))
+		for _, x := range s.few {
+			s.m[x] = struct{}{}
+		}
+	}
+	_, ok := s.m[c]
+	s.m[c] = struct{}{}
+	return ok
 }
 
 // isTarget reports whether a PHPRef points at one of the slots lo..hi.
@@ -288,7 +333,7 @@ func (e *igEncoder) key(k Value, inArray bool) error {
 // value appends v, which takes the next slot unless it is a PHPRef.
 func (e *igEncoder) value(v Value, depth int) error {
 	if v.kind() == PHPRef {
-		to, ok := e.ids[v.Slot()]
+		to, ok := e.idOf(v.Slot())
 		if !ok {
 			return fmt.Errorf("phpsession: igbinary: %w: R:%d points at no value written before", ErrBadReference, v.Slot())
 		}
@@ -332,7 +377,7 @@ func (e *igEncoder) value(v Value, depth int) error {
 	case String:
 		e.str(v.str)
 	case Ref:
-		to, ok := e.ids[v.Slot()]
+		to, ok := e.idOf(v.Slot())
 		if !ok || !to.object || target {
 			return fmt.Errorf("phpsession: igbinary: %w: r:%d points at no object written before", ErrBadReference, v.Slot())
 		}
@@ -368,11 +413,19 @@ func (e *igEncoder) value(v Value, depth int) error {
 	return nil
 }
 
+// remember notes that the value of slot, which comes after every slot
+// remembered before, took id.
 func (e *igEncoder) remember(slot int, id uint32, object bool) {
-	if e.ids == nil {
-		e.ids = make(map[int]igEncID)
+	e.ids = append(e.ids, igEncID{slot: slot, id: id, object: object})
+}
+
+// idOf returns the id remembered for slot.
+func (e *igEncoder) idOf(slot int) (igEncID, bool) {
+	i, ok := slices.BinarySearchFunc(e.ids, slot, func(x igEncID, slot int) int { return x.slot - slot })
+	if !ok {
+		return igEncID{}, false
 	}
-	e.ids[slot] = igEncID{id: id, object: object}
+	return e.ids[i], true
 }
 
 func (e *igEncoder) array(v Value, slot int, target bool, depth int) error {
@@ -521,4 +574,51 @@ func (e *igEncoder) object(v Value, slot, depth int) error {
 		return nil
 	}
 	return e.entries(v.Entries(), false, depth)
+}
+
+// igRefsKept reports whether the references in the values of s, an
+// igbinary session, all point where they did in the decoded payload, and at
+// the same slot numbers in the payload to be written: each points into an
+// untouched entry that is still at the slots it was decoded at (the entries
+// before it kept their sizes), as do the slots of the arrays that decoded
+// copies copy (Array.num). The session is then written from its values as
+// they are; otherwise appendIgbinary materializes it. A session without
+// references has them all kept.
+func (s *Session) igRefsKept() bool {
+	r := renumberer{s: s}
+	for i := range s.entries {
+		if !s.entries[i].refs {
+			continue
+		}
+		v, err := s.value(i)
+		if err != nil || !igSlotsKept(&r, v, 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// igSlotsKept reports whether the slots v's references and copies point at
+// keep their numbers (see igRefsKept).
+func igSlotsKept(r *renumberer, v Value, depth int) bool {
+	if depth > igMaxEncodeDepth {
+		return false // the encoder says why
+	}
+	switch v.kind() {
+	case Ref, PHPRef:
+		n, ok := r.slot(v.Slot())
+		return ok && n == v.Slot()
+	case Array, Object:
+		if v.kind() == Array && v.num != 0 {
+			if n, ok := r.slot(int(v.num)); !ok || n != int(v.num) {
+				return false
+			}
+		}
+		for _, e := range v.comp.entries {
+			if !igSlotsKept(r, e.Value, depth+1) {
+				return false
+			}
+		}
+	}
+	return true
 }

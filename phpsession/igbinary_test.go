@@ -990,3 +990,78 @@ session_destroy();
 		t.Errorf("empty session = %s, want 000000021400", empty)
 	}
 }
+
+// TestIgbinarySessionRepeatedNames decodes sessions with a name written
+// twice, in few entries (searched one by one) and in many (by a map): the
+// same key twice is refused, as igbinary never writes it; a name written
+// once as an int key and once as a string key (PHP writes both, see
+// decodeIgbinarySession) is two entries.
+func TestIgbinarySessionRepeatedNames(t *testing.T) {
+	// session returns a session of n names k00, k01... and then one entry
+	// for each of the keys extra (hex).
+	session := func(n int, extra ...string) []byte {
+		var b strings.Builder
+		fmt.Fprintf(&b, "00000002 14%02x", n+len(extra))
+		for i := range n {
+			fmt.Fprintf(&b, " 1103%x 0601", fmt.Sprintf("k%02d", i))
+		}
+		for _, k := range extra {
+			fmt.Fprintf(&b, " %s 0602", k)
+		}
+		return igMustHex(b.String())
+	}
+	// A repeated name is one entry, in its first place with its last value
+	// (2), as PHP's igbinary session decoder leaves $_SESSION.
+	tests := []struct {
+		name     string
+		data     []byte
+		entries  int
+		repeated string // a name written again, "" for none
+	}{
+		{"few, string key again", session(3, "0e01"), 3, "k01"},
+		{"many, string key again", session(20, "0e05"), 20, "k05"},
+		{"few, new name", session(3, "1102 6b78"), 4, ""},
+		{"many, new name", session(20, "1102 6b78"), 21, ""},
+		{"few, int key 7 twice", session(3, "0607", "0607"), 4, "7"},
+		{"many, int key 7 twice", session(20, "0607", "0607"), 21, "7"},
+		{"few, int key 7 and string key 7", session(3, "0607", "1101 37"), 5, ""},
+		{"many, int key 7 and string key 7", session(20, "0607", "1101 37"), 22, ""},
+		{"many, string key 7 and int key 7, then string key 7", session(20, "1101 37", "0607", "0e14"), 22, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := DecodeSession(tt.data, FormatIgbinary)
+			if err != nil || len(s.entries) != tt.entries {
+				t.Fatalf("DecodeSession() = %v, want %d entries", err, tt.entries)
+			}
+			if tt.repeated == "" {
+				return
+			}
+			if i := slices.Index(s.Names(), tt.repeated); i < 0 || !s.val(&s.entries[i]).Equal(IntValue(2)) {
+				t.Errorf("%q: entry %d of %q, want its first place with the last value, 2", tt.repeated, i, s.Names())
+			}
+		})
+	}
+}
+
+// TestIgbinaryLongRefRun decodes a payload of one long run of & markers
+// (0x25), which PHP never writes (a & reference to a & reference): it is
+// refused at the second marker, and the walk that counts before decoding
+// (igCounter) does not nest once per marker (a run of millions would
+// overflow the stack). Likewise for a run of enum cases nested in their
+// names.
+func TestIgbinaryLongRefRun(t *testing.T) {
+	data := append(igMustHex("00000002"), bytes.Repeat([]byte{igPHPRef}, 32<<20)...)
+	if _, err := DecodeSession(data, FormatIgbinary); !errors.Is(err, ErrSyntax) {
+		t.Errorf("DecodeSession(32 MiB of 0x25) = %v, want an ErrSyntax", err)
+	}
+	if _, err := decodeIgbinary(data, limits{}); !errors.Is(err, ErrSyntax) {
+		t.Errorf("decodeIgbinary(32 MiB of 0x25) = %v, want an ErrSyntax", err)
+	}
+	// An enum case whose name is an enum case of an object..., which the
+	// decoder refuses at the first: the walk stops there too.
+	data = append(igMustHex("00000002"), bytes.Repeat(igMustHex("170141 27"), 8<<20)...)
+	if _, err := DecodeSession(data, FormatIgbinary); !errors.Is(err, ErrSyntax) {
+		t.Errorf("DecodeSession(8M nested enum cases) = %v, want an ErrSyntax", err)
+	}
+}

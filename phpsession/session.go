@@ -196,12 +196,7 @@ func decodeSession(data []byte, f Format, lim limits) (*Session, error) {
 	case FormatPHP, FormatPHPBinary, FormatPHPSerialize:
 		return scanSession(data, f, lim, false)
 	case FormatIgbinary:
-		s := &Session{format: f, orig: data, distinct: true} // the decoder folds a repeated name
-		s.setLimits(lim)
-		if err := s.decodeIgbinary(data); err != nil {
-			return nil, err
-		}
-		return s, nil
+		return decodeIgbinarySession(data, lim)
 	}
 	return nil, fmt.Errorf("phpsession: %w %s", ErrUnknownFormat, f)
 }
@@ -286,16 +281,6 @@ func (s *Session) addIndexed(n, i int) (folded bool) {
 		s.entries[n] = *e
 	}
 	return false
-}
-
-// decodeIgbinary decodes an igbinary payload whole. PHP's igbinary session
-// decoder takes the properties of a top-level object as the session's
-// names (and writes the session back as an array): so does it.
-func (s *Session) decodeIgbinary(data []byte) error {
-	if len(data) == 0 {
-		return nil
-	}
-	return decodeIgbinarySession(s, data)
 }
 
 // Format returns the session's format.
@@ -1207,24 +1192,29 @@ func (m *materializer) unknown(ref Value) error {
 
 // appendIgbinary encodes an igbinary session: igbinary_serialize($_SESSION).
 // References are renumbered, and get copies of values no longer written, as
-// for the other formats.
+// for the other formats; when every one still points where it did
+// (igRefsKept), the values are written as they are.
 func (s *Session) appendIgbinary(dst []byte) ([]byte, error) {
 	var vals []Value
-	if slices.ContainsFunc(s.entries, func(e entry) bool { return e.refs }) {
+	if !s.igRefsKept() {
 		var err error
 		if vals, err = s.materialize(); err != nil {
 			return dst, err
 		}
 	}
 	return appendIgbinarySession(dst, len(s.entries), func(i int) (Entry, error) {
-		v, err := s.value(i)
-		if vals != nil {
-			v = vals[i]
-		}
-		k := StringValue(s.name(&s.entries[i]))
-		if s.entries[i].intKey {
+		e := &s.entries[i]
+		k := StringValue(s.name(e))
+		if e.intKey {
 			k = normalizeKey(k)
 		}
+		switch {
+		case vals != nil:
+			return Entry{Key: k, Value: vals[i]}, nil
+		case e.decoded(): // every entry of an igbinary session is
+			return Entry{Key: k, Value: s.val(e)}, nil
+		}
+		v, err := s.value(i)
 		return Entry{Key: k, Value: v}, err
 	})
 }
@@ -1249,11 +1239,13 @@ func (r *renumberer) index() {
 	}
 	r.indexed = true
 	next := 0
-	if r.s.format == FormatPHPSerialize {
-		next = 1
+	if r.s.format == FormatPHPSerialize || r.s.format == FormatIgbinary {
+		next = 1 // the outer array
 	}
 	for _, e := range r.s.entries {
-		if !e.touched {
+		// An igbinary entry read from the payload is decoded whole
+		// (touched), and knows its first slot there; a set one does not.
+		if !e.touched || r.s.format == FormatIgbinary && e.first > 0 {
 			r.olds = append(r.olds, int(e.first))
 			r.news = append(r.news, next+1)
 			r.sizes = append(r.sizes, int(e.nslots))
@@ -1265,7 +1257,7 @@ func (r *renumberer) index() {
 // slot returns the new number of the decoded payload's slot old.
 func (r *renumberer) slot(old int) (int, bool) {
 	r.index()
-	if old == 1 && r.s.format == FormatPHPSerialize {
+	if old == 1 && (r.s.format == FormatPHPSerialize || r.s.format == FormatIgbinary) {
 		return 1, true
 	}
 	i, found := slices.BinarySearch(r.olds, old)

@@ -35,6 +35,16 @@
 //	if err != nil { ... }
 //	data, found, err := store.Read(ctx, id)
 //
+// For tools that look at sessions without taking part (the sessbridge
+// CLI), [Store.Inspect] shows the stored item and its lock, and
+// [Store.Expiry] the time an item has left (memcached's meta get, mg with
+// the t flag: memcached 1.6 or later). Memcached keeps no time of an
+// item's last write, so an Expiry has no Modified, and it cannot list its
+// keys, so Store is no adapters.Lister. Store has no Peek: adapters.Peeker
+// is for stores whose Read waits while PHP holds the session's lock (a
+// file's flock), and memcachedstore's Read never waits for its lock, a key
+// of its own.
+//
 // # Options to match on the PHP side
 //
 // Phalcon's Libmemcached adapter options map to [Options] like this:

@@ -236,7 +236,10 @@ func (o *Options) withDefaults() (Options, error) {
 // concurrent use.
 //
 // Besides [adapters.Store] it implements [adapters.Toucher],
-// [adapters.Validator], [adapters.Locker] and [adapters.CASWriter].
+// [adapters.Validator], [adapters.Locker] and [adapters.CASWriter], and
+// for tools [adapters.Inspector] and [adapters.Expirer]. It has no Peek
+// ([adapters.Peeker]): its Read never waits for a session's lock, a key
+// of its own, so Read is already what Peek would be.
 type Store struct {
 	opts   Options
 	client *memcache.Client

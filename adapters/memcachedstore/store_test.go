@@ -326,6 +326,34 @@ func TestTTL(t *testing.T) {
 	}
 }
 
+// TestExpiry reads the TTL memcached has for a session, as ttlOf reads it
+// on the wire: a relative and an absolute (over 30 days) expiry, and an
+// item PHP stored without one.
+func TestExpiry(t *testing.T) {
+	t.Parallel()
+	servers := startServers(t, 1)
+	ctx := context.Background()
+	s := newStore(t, Options{Servers: servers})
+	id := storetest.NewID()
+	for _, ttl := range []time.Duration{90 * time.Second, 40 * 24 * time.Hour} {
+		if err := s.Write(ctx, id, []byte("a|i:1;"), ttl); err != nil {
+			t.Fatal(err)
+		}
+		exp, found, err := s.Expiry(ctx, id)
+		want := time.Duration(ttlOf(t, servers[0].String(), s.Key(id))) * time.Second
+		if err != nil || !found || !exp.HasTTL || exp.TTL < want || exp.TTL > want+time.Second || !exp.Modified.IsZero() {
+			t.Errorf("Expiry(%q) after Write(%v) = %+v, %v, %v; want TTL %v (mg t, read after), or a second more", id, ttl, exp, found, err, want)
+		}
+	}
+	c := memcache.New(servers[0].String())
+	if err := c.Set(&memcache.Item{Key: s.Key(id), Value: adapters.Wrap([]byte("a|i:1;"))}); err != nil {
+		t.Fatal(err)
+	}
+	if exp, found, err := s.Expiry(ctx, id); err != nil || !found || !exp.HasTTL || exp.TTL >= 0 {
+		t.Errorf("Expiry(%q) of an item without expiry = %+v, %v, %v; want a negative TTL", id, exp, found, err)
+	}
+}
+
 // TestDestroyReleasesLock: as php-memcached's destroy, a native Destroy
 // releases the lock its Store holds; the old Unlock then leaves a newer
 // holder's lock alone.

@@ -60,7 +60,10 @@
 // [redis.Nil]. Failures are [*OpError] values naming the operation and the key,
 // wrapping the go-redis or context error; a lock that cannot be taken is a
 // [*LockError] (errors.Is [adapters.ErrLockTimeout]) with Phalcon's
-// message; a lost compare-and-swap wraps [adapters.ErrConflict].
+// message; a lost compare-and-swap wraps [adapters.ErrConflict]. When
+// Redis refuses the store's password (NOAUTH, WRONGPASS) or its user's ACL
+// refuses a command (NOPERM), the *OpError also matches [ErrAuth]: never a
+// held lock or a missing session.
 //
 // # Security considerations
 //

@@ -145,7 +145,7 @@ func (s *Store) LockRead(ctx context.Context, id string) (data []byte, found boo
 		pipe := s.client.Pipeline()
 		set := pipe.Do(ctx, args...)
 		get = s.getCmd(ctx, pipe, key)
-		_, _ = pipe.Exec(ctx) // each command's error is read below
+		execPipe(ctx, pipe) // each command's error is read below
 		return lockTaken(set.Err())
 	})
 	if err == nil && !s.ordered {
@@ -161,6 +161,27 @@ func (s *Store) LockRead(ctx context.Context, id string) (data []byte, found boo
 		return nil, false, nil, err
 	}
 	return data, found, h, nil
+}
+
+// execPipe sends pipe's commands; the caller reads each command's error.
+// When the pipeline failed and no command has an error of its own, the
+// pipeline's error becomes each command's: go-redis leaves them nil when a
+// new connection's AUTH fails (WRONGPASS is a Redis error, which go-redis
+// takes for a command's own reply), and a SET NX without error would read
+// as a lock taken.
+func execPipe(ctx context.Context, pipe redis.Pipeliner) {
+	cmds, err := pipe.Exec(ctx)
+	if err == nil {
+		return
+	}
+	for _, c := range cmds {
+		if c.Err() != nil {
+			return // Exec's error is this command's own
+		}
+	}
+	for _, c := range cmds {
+		c.SetErr(err)
+	}
 }
 
 // lockTaken turns the reply to SET NX into whether the lock was taken.
@@ -413,7 +434,7 @@ func (h *held) TouchUnlock(ctx context.Context, ttl time.Duration) error {
 	pipe := s.client.Pipeline()
 	touch := pipe.Expire(ctx, h.key, exp)
 	rel := h.release(ctx, pipe)
-	_, _ = pipe.Exec(ctx) // each command's error is read below
+	execPipe(ctx, pipe) // each command's error is read below
 	if h.native && redis.HasErrorPrefix(rel.Err(), "NOSCRIPT") {
 		rel = nativeRelease.Eval(ctx, s.client, []string{h.lockKey}, h.token)
 	}

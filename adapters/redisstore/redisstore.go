@@ -60,7 +60,8 @@ type Store struct {
 // OpError is the error of a Store operation on one key. Err is the cause:
 // a go-redis or network error, the context's error, or an error wrapping
 // [adapters.ErrInvalidID], [adapters.ErrConflict] or
-// [adapters.ErrLockTimeout].
+// [adapters.ErrLockTimeout]. When Redis refused the store's credentials or
+// its user's ACL refused a command, the OpError also matches [ErrAuth].
 type OpError struct {
 	Op  string // "read", "write", "destroy", "touch", "exists", "lock", "unlock", "sessions"
 	Key string // the Redis key, or the refused id for an invalid id
@@ -74,6 +75,20 @@ func (e *OpError) Error() string {
 
 // Unwrap returns the cause.
 func (e *OpError) Unwrap() error { return e.Err }
+
+// Is reports whether target is [ErrAuth] and the cause is Redis refusing
+// the credentials (NOAUTH, WRONGPASS) or a command (NOPERM), so that
+// errors.Is(err, ErrAuth) holds for such an error.
+func (e *OpError) Is(target error) bool {
+	return target == ErrAuth && (redis.IsAuthError(e.Err) || redis.IsPermissionError(e.Err))
+}
+
+// ErrAuth means Redis refused the store's credentials (NOAUTH: a password
+// is required; WRONGPASS: the user or password is wrong) or its user's ACL
+// does not allow a command or key the store needs (NOPERM): a
+// configuration error, never a missing session or a lock someone holds.
+// An [*OpError] matches it with errors.Is.
+var ErrAuth = errors.New("redisstore: redis refused the credentials or a command")
 
 // ErrLockLost means a lock had expired (or was taken by someone else) by
 // the time its holder released it, so the session may have been changed

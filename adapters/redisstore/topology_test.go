@@ -1,12 +1,14 @@
 package redisstore_test
 
 import (
+	"errors"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/sessbridge/sessbridge/adapters"
 	"github.com/sessbridge/sessbridge/adapters/redisstore"
 	"github.com/sessbridge/sessbridge/adapters/storetest"
 	"github.com/sessbridge/sessbridge/internal/testenv"
@@ -68,6 +70,18 @@ func TestSentinel(t *testing.T) {
 	if got := replica.Get(ctx, s.Key(id)).Val(); got != `s:6:"s|i:2;";` {
 		t.Errorf("after the failover the promoted replica holds %q", got)
 	}
+
+	// The master, now the only one, requires a password, which the
+	// Sentinels are given: a store with a wrong one fails with ErrAuth.
+	for _, a := range sent.SentinelAddrs {
+		if err := newClient(t, a).Do(ctx, "SENTINEL", "SET", sent.MasterName, "auth-pass", "right-password").Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := replica.ConfigSet(ctx, "requirepass", "right-password").Err(); err != nil {
+		t.Fatal(err)
+	}
+	refused(t, open(t, redisstore.Options{SentinelMaster: sent.MasterName, SentinelAddrs: sent.SentinelAddrs, Password: "wrong", Locking: true, LockRetries: 3, LockWait: 10 * time.Millisecond}))
 }
 
 // TestCluster runs the conformance suite on a 3-master Redis Cluster, and
@@ -113,6 +127,34 @@ func TestCluster(t *testing.T) {
 	slices.Sort(want)
 	if !slices.Equal(got, want) {
 		t.Errorf("Sessions on the cluster = %d ids, want %d", len(got), len(want))
+	}
+
+	// A password the nodes refuse: every call fails with an error matching
+	// ErrAuth, the lock's too (on a Cluster its commands go one by one).
+	for _, addr := range cl.Addrs {
+		if err := newClient(t, addr).ConfigSet(ctx, "requirepass", "right-password").Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	refused(t, open(t, redisstore.Options{ClusterAddrs: cl.Addrs, Password: "wrong", Locking: true, LockRetries: 3, LockWait: 10 * time.Millisecond}))
+}
+
+// refused checks that Read, LockRead, Lock and Write on s, whose password
+// Redis refuses, fail with an error matching ErrAuth, not one about a
+// lock.
+func refused(t *testing.T, s *redisstore.Store) {
+	t.Helper()
+	ctx := ctxFor(t)
+	id := storetest.NewID()
+	for call, f := range map[string]func() error{
+		"Read":     func() error { _, _, err := s.Read(ctx, id); return err },
+		"LockRead": func() error { _, _, _, err := s.LockRead(ctx, id); return err },
+		"Lock":     func() error { _, err := s.Lock(ctx, id); return err },
+		"Write":    func() error { return s.Write(ctx, id, []byte("c|i:1;"), 0) },
+	} {
+		if err := f(); !errors.Is(err, redisstore.ErrAuth) || errors.Is(err, adapters.ErrLockTimeout) {
+			t.Errorf("%s(%q) with a wrong password = %v, want an error matching ErrAuth", call, id, err)
+		}
 	}
 }
 

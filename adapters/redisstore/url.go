@@ -2,6 +2,7 @@ package redisstore
 
 import (
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"math"
 	"net"
@@ -53,10 +54,10 @@ import (
 func ParseURL(rawURL string) (*Options, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
-		return nil, fmt.Errorf("redisstore: %w", err)
+		return nil, parseError(rawURL, err)
 	}
 	bad := func(format string, args ...any) (*Options, error) {
-		return nil, fmt.Errorf("redisstore: url %s: %s", u.Redacted(), fmt.Sprintf(format, args...))
+		return nil, fmt.Errorf("redisstore: url %s: %s", redacted(u), fmt.Sprintf(format, args...))
 	}
 	o := &Options{}
 	switch u.Scheme {
@@ -156,6 +157,38 @@ func ParseURL(rawURL string) (*Options, error) {
 		o.ClusterAddrs = append([]string{hostPort}, nodes...)
 	}
 	return o, nil
+}
+
+// parseError is the error of a URL net/url cannot parse, without the URL
+// its *url.Error quotes; and without the reason either when the URL has
+// user information, as the reason may quote part of the password (a bad
+// percent escape, or what a "/" or "#" in it left as the port).
+func parseError(rawURL string, err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	if _, rest, ok := strings.Cut(rawURL, "://"); ok && strings.Contains(rest, "@") {
+		return errors.New("redisstore: url does not parse: percent-encode the special characters of its user information")
+	}
+	return fmt.Errorf("redisstore: url does not parse: %w", err)
+}
+
+// redacted returns u as a string for a message: with its password, and
+// the values of phpredis's auth and auth[] parameters, replaced by xxxxx.
+func redacted(u *url.URL) string {
+	c := *u
+	if c.RawQuery != "" {
+		params := strings.Split(c.RawQuery, "&")
+		for i, p := range params {
+			name, _, ok := strings.Cut(p, "=")
+			if n, err := url.QueryUnescape(name); err == nil && ok && (n == "auth" || n == "auth[]") {
+				params[i] = name + "=xxxxx"
+			}
+		}
+		c.RawQuery = strings.Join(params, "&")
+	}
+	return c.Redacted()
 }
 
 // query reads URL parameters, each at most once, removing them as it goes

@@ -62,10 +62,16 @@ func TestParseURLErrors(t *testing.T) {
 		{"redis://h?sentinel_addr=s:1", "sentinel_addr without sentinel_master"},
 		{"unix:///s.sock?sentinel_master=m", "needs host:port"},
 		{"redis://:secret@h?nope=1", "redis://:xxxxx@h?nope=1"}, // the password is redacted
+		{"tcp://h:1?auth=secret&nope=1", `url tcp://h:1?auth=xxxxx&nope=1: unknown parameter "nope"`},
+		{"tcp://h:1?auth[]=u&auth[]=secret&timeout=x", `url tcp://h:1?auth[]=xxxxx&auth[]=xxxxx&timeout=x: bad timeout "x"`},
+		{"tcp://h:1?auth%5B%5D=u&auth%5B%5D=secret&timeout=x", `url tcp://h:1?auth%5B%5D=xxxxx&auth%5B%5D=xxxxx&timeout=x: bad timeout "x"`},
+		{"redis://:sec%zzret@h", "redisstore: url does not parse: percent-encode the special characters of its user information"},
+		{"redis://:ab#secret@h:1/0", "redisstore: url does not parse: percent-encode"},
+		{"redis://h:6x79/0", `redisstore: url does not parse: invalid port ":6x79" after host`},
 	}
 	for _, tt := range tests {
 		_, err := redisstore.ParseURL(tt.url)
-		if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "secret") {
+		if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "secret") || strings.Contains(err.Error(), "zz") {
 			t.Errorf("ParseURL(%q) = %v, want an error containing %q", tt.url, err, tt.want)
 		}
 	}

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -33,6 +34,37 @@ func testExpirer(t *testing.T, s adapters.Store) {
 		t.Errorf("Expiry(%q).TTL = %v after a write with ttl 1h, want in (0, 1h]", id, exp.TTL)
 	case !exp.HasTTL && (exp.Modified.Before(before) || exp.Modified.After(time.Now().Add(time.Second))):
 		t.Errorf("Expiry(%q).Modified = %v, want about now (%v)", id, exp.Modified, before)
+	}
+	if !exp.HasTTL {
+		return
+	}
+	// The TTL is the one given, not a default: a write with another ttl,
+	// and a touch, change it. (Memcached counts whole seconds of a clock
+	// it updates once a second: a TTL may read a second long.)
+	if err := s.Write(ctx, id, []byte("e|i:2;"), 10*time.Minute); err != nil {
+		t.Fatalf("Write(%q) = %v", id, err)
+	}
+	expectTTL := func(after string, want time.Duration) {
+		t.Helper()
+		exp, found, err := e.Expiry(ctx, id)
+		if err != nil || !found || !exp.HasTTL || exp.TTL <= want-time.Minute || exp.TTL > want+time.Second {
+			t.Errorf("Expiry(%q) after %s = %+v, %v, %v; want a TTL in (%v, %v]", id, after, exp, found, err, want-time.Minute, want+time.Second)
+		}
+	}
+	expectTTL("a write with ttl 10m", 10*time.Minute)
+	if tc, ok := s.(adapters.Toucher); ok {
+		if err := tc.Touch(ctx, id, 5*time.Minute); err != nil {
+			t.Fatalf("Touch(%q) = %v", id, err)
+		}
+		expectTTL("a touch with ttl 5m", 5*time.Minute)
+	}
+	if _, _, err := e.Expiry(ctx, "bad/id"); !errors.Is(err, adapters.ErrInvalidID) {
+		t.Errorf("Expiry(%q) = %v, want an error wrapping ErrInvalidID", "bad/id", err)
+	}
+	done, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, _, err := e.Expiry(done, id); !errors.Is(err, context.Canceled) {
+		t.Errorf("Expiry(%q) with a done context = %v, want an error wrapping context.Canceled", id, err)
 	}
 }
 

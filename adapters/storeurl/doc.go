@@ -47,9 +47,11 @@
 //	redis://:xxxxx@10.0.0.5:6379/2?layout=php
 //
 // [Redact] does the same to any text: the password of every URL in it, also
-// when a "#", "/" or "?" in it makes the URL malformed (which [Parse]
-// refuses, asking for percent-encoding), and the value of every parameter
-// named like a secret (auth, password, sentinel_password, ...).
+// when a "#", "/", "?", "@" or ":" in it makes the URL malformed (which
+// [Parse] refuses, asking for percent-encoding), the value of every
+// parameter named like a secret (auth, password, sentinel_password, ...),
+// and any other occurrence in the text of a secret so found, such as the
+// password repeated in another parameter.
 // [Config.Secrets] returns the passwords themselves, for masking messages
 // of other origin.
 //

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -138,7 +139,7 @@ func (c *Config) Open(ctx context.Context) (adapters.Store, error) {
 // scheme, and an error naming the parameter for an unknown or bad one.
 // Passwords never appear in its errors.
 func Parse(rawURL string) (*Config, error) {
-	shown := Redact(rawURL)
+	shown := redactWhole(rawURL)
 	scheme, _, ok := strings.Cut(rawURL, ":")
 	if !ok {
 		return nil, fmt.Errorf("storeurl: %q: %w: no scheme (want file://, redis://, memcached://, ...)", shown, ErrUnknownScheme)
@@ -170,7 +171,8 @@ func Parse(rawURL string) (*Config, error) {
 
 // checkUserinfo refuses user information holding a "/", "?" or "#",
 // which would end it early: net/url would read part of the password as the
-// host, port, path or fragment, and show it in its error. An "@" in a
+// host, port, path or fragment, and show it in its error; and a bad
+// percent escape, which net/url's error would show. An "@" in a
 // parameter's value (?prefix=a@b) is not user information.
 func checkUserinfo(rawURL string) error {
 	scheme, rest, ok := strings.Cut(rawURL, "://")
@@ -181,70 +183,148 @@ func checkUserinfo(rawURL string) error {
 	if at < 0 {
 		return nil
 	}
-	if !strings.ContainsAny(rest[:at], "/?#") {
-		return nil
+	if strings.ContainsAny(rest[:at], "/?#") {
+		return errors.New(`the user information holds "/", "?" or "#": percent-encode them (%2F, %3F, %23) or give the password with password_env`)
 	}
-	return errors.New(`the user information holds "/", "?" or "#": percent-encode them (%2F, %3F, %23) or give the password with password_env`)
+	if _, err := url.PathUnescape(rest[:at]); err != nil {
+		// net/url's error would quote the bad escape, a part of the
+		// password.
+		return errors.New(`the user information holds a "%" that starts no percent escape: write it as %25 or give the password with password_env`)
+	}
+	return nil
 }
 
 // Redact returns s, a URL or a message holding URLs, with every password
 // replaced by xxxxx: the password of each URL's user information, even
 // when it holds an unescaped "#", "/", "?" or "@" that makes the URL
-// malformed (the user information then runs to the last "@" followed by a
-// host), also in the multi-host URLs net/url cannot parse; and the value
-// of every parameter whose name says it is a secret (auth, auth[],
-// password, sentinel_password, pass, pwd, secret, token...; not
-// password_env, which names a variable). Text that holds no URL is
-// returned unchanged.
+// malformed (the user information then runs to the last "@" that is not in
+// a parameter's value), also in the multi-host URLs net/url cannot parse;
+// the value of every parameter whose name says it is a secret (auth,
+// auth[], password, sentinel_password, pass, pwd, secret, token...; not
+// password_env, which names a variable), parameters being separated by
+// "&" or ";"; and every other occurrence in s of a secret so found (as
+// written or percent-decoded) that is at least 4 bytes long, such as the
+// password repeated in another parameter. A URL ends at white space, a
+// quote that is not escaped with a backslash (net/url's errors quote the
+// URL with %q), or the scheme of another URL ("redis://a,redis://b" is two
+// URLs). Text that holds no URL is returned unchanged.
 func Redact(s string) string {
-	var b strings.Builder
+	var (
+		b       strings.Builder
+		secrets []string
+	)
 	for {
 		i := strings.Index(s, "://")
 		if i < 0 {
 			b.WriteString(s)
-			return b.String()
+			break
 		}
 		start := i + len("://")
-		end := start + strings.IndexFunc(s[start:], endsURL)
-		if end < start {
-			end = len(s)
-		}
+		end := urlEnd(s, start)
 		// Punctuation that ends a message's phrase ends the URL too.
 		for end > start && strings.IndexByte(".,:;)", s[end-1]) >= 0 {
 			end--
 		}
 		b.WriteString(s[:start])
-		b.WriteString(redactURL(s[start:end]))
+		shown, found := redactURL(s[start:end])
+		b.WriteString(shown)
+		secrets = append(secrets, found...)
 		s = s[end:]
 	}
+	return maskAll(b.String(), secrets)
 }
 
-// endsURL reports whether r ends a URL within a message.
-func endsURL(r rune) bool {
-	return r == ' ' || r == '\t' || r == '\n' || r == '\r' || r == '"' || r == '\'' || r == '`' || r == '<' || r == '>'
+// redactWhole redacts rawURL as one URL, white space and quotes included:
+// what [Parse] shows of the URL it was given.
+func redactWhole(rawURL string) string {
+	scheme, rest, ok := strings.Cut(rawURL, "://")
+	if !ok {
+		return rawURL
+	}
+	shown, secrets := redactURL(rest)
+	return maskAll(scheme+"://"+shown, secrets)
 }
 
-// redactURL redacts what follows the "://" of a URL.
-func redactURL(rest string) string {
+// minSecret is the length of the shortest secret [Redact] masks wherever
+// it appears: a shorter one would mask ordinary text.
+const minSecret = 4
+
+// maskAll replaces every occurrence in s of each secret at least minSecret
+// bytes long with xxxxx.
+func maskAll(s string, secrets []string) string {
+	for _, sec := range secrets {
+		if len(sec) >= minSecret {
+			s = strings.ReplaceAll(s, sec, "xxxxx")
+		}
+	}
+	return s
+}
+
+// urlEnd returns where the URL whose "://" ends at start ends in s: at
+// white space, an unescaped quote or angle bracket, or the scheme of the
+// next URL.
+func urlEnd(s string, start int) int {
+	end := len(s)
+	for j := start; j < len(s); j++ {
+		c := s[j]
+		if c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '<' || c == '>' || c == '`' ||
+			(c == '"' || c == '\'') && s[j-1] != '\\' {
+			end = j
+			break
+		}
+	}
+	if next := strings.Index(s[start:end], "://"); next >= 0 {
+		k := start + next
+		for k > start && isSchemeByte(s[k-1]) {
+			k--
+		}
+		end = k
+	}
+	return end
+}
+
+// isSchemeByte reports whether c may appear in a URL scheme.
+func isSchemeByte(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '+' || c == '-' || c == '.'
+}
+
+// redactURL redacts what follows the "://" of a URL, and returns the
+// secrets it hid, as written and percent-decoded.
+func redactURL(rest string) (string, []string) {
+	var secrets []string
+	hide := func(v string) {
+		secrets = append(secrets, v)
+		if d, err := url.QueryUnescape(v); err == nil && d != v {
+			secrets = append(secrets, d)
+		}
+		if d, err := url.PathUnescape(v); err == nil && d != v {
+			secrets = append(secrets, d)
+		}
+	}
 	if at := userinfoEnd(rest); at >= 0 {
 		if colon := strings.IndexByte(rest[:at], ':'); colon >= 0 {
+			hide(rest[colon+1 : at])
 			rest = rest[:colon+1] + "xxxxx" + rest[at:]
 		}
 	}
 	q := strings.IndexByte(rest, '?')
 	if q < 0 {
-		return rest
+		return rest, secrets
 	}
 	var b strings.Builder
-	b.WriteString(rest[:q])
-	for i, param := range strings.Split(rest[q+1:], "&") {
-		if i == 0 {
-			b.WriteByte('?')
+	b.WriteString(rest[:q+1])
+	query := rest[q+1:]
+	for query != "" {
+		param := query
+		sep := strings.IndexAny(query, "&;")
+		if sep >= 0 {
+			param, query = query[:sep], query[sep:]
 		} else {
-			b.WriteByte('&')
+			query = ""
 		}
 		name, value, ok := strings.Cut(param, "=")
 		if ok && value != "" && isSecretParam(name) {
+			hide(value)
 			value = "xxxxx"
 		}
 		b.WriteString(name)
@@ -252,34 +332,47 @@ func redactURL(rest string) string {
 			b.WriteByte('=')
 			b.WriteString(value)
 		}
+		if query != "" {
+			b.WriteByte(query[0])
+			query = query[1:]
+		}
 	}
-	return b.String()
+	return b.String(), secrets
 }
 
 // userinfoEnd returns the index of the "@" that ends the user information
-// of rest (a URL after its "://"), or -1: the last "@" that a host
-// follows, up to the end or a "/", "?" or "#", and that is not in a
-// parameter's value (?prefix=a@b).
+// of rest (a URL after its "://"), or -1: the last "@", unless it is in a
+// parameter's value (?prefix=a@b) of a URL whose part before the "?" is
+// well formed, [user[:password]@]host[:port][,host...][/path]; a password
+// holding "?" (redis://:a?b=c@h) makes it malformed. It may take an "@"
+// of the path for one (file:///var/a:b@c): Redact then hides more than the
+// password, never less.
 func userinfoEnd(rest string) int {
 	for at := len(rest) - 1; at >= 0; at-- {
 		if rest[at] != '@' {
 			continue
 		}
-		if _, query, ok := strings.Cut(rest[:at], "?"); ok && strings.Contains(query, "=") {
+		if before, query, ok := strings.Cut(rest[:at], "?"); ok && strings.Contains(query, "=") && wellFormed(before) {
 			continue
 		}
-		host := rest[at+1:]
-		if i := strings.IndexAny(host, "/?#"); i >= 0 {
-			host = host[:i]
-		}
-		if host != "" && !strings.ContainsFunc(host, func(r rune) bool {
-			return !(r == '.' || r == '-' || r == '_' || r == ':' || r == ',' || r == '[' || r == ']' || r == '%' ||
-				'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9')
-		}) {
-			return at
-		}
+		return at
 	}
 	return -1
+}
+
+// hostList matches an authority's host list: host[:port][,host[:port]...],
+// a host being a name, an address or a bracketed IPv6 address.
+var hostList = regexp.MustCompile(`^(\[[0-9A-Fa-f:.%]+\]|[A-Za-z0-9._%-]+)(:[0-9]*)?(,(\[[0-9A-Fa-f:.%]+\]|[A-Za-z0-9._%-]+)(:[0-9]*)?)*$`)
+
+// wellFormed reports whether s, a URL after its "://" and before its "?",
+// is [userinfo@]hosts[/path] with a host list net/url or splitHosts can
+// read (or no host at all, as in file:///dir).
+func wellFormed(s string) bool {
+	authority, _, _ := strings.Cut(s, "/")
+	if at := strings.LastIndexByte(authority, '@'); at >= 0 {
+		authority = authority[at+1:]
+	}
+	return authority == "" || hostList.MatchString(authority)
 }
 
 // isSecretParam reports whether a URL parameter's value is a secret.

@@ -144,9 +144,16 @@ func TestParseMalformedUserinfo(t *testing.T) {
 		"redis+sentinel://:ab/PWSECRET@h,h2/m",
 		"redis+cluster://:ab/PWSECRET@h,h2",
 		"memcached://:ab#PWSECRET@h",
+		"redis://:ab%zzPWSECRET@h:1/0",
+		"redis://:%zz@h:1/0",
+		"redis://:ab PWSECRET@h:1/0",
+		"redis://:ab\nPWSECRET@h:1/0",
+		"redis://:ab\"PWSECRET@h:1/0",
+		"redis://:ab;PWSECRET@h:1;x",
+		"redis://:abPWSECRET@h:1/0?x=a b",
 	} {
 		_, err := Parse(u)
-		if err == nil || strings.Contains(err.Error(), "PWSECRET") || strings.Contains(err.Error(), "ab") {
+		if err == nil || strings.Contains(err.Error(), "PWSECRET") || strings.Contains(err.Error(), "ab") || strings.Contains(err.Error(), "zz") {
 			t.Errorf("Parse(%q) = %v, want an error without the password", u, err)
 		}
 	}
@@ -179,6 +186,39 @@ func TestRedact(t *testing.T) {
 		{"redis://h?password_env=VAR", "redis://h?password_env=VAR"},
 		{"tcp://h:6379?AUTH=PW", "tcp://h:6379?AUTH=xxxxx"},
 		{`open "redis://:PW@h": refused; also redis://u:PW2@k/1 and tcp://h?auth=PW3.`, `open "redis://:xxxxx@h": refused; also redis://u:xxxxx@k/1 and tcp://h?auth=xxxxx.`},
+		// The password repeated elsewhere: in a parameter of no secret
+		// name, in the path, in the message around the URL.
+		{"redis://:hunter22@h:1/?x=hunter22", "redis://:xxxxx@h:1/?x=xxxxx"},
+		{"redis://h:1/?auth=hunter22&prefix=hunter22", "redis://h:1/?auth=xxxxx&prefix=xxxxx"},
+		{"redis://:hunter22@h:1/0: WRONGPASS for hunter22", "redis://:xxxxx@h:1/0: WRONGPASS for xxxxx"},
+		{"redis://:p%40ss22@h: p@ss22", "redis://:xxxxx@h: xxxxx"}, // decoded as well
+		{"redis://:abc@h/?x=abc", "redis://:xxxxx@h/?x=abc"},       // too short to mask beyond the URL's syntax
+		// "@" and ":" in the password, escaped or not.
+		{"redis://:p@ss@h:1/0", "redis://:xxxxx@h:1/0"},
+		{"redis://u:p:ss@h:1/0", "redis://u:xxxxx@h:1/0"},
+		{"redis://u:p%3Ass%40w@h:1/0", "redis://u:xxxxx@h:1/0"},
+		// A host followed by bytes a host cannot hold, or no host at all.
+		{"redis://:PW@h:1;x", "redis://:xxxxx@h:1;x"},
+		{"redis://:PW@h:1|x", "redis://:xxxxx@h:1|x"},
+		{"unix://:PW@/tmp/redis.sock", "unix://:xxxxx@/tmp/redis.sock"},
+		{"redis://:PW@", "redis://:xxxxx@"},
+		// "?" in the password, before an "@" that looks like a parameter's.
+		{"redis://:ab?x=PW@h:1/0", "redis://:xxxxx@h:1/0"},
+		{"redis://:ab/c?x=PW@h:1/0", "redis://:xxxxx@h:1/0"},
+		{"redis://h:1/0?prefix=a@b&x=1", "redis://h:1/0?prefix=a@b&x=1"},
+		{"redis+cluster://:PW@h1:1,h2:2?prefix=a@b", "redis+cluster://:xxxxx@h1:1,h2:2?prefix=a@b"},
+		// ";" separates parameters too.
+		{"redis://h:1?a=b;auth=PW", "redis://h:1?a=b;auth=xxxxx"},
+		{"tcp://h:1?timeout=1;auth=PW&x=1", "tcp://h:1?timeout=1;auth=xxxxx&x=1"},
+		// Several URLs in one string, with or without space between.
+		{"redis://:a@h:1,redis://:b@h:2", "redis://:xxxxx@h:1,redis://:xxxxx@h:2"},
+		{"redis://:PW1@h1 redis://:PW2@h2\ttcp://h3?auth=PW3\nrediss://u:PW4@h4", "redis://:xxxxx@h1 redis://:xxxxx@h2\ttcp://h3?auth=xxxxx\nrediss://u:xxxxx@h4"},
+		{"from redis://:PW1@h1/0 to memcached://m1,m2?prefix=a@b", "from redis://:xxxxx@h1/0 to memcached://m1,m2?prefix=a@b"},
+		// URLs in the errors of net/url and go-redis, quotes escaped.
+		{`parse "redis://:p%zzw@h:1": invalid URL escape "%zz"`, `parse "redis://:xxxxx@h:1": invalid URL escape "%zz"`},
+		{`parse "redis://:pa\"ss@h:1": net/url: invalid userinfo`, `parse "redis://:xxxxx@h:1": net/url: invalid userinfo`},
+		{`storeurl: open redis://:PW@127.0.0.1:1/0: dial tcp 127.0.0.1:1: connect: connection refused`, `storeurl: open redis://:xxxxx@127.0.0.1:1/0: dial tcp 127.0.0.1:1: connect: connection refused`},
+		{`redis: invalid URL "redis://u:PW@h:1/x": bad database`, `redis: invalid URL "redis://u:xxxxx@h:1/x": bad database`},
 	}
 	for _, tt := range tests {
 		if got := Redact(tt.in); got != tt.want {

@@ -223,7 +223,11 @@ func gcRun(ctx context.Context, opts *gcOptions) error {
 	case listErr != nil:
 		return listErr
 	case sum.Failed > 0:
-		return fmt.Errorf("gc: %d sessions failed (listed above)", sum.Failed)
+		where := "listed above"
+		if opts.Failures != "" {
+			where = "listed in " + opts.Failures
+		}
+		return fmt.Errorf("gc: %d sessions failed (%s)", sum.Failed, where)
 	}
 	return nil
 }

@@ -45,6 +45,11 @@ func TestNoSecretPrinted(t *testing.T) {
 		"memcached://u:" + testPW + "@" + closed,
 		"redis://:" + testPW + "@" + rd.Addr + "/0?bogus=1",
 		"redis://:" + testPW + "@" + rd.Addr + "/99",
+		"redis://:" + testPW + "@" + rd.Addr + "/0?x=" + testPW,
+		"redis://:" + testPW + "@" + rd.Addr + ";x",
+		"redis://:ab " + testPW + "@" + rd.Addr + "/0",
+		"redis://:ab\"" + testPW + "@" + rd.Addr + "/0",
+		"redis://" + rd.Addr + "/0?timeout=1;auth=" + testPW,
 	}
 	commands := [][]string{
 		{"get", "abc"},
