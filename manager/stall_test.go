@@ -20,10 +20,11 @@ import (
 // TestStalledRedis stops the Redis server the test owns (SIGSTOP) while a
 // request holds its session lock (LockRequests), then checks that nothing
 // waits longer than its bound: a store call with a 500 ms context returns
-// within 600 ms, a write whose reply never came says its outcome is
-// unknown (adapters.ErrOutcomeUnknown), the request's commit returns
-// within CommitTimeout, and a second request gives up on the lock within
-// its context. After the server resumes (SIGCONT) and runs what it had
+// well before the client's 3 s ReadTimeout (the slack is for a loaded
+// machine), a write whose reply never came says its outcome is unknown
+// (adapters.ErrOutcomeUnknown), the request's commit returns soon after
+// CommitTimeout, and a second request gives up on the lock within its
+// context. After the server resumes (SIGCONT) and runs what it had
 // queued, no lock key outlives the lock expiry.
 func TestStalledRedis(t *testing.T) {
 	srv := testenv.StartRedis(t)
@@ -76,21 +77,21 @@ func TestStalledRedis(t *testing.T) {
 		stop()
 
 		bg := context.Background()
-		within("Read with a 500ms context", 600*time.Millisecond, func() {
+		within("Read with a 500ms context", 1500*time.Millisecond, func() {
 			c, cancel := context.WithTimeout(bg, 500*time.Millisecond)
 			defer cancel()
 			if _, _, err := store.Read(c, id); !errors.Is(err, context.DeadlineExceeded) {
 				t.Errorf("Read on a stopped server = %v, want the context's deadline", err)
 			}
 		})
-		within("Write with a 500ms context", 600*time.Millisecond, func() {
+		within("Write with a 500ms context", 1500*time.Millisecond, func() {
 			c, cancel := context.WithTimeout(bg, 500*time.Millisecond)
 			defer cancel()
 			if err := store.Write(c, "other", []byte("x|i:1;"), 0); !errors.Is(err, adapters.ErrOutcomeUnknown) {
 				t.Errorf("Write on a stopped server = %v, want adapters.ErrOutcomeUnknown", err)
 			}
 		})
-		within("a second request's Start with a 500ms context", 600*time.Millisecond, func() {
+		within("a second request's Start with a 500ms context", 1500*time.Millisecond, func() {
 			c, cancel := context.WithTimeout(bg, 500*time.Millisecond)
 			defer cancel()
 			c = m.Load(c, id)
@@ -107,7 +108,7 @@ func TestStalledRedis(t *testing.T) {
 	r.AddCookie(&http.Cookie{Name: "PHPSESSID", Value: id})
 	h.ServeHTTP(httptest.NewRecorder(), r)
 	t.Logf("the stalled commit returned after %v (CommitTimeout %v): %v", committed.Round(time.Millisecond), commitTimeout, commitErr)
-	if committed > commitTimeout+100*time.Millisecond {
+	if committed > commitTimeout+time.Second { // slack for a loaded machine; unbounded, it waits ReadTimeout (3 s)
 		t.Errorf("the stalled commit took %v, want at most CommitTimeout %v", committed, commitTimeout)
 	}
 	if !errors.Is(commitErr, adapters.ErrOutcomeUnknown) {

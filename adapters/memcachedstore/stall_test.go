@@ -59,7 +59,7 @@ func TestStalledServer(t *testing.T) {
 			if !errors.Is(err, tt.want) {
 				t.Errorf("%s on a stopped server = %v, want an error wrapping %v", tt.name, err, tt.want)
 			}
-			if took > bound+100*time.Millisecond {
+			if took > bound+time.Second { // slack for a loaded machine; without the bound a call waits Timeout (5 s)
 				t.Errorf("%s took %v, want at most about %v", tt.name, took, bound)
 			}
 		})
