@@ -8,11 +8,14 @@
 //
 //   V <case> <base64 of a serialized value>
 //   S <case> <handler> <base64 of a session payload>
+//   M <case> <handler> <base64 of a session payload> <base64 of a name> <base64 of a serialized value, or "-">
 //
 // and gives one output line:
 //
 //   V <case> <base64 of serialize(unserialize(value))>        ("!" if unserialize failed)
 //   S <case> <base64 of session_encode()> <names>              after session_decode() of the payload
+//   M <case> <base64 of session_encode()> <names>              after session_decode() of the payload, then
+//                                                              $_SESSION[name] = unserialize(value) (unset for "-")
 //
 // where <names> are the keys of $_SESSION after the decode, each base64,
 // comma-separated ("-" for none), and the payload is "!" when
@@ -53,28 +56,35 @@ foreach (explode("\n", trim(stream_get_contents(STDIN))) as $i => $line) {
         $ok = $v !== false || base64_decode($f[2]) === 'b:0;';
         $out[$i] = "V $f[1] " . ($ok ? base64_encode(serialize($v)) : '!');
     } elseif ($f[0] === 'S') {
-        $byHandler[$f[2]][$i] = [$f[1], base64_decode($f[3])];
+        $byHandler[$f[2]][$i] = ['S', $f[1], base64_decode($f[3]), null, null];
+    } elseif ($f[0] === 'M') {
+        $byHandler[$f[2]][$i] = ['M', $f[1], base64_decode($f[3]), base64_decode($f[4]), $f[5]];
     }
 }
 foreach ($byHandler as $handler => $lines) {
     ini_set('session.serialize_handler', $handler);
     session_id('rt-' . strtr($handler, '_', '-'));
     session_start();
-    foreach ($lines as $i => [$c, $payload]) {
+    foreach ($lines as $i => [$kind, $c, $payload, $name, $value]) {
         $_SESSION = [];
         if (!@session_decode($payload)) {
-            $out[$i] = "S $c ! -";
+            $out[$i] = "$kind $c ! -";
             if (session_status() !== PHP_SESSION_ACTIVE) {
                 session_start();
             }
             continue;
+        }
+        if ($kind === 'M' && $value === '-') {
+            unset($_SESSION[$name]);
+        } elseif ($kind === 'M') {
+            $_SESSION[$name] = unserialize(base64_decode($value));
         }
         $names = array_map(fn($k) => base64_encode((string) $k), array_keys($_SESSION));
         $enc = @session_encode();
         if ($enc === false && !$_SESSION) {
             $enc = ''; // what PHP's session module writes for an empty session
         }
-        $out[$i] = "S $c " . ($enc === false ? '!' : base64_encode($enc)) . ' ' . ($names ? implode(',', $names) : '-');
+        $out[$i] = "$kind $c " . ($enc === false ? '!' : base64_encode($enc)) . ' ' . ($names ? implode(',', $names) : '-');
     }
     $_SESSION = [];
     session_abort();

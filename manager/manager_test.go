@@ -454,6 +454,32 @@ func TestSaveMergeKeepsConcurrentChanges(t *testing.T) {
 	}
 }
 
+// A stored session that writes a name twice (PHP reads the last value, in
+// the first place): merging two requests' changes onto it writes it as PHP
+// would, each name once.
+func TestSaveMergeRepeatedNames(t *testing.T) {
+	for _, mode := range []SaveMode{SaveMerge, SaveMergeLocked} {
+		m, _, dir := newManager(t, Config{Save: mode})
+		id := "repeated123456789abcdefghij"
+		if err := os.WriteFile(filepath.Join(dir, id), []byte("a|i:1;b|i:2;a|i:3;"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		ctxA, a := started(t, m, id)
+		ctxB, b := started(t, m, id)
+		if v := a.Get("a", phpsession.Value{}); !v.Equal(phpsession.IntValue(3)) {
+			t.Errorf("mode %v: Get(a) = %v, want the last value, 3", mode, v)
+		}
+		a.Set("n", phpsession.IntValue(1))
+		b.Remove("b")
+		commit(t, m, ctxA)
+		commit(t, m, ctxB)
+		got, err := os.ReadFile(filepath.Join(dir, id))
+		if want := "a|i:3;n|i:1;"; err != nil || string(got) != want {
+			t.Errorf("mode %v: stored %q, %v; want %q", mode, got, err, want)
+		}
+	}
+}
+
 func TestDecodeFailureDestroys(t *testing.T) {
 	m, _, dir := newManager(t, Config{})
 	id := "corrupt0123456789abcdefghij"

@@ -354,7 +354,9 @@ func TestDifferentialPHPReads(t *testing.T) {
 type valueGen struct {
 	r    *rand.Rand
 	refs bool // make r: and R: references to earlier values
-	slot int  // slots taken so far in the payload
+	// noObjectR makes objects r: targets only, not R: ones.
+	noObjectR bool
+	slot      int // slots taken so far in the payload
 
 	objSlots  []int          // finished objects: r: targets
 	valSlots  []int          // finished values: R: targets
@@ -463,7 +465,9 @@ func (g *valueGen) value(depth int) phpsession.Value {
 func (g *valueGen) object(v phpsession.Value, my int) phpsession.Value {
 	if g.refs {
 		g.objSlots = append(g.objSlots, my)
-		g.valSlots = append(g.valSlots, my)
+		if !g.noObjectR {
+			g.valSlots = append(g.valSlots, my)
+		}
 	}
 	return v
 }

@@ -99,7 +99,7 @@ type igDecoder struct {
 func decodeIgbinarySession(data []byte, lim limits) (*Session, error) {
 	m := new(igSessionMem)
 	s := &m.s
-	s.format, s.orig = FormatIgbinary, data
+	s.format, s.orig, s.distinct = FormatIgbinary, data, true // the decoder folds a repeated name
 	s.setLimits(lim)
 	if len(data) == 0 {
 		return s, nil
@@ -648,6 +648,7 @@ func (d *igDecoder) topEntries(n int, inArray bool) error {
 		s.entries, s.names, s.vals = make([]entry, 0, size), make([]string, 0, size), make([]Value, 0, size)
 	}
 	var seen map[string]uint8 // once there are many
+	var at map[igName]int32   // once a name repeats
 	for range n {
 		koff := d.off
 		if d.padding() {
@@ -662,8 +663,9 @@ func (d *igDecoder) topEntries(n int, inArray bool) error {
 		if e.intKey {
 			name = strconv.FormatInt(int64(k.num), 10)
 		}
+		j := -1
 		if inArray && d.topRepeated(name, e.intKey, n, &seen) {
-			return d.err(koff, "key "+igKeyString(k)+" repeated", ErrSyntax)
+			j = d.topIndex(name, e.intKey, &at)
 		}
 		slot, refs := d.slot, d.nrefs
 		v, err := d.value()
@@ -671,11 +673,50 @@ func (d *igDecoder) topEntries(n int, inArray bool) error {
 			return err
 		}
 		e.first, e.nslots, e.refs = int32(slot+1), int32(d.slot-slot), d.nrefs > refs
+		if j >= 0 {
+			// A repeated name: PHP's session decoder updates its value
+			// in its place (see Session). The slots of the value it
+			// replaces are in no entry: references are refused below.
+			if d.nrefs > 0 {
+				return d.err(koff, "key "+igKeyString(k)+" repeated in a session that holds references", ErrSyntax)
+			}
+			old := &s.entries[j]
+			e.nameStart, e.nameEnd, e.val = old.nameStart, old.nameEnd, old.val
+			s.setVal(&e, v)
+			*old, s.folded = e, true
+			continue
+		}
+		if s.folded && d.nrefs > 0 {
+			return d.err(koff, "references in a session that repeats a key", ErrSyntax)
+		}
 		s.setName(&e, name)
 		s.setVal(&e, v)
 		s.entries = append(s.entries, e)
+		if at != nil {
+			at[igName{name, e.intKey}] = int32(len(s.entries) - 1)
+		}
 	}
 	return nil
+}
+
+// igName is a session name and whether it is an int key.
+type igName struct {
+	name   string
+	intKey bool
+}
+
+// topIndex returns the index of the session's entry with name and intKey,
+// which topRepeated found, by at, a map of each name to its entry that it
+// builds the first time (the decoder adds the entries after).
+func (d *igDecoder) topIndex(name string, intKey bool, at *map[igName]int32) int {
+	s := &d.sess.s
+	if *at == nil {
+		*at = make(map[igName]int32, len(s.entries))
+		for i := range s.entries {
+			(*at)[igName{s.names[i], s.entries[i].intKey}] = int32(i)
+		}
+	}
+	return int((*at)[igName{name, intKey}])
 }
 
 // topRepeated reports whether the session, which will have n entries, has

@@ -79,6 +79,10 @@ func (sc *entryScanner) next(e *entry) error {
 			e.nameStart, e.nameEnd, e.intKey = int32(at+2), int32(p.pos-1), true
 		} else { // s:<len>:"<name>";
 			e.nameStart, e.nameEnd = int32(at+strings.IndexByte(data[at:], tokQuote)+1), int32(p.pos-2)
+			if c := data[e.nameStart]; e.nameEnd > e.nameStart && (c == '-' || c >= '0' && c <= '9') {
+				// PHP's array makes "7" the int key 7, and writes it so.
+				_, e.intKey = canonicalInt(data[e.nameStart:e.nameEnd])
+			}
 		}
 	}
 	start, first := p.pos, p.slots+1
@@ -122,7 +126,11 @@ type sessionMem struct {
 // the payload writes, filled in by the scanner as it goes, which says where
 // the name and the value are in data. The Session keeps data, which the
 // caller leaves unchanged (see DecodeSession).
-func scanSession(data []byte, f Format, lim limits) (*Session, error) {
+//
+// From foldMin entries on, it folds each repeated name into its first entry
+// as it comes (see Session.distinctNames); with keepRepeats, it keeps an
+// entry for every occurrence, for the slots of the payload (slotRoots).
+func scanSession(data []byte, f Format, lim limits, keepRepeats bool) (*Session, error) {
 	var sc entryScanner
 	if err := sc.start(data, f, lim); err != nil {
 		return nil, err
@@ -130,15 +138,44 @@ func scanSession(data []byte, f Format, lim limits) (*Session, error) {
 	m := new(sessionMem)
 	s := &m.s
 	s.format, s.orig, s.entries = f, data, m.entries[:0]
+	if sc.count > len(m.entries) {
+		// The count of a php_serialize session is known: room for it,
+		// up to where repeated names would fold.
+		s.entries = make([]entry, 0, min(sc.count, foldMin))
+	}
 	for sc.more() {
 		s.entries = append(s.entries, entry{})
-		if err := sc.next(&s.entries[len(s.entries)-1]); err != nil {
+		n := len(s.entries) - 1
+		if err := sc.next(&s.entries[n]); err != nil {
 			return nil, err
+		}
+		switch {
+		case keepRepeats:
+		case s.index != nil:
+			if s.addIndexed(n, n) {
+				s.entries = s.entries[:n]
+			}
+		case n+1 == foldMin:
+			s.buildIndex()
 		}
 	}
 	if err := sc.finish(); err != nil {
 		return nil, err
 	}
 	s.setLimits(lim)
+	if f == FormatPHPSerialize && sc.p.nrefs > 0 && !keepRepeats {
+		if err := checkElementRefs(s); err != nil {
+			return nil, err
+		}
+	}
 	return s, nil
+}
+
+// decodeOccurrences decodes a session payload with an entry for every
+// occurrence of a repeated name, as PHP's slots count them (see slotRoots).
+func decodeOccurrences(data []byte, f Format, lim limits) (*Session, error) {
+	if f == FormatIgbinary {
+		return decodeSession(data, f, lim)
+	}
+	return scanSession(data, f, lim, true)
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 )
 
 // Session is a decoded session payload: PHP's $_SESSION, an ordered set of
@@ -15,6 +16,11 @@ import (
 // Reading one key of a large session does not pay for the rest. Entries that
 // are not changed are written back by [Session.Encode] as their original
 // bytes, so an unchanged session encodes to exactly its input.
+//
+// A name the payload writes more than once is one entry, as in PHP's
+// $_SESSION after session_decode(): in the place of its first occurrence,
+// with the value of its last. In php_serialize the int key 7 and the string
+// key "7" are one name, as they are one key of a PHP array.
 //
 // Slot numbers in the r: and R: references of the values [Session.Get]
 // returns are those of the decoded payload, where PHP counts them: shared by
@@ -50,13 +56,26 @@ type Session struct {
 	index    map[string]int32
 	searched int // names compared by find without the index
 	format   Format
-	dups     int8 // a name occurs more than once in entries: 1 yes, -1 no, 0 not known yet
-	changed  bool // an entry was set or removed since decoding
+	// distinct is false while entries may still hold a name more than
+	// once: DecodeSession keeps the occurrences of a session of up to
+	// foldMin entries, and distinctNames folds them on first need.
+	distinct bool
+	// folded says that the payload repeats a name: some of its values,
+	// and their slots, are in no entry (see slotRoots).
+	folded  bool
+	changed bool // an entry was set or removed since decoding
 }
 
 // indexMin is the most entries find always searches one by one: up to
 // this many, a comparison of each name costs less than a map.
 const indexMin = 16
+
+// foldMin is the number of entries from which DecodeSession builds the
+// name index and folds each repeated name into its first entry as it reads
+// it (see Session.distinctNames): a payload of one name written ten million
+// times then takes 2.5 MB of entries at most, not 400 MB. Below it (real
+// sessions), a session keeps no map until it needs one.
+const foldMin = 1 << 16
 
 // defaultLimits are the limits of DecodeSession and of a new session.
 var defaultLimits = limits{}.orDefault()
@@ -70,11 +89,11 @@ func (s *Session) limits() limits {
 }
 
 // entry is one name and its value in a Session. It holds no pointers and
-// is 40 bytes, so that the list of a large session (DecodeSession makes one
-// entry for each name the payload writes, repeated ones included) grows
-// without work for the garbage collector and costs little memory: the name
-// is where the payload has it, or in Session.names; the value, once
-// decoded or set, is in Session.vals.
+// is 40 bytes, so that the list of a large session grows without work for
+// the garbage collector and costs little memory: the name is where the
+// payload has it, or in Session.names; the value, once decoded or set, is
+// in Session.vals. A repeated name's entry has the name of its first
+// occurrence and the value of its last (see takeValue).
 type entry struct {
 	// The name is orig[nameStart:nameEnd] (for an int key of
 	// php_serialize, its decimal text, with intKey set), or
@@ -90,6 +109,16 @@ type entry struct {
 	intKey             bool  // php_serialize, igbinary: the key is an int, the name is its decimal text
 	touched            bool  // set since decoding: the value in vals is all there is
 	refs               bool  // the value holds r: or R: references
+}
+
+// takeValue gives e, the first occurrence of a name in the payload, the
+// value of o, a later one: PHP's session_decode() updates the name's
+// value in its place. In php_serialize, an int key 7 and a string key "7"
+// are the same int key of PHP's array.
+func (e *entry) takeValue(o *entry) {
+	nameStart, nameEnd, lenByte, intKey := e.nameStart, e.nameEnd, e.lenByte, e.intKey || o.intKey
+	*e = *o
+	e.nameStart, e.nameEnd, e.lenByte, e.intKey = nameStart, nameEnd, lenByte, intKey
 }
 
 // decoded reports whether the value of e is in Session.vals: an array or
@@ -131,7 +160,7 @@ func (s *Session) setName(e *entry, name string) {
 
 // NewSession returns an empty session in format f.
 func NewSession(f Format) *Session {
-	return &Session{format: f}
+	return &Session{format: f, distinct: true}
 }
 
 // DecodeSession indexes a session payload written by PHP with
@@ -165,7 +194,7 @@ func decodeSession(data []byte, f Format, lim limits) (*Session, error) {
 	}
 	switch f {
 	case FormatPHP, FormatPHPBinary, FormatPHPSerialize:
-		return scanSession(data, f, lim)
+		return scanSession(data, f, lim, false)
 	case FormatIgbinary:
 		return decodeIgbinarySession(data, lim)
 	}
@@ -180,20 +209,40 @@ func (s *Session) setLimits(lim limits) {
 	}
 }
 
-// hasDups reports whether a name occurs more than once in the session.
-func (s *Session) hasDups() bool {
-	if s.dups != 0 {
-		return s.dups > 0
+// distinctNames makes sure that every name has one entry (see Session):
+// the first time, it looks for a repeated name, by comparing the names of
+// a small session and with the index for a larger one, and folds the
+// repeats.
+func (s *Session) distinctNames() {
+	if s.distinct {
+		return
 	}
 	if len(s.entries) > indexMin {
-		s.buildIndex() // which sets dups
-		return s.dups > 0
+		s.buildIndex() // which folds
+		return
 	}
-	s.dups = -1
+	if s.distinct = true; s.repeatsName() {
+		s.buildIndex()
+	}
+}
+
+// repeatsName reports whether a name occurs more than once in s.entries,
+// leaving them as they are.
+func (s *Session) repeatsName() bool {
+	if len(s.entries) > indexMin {
+		seen := make(map[string]struct{}, len(s.entries))
+		for i := range s.entries {
+			name := s.name(&s.entries[i])
+			if _, ok := seen[name]; ok {
+				return true
+			}
+			seen[name] = struct{}{}
+		}
+		return false
+	}
 	for i := range s.entries {
 		for j := i + 1; j < len(s.entries); j++ {
 			if s.name(&s.entries[i]) == s.name(&s.entries[j]) {
-				s.dups = 1
 				return true
 			}
 		}
@@ -201,18 +250,37 @@ func (s *Session) hasDups() bool {
 	return false
 }
 
-// buildIndex builds s.index, and notes on the way whether a name occurs
-// twice.
+// buildIndex builds s.index, folding on the way each repeated name into
+// its first entry (see entry.takeValue).
 func (s *Session) buildIndex() {
 	s.index = make(map[string]int32, min(len(s.entries), 1<<10)) // the names may repeat: the map grows as it needs
-	s.dups = -1
+	n := 0
 	for i := range s.entries {
-		name := s.name(&s.entries[i])
-		if _, ok := s.index[name]; ok {
-			s.dups = 1
+		if !s.addIndexed(n, i) {
+			n++
 		}
-		s.index[name] = int32(i)
 	}
+	s.entries = s.entries[:n]
+	s.distinct = true
+}
+
+// addIndexed adds entry i, which s.index does not hold yet, to the index as
+// entry n (n <= i), the next entry of a distinct name, and reports false;
+// or, when its name is in the index, gives its value to that entry and
+// reports true.
+func (s *Session) addIndexed(n, i int) (folded bool) {
+	e := &s.entries[i]
+	name := s.name(e)
+	if j, ok := s.index[name]; ok {
+		s.entries[j].takeValue(e)
+		s.folded = true
+		return true
+	}
+	s.index[name] = int32(n)
+	if n != i {
+		s.entries[n] = *e
+	}
+	return false
 }
 
 // Format returns the session's format.
@@ -220,36 +288,25 @@ func (s *Session) Format() Format { return s.format }
 
 // Len returns the number of names in the session.
 func (s *Session) Len() int {
-	if !s.hasDups() {
-		return len(s.entries)
-	}
-	return len(s.Names())
+	s.distinctNames()
+	return len(s.entries)
 }
 
 // Names returns the names in the session in PHP's order. A name that occurs
 // more than once in the payload is listed once, where it first occurs, as
 // PHP's $_SESSION has it.
 func (s *Session) Names() []string {
-	names := make([]string, 0, len(s.entries))
-	if !s.hasDups() {
-		for i := range s.entries {
-			names = append(names, s.name(&s.entries[i]))
-		}
-		return names
-	}
-	seen := make(map[string]struct{}, len(s.entries))
+	s.distinctNames()
+	names := make([]string, len(s.entries))
 	for i := range s.entries {
-		name := s.name(&s.entries[i])
-		if _, ok := seen[name]; !ok {
-			seen[name] = struct{}{}
-			names = append(names, name)
-		}
+		names[i] = s.name(&s.entries[i])
 	}
 	return names
 }
 
-// find returns the index of the last entry named name (PHP reads the last
-// one), or -1.
+// find returns the index of the entry named name, or -1. While the names
+// may repeat (see distinctNames), it is the last one, whose value PHP
+// reads.
 func (s *Session) find(name string) int {
 	if s.index == nil && len(s.entries) > indexMin && s.searched >= len(s.entries) {
 		s.buildIndex()
@@ -396,10 +453,11 @@ func (s *Session) slotRoots() ([]Value, error) {
 		return nil, nil
 	}
 	o := s
-	if s.changed {
-		// Slots count in the decoded payload, which the changes left behind.
+	if s.changed || s.folded {
+		// Slots count in the decoded payload, which the changes left
+		// behind, every occurrence of a repeated name included.
 		var err error
-		if o, err = decodeSession(s.orig, s.format, s.limits()); err != nil {
+		if o, err = decodeOccurrences(s.orig, s.format, s.limits()); err != nil {
 			return nil, err
 		}
 	}
@@ -481,6 +539,7 @@ func (s *Session) put(name string, v Value, nslots int32, refs bool) {
 	if s.format == FormatPHPSerialize || s.format == FormatIgbinary {
 		_, e.intKey = canonicalInt(name)
 	}
+	s.distinctNames()
 	s.changed = true
 	i := s.find(name)
 	if i < 0 {
@@ -492,14 +551,6 @@ func (s *Session) put(name string, v Value, nslots int32, refs bool) {
 		}
 		return
 	}
-	if s.hasDups() {
-		// The first entry of the name takes v; the others go, and
-		// entries after them move.
-		i = slices.IndexFunc(s.entries, func(x entry) bool { return s.name(&x) == name })
-		rest := slices.DeleteFunc(s.entries[i+1:], func(x entry) bool { return s.name(&x) == name })
-		s.entries = s.entries[:i+1+len(rest)]
-		s.index, s.dups = nil, 0
-	}
 	old := &s.entries[i]
 	e.nameStart, e.nameEnd, e.val = old.nameStart, old.nameEnd, old.val
 	s.setVal(&e, v)
@@ -508,13 +559,14 @@ func (s *Session) put(name string, v Value, nslots int32, refs bool) {
 
 // Remove removes name from the session and reports whether it was there.
 func (s *Session) Remove(name string) bool {
-	n := len(s.entries)
-	s.entries = slices.DeleteFunc(s.entries, func(e entry) bool { return s.name(&e) == name })
-	if len(s.entries) == n {
+	s.distinctNames()
+	i := s.find(name)
+	if i < 0 {
 		return false
 	}
+	s.entries = slices.Delete(s.entries, i, i+1)
 	s.changed = true
-	s.index, s.dups = nil, 0 // entries moved
+	s.index = nil // entries moved
 	return true
 }
 
@@ -600,8 +652,20 @@ func (s *Session) AppendEncode(dst []byte) ([]byte, error) {
 	if !s.changed && s.orig != nil {
 		return append(dst, s.orig...), nil
 	}
+	// The names are distinct: Set and Remove, which change a session, made
+	// them so.
 	if s.format == FormatIgbinary {
 		return s.appendIgbinary(dst)
+	}
+	if s.folded && slices.ContainsFunc(s.entries, func(e entry) bool { return e.refs }) {
+		// The entries are no longer in the order of their slots: a
+		// reference may now point forward, or into a value no longer
+		// written. Materializing numbers them as PHP does.
+		vals, err := s.materialize()
+		if err != nil {
+			return dst, err
+		}
+		return s.appendText(dst, vals)
 	}
 	out, err := s.appendText(dst, nil)
 	if err == nil {
@@ -707,16 +771,34 @@ type materializer struct {
 	old    []Value      // the decoded payload's values by slot (index slot-1)
 	origin []int        // the slot where the value of each slot starts (r: slots point back)
 	moved  map[int]int  // decoded slot → its slot in the new payload
-	via    map[int]Kind // decoded slot copied for a reference → that reference's kind
-	cur    int          // the decoded slot of the last value walked (when tracking)
-	next   int          // the last slot taken in the new payload
-	depth  int
+	via    map[int]Kind // the new slot of a copy made for a reference → that reference's kind
+	// refPlaces are the decoded slots whose values were copied for an R:
+	// to them: their places are bound to the copy.
+	refPlaces map[int]bool
+	refd      map[int]bool   // the decoded slots an R: of the decoded payload points at
+	enums     map[string]int // the new slot of each enum case written
+	outer     bool           // the session is one array (php_serialize, igbinary)
+	binds     map[int]int    // decoded slot → R: references to it in the values written
+	// copying is 1 while walking a copy of a value no longer written
+	// (whose R: references binds does not count), else 0.
+	copying int
+	// written are the decoded slots [first, end) of the values written
+	// that were read from the payload, by first.
+	written [][2]int
+	// elems and pos: in a php_serialize session that repeats a name, the
+	// outer array's elements, and the occurrence of the value walked.
+	elems *elements
+	pos   int
+	cur   int // the decoded slot of the last value walked (when tracking)
+	next  int // the last slot taken in the new payload
+	depth int
 }
 
 // index records v's slots in the decoded payload.
 func (m *materializer) index(v Value) {
 	switch v.kind() {
 	case PHPRef:
+		m.refd[v.Slot()] = true
 		return
 	case Ref:
 		o := 0
@@ -749,24 +831,41 @@ func (s *Session) materialize() ([]Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &materializer{moved: make(map[int]int), via: make(map[int]Kind)}
+	m := &materializer{moved: make(map[int]int), via: make(map[int]Kind), enums: make(map[string]int), refPlaces: make(map[int]bool), refd: make(map[int]bool)}
+	m.outer = s.format == FormatPHPSerialize || s.format == FormatIgbinary
 	for _, r := range roots {
 		m.index(r)
 	}
 	if s.format == FormatPHPSerialize || s.format == FormatIgbinary {
 		m.next, m.moved[1] = 1, 1 // the outer array
 	}
+	if s.format == FormatPHPSerialize && s.folded {
+		if m.elems, err = newElements(s); err != nil {
+			return nil, err
+		}
+	}
 	vals := make([]Value, len(s.entries))
+	m.binds = make(map[int]int)
 	for i := range s.entries {
-		e := &s.entries[i]
 		v, err := s.value(i)
 		if err != nil {
 			return nil, err
 		}
+		vals[i] = v
+		m.pos = m.elems.posOf(&s.entries[i])
+		m.countBinds(v)
+		if e := &s.entries[i]; e.first > 0 {
+			m.written = append(m.written, [2]int{int(e.first), int(e.first + e.nslots)})
+		}
+	}
+	slices.SortFunc(m.written, func(a, b [2]int) int { return a[0] - b[0] })
+	for i := range s.entries {
+		e := &s.entries[i]
 		// Entries read from the payload (all of them, in igbinary) know
 		// their first slot there; set ones have none.
-		m.cur = int(e.first) - 1
-		if vals[i], err = m.walk(v, e.first > 0); err != nil {
+		m.cur, m.pos = int(e.first)-1, m.elems.posOf(e)
+		var err error
+		if vals[i], err = m.walk(vals[i], e.first > 0); err != nil {
 			return nil, fmt.Errorf("phpsession: session entry %q: %w", s.name(e), err)
 		}
 	}
@@ -782,7 +881,16 @@ func (m *materializer) walk(v Value, track bool) (Value, error) {
 	defer func() { m.depth-- }()
 	switch v.kind() {
 	case PHPRef:
+		v = PHPRefValue(m.elems.target(v.Slot(), m.pos))
 		if n, ok := m.lookup(v.Slot()); ok {
+			if m.lone(v.Slot()) && m.holdsObject(v.Slot(), n) {
+				// The one R: left to an object whose place is no longer
+				// written: PHP writes a reference left alone inside an
+				// array as its value, an r: to the object (the values
+				// of a php session are not inside one).
+				m.next++
+				return RefValue(n), nil
+			}
 			return PHPRefValue(n), nil
 		}
 		if !track {
@@ -790,16 +898,22 @@ func (m *materializer) walk(v Value, track bool) (Value, error) {
 		}
 		return m.copyOf(v.Slot(), PHPRef)
 	case Ref:
+		v = RefValue(m.elems.target(v.Slot(), m.pos))
 		old := 0
 		if track {
 			m.cur++
 			old = m.cur
 		}
 		if n, ok := m.lookup(v.Slot()); ok {
-			m.next++
 			if old > 0 {
 				m.moved[old] = n
+				if m.binds[old] > 0 {
+					// R: binds this place to others: PHP writes it as
+					// R: to the object, which takes no slot.
+					return PHPRefValue(n), nil
+				}
 			}
+			m.next++
 			return RefValue(n), nil
 		}
 		if !track {
@@ -814,14 +928,32 @@ func (m *materializer) walk(v Value, track bool) (Value, error) {
 	if track {
 		if n, ok := m.moved[m.cur+1]; ok {
 			// Inside a copy, a value copied before for a reference: PHP
-			// writes the same reference to it again.
+			// writes the same reference to it again, R: when this place
+			// is bound to others by R:.
+			// (A value of a php session that an R: bound once stays a
+			// reference, which PHP does not write as its value at the
+			// top.)
+			bound := m.refPlaces[m.cur+1] || m.binds[m.cur+1] > 0 || m.depth == 1 && !m.outer && m.refd[m.cur+1]
 			m.cur += countSlots(v)
-			if m.via[n] == PHPRef {
+			if bound {
 				return PHPRefValue(n), nil
 			}
 			m.next++
 			return RefValue(n), nil
 		}
+	}
+	if v.kind() == Enum {
+		// An enum case is one object: PHP writes it in full once, then
+		// r: to that.
+		if n, ok := m.enums[v.str]; ok {
+			m.next++
+			if track {
+				m.cur++
+				m.moved[m.cur] = n
+			}
+			return RefValue(n), nil
+		}
+		m.enums[v.str] = m.next + 1
 	}
 	m.next++
 	if track {
@@ -853,6 +985,169 @@ func (m *materializer) walk(v Value, track bool) (Value, error) {
 	return w, nil
 }
 
+// elements are the outer array's elements of a php_serialize payload that
+// repeats a name: every occurrence of every name. A slot of the outer
+// array's value is its element, which a repeat overwrites in place: a
+// reference to it reaches the value the name has where the reference is,
+// not the value at the slot (PHP 8.2 reads a:3:{s:1:"a";i:1;s:1:"a";i:3;
+// s:1:"b";R:2;} as b a reference to a's 3). A nil *elements maps nothing.
+type elements struct {
+	occ    []entry          // every occurrence, in payload order
+	names  []string         // the name of each
+	top    map[int]int      // the first slot of an occurrence's value → the occurrence
+	byName map[string][]int // the occurrences of each name, in order
+}
+
+// newElements returns the elements of s's payload.
+func newElements(s *Session) (*elements, error) {
+	o, err := decodeOccurrences(s.orig, s.format, s.limits())
+	if err != nil {
+		return nil, err
+	}
+	return elementsOf(o, o.entries), nil
+}
+
+// elementsOf returns the elements of a payload whose every occurrence is
+// in occ, entries of s.
+func elementsOf(s *Session, occ []entry) *elements {
+	el := &elements{occ: occ, names: make([]string, len(occ)), top: make(map[int]int), byName: make(map[string][]int)}
+	for i := range occ {
+		e := &occ[i]
+		el.names[i] = s.name(e)
+		el.byName[el.names[i]] = append(el.byName[el.names[i]], i)
+		if e.nslots > 0 {
+			el.top[int(e.first)] = i
+		}
+	}
+	return el
+}
+
+// holder returns, for a reference to slot t made inside occurrence pos,
+// the occurrence whose value the element holds there when t is the value
+// of an earlier occurrence of the same name (pos itself, when the
+// reference is inside the value that overwrites it), else -1.
+func (el *elements) holder(t, pos int) int {
+	if el == nil {
+		return -1
+	}
+	j, ok := el.top[t]
+	if !ok {
+		return -1
+	}
+	list := el.byName[el.names[j]]
+	k, _ := slices.BinarySearch(list, pos+1) // the first occurrence after pos
+	if k == 0 || list[k-1] <= j {
+		return -1
+	}
+	return list[k-1]
+}
+
+// target returns the decoded slot a reference to slot t made inside
+// occurrence pos points at: the value the element holds there (see
+// holder), else t.
+func (el *elements) target(t, pos int) int {
+	if h := el.holder(t, pos); h >= 0 && el.occ[h].nslots > 0 {
+		return int(el.occ[h].first)
+	}
+	return t
+}
+
+// checkElementRefs refuses, in a php_serialize session that repeats a name,
+// the references to an element that PHP 8.2 refuses: one that is the value
+// overwriting the element, and an r: to it once it holds no object.
+func checkElementRefs(s *Session) error {
+	var el *elements
+	if s.folded {
+		var err error
+		if el, err = newElements(s); err != nil {
+			return err
+		}
+	} else {
+		if !s.repeatsName() {
+			return nil
+		}
+		el = elementsOf(s, s.entries)
+	}
+	src := stringOf(s.orig)
+	for pos := range el.occ {
+		e := &el.occ[pos]
+		if !e.refs {
+			continue
+		}
+		p := parser{src: src[:e.end], pos: int(e.start), lim: s.limits(), depth: 1, looseRefs: true, collectRefs: true}
+		if err := p.value(); err != nil {
+			return err
+		}
+		for _, ref := range p.refs {
+			h := el.holder(ref.slot, pos)
+			switch {
+			case h < 0:
+			case h == pos && ref.start == int(e.start)+2:
+				return p.fail(ErrBadReference, ref.start, "reference to slot "+strconv.Itoa(ref.slot)+", the value of session entry "+strconv.Quote(el.names[h])+", as the value that replaces it")
+			case ref.obj && !strings.ContainsRune("OCErR", rune(src[el.occ[h].start])):
+				return p.fail(ErrBadReference, ref.start, "r: reference to slot "+strconv.Itoa(ref.slot)+", the value of session entry "+strconv.Quote(el.names[h])+", which a repeat of the name replaced with no object")
+			}
+		}
+	}
+	return nil
+}
+
+// posOf returns the occurrence e's value was read from (e read from the
+// payload), or one past the last (a set value, or no elements).
+func (el *elements) posOf(e *entry) int {
+	if el == nil {
+		return 0
+	}
+	if e.touched {
+		return len(el.occ)
+	}
+	i, _ := slices.BinarySearchFunc(el.occ, e.start, func(o entry, start int32) int { return int(o.start - start) })
+	return i
+}
+
+// posOfSlot returns the occurrence whose value holds the decoded slot t.
+func (el *elements) posOfSlot(t int) int {
+	if el == nil {
+		return 0
+	}
+	i, _ := slices.BinarySearchFunc(el.occ, t+1, func(o entry, t int) int { return int(o.first) - t })
+	for i--; i > 0 && el.occ[i].nslots == 0; i-- {
+	}
+	return max(i, 0)
+}
+
+// lone reports whether an R: to the decoded slot t, met now, is the only
+// place bound to it that is written, inside an array.
+func (m *materializer) lone(t int) bool {
+	return m.binds[t]+m.copying == 1 && !m.isWritten(t) && (m.depth > 1 || m.outer)
+}
+
+// holdsObject reports whether the decoded slot t, whose value is written
+// at n, holds an object: an r: (its origin is another slot), or a copy
+// made for one.
+func (m *materializer) holdsObject(t, n int) bool {
+	return m.via[n] == Ref || t <= len(m.origin) && m.origin[t-1] > 0 && m.origin[t-1] != t
+}
+
+// countBinds counts the R: references in v by the slot they point at.
+func (m *materializer) countBinds(v Value) {
+	if v.kind() == PHPRef {
+		m.binds[m.elems.target(v.Slot(), m.pos)]++
+	}
+	for _, e := range v.Entries() {
+		m.countBinds(e.Value)
+	}
+}
+
+// isWritten reports whether the decoded slot t is in a value written.
+func (m *materializer) isWritten(t int) bool {
+	i, _ := slices.BinarySearchFunc(m.written, t, func(r [2]int, t int) int { return r[0] - t })
+	if i < len(m.written) && m.written[i][0] == t {
+		return true
+	}
+	return i > 0 && t < m.written[i-1][1]
+}
+
 // lookup returns the new slot of the value at decoded slot t, if it was
 // written.
 func (m *materializer) lookup(t int) (int, bool) {
@@ -874,15 +1169,18 @@ func (m *materializer) copyOf(t int, k Kind) (Value, error) {
 		return Value{}, fmt.Errorf("reference to slot %d of the decoded payload, which does not exist: %w", t, ErrBadReference)
 	}
 	o := m.origin[t-1]
-	cur := m.cur
-	m.cur = o - 1
+	cur, copying, pos := m.cur, m.copying, m.pos
+	m.cur, m.copying, m.pos = o-1, 1, m.elems.posOfSlot(o)
 	c, err := m.walk(m.old[o-1], true)
-	m.cur = cur
+	m.cur, m.copying, m.pos = cur, copying, pos
 	if err != nil {
 		return Value{}, err
 	}
 	m.moved[t] = m.moved[o]
 	m.via[m.moved[o]] = k
+	if k == PHPRef && t == o {
+		m.refPlaces[t] = true
+	}
 	return c, nil
 }
 

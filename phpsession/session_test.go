@@ -188,13 +188,23 @@ func TestSessionFormats(t *testing.T) {
 	}{
 		{FormatPHP, "", nil, "", Value{}, `n|i:1;`},
 		{FormatPHP, `|i:1;we;ird"k|b:1;`, []string{"", `we;ird"k`}, `we;ird"k`, BoolValue(true), `|i:1;we;ird"k|b:1;n|i:1;`},
-		{FormatPHP, `a|i:1;b|i:2;a|i:3;`, []string{"a", "b"}, "a", IntValue(3), `a|i:1;b|i:2;a|i:3;n|i:1;`},
+		// A repeated name is one entry, as PHP 8.2's session_decode()
+		// leaves $_SESSION: its first place, its last value. A reference
+		// to a value it replaced gets that value (what PHP writes).
+		{FormatPHP, `a|i:1;b|i:2;a|i:3;`, []string{"a", "b"}, "a", IntValue(3), `a|i:3;b|i:2;n|i:1;`},
+		{FormatPHP, `a|a:1:{i:0;i:5;}b|R:2;a|i:3;`, []string{"a", "b"}, "a", IntValue(3), `a|i:3;b|i:5;n|i:1;`},
+		{FormatPHP, `a|i:1;b|R:1;a|i:3;c|R:1;`, []string{"a", "b", "c"}, "a", IntValue(3), `a|i:3;b|i:1;c|R:2;n|i:1;`},
+		{FormatPHP, `a|i:1;b|i:2;a|i:3;c|R:3;`, []string{"a", "b", "c"}, "a", IntValue(3), `a|i:3;b|i:2;c|R:1;n|i:1;`},
 		{FormatPHP, `5|i:1;`, []string{"5"}, "5", IntValue(1), `5|i:1;n|i:1;`},
 		{FormatPHPBinary, "", nil, "", Value{}, "\x01ni:1;"},
 		{FormatPHPBinary, "\x81ai:1;\x00s:0:\"\";", []string{"a", ""}, "a", IntValue(1), "\x81ai:1;\x00s:0:\"\";\x01ni:1;"},
+		{FormatPHPBinary, "\x01ai:1;\x01bi:2;\x01ai:3;", []string{"a", "b"}, "a", IntValue(3), "\x01ai:3;\x01bi:2;\x01ni:1;"},
 		{FormatPHPSerialize, "", nil, "", Value{}, `a:1:{s:1:"n";i:1;}`},
 		{FormatPHPSerialize, `a:0:{}`, nil, "", Value{}, `a:1:{s:1:"n";i:1;}`},
-		{FormatPHPSerialize, `a:3:{i:7;s:1:"x";s:1:"7";N;s:3:"a|b";i:2;}`, []string{"7", "a|b"}, "7", NullValue(), `a:4:{i:7;s:1:"x";s:1:"7";N;s:3:"a|b";i:2;s:1:"n";i:1;}`},
+		{FormatPHPSerialize, `a:3:{i:7;s:1:"x";s:1:"7";N;s:3:"a|b";i:2;}`, []string{"7", "a|b"}, "7", NullValue(), `a:3:{i:7;N;s:3:"a|b";i:2;s:1:"n";i:1;}`},
+		{FormatPHPSerialize, `a:3:{s:1:"a";a:1:{i:0;i:5;}s:1:"b";R:3;s:1:"a";i:3;}`, []string{"a", "b"}, "a", IntValue(3), `a:3:{s:1:"a";i:3;s:1:"b";i:5;s:1:"n";i:1;}`},
+		// igbinary_serialize(['a' => 1, 'b' => 2, 'c' => 3]) with "c" made "a".
+		{FormatIgbinary, "\x00\x00\x00\x02\x14\x03\x11\x01a\x06\x01\x11\x01b\x06\x02\x11\x01a\x06\x03", []string{"a", "b"}, "a", IntValue(3), "\x00\x00\x00\x02\x14\x03\x11\x01a\x06\x03\x11\x01b\x06\x02\x11\x01n\x06\x01"},
 	}
 	for _, tt := range tests {
 		s, err := DecodeSession([]byte(tt.in), tt.format)
@@ -217,6 +227,46 @@ func TestSessionFormats(t *testing.T) {
 		if out, err := s.Encode(); err != nil || string(out) != tt.set {
 			t.Errorf("DecodeSession(%q, %s), Set(n, 1): Encode() = %q, %v; want %q", tt.in, tt.format, out, err, tt.set)
 		}
+	}
+	// php_serialize: a reference to a name's earlier value reaches the
+	// outer array's element, which the repeat overwrote in place. What
+	// PHP 8.2 writes after session_decode() and $_SESSION['n'] = 1, or
+	// that it refuses the payload.
+	elems := []struct{ in, want string }{
+		{`a:3:{s:1:"a";O:8:"stdClass":0:{}s:1:"a";O:3:"Foo":0:{}s:1:"b";r:2;}`, `a:3:{s:1:"a";O:3:"Foo":0:{}s:1:"b";r:2;s:1:"n";i:1;}`},
+		{`a:3:{s:1:"a";O:8:"stdClass":0:{}s:1:"a";i:1;s:1:"b";R:2;}`, `a:3:{s:1:"a";i:1;s:1:"b";R:2;s:1:"n";i:1;}`},
+		{`a:4:{s:1:"a";i:1;s:1:"a";i:2;s:1:"b";R:2;s:1:"a";i:3;}`, `a:3:{s:1:"a";i:3;s:1:"b";i:2;s:1:"n";i:1;}`},
+		{`a:3:{i:5;i:1;s:1:"5";i:2;s:1:"b";R:2;}`, `a:3:{i:5;i:2;s:1:"b";R:2;s:1:"n";i:1;}`},
+		{`a:2:{s:1:"a";i:1;s:1:"a";a:1:{i:0;R:2;}}`, `a:2:{s:1:"a";a:1:{i:0;R:2;}s:1:"n";i:1;}`},
+		{`a:4:{s:1:"a";O:8:"stdClass":0:{}s:1:"c";O:3:"Foo":0:{}s:1:"a";r:3;s:1:"b";r:2;}`, `a:4:{s:1:"a";O:3:"Foo":0:{}s:1:"c";r:2;s:1:"b";r:2;s:1:"n";i:1;}`},
+		{`a:3:{s:1:"a";O:8:"stdClass":0:{}s:1:"a";i:1;s:1:"b";r:2;}`, ""},
+		{`a:2:{s:1:"a";O:8:"stdClass":0:{}s:1:"a";a:1:{i:0;r:2;}}`, ""},
+		{`a:2:{s:1:"a";i:1;s:1:"a";R:2;}`, ""},
+	}
+	for _, tt := range elems {
+		s, err := DecodeSession([]byte(tt.in), FormatPHPSerialize)
+		if tt.want == "" {
+			if !errors.Is(err, ErrBadReference) {
+				t.Errorf("DecodeSession(%q, php_serialize) = %v, want ErrBadReference (PHP refuses it)", tt.in, err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("DecodeSession(%q, php_serialize) = %v", tt.in, err)
+			continue
+		}
+		s.Set("n", IntValue(1))
+		if out, err := s.Encode(); err != nil || string(out) != tt.want {
+			t.Errorf("DecodeSession(%q, php_serialize), Set(n, 1): Encode() = %q, %v; PHP writes %q", tt.in, out, err, tt.want)
+		}
+	}
+	// An igbinary session that repeats a name and holds references is
+	// refused: the references could point into the value the repeat
+	// replaces. (PHP reads it: $arr['b'] = &$arr['a'][0], then "c" made
+	// "a", writes b as a reference to a copy of 5.)
+	ig := "\x00\x00\x00\x02\x14\x03\x11\x01a\x14\x01\x06\x00\x25\x06\x05\x11\x01b\x25\x01\x02\x11\x01a\x06\x03"
+	if _, err := DecodeSession([]byte(ig), FormatIgbinary); !errors.Is(err, ErrSyntax) {
+		t.Errorf("DecodeSession(%q, igbinary) = %v, want ErrSyntax", ig, err)
 	}
 	// A repeated name is written once, in its first place, when it is set.
 	s, _ := DecodeSession([]byte(`a|i:1;b|i:2;a|i:3;`), FormatPHP)
