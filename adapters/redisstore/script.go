@@ -34,7 +34,8 @@ func (sc *script) run(ctx context.Context, c redis.UniversalClient, args []any) 
 	cmd := redis.NewCmd(ctx, args...)
 	cmd.SetFirstKeyPos(3)
 	_ = c.Process(ctx, cmd) // the error is the command's
-	if redis.HasErrorPrefix(cmd.Err(), "NOSCRIPT") {
+	// HasErrorPrefix allocates even for a nil error: look only at one.
+	if err := cmd.Err(); err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
 		args = slices.Clone(args) // the first command keeps its own
 		args[0], args[1] = "eval", sc.src
 		cmd = redis.NewCmd(ctx, args...)
