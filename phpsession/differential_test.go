@@ -35,6 +35,7 @@ package phpsession_test
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/base64"
 	"errors"
 	"flag"
@@ -356,7 +357,10 @@ type valueGen struct {
 	refs bool // make r: and R: references to earlier values
 	// noObjectR makes objects r: targets only, not R: ones.
 	noObjectR bool
-	slot      int // slots taken so far in the payload
+	// refPercent is the chance, in percent, that a value is an r: or R:
+	// reference when one can be made (0: 5).
+	refPercent int
+	slot       int // slots taken so far in the payload
 
 	objSlots  []int          // finished objects: r: targets
 	valSlots  []int          // finished values: R: targets
@@ -367,13 +371,14 @@ func (g *valueGen) chance(percent int) bool { return g.r.IntN(100) < percent }
 
 // value returns a random value at nesting depth.
 func (g *valueGen) value(depth int) phpsession.Value {
-	if g.refs && len(g.valSlots) > 0 && g.chance(5) {
+	refPercent := cmp.Or(g.refPercent, 5)
+	if g.refs && len(g.valSlots) > 0 && g.chance(refPercent) {
 		// R: takes no slot.
 		return phpsession.PHPRefValue(g.valSlots[g.r.IntN(len(g.valSlots))])
 	}
 	g.slot++
 	my := g.slot
-	if g.refs && len(g.objSlots) > 0 && g.chance(5) {
+	if g.refs && len(g.objSlots) > 0 && g.chance(refPercent) {
 		return phpsession.RefValue(g.objSlots[g.r.IntN(len(g.objSlots))])
 	}
 	n := 13

@@ -23,21 +23,13 @@ import (
 func TestDifferentialRepeatedNames(t *testing.T) {
 	seed := seedFor(t)
 	r := rand.New(rand.NewPCG(seed, 0xd0b1e5))
-	type sent struct {
-		f       phpsession.Format
-		payload []byte
-		name    string
-		value   phpsession.Value // the zero Value: Remove
-	}
-	var cases []sent
-	var in bytes.Buffer
+	var cases []repeatedCase
 	formats := []phpsession.Format{phpsession.FormatPHP, phpsession.FormatPHPBinary, phpsession.FormatPHPSerialize}
 	for c := 0; c < *diffN; c++ {
 		f := formats[c%len(formats)]
 		refs := c%3 != 0
 		payload, pool := genRepeatedSession(r, f, refs)
-		cs := sent{f: f, payload: payload, name: append(pool, "n")[r.IntN(len(pool)+1)]}
-		value := "-"
+		cs := repeatedCase{f: f, payload: payload, name: append(pool, "n")[r.IntN(len(pool)+1)]}
 		set := cs.name == "n" || r.IntN(4) > 0
 		if refs && set {
 			// Not a name that may be bound to another by R:: PHP sets
@@ -52,14 +44,69 @@ func TestDifferentialRepeatedNames(t *testing.T) {
 			for valueHas(cs.value, func(v phpsession.Value) bool { return isRef(v) || v.Kind() == phpsession.Enum }) {
 				cs.value = (&valueGen{r: r}).value(0)
 			}
+		}
+		cases = append(cases, cs)
+	}
+	compareRepeated(t, cases)
+	t.Logf("seed %d: %d sessions with repeated names decoded, changed and encoded by PHP and Go", seed, len(cases))
+}
+
+// TestRepeatedNamesRefcount holds Go to PHP 8.2 on php_serialize sessions
+// where a repeat leaves one end of an R: reference: PHP writes a place
+// bound by R: as its value (r: to an object written before) when it is the
+// only place left that holds the reference, and as R: when another place
+// that holds it is still in $_SESSION, inside a value copied for a
+// reference included. Each of these came out with the other token before.
+func TestRepeatedNamesRefcount(t *testing.T) {
+	serialize := phpsession.FormatPHPSerialize
+	cases := []repeatedCase{
+		// b's last value is an object, which a|b binds by R:; with b
+		// removed, a|b is the only place left: r:.
+		{f: serialize, payload: []byte(`a:5:{s:4:"user";O:10:"Gxucketpxu":0:{}s:1:"b";N;s:1:"a";R:3;s:1:"b";r:2;s:3:"a|b";R:3;}`), name: "b"},
+		// user binds 7's object, which 7's last occurrence (R: to b)
+		// leaves: user is its only place: r:.
+		{f: serialize, payload: []byte(`a:6:{i:7;N;i:7;O:8:"stdClass":0:{}s:1:"b";E:11:"Suit:Spades";s:4:"user";R:2;s:1:"b";r:3;i:7;R:4;}`), name: "n", value: phpsession.BoolValue(true)},
+		// a binds 7's r: to an enum case that a|b writes first: R:.
+		{f: serialize, payload: []byte(`a:7:{s:3:"a|b";E:11:"Suit:Hearts";s:1:"a";E:11:"Suit:Spades";s:1:"7";i:5;s:1:"a";d:INF;i:7;r:2;s:1:"a";R:4;s:3:"a|b";O:4:"Bag2":1:{s:0:"";E:11:"Suit:Hearts";}}`), name: "n", value: phpsession.IntValue(1)},
+		// The two secrets bind b's last value; b is removed, both are
+		// left, inside an object, and 7 writes the case first: R: twice.
+		{f: serialize, payload: []byte(`a:7:{s:1:"b";s:0:"";s:1:"b";s:0:"";s:1:"b";E:11:"Suit:Hearts";i:7;R:3;s:4:"user";s:1:"u";s:1:"b";E:11:"Suit:Hearts";s:1:"a";O:7:"Account":3:{s:5:"login";O:7:"Account":3:{s:5:"login";s:1:"l";s:7:"\0*\0role";C:11:"LegacyToken":4:{tok=}s:15:"\0Account\0secret";R:3;}s:7:"\0*\0role";b:1;s:15:"\0Account\0secret";R:2;}}`), name: "b"},
+		// a's last value, an r: to the case user wrote first, is bound
+		// by R: in b: R: to the case that user's last value writes.
+		{f: serialize, payload: []byte(`a:7:{s:4:"user";E:11:"Suit:Hearts";s:1:"a";i:731;s:3:"a|b";R:3;s:1:"a";r:2;s:1:"b";a:1:{s:1:"k";R:3;}s:1:"7";R:5;s:4:"user";E:11:"Suit:Hearts";}`), name: "n", value: phpsession.ObjectValue("Bag2")},
+	}
+	for i := range cases {
+		cases[i].payload = bytes.ReplaceAll(cases[i].payload, []byte(`\0`), []byte{0})
+	}
+	compareRepeated(t, cases)
+}
+
+// repeatedCase is a session payload for compareRepeated, and the change
+// made to it: name set to value, or removed (the zero Value).
+type repeatedCase struct {
+	f       phpsession.Format
+	payload []byte
+	name    string
+	value   phpsession.Value
+}
+
+// compareRepeated runs each case through PHP 8.2 (session_decode(), the
+// change, session_encode()) and through DecodeSession, Set or Remove,
+// Encode, and checks that the bytes and the names are PHP's, and that the
+// unchanged session encodes to its input.
+func compareRepeated(t *testing.T, cases []repeatedCase) {
+	t.Helper()
+	var in bytes.Buffer
+	for i, cs := range cases {
+		value := "-"
+		if cs.value.Kind() != phpsession.Invalid {
 			data, err := phpsession.Marshal(cs.value)
 			if err != nil {
 				t.Fatal(err)
 			}
 			value = base64.StdEncoding.EncodeToString(data)
 		}
-		fmt.Fprintf(&in, "M %d %s %s %s %s\n", len(cases), f, base64.StdEncoding.EncodeToString(payload), base64.StdEncoding.EncodeToString([]byte(cs.name)), value)
-		cases = append(cases, cs)
+		fmt.Fprintf(&in, "M %d %s %s %s %s\n", i, cs.f, base64.StdEncoding.EncodeToString(cs.payload), base64.StdEncoding.EncodeToString([]byte(cs.name)), value)
 	}
 	out := runPHPScript(t, "roundtrip.php", in.Bytes(), t.TempDir())
 	got := strings.Split(strings.TrimRight(string(out), "\n"), "\n")
@@ -115,7 +162,6 @@ func TestDifferentialRepeatedNames(t *testing.T) {
 			t.Errorf("DecodeSession(%q, %s), %s: Names() = %q, Len() = %d; PHP has %q", c.payload, c.f, op, s.Names(), s.Len(), n)
 		}
 	}
-	t.Logf("seed %d: %d sessions with repeated names decoded, changed and encoded by PHP and Go", seed, len(cases))
 }
 
 // genRepeatedSession returns a payload in format f (php, php_binary or
@@ -128,18 +174,17 @@ func TestDifferentialRepeatedNames(t *testing.T) {
 // r: to it once it holds another value, and an R: to it inside the value
 // that overwrites it, so the generator makes neither.
 //
-// It makes no R: to an object either, nor one that reaches an object
-// through a name's earlier slot: when a repeat drops one end of such a
-// reference, whether PHP writes the other end as R: or r: depends on
-// reference counts that Encode follows in the common cases only (a known
-// gap: about one such payload in 100,000 came out with R: where PHP writes
-// r:, or the reverse, before the generator left them out).
+// It makes no R: to an object either. References are made often (one
+// value in four where one can be), so that the shapes whose R: or r: in
+// PHP's output depends on a reference's refcount after the repeats (how
+// many of the places bound to it are still in $_SESSION) come up in every
+// run.
 func genRepeatedSession(r *rand.Rand, f phpsession.Format, refs bool) ([]byte, []string) {
 	pool := []string{"a", "b", "user"}
 	if f == phpsession.FormatPHPSerialize {
 		pool = append(pool, "7", "a|b")
 	}
-	g := &valueGen{r: r, refs: refs, noObjectR: true}
+	g := &valueGen{r: r, refs: refs, noObjectR: true, refPercent: 25}
 	if f == phpsession.FormatPHPSerialize {
 		g.slot = 1 // the outer array
 	}
@@ -163,9 +208,8 @@ func genRepeatedSession(r *rand.Rand, f phpsession.Format, refs bool) ([]byte, [
 		slot := g.slot + 1
 		v := g.value(0)
 		if f == phpsession.FormatPHPSerialize && v.Kind() != phpsession.PHPRef { // R: takes no slot
-			if refs && !objectLike(v) {
-				// R: reaches the name's value; not an object's (see above).
-				g.valSlots = append(g.valSlots, old...)
+			if refs {
+				g.valSlots = append(g.valSlots, old...) // R: reaches the name's value
 			}
 			tops[name] = append(old, slot)
 		}
@@ -191,14 +235,4 @@ func genRepeatedSession(r *rand.Rand, f phpsession.Format, refs bool) ([]byte, [
 		body = append(fmt.Appendf(nil, "a:%d:{", n), append(body, '}')...)
 	}
 	return body, pool
-}
-
-// objectLike reports whether v is an object to PHP: an object, a
-// Serializable, an enum case, or an r: to one.
-func objectLike(v phpsession.Value) bool {
-	switch v.Kind() {
-	case phpsession.Object, phpsession.Custom, phpsession.Enum, phpsession.Ref:
-		return true
-	}
-	return false
 }

@@ -778,13 +778,10 @@ type materializer struct {
 	refd      map[int]bool   // the decoded slots an R: of the decoded payload points at
 	enums     map[string]int // the new slot of each enum case written
 	outer     bool           // the session is one array (php_serialize, igbinary)
-	binds     map[int]int    // decoded slot → R: references to it in the values written
-	// copying is 1 while walking a copy of a value no longer written
-	// (whose R: references binds does not count), else 0.
-	copying int
-	// written are the decoded slots [first, end) of the values written
-	// that were read from the payload, by first.
-	written [][2]int
+	// holders are, for each decoded slot, the places that hold its value
+	// in PHP's $_SESSION after the decode and the change: its own place
+	// and the R: references bound to it (see countHolders).
+	holders map[int]int
 	// elems and pos: in a php_serialize session that repeats a name, the
 	// outer array's elements, and the occurrence of the value walked.
 	elems *elements
@@ -845,20 +842,14 @@ func (s *Session) materialize() ([]Value, error) {
 		}
 	}
 	vals := make([]Value, len(s.entries))
-	m.binds = make(map[int]int)
 	for i := range s.entries {
 		v, err := s.value(i)
 		if err != nil {
 			return nil, err
 		}
 		vals[i] = v
-		m.pos = m.elems.posOf(&s.entries[i])
-		m.countBinds(v)
-		if e := &s.entries[i]; e.first > 0 {
-			m.written = append(m.written, [2]int{int(e.first), int(e.first + e.nslots)})
-		}
 	}
-	slices.SortFunc(m.written, func(a, b [2]int) int { return a[0] - b[0] })
+	m.countHolders(s.entries, vals)
 	for i := range s.entries {
 		e := &s.entries[i]
 		// Entries read from the payload (all of them, in igbinary) know
@@ -896,7 +887,14 @@ func (m *materializer) walk(v Value, track bool) (Value, error) {
 		if !track {
 			return Value{}, m.unknown(v)
 		}
-		return m.copyOf(v.Slot(), PHPRef)
+		c, err := m.copyOf(v.Slot(), PHPRef)
+		if err == nil && c.kind() == Ref && !m.lone(v.Slot()) {
+			// The copy is an object written before (an enum case): the
+			// reference bound to it is R: to it, which takes no slot.
+			m.next--
+			return PHPRefValue(c.Slot()), nil
+		}
+		return c, err
 	case Ref:
 		v = RefValue(m.elems.target(v.Slot(), m.pos))
 		old := 0
@@ -907,7 +905,7 @@ func (m *materializer) walk(v Value, track bool) (Value, error) {
 		if n, ok := m.lookup(v.Slot()); ok {
 			if old > 0 {
 				m.moved[old] = n
-				if m.binds[old] > 0 {
+				if m.holders[old] > 1 {
 					// R: binds this place to others: PHP writes it as
 					// R: to the object, which takes no slot.
 					return PHPRefValue(n), nil
@@ -920,10 +918,17 @@ func (m *materializer) walk(v Value, track bool) (Value, error) {
 			return Value{}, m.unknown(v)
 		}
 		c, err := m.copyOf(v.Slot(), Ref)
-		if err == nil {
-			m.moved[old] = m.moved[m.origin[v.Slot()-1]]
+		if err != nil {
+			return Value{}, err
 		}
-		return c, err
+		m.moved[old] = m.moved[m.origin[v.Slot()-1]]
+		if c.kind() == Ref && m.holders[old] > 1 {
+			// The copy is an object written before (an enum case), and
+			// R: binds this place to others: R: to it, no slot.
+			m.next--
+			return PHPRefValue(c.Slot()), nil
+		}
+		return c, nil
 	}
 	if track {
 		if n, ok := m.moved[m.cur+1]; ok {
@@ -933,7 +938,7 @@ func (m *materializer) walk(v Value, track bool) (Value, error) {
 			// (A value of a php session that an R: bound once stays a
 			// reference, which PHP does not write as its value at the
 			// top.)
-			bound := m.refPlaces[m.cur+1] || m.binds[m.cur+1] > 0 || m.depth == 1 && !m.outer && m.refd[m.cur+1]
+			bound := m.refPlaces[m.cur+1] || m.holders[m.cur+1] > 1 || m.depth == 1 && !m.outer && m.refd[m.cur+1]
 			m.cur += countSlots(v)
 			if bound {
 				return PHPRefValue(n), nil
@@ -1117,35 +1122,96 @@ func (el *elements) posOfSlot(t int) int {
 }
 
 // lone reports whether an R: to the decoded slot t, met now, is the only
-// place bound to it that is written, inside an array.
+// place that holds the reference, inside an array: PHP's serialize() writes
+// such a reference (its refcount is 1) as its value.
 func (m *materializer) lone(t int) bool {
-	return m.binds[t]+m.copying == 1 && !m.isWritten(t) && (m.depth > 1 || m.outer)
+	return m.holders[t] == 1 && (m.depth > 1 || m.outer)
 }
 
 // holdsObject reports whether the decoded slot t, whose value is written
-// at n, holds an object: an r: (its origin is another slot), or a copy
-// made for one.
+// at n, holds an object: an object, a Serializable or an enum case, an r:
+// (its origin is another slot), or a copy made for one.
 func (m *materializer) holdsObject(t, n int) bool {
-	return m.via[n] == Ref || t <= len(m.origin) && m.origin[t-1] > 0 && m.origin[t-1] != t
-}
-
-// countBinds counts the R: references in v by the slot they point at.
-func (m *materializer) countBinds(v Value) {
-	if v.kind() == PHPRef {
-		m.binds[m.elems.target(v.Slot(), m.pos)]++
+	if m.via[n] == Ref || t < 1 || t > len(m.origin) {
+		return m.via[n] == Ref
 	}
-	for _, e := range v.Entries() {
-		m.countBinds(e.Value)
-	}
-}
-
-// isWritten reports whether the decoded slot t is in a value written.
-func (m *materializer) isWritten(t int) bool {
-	i, _ := slices.BinarySearchFunc(m.written, t, func(r [2]int, t int) int { return r[0] - t })
-	if i < len(m.written) && m.written[i][0] == t {
+	switch o := m.origin[t-1]; {
+	case o > 0 && o != t:
 		return true
+	case o == t:
+		switch m.old[t-1].kind() {
+		case Object, Custom, Enum:
+			return true
+		}
 	}
-	return i > 0 && t < m.written[i-1][1]
+	return false
+}
+
+// countHolders counts the places that hold each decoded slot's value in
+// PHP's $_SESSION after the decode and the change (m.holders), the
+// refcount of the reference an R: made there: the slot's own place, when
+// the value that holds it is still there, and each R: bound to it in a
+// value still there. A value is still there when an entry holds it, or an
+// r: or R: in a value still there points at it (PHP frees the rest at the
+// end of session_decode()). vals are the entries' values.
+func (m *materializer) countHolders(entries []entry, vals []Value) {
+	m.holders = make(map[int]int)
+	seen := make(map[int]bool)
+	var node func(t int)
+	// inner counts the places inside v, which is at decoded slot t (0 for
+	// a set value, whose slots are new), in occurrence pos.
+	var inner func(v Value, t, pos int)
+	place := func(v Value, t, pos int) {
+		if v.kind() == PHPRef {
+			target := m.elems.target(v.Slot(), pos)
+			m.holders[target]++
+			node(target)
+			return
+		}
+		if t > 0 {
+			m.holders[t]++
+			node(t)
+			return
+		}
+		if v.kind() == Ref {
+			node(v.Slot())
+			return
+		}
+		inner(v, 0, pos)
+	}
+	node = func(t int) {
+		if t < 1 || t > len(m.origin) || seen[t] {
+			return
+		}
+		seen[t] = true
+		switch o := m.origin[t-1]; {
+		case o == t:
+			inner(m.old[t-1], t, m.elems.posOfSlot(t))
+		case o > 0:
+			node(o) // an r: keeps its object
+		}
+	}
+	inner = func(v Value, t, pos int) {
+		next := t + 1 // the slot of the next entry's value
+		for _, e := range v.Entries() {
+			c := 0
+			if t > 0 && e.Value.kind() != PHPRef {
+				c = next
+			}
+			place(e.Value, c, pos)
+			if t > 0 {
+				next += countSlots(e.Value)
+			}
+		}
+	}
+	for i, v := range vals {
+		e := &entries[i]
+		t := 0
+		if e.first > 0 && e.nslots > 0 { // an R: takes no slot
+			t = int(e.first)
+		}
+		place(v, t, m.elems.posOf(e))
+	}
 }
 
 // lookup returns the new slot of the value at decoded slot t, if it was
@@ -1169,10 +1235,10 @@ func (m *materializer) copyOf(t int, k Kind) (Value, error) {
 		return Value{}, fmt.Errorf("reference to slot %d of the decoded payload, which does not exist: %w", t, ErrBadReference)
 	}
 	o := m.origin[t-1]
-	cur, copying, pos := m.cur, m.copying, m.pos
-	m.cur, m.copying, m.pos = o-1, 1, m.elems.posOfSlot(o)
+	cur, pos := m.cur, m.pos
+	m.cur, m.pos = o-1, m.elems.posOfSlot(o)
 	c, err := m.walk(m.old[o-1], true)
-	m.cur, m.copying, m.pos = cur, copying, pos
+	m.cur, m.pos = cur, pos
 	if err != nil {
 		return Value{}, err
 	}
