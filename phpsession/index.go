@@ -135,6 +135,10 @@ func scanSession(data []byte, f Format, lim limits, keepRepeats bool) (*Session,
 	if err := sc.start(data, f, lim); err != nil {
 		return nil, err
 	}
+	// Occurrences are kept for a payload already checked, or one whose
+	// references reach the elements a repeat overwrote (see
+	// scanElementRefs), which the caller checks: slot numbers are not.
+	sc.p.looseRefs = keepRepeats
 	m := new(sessionMem)
 	s := &m.s
 	s.format, s.orig, s.entries = f, data, m.entries[:0]

@@ -81,6 +81,26 @@ func TestRepeatedNamesRefcount(t *testing.T) {
 	compareRepeated(t, cases)
 }
 
+// TestRepeatedNamesElementRefs holds Go to PHP 8.2 on php_serialize
+// sessions with an r: to a slot of the outer array's value that held no
+// object: the slot is the name's element, and a repeat of the name that
+// put an object there makes the r: one to that object. DecodeSession
+// refused the first two before.
+func TestRepeatedNamesElementRefs(t *testing.T) {
+	serialize := phpsession.FormatPHPSerialize
+	cases := []repeatedCase{
+		// PHP reads b as the object a holds.
+		{f: serialize, payload: []byte(`a:3:{s:1:"a";i:1;s:1:"a";O:3:"Foo":0:{}s:1:"b";r:2;}`), name: "n", value: phpsession.IntValue(1)},
+		// An r: to the element through a chain of repeats.
+		{f: serialize, payload: []byte(`a:6:{s:1:"a";d:1.0E+25;i:7;C:11:"LegacyToken":4:{tok=}s:1:"a";r:3;s:1:"7";r:2;s:1:"a";s:1:"x";s:1:"a";r:3;}`), name: "n", value: phpsession.IntValue(1)},
+		// The count says 2, three entries follow: PHP refuses it.
+		{f: serialize, payload: []byte(`a:2:{s:1:"a";i:1;s:1:"a";O:3:"Foo":0:{}s:1:"b";r:2;}`), name: "n", value: phpsession.IntValue(1)},
+		// The element holds an int again: PHP refuses the r:.
+		{f: serialize, payload: []byte(`a:4:{s:1:"a";i:1;s:1:"a";O:3:"Foo":0:{}s:1:"a";i:2;s:1:"b";r:2;}`), name: "n", value: phpsession.IntValue(1)},
+	}
+	compareRepeated(t, cases)
+}
+
 // repeatedCase is a session payload for compareRepeated, and the change
 // made to it: name set to value, or removed (the zero Value).
 type repeatedCase struct {
@@ -170,9 +190,11 @@ func compareRepeated(t *testing.T, cases []repeatedCase) {
 // the pool.
 //
 // In php_serialize, a slot of the outer array's value is the array's
-// element, which a repeat of the name overwrites in place: PHP refuses an
-// r: to it once it holds another value, and an R: to it inside the value
-// that overwrites it, so the generator makes neither.
+// element, which a repeat of the name overwrites in place: a reference to
+// it reaches the value it holds where the reference is, so that an r: to
+// it is one to the object a repeat put there. PHP refuses an r: to it once
+// it holds no object, and an R: to it inside the value that overwrites it,
+// so the generator makes neither.
 //
 // It makes no R: to an object either. References are made often (one
 // value in four where one can be), so that the shapes whose R: or r: in
@@ -210,6 +232,9 @@ func genRepeatedSession(r *rand.Rand, f phpsession.Format, refs bool) ([]byte, [
 		if f == phpsession.FormatPHPSerialize && v.Kind() != phpsession.PHPRef { // R: takes no slot
 			if refs {
 				g.valSlots = append(g.valSlots, old...) // R: reaches the name's value
+				if objectLike(v) {
+					g.objSlots = append(g.objSlots, old...) // and r: its object
+				}
 			}
 			tops[name] = append(old, slot)
 		}
@@ -235,4 +260,14 @@ func genRepeatedSession(r *rand.Rand, f phpsession.Format, refs bool) ([]byte, [
 		body = append(fmt.Appendf(nil, "a:%d:{", n), append(body, '}')...)
 	}
 	return body, pool
+}
+
+// objectLike reports whether v is an object to PHP: an object, a
+// Serializable, an enum case, or an r: to one.
+func objectLike(v phpsession.Value) bool {
+	switch v.Kind() {
+	case phpsession.Object, phpsession.Custom, phpsession.Enum, phpsession.Ref:
+		return true
+	}
+	return false
 }

@@ -193,8 +193,18 @@ func decodeSession(data []byte, f Format, lim limits) (*Session, error) {
 		return nil, &SyntaxError{Offset: lim.maxSize, Msg: "session larger than the " + strconv.FormatInt(lim.maxSize, 10) + "-byte limit", Err: ErrTooLarge}
 	}
 	switch f {
-	case FormatPHP, FormatPHPBinary, FormatPHPSerialize:
+	case FormatPHP, FormatPHPBinary:
 		return scanSession(data, f, lim, false)
+	case FormatPHPSerialize:
+		s, err := scanSession(data, f, lim, false)
+		if err != nil && errors.Is(err, ErrBadReference) {
+			// An r: may reach an element that a repeat of its name
+			// overwrote with an object.
+			if o, oerr := scanElementRefs(data, lim); oerr == nil {
+				return o, nil
+			}
+		}
+		return s, err
 	case FormatIgbinary:
 		return decodeIgbinarySession(data, lim)
 	}
@@ -799,7 +809,7 @@ func (m *materializer) index(v Value) {
 		return
 	case Ref:
 		o := 0
-		if t := v.Slot(); t >= 1 && t <= len(m.origin) {
+		if t := m.elems.target(v.Slot(), m.pos); t >= 1 && t <= len(m.origin) {
 			o = m.origin[t-1]
 		}
 		m.old = append(m.old, Value{})
@@ -815,7 +825,11 @@ func (m *materializer) index(v Value) {
 			m.origin = append(m.origin, 0)
 		}
 	}
-	for _, e := range v.Entries() {
+	outer := m.elems != nil && len(m.old) == 1
+	for i, e := range v.Entries() {
+		if outer {
+			m.pos = i // the outer array's elements, every occurrence
+		}
 		m.index(e.Value)
 	}
 }
@@ -830,16 +844,16 @@ func (s *Session) materialize() ([]Value, error) {
 	}
 	m := &materializer{moved: make(map[int]int), via: make(map[int]Kind), enums: make(map[string]int), refPlaces: make(map[int]bool), refd: make(map[int]bool)}
 	m.outer = s.format == FormatPHPSerialize || s.format == FormatIgbinary
+	if s.format == FormatPHPSerialize && s.folded {
+		if m.elems, err = newElements(s); err != nil {
+			return nil, err
+		}
+	}
 	for _, r := range roots {
 		m.index(r)
 	}
 	if s.format == FormatPHPSerialize || s.format == FormatIgbinary {
 		m.next, m.moved[1] = 1, 1 // the outer array
-	}
-	if s.format == FormatPHPSerialize && s.folded {
-		if m.elems, err = newElements(s); err != nil {
-			return nil, err
-		}
 	}
 	vals := make([]Value, len(s.entries))
 	for i := range s.entries {
@@ -938,7 +952,7 @@ func (m *materializer) walk(v Value, track bool) (Value, error) {
 			// (A value of a php session that an R: bound once stays a
 			// reference, which PHP does not write as its value at the
 			// top.)
-			bound := m.refPlaces[m.cur+1] || m.holders[m.cur+1] > 1 || m.depth == 1 && !m.outer && m.refd[m.cur+1]
+			bound := m.bound(m.cur + 1)
 			m.cur += countSlots(v)
 			if bound {
 				return PHPRefValue(n), nil
@@ -951,11 +965,14 @@ func (m *materializer) walk(v Value, track bool) (Value, error) {
 		// An enum case is one object: PHP writes it in full once, then
 		// r: to that.
 		if n, ok := m.enums[v.str]; ok {
-			m.next++
 			if track {
 				m.cur++
 				m.moved[m.cur] = n
+				if m.bound(m.cur) {
+					return PHPRefValue(n), nil // R: takes no slot
+				}
 			}
+			m.next++
 			return RefValue(n), nil
 		}
 		m.enums[v.str] = m.next + 1
@@ -1097,6 +1114,52 @@ func checkElementRefs(s *Session) error {
 	return nil
 }
 
+// scanElementRefs decodes a php_serialize payload whose references are
+// checked where they reach: a slot of the outer array's value is its
+// element, and a reference to it reaches the value the element holds where
+// the reference is (see elements), so that an r: to a slot that held no
+// object may reach an object a repeat of the name put there. PHP 8.2 reads
+// a:3:{s:1:"a";i:1;s:1:"a";O:3:"Foo":0:{}s:1:"b";r:2;} as b the object
+// Foo. The session keeps every occurrence, folded on first need; the error
+// is one of the references PHP refuses.
+func scanElementRefs(data []byte, lim limits) (*Session, error) {
+	o, err := scanSession(data, FormatPHPSerialize, lim, true)
+	if err != nil {
+		return nil, err
+	}
+	if !o.repeatsName() {
+		return nil, errors.New("phpsession: no name repeats")
+	}
+	if err := checkElementRefs(o); err != nil {
+		return nil, err
+	}
+	// The payload with each reference to the slot it reaches is one whose
+	// references the parser checks as PHP does.
+	el := elementsOf(o, o.entries)
+	var refs []refPos
+	var customs []customPos
+	src := stringOf(data)
+	for pos := range el.occ {
+		e := &el.occ[pos]
+		if !e.refs {
+			continue
+		}
+		p := parser{src: src[:e.end], pos: int(e.start), lim: o.limits(), depth: 1, looseRefs: true, collectRefs: true}
+		if err := p.value(); err != nil {
+			return nil, err
+		}
+		for _, ref := range p.refs {
+			ref.slot = el.target(ref.slot, pos)
+			refs = append(refs, ref)
+		}
+		customs = append(customs, p.customs...)
+	}
+	if _, err := scanSession(spliceSlots(data, refs, customs), FormatPHPSerialize, lim, false); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
 // posOf returns the occurrence e's value was read from (e read from the
 // payload), or one past the last (a set value, or no elements).
 func (el *elements) posOf(e *entry) int {
@@ -1126,6 +1189,13 @@ func (el *elements) posOfSlot(t int) int {
 // such a reference (its refcount is 1) as its value.
 func (m *materializer) lone(t int) bool {
 	return m.holders[t] == 1 && (m.depth > 1 || m.outer)
+}
+
+// bound reports whether the place of the decoded slot t holds a reference
+// when it is written: PHP writes it as R: to an object or value written
+// before.
+func (m *materializer) bound(t int) bool {
+	return m.refPlaces[t] || m.holders[t] > 1 || m.depth == 1 && !m.outer && m.refd[t]
 }
 
 // holdsObject reports whether the decoded slot t, whose value is written
