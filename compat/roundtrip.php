@@ -9,6 +9,7 @@
 //   V <case> <base64 of a serialized value>
 //   S <case> <handler> <base64 of a session payload>
 //   M <case> <handler> <base64 of a session payload> <base64 of a name> <base64 of a serialized value, or "-">
+//   D <case> <handler> <base64 of a session payload>
 //
 // and gives one output line:
 //
@@ -16,9 +17,12 @@
 //   S <case> <base64 of session_encode()> <names>              after session_decode() of the payload
 //   M <case> <base64 of session_encode()> <names>              after session_decode() of the payload, then
 //                                                              $_SESSION[name] = unserialize(value) (unset for "-")
+//   D <case> <values>                                          after session_decode() of the payload
 //
 // where <names> are the keys of $_SESSION after the decode, each base64,
-// comma-separated ("-" for none), and the payload is "!" when
+// comma-separated ("-" for none); <values> are, for each key of $_SESSION,
+// the base64 of the key, ':' and the base64 of dump($_SESSION[key]), comma-
+// separated ("-" for none); and the payload is "!" when
 // session_decode() or session_encode() failed (session_encode() returns
 // false for an empty session: that is written as an empty payload, as PHP's
 // session module writes it). SAVE_PATH is an empty
@@ -41,6 +45,42 @@ class Bag2 {
 }
 enum Suit: string { case Hearts = 'H'; case Spades = 'S'; }
 
+// dump writes $v with its references followed, as a tree: scalars, enum
+// cases and Serializable objects as serialize() writes them, arrays as
+// a{<key><value>...} and objects as O<class>{<property><value>...}, keys
+// and property names (as the payload has them) serialized as strings;
+// '*' stands for a value inside itself.
+function dump($v, array $seen = []) {
+    if (is_array($v)) {
+        $out = 'a{';
+        foreach ($v as $k => $x) {
+            $out .= serialize((string) $k) . (count($seen) > 64 ? '*' : dump($x, [...$seen, 'a']));
+        }
+        return $out . '}';
+    }
+    if (!is_object($v) || $v instanceof UnitEnum || $v instanceof Serializable) {
+        return serialize($v);
+    }
+    if (in_array($v, $seen, true)) {
+        return '*';
+    }
+    $class = get_class($v);
+    if ($v instanceof __PHP_Incomplete_Class) {
+        $props = (array) $v;
+        $class = $props['__PHP_Incomplete_Class_Name'];
+        unset($props['__PHP_Incomplete_Class_Name']);
+    } elseif (method_exists($v, '__serialize')) {
+        $props = $v->__serialize();
+    } else {
+        $props = (array) $v;
+    }
+    $out = 'O' . serialize($class) . '{';
+    foreach ($props as $k => $x) {
+        $out .= serialize((string) $k) . dump($x, [...$seen, $v]);
+    }
+    return $out . '}';
+}
+
 ini_set('session.save_path', $argv[1]);
 ini_set('session.use_cookies', '0');
 ini_set('session.use_only_cookies', '0');
@@ -59,6 +99,8 @@ foreach (explode("\n", trim(stream_get_contents(STDIN))) as $i => $line) {
         $byHandler[$f[2]][$i] = ['S', $f[1], base64_decode($f[3]), null, null];
     } elseif ($f[0] === 'M') {
         $byHandler[$f[2]][$i] = ['M', $f[1], base64_decode($f[3]), base64_decode($f[4]), $f[5]];
+    } elseif ($f[0] === 'D') {
+        $byHandler[$f[2]][$i] = ['D', $f[1], base64_decode($f[3]), null, null];
     }
 }
 foreach ($byHandler as $handler => $lines) {
@@ -72,6 +114,14 @@ foreach ($byHandler as $handler => $lines) {
             if (session_status() !== PHP_SESSION_ACTIVE) {
                 session_start();
             }
+            continue;
+        }
+        if ($kind === 'D') {
+            $values = [];
+            foreach ($_SESSION as $k => $x) {
+                $values[] = base64_encode((string) $k) . ':' . base64_encode(dump($x));
+            }
+            $out[$i] = "D $c " . ($values ? implode(',', $values) : '-');
             continue;
         }
         if ($kind === 'M' && $value === '-') {

@@ -51,6 +51,105 @@ func TestDifferentialRepeatedNames(t *testing.T) {
 	t.Logf("seed %d: %d sessions with repeated names decoded, changed and encoded by PHP and Go", seed, len(cases))
 }
 
+// TestDifferentialRepeatedValues holds Session.Unmarshal to PHP 8.2's
+// $_SESSION after session_decode() of payloads that write a name more than
+// once, with references into the values a repeat replaces: each name's
+// value, its references followed, is the one PHP has (compat/roundtrip.php
+// dumps it as a tree, as dumpTree does).
+func TestDifferentialRepeatedValues(t *testing.T) {
+	seed := seedFor(t)
+	r := rand.New(rand.NewPCG(seed, 0x5e55))
+	type sent struct {
+		f       phpsession.Format
+		payload []byte
+	}
+	var cases []sent
+	var in bytes.Buffer
+	formats := []phpsession.Format{phpsession.FormatPHP, phpsession.FormatPHPBinary, phpsession.FormatPHPSerialize}
+	for c := 0; c < *diffN; c++ {
+		f := formats[c%len(formats)]
+		payload, _ := genRepeatedSession(r, f, true)
+		fmt.Fprintf(&in, "D %d %s %s\n", c, f, base64.StdEncoding.EncodeToString(payload))
+		cases = append(cases, sent{f, payload})
+	}
+	out := runPHPScript(t, "roundtrip.php", in.Bytes(), t.TempDir())
+	got := strings.Split(strings.TrimRight(string(out), "\n"), "\n")
+	if len(got) != len(cases) {
+		t.Fatalf("roundtrip.php gave %d lines for %d payloads", len(got), len(cases))
+	}
+	for _, line := range got {
+		fields := strings.Split(line, " ")
+		if len(fields) != 3 || fields[0] != "D" {
+			t.Fatalf("roundtrip.php: bad line %q", line)
+		}
+		i, err := strconv.Atoi(fields[1])
+		if err != nil || i < 0 || i >= len(cases) {
+			t.Fatalf("roundtrip.php: bad line %q", line)
+		}
+		c := cases[i]
+		s, err := phpsession.DecodeSession(bytes.Clone(c.payload), c.f)
+		if err != nil {
+			continue // TestDifferentialRepeatedNames compares what PHP refuses
+		}
+		var want []string
+		if fields[2] != "-" {
+			want = strings.Split(fields[2], ",")
+		}
+		if s.Len() != len(want) {
+			t.Errorf("DecodeSession(%q, %s).Len() = %d, PHP has %d names", c.payload, c.f, s.Len(), len(want))
+			continue
+		}
+		for j, name := range s.Names() {
+			kv := strings.Split(want[j], ":")
+			if len(kv) != 2 || string(b64(t, kv[0])) != name {
+				t.Fatalf("roundtrip.php: name %d of %q is not %q", j, line, name)
+			}
+			tree := string(b64(t, kv[1]))
+			var v phpsession.Value
+			if err := s.Unmarshal(name, &v); err != nil {
+				if !strings.Contains(tree, "*") {
+					t.Errorf("DecodeSession(%q, %s).Unmarshal(%q): %v; PHP has %q", c.payload, c.f, name, err, tree)
+				}
+				continue
+			}
+			if got := dumpTree(t, v); got != tree {
+				t.Errorf("DecodeSession(%q, %s).Unmarshal(%q) = %q; PHP has %q", c.payload, c.f, name, got, tree)
+			}
+		}
+	}
+	t.Logf("seed %d: %d sessions with repeated names read by PHP and Go", seed, len(cases))
+}
+
+// dumpTree writes v, a standalone value (no references), as
+// compat/roundtrip.php's dump() writes a PHP value.
+func dumpTree(t *testing.T, v phpsession.Value) string {
+	t.Helper()
+	ser := func(v phpsession.Value) string {
+		b, err := phpsession.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	switch v.Kind() {
+	case phpsession.Array, phpsession.Object:
+		out := "a{"
+		if v.Kind() == phpsession.Object {
+			out = "O" + ser(phpsession.StringValue(v.Class())) + "{"
+		}
+		for _, e := range v.Entries() {
+			k, ok := e.Key.Str()
+			if !ok {
+				i, _ := e.Key.Int()
+				k = strconv.FormatInt(i, 10)
+			}
+			out += ser(phpsession.StringValue(k)) + dumpTree(t, e.Value)
+		}
+		return out + "}"
+	}
+	return ser(v)
+}
+
 // TestRepeatedNamesRefcount holds Go to PHP 8.2 on php_serialize sessions
 // where a repeat leaves one end of an R: reference: PHP writes a place
 // bound by R: as its value (r: to an object written before) when it is the

@@ -451,7 +451,30 @@ func (s *Session) Unmarshal(name string, v any) error {
 	if err != nil {
 		return fmt.Errorf("phpsession: session entry %q: %w", name, err)
 	}
+	el, err := s.repeatedElements()
+	if err != nil {
+		return fmt.Errorf("phpsession: session entry %q: %w", name, err)
+	}
+	if el != nil {
+		// A reference to a name's earlier slot reaches the value the
+		// name has where the reference is, as in PHP's $_SESSION.
+		val = el.retarget(val, el.posOf(&s.entries[i]))
+		outer := roots[0].withEntries(slices.Clone(roots[0].Entries()))
+		for pos, e := range outer.comp.entries {
+			outer.comp.entries[pos].Value = el.retarget(e.Value, pos)
+		}
+		roots = []Value{outer}
+	}
 	return fromValueIn(val, roots, v)
+}
+
+// repeatedElements returns the elements of a php_serialize payload that
+// repeats a name (see elements), else nil.
+func (s *Session) repeatedElements() (*elements, error) {
+	if s.format != FormatPHPSerialize || s.orig == nil || !s.folded && (s.distinct || !s.repeatsName()) {
+		return nil, nil
+	}
+	return newElements(s)
 }
 
 // slotRoots returns the values the slots of the decoded payload count from,
@@ -1072,6 +1095,26 @@ func (el *elements) target(t, pos int) int {
 		return int(el.occ[h].first)
 	}
 	return t
+}
+
+// retarget returns v, read from occurrence pos, with each reference to the
+// slot it reaches there (see target).
+func (el *elements) retarget(v Value, pos int) Value {
+	switch v.kind() {
+	case Ref:
+		return RefValue(el.target(v.Slot(), pos))
+	case PHPRef:
+		return PHPRefValue(el.target(v.Slot(), pos))
+	}
+	if !hasRefs(v) {
+		return v
+	}
+	es := v.Entries()
+	w := v.withEntries(make([]Entry, len(es)))
+	for i, e := range es {
+		w.comp.entries[i] = Entry{Key: e.Key, Value: el.retarget(e.Value, pos)}
+	}
+	return w
 }
 
 // checkElementRefs refuses, in a php_serialize session that repeats a name,
