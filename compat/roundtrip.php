@@ -10,6 +10,7 @@
 //   S <case> <handler> <base64 of a session payload>
 //   M <case> <handler> <base64 of a session payload> <base64 of a name> <base64 of a serialized value, or "-">
 //   D <case> <handler> <base64 of a session payload>
+//   G <case> <base64 of a serialized value>
 //
 // and gives one output line:
 //
@@ -18,6 +19,7 @@
 //   M <case> <base64 of session_encode()> <names>              after session_decode() of the payload, then
 //                                                              $_SESSION[name] = unserialize(value) (unset for "-")
 //   D <case> <values>                                          after session_decode() of the payload
+//   G <case> <base64 of igbinary_serialize(unserialize(value))> ("!" if unserialize failed)
 //
 // where <names> are the keys of $_SESSION after the decode, each base64,
 // comma-separated ("-" for none); <values> are, for each key of $_SESSION,
@@ -95,6 +97,9 @@ foreach (explode("\n", trim(stream_get_contents(STDIN))) as $i => $line) {
         $v = @unserialize(base64_decode($f[2]));
         $ok = $v !== false || base64_decode($f[2]) === 'b:0;';
         $out[$i] = "V $f[1] " . ($ok ? base64_encode(serialize($v)) : '!');
+    } elseif ($f[0] === 'G') {
+        $v = @unserialize(base64_decode($f[2]));
+        $out[$i] = "G $f[1] " . ($v !== false ? base64_encode(igbinary_serialize($v)) : '!');
     } elseif ($f[0] === 'S') {
         $byHandler[$f[2]][$i] = ['S', $f[1], base64_decode($f[3]), null, null];
     } elseif ($f[0] === 'M') {
