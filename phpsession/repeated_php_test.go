@@ -72,20 +72,7 @@ func TestDifferentialRepeatedValues(t *testing.T) {
 		fmt.Fprintf(&in, "D %d %s %s\n", c, f, base64.StdEncoding.EncodeToString(payload))
 		cases = append(cases, sent{f, payload})
 	}
-	out := runPHPScript(t, "roundtrip.php", in.Bytes(), t.TempDir())
-	got := strings.Split(strings.TrimRight(string(out), "\n"), "\n")
-	if len(got) != len(cases) {
-		t.Fatalf("roundtrip.php gave %d lines for %d payloads", len(got), len(cases))
-	}
-	for _, line := range got {
-		fields := strings.Split(line, " ")
-		if len(fields) != 3 || fields[0] != "D" {
-			t.Fatalf("roundtrip.php: bad line %q", line)
-		}
-		i, err := strconv.Atoi(fields[1])
-		if err != nil || i < 0 || i >= len(cases) {
-			t.Fatalf("roundtrip.php: bad line %q", line)
-		}
+	for i, fields := range roundtrip(t, in.Bytes(), "D", 3, len(cases)) {
 		c := cases[i]
 		s, err := phpsession.DecodeSession(bytes.Clone(c.payload), c.f)
 		if err != nil {
@@ -102,7 +89,7 @@ func TestDifferentialRepeatedValues(t *testing.T) {
 		for j, name := range s.Names() {
 			kv := strings.Split(want[j], ":")
 			if len(kv) != 2 || string(b64(t, kv[0])) != name {
-				t.Fatalf("roundtrip.php: name %d of %q is not %q", j, line, name)
+				t.Fatalf("roundtrip.php: name %d of %q is not %q", j, fields, name)
 			}
 			tree := string(b64(t, kv[1]))
 			var v phpsession.Value
@@ -227,20 +214,7 @@ func compareRepeated(t *testing.T, cases []repeatedCase) {
 		}
 		fmt.Fprintf(&in, "M %d %s %s %s %s\n", i, cs.f, base64.StdEncoding.EncodeToString(cs.payload), base64.StdEncoding.EncodeToString([]byte(cs.name)), value)
 	}
-	out := runPHPScript(t, "roundtrip.php", in.Bytes(), t.TempDir())
-	got := strings.Split(strings.TrimRight(string(out), "\n"), "\n")
-	if len(got) != len(cases) {
-		t.Fatalf("roundtrip.php gave %d lines for %d payloads", len(got), len(cases))
-	}
-	for _, line := range got {
-		fields := strings.Split(line, " ")
-		if len(fields) != 4 || fields[0] != "M" {
-			t.Fatalf("roundtrip.php: bad line %q", line)
-		}
-		i, err := strconv.Atoi(fields[1])
-		if err != nil || i < 0 || i >= len(cases) {
-			t.Fatalf("roundtrip.php: bad line %q", line)
-		}
+	for i, fields := range roundtrip(t, in.Bytes(), "M", 4, len(cases)) {
 		c := cases[i]
 		op := fmt.Sprintf("Set(%q, %v)", c.name, c.value)
 		if c.value.Kind() == phpsession.Invalid {
@@ -295,17 +269,16 @@ func compareRepeated(t *testing.T, cases []repeatedCase) {
 // it holds no object, and an R: to it inside the value that overwrites it,
 // so the generator makes neither.
 //
-// It makes no R: to an object either. References are made often (one
-// value in four where one can be), so that the shapes whose R: or r: in
-// PHP's output depends on a reference's refcount after the repeats (how
-// many of the places bound to it are still in $_SESSION) come up in every
-// run.
+// References, R: to objects included, are made often (one value in four
+// where one can be), so that the shapes whose R: or r: in PHP's output
+// depends on a reference's refcount after the repeats (how many of the
+// places bound to it are still in $_SESSION) come up in every run.
 func genRepeatedSession(r *rand.Rand, f phpsession.Format, refs bool) ([]byte, []string) {
 	pool := []string{"a", "b", "user"}
 	if f == phpsession.FormatPHPSerialize {
 		pool = append(pool, "7", "a|b")
 	}
-	g := &valueGen{r: r, refs: refs, noObjectR: true, refPercent: 25}
+	g := &valueGen{r: r, refs: refs, refPercent: 25}
 	if f == phpsession.FormatPHPSerialize {
 		g.slot = 1 // the outer array
 	}
@@ -369,4 +342,30 @@ func objectLike(v phpsession.Value) bool {
 		return true
 	}
 	return false
+}
+
+// roundtrip runs compat/roundtrip.php on in, n lines of one kind, and
+// returns the fields of its output lines (nfields each) by case number.
+func roundtrip(t *testing.T, in []byte, kind string, nfields, n int) [][]string {
+	t.Helper()
+	out := runPHPScript(t, "roundtrip.php", in, t.TempDir())
+	lines := strings.Split(strings.TrimRight(string(out), "\n"), "\n")
+	if len(lines) != n {
+		t.Fatalf("roundtrip.php gave %d lines for %d inputs", len(lines), n)
+	}
+	byCase := make([][]string, n)
+	for _, line := range lines {
+		fields := strings.Split(line, " ")
+		i := -1
+		if len(fields) == nfields && fields[0] == kind {
+			if c, err := strconv.Atoi(fields[1]); err == nil {
+				i = c
+			}
+		}
+		if i < 0 || i >= n || byCase[i] != nil {
+			t.Fatalf("roundtrip.php: bad line %q", line)
+		}
+		byCase[i] = fields
+	}
+	return byCase
 }
