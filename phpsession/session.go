@@ -1163,9 +1163,16 @@ func checkElementRefs(s *Session) error {
 // the reference is (see elements), so that an r: to a slot that held no
 // object may reach an object a repeat of the name put there. PHP 8.2 reads
 // a:3:{s:1:"a";i:1;s:1:"a";O:3:"Foo":0:{}s:1:"b";r:2;} as b the object
-// Foo. The session keeps every occurrence, folded on first need; the error
-// is one of the references PHP refuses.
+// Foo. The session keeps every occurrence, folded on first need, so a
+// payload of more than foldMin entries is not read this way (a bad
+// reference at the end of a large payload of one repeated name must not
+// cost an entry per occurrence); the error is one of the references PHP
+// refuses.
 func scanElementRefs(data []byte, lim limits) (*Session, error) {
+	var sc entryScanner
+	if err := sc.start(data, FormatPHPSerialize, lim); err != nil || sc.count > foldMin {
+		return nil, errors.New("phpsession: not read for references to elements")
+	}
 	o, err := scanSession(data, FormatPHPSerialize, lim, true)
 	if err != nil {
 		return nil, err
