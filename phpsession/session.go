@@ -451,14 +451,14 @@ func (s *Session) Unmarshal(name string, v any) error {
 	if err != nil {
 		return fmt.Errorf("phpsession: session entry %q: %w", name, err)
 	}
-	el, err := s.repeatedElements()
+	el, err := s.repeatedElements() // which folds the entries
 	if err != nil {
 		return fmt.Errorf("phpsession: session entry %q: %w", name, err)
 	}
 	if el != nil {
 		// A reference to a name's earlier slot reaches the value the
 		// name has where the reference is, as in PHP's $_SESSION.
-		val = el.retarget(val, el.posOf(&s.entries[i]))
+		val = el.retarget(val, el.posOf(&s.entries[s.find(name)]))
 		outer := roots[0].withEntries(slices.Clone(roots[0].Entries()))
 		for pos, e := range outer.comp.entries {
 			outer.comp.entries[pos].Value = el.retarget(e.Value, pos)
@@ -469,9 +469,13 @@ func (s *Session) Unmarshal(name string, v any) error {
 }
 
 // repeatedElements returns the elements of a php_serialize payload that
-// repeats a name (see elements), else nil.
+// repeats a name (see elements), else nil. It folds the entries (see
+// distinctNames).
 func (s *Session) repeatedElements() (*elements, error) {
-	if s.format != FormatPHPSerialize || s.orig == nil || !s.folded && (s.distinct || !s.repeatsName()) {
+	if s.format != FormatPHPSerialize || s.orig == nil {
+		return nil, nil
+	}
+	if s.distinctNames(); !s.folded {
 		return nil, nil
 	}
 	return newElements(s)
