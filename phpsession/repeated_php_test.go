@@ -164,6 +164,9 @@ func TestRepeatedNamesRefcount(t *testing.T) {
 		// a's last value, an r: to the case user wrote first, is bound
 		// by R: in b: R: to the case that user's last value writes.
 		{f: serialize, payload: []byte(`a:7:{s:4:"user";E:11:"Suit:Hearts";s:1:"a";i:731;s:3:"a|b";R:3;s:1:"a";r:2;s:1:"b";a:1:{s:1:"k";R:3;}s:1:"7";R:5;s:4:"user";E:11:"Suit:Hearts";}`), name: "n", value: phpsession.ObjectValue("Bag2")},
+		// user's r: to b's first value, an enum case b's last value
+		// writes first, is r: though R: bind that slot.
+		{f: serialize, payload: []byte(`a:4:{s:1:"b";E:11:"Suit:Spades";s:4:"user";a:3:{i:0;r:2;i:1;R:2;i:2;R:2;}s:1:"b";i:1;s:1:"b";E:11:"Suit:Spades";}`), name: "n", value: phpsession.IntValue(1)},
 	}
 	for i := range cases {
 		cases[i].payload = bytes.ReplaceAll(cases[i].payload, []byte(`\0`), []byte{0})

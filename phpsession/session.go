@@ -824,8 +824,11 @@ type materializer struct {
 	elems *elements
 	pos   int
 	cur   int // the decoded slot of the last value walked (when tracking)
-	next  int // the last slot taken in the new payload
-	depth int
+	// copyRoot is set while copyOf starts walking a copy: the place of
+	// its root is the reference's, which copyOf's caller writes.
+	copyRoot bool
+	next     int // the last slot taken in the new payload
+	depth    int
 }
 
 // index records v's slots in the decoded payload.
@@ -911,6 +914,8 @@ func (m *materializer) walk(v Value, track bool) (Value, error) {
 		return Value{}, fmt.Errorf("copies of referenced values nest deeper than %d levels: %w", defaultMaxDepth, ErrMaxDepth)
 	}
 	defer func() { m.depth-- }()
+	root := m.copyRoot
+	m.copyRoot = false
 	switch v.kind() {
 	case PHPRef:
 		v = PHPRefValue(m.elems.target(v.Slot(), m.pos))
@@ -995,7 +1000,7 @@ func (m *materializer) walk(v Value, track bool) (Value, error) {
 			if track {
 				m.cur++
 				m.moved[m.cur] = n
-				if m.bound(m.cur) {
+				if !root && m.bound(m.cur) {
 					return PHPRefValue(n), nil // R: takes no slot
 				}
 			}
@@ -1360,7 +1365,7 @@ func (m *materializer) copyOf(t int, k Kind) (Value, error) {
 	}
 	o := m.origin[t-1]
 	cur, pos := m.cur, m.pos
-	m.cur, m.pos = o-1, m.elems.posOfSlot(o)
+	m.cur, m.pos, m.copyRoot = o-1, m.elems.posOfSlot(o), true
 	c, err := m.walk(m.old[o-1], true)
 	m.cur, m.pos = cur, pos
 	if err != nil {
