@@ -149,6 +149,9 @@ func scanSession(data []byte, f Format, lim limits, keepRepeats bool) (*Session,
 		if err := sc.next(&s.entries[n]); err != nil {
 			return nil, err
 		}
+		if s.entries[n].ncomp > 0 {
+			s.composites++
+		}
 		switch {
 		case keepRepeats:
 		case s.index != nil:
