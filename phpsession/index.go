@@ -1,6 +1,7 @@
 package phpsession
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -144,6 +145,13 @@ func scanSession(data []byte, f Format, lim limits, keepRepeats bool) (*Session,
 		s.entries = make([]entry, 0, min(sc.count, foldMin))
 	}
 	for sc.more() {
+		if n := len(s.entries); n == cap(s.entries) && f == FormatPHP && n < foldMin {
+			// Every php entry has a '|' after its name: room for as many
+			// entries as the rest of the payload has '|' (a string may
+			// hold more), and at most one per 3 bytes ("|N;").
+			left := stringOf(data[sc.p.pos:])
+			s.entries = slices.Grow(s.entries, min(strings.Count(left, "|"), len(left)/3, foldMin-n))
+		}
 		s.entries = append(s.entries, entry{})
 		n := len(s.entries) - 1
 		if err := sc.next(&s.entries[n]); err != nil {
