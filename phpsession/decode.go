@@ -139,6 +139,16 @@ type refPos struct {
 
 // value checks one value at p.pos and moves past it.
 func (p *parser) value() error {
+	if p.common() {
+		p.slots++
+		return nil
+	}
+	return p.other()
+}
+
+// other checks a value at p.pos that common did not take, and moves past
+// it.
+func (p *parser) other() error {
 	if p.pos >= len(p.src) {
 		return p.fail(ErrUnexpectedEnd, p.pos, "expected a value")
 	}
@@ -146,9 +156,6 @@ func (p *parser) value() error {
 	tok := p.src[p.pos]
 	if tok != tokPHPRef {
 		p.slots++
-	}
-	if p.common() {
-		return nil
 	}
 	switch tok {
 	case tokNull:
@@ -492,15 +499,15 @@ func (p *parser) entries(start int, what string) error {
 	for range n {
 		// The usual key and value are checked here by common, as key and
 		// value would check them first (a value so read takes a slot);
-		// anything else goes to them.
+		// anything else goes to the rest of them, otherKey and other.
 		if !p.common() {
-			if err := p.key(what); err != nil {
+			if err := p.otherKey(what); err != nil {
 				return err
 			}
 		}
 		if p.common() {
 			p.slots++
-		} else if err := p.value(); err != nil {
+		} else if err := p.other(); err != nil {
 			return err
 		}
 	}
@@ -518,6 +525,11 @@ func (p *parser) key(what string) error {
 	if p.common() {
 		return nil
 	}
+	return p.otherKey(what)
+}
+
+// otherKey checks an array key or property name that common did not take.
+func (p *parser) otherKey(what string) error {
 	if p.pos >= len(p.src) {
 		return p.fail(ErrUnexpectedEnd, p.pos, "expected "+what+" key")
 	}
