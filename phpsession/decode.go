@@ -464,7 +464,9 @@ func (p *parser) count(minEach int, what string) (int, error) {
 	if !p.next(tokOpen) {
 		return 0, p.missing(tokOpen, "after "+joinWords(what, "count"))
 	}
-	if left := len(p.src) - p.pos; n > left/minEach {
+	// n*minEach > left, as n > left/minEach without a division (n has at
+	// most 18 digits: the product cannot overflow).
+	if left := len(p.src) - p.pos; n*minEach > left {
 		return 0, p.fail(ErrTooLarge, p.pos, what+" count "+strconv.Itoa(n)+" exceeds what the "+strconv.Itoa(left)+" bytes left can hold")
 	}
 	return n, nil
