@@ -362,15 +362,17 @@ func (s *Session) value(i int) (Value, error) {
 		return s.val(e), nil
 	}
 	// DecodeSession checked the bytes.
-	b := builder{src: stringOf(s.orig[e.start:e.end]), lim: s.limits()}
-	if s.format == FormatPHPSerialize {
-		b.depth = 1 // inside the outer array
-	}
+	b := builder{src: stringOf(s.orig[e.start:e.end])}
 	if e.ncomp == 0 {
 		// A scalar is built again at each read: that takes no memory (a
 		// string is a substring of the payload), where keeping it would
 		// take a value's room.
 		return b.value(), nil
+	}
+	// The depth and the limits are for what a custom object's payload holds.
+	b.lim = s.limits()
+	if s.format == FormatPHPSerialize {
+		b.depth = 1 // inside the outer array
 	}
 	if len(s.mem.comps) < int(e.ncomp) || len(s.mem.ents) < int(e.nent) {
 		s.takeMem(i)
