@@ -1,7 +1,6 @@
 package phpsession
 
 import (
-	"slices"
 	"strconv"
 	"strings"
 )
@@ -15,6 +14,9 @@ type entryScanner struct {
 	format Format
 	left   int // php_serialize: entries left in the outer array
 	count  int // php_serialize: entries in the outer array
+	// composites counts the entries read whose values hold an array or
+	// object.
+	composites int
 }
 
 // start sets sc, which is zero, to read data, a payload in format f (php,
@@ -95,6 +97,9 @@ func (sc *entryScanner) next(e *entry) error {
 	e.first, e.nslots = int32(first), int32(p.slots+1-first)
 	e.ncomp, e.nent = int32(p.ncomp-ncomp), int32(p.nent-nent)
 	e.refs = p.nrefs != nrefs
+	if e.ncomp > 0 {
+		sc.composites++
+	}
 	return nil
 }
 
@@ -139,26 +144,22 @@ func scanSession(data []byte, f Format, lim limits, keepRepeats bool) (*Session,
 	m := new(sessionMem)
 	s := &m.s
 	s.format, s.orig, s.entries = f, data, m.entries[:0]
-	if sc.count > len(m.entries) {
-		// The count of a php_serialize session is known: room for it,
-		// up to where repeated names would fold.
-		s.entries = make([]entry, 0, min(sc.count, foldMin))
+	// Room for the entries, up to where repeated names would fold: the
+	// count of a php_serialize session is known; every php entry has a '|'
+	// after its name, so there are at most as many as the payload has '|'
+	// (a string may hold more) and one per 3 bytes ("|N;").
+	n := sc.count
+	if f == FormatPHP {
+		n = min(strings.Count(stringOf(data), "|"), len(data)/3)
+	}
+	if n > len(m.entries) {
+		s.entries = make([]entry, 0, min(n, foldMin))
 	}
 	for sc.more() {
-		if n := len(s.entries); n == cap(s.entries) && f == FormatPHP && n < foldMin {
-			// Every php entry has a '|' after its name: room for as many
-			// entries as the rest of the payload has '|' (a string may
-			// hold more), and at most one per 3 bytes ("|N;").
-			left := stringOf(data[sc.p.pos:])
-			s.entries = slices.Grow(s.entries, min(strings.Count(left, "|"), len(left)/3, foldMin-n))
-		}
 		s.entries = append(s.entries, entry{})
 		n := len(s.entries) - 1
 		if err := sc.next(&s.entries[n]); err != nil {
 			return nil, err
-		}
-		if s.entries[n].ncomp > 0 {
-			s.composites++
 		}
 		switch {
 		case keepRepeats:
@@ -174,6 +175,7 @@ func scanSession(data []byte, f Format, lim limits, keepRepeats bool) (*Session,
 		return nil, err
 	}
 	s.setLimits(lim)
+	s.composites = int32(sc.composites)
 	if f == FormatPHPSerialize && sc.p.nrefs > 0 && !keepRepeats {
 		if err := checkElementRefs(s); err != nil {
 			return nil, err
