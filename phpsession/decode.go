@@ -199,7 +199,7 @@ func (p *parser) other() error {
 		}
 		return p.entries(start, "array")
 	case tokObject:
-		p.objSlots = append(p.objSlots, int32(p.slots))
+		p.addObject()
 		if err := p.typePrefix(); err != nil {
 			return err
 		}
@@ -208,10 +208,10 @@ func (p *parser) other() error {
 		}
 		return p.entries(start, "object")
 	case tokCustom:
-		p.objSlots = append(p.objSlots, int32(p.slots))
+		p.addObject()
 		return p.custom()
 	case tokEnum:
-		p.objSlots = append(p.objSlots, int32(p.slots))
+		p.addObject()
 		if err := p.typePrefix(); err != nil {
 			return err
 		}
@@ -814,7 +814,7 @@ func (p *parser) ref(tok byte) error {
 		case !p.isObjSlot(slot):
 			return p.fail(ErrBadReference, start, "r: reference to slot "+strconv.Itoa(slot)+", which holds no object")
 		}
-		p.objSlots = append(p.objSlots, int32(p.slots))
+		p.addObject()
 	} else {
 		switch {
 		case slot < 1:
@@ -825,6 +825,15 @@ func (p *parser) ref(tok byte) error {
 		}
 	}
 	return nil
+}
+
+// addObject records that the value in the last slot taken is an object.
+// The first takes room for 16, a session's few objects in one allocation.
+func (p *parser) addObject() {
+	if p.objSlots == nil {
+		p.objSlots = make([]int32, 0, 16)
+	}
+	p.objSlots = append(p.objSlots, int32(p.slots))
 }
 
 // isObjSlot reports whether slot holds an object.
