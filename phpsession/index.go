@@ -144,16 +144,10 @@ func scanSession(data []byte, f Format, lim limits, keepRepeats bool) (*Session,
 	m := new(sessionMem)
 	s := &m.s
 	s.format, s.orig, s.entries = f, data, m.entries[:0]
-	// Room for the entries, up to where repeated names would fold: the
-	// count of a php_serialize session is known; every php entry has a '|'
-	// after its name, so there are at most as many as the payload has '|'
-	// (a string may hold more) and one per 3 bytes ("|N;").
-	n := sc.count
-	if f == FormatPHP {
-		n = min(strings.Count(stringOf(data), "|"), len(data)/3)
-	}
-	if n > len(m.entries) {
-		s.entries = make([]entry, 0, min(n, foldMin))
+	if sc.count > len(m.entries) {
+		// The count of a php_serialize session is known: room for it,
+		// up to where repeated names would fold.
+		s.entries = make([]entry, 0, min(sc.count, foldMin))
 	}
 	for sc.more() {
 		s.entries = append(s.entries, entry{})

@@ -1243,41 +1243,6 @@ func TestDecodeSessionEntryCounts(t *testing.T) {
 	}
 }
 
-// TestDecodeSessionPipes decodes php sessions whose strings hold many '|',
-// which DecodeSession counts to size its list of entries: every entry is
-// there, and the list takes no more room than one entry per 3 bytes.
-func TestDecodeSessionPipes(t *testing.T) {
-	for _, pipes := range []int{0, 1, 100, 10000} {
-		s := NewSession(FormatPHP)
-		var want []string
-		for i := range 20 {
-			name := "k" + strconv.Itoa(i)
-			if err := s.Set(name, StringValue(strings.Repeat("|", pipes*(i%2)))); err != nil {
-				t.Fatal(err)
-			}
-			want = append(want, name)
-		}
-		data, err := s.Encode()
-		if err != nil {
-			t.Fatal(err)
-		}
-		d, err := DecodeSession(data, FormatPHP)
-		if err != nil {
-			t.Fatalf("%d pipes: %v", pipes, err)
-		}
-		if got := d.Names(); !slices.Equal(got, want) {
-			t.Errorf("%d pipes: Names() = %q, want %q", pipes, got, want)
-		}
-		v, _ := d.Get("k1")
-		if str, _ := v.Str(); str != strings.Repeat("|", pipes) {
-			t.Errorf("%d pipes: k1 = %q", pipes, str)
-		}
-		if c := cap(d.entries); c > 8+len(data)/3 {
-			t.Errorf("%d pipes: room for %d entries in %d bytes", pipes, c, len(data))
-		}
-	}
-}
-
 // TestSessionNameIndex checks Get, Has, Len and Names of a session larger
 // than indexMin, with repeated names, through Sets and Removes, against a
 // map of what PHP's $_SESSION holds.
