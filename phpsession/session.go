@@ -393,8 +393,10 @@ func (s *Session) value(i int) (Value, error) {
 func (s *Session) takeMem(i int) {
 	s.memNext = max(s.memNext, 1<<10)
 	var ncomp, nent int
-	for j, e := range s.entries[i:] {
-		if j > 0 && int(e.end-s.entries[i].start) > s.memNext {
+	until := int(s.entries[i].start) + s.memNext // the end of the stretch
+	for j := i; j < len(s.entries); j++ {
+		e := &s.entries[j]
+		if j > i && int(e.end) > until {
 			break
 		}
 		if !e.decoded() {
