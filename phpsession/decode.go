@@ -249,15 +249,7 @@ func (p *parser) common() bool {
 	if neg {
 		d = 3
 	}
-	// The digits: at most maxLenDigits, so that n cannot overflow.
-	i, n, end := d, 0, min(len(src), d+maxLenDigits)
-	for ; i < end; i++ {
-		c := src[i] - '0'
-		if c > 9 {
-			break
-		}
-		n = n*10 + int(c)
-	}
+	n, i := digitsAt(src, d)
 	if i == d || i == len(src) || src[d] == '0' && (i > d+1 || neg) {
 		return false // no digits, the end, or not canonical
 	}
@@ -271,6 +263,21 @@ func (p *parser) common() bool {
 		return true
 	}
 	return false
+}
+
+// digitsAt reads the run of decimal digits at src[i], up to maxLenDigits of
+// them (so that n cannot overflow), and returns their value and where they
+// end.
+func digitsAt(src string, i int) (n, end int) {
+	end = min(len(src), i+maxLenDigits)
+	for j := i; j < end; j++ {
+		c := src[j] - '0'
+		if c > 9 {
+			return n, j
+		}
+		n = n*10 + int(c)
+	}
+	return n, end
 }
 
 // typePrefix skips the type byte and the ':' after it.
@@ -389,20 +396,15 @@ func parseCanonicalInt[T ~string | ~[]byte](s T) (int64, bool) {
 // the term byte after it.
 func (p *parser) length(term byte, what, unit string) (int, error) {
 	src, start := p.src, p.pos
-	i, n := start, 0
-	for i < len(src) && isDigit(src[i]) {
-		if i-start == maxLenDigits {
-			return 0, p.fail(ErrTooLarge, start, joinWords(what, unit)+" too large")
-		}
-		n = n*10 + int(src[i]-'0')
-		i++
-	}
+	n, i := digitsAt(src, start)
 	if i > start && i < len(src) && src[i] == term && (src[start] != '0' || i == start+1) {
 		p.pos = i + 1 // the usual case
 		return n, nil
 	}
 	p.pos = i
 	switch {
+	case i < len(src) && isDigit(src[i]): // past maxLenDigits
+		return 0, p.fail(ErrTooLarge, start, joinWords(what, unit)+" too large")
 	case p.pos == start && p.pos >= len(p.src):
 		return 0, p.fail(ErrUnexpectedEnd, p.pos, "expected "+joinWords(what, unit))
 	case p.pos == start:
@@ -457,6 +459,14 @@ func (p *parser) quoted(term byte, what string) (string, error) {
 // count reads the <n>:{ of an array, object or custom object, and checks n
 // against the bytes left before anything is allocated.
 func (p *parser) count(minEach int, what string) (int, error) {
+	// The usual count, canonical, followed by ":{" and within what the
+	// bytes left can hold, is read here; anything else by length and the
+	// checks below, which word the errors.
+	src, start := p.src, p.pos
+	if n, i := digitsAt(src, start); i > start && i+1 < len(src) && src[i] == tokColon && src[i+1] == tokOpen && (src[start] != '0' || i == start+1) && n*minEach <= len(src)-i-2 {
+		p.pos = i + 2
+		return n, nil
+	}
 	n, err := p.length(tokColon, what, "count")
 	if err != nil {
 		return 0, err
