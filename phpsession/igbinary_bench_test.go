@@ -59,11 +59,35 @@ func BenchmarkIgbinaryDecodeParallel(b *testing.B) {
 	})
 }
 
+// benchIgbinarySession returns benchSession's session of about size bytes
+// in the php format, encoded with igbinary (about two thirds as long).
+func benchIgbinarySession(tb testing.TB, size int) []byte {
+	tb.Helper()
+	php, err := DecodeSession(benchSession(tb, size), FormatPHP)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ig := NewSession(FormatIgbinary)
+	for _, name := range php.Names() {
+		v, _ := php.Get(name)
+		if err := ig.Set(name, v); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	data, err := ig.Encode()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return data
+}
+
 // BenchmarkIgbinarySession decodes every igbinary session vector with
 // DecodeSession and reads every entry (full decode), and encodes it whole
 // after a change.
 func BenchmarkIgbinarySession(b *testing.B) {
-	for _, v := range vectors.MustLoad(b) {
+	vs := vectors.MustLoad(b)
+	vs = append(vs, vectors.Session{Handler: "igbinary", Adapter: "stream", Scenario: "100KB", Payload: benchIgbinarySession(b, 100<<10)})
+	for _, v := range vs {
 		if v.Handler != "igbinary" || v.Adapter != "stream" {
 			continue
 		}
