@@ -108,6 +108,23 @@ func BenchmarkIgbinarySession(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
+		if names := d.Names(); len(names) > 0 {
+			// The common request: one name read (the middle one).
+			name := names[len(names)/2]
+			b.Run("Get/"+v.Scenario, func(b *testing.B) {
+				b.ReportAllocs()
+				b.SetBytes(int64(len(v.Payload)))
+				for b.Loop() {
+					s, err := DecodeSession(v.Payload, FormatIgbinary)
+					if err != nil {
+						b.Fatal(err)
+					}
+					if _, ok := s.Get(name); !ok {
+						b.Fatalf("no %q", name)
+					}
+				}
+			})
+		}
 		// A changed igbinary session is encoded whole: one more name
 		// changes it (Set takes references by the slots of a decoded
 		// payload, so values holding them are not set again).
