@@ -80,6 +80,7 @@ type igDecoder struct {
 	session bool
 	sess    *igSessionMem
 	nrefs   int // Ref and PHPRef values made so far, for entry.refs
+	lastStr int // session: where the last string written in full starts
 }
 
 // decodeIgbinarySession decodes a session payload: decodeIgbinary, but the
@@ -115,14 +116,15 @@ func decodeIgbinarySession(data []byte, lim limits) (*Session, error) {
 	return s, nil
 }
 
-// igSessionMem is a Session with room for the entries, names and values of
-// a small igbinary session (a login, a flash message and a user are a few
-// names), so that they take one allocation, not four (as sessionMem does
+// igSessionMem is a Session with room for the entries and values of a
+// small igbinary session (a login, a flash message and a user are a few
+// names), so that they take one allocation, not three (as sessionMem does
 // for the text formats). A session of more entries has lists of its own.
+// (A name is where the payload has it, unless it is an int key or written
+// by string id: those are in Session.names.)
 type igSessionMem struct {
 	s       Session
 	entries [4]entry
-	names   [4]string
 	vals    [4]Value
 }
 
@@ -435,6 +437,7 @@ func (d *igDecoder) chars(start, w int) (string, error) {
 		return "", d.err(start, fmt.Sprintf("string of %d bytes with %d bytes left", n, len(d.data)-d.off), ErrTooLarge)
 	}
 	s := d.text(d.off, d.off+int(n))
+	d.lastStr = d.off
 	d.off += int(n)
 	if d.session {
 		// No reasons wanted: the table needs no index to find a string.
@@ -643,9 +646,9 @@ func (d *igDecoder) topEntries(n int, inArray bool) error {
 	m, size := d.sess, min(n, 1024) // grows with what is really there
 	s := &m.s
 	if size <= len(m.entries) {
-		s.entries, s.names, s.vals = m.entries[:0], m.names[:0], m.vals[:0]
+		s.entries, s.vals = m.entries[:0], m.vals[:0]
 	} else {
-		s.entries, s.names, s.vals = make([]entry, 0, size), make([]string, 0, size), make([]Value, 0, size)
+		s.entries, s.vals = make([]entry, 0, size), make([]Value, 0, size)
 	}
 	var at igNames // once there are many entries
 	for range n {
@@ -653,10 +656,12 @@ func (d *igDecoder) topEntries(n int, inArray bool) error {
 		if d.padding() {
 			continue
 		}
+		d.lastStr = -1
 		k, err := d.key(inArray)
 		if err != nil {
 			return err
 		}
+		nameAt := d.lastStr // where a name written in full starts, else -1
 		e := entry{intKey: k.kind() == Int, touched: true}
 		name := k.str
 		if e.intKey {
@@ -688,7 +693,11 @@ func (d *igDecoder) topEntries(n int, inArray bool) error {
 		if s.folded && d.nrefs > 0 {
 			return d.err(koff, "references in a session that repeats a key", ErrSyntax)
 		}
-		s.setName(&e, name)
+		if nameAt >= 0 && !e.intKey {
+			e.nameStart, e.nameEnd = int32(nameAt), int32(nameAt+len(name))
+		} else {
+			s.setName(&e, name)
+		}
 		s.setVal(&e, v)
 		s.entries = append(s.entries, e)
 		at.add(name, e.intKey, len(s.entries)-1)
@@ -729,7 +738,7 @@ func (d *igDecoder) topFind(name string, intKey bool, n int, at *igNames) int {
 	s := &d.sess.s
 	if len(s.entries) < indexMin {
 		for i := range s.entries {
-			if s.entries[i].intKey == intKey && s.names[i] == name {
+			if s.entries[i].intKey == intKey && s.name(&s.entries[i]) == name {
 				return i
 			}
 		}
@@ -738,7 +747,7 @@ func (d *igDecoder) topFind(name string, intKey bool, n int, at *igNames) int {
 	if at.strs == nil {
 		at.strs = make(map[string]int32, min(n, 1024))
 		for i := range s.entries {
-			at.add(s.names[i], s.entries[i].intKey, i)
+			at.add(s.name(&s.entries[i]), s.entries[i].intKey, i)
 		}
 	}
 	m := at.strs
