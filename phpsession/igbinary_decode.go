@@ -738,7 +738,11 @@ func (d *igDecoder) topFind(name string, intKey bool, n int, at *igNames) int {
 	s := &d.sess.s
 	if len(s.entries) < indexMin {
 		for i := range s.entries {
-			if s.entries[i].intKey == intKey && s.name(&s.entries[i]) == name {
+			e := &s.entries[i]
+			if e.intKey != intKey || e.nameStart >= 0 && int(e.nameEnd-e.nameStart) != len(name) {
+				continue // not the same name, as a length in the payload shows
+			}
+			if s.name(e) == name {
 				return i
 			}
 		}
