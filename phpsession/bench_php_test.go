@@ -186,22 +186,7 @@ func benchIgbinaryCases(tb testing.TB) []benchPHPCase {
 			add(v.Scenario+"-igbinary", v.Payload)
 		}
 	}
-	php, err := DecodeSession(benchSession(&testing.B{}, 100<<10), FormatPHP)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	ig := NewSession(FormatIgbinary)
-	for _, name := range php.Names() {
-		v, _ := php.Get(name)
-		if err := ig.Set(name, v); err != nil {
-			tb.Fatal(err)
-		}
-	}
-	data, err := ig.Encode()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	add("100KB-igbinary", data)
+	add("100KB-igbinary", benchIgbinarySession(tb, 100<<10))
 	return cases
 }
 

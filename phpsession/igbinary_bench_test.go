@@ -59,11 +59,35 @@ func BenchmarkIgbinaryDecodeParallel(b *testing.B) {
 	})
 }
 
+// benchIgbinarySession returns benchSession's session of about size bytes
+// in the php format, encoded with igbinary (about two thirds as long).
+func benchIgbinarySession(tb testing.TB, size int) []byte {
+	tb.Helper()
+	php, err := DecodeSession(benchSession(tb, size), FormatPHP)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ig := NewSession(FormatIgbinary)
+	for _, name := range php.Names() {
+		v, _ := php.Get(name)
+		if err := ig.Set(name, v); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	data, err := ig.Encode()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return data
+}
+
 // BenchmarkIgbinarySession decodes every igbinary session vector with
 // DecodeSession and reads every entry (full decode), and encodes it whole
 // after a change.
 func BenchmarkIgbinarySession(b *testing.B) {
-	for _, v := range vectors.MustLoad(b) {
+	vs := vectors.MustLoad(b)
+	vs = append(vs, vectors.Session{Handler: "igbinary", Adapter: "stream", Scenario: "100KB", Payload: benchIgbinarySession(b, 100<<10)})
+	for _, v := range vs {
 		if v.Handler != "igbinary" || v.Adapter != "stream" {
 			continue
 		}
@@ -83,6 +107,23 @@ func BenchmarkIgbinarySession(b *testing.B) {
 		d, err := DecodeSession(v.Payload, FormatIgbinary)
 		if err != nil {
 			b.Fatal(err)
+		}
+		if names := d.Names(); len(names) > 0 {
+			// The common request: one name read (the middle one).
+			name := names[len(names)/2]
+			b.Run("Get/"+v.Scenario, func(b *testing.B) {
+				b.ReportAllocs()
+				b.SetBytes(int64(len(v.Payload)))
+				for b.Loop() {
+					s, err := DecodeSession(v.Payload, FormatIgbinary)
+					if err != nil {
+						b.Fatal(err)
+					}
+					if _, ok := s.Get(name); !ok {
+						b.Fatalf("no %q", name)
+					}
+				}
+			})
 		}
 		// A changed igbinary session is encoded whole: one more name
 		// changes it (Set takes references by the slots of a decoded

@@ -80,6 +80,7 @@ type igDecoder struct {
 	session bool
 	sess    *igSessionMem
 	nrefs   int // Ref and PHPRef values made so far, for entry.refs
+	lastStr int // session: where the last string written in full starts
 }
 
 // decodeIgbinarySession decodes a session payload: decodeIgbinary, but the
@@ -115,14 +116,15 @@ func decodeIgbinarySession(data []byte, lim limits) (*Session, error) {
 	return s, nil
 }
 
-// igSessionMem is a Session with room for the entries, names and values of
-// a small igbinary session (a login, a flash message and a user are a few
-// names), so that they take one allocation, not four (as sessionMem does
+// igSessionMem is a Session with room for the entries and values of a
+// small igbinary session (a login, a flash message and a user are a few
+// names), so that they take one allocation, not three (as sessionMem does
 // for the text formats). A session of more entries has lists of its own.
+// (A name is where the payload has it, unless it is an int key or written
+// by string id: those are in Session.names.)
 type igSessionMem struct {
 	s       Session
 	entries [4]entry
-	names   [4]string
 	vals    [4]Value
 }
 
@@ -435,6 +437,7 @@ func (d *igDecoder) chars(start, w int) (string, error) {
 		return "", d.err(start, fmt.Sprintf("string of %d bytes with %d bytes left", n, len(d.data)-d.off), ErrTooLarge)
 	}
 	s := d.text(d.off, d.off+int(n))
+	d.lastStr = d.off
 	d.off += int(n)
 	if d.session {
 		// No reasons wanted: the table needs no index to find a string.
@@ -643,29 +646,30 @@ func (d *igDecoder) topEntries(n int, inArray bool) error {
 	m, size := d.sess, min(n, 1024) // grows with what is really there
 	s := &m.s
 	if size <= len(m.entries) {
-		s.entries, s.names, s.vals = m.entries[:0], m.names[:0], m.vals[:0]
+		s.entries, s.vals = m.entries[:0], m.vals[:0]
 	} else {
-		s.entries, s.names, s.vals = make([]entry, 0, size), make([]string, 0, size), make([]Value, 0, size)
+		s.entries, s.vals = make([]entry, 0, size), make([]Value, 0, size)
 	}
-	var seen map[string]uint8 // once there are many
-	var at map[igName]int32   // once a name repeats
+	var at igNames // once there are many entries
 	for range n {
 		koff := d.off
 		if d.padding() {
 			continue
 		}
+		d.lastStr = -1
 		k, err := d.key(inArray)
 		if err != nil {
 			return err
 		}
+		nameAt := d.lastStr // where a name written in full starts, else -1
 		e := entry{intKey: k.kind() == Int, touched: true}
 		name := k.str
 		if e.intKey {
 			name = strconv.FormatInt(int64(k.num), 10)
 		}
 		j := -1
-		if inArray && d.topRepeated(name, e.intKey, n, &seen) {
-			j = d.topIndex(name, e.intKey, &at)
+		if inArray {
+			j = d.topFind(name, e.intKey, n, &at)
 		}
 		slot, refs := d.slot, d.nrefs
 		v, err := d.value()
@@ -689,74 +693,75 @@ func (d *igDecoder) topEntries(n int, inArray bool) error {
 		if s.folded && d.nrefs > 0 {
 			return d.err(koff, "references in a session that repeats a key", ErrSyntax)
 		}
-		s.setName(&e, name)
+		if nameAt >= 0 && !e.intKey {
+			e.nameStart, e.nameEnd = int32(nameAt), int32(nameAt+len(name))
+		} else {
+			s.setName(&e, name)
+		}
 		s.setVal(&e, v)
 		s.entries = append(s.entries, e)
-		if at != nil {
-			at[igName{name, e.intKey}] = int32(len(s.entries) - 1)
-		}
+		at.add(name, e.intKey, len(s.entries)-1)
+	}
+	if at.strs != nil && at.ints == nil {
+		// The names of a session of string keys are distinct: at.strs is
+		// the index find would build.
+		s.index = at.strs
 	}
 	return nil
 }
 
-// igName is a session name and whether it is an int key.
-type igName struct {
-	name   string
-	intKey bool
+// igNames finds the entries of a session's top-level array by name once
+// it has many: its string keys and its int keys (whose names are their
+// decimal text) each by a map of the name to the entry.
+type igNames struct {
+	strs, ints map[string]int32
 }
 
-// topIndex returns the index of the session's entry with name and intKey,
-// which topRepeated found, by at, a map of each name to its entry that it
-// builds the first time (the decoder adds the entries after).
-func (d *igDecoder) topIndex(name string, intKey bool, at *map[igName]int32) int {
-	s := &d.sess.s
-	if *at == nil {
-		*at = make(map[igName]int32, len(s.entries))
-		for i := range s.entries {
-			(*at)[igName{s.names[i], s.entries[i].intKey}] = int32(i)
-		}
+// add adds the entry i of name and intKey, once the maps are made.
+func (at *igNames) add(name string, intKey bool, i int) {
+	switch {
+	case at.strs == nil:
+	case !intKey:
+		at.strs[name] = int32(i)
+	case at.ints == nil:
+		at.ints = map[string]int32{name: int32(i)}
+	default:
+		at.ints[name] = int32(i)
 	}
-	return int((*at)[igName{name, intKey}])
 }
 
-// topRepeated reports whether the session, which will have n entries, has
-// an entry with name and intKey, by a scan while it is short and by seen
-// once it is not; it adds the name to seen. (Each entry's name is the
-// session's name of the same index.) seen holds, for each name, which of
-// a string key (igKeyStr) and an int key (igKeyInt) it was written as.
-func (d *igDecoder) topRepeated(name string, intKey bool, n int, seen *map[string]uint8) bool {
+// topFind returns the index of the session's entry with name and intKey,
+// or -1, by a scan while the session has few entries and by at once it
+// has more; at is made then from the entries so far, for the n the
+// session will have.
+func (d *igDecoder) topFind(name string, intKey bool, n int, at *igNames) int {
 	s := &d.sess.s
-	if len(s.entries) < 16 {
+	if len(s.entries) < indexMin {
 		for i := range s.entries {
-			if s.names[i] == name && s.entries[i].intKey == intKey {
-				return true
+			e := &s.entries[i]
+			if e.intKey != intKey || e.nameStart >= 0 && int(e.nameEnd-e.nameStart) != len(name) {
+				continue // not the same name, as a length in the payload shows
+			}
+			if s.name(e) == name {
+				return i
 			}
 		}
-		return false
+		return -1
 	}
-	if *seen == nil {
-		*seen = make(map[string]uint8, min(n, 1024))
+	if at.strs == nil {
+		at.strs = make(map[string]int32, min(n, 1024))
 		for i := range s.entries {
-			(*seen)[s.names[i]] |= igKeyBit(s.entries[i].intKey)
+			at.add(s.name(&s.entries[i]), s.entries[i].intKey, i)
 		}
 	}
-	bit, was := igKeyBit(intKey), (*seen)[name]
-	(*seen)[name] = was | bit
-	return was&bit != 0
-}
-
-// The bits of topRepeated's seen: a name written as a string key, as an
-// int key.
-const (
-	igKeyStr uint8 = 1 << iota
-	igKeyInt
-)
-
-func igKeyBit(intKey bool) uint8 {
+	m := at.strs
 	if intKey {
-		return igKeyInt
+		m = at.ints
 	}
-	return igKeyStr
+	if i, ok := m[name]; ok {
+		return int(i)
+	}
+	return -1
 }
 
 // key decodes an array key (inArray) or a property name.
