@@ -99,7 +99,6 @@ func appendIgbinarySession(dst []byte, n int, at func(i int) (Entry, error)) ([]
 		return dst, fmt.Errorf("phpsession: igbinary: %w: %d session entries", ErrUnsupportedValue, n)
 	}
 	e := newIgEncoder(dst)
-	e.strs.strings = n // the names
 	for i := range n {
 		en, err := at(i)
 		if err != nil {
@@ -140,16 +139,12 @@ func newIgEncoder(dst []byte) *igEncoder {
 
 // scan collects the slots PHPRefs point at, the arrays that occur more than
 // once (only those are remembered for a ref) and the slots copies copy,
-// visiting each composite once, and counts the strings, keys and class
-// names the string table will be asked for (about: for its index's size).
+// visiting each composite once, and counts the objects.
 func (e *igEncoder) scan(v Value, depth int) error {
 	switch v.kind() {
 	case PHPRef:
 		e.targets = append(e.targets, v.Slot())
-	case String:
-		e.strs.strings++
 	case Custom, Enum:
-		e.strs.strings += 2 // the class (and case) name
 		e.objects++
 	case Array, Object:
 		if v.kind() == Array && v.num != 0 {
@@ -167,7 +162,6 @@ func (e *igEncoder) scan(v Value, depth int) error {
 			}
 			return nil
 		}
-		e.strs.strings += 1 + len(v.comp.entries) // class name and keys
 		if v.kind() == Object {
 			e.objects++
 		}
@@ -275,11 +269,10 @@ func (e *igEncoder) str(s string) {
 		return
 	}
 	if !e.noTable {
-		if id, ok := e.strs.find(s); ok {
+		if id, ok := e.strs.intern(s); ok {
 			e.sized(igStringID8, id)
 			return
 		}
-		e.strs.add(s)
 	}
 	n := uint64(len(s))
 	switch {
@@ -301,14 +294,13 @@ func (e *igEncoder) className(class string) error {
 	if class == "" {
 		return fmt.Errorf("phpsession: igbinary: %w: an object with no class name", ErrUnsupportedValue)
 	}
-	if id, ok := e.strs.find(class); ok {
+	if id, ok := e.strs.intern(class); ok {
 		e.sized(igObjectID8, id)
 		return nil
 	}
 	if uint64(len(class)) > math.MaxUint32 {
 		return fmt.Errorf("phpsession: igbinary: %w: class name of %d bytes", ErrUnsupportedValue, len(class))
 	}
-	e.strs.add(class)
 	e.sized(igObject8, uint32(len(class)))
 	e.buf = append(e.buf, class...)
 	return nil
