@@ -14,15 +14,7 @@ func BenchmarkIgbinarySessionEncode(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		for i := range s.entries {
-			v, err := s.value(i)
-			if err != nil {
-				b.Fatal(err)
-			}
-			s.setVal(&s.entries[i], v)
-			s.entries[i].touched = true
-		}
-		s.changed = true
+		igTouchAll(b, s)
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()
 			b.SetBytes(int64(len(c.data)))

@@ -1,8 +1,12 @@
 package phpsession
 
 import (
+	"bytes"
 	"strconv"
+	"strings"
 	"testing"
+
+	"github.com/sessbridge/sessbridge/internal/testenv"
 )
 
 // TestIgStrTable interns strings past the strings searched one by one and
@@ -41,4 +45,58 @@ func TestIgStrTable(t *testing.T) {
 	if tab.at(n) != name(3) {
 		t.Fatalf("at(%d) = %q, want %q", n, tab.at(n), name(3))
 	}
+}
+
+// TestIgbinarySessionEncodePHP has PHP write igbinary sessions whose
+// entries share arrays, objects, strings and & references with each other,
+// in few and in many entries (past the strings searched one by one, past
+// the arrays remembered in place), and checks that a session decoded from
+// each, with every value set again (as TestBenchPHP does: Set would refuse
+// a value whose references point into a changed entry), encodes to PHP's bytes.
+func TestIgbinarySessionEncodePHP(t *testing.T) {
+	testenv.PHP(t, "igbinary")
+	script := `<?php
+$sessions = [
+    (function () { $a = [1, 'x']; return ['a' => $a, 'b' => $a, 'c' => [$a, $a], 'd' => [], 'e' => []]; })(),
+    (function () { $o = new stdClass; $o->k = 'v'; $x = 5; return ['o' => $o, 'x' => &$x, 'p' => $o, 'y' => [&$x, 'x']]; })(),
+    (function () { $s = []; for ($i = 0; $i < 300; $i++) { $s["k$i"] = ['w' . ($i % 40), $i % 3 ? "s$i" : 'k' . ($i + 1)]; } $s['again'] = $s['k7']; return $s; })(),
+    (function () { $a = ['p' => 'q']; $s = []; for ($i = 0; $i < 40; $i++) { $s["n$i"] = [$i, [$i]]; } for ($i = 0; $i < 40; $i++) { $s["m$i"] = $s["n$i"]; } $s['z'] = $a; $s['zz'] = [$a]; return $s; })(),
+    (function () { $s = []; for ($i = 0; $i < 5000; $i++) { $s["k$i"] = "v$i"; } return $s; })(),
+];
+foreach ($sessions as $s) {
+    echo bin2hex(igbinary_serialize($s)), "\n";
+}
+`
+	out := testenv.RunPHP(t, script, nil)
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(lines) != 5 {
+		t.Fatalf("php printed %q", out)
+	}
+	for i, l := range lines {
+		payload := igMustHex(l)
+		s, err := DecodeSession(payload, FormatIgbinary)
+		if err != nil {
+			t.Fatalf("session %d: DecodeSession: %v", i, err)
+		}
+		igTouchAll(t, s)
+		got, err := s.Encode()
+		if err != nil || !bytes.Equal(got, payload) {
+			t.Errorf("session %d: Encode() =\n%x, %v\nwant PHP's\n%x", i, got, err, payload)
+		}
+	}
+}
+
+// igTouchAll sets every value of s again, the references in them kept,
+// as TestBenchPHP does before its encodes.
+func igTouchAll(tb testing.TB, s *Session) {
+	tb.Helper()
+	for i := range s.entries {
+		v, err := s.value(i)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		s.setVal(&s.entries[i], v)
+		s.entries[i].touched = true
+	}
+	s.changed = true
 }

@@ -30,15 +30,14 @@ type igEncoder struct {
 
 	nextID  uint32
 	slot    int
-	targets []int     // sorted slots PHPRefs point at
-	ids     []igEncID // in the order of their slots, as written
-	objects int       // objects, Serializable objects and enum cases, as scan counts them
-	seen    igSeen    // the arrays and objects scan visited
-	shared  map[*composite]igShared
-	twice   map[*composite]bool // arrays that occur more than once
-	emptyID int64               // id of the first plain empty array, -1 until written
-	enums   map[string]uint32   // "Enum:Case" → id
-	impure  int                 // objects, references and & targets written so far
+	targets []int                            // sorted slots PHPRefs point at
+	ids     []igEncID                        // in the order of their slots, as written
+	objects int                              // objects, Serializable objects and enum cases, as scan counts them
+	seen    igSmallMap[*composite, struct{}] // the arrays and objects scan visited
+	shared  igSmallMap[*composite, igShared] // the arrays with no object or reference written so far
+	emptyID int64                            // id of the first plain empty array, -1 until written
+	enums   igSmallMap[string, uint32]       // "Enum:Case" → id
+	impure  int                              // objects, references and & targets written so far
 
 	// copied holds the slots of the arrays that a decoded copy (an Array
 	// whose num is a slot) copies; origins, those of them written so far.
@@ -90,16 +89,24 @@ func appendIgbinary(dst []byte, v Value) ([]byte, error) {
 }
 
 // appendIgbinarySession appends igbinary_serialize($_SESSION) for a session
-// of n entries, entry i being at(i) (which is called twice for each),
-// with no array built for them. It is appendIgbinary of the array of those
-// entries, but that String keys are written as strings, numeric or not
-// (see decodeIgbinarySession): an Int key is written as an int.
-func appendIgbinarySession(dst []byte, n int, at func(i int) (Entry, error)) ([]byte, error) {
+// of n entries, entry i being at(i), with no array built for them. It is
+// appendIgbinary of the array of those entries, but that String keys are
+// written as strings, numeric or not (see decodeIgbinarySession): an Int
+// key is written as an int.
+//
+// refs(i) reports whether the value of entry i may hold references (Ref or
+// PHPRef values, or Arrays decoded as copies); only those are scanned
+// before writing, and at(i) is called twice for them. A nil refs means any
+// may.
+func appendIgbinarySession(dst []byte, n int, at func(i int) (Entry, error), refs func(i int) bool) ([]byte, error) {
 	if uint64(n) > math.MaxUint32 {
 		return dst, fmt.Errorf("phpsession: igbinary: %w: %d session entries", ErrUnsupportedValue, n)
 	}
 	e := newIgEncoder(dst)
 	for i := range n {
+		if refs != nil && !refs(i) {
+			continue
+		}
 		en, err := at(i)
 		if err != nil {
 			return dst, err
@@ -137,8 +144,7 @@ func newIgEncoder(dst []byte) *igEncoder {
 	return e
 }
 
-// scan collects the slots PHPRefs point at, the arrays that occur more than
-// once (only those are remembered for a ref) and the slots copies copy,
+// scan collects the slots PHPRefs point at and the slots copies copy,
 // visiting each composite once, and counts the objects.
 func (e *igEncoder) scan(v Value, depth int) error {
 	switch v.kind() {
@@ -153,13 +159,7 @@ func (e *igEncoder) scan(v Value, depth int) error {
 			}
 			e.copied[int(v.num)] = true
 		}
-		if e.seen.add(v.comp) {
-			if v.kind() == Array {
-				if e.twice == nil {
-					e.twice = make(map[*composite]bool)
-				}
-				e.twice[v.comp] = true
-			}
+		if e.seen.add(v.comp, struct{}{}) {
 			return nil
 		}
 		if v.kind() == Object {
@@ -186,36 +186,56 @@ func (e *igEncoder) sortTargets() {
 	}
 }
 
-// igSeen is a set of composites: an array searched one by one while the
-// set is small (a session holds few arrays and objects), a map once it is
-// not.
-type igSeen struct {
-	few [16]*composite
+// igSmallMap is a map for what the encoder remembers of arrays, objects
+// and enum cases: an array searched one by one while it holds few (a
+// session holds few), so that it takes no allocation, and a Go map once it
+// holds more.
+type igSmallMap[K comparable, V any] struct {
+	few [16]igSmallEntry[K, V]
 	n   int
-	m   map[*composite]struct{}
+	m   map[K]V
 }
 
-// add adds c to the set and reports whether it was there.
-func (s *igSeen) add(c *composite) bool {
-	if s.m == nil {
-		for _, x := range s.few[:s.n] {
-			if x == c {
-				return true
-			}
-		}
-		if s.n < len(s.few) {
-			s.few[s.n] = c
-			s.n++
-			return false
-		}
-		s.m = make(map[*composite]struct{}, 2*len(s.few))
-		for _, x := range s.few {
-			s.m[x] = struct{}{}
+// igSmallEntry is an element of igSmallMap.few.
+type igSmallEntry[K comparable, V any] struct {
+	k K
+	v V
+}
+
+// get returns the value of k.
+func (s *igSmallMap[K, V]) get(k K) (V, bool) {
+	if s.m != nil {
+		v, ok := s.m[k]
+		return v, ok
+	}
+	for _, x := range s.few[:s.n] {
+		if x.k == k {
+			return x.v, true
 		}
 	}
-	_, ok := s.m[c]
-	s.m[c] = struct{}{}
-	return ok
+	var zero V
+	return zero, false
+}
+
+// add gives k the value v, unless k has one, and reports whether it had.
+func (s *igSmallMap[K, V]) add(k K, v V) bool {
+	if _, ok := s.get(k); ok {
+		return true
+	}
+	switch {
+	case s.m != nil:
+		s.m[k] = v
+	case s.n < len(s.few):
+		s.few[s.n] = igSmallEntry[K, V]{k, v}
+		s.n++
+	default:
+		s.m = make(map[K]V, 4*len(s.few))
+		for _, x := range s.few {
+			s.m[x.k] = x.v
+		}
+		s.m[k] = v
+	}
+	return false
 }
 
 // isTarget reports whether a PHPRef points at one of the slots lo..hi.
@@ -311,11 +331,15 @@ func (e *igEncoder) key(k Value, inArray bool) error {
 	case Int:
 		e.long(int64(k.num))
 	case String:
-		if i, ok := canonicalInt(k.str); ok && inArray {
-			e.long(i)
-		} else {
-			e.str(k.str)
+		// A numeric string key of an array is an int key in PHP; a
+		// property name or a session name stays a string.
+		if inArray {
+			if i, ok := canonicalInt(k.str); ok {
+				e.long(i)
+				return nil
+			}
 		}
+		e.str(k.str)
 	default:
 		return fmt.Errorf("phpsession: igbinary: %w: a %s array key or property name", ErrUnsupportedValue, k.kind())
 	}
@@ -381,7 +405,7 @@ func (e *igEncoder) value(v Value, depth int) error {
 	case Enum:
 		// An enum case is one object in PHP: after its first occurrence,
 		// PHP writes an objref to it.
-		if id, ok := e.enums[v.str]; ok {
+		if id, ok := e.enums.get(v.str); ok {
 			e.impure++
 			e.sized(igObjRef8, id)
 			if target {
@@ -389,10 +413,7 @@ func (e *igEncoder) value(v Value, depth int) error {
 			}
 			return nil
 		}
-		if e.enums == nil {
-			e.enums = make(map[string]uint32)
-		}
-		e.enums[v.str] = e.nextID
+		e.enums.add(v.str, e.nextID)
 		return e.object(v, slot, depth)
 	case Object, Custom:
 		return e.object(v, slot, depth)
@@ -408,6 +429,9 @@ func (e *igEncoder) value(v Value, depth int) error {
 // remember notes that the value of slot, which comes after every slot
 // remembered before, took id.
 func (e *igEncoder) remember(slot int, id uint32, object bool) {
+	if e.ids == nil {
+		e.ids = make([]igEncID, 0, 16) // room for the objects and & targets of a small session
+	}
 	e.ids = append(e.ids, igEncID{slot: slot, id: id, object: object})
 }
 
@@ -434,7 +458,7 @@ func (e *igEncoder) array(v Value, slot int, target bool, depth int) error {
 		}
 		e.emptyID = int64(e.newID())
 	default:
-		if sh, ok := e.shared[v.comp]; ok && !e.targetIn(slot, slot+sh.size-1) {
+		if sh, ok := e.shared.get(v.comp); ok && !e.targetIn(slot, slot+sh.size-1) {
 			e.sized(igRef8, sh.id)
 			e.slot += sh.size - 1
 			return nil
@@ -452,13 +476,11 @@ func (e *igEncoder) array(v Value, slot int, target bool, depth int) error {
 			}
 			e.origins[slot] = igOrigin{id: id, val: v}
 		}
-		if e.impure == impure && e.twice[v.comp] {
-			if e.shared == nil {
-				e.shared = make(map[*composite]igShared)
-			}
-			if _, ok := e.shared[v.comp]; !ok {
-				e.shared[v.comp] = igShared{id: id, size: e.slot - slot + 1}
-			}
+		if e.impure == impure {
+			// Written with no object or reference: a later occurrence
+			// of the same array is a ref to it, as PHP writes an array
+			// it shares in memory.
+			e.shared.add(v.comp, igShared{id: id, size: e.slot - slot + 1})
 		}
 		return nil
 	}

@@ -1216,7 +1216,7 @@ func (s *Session) appendIgbinary(dst []byte) ([]byte, error) {
 		}
 		v, err := s.value(i)
 		return Entry{Key: k, Value: v}, err
-	})
+	}, func(i int) bool { return vals != nil || s.entries[i].refs })
 }
 
 // renumberer maps the slot numbers of the decoded payload to those of the
