@@ -108,7 +108,7 @@ type igStrTable struct {
 	few   [igStrTableScan]string // the first strings, as many as find scans
 	more  []string               // the strings after them
 	n     int                    // strings in the table
-	index []igStrSlot            // nil while n <= igStrTableScan; a power of two long, at most half full
+	index []igStrSlot            // nil while n <= igStrTableScan (unless reserved); a power of two long, at most 3/4 full
 }
 
 // igStrSlot is a slot of igStrTable's index.
@@ -207,15 +207,55 @@ func (t *igStrTable) scan(s string) (uint32, bool) {
 // indexPast makes the index once the table holds more strings than scan
 // searches.
 func (t *igStrTable) indexPast() {
-	if t.n <= igStrTableScan {
+	if t.n > igStrTableScan {
+		t.resize(4 * igStrTableScan)
+	}
+}
+
+// reserve makes room for n strings in all, so that the index does not
+// grow again and again on its way there.
+func (t *igStrTable) reserve(n int) {
+	if n <= igStrTableScan {
 		return
 	}
-	t.index = make([]igStrSlot, 4*igStrTableScan)
-	for id := range t.n {
-		s := t.at(id)
-		h := igStrHash(s)
-		i := t.probe(s, h)
-		t.index[i] = igStrSlot{hash: h, id: uint32(id) + 1}
+	size := 4 * igStrTableScan
+	for 3*size < 4*n {
+		size *= 2
+	}
+	if size > len(t.index) {
+		t.resize(size)
+	}
+}
+
+// resize makes an index of size slots (a power of two) for the strings in
+// the table, and room in the list for as many strings as it takes before
+// it is full (3/4 of its slots taken, as igbinary's own table).
+func (t *igStrTable) resize(size int) {
+	old := t.index
+	t.index = make([]igStrSlot, size)
+	if room := size*3/4 - len(t.few) - len(t.more); room > 0 {
+		t.more = slices.Grow(t.more, room)
+	}
+	if old == nil {
+		for id := range t.n {
+			s := t.at(id)
+			h := igStrHash(s)
+			t.index[t.probe(s, h)] = igStrSlot{hash: h, id: uint32(id) + 1}
+		}
+		return
+	}
+	// Each slot moves to the first empty one from its hash on: no string
+	// is compared.
+	mask := size - 1
+	for _, sl := range old {
+		if sl.id == 0 {
+			continue
+		}
+		j := int(sl.hash) & mask
+		for t.index[j].id != 0 {
+			j = (j + 1) & mask
+		}
+		t.index[j] = sl
 	}
 }
 
@@ -235,25 +275,10 @@ func (t *igStrTable) probe(s string, h uint32) int {
 }
 
 // insert puts the last string pushed, whose hash is h, in slot i of the
-// index (which probe gave), and doubles the index once it is half full.
+// index (which probe gave), and doubles the index once it is 3/4 full.
 func (t *igStrTable) insert(i int, h uint32) {
 	t.index[i] = igStrSlot{hash: h, id: uint32(t.n)}
-	if 2*t.n <= len(t.index) {
-		return
-	}
-	old := t.index
-	t.index = make([]igStrSlot, 2*len(old))
-	// The list takes as many strings as the index before its next growth.
-	t.more = slices.Grow(t.more, len(t.index)/2-t.n)
-	mask := len(t.index) - 1
-	for _, sl := range old {
-		if sl.id == 0 {
-			continue
-		}
-		j := int(sl.hash) & mask
-		for t.index[j].id != 0 {
-			j = (j + 1) & mask
-		}
-		t.index[j] = sl
+	if 4*t.n > 3*len(t.index) {
+		t.resize(2 * len(t.index))
 	}
 }

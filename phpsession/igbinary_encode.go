@@ -103,6 +103,7 @@ func appendIgbinarySession(dst []byte, n int, at func(i int) (Entry, error), ref
 		return dst, fmt.Errorf("phpsession: igbinary: %w: %d session entries", ErrUnsupportedValue, n)
 	}
 	e := newIgEncoder(dst)
+	e.strs.reserve(n) // the names, distinct strings (but int keys)
 	for i := range n {
 		if refs != nil && !refs(i) {
 			continue
