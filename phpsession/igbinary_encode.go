@@ -104,6 +104,7 @@ func appendIgbinarySession(dst []byte, n int, at func(i int) (Entry, error), ref
 	}
 	e := newIgEncoder(dst)
 	e.strs.reserve(n) // the names, distinct strings (but int keys)
+	e.shared.hint = n
 	for i := range n {
 		if refs != nil && !refs(i) {
 			continue
@@ -192,9 +193,10 @@ func (e *igEncoder) sortTargets() {
 // session holds few), so that it takes no allocation, and a Go map once it
 // holds more.
 type igSmallMap[K comparable, V any] struct {
-	few [16]igSmallEntry[K, V]
-	n   int
-	m   map[K]V
+	few  [16]igSmallEntry[K, V]
+	n    int
+	m    map[K]V
+	hint int // about how many it will hold, for the map's size
 }
 
 // igSmallEntry is an element of igSmallMap.few.
@@ -230,7 +232,7 @@ func (s *igSmallMap[K, V]) add(k K, v V) bool {
 		s.few[s.n] = igSmallEntry[K, V]{k, v}
 		s.n++
 	default:
-		s.m = make(map[K]V, 4*len(s.few))
+		s.m = make(map[K]V, max(4*len(s.few), s.hint))
 		for _, x := range s.few {
 			s.m[x.k] = x.v
 		}
