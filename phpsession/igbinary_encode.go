@@ -180,13 +180,18 @@ func (e *igEncoder) scan(v Value, depth int) error {
 }
 
 // sortTargets sorts the targets scan found, and makes room for the ids of
-// them and of the objects.
+// them and of the objects it counted when they are many.
 func (e *igEncoder) sortTargets() {
 	sort.Ints(e.targets)
-	if n := e.objects + len(e.targets); n > 0 {
+	if n := e.objects + len(e.targets); n > igFewIDs {
 		e.ids = make([]igEncID, 0, n)
 	}
 }
+
+// igFewIDs is the room remember first makes for ids, unless scan counted
+// more: enough for a small session's objects and & targets, as scan counts
+// only those of the entries that hold references.
+const igFewIDs = 16
 
 // igSmallMap is a map for what the encoder remembers of arrays, objects
 // and enum cases: an array searched one by one while it holds few (a
@@ -433,7 +438,7 @@ func (e *igEncoder) value(v Value, depth int) error {
 // remembered before, took id.
 func (e *igEncoder) remember(slot int, id uint32, object bool) {
 	if e.ids == nil {
-		e.ids = make([]igEncID, 0, 16) // room for the objects and & targets of a small session
+		e.ids = make([]igEncID, 0, igFewIDs)
 	}
 	e.ids = append(e.ids, igEncID{slot: slot, id: id, object: object})
 }

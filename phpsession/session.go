@@ -1238,6 +1238,8 @@ func (r *renumberer) index() {
 		return
 	}
 	r.indexed = true
+	n := len(r.s.entries)
+	r.olds, r.news, r.sizes = make([]int, 0, n), make([]int, 0, n), make([]int, 0, n)
 	next := 0
 	if r.s.format == FormatPHPSerialize || r.s.format == FormatIgbinary {
 		next = 1 // the outer array
