@@ -104,7 +104,6 @@ func appendIgbinarySession(dst []byte, n int, at func(i int) (Entry, error), ref
 	}
 	e := newIgEncoder(dst)
 	e.strs.reserve(n) // the names, distinct strings (but int keys)
-	e.shared.hint = n
 	for i := range n {
 		if refs != nil && !refs(i) {
 			continue
@@ -198,10 +197,9 @@ const igFewIDs = 16
 // session holds few), so that it takes no allocation, and a Go map once it
 // holds more.
 type igSmallMap[K comparable, V any] struct {
-	few  [16]igSmallEntry[K, V]
-	n    int
-	m    map[K]V
-	hint int // about how many it will hold, for the map's size
+	few [16]igSmallEntry[K, V]
+	n   int
+	m   map[K]V
 }
 
 // igSmallEntry is an element of igSmallMap.few.
@@ -237,7 +235,7 @@ func (s *igSmallMap[K, V]) add(k K, v V) bool {
 		s.few[s.n] = igSmallEntry[K, V]{k, v}
 		s.n++
 	default:
-		s.m = make(map[K]V, max(4*len(s.few), s.hint))
+		s.m = make(map[K]V, 4*len(s.few))
 		for _, x := range s.few {
 			s.m[x.k] = x.v
 		}
