@@ -88,46 +88,22 @@ func appendIgbinary(dst []byte, v Value) ([]byte, error) {
 	return e.buf, nil
 }
 
-// appendIgbinarySession appends igbinary_serialize($_SESSION) for a session
-// of n entries, entry i being at(i), with no array built for them. It is
+// appendIgbinaryEntries appends igbinary_serialize($_SESSION) for a
+// session of the entries, with no array built for them. It is
 // appendIgbinary of the array of those entries, but that String keys are
 // written as strings, numeric or not (see decodeIgbinarySession): an Int
 // key is written as an int.
-//
-// refs(i) reports whether the value of entry i may hold references (Ref or
-// PHPRef values, or Arrays decoded as copies); only those are scanned
-// before writing, and at(i) is called twice for them. A nil refs means any
-// may.
-func appendIgbinarySession(dst []byte, n int, at func(i int) (Entry, error), refs func(i int) bool) ([]byte, error) {
-	if uint64(n) > math.MaxUint32 {
-		return dst, fmt.Errorf("phpsession: igbinary: %w: %d session entries", ErrUnsupportedValue, n)
-	}
+func appendIgbinaryEntries(dst []byte, entries []Entry) ([]byte, error) {
 	e := newIgEncoder(dst)
-	e.strs.reserve(n) // the names, distinct strings (but int keys)
-	for i := range n {
-		if refs != nil && !refs(i) {
-			continue
-		}
-		en, err := at(i)
-		if err != nil {
-			return dst, err
-		}
+	for _, en := range entries {
 		if err := e.scan(en.Value, 1); err != nil {
 			return dst, err
 		}
 	}
-	e.sortTargets()
-	if e.targetIn(1, 1) {
-		return dst, fmt.Errorf("phpsession: igbinary: %w: R:1 points at the session array itself", ErrBadReference)
+	if err := e.session(len(entries)); err != nil {
+		return dst, err
 	}
-	e.slot = 1
-	e.newID() // the session array: id 0, never referred to
-	e.sized(igArray8, uint32(n))
-	for i := range n {
-		en, err := at(i)
-		if err != nil {
-			return dst, err
-		}
+	for _, en := range entries {
 		if err := e.key(en.Key, false); err != nil {
 			return dst, err
 		}
@@ -136,6 +112,84 @@ func appendIgbinarySession(dst []byte, n int, at func(i int) (Entry, error), ref
 		}
 	}
 	return e.buf, nil
+}
+
+// appendIgbinarySession appends igbinary_serialize($_SESSION) for s, an
+// igbinary session, as appendIgbinaryEntries does for its entries: value i
+// is vals[i] when vals is not nil (materialized), else s's. Only the values
+// that hold references (entry.refs) are scanned before writing, as only
+// they hold the Refs, PHPRefs and decoded copies scan looks for, unless
+// the values are materialized.
+func appendIgbinarySession(dst []byte, s *Session, vals []Value) ([]byte, error) {
+	e := newIgEncoder(dst)
+	e.strs.reserve(len(s.entries)) // the names, distinct strings (but int keys)
+	for i := range s.entries {
+		if vals == nil && !s.entries[i].refs {
+			continue
+		}
+		v, err := s.igValue(i, vals)
+		if err != nil {
+			return dst, err
+		}
+		if err := e.scan(v, 1); err != nil {
+			return dst, err
+		}
+	}
+	if err := e.session(len(s.entries)); err != nil {
+		return dst, err
+	}
+	for i := range s.entries {
+		en := &s.entries[i]
+		e.name(s.name(en), en.intKey)
+		v, err := s.igValue(i, vals)
+		if err != nil {
+			return dst, err
+		}
+		if err := e.value(v, 1); err != nil {
+			return dst, err
+		}
+	}
+	return e.buf, nil
+}
+
+// igValue returns value i of s: vals[i] when vals is not nil.
+func (s *Session) igValue(i int, vals []Value) (Value, error) {
+	e := &s.entries[i]
+	switch {
+	case vals != nil:
+		return vals[i], nil
+	case e.decoded(): // every entry of an igbinary session is
+		return s.val(e), nil
+	}
+	return s.value(i)
+}
+
+// name appends a session name: an int key, whose decimal text it is, when
+// intKey (as PHP writes $_SESSION[7]), else a string, numeric or not.
+func (e *igEncoder) name(name string, intKey bool) {
+	if intKey {
+		if i, ok := canonicalInt(name); ok {
+			e.long(i)
+			return
+		}
+	}
+	e.str(name)
+}
+
+// session starts writing a session of n entries, after scan: the
+// top-level array, which takes slot 1 and id 0 and is never referred to.
+func (e *igEncoder) session(n int) error {
+	if uint64(n) > math.MaxUint32 {
+		return fmt.Errorf("phpsession: igbinary: %w: %d session entries", ErrUnsupportedValue, n)
+	}
+	e.sortTargets()
+	if e.targetIn(1, 1) {
+		return fmt.Errorf("phpsession: igbinary: %w: R:1 points at the session array itself", ErrBadReference)
+	}
+	e.slot = 1
+	e.newID()
+	e.sized(igArray8, uint32(n))
+	return nil
 }
 
 // newIgEncoder returns an encoder that appends to dst, the header written.

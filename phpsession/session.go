@@ -1202,21 +1202,7 @@ func (s *Session) appendIgbinary(dst []byte) ([]byte, error) {
 			return dst, err
 		}
 	}
-	return appendIgbinarySession(dst, len(s.entries), func(i int) (Entry, error) {
-		e := &s.entries[i]
-		k := StringValue(s.name(e))
-		if e.intKey {
-			k = normalizeKey(k)
-		}
-		switch {
-		case vals != nil:
-			return Entry{Key: k, Value: vals[i]}, nil
-		case e.decoded(): // every entry of an igbinary session is
-			return Entry{Key: k, Value: s.val(e)}, nil
-		}
-		v, err := s.value(i)
-		return Entry{Key: k, Value: v}, err
-	}, func(i int) bool { return vals != nil || s.entries[i].refs })
+	return appendIgbinarySession(dst, s, vals)
 }
 
 // renumberer maps the slot numbers of the decoded payload to those of the
