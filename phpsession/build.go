@@ -67,10 +67,9 @@ func (b *builder) value() Value {
 	src, i := b.src, b.pos
 	switch src[i] {
 	case tokString:
-		// s:<len>:"<bytes>";
-		start, end := quotedAt(src, i+2)
-		b.pos = end + 2
-		return Value{comp: scalarComp(String), str: src[start:end]}
+		str, end := stringAt(src, i)
+		b.pos = end
+		return Value{comp: scalarComp(String), str: str}
 	case tokInt:
 		x, end := intAt(src, i+2)
 		b.pos = end
@@ -120,26 +119,48 @@ func (b *builder) value() Value {
 }
 
 // entries builds the n entries of an array or object at b.pos and the '}'
-// after them.
+// after them. It reads the keys, and the commonest values, strings and
+// ints, itself; other values go to value.
 func (b *builder) entries(kind Kind, class string, n int) Value {
 	c := b.composite(kind, n)
 	b.depth++
+	src, i := b.src, b.pos
 	for k := range c.entries {
+		// The entry is zero (see arena): only the fields that are not
+		// are set, which spares the pointers that stay nil the write
+		// barrier while the garbage collector runs.
 		e := &c.entries[k]
 		// The key: i:<int>; or s:<len>:"<bytes>";.
-		src, i := b.src, b.pos
 		if src[i] == tokInt {
-			x, end := intAt(src, i+2)
-			e.Key, b.pos = Value{comp: scalarComp(Int), num: x}, end
+			e.Key.num, i = intAt(src, i+2)
+			e.Key.comp = scalarComp(Int)
 		} else {
-			start, end := quotedAt(src, i+2)
-			e.Key, b.pos = Value{comp: scalarComp(String), str: src[start:end]}, end+2
+			e.Key.str, i = stringAt(src, i)
+			e.Key.comp = scalarComp(String)
 		}
-		e.Value = b.value()
+		switch src[i] {
+		case tokString:
+			e.Value.str, i = stringAt(src, i)
+			e.Value.comp = scalarComp(String)
+		case tokInt:
+			e.Value.num, i = intAt(src, i+2)
+			e.Value.comp = scalarComp(Int)
+		default:
+			b.pos = i
+			e.Value = b.value()
+			i = b.pos
+		}
 	}
-	b.pos++ // the '}'
+	b.pos = i + 1 // the '}'
 	b.depth--
 	return Value{str: class, comp: c}
+}
+
+// stringAt returns the string s:<len>:"<bytes>"; at src[i] and where it
+// ends.
+func stringAt(src string, i int) (s string, end int) {
+	start, end := quotedAt(src, i+2)
+	return src[start:end], end + 2
 }
 
 // quotedAt returns where the bytes of the <len>:"<bytes>" at src[i] are,

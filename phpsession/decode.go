@@ -139,6 +139,16 @@ type refPos struct {
 
 // value checks one value at p.pos and moves past it.
 func (p *parser) value() error {
+	if p.common() {
+		p.slots++
+		return nil
+	}
+	return p.other()
+}
+
+// other checks a value at p.pos that common did not take, and moves past
+// it.
+func (p *parser) other() error {
 	if p.pos >= len(p.src) {
 		return p.fail(ErrUnexpectedEnd, p.pos, "expected a value")
 	}
@@ -146,9 +156,6 @@ func (p *parser) value() error {
 	tok := p.src[p.pos]
 	if tok != tokPHPRef {
 		p.slots++
-	}
-	if p.common() {
-		return nil
 	}
 	switch tok {
 	case tokNull:
@@ -192,7 +199,7 @@ func (p *parser) value() error {
 		}
 		return p.entries(start, "array")
 	case tokObject:
-		p.objSlots = append(p.objSlots, int32(p.slots))
+		p.addObject()
 		if err := p.typePrefix(); err != nil {
 			return err
 		}
@@ -201,10 +208,10 @@ func (p *parser) value() error {
 		}
 		return p.entries(start, "object")
 	case tokCustom:
-		p.objSlots = append(p.objSlots, int32(p.slots))
+		p.addObject()
 		return p.custom()
 	case tokEnum:
-		p.objSlots = append(p.objSlots, int32(p.slots))
+		p.addObject()
 		if err := p.typePrefix(); err != nil {
 			return err
 		}
@@ -242,15 +249,7 @@ func (p *parser) common() bool {
 	if neg {
 		d = 3
 	}
-	// The digits: at most maxLenDigits, so that n cannot overflow.
-	i, n, end := d, 0, min(len(src), d+maxLenDigits)
-	for ; i < end; i++ {
-		c := src[i] - '0'
-		if c > 9 {
-			break
-		}
-		n = n*10 + int(c)
-	}
+	n, i := digitsAt(src, d)
 	if i == d || i == len(src) || src[d] == '0' && (i > d+1 || neg) {
 		return false // no digits, the end, or not canonical
 	}
@@ -264,6 +263,21 @@ func (p *parser) common() bool {
 		return true
 	}
 	return false
+}
+
+// digitsAt reads the run of decimal digits at src[i], up to maxLenDigits of
+// them (so that n cannot overflow), and returns their value and where they
+// end.
+func digitsAt(src string, i int) (n, end int) {
+	end = min(len(src), i+maxLenDigits)
+	for j := i; j < end; j++ {
+		c := src[j] - '0'
+		if c > 9 {
+			return n, j
+		}
+		n = n*10 + int(c)
+	}
+	return n, end
 }
 
 // typePrefix skips the type byte and the ':' after it.
@@ -382,20 +396,15 @@ func parseCanonicalInt[T ~string | ~[]byte](s T) (int64, bool) {
 // the term byte after it.
 func (p *parser) length(term byte, what, unit string) (int, error) {
 	src, start := p.src, p.pos
-	i, n := start, 0
-	for i < len(src) && isDigit(src[i]) {
-		if i-start == maxLenDigits {
-			return 0, p.fail(ErrTooLarge, start, joinWords(what, unit)+" too large")
-		}
-		n = n*10 + int(src[i]-'0')
-		i++
-	}
+	n, i := digitsAt(src, start)
 	if i > start && i < len(src) && src[i] == term && (src[start] != '0' || i == start+1) {
 		p.pos = i + 1 // the usual case
 		return n, nil
 	}
 	p.pos = i
 	switch {
+	case i < len(src) && isDigit(src[i]): // past maxLenDigits
+		return 0, p.fail(ErrTooLarge, start, joinWords(what, unit)+" too large")
 	case p.pos == start && p.pos >= len(p.src):
 		return 0, p.fail(ErrUnexpectedEnd, p.pos, "expected "+joinWords(what, unit))
 	case p.pos == start:
@@ -450,6 +459,14 @@ func (p *parser) quoted(term byte, what string) (string, error) {
 // count reads the <n>:{ of an array, object or custom object, and checks n
 // against the bytes left before anything is allocated.
 func (p *parser) count(minEach int, what string) (int, error) {
+	// The usual count, canonical, followed by ":{" and within what the
+	// bytes left can hold, is read here; anything else by length and the
+	// checks below, which word the errors.
+	src, start := p.src, p.pos
+	if n, i := digitsAt(src, start); i > start && i+1 < len(src) && src[i] == tokColon && src[i+1] == tokOpen && (src[start] != '0' || i == start+1) && n*minEach <= len(src)-i-2 {
+		p.pos = i + 2
+		return n, nil
+	}
 	n, err := p.length(tokColon, what, "count")
 	if err != nil {
 		return 0, err
@@ -457,7 +474,9 @@ func (p *parser) count(minEach int, what string) (int, error) {
 	if !p.next(tokOpen) {
 		return 0, p.missing(tokOpen, "after "+joinWords(what, "count"))
 	}
-	if left := len(p.src) - p.pos; n > left/minEach {
+	// n*minEach > left, as n > left/minEach without a division (n has at
+	// most 18 digits: the product cannot overflow).
+	if left := len(p.src) - p.pos; n*minEach > left {
 		return 0, p.fail(ErrTooLarge, p.pos, what+" count "+strconv.Itoa(n)+" exceeds what the "+strconv.Itoa(left)+" bytes left can hold")
 	}
 	return n, nil
@@ -492,15 +511,15 @@ func (p *parser) entries(start int, what string) error {
 	for range n {
 		// The usual key and value are checked here by common, as key and
 		// value would check them first (a value so read takes a slot);
-		// anything else goes to them.
+		// anything else goes to the rest of them, otherKey and other.
 		if !p.common() {
-			if err := p.key(what); err != nil {
+			if err := p.otherKey(what); err != nil {
 				return err
 			}
 		}
 		if p.common() {
 			p.slots++
-		} else if err := p.value(); err != nil {
+		} else if err := p.other(); err != nil {
 			return err
 		}
 	}
@@ -518,6 +537,11 @@ func (p *parser) key(what string) error {
 	if p.common() {
 		return nil
 	}
+	return p.otherKey(what)
+}
+
+// otherKey checks an array key or property name that common did not take.
+func (p *parser) otherKey(what string) error {
 	if p.pos >= len(p.src) {
 		return p.fail(ErrUnexpectedEnd, p.pos, "expected "+what+" key")
 	}
@@ -800,7 +824,7 @@ func (p *parser) ref(tok byte) error {
 		case !p.isObjSlot(slot):
 			return p.fail(ErrBadReference, start, "r: reference to slot "+strconv.Itoa(slot)+", which holds no object")
 		}
-		p.objSlots = append(p.objSlots, int32(p.slots))
+		p.addObject()
 	} else {
 		switch {
 		case slot < 1:
@@ -811,6 +835,15 @@ func (p *parser) ref(tok byte) error {
 		}
 	}
 	return nil
+}
+
+// addObject records that the value in the last slot taken is an object.
+// The first takes room for 16, a session's few objects in one allocation.
+func (p *parser) addObject() {
+	if p.objSlots == nil {
+		p.objSlots = make([]int32, 0, 16)
+	}
+	p.objSlots = append(p.objSlots, int32(p.slots))
 }
 
 // isObjSlot reports whether slot holds an object.

@@ -14,6 +14,9 @@ type entryScanner struct {
 	format Format
 	left   int // php_serialize: entries left in the outer array
 	count  int // php_serialize: entries in the outer array
+	// composites counts the entries read whose values hold an array or
+	// object.
+	composites int
 }
 
 // start sets sc, which is zero, to read data, a payload in format f (php,
@@ -94,6 +97,9 @@ func (sc *entryScanner) next(e *entry) error {
 	e.first, e.nslots = int32(first), int32(p.slots+1-first)
 	e.ncomp, e.nent = int32(p.ncomp-ncomp), int32(p.nent-nent)
 	e.refs = p.nrefs != nrefs
+	if e.ncomp > 0 {
+		sc.composites++
+	}
 	return nil
 }
 
@@ -163,6 +169,7 @@ func scanSession(data []byte, f Format, lim limits, keepRepeats bool) (*Session,
 		return nil, err
 	}
 	s.setLimits(lim)
+	s.composites = int32(sc.composites)
 	if f == FormatPHPSerialize && sc.p.nrefs > 0 && !keepRepeats {
 		if err := checkElementRefs(s); err != nil {
 			return nil, err

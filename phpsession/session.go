@@ -64,6 +64,11 @@ type Session struct {
 	// and their slots, are in no entry (see slotRoots).
 	folded  bool
 	changed bool // an entry was set or removed since decoding
+	// composites is the number of entries whose values hold an array or
+	// object, as DecodeSession's scan counted them: the room the first
+	// decoded one takes in vals. (An int32 after the bools, in room the
+	// struct has anyway.)
+	composites int32
 }
 
 // indexMin is the most entries find always searches one by one: up to
@@ -138,15 +143,16 @@ func (s *Session) name(e *entry) string {
 func (s *Session) val(e *entry) Value { return s.vals[e.val-1] }
 
 // setVal makes v the value of e, in the place of e's value in s.vals if it
-// has one. The first value takes room for one value per entry, up to 1024
+// has one. The first value takes room for the values of every entry that
+// holds an array or object (the only ones Session.value keeps), up to 1024
 // (a read of one value of a large session does not pay for all of them).
 func (s *Session) setVal(e *entry, v Value) {
 	if e.val > 0 {
 		s.vals[e.val-1] = v
 		return
 	}
-	if s.vals == nil {
-		s.vals = make([]Value, 0, min(len(s.entries), 1<<10))
+	if s.vals == nil && s.composites > 0 {
+		s.vals = make([]Value, 0, min(int(s.composites), 1<<10))
 	}
 	s.vals = append(s.vals, v)
 	e.val = int32(len(s.vals))
@@ -356,15 +362,17 @@ func (s *Session) value(i int) (Value, error) {
 		return s.val(e), nil
 	}
 	// DecodeSession checked the bytes.
-	b := builder{src: stringOf(s.orig[e.start:e.end]), lim: s.limits()}
-	if s.format == FormatPHPSerialize {
-		b.depth = 1 // inside the outer array
-	}
+	b := builder{src: stringOf(s.orig[e.start:e.end])}
 	if e.ncomp == 0 {
 		// A scalar is built again at each read: that takes no memory (a
 		// string is a substring of the payload), where keeping it would
 		// take a value's room.
 		return b.value(), nil
+	}
+	// The depth and the limits are for what a custom object's payload holds.
+	b.lim = s.limits()
+	if s.format == FormatPHPSerialize {
+		b.depth = 1 // inside the outer array
 	}
 	if len(s.mem.comps) < int(e.ncomp) || len(s.mem.ents) < int(e.nent) {
 		s.takeMem(i)
@@ -385,8 +393,10 @@ func (s *Session) value(i int) (Value, error) {
 func (s *Session) takeMem(i int) {
 	s.memNext = max(s.memNext, 1<<10)
 	var ncomp, nent int
-	for j, e := range s.entries[i:] {
-		if j > 0 && int(e.end-s.entries[i].start) > s.memNext {
+	until := int(s.entries[i].start) + s.memNext // the end of the stretch
+	for j := i; j < len(s.entries); j++ {
+		e := &s.entries[j]
+		if j > i && int(e.end) > until {
 			break
 		}
 		if !e.decoded() {
