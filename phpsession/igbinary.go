@@ -1,6 +1,9 @@
 package phpsession
 
-import "slices"
+import (
+	"hash/maphash"
+	"slices"
+)
 
 // The igbinary format (igbinary 3.2, format version 2), as PHP's igbinary
 // extension writes it with igbinary_serialize() and with
@@ -93,25 +96,34 @@ const (
 const igMaxEncodeDepth = 10000
 
 // igStrTable is igbinary's string table: strings, class names and enum case
-// names in the order they were first written in full, found by a scan while
-// it is small and by a map once it is not. Its first strings are held in
-// place, so that the table of a small session takes no allocation of its
-// own.
+// names in the order they were first written in full, their ids counting
+// from 0. Its first strings are held in place, so that the table of a small
+// session takes no allocation, and searched one by one; past those, a hash
+// index finds a string, as igbinary's own table (hash_si) does: open
+// addressing with linear probing over slots holding a string's hash and id.
+// The slots hold no pointers, so that the index is cheap to make and to
+// grow (by doubling, with the hashes kept) and costs the garbage collector
+// nothing to scan.
 type igStrTable struct {
 	few   [igStrTableScan]string // the first strings, as many as find scans
 	more  []string               // the strings after them
 	n     int                    // strings in the table
-	index map[string]uint32      // an id of each string, once the table is long
-	// finds counts the calls of find; strings, when the caller knows it
-	// (the encoder, from its scan), is how many it will make in all. The
-	// index and more are made for as many new strings in the finds to come
-	// as in those so far, so that they do not grow again and again.
-	finds, strings int
+	index []igStrSlot            // nil while n <= igStrTableScan (unless reserved); a power of two long, at most 3/4 full
+}
+
+// igStrSlot is a slot of igStrTable's index.
+type igStrSlot struct {
+	hash uint32 // the string's hash: the index of its first slot, and a check before comparing strings
+	id   uint32 // 1 + the string's id; 0 for an empty slot
 }
 
 // igStrTableScan is the most strings find searches one by one: a table
 // of more has an index.
 const igStrTableScan = 32
+
+// igStrSeed seeds the hashes of igStrTable's index, random in each process
+// so that input cannot be crafted to collide.
+var igStrSeed = maphash.MakeSeed()
 
 // len returns the number of strings in the table.
 func (t *igStrTable) len() int { return t.n }
@@ -140,17 +152,11 @@ func (t *igStrTable) push(s string) {
 
 // find returns an id of s: the first, for the encoder (see add).
 func (t *igStrTable) find(s string) (uint32, bool) {
-	t.finds++
-	if t.index != nil {
-		id, ok := t.index[s]
-		return id, ok
+	if t.index == nil {
+		return t.scan(s)
 	}
-	for i := range t.n {
-		if t.at(i) == s {
-			return uint32(i), true
-		}
-	}
-	return 0, false
+	i := t.probe(s, igStrHash(s))
+	return t.index[i].id - 1, t.index[i].id != 0
 }
 
 // add gives s the next id. The encoder adds only a string find did not
@@ -158,18 +164,121 @@ func (t *igStrTable) find(s string) (uint32, bool) {
 // and then only needs find to find it, whatever the id.
 func (t *igStrTable) add(s string) {
 	t.push(s)
-	switch {
-	case t.index != nil:
-		t.index[s] = uint32(t.n - 1)
-	case t.n > igStrTableScan:
-		size := 2 * t.n
-		if t.strings > t.finds {
-			size = max(size, t.n*t.strings/t.finds)
+	if t.index != nil {
+		h := igStrHash(s)
+		t.insert(t.probe(s, h), h)
+		return
+	}
+	t.indexPast()
+}
+
+// intern returns the id of s and true when s is in the table, else adds s
+// with the next id (as find, then add, with one hash of s).
+func (t *igStrTable) intern(s string) (uint32, bool) {
+	if t.index == nil {
+		if id, ok := t.scan(s); ok {
+			return id, true
 		}
-		t.more = slices.Grow(t.more, size-t.n)
-		t.index = make(map[string]uint32, size)
-		for i := t.n - 1; i >= 0; i-- {
-			t.index[t.at(i)] = uint32(i)
+		t.push(s)
+		t.indexPast()
+		return 0, false
+	}
+	h := igStrHash(s)
+	i := t.probe(s, h)
+	if t.index[i].id != 0 {
+		return t.index[i].id - 1, true
+	}
+	t.push(s)
+	t.insert(i, h)
+	return 0, false
+}
+
+// scan searches the strings held in place, which are all the strings while
+// there is no index.
+func (t *igStrTable) scan(s string) (uint32, bool) {
+	for i, x := range t.few[:min(t.n, len(t.few))] {
+		if x == s {
+			return uint32(i), true
 		}
+	}
+	return 0, false
+}
+
+// indexPast makes the index once the table holds more strings than scan
+// searches.
+func (t *igStrTable) indexPast() {
+	if t.n > igStrTableScan {
+		t.resize(4 * igStrTableScan)
+	}
+}
+
+// reserve makes room for n strings in all, so that the index does not
+// grow again and again on its way there.
+func (t *igStrTable) reserve(n int) {
+	if n <= igStrTableScan {
+		return
+	}
+	size := 4 * igStrTableScan
+	for 3*size < 4*n {
+		size *= 2
+	}
+	if size > len(t.index) {
+		t.resize(size)
+	}
+}
+
+// resize makes an index of size slots (a power of two) for the strings in
+// the table, and room in the list for as many strings as it takes before
+// it is full (3/4 of its slots taken, as igbinary's own table).
+func (t *igStrTable) resize(size int) {
+	old := t.index
+	t.index = make([]igStrSlot, size)
+	if room := size*3/4 - len(t.few) - len(t.more); room > 0 {
+		t.more = slices.Grow(t.more, room)
+	}
+	if old == nil {
+		for id := range t.n {
+			s := t.at(id)
+			h := igStrHash(s)
+			t.index[t.probe(s, h)] = igStrSlot{hash: h, id: uint32(id) + 1}
+		}
+		return
+	}
+	// Each slot moves to the first empty one from its hash on: no string
+	// is compared.
+	mask := size - 1
+	for _, sl := range old {
+		if sl.id == 0 {
+			continue
+		}
+		j := int(sl.hash) & mask
+		for t.index[j].id != 0 {
+			j = (j + 1) & mask
+		}
+		t.index[j] = sl
+	}
+}
+
+// igStrHash returns the hash of s for igStrTable's index.
+func igStrHash(s string) uint32 { return uint32(maphash.String(igStrSeed, s)) }
+
+// probe returns the slot of the index that holds s, whose hash is h, or
+// else the empty slot where s goes.
+func (t *igStrTable) probe(s string, h uint32) int {
+	mask := len(t.index) - 1
+	for i := int(h) & mask; ; i = (i + 1) & mask {
+		sl := t.index[i]
+		if sl.id == 0 || sl.hash == h && t.at(int(sl.id-1)) == s {
+			return i
+		}
+	}
+}
+
+// insert puts the last string pushed, whose hash is h, in slot i of the
+// index (which probe gave), and doubles the index once it is 3/4 full.
+func (t *igStrTable) insert(i int, h uint32) {
+	t.index[i] = igStrSlot{hash: h, id: uint32(t.n)}
+	if 4*t.n > 3*len(t.index) {
+		t.resize(2 * len(t.index))
 	}
 }

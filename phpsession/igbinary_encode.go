@@ -30,15 +30,14 @@ type igEncoder struct {
 
 	nextID  uint32
 	slot    int
-	targets []int     // sorted slots PHPRefs point at
-	ids     []igEncID // in the order of their slots, as written
-	objects int       // objects, Serializable objects and enum cases, as scan counts them
-	seen    igSeen    // the arrays and objects scan visited
-	shared  map[*composite]igShared
-	twice   map[*composite]bool // arrays that occur more than once
-	emptyID int64               // id of the first plain empty array, -1 until written
-	enums   map[string]uint32   // "Enum:Case" → id
-	impure  int                 // objects, references and & targets written so far
+	targets []int                            // sorted slots PHPRefs point at
+	ids     []igEncID                        // in the order of their slots, as written
+	objects int                              // objects, Serializable objects and enum cases, as scan counts them
+	seen    igSmallMap[*composite, struct{}] // the arrays and objects scan visited
+	shared  igSmallMap[*composite, igShared] // the arrays with no object or reference written so far
+	emptyID int64                            // id of the first plain empty array, -1 until written
+	enums   igSmallMap[string, uint32]       // "Enum:Case" → id
+	impure  int                              // objects, references and & targets written so far
 
 	// copied holds the slots of the arrays that a decoded copy (an Array
 	// whose num is a slot) copies; origins, those of them written so far.
@@ -89,38 +88,22 @@ func appendIgbinary(dst []byte, v Value) ([]byte, error) {
 	return e.buf, nil
 }
 
-// appendIgbinarySession appends igbinary_serialize($_SESSION) for a session
-// of n entries, entry i being at(i) (which is called twice for each),
-// with no array built for them. It is appendIgbinary of the array of those
-// entries, but that String keys are written as strings, numeric or not
-// (see decodeIgbinarySession): an Int key is written as an int.
-func appendIgbinarySession(dst []byte, n int, at func(i int) (Entry, error)) ([]byte, error) {
-	if uint64(n) > math.MaxUint32 {
-		return dst, fmt.Errorf("phpsession: igbinary: %w: %d session entries", ErrUnsupportedValue, n)
-	}
+// appendIgbinaryEntries appends igbinary_serialize($_SESSION) for a
+// session of the entries, with no array built for them. It is
+// appendIgbinary of the array of those entries, but that String keys are
+// written as strings, numeric or not (see decodeIgbinarySession): an Int
+// key is written as an int.
+func appendIgbinaryEntries(dst []byte, entries []Entry) ([]byte, error) {
 	e := newIgEncoder(dst)
-	e.strs.strings = n // the names
-	for i := range n {
-		en, err := at(i)
-		if err != nil {
-			return dst, err
-		}
+	for _, en := range entries {
 		if err := e.scan(en.Value, 1); err != nil {
 			return dst, err
 		}
 	}
-	e.sortTargets()
-	if e.targetIn(1, 1) {
-		return dst, fmt.Errorf("phpsession: igbinary: %w: R:1 points at the session array itself", ErrBadReference)
+	if err := e.session(len(entries)); err != nil {
+		return dst, err
 	}
-	e.slot = 1
-	e.newID() // the session array: id 0, never referred to
-	e.sized(igArray8, uint32(n))
-	for i := range n {
-		en, err := at(i)
-		if err != nil {
-			return dst, err
-		}
+	for _, en := range entries {
 		if err := e.key(en.Key, false); err != nil {
 			return dst, err
 		}
@@ -131,6 +114,84 @@ func appendIgbinarySession(dst []byte, n int, at func(i int) (Entry, error)) ([]
 	return e.buf, nil
 }
 
+// appendIgbinarySession appends igbinary_serialize($_SESSION) for s, an
+// igbinary session, as appendIgbinaryEntries does for its entries: value i
+// is vals[i] when vals is not nil (materialized), else s's. Only the values
+// that hold references (entry.refs) are scanned before writing, as only
+// they hold the Refs, PHPRefs and decoded copies scan looks for, unless
+// the values are materialized.
+func appendIgbinarySession(dst []byte, s *Session, vals []Value) ([]byte, error) {
+	e := newIgEncoder(dst)
+	e.strs.reserve(len(s.entries)) // the names, distinct strings (but int keys)
+	for i := range s.entries {
+		if vals == nil && !s.entries[i].refs {
+			continue
+		}
+		v, err := s.igValue(i, vals)
+		if err != nil {
+			return dst, err
+		}
+		if err := e.scan(v, 1); err != nil {
+			return dst, err
+		}
+	}
+	if err := e.session(len(s.entries)); err != nil {
+		return dst, err
+	}
+	for i := range s.entries {
+		en := &s.entries[i]
+		e.name(s.name(en), en.intKey)
+		v, err := s.igValue(i, vals)
+		if err != nil {
+			return dst, err
+		}
+		if err := e.value(v, 1); err != nil {
+			return dst, err
+		}
+	}
+	return e.buf, nil
+}
+
+// igValue returns value i of s: vals[i] when vals is not nil.
+func (s *Session) igValue(i int, vals []Value) (Value, error) {
+	e := &s.entries[i]
+	switch {
+	case vals != nil:
+		return vals[i], nil
+	case e.decoded(): // every entry of an igbinary session is
+		return s.val(e), nil
+	}
+	return s.value(i)
+}
+
+// name appends a session name: an int key, whose decimal text it is, when
+// intKey (as PHP writes $_SESSION[7]), else a string, numeric or not.
+func (e *igEncoder) name(name string, intKey bool) {
+	if intKey {
+		if i, ok := canonicalInt(name); ok {
+			e.long(i)
+			return
+		}
+	}
+	e.str(name)
+}
+
+// session starts writing a session of n entries, after scan: the
+// top-level array, which takes slot 1 and id 0 and is never referred to.
+func (e *igEncoder) session(n int) error {
+	if uint64(n) > math.MaxUint32 {
+		return fmt.Errorf("phpsession: igbinary: %w: %d session entries", ErrUnsupportedValue, n)
+	}
+	e.sortTargets()
+	if e.targetIn(1, 1) {
+		return fmt.Errorf("phpsession: igbinary: %w: R:1 points at the session array itself", ErrBadReference)
+	}
+	e.slot = 1
+	e.newID()
+	e.sized(igArray8, uint32(n))
+	return nil
+}
+
 // newIgEncoder returns an encoder that appends to dst, the header written.
 func newIgEncoder(dst []byte) *igEncoder {
 	e := &igEncoder{buf: dst, emptyID: -1}
@@ -138,18 +199,13 @@ func newIgEncoder(dst []byte) *igEncoder {
 	return e
 }
 
-// scan collects the slots PHPRefs point at, the arrays that occur more than
-// once (only those are remembered for a ref) and the slots copies copy,
-// visiting each composite once, and counts the strings, keys and class
-// names the string table will be asked for (about: for its index's size).
+// scan collects the slots PHPRefs point at and the slots copies copy,
+// visiting each composite once, and counts the objects.
 func (e *igEncoder) scan(v Value, depth int) error {
 	switch v.kind() {
 	case PHPRef:
 		e.targets = append(e.targets, v.Slot())
-	case String:
-		e.strs.strings++
 	case Custom, Enum:
-		e.strs.strings += 2 // the class (and case) name
 		e.objects++
 	case Array, Object:
 		if v.kind() == Array && v.num != 0 {
@@ -158,16 +214,9 @@ func (e *igEncoder) scan(v Value, depth int) error {
 			}
 			e.copied[int(v.num)] = true
 		}
-		if e.seen.add(v.comp) {
-			if v.kind() == Array {
-				if e.twice == nil {
-					e.twice = make(map[*composite]bool)
-				}
-				e.twice[v.comp] = true
-			}
+		if e.seen.add(v.comp, struct{}{}) {
 			return nil
 		}
-		e.strs.strings += 1 + len(v.comp.entries) // class name and keys
 		if v.kind() == Object {
 			e.objects++
 		}
@@ -184,44 +233,69 @@ func (e *igEncoder) scan(v Value, depth int) error {
 }
 
 // sortTargets sorts the targets scan found, and makes room for the ids of
-// them and of the objects.
+// them and of the objects it counted when they are many.
 func (e *igEncoder) sortTargets() {
 	sort.Ints(e.targets)
-	if n := e.objects + len(e.targets); n > 0 {
+	if n := e.objects + len(e.targets); n > igFewIDs {
 		e.ids = make([]igEncID, 0, n)
 	}
 }
 
-// igSeen is a set of composites: an array searched one by one while the
-// set is small (a session holds few arrays and objects), a map once it is
-// not.
-type igSeen struct {
-	few [16]*composite
+// igFewIDs is the room remember first makes for ids, unless scan counted
+// more: enough for a small session's objects and & targets, as scan counts
+// only those of the entries that hold references.
+const igFewIDs = 16
+
+// igSmallMap is a map for what the encoder remembers of arrays, objects
+// and enum cases: an array searched one by one while it holds few (a
+// session holds few), so that it takes no allocation, and a Go map once it
+// holds more.
+type igSmallMap[K comparable, V any] struct {
+	few [16]igSmallEntry[K, V]
 	n   int
-	m   map[*composite]struct{}
+	m   map[K]V
 }
 
-// add adds c to the set and reports whether it was there.
-func (s *igSeen) add(c *composite) bool {
-	if s.m == nil {
-		for _, x := range s.few[:s.n] {
-			if x == c {
-				return true
-			}
-		}
-		if s.n < len(s.few) {
-			s.few[s.n] = c
-			s.n++
-			return false
-		}
-		s.m = make(map[*composite]struct{}, 2*len(s.few))
-		for _, x := range s.few {
-			s.m[x] = struct{}{}
+// igSmallEntry is an element of igSmallMap.few.
+type igSmallEntry[K comparable, V any] struct {
+	k K
+	v V
+}
+
+// get returns the value of k.
+func (s *igSmallMap[K, V]) get(k K) (V, bool) {
+	if s.m != nil {
+		v, ok := s.m[k]
+		return v, ok
+	}
+	for _, x := range s.few[:s.n] {
+		if x.k == k {
+			return x.v, true
 		}
 	}
-	_, ok := s.m[c]
-	s.m[c] = struct{}{}
-	return ok
+	var zero V
+	return zero, false
+}
+
+// add gives k the value v, unless k has one, and reports whether it had.
+func (s *igSmallMap[K, V]) add(k K, v V) bool {
+	if _, ok := s.get(k); ok {
+		return true
+	}
+	switch {
+	case s.m != nil:
+		s.m[k] = v
+	case s.n < len(s.few):
+		s.few[s.n] = igSmallEntry[K, V]{k, v}
+		s.n++
+	default:
+		s.m = make(map[K]V, 4*len(s.few))
+		for _, x := range s.few {
+			s.m[x.k] = x.v
+		}
+		s.m[k] = v
+	}
+	return false
 }
 
 // isTarget reports whether a PHPRef points at one of the slots lo..hi.
@@ -275,11 +349,10 @@ func (e *igEncoder) str(s string) {
 		return
 	}
 	if !e.noTable {
-		if id, ok := e.strs.find(s); ok {
+		if id, ok := e.strs.intern(s); ok {
 			e.sized(igStringID8, id)
 			return
 		}
-		e.strs.add(s)
 	}
 	n := uint64(len(s))
 	switch {
@@ -301,14 +374,13 @@ func (e *igEncoder) className(class string) error {
 	if class == "" {
 		return fmt.Errorf("phpsession: igbinary: %w: an object with no class name", ErrUnsupportedValue)
 	}
-	if id, ok := e.strs.find(class); ok {
+	if id, ok := e.strs.intern(class); ok {
 		e.sized(igObjectID8, id)
 		return nil
 	}
 	if uint64(len(class)) > math.MaxUint32 {
 		return fmt.Errorf("phpsession: igbinary: %w: class name of %d bytes", ErrUnsupportedValue, len(class))
 	}
-	e.strs.add(class)
 	e.sized(igObject8, uint32(len(class)))
 	e.buf = append(e.buf, class...)
 	return nil
@@ -319,11 +391,15 @@ func (e *igEncoder) key(k Value, inArray bool) error {
 	case Int:
 		e.long(int64(k.num))
 	case String:
-		if i, ok := canonicalInt(k.str); ok && inArray {
-			e.long(i)
-		} else {
-			e.str(k.str)
+		// A numeric string key of an array is an int key in PHP; a
+		// property name or a session name stays a string.
+		if inArray {
+			if i, ok := canonicalInt(k.str); ok {
+				e.long(i)
+				return nil
+			}
 		}
+		e.str(k.str)
 	default:
 		return fmt.Errorf("phpsession: igbinary: %w: a %s array key or property name", ErrUnsupportedValue, k.kind())
 	}
@@ -389,7 +465,7 @@ func (e *igEncoder) value(v Value, depth int) error {
 	case Enum:
 		// An enum case is one object in PHP: after its first occurrence,
 		// PHP writes an objref to it.
-		if id, ok := e.enums[v.str]; ok {
+		if id, ok := e.enums.get(v.str); ok {
 			e.impure++
 			e.sized(igObjRef8, id)
 			if target {
@@ -397,10 +473,7 @@ func (e *igEncoder) value(v Value, depth int) error {
 			}
 			return nil
 		}
-		if e.enums == nil {
-			e.enums = make(map[string]uint32)
-		}
-		e.enums[v.str] = e.nextID
+		e.enums.add(v.str, e.nextID)
 		return e.object(v, slot, depth)
 	case Object, Custom:
 		return e.object(v, slot, depth)
@@ -416,6 +489,9 @@ func (e *igEncoder) value(v Value, depth int) error {
 // remember notes that the value of slot, which comes after every slot
 // remembered before, took id.
 func (e *igEncoder) remember(slot int, id uint32, object bool) {
+	if e.ids == nil {
+		e.ids = make([]igEncID, 0, igFewIDs)
+	}
 	e.ids = append(e.ids, igEncID{slot: slot, id: id, object: object})
 }
 
@@ -442,7 +518,7 @@ func (e *igEncoder) array(v Value, slot int, target bool, depth int) error {
 		}
 		e.emptyID = int64(e.newID())
 	default:
-		if sh, ok := e.shared[v.comp]; ok && !e.targetIn(slot, slot+sh.size-1) {
+		if sh, ok := e.shared.get(v.comp); ok && !e.targetIn(slot, slot+sh.size-1) {
 			e.sized(igRef8, sh.id)
 			e.slot += sh.size - 1
 			return nil
@@ -460,13 +536,11 @@ func (e *igEncoder) array(v Value, slot int, target bool, depth int) error {
 			}
 			e.origins[slot] = igOrigin{id: id, val: v}
 		}
-		if e.impure == impure && e.twice[v.comp] {
-			if e.shared == nil {
-				e.shared = make(map[*composite]igShared)
-			}
-			if _, ok := e.shared[v.comp]; !ok {
-				e.shared[v.comp] = igShared{id: id, size: e.slot - slot + 1}
-			}
+		if e.impure == impure {
+			// Written with no object or reference: a later occurrence
+			// of the same array is a ref to it, as PHP writes an array
+			// it shares in memory.
+			e.shared.add(v.comp, igShared{id: id, size: e.slot - slot + 1})
 		}
 		return nil
 	}

@@ -800,7 +800,7 @@ func appendSessionPayload(dst []byte, f Format, entries []Entry) ([]byte, []int,
 	starts := make([]int, len(entries))
 	switch f {
 	case FormatIgbinary:
-		dst, err := appendIgbinarySession(dst, len(entries), func(i int) (Entry, error) { return entries[i], nil })
+		dst, err := appendIgbinaryEntries(dst, entries)
 		return dst, starts, err
 	case FormatPHPSerialize:
 		dst = append(dst, tokArray, tokColon)

@@ -1407,21 +1407,7 @@ func (s *Session) appendIgbinary(dst []byte) ([]byte, error) {
 			return dst, err
 		}
 	}
-	return appendIgbinarySession(dst, len(s.entries), func(i int) (Entry, error) {
-		e := &s.entries[i]
-		k := StringValue(s.name(e))
-		if e.intKey {
-			k = normalizeKey(k)
-		}
-		switch {
-		case vals != nil:
-			return Entry{Key: k, Value: vals[i]}, nil
-		case e.decoded(): // every entry of an igbinary session is
-			return Entry{Key: k, Value: s.val(e)}, nil
-		}
-		v, err := s.value(i)
-		return Entry{Key: k, Value: v}, err
-	})
+	return appendIgbinarySession(dst, s, vals)
 }
 
 // renumberer maps the slot numbers of the decoded payload to those of the
@@ -1443,6 +1429,8 @@ func (r *renumberer) index() {
 		return
 	}
 	r.indexed = true
+	n := len(r.s.entries)
+	r.olds, r.news, r.sizes = make([]int, 0, n), make([]int, 0, n), make([]int, 0, n)
 	next := 0
 	if r.s.format == FormatPHPSerialize || r.s.format == FormatIgbinary {
 		next = 1 // the outer array

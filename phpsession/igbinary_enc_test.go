@@ -1,0 +1,107 @@
+package phpsession
+
+import (
+	"bytes"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/sessbridge/sessbridge/internal/testenv"
+)
+
+// TestIgStrTable interns strings past the strings searched one by one and
+// past several growths of the index, with room reserved for some or none, each string twice: the first time it
+// takes the next id, the second it is found with that id, as are all the
+// strings before it; a string added again (as the decoder does) is still
+// found.
+func TestIgStrTable(t *testing.T) {
+	for _, reserve := range []int{0, 10, 100, 3000} {
+		t.Run("reserve "+strconv.Itoa(reserve), func(t *testing.T) {
+			var tab igStrTable
+			tab.reserve(reserve)
+			const n = 5000
+			name := func(i int) string { return "s" + strconv.Itoa(i%7) + strconv.Itoa(i) }
+			for i := range n {
+				s := name(i)
+				if id, ok := tab.intern(s); ok {
+					t.Fatalf("intern(%q) = %d, true on its first time, want new id %d", s, id, i)
+				}
+				if id, ok := tab.intern(s); !ok || id != uint32(i) {
+					t.Fatalf("intern(%q) = %d, %v the second time, want %d, true", s, id, ok, i)
+				}
+				if tab.len() != i+1 || tab.at(i) != s {
+					t.Fatalf("after %d strings: len %d, at(%d) = %q, want %q", i+1, tab.len(), i, tab.at(i), s)
+				}
+			}
+			for i := range n {
+				if id, ok := tab.find(name(i)); !ok || id != uint32(i) {
+					t.Fatalf("find(%q) = %d, %v, want %d, true", name(i), id, ok, i)
+				}
+			}
+			if _, ok := tab.find("absent"); ok {
+				t.Fatal(`find("absent") found it`)
+			}
+			tab.add(name(3))
+			if id, ok := tab.find(name(3)); !ok || (id != 3 && id != n) {
+				t.Fatalf("find(%q) after adding it again = %d, %v, want 3 or %d, true", name(3), id, ok, n)
+			}
+			if tab.at(n) != name(3) {
+				t.Fatalf("at(%d) = %q, want %q", n, tab.at(n), name(3))
+			}
+		})
+	}
+}
+
+// TestIgbinarySessionEncodePHP has PHP write igbinary sessions whose
+// entries share arrays, objects, strings and & references with each other,
+// in few and in many entries (past the strings searched one by one, past
+// the arrays remembered in place), and checks that a session decoded from
+// each, with every value set again (as TestBenchPHP does: Set would refuse
+// a value whose references point into a changed entry), encodes to PHP's bytes.
+func TestIgbinarySessionEncodePHP(t *testing.T) {
+	testenv.PHP(t, "igbinary")
+	script := `<?php
+$sessions = [
+    (function () { $a = [1, 'x']; return ['a' => $a, 'b' => $a, 'c' => [$a, $a], 'd' => [], 'e' => []]; })(),
+    (function () { $o = new stdClass; $o->k = 'v'; $x = 5; return ['o' => $o, 'x' => &$x, 'p' => $o, 'y' => [&$x, 'x']]; })(),
+    (function () { $s = []; for ($i = 0; $i < 300; $i++) { $s["k$i"] = ['w' . ($i % 40), $i % 3 ? "s$i" : 'k' . ($i + 1)]; } $s['again'] = $s['k7']; return $s; })(),
+    (function () { $a = ['p' => 'q']; $s = []; for ($i = 0; $i < 40; $i++) { $s["n$i"] = [$i, [$i]]; } for ($i = 0; $i < 40; $i++) { $s["m$i"] = $s["n$i"]; } $s['z'] = $a; $s['zz'] = [$a]; return $s; })(),
+    (function () { $s = []; for ($i = 0; $i < 5000; $i++) { $s["k$i"] = "v$i"; } return $s; })(),
+];
+foreach ($sessions as $s) {
+    echo bin2hex(igbinary_serialize($s)), "\n";
+}
+`
+	out := testenv.RunPHP(t, script, nil)
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(lines) != 5 {
+		t.Fatalf("php printed %q", out)
+	}
+	for i, l := range lines {
+		payload := igMustHex(l)
+		s, err := DecodeSession(payload, FormatIgbinary)
+		if err != nil {
+			t.Fatalf("session %d: DecodeSession: %v", i, err)
+		}
+		igTouchAll(t, s)
+		got, err := s.Encode()
+		if err != nil || !bytes.Equal(got, payload) {
+			t.Errorf("session %d: Encode() =\n%x, %v\nwant PHP's\n%x", i, got, err, payload)
+		}
+	}
+}
+
+// igTouchAll sets every value of s again, the references in them kept,
+// as TestBenchPHP does before its encodes.
+func igTouchAll(tb testing.TB, s *Session) {
+	tb.Helper()
+	for i := range s.entries {
+		v, err := s.value(i)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		s.setVal(&s.entries[i], v)
+		s.entries[i].touched = true
+	}
+	s.changed = true
+}
