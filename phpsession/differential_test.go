@@ -357,6 +357,9 @@ type valueGen struct {
 	refs bool // make r: and R: references to earlier values
 	// noObjectR makes objects r: targets only, not R: ones.
 	noObjectR bool
+	// rObjR makes r: slots R: targets too: PHP binds the r:'s place,
+	// not the object's first one, to the R:.
+	rObjR bool
 	// refPercent is the chance, in percent, that a value is an r: or R:
 	// reference when one can be made (0: 5).
 	refPercent int
@@ -379,6 +382,9 @@ func (g *valueGen) value(depth int) phpsession.Value {
 	g.slot++
 	my := g.slot
 	if g.refs && len(g.objSlots) > 0 && g.chance(refPercent) {
+		if g.rObjR {
+			g.valSlots = append(g.valSlots, my)
+		}
 		return phpsession.RefValue(g.objSlots[g.r.IntN(len(g.objSlots))])
 	}
 	n := 13

@@ -658,28 +658,46 @@ func (e *igEncoder) object(v Value, slot, depth int) error {
 // copies copy (Array.num). The session is then written from its values as
 // they are; otherwise appendIgbinary materializes it. A session without
 // references has them all kept.
+//
+// A session with & references and an object igbinary wrote without 0x25
+// (igPlain) is materialized too: its & references' refcount does not count
+// the object's own place, so that removing a name can leave one of them
+// alone, which PHP writes as a plain objref (materialize counts them).
 func (s *Session) igRefsKept() bool {
 	r := renumberer{s: s}
+	phpRefs := false
 	for i := range s.entries {
 		if !s.entries[i].refs {
 			continue
 		}
 		v, err := s.value(i)
-		if err != nil || !igSlotsKept(&r, v, 0) {
+		if err != nil || !igSlotsKept(&r, v, 0, &phpRefs) {
 			return false
+		}
+	}
+	if phpRefs {
+		for i := range s.entries {
+			v, err := s.value(i)
+			if err != nil || valueHasIgPlain(v, 0) {
+				return false
+			}
 		}
 	}
 	return true
 }
 
 // igSlotsKept reports whether the slots v's references and copies point at
-// keep their numbers (see igRefsKept).
-func igSlotsKept(r *renumberer, v Value, depth int) bool {
+// keep their numbers (see igRefsKept), and sets *phpRefs when v holds a &
+// reference (PHPRef).
+func igSlotsKept(r *renumberer, v Value, depth int, phpRefs *bool) bool {
 	if depth > igMaxEncodeDepth {
 		return false // the encoder says why
 	}
 	switch v.kind() {
 	case Ref, PHPRef:
+		if v.kind() == PHPRef {
+			*phpRefs = true
+		}
 		n, ok := r.slot(v.Slot())
 		return ok && n == v.Slot()
 	case Array, Object:
@@ -689,10 +707,27 @@ func igSlotsKept(r *renumberer, v Value, depth int) bool {
 			}
 		}
 		for _, e := range v.comp.entries {
-			if !igSlotsKept(r, e.Value, depth+1) {
+			if !igSlotsKept(r, e.Value, depth+1, phpRefs) {
 				return false
 			}
 		}
 	}
 	return true
+}
+
+// valueHasIgPlain reports whether v is or holds an object that igbinary
+// wrote without 0x25 where & references point at it (see igPlain).
+func valueHasIgPlain(v Value, depth int) bool {
+	if v.igPlain() || depth > igMaxEncodeDepth {
+		return true
+	}
+	switch v.kind() {
+	case Array, Object:
+		for _, e := range v.comp.entries {
+			if valueHasIgPlain(e.Value, depth+1) {
+				return true
+			}
+		}
+	}
+	return false
 }

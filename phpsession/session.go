@@ -837,8 +837,13 @@ type materializer struct {
 	// copyRoot is set while copyOf starts walking a copy: the place of
 	// its root is the reference's, which copyOf's caller writes.
 	copyRoot bool
-	next     int // the last slot taken in the new payload
-	depth    int
+	// rootBound is, while copyOf starts walking a copy, whether the
+	// reference's place that the copy's root takes holds a PHP reference
+	// that another place holds too (igbinary writes it with 0x25).
+	rootBound bool
+	igbinary  bool // the session is igbinary: objects are marked igPlain
+	next      int  // the last slot taken in the new payload
+	depth     int
 }
 
 // index records v's slots in the decoded payload.
@@ -884,6 +889,7 @@ func (s *Session) materialize() ([]Value, error) {
 	}
 	m := &materializer{moved: make(map[int]int), via: make(map[int]Kind), enums: make(map[string]int), refPlaces: make(map[int]bool), refd: make(map[int]bool)}
 	m.outer = s.format == FormatPHPSerialize || s.format == FormatIgbinary
+	m.igbinary = s.format == FormatIgbinary
 	if s.format == FormatPHPSerialize && s.folded {
 		if m.elems, err = newElements(s); err != nil {
 			return nil, err
@@ -943,6 +949,7 @@ func (m *materializer) walk(v Value, track bool) (Value, error) {
 		if !track {
 			return Value{}, m.unknown(v)
 		}
+		m.rootBound = !m.lone(v.Slot())
 		c, err := m.copyOf(v.Slot(), PHPRef)
 		if err == nil && c.kind() == Ref && !m.lone(v.Slot()) {
 			// The copy is an object written before (an enum case): the
@@ -973,6 +980,7 @@ func (m *materializer) walk(v Value, track bool) (Value, error) {
 		if !track {
 			return Value{}, m.unknown(v)
 		}
+		m.rootBound = m.holders[old] > 1
 		c, err := m.copyOf(v.Slot(), Ref)
 		if err != nil {
 			return Value{}, err
@@ -1023,6 +1031,15 @@ func (m *materializer) walk(v Value, track bool) (Value, error) {
 	if track {
 		m.cur++
 		m.moved[m.cur] = m.next
+	}
+	if root && m.igbinary {
+		switch v.kind() {
+		case Object, Custom, Enum:
+			// A copy's object takes the reference's place: igbinary
+			// writes it with 0x25 only where that place holds a
+			// reference another place holds too.
+			v = withIgPlain(v, !m.rootBound)
+		}
 	}
 	if v.kind() == Custom {
 		// The values inside a C: payload move with it.
@@ -1264,6 +1281,9 @@ func (m *materializer) lone(t int) bool {
 // when it is written: PHP writes it as R: to an object or value written
 // before.
 func (m *materializer) bound(t int) bool {
+	if t >= 1 && t <= len(m.old) && m.old[t-1].igPlain() {
+		return false // the object's place is out of the reference (igbinary)
+	}
 	return m.refPlaces[t] || m.holders[t] > 1 || m.depth == 1 && !m.outer && m.refd[t]
 }
 
@@ -1289,10 +1309,11 @@ func (m *materializer) holdsObject(t, n int) bool {
 // countHolders counts the places that hold each decoded slot's value in
 // PHP's $_SESSION after the decode and the change (m.holders), the
 // refcount of the reference an R: made there: the slot's own place, when
-// the value that holds it is still there, and each R: bound to it in a
-// value still there. A value is still there when an entry holds it, or an
-// r: or R: in a value still there points at it (PHP frees the rest at the
-// end of session_decode()). vals are the entries' values.
+// the value that holds it is still there (unless it is an object igbinary
+// wrote without 0x25, whose place stays out of the reference), and each R:
+// bound to it in a value still there. A value is still there when an entry
+// holds it, or an r: or R: in a value still there points at it (PHP frees
+// the rest at the end of session_decode()). vals are the entries' values.
 func (m *materializer) countHolders(entries []entry, vals []Value) {
 	m.holders = make(map[int]int)
 	seen := make(map[int]bool)
@@ -1308,7 +1329,9 @@ func (m *materializer) countHolders(entries []entry, vals []Value) {
 			return
 		}
 		if t > 0 {
-			m.holders[t]++
+			if !v.igPlain() {
+				m.holders[t]++
+			}
 			node(t)
 			return
 		}
@@ -1351,6 +1374,30 @@ func (m *materializer) countHolders(entries []entry, vals []Value) {
 		}
 		place(v, t, m.elems.posOf(e))
 	}
+}
+
+// withIgPlain returns v, an object, Serializable object or enum case,
+// marked as written without 0x25 in igbinary (plain) or not: a copy of its
+// composite when that changes the mark.
+func withIgPlain(v Value, plain bool) Value {
+	if v.comp.igPlain == plain {
+		return v
+	}
+	c := *v.comp
+	c.igPlain = plain
+	v.comp = &c
+	return v
+}
+
+// igPlain reports whether v is an object, Serializable object or enum case
+// that igbinary wrote without 0x25 where & references point at it: its
+// place is not one of the reference's.
+func (v Value) igPlain() bool {
+	switch v.kind() {
+	case Object, Custom, Enum:
+		return v.comp.igPlain
+	}
+	return false
 }
 
 // lookup returns the new slot of the value at decoded slot t, if it was
