@@ -86,3 +86,60 @@ func genRefSession(r *rand.Rand) ([]byte, []string) {
 	}
 	return append(body, '}'), names
 }
+
+// TestIgbinaryReferencesRefcount holds Go to PHP 8.2's igbinary session
+// handler on the smallest sessions that came out of
+// TestDifferentialIgbinaryReferences with bytes other than PHP's after a
+// Remove. Each is built by PHP (igbinary_serialize of the php_serialize
+// session below), then changed by PHP and by Go. The rules:
+//   - igbinary writes a value with 0x25 (a & reference) only where its
+//     place holds a PHP reference that another place holds too;
+//   - an r: (objref) place holds the object, not the reference other places
+//     are bound to: when the object's first place is removed, the copy
+//     written at the r:'s place is plain;
+//   - an object written plainly first (no 0x25; R: bound to an r: to it)
+//     stays out of its & references: its place is not one of their
+//     holders, so one & reference left alone is a plain objref, and a copy
+//     of a value holding it writes it as a plain objref.
+func TestIgbinaryReferencesRefcount(t *testing.T) {
+	tests := []struct {
+		name       string
+		serialized string // the session, as PHP's unserialize() reads it
+		remove     string
+	}{{
+		// a, c and d hold a reference to the Foo, b holds the Foo: b is
+		// written as a plain Foo, c and d as & objrefs.
+		name:       "copy at an objref's place",
+		serialized: `a:4:{s:1:"a";O:3:"Foo":0:{}s:1:"b";r:2;s:1:"c";R:2;s:1:"d";R:2;}`,
+		remove:     "a",
+	}, {
+		// a, b and c hold a reference to the Foo: b is written as & Foo.
+		name:       "copy at a & reference's place",
+		serialized: `a:3:{s:1:"a";O:3:"Foo":0:{}s:1:"b";R:2;s:1:"c";R:2;}`,
+		remove:     "a",
+	}, {
+		// a holds the Foo, b and c a reference to it: b is left alone,
+		// a plain objref.
+		name:       "one & reference left to a plain object",
+		serialized: `a:3:{s:1:"a";O:3:"Foo":0:{}s:1:"b";r:2;s:1:"c";R:3;}`,
+		remove:     "c",
+	}, {
+		// a's p holds the Foo, b and c a reference to it: b is written
+		// as & Foo, and d's copy of the stdClass has p a plain objref.
+		name:       "plain object inside a copy",
+		serialized: `a:4:{s:1:"a";O:8:"stdClass":1:{s:1:"p";O:3:"Foo":0:{}}s:1:"b";r:3;s:1:"c";R:4;s:1:"d";r:2;}`,
+		remove:     "a",
+	}}
+	var in bytes.Buffer
+	for i, tt := range tests {
+		fmt.Fprintf(&in, "G %d %s\n", i, base64.StdEncoding.EncodeToString([]byte(tt.serialized)))
+	}
+	cases := make([]repeatedCase, len(tests))
+	for i, fields := range roundtrip(t, in.Bytes(), "G", 3, len(tests)) {
+		if fields[2] == "!" {
+			t.Fatalf("%s: PHP cannot unserialize %s", tests[i].name, tests[i].serialized)
+		}
+		cases[i] = repeatedCase{f: phpsession.FormatIgbinary, payload: b64(t, fields[2]), name: tests[i].remove}
+	}
+	compareRepeated(t, cases)
+}
