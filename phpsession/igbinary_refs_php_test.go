@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/sessbridge/sessbridge/phpsession"
@@ -60,7 +61,55 @@ func TestDifferentialIgbinaryReferences(t *testing.T) {
 		cases[i] = cs
 	}
 	compareRepeated(t, cases)
+	compareIgbinaryValues(t, cases)
 	t.Logf("seed %d: %d igbinary sessions with references decoded, changed and encoded by PHP and Go", seed, len(cases))
+}
+
+// compareIgbinaryValues checks that each name's value, its references
+// followed, is the one PHP's $_SESSION has after session_decode() of the
+// case's payload (compat/roundtrip.php's D lines), both after DecodeSession
+// and after the case's change, for the names it leaves alone.
+func compareIgbinaryValues(t *testing.T, cases []repeatedCase) {
+	t.Helper()
+	var in bytes.Buffer
+	for i, cs := range cases {
+		fmt.Fprintf(&in, "D %d %s %s\n", i, cs.f, base64.StdEncoding.EncodeToString(cs.payload))
+	}
+	for i, fields := range roundtrip(t, in.Bytes(), "D", 3, len(cases)) {
+		cs := cases[i]
+		s, err := phpsession.DecodeSession(bytes.Clone(cs.payload), cs.f)
+		if err != nil {
+			continue // compareRepeated compares what PHP refuses
+		}
+		check := func(when string) {
+			if fields[2] == "-" {
+				return
+			}
+			for _, kv := range strings.Split(fields[2], ",") {
+				k, tree, _ := strings.Cut(kv, ":")
+				name := string(b64(t, k))
+				if name == cs.name && when != "" {
+					continue
+				}
+				want := string(b64(t, tree))
+				var v phpsession.Value
+				if err := s.Unmarshal(name, &v); err != nil {
+					if !strings.Contains(want, "*") {
+						t.Errorf("DecodeSession(%q, %s)%s.Unmarshal(%q): %v; PHP has %q", cs.payload, cs.f, when, name, err, want)
+					}
+				} else if got := dumpTree(t, v); got != want {
+					t.Errorf("DecodeSession(%q, %s)%s.Unmarshal(%q) = %q; PHP has %q", cs.payload, cs.f, when, name, got, want)
+				}
+			}
+		}
+		check("")
+		if cs.value.Kind() == phpsession.Invalid {
+			s.Remove(cs.name)
+			check(fmt.Sprintf(", Remove(%q)", cs.name))
+		} else if err := s.Set(cs.name, cs.value); err == nil {
+			check(fmt.Sprintf(", Set(%q, %v)", cs.name, cs.value))
+		}
+	}
 }
 
 // genRefSession returns a php_serialize session payload of up to 7
