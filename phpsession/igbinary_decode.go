@@ -1045,6 +1045,12 @@ func (d *igDecoder) recopy(start int, v Value, src *int) (Value, error) {
 		*src += d.slotsIn(v)
 		d.nrefs++
 		return RefValue(mine), nil
+	case v.kind() == Ref:
+		// An r: of the array is one in the copy too: the entry holds a
+		// reference (entry.refs), which the encoder scans.
+		*src++
+		d.nrefs++
+		return v, nil
 	case v.kind() != Array:
 		*src++
 		return v, nil

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sessbridge/sessbridge/internal/testenv"
 	"github.com/sessbridge/sessbridge/phpsession"
 )
 
@@ -191,4 +192,52 @@ func TestIgbinaryReferencesRefcount(t *testing.T) {
 		cases[i] = repeatedCase{f: phpsession.FormatIgbinary, payload: b64(t, fields[2]), name: tests[i].remove}
 	}
 	compareRepeated(t, cases)
+}
+
+// TestIgbinaryArrayCopies holds Go to PHP 8.2's igbinary session handler
+// on sessions holding an array PHP shares in memory (copy-on-write) more
+// than once, which igbinary writes in full once and then as refs to it,
+// after a Remove. Each session is built by the PHP code below ($s), and
+// changed by PHP and by Go. A copy stays a ref to the first occurrence
+// written: inside a copy made for a removed value, after a removed name
+// shifted the slots, when the first occurrence itself was removed (the
+// next copy is written in full, the later ones refer to it), and when the
+// array holds an object (each copy then holds an r: to it).
+func TestIgbinaryArrayCopies(t *testing.T) {
+	tests := []struct {
+		name   string
+		php    string // sets $s, the session
+		remove string
+	}{{
+		name:   "a shared array inside a copy of a removed object",
+		php:    `$q = ['x' => null]; $o = new stdClass; $o->q = $q; $s = ['u0' => $o, 'b1' => $q, 'u2' => $o];`,
+		remove: "u0",
+	}, {
+		name:   "the first occurrence removed",
+		php:    `$a = ['y' => new stdClass]; $s = ['u0' => [$a], 'a1' => $a, 'a2' => $a];`,
+		remove: "u0",
+	}, {
+		name:   "slots shifted before an array holding an object",
+		php:    `$a = [new stdClass]; $s = ['x' => null, 'a' => $a, 'b' => $a];`,
+		remove: "x",
+	}, {
+		name:   "the last name removed, references kept",
+		php:    `$o = new stdClass; $b = ['y' => $o]; $s = ['o' => $o, 'b' => $b, 'c' => $b, 'n' => 1];`,
+		remove: "n",
+	}}
+	script := "<?php\n"
+	for _, tt := range tests {
+		script += "(function () { " + tt.php + " echo base64_encode(igbinary_serialize($s)), \"\\n\"; })();\n"
+	}
+	testenv.PHP(t, "igbinary")
+	out := strings.Split(strings.TrimSpace(string(testenv.RunPHP(t, script, nil))), "\n")
+	if len(out) != len(tests) {
+		t.Fatalf("php printed %d lines for %d sessions", len(out), len(tests))
+	}
+	cases := make([]repeatedCase, len(tests))
+	for i, tt := range tests {
+		cases[i] = repeatedCase{f: phpsession.FormatIgbinary, payload: b64(t, out[i]), name: tt.remove}
+	}
+	compareRepeated(t, cases)
+	compareIgbinaryValues(t, cases)
 }

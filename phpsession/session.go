@@ -842,8 +842,11 @@ type materializer struct {
 	// that another place holds too (igbinary writes it with 0x25).
 	rootBound bool
 	igbinary  bool // the session is igbinary: objects are marked igPlain
-	next      int  // the last slot taken in the new payload
-	depth     int
+	// copies maps the decoded slot of an array PHP shared in memory that is
+	// no longer written to the new slot of its first copy written.
+	copies map[int]int
+	next   int // the last slot taken in the new payload
+	depth  int
 }
 
 // index records v's slots in the decoded payload.
@@ -909,6 +912,9 @@ func (s *Session) materialize() ([]Value, error) {
 		}
 		vals[i] = v
 	}
+	if s.format == FormatIgbinary && len(roots) == 1 {
+		fromRoots(roots[0], s.entries, vals)
+	}
 	m.countHolders(s.entries, vals)
 	for i := range s.entries {
 		e := &s.entries[i]
@@ -921,6 +927,32 @@ func (s *Session) materialize() ([]Value, error) {
 		}
 	}
 	return vals, nil
+}
+
+// fromRoots replaces the values of unchanged entries of an igbinary session
+// (vals) with the equal ones of root, the decoded payload's outer array
+// (see slotRoots), so that the arrays PHP shares in memory, which one decode
+// makes one composite, are one composite in the values materialize walks:
+// the encoder writes a copy of one as a ref to it, as PHP does, even when
+// its first occurrence was in a removed entry.
+func fromRoots(root Value, entries []entry, vals []Value) {
+	bySlot := make(map[int]Value)
+	slot := 2 // after the outer array
+	for _, e := range root.Entries() {
+		if e.Value.kind() != PHPRef {
+			bySlot[slot] = e.Value
+		}
+		slot += countSlots(e.Value)
+	}
+	for i := range entries {
+		e := &entries[i]
+		if e.first == 0 || e.nslots == 0 {
+			continue
+		}
+		if v, ok := bySlot[int(e.first)]; ok && v.Equal(vals[i]) {
+			vals[i] = v
+		}
+	}
 }
 
 // walk returns v numbered for the new payload. With track, v holds the
@@ -1051,17 +1083,41 @@ func (m *materializer) walk(v Value, track bool) (Value, error) {
 			}
 		}
 	}
+	if v.kind() == Array && v.num != 0 {
+		// A decoded copy of an array PHP shared in memory: it stays one
+		// (igbinary writes it as a ref) when that array was written.
+		// When it was not (removed), the first copy written takes its
+		// place, and later copies are copies of that one.
+		n, ok := m.lookup(int(v.num))
+		if !ok {
+			if n, ok = m.copies[int(v.num)]; !ok {
+				if m.copies == nil {
+					m.copies = make(map[int]int)
+				}
+				m.copies[int(v.num)] = m.next // the slot v took
+			}
+		}
+		v.num = uint64(n)
+	}
 	es := v.Entries()
 	if len(es) == 0 {
 		return v, nil
 	}
 	w := v.withEntries(make([]Entry, len(es)))
+	same := true
 	for i, e := range es {
 		ev, err := m.walk(e.Value, track)
 		if err != nil {
 			return Value{}, err
 		}
+		same = same && ev == e.Value
 		w.comp.entries[i] = Entry{Key: e.Key, Value: ev}
+	}
+	if same {
+		// Nothing inside moved: v itself, so that arrays PHP shares in
+		// memory stay one composite, which igbinary writes once and then
+		// as refs to it.
+		return v, nil
 	}
 	return w, nil
 }
