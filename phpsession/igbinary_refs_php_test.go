@@ -221,6 +221,10 @@ func TestIgbinaryArrayCopies(t *testing.T) {
 		php:    `$a = [new stdClass]; $s = ['x' => null, 'a' => $a, 'b' => $a];`,
 		remove: "x",
 	}, {
+		name:   "the first occurrence removed, met again inside a copy of a removed object",
+		php:    `$q = [new stdClass]; $o = new stdClass; $o->q = $q; $s = ['u0' => $o, 'b1' => $q, 'u2' => $o, 'b3' => $q];`,
+		remove: "u0",
+	}, {
 		name:   "the last name removed, references kept",
 		php:    `$o = new stdClass; $b = ['y' => $o]; $s = ['o' => $o, 'b' => $b, 'c' => $b, 'n' => 1];`,
 		remove: "n",

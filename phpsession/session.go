@@ -1088,15 +1088,18 @@ func (m *materializer) walk(v Value, track bool) (Value, error) {
 		// (igbinary writes it as a ref) when that array was written.
 		// When it was not (removed), the first copy written takes its
 		// place, and later copies are copies of that one.
-		n, ok := m.lookup(int(v.num))
+		n, ok := m.copies[int(v.num)]
 		if !ok {
-			if n, ok = m.copies[int(v.num)]; !ok {
+			if n, ok = m.lookup(int(v.num)); !ok {
 				if m.copies == nil {
 					m.copies = make(map[int]int)
 				}
 				m.copies[int(v.num)] = m.next // the slot v took
 			}
 		}
+		v.num = uint64(n)
+	} else if n, ok := m.copies[m.cur]; ok && track && v.kind() == Array {
+		// The array a copy written before stands for (see above).
 		v.num = uint64(n)
 	}
 	es := v.Entries()
