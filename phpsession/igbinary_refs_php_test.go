@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -244,4 +245,104 @@ func TestIgbinaryArrayCopies(t *testing.T) {
 	}
 	compareRepeated(t, cases)
 	compareIgbinaryValues(t, cases)
+}
+
+// igSessionsPHP prints, for argv[2] igbinary sessions PHP builds with
+// random values seeded with argv[1], one line each: the base64 of
+// igbinary_serialize($s) and the session's names, comma-separated. Values
+// hold objects (an Account's login & bound to another property, sometimes),
+// enum cases and arrays used again (PHP shares them in memory, and igbinary
+// writes a copy as a ref to the first), & references between elements of
+// the session array and of a top-level array, and names holding another
+// name's value by & or as a copy.
+//
+// An array holds no array: PHP shares an array inside an array that is
+// copied, and when the first copy is removed, Go writes the inner one in
+// full where PHP writes a ref to an earlier copy of it (the same value,
+// other bytes). From
+//
+//	$p = [1 => -5]; $a = ['y' => $p, 'o' => new stdClass];
+//	$s = ['u0' => $p, 'a1' => $a, 'u2' => $a, 'a3' => $p];
+//
+// with a1 removed, PHP writes u2's y as a ref to u0, Go in full.
+const igSessionsPHP = `<?php
+class Account { public $login = 'lone'; protected $role = 'admin'; private $secret = "s\0x"; }
+class Bag2 { public $d = []; public function __serialize(): array { return $this->d; } public function __unserialize(array $d): void { $this->d = $d; } }
+enum Suit: string { case Hearts = 'H'; case Spades = 'S'; }
+mt_srand((int)$argv[1]);
+function pick($a) { return $a[mt_rand(0, count($a) - 1)]; }
+// gen returns a random value; none is an array when $inArr.
+function gen($d, $inArr = false) {
+    global $OBJS, $ARRS;
+    $r = mt_rand(0, $d > 3 ? 5 : 11);
+    if ($inArr && $r >= 5 && $r <= 7) return pick(['a', 2, null]);
+    switch ($r) {
+    case 0: return null;
+    case 1: return mt_rand(-5, 5);
+    case 2: return pick(['a', 'b', '']);
+    case 3: return pick([Suit::Hearts, Suit::Spades]);
+    case 4: if ($OBJS) return pick($OBJS); return 1.5;
+    case 5: if ($ARRS) return pick($ARRS); return [];
+    case 6: case 7:
+        $a = [];
+        for ($i = mt_rand(0, 3); $i > 0; $i--) { $a[pick(['x','y','z',0,1])] = gen($d + 1, true); }
+        $k = array_keys($a);
+        if ($d == 0 && count($k) >= 2 && mt_rand(0, 2) == 0) { $a[$k[0]] = &$a[$k[1]]; }
+        if (mt_rand(0, 1)) $ARRS[] = $a;
+        return $a;
+    case 8: case 9:
+        $o = mt_rand(0, 1) ? new stdClass : new Account;
+        for ($i = mt_rand(0, 2); $i > 0; $i--) { $o->{pick(['p','q','login'])} = gen($d + 1); }
+        if ($o instanceof Account && mt_rand(0, 2) == 0) { $o->login = &$o->p; }
+        $OBJS[] = $o;
+        return $o;
+    case 10: $o = new Bag2; $o->d = [gen($d+1, true), gen($d+1, true)]; $OBJS[] = $o; return $o;
+    default: return gen($d, $inArr);
+    }
+}
+for ($n = (int)$argv[2], $i = 0; $i < $n; $i++) {
+    $OBJS = []; $ARRS = [];
+    $s = [];
+    $names = [];
+    for ($j = mt_rand(1, 7); $j > 0; $j--) {
+        $name = '~' . pick(['a','b','u']) . count($names) . '~';
+        $names[] = $name;
+        $r = mt_rand(0, 9);
+        if ($r < 5 || count($s) == 0) { $s[$name] = gen(0); }
+        elseif ($r < 8) { $k = pick(array_keys($s)); $s[$name] = &$s[$k]; }
+        else { $k = pick(array_keys($s)); $s[$name] = $s[$k]; }
+    }
+    echo base64_encode(igbinary_serialize($s)), ' ', implode(',', $names), "\n";
+}
+`
+
+// TestDifferentialIgbinaryPHPSessions holds Go to PHP 8.2's igbinary
+// session handler on sessions PHP builds itself (igSessionsPHP), with the
+// shapes only PHP makes: arrays shared in memory, and & references made
+// with =&. PHP's session_decode(), one name unset (or a new one set),
+// session_encode() are compared with DecodeSession, Remove or Set, Encode,
+// byte for byte, and each name's value with PHP's.
+func TestDifferentialIgbinaryPHPSessions(t *testing.T) {
+	seed := seedFor(t)
+	r := rand.New(rand.NewPCG(seed, 0x16b5e5))
+	testenv.PHP(t, "igbinary")
+	out := testenv.RunPHP(t, igSessionsPHP, nil, strconv.FormatUint(seed%(1<<31), 10), strconv.Itoa(*diffN))
+	var cases []repeatedCase
+	for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		p, ns, _ := strings.Cut(l, " ")
+		pool := strings.Split(ns, ",")
+		cs := repeatedCase{f: phpsession.FormatIgbinary, payload: b64(t, p), name: pool[r.IntN(len(pool))]}
+		if r.IntN(4) == 0 {
+			// A new name: PHP assigns an existing one through its &
+			// reference, which Set does not do.
+			cs.name, cs.value = "n", phpsession.IntValue(5)
+		}
+		cases = append(cases, cs)
+	}
+	if len(cases) != *diffN {
+		t.Fatalf("php printed %d sessions, want %d", len(cases), *diffN)
+	}
+	compareRepeated(t, cases)
+	compareIgbinaryValues(t, cases)
+	t.Logf("seed %d: %d igbinary sessions built by PHP decoded, changed and encoded by PHP and Go", seed, len(cases))
 }
