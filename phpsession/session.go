@@ -533,7 +533,8 @@ func (s *Session) slotRoots() ([]Value, error) {
 //
 // References in v are slot numbers of the decoded payload (see [Session])
 // and may only point into entries read from the payload that come before
-// name and are still there when the session is encoded.
+// name and are still there when the session is encoded. Set v again after
+// adding a reference to it.
 //
 // Set returns a [*KeyError] wrapping [ErrUnstorableKey] when PHP cannot
 // store name in the session's format (see [Session.CheckName]), and an
@@ -602,6 +603,26 @@ func (s *Session) put(name string, v Value, nslots int32, refs bool) {
 	e.nameStart, e.nameEnd, e.val = old.nameStart, old.nameEnd, old.val
 	s.setVal(&e, v)
 	*old = e
+}
+
+// recount updates the slot count and the reference flag of each entry whose
+// value was set and is an array or object, when the session holds a
+// reference: Set counted them, but the session keeps the value, and a change
+// made to it since then moves the slots the references after it point at
+// (see Set). A session without references has no slot to keep.
+func (s *Session) recount() {
+	if !slices.ContainsFunc(s.entries, func(e entry) bool { return e.refs }) {
+		return
+	}
+	for i := range s.entries {
+		e := &s.entries[i]
+		if !e.touched {
+			continue
+		}
+		if v := s.val(e); v.kind() == Array || v.kind() == Object {
+			e.nslots, e.refs = int32(countSlots(v)), hasRefs(v)
+		}
+	}
 }
 
 // Remove removes name from the session and reports whether it was there.
@@ -701,6 +722,7 @@ func (s *Session) AppendEncode(dst []byte) ([]byte, error) {
 	}
 	// The names are distinct: Set and Remove, which change a session, made
 	// them so.
+	s.recount()
 	if s.format == FormatIgbinary {
 		return s.appendIgbinary(dst)
 	}
