@@ -31,7 +31,9 @@ import (
 // so that it is written without 0x25 again. A copy of an array holding
 // objects or references decodes as serialize() writes it (r: and R:
 // inside), with the slot of the array it copies in its num, so that it is
-// written as a ref again.
+// written as a ref again; so do the arrays inside it that hold objects or
+// references, and those that hold neither are the array's own (one
+// composite, as PHP shares them).
 //
 // This package's Value model is serialize()'s: the Ref and PHPRef kinds
 // count PHP's 1-based slots (every value takes one, in order, except R:

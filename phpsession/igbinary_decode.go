@@ -1056,6 +1056,17 @@ func (d *igDecoder) recopy(start int, v Value, src *int) (Value, error) {
 		return v, nil
 	}
 	*src++
+	if d.plainAt(v, mine) {
+		// Nothing in it is written otherwise in a copy: PHP shares the
+		// array, and the copy is the same composite, which appendIgbinary
+		// writes as a ref to it.
+		n := d.slotsIn(v) - 1
+		if _, err := d.takeN(start, n); err != nil {
+			return Value{}, err
+		}
+		*src += n
+		return v, nil
+	}
 	es := make([]Entry, len(v.comp.entries))
 	for i, e := range v.comp.entries {
 		c, err := d.recopy(start, e.Value, src)
@@ -1064,7 +1075,34 @@ func (d *igDecoder) recopy(start int, v Value, src *int) (Value, error) {
 		}
 		es[i] = Entry{Key: e.Key, Value: c}
 	}
-	return Value{comp: &composite{kind: Array, entries: es}}, nil
+	// A copy of the array at slot mine (or of the one that is a copy of),
+	// as the outer one is.
+	num := uint64(mine)
+	if v.num != 0 {
+		num = v.num
+	}
+	return Value{num: num, comp: &composite{kind: Array, entries: es}}, nil
+}
+
+// plainAt reports whether the array v, at slot first of the original,
+// holds no object, reference or & target: its copy is v itself.
+func (d *igDecoder) plainAt(v Value, first int) bool {
+	slot := first + 1
+	for _, e := range v.comp.entries {
+		if _, ok := d.sourceSet[slot]; ok {
+			return false
+		}
+		switch e.Value.kind() {
+		case Object, Custom, Enum, Ref, PHPRef:
+			return false
+		case Array:
+			if !d.plainAt(e.Value, slot) {
+				return false
+			}
+		}
+		slot += d.slotsIn(e.Value)
+	}
+	return true
 }
 
 // slotsIn returns the number of slots v takes in serialize()'s numbering,

@@ -202,8 +202,9 @@ func TestIgbinaryReferencesRefcount(t *testing.T) {
 // changed by PHP and by Go. A copy stays a ref to the first occurrence
 // written: inside a copy made for a removed value, after a removed name
 // shifted the slots, when the first occurrence itself was removed (the
-// next copy is written in full, the later ones refer to it), and when the
-// array holds an object (each copy then holds an r: to it).
+// next copy is written in full, the later ones refer to it), when the
+// array holds an object (each copy then holds an r: to it), and inside a
+// copied array.
 func TestIgbinaryArrayCopies(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -224,6 +225,14 @@ func TestIgbinaryArrayCopies(t *testing.T) {
 	}, {
 		name:   "the first occurrence removed, met again inside a copy of a removed object",
 		php:    `$q = [new stdClass]; $o = new stdClass; $o->q = $q; $s = ['u0' => $o, 'b1' => $q, 'u2' => $o, 'b3' => $q];`,
+		remove: "u0",
+	}, {
+		name:   "a shared array inside a copied one",
+		php:    `$p = [1 => -5]; $a = ['y' => $p, 'o' => new stdClass]; $s = ['u0' => $p, 'a1' => $a, 'u2' => $a, 'a3' => $p];`,
+		remove: "a1",
+	}, {
+		name:   "a copy inside a copied array, its first occurrence removed",
+		php:    `$o = new stdClass; $in = [$o]; $a = ['y' => $in, 'z' => $in]; $s = ['u0' => $a, 'u1' => $in, 'a2' => $a];`,
 		remove: "u0",
 	}, {
 		name:   "the last name removed, references kept",
@@ -255,27 +264,16 @@ func TestIgbinaryArrayCopies(t *testing.T) {
 // writes a copy as a ref to the first), & references between elements of
 // the session array and of a top-level array, and names holding another
 // name's value by & or as a copy.
-//
-// An array holds no array: PHP shares an array inside an array that is
-// copied, and when the first copy is removed, Go writes the inner one in
-// full where PHP writes a ref to an earlier copy of it (the same value,
-// other bytes). From
-//
-//	$p = [1 => -5]; $a = ['y' => $p, 'o' => new stdClass];
-//	$s = ['u0' => $p, 'a1' => $a, 'u2' => $a, 'a3' => $p];
-//
-// with a1 removed, PHP writes u2's y as a ref to u0, Go in full.
 const igSessionsPHP = `<?php
 class Account { public $login = 'lone'; protected $role = 'admin'; private $secret = "s\0x"; }
 class Bag2 { public $d = []; public function __serialize(): array { return $this->d; } public function __unserialize(array $d): void { $this->d = $d; } }
 enum Suit: string { case Hearts = 'H'; case Spades = 'S'; }
 mt_srand((int)$argv[1]);
 function pick($a) { return $a[mt_rand(0, count($a) - 1)]; }
-// gen returns a random value; none is an array when $inArr.
-function gen($d, $inArr = false) {
+// gen returns a random value.
+function gen($d) {
     global $OBJS, $ARRS;
     $r = mt_rand(0, $d > 3 ? 5 : 11);
-    if ($inArr && $r >= 5 && $r <= 7) return pick(['a', 2, null]);
     switch ($r) {
     case 0: return null;
     case 1: return mt_rand(-5, 5);
@@ -285,9 +283,9 @@ function gen($d, $inArr = false) {
     case 5: if ($ARRS) return pick($ARRS); return [];
     case 6: case 7:
         $a = [];
-        for ($i = mt_rand(0, 3); $i > 0; $i--) { $a[pick(['x','y','z',0,1])] = gen($d + 1, true); }
+        for ($i = mt_rand(0, 3); $i > 0; $i--) { $a[pick(['x','y','z',0,1])] = gen($d + 1); }
         $k = array_keys($a);
-        if ($d == 0 && count($k) >= 2 && mt_rand(0, 2) == 0) { $a[$k[0]] = &$a[$k[1]]; }
+        if (count($k) >= 2 && mt_rand(0, 2) == 0) { $a[$k[0]] = &$a[$k[1]]; }
         if (mt_rand(0, 1)) $ARRS[] = $a;
         return $a;
     case 8: case 9:
@@ -296,8 +294,8 @@ function gen($d, $inArr = false) {
         if ($o instanceof Account && mt_rand(0, 2) == 0) { $o->login = &$o->p; }
         $OBJS[] = $o;
         return $o;
-    case 10: $o = new Bag2; $o->d = [gen($d+1, true), gen($d+1, true)]; $OBJS[] = $o; return $o;
-    default: return gen($d, $inArr);
+    case 10: $o = new Bag2; $o->d = [gen($d+1), gen($d+1)]; $OBJS[] = $o; return $o;
+    default: return gen($d);
     }
 }
 for ($n = (int)$argv[2], $i = 0; $i < $n; $i++) {
