@@ -47,18 +47,7 @@ func TestDifferentialIgbinaryReferences(t *testing.T) {
 			}
 		}
 		if set {
-			v := (&valueGen{r: r}).value(0)
-			for valueHas(v, func(v phpsession.Value) bool { return isRef(v) || v.Kind() == phpsession.Enum }) {
-				v = (&valueGen{r: r}).value(0)
-			}
-			// The value as PHP reads it (its NAN, say).
-			data, err := phpsession.Marshal(v)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := phpsession.Unmarshal(data, &cs.value); err != nil {
-				t.Fatal(err)
-			}
+			cs.value = genSetValue(t, r)
 		}
 		cases[i] = cs
 	}
@@ -343,4 +332,23 @@ func TestDifferentialIgbinaryPHPSessions(t *testing.T) {
 	compareRepeated(t, cases)
 	compareIgbinaryValues(t, cases)
 	t.Logf("seed %d: %d igbinary sessions built by PHP decoded, changed and encoded by PHP and Go", seed, len(cases))
+}
+
+// genSetValue returns a random value to Set, without references or enum
+// cases, as PHP reads it back from its serialize() form (a NAN's bits, say).
+func genSetValue(t *testing.T, r *rand.Rand) phpsession.Value {
+	t.Helper()
+	v := (&valueGen{r: r}).value(0)
+	for valueHas(v, func(v phpsession.Value) bool { return isRef(v) || v.Kind() == phpsession.Enum }) {
+		v = (&valueGen{r: r}).value(0)
+	}
+	data, err := phpsession.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back phpsession.Value
+	if err := phpsession.Unmarshal(data, &back); err != nil {
+		t.Fatal(err)
+	}
+	return back
 }

@@ -66,18 +66,7 @@ func TestDifferentialIgbinaryRepeatedNames(t *testing.T) {
 		}
 		cs := repeatedCase{f: phpsession.FormatIgbinary, payload: renamed, name: append(pool, "n")[r.IntN(len(pool)+1)]}
 		if cs.name == "n" || r.IntN(4) > 0 {
-			v := (&valueGen{r: r}).value(0)
-			for valueHas(v, func(v phpsession.Value) bool { return isRef(v) || v.Kind() == phpsession.Enum }) {
-				v = (&valueGen{r: r}).value(0)
-			}
-			// The value as PHP reads it (its NAN, say).
-			data, err := phpsession.Marshal(v)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := phpsession.Unmarshal(data, &cs.value); err != nil {
-				t.Fatal(err)
-			}
+			cs.value = genSetValue(t, r)
 		}
 		cases[i] = cs
 	}
