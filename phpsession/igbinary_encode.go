@@ -2,6 +2,7 @@ package phpsession
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -43,6 +44,14 @@ type igEncoder struct {
 	// whose num is a slot) copies; origins, those of them written so far.
 	copied  map[int]bool
 	origins map[int]igOrigin
+
+	// Writing a session from its values as they are (not materialized):
+	// keptBelow is igKeptBelow, and scan sets moved when a reference or a
+	// copy points at a slot from there on; value returns
+	// errIgMaterialize for an igPlain object when plainMoves.
+	keptBelow  int
+	moved      bool
+	plainMoves bool
 }
 
 // igOrigin is an array written in full that a copy may refer to.
@@ -120,12 +129,18 @@ func appendIgbinaryEntries(dst []byte, entries []Entry) ([]byte, error) {
 // that hold references (entry.refs) are scanned before writing, as only
 // they hold the Refs, PHPRefs and decoded copies scan looks for, unless
 // the values are materialized.
+//
+// With vals nil, it returns errIgMaterialize when s's values cannot be
+// written as they are (see igKeptBelow): the caller materializes them.
 func appendIgbinarySession(dst []byte, s *Session, vals []Value) ([]byte, error) {
 	e := newIgEncoder(dst)
 	e.strs.reserve(len(s.entries)) // the names, distinct strings (but int keys)
 	for i := range s.entries {
 		if vals == nil && !s.entries[i].refs {
 			continue
+		}
+		if vals == nil && e.keptBelow == 0 {
+			e.keptBelow = s.igKeptBelow()
 		}
 		v, err := s.igValue(i, vals)
 		if err != nil {
@@ -134,22 +149,85 @@ func appendIgbinarySession(dst []byte, s *Session, vals []Value) ([]byte, error)
 		if err := e.scan(v, 1); err != nil {
 			return dst, err
 		}
+		if e.moved {
+			return dst, errIgMaterialize
+		}
 	}
-	if err := e.session(len(s.entries)); err != nil {
+	// A & reference's refcount in the decoded payload does not count the
+	// place of an object igbinary wrote without 0x25 (igPlain), so that
+	// a change can leave the reference to one place, which PHP writes as
+	// a plain objref: materialize counts them.
+	e.plainMoves = vals == nil && len(e.targets) > 0
+	out, err := e.igSession(s, vals)
+	if err != nil && e.plainMoves && !errors.Is(err, errIgMaterialize) && s.igHasPlain() {
+		return dst, errIgMaterialize
+	}
+	if err != nil {
 		return dst, err
+	}
+	return out, nil
+}
+
+// igSession writes the session array of s after the scan.
+func (e *igEncoder) igSession(s *Session, vals []Value) ([]byte, error) {
+	if err := e.session(len(s.entries)); err != nil {
+		return nil, err
 	}
 	for i := range s.entries {
 		en := &s.entries[i]
 		e.name(s.name(en), en.intKey)
 		v, err := s.igValue(i, vals)
 		if err != nil {
-			return dst, err
+			return nil, err
 		}
 		if err := e.value(v, 1); err != nil {
-			return dst, err
+			return nil, err
 		}
 	}
 	return e.buf, nil
+}
+
+// errIgMaterialize is what appendIgbinarySession returns when the values
+// of a session cannot be written as they are: references and copies that
+// point at slots a change moved, or an object written without 0x25
+// (igPlain) in a session with & references.
+var errIgMaterialize = errors.New("phpsession: igbinary: the session's references must be renumbered")
+
+// igKeptBelow returns the slot below which every slot of the decoded
+// payload of s, an igbinary session, is still at the same number in the
+// payload to be written: the slots of the entries from the first on that
+// still start where they did (the entries before them kept their sizes).
+// Slot 1, the session array, is always kept. A reference or a decoded
+// copy (Array.num) that points at a slot from there on makes the encoder
+// write a materialized session instead, which renumbers it.
+func (s *Session) igKeptBelow() int {
+	next := 2 // slot 1 is the session array
+	for i := range s.entries {
+		e := &s.entries[i]
+		if int(e.first) != next {
+			break
+		}
+		next += int(e.nslots)
+	}
+	return next
+}
+
+// kept reports whether slot, which a reference or a decoded copy points
+// at, keeps its number (see igKeptBelow).
+func (e *igEncoder) kept(slot int) bool {
+	return slot == 1 || slot >= 2 && slot < e.keptBelow
+}
+
+// igHasPlain reports whether a value of s is or holds an object igbinary
+// wrote without 0x25 (see igPlain), or is nested too deep to tell.
+func (s *Session) igHasPlain() bool {
+	for i := range s.entries {
+		v, err := s.value(i)
+		if err != nil || valueHasIgPlain(v, 0) {
+			return true
+		}
+	}
+	return false
 }
 
 // igValue returns value i of s: vals[i] when vals is not nil.
@@ -200,15 +278,20 @@ func newIgEncoder(dst []byte) *igEncoder {
 }
 
 // scan collects the slots PHPRefs point at and the slots copies copy,
-// visiting each composite once, and counts the objects.
+// visiting each composite once, and counts the objects. When keptBelow is
+// set, it sets moved if a reference or copy points at a slot not kept.
 func (e *igEncoder) scan(v Value, depth int) error {
 	switch v.kind() {
+	case Ref:
+		e.moved = e.moved || e.keptBelow > 0 && !e.kept(v.Slot())
 	case PHPRef:
+		e.moved = e.moved || e.keptBelow > 0 && !e.kept(v.Slot())
 		e.targets = append(e.targets, v.Slot())
 	case Custom, Enum:
 		e.objects++
 	case Array, Object:
 		if v.kind() == Array && v.num != 0 {
+			e.moved = e.moved || e.keptBelow > 0 && !e.kept(int(v.num))
 			if e.copied == nil {
 				e.copied = make(map[int]bool)
 			}
@@ -408,6 +491,9 @@ func (e *igEncoder) key(k Value, inArray bool) error {
 
 // value appends v, which takes the next slot unless it is a PHPRef.
 func (e *igEncoder) value(v Value, depth int) error {
+	if e.plainMoves && v.igPlain() {
+		return errIgMaterialize
+	}
 	if v.kind() == PHPRef {
 		to, ok := e.idOf(v.Slot())
 		if !ok {
@@ -648,71 +734,6 @@ func (e *igEncoder) object(v Value, slot, depth int) error {
 		return nil
 	}
 	return e.entries(v.Entries(), false, depth)
-}
-
-// igRefsKept reports whether the references in the values of s, an
-// igbinary session, all point where they did in the decoded payload, and at
-// the same slot numbers in the payload to be written: each points into an
-// untouched entry that is still at the slots it was decoded at (the entries
-// before it kept their sizes), as do the slots of the arrays that decoded
-// copies copy (Array.num). The session is then written from its values as
-// they are; otherwise appendIgbinary materializes it. A session without
-// references has them all kept.
-//
-// A session with & references and an object igbinary wrote without 0x25
-// (igPlain) is materialized too: its & references' refcount does not count
-// the object's own place, so that removing a name can leave one of them
-// alone, which PHP writes as a plain objref (materialize counts them).
-func (s *Session) igRefsKept() bool {
-	r := renumberer{s: s}
-	phpRefs := false
-	for i := range s.entries {
-		if !s.entries[i].refs {
-			continue
-		}
-		v, err := s.value(i)
-		if err != nil || !igSlotsKept(&r, v, 0, &phpRefs) {
-			return false
-		}
-	}
-	if phpRefs {
-		for i := range s.entries {
-			v, err := s.value(i)
-			if err != nil || valueHasIgPlain(v, 0) {
-				return false
-			}
-		}
-	}
-	return true
-}
-
-// igSlotsKept reports whether the slots v's references and copies point at
-// keep their numbers (see igRefsKept), and sets *phpRefs when v holds a &
-// reference (PHPRef).
-func igSlotsKept(r *renumberer, v Value, depth int, phpRefs *bool) bool {
-	if depth > igMaxEncodeDepth {
-		return false // the encoder says why
-	}
-	switch v.kind() {
-	case Ref, PHPRef:
-		if v.kind() == PHPRef {
-			*phpRefs = true
-		}
-		n, ok := r.slot(v.Slot())
-		return ok && n == v.Slot()
-	case Array, Object:
-		if v.kind() == Array && v.num != 0 {
-			if n, ok := r.slot(int(v.num)); !ok || n != int(v.num) {
-				return false
-			}
-		}
-		for _, e := range v.comp.entries {
-			if !igSlotsKept(r, e.Value, depth+1, phpRefs) {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 // valueHasIgPlain reports whether v is or holds an object that igbinary

@@ -1525,15 +1525,16 @@ func (m *materializer) unknown(ref Value) error {
 
 // appendIgbinary encodes an igbinary session: igbinary_serialize($_SESSION).
 // References are renumbered, and get copies of values no longer written, as
-// for the other formats; when every one still points where it did
-// (igRefsKept), the values are written as they are.
+// for the other formats; when every one still points where it did, the
+// values are written as they are (appendIgbinarySession finds out).
 func (s *Session) appendIgbinary(dst []byte) ([]byte, error) {
-	var vals []Value
-	if !s.igRefsKept() {
-		var err error
-		if vals, err = s.materialize(); err != nil {
-			return dst, err
-		}
+	out, err := appendIgbinarySession(dst, s, nil)
+	if !errors.Is(err, errIgMaterialize) {
+		return out, err
+	}
+	vals, err := s.materialize()
+	if err != nil {
+		return dst, err
 	}
 	return appendIgbinarySession(dst, s, vals)
 }
