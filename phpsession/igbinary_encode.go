@@ -29,16 +29,17 @@ type igEncoder struct {
 	noTable bool // a top-level scalar: PHP writes it without the string table
 	strs    igStrTable
 
-	nextID  uint32
-	slot    int
-	targets []int                            // sorted slots PHPRefs point at
-	ids     []igEncID                        // in the order of their slots, as written
-	objects int                              // objects, Serializable objects and enum cases, as scan counts them
-	seen    igSmallMap[*composite, struct{}] // the arrays and objects scan visited
-	shared  igSmallMap[*composite, igShared] // the arrays with no object or reference written so far
-	emptyID int64                            // id of the first plain empty array, -1 until written
-	enums   igSmallMap[string, uint32]       // "Enum:Case" → id
-	impure  int                              // objects, references and & targets written so far
+	nextID     uint32
+	slot       int
+	targets    []int                            // sorted slots PHPRefs point at
+	nextTarget int                              // the first of targets not below the slot being written
+	ids        []igEncID                        // in the order of their slots, as written
+	objects    int                              // objects, Serializable objects and enum cases, as scan counts them
+	seen       igSmallMap[*composite, struct{}] // the arrays and objects scan visited
+	shared     igSmallMap[*composite, igShared] // the arrays with no object or reference written so far
+	emptyID    int64                            // id of the first plain empty array, -1 until written
+	enums      igSmallMap[string, uint32]       // "Enum:Case" → id
+	impure     int                              // objects, references and & targets written so far
 
 	// copied holds the slots of the arrays that a decoded copy (an Array
 	// whose num is a slot) copies; origins, those of them written so far.
@@ -387,6 +388,16 @@ func (e *igEncoder) targetIn(lo, hi int) bool {
 	return i < len(e.targets) && e.targets[i] <= hi
 }
 
+// isTarget reports whether a PHPRef points at slot, the next slot value
+// writes: slots only grow as it writes, so that a cursor over the sorted
+// targets finds it.
+func (e *igEncoder) isTarget(slot int) bool {
+	for e.nextTarget < len(e.targets) && e.targets[e.nextTarget] < slot {
+		e.nextTarget++
+	}
+	return e.nextTarget < len(e.targets) && e.targets[e.nextTarget] == slot
+}
+
 func (e *igEncoder) newID() uint32 {
 	id := e.nextID
 	e.nextID++
@@ -513,7 +524,7 @@ func (e *igEncoder) value(v Value, depth int) error {
 	}
 	e.slot++
 	slot := e.slot
-	target := len(e.targets) > 0 && e.targetIn(slot, slot)
+	target := e.isTarget(slot)
 	if target {
 		e.impure++
 		// An object decoded from a first occurrence without 0x25 is

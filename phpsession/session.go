@@ -620,7 +620,8 @@ func (s *Session) recount() {
 			continue
 		}
 		if v := s.val(e); v.kind() == Array || v.kind() == Object {
-			e.nslots, e.refs = int32(countSlots(v)), hasRefs(v)
+			n, refs := slotsRefs(v)
+			e.nslots, e.refs = int32(n), refs
 		}
 	}
 }
