@@ -102,7 +102,10 @@ const igMaxEncodeDepth = 10000
 // igStrTable is igbinary's string table: strings, class names and enum case
 // names in the order they were first written in full, their ids counting
 // from 0. A hash index finds a string, as igbinary's own table (hash_si)
-// does: open addressing with linear probing, at most 3/4 full (igStrMax).
+// does: open addressing, at most 3/4 full (igStrMax), probed by steps
+// that grow by one (1, 2, 3, ...: in a table of a power of two they reach
+// every slot, and strings whose hashes fall close together do not pile up
+// in one run as they do with steps of one).
 // The first strings are held in place, with an index of twice as many
 // slots of one byte each (1 + the id; the string is compared directly), so
 // that the table of a small session takes no allocation; past
@@ -268,16 +271,16 @@ func (t *igStrTable) resize(size int) {
 		}
 		return
 	}
-	// Each slot moves to the first empty one from its hash on: no string
-	// is compared.
+	// Each slot moves to the first empty one of its hash's probe
+	// sequence: no string is compared.
 	mask := size - 1
 	for _, sl := range old {
 		if sl.id == 0 {
 			continue
 		}
-		j := int(sl.hash) & mask
+		j, step := int(sl.hash)&mask, 1
 		for t.index[j].id != 0 {
-			j = (j + 1) & mask
+			j, step = (j+step)&mask, step+1
 		}
 		t.index[j] = sl
 	}
@@ -287,7 +290,7 @@ func (t *igStrTable) resize(size int) {
 // else the empty slot where s goes.
 func (t *igStrTable) probe(s string, h uint32) int {
 	mask := len(t.index) - 1
-	for i := int(h) & mask; ; i = (i + 1) & mask {
+	for i, step := int(h)&mask, 1; ; i, step = (i+step)&mask, step+1 {
 		sl := t.index[i]
 		if sl.id == 0 || sl.hash == h && t.at(int(sl.id-1)) == s {
 			return i

@@ -366,6 +366,12 @@ func (s *igSmallMap[K, V]) add(k K, v V) bool {
 	if _, ok := s.get(k); ok {
 		return true
 	}
+	s.put(k, v)
+	return false
+}
+
+// put gives k, which has no value (get said so), the value v.
+func (s *igSmallMap[K, V]) put(k K, v V) {
 	switch {
 	case s.m != nil:
 		s.m[k] = v
@@ -379,7 +385,6 @@ func (s *igSmallMap[K, V]) add(k K, v V) bool {
 		}
 		s.m[k] = v
 	}
-	return false
 }
 
 // isTarget reports whether a PHPRef points at one of the slots lo..hi.
@@ -570,7 +575,7 @@ func (e *igEncoder) value(v Value, depth int) error {
 			}
 			return nil
 		}
-		e.enums.add(v.str, e.nextID)
+		e.enums.put(v.str, e.nextID)
 		return e.object(v, slot, depth)
 	case Object, Custom:
 		return e.object(v, slot, depth)
@@ -615,7 +620,8 @@ func (e *igEncoder) array(v Value, slot int, target bool, depth int) error {
 		}
 		e.emptyID = int64(e.newID())
 	default:
-		if sh, ok := e.shared.get(v.comp); ok && !e.targetIn(slot, slot+sh.size-1) {
+		sh, known := e.shared.get(v.comp)
+		if known && !e.targetIn(slot, slot+sh.size-1) {
 			e.sized(igRef8, sh.id)
 			e.slot += sh.size - 1
 			return nil
@@ -633,11 +639,11 @@ func (e *igEncoder) array(v Value, slot int, target bool, depth int) error {
 			}
 			e.origins[slot] = igOrigin{id: id, val: v}
 		}
-		if e.impure == impure {
+		if e.impure == impure && !known {
 			// Written with no object or reference: a later occurrence
 			// of the same array is a ref to it, as PHP writes an array
 			// it shares in memory.
-			e.shared.add(v.comp, igShared{id: id, size: e.slot - slot + 1})
+			e.shared.put(v.comp, igShared{id: id, size: e.slot - slot + 1})
 		}
 		return nil
 	}
