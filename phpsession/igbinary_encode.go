@@ -31,9 +31,9 @@ type igEncoder struct {
 
 	nextID     uint32
 	slot       int
-	targets    []int                            // sorted slots PHPRefs point at
+	targets    igFew[int]                       // sorted slots PHPRefs point at
 	nextTarget int                              // the first of targets not below the slot being written
-	ids        []igEncID                        // in the order of their slots, as written
+	ids        igFew[igEncID]                   // in the order of their slots, as written
 	objects    int                              // objects, Serializable objects and enum cases, as scan counts them
 	seen       igSmallMap[*composite, struct{}] // the arrays and objects scan visited
 	shared     igSmallMap[*composite, igShared] // the arrays with no object or reference written so far
@@ -158,7 +158,7 @@ func appendIgbinarySession(dst []byte, s *Session, vals []Value) ([]byte, error)
 	// place of an object igbinary wrote without 0x25 (igPlain), so that
 	// a change can leave the reference to one place, which PHP writes as
 	// a plain objref: materialize counts them.
-	e.plainMoves = vals == nil && len(e.targets) > 0
+	e.plainMoves = vals == nil && e.targets.len() > 0
 	out, err := e.igSession(s, vals)
 	if err != nil && e.plainMoves && !errors.Is(err, errIgMaterialize) && s.igHasPlain() {
 		return dst, errIgMaterialize
@@ -287,7 +287,7 @@ func (e *igEncoder) scan(v Value, depth int) error {
 		e.moved = e.moved || e.keptBelow > 0 && !e.kept(v.Slot())
 	case PHPRef:
 		e.moved = e.moved || e.keptBelow > 0 && !e.kept(v.Slot())
-		e.targets = append(e.targets, v.Slot())
+		e.targets.add(v.Slot())
 	case Custom, Enum:
 		e.objects++
 	case Array, Object:
@@ -319,16 +319,48 @@ func (e *igEncoder) scan(v Value, depth int) error {
 // sortTargets sorts the targets scan found, and makes room for the ids of
 // them and of the objects it counted when they are many.
 func (e *igEncoder) sortTargets() {
-	sort.Ints(e.targets)
-	if n := e.objects + len(e.targets); n > igFewIDs {
-		e.ids = make([]igEncID, 0, n)
+	sort.Ints(e.targets.list())
+	e.ids.reserve(e.objects + e.targets.len())
+}
+
+// igFew is a list that holds its first elements in place, so that the
+// encoder of a small session (a few objects and & targets) makes no
+// allocation for it.
+type igFew[T any] struct {
+	few  [8]T
+	n    int // elements in few, while more is nil
+	more []T // all the elements, once they are more than few holds
+}
+
+// add appends v.
+func (l *igFew[T]) add(v T) {
+	if l.more == nil && l.n < len(l.few) {
+		l.few[l.n] = v
+		l.n++
+		return
+	}
+	l.reserve(l.n + 1)
+	l.more = append(l.more, v)
+}
+
+// reserve makes room for n elements in all, in more once they are more
+// than few holds.
+func (l *igFew[T]) reserve(n int) {
+	if l.more == nil && n > len(l.few) {
+		l.more = append(make([]T, 0, max(n, 4*len(l.few))), l.few[:l.n]...)
 	}
 }
 
-// igFewIDs is the room remember first makes for ids, unless scan counted
-// more: enough for a small session's objects and & targets, as scan counts
-// only those of the entries that hold references.
-const igFewIDs = 16
+// list returns the elements.
+func (l *igFew[T]) list() []T {
+	if l.more != nil {
+		return l.more
+	}
+	return l.few[:l.n]
+}
+
+// len returns the number of elements.
+func (l *igFew[T]) len() int { return len(l.list()) }
 
 // igSmallMap is a map for what the encoder remembers of arrays, objects
 // and enum cases: an array searched one by one while it holds few (a
@@ -389,18 +421,20 @@ func (s *igSmallMap[K, V]) put(k K, v V) {
 
 // isTarget reports whether a PHPRef points at one of the slots lo..hi.
 func (e *igEncoder) targetIn(lo, hi int) bool {
-	i := sort.SearchInts(e.targets, lo)
-	return i < len(e.targets) && e.targets[i] <= hi
+	ts := e.targets.list()
+	i := sort.SearchInts(ts, lo)
+	return i < len(ts) && ts[i] <= hi
 }
 
 // isTarget reports whether a PHPRef points at slot, the next slot value
 // writes: slots only grow as it writes, so that a cursor over the sorted
 // targets finds it.
 func (e *igEncoder) isTarget(slot int) bool {
-	for e.nextTarget < len(e.targets) && e.targets[e.nextTarget] < slot {
+	ts := e.targets.list()
+	for e.nextTarget < len(ts) && ts[e.nextTarget] < slot {
 		e.nextTarget++
 	}
-	return e.nextTarget < len(e.targets) && e.targets[e.nextTarget] == slot
+	return e.nextTarget < len(ts) && ts[e.nextTarget] == slot
 }
 
 func (e *igEncoder) newID() uint32 {
@@ -591,19 +625,17 @@ func (e *igEncoder) value(v Value, depth int) error {
 // remember notes that the value of slot, which comes after every slot
 // remembered before, took id.
 func (e *igEncoder) remember(slot int, id uint32, object bool) {
-	if e.ids == nil {
-		e.ids = make([]igEncID, 0, igFewIDs)
-	}
-	e.ids = append(e.ids, igEncID{slot: slot, id: id, object: object})
+	e.ids.add(igEncID{slot: slot, id: id, object: object})
 }
 
 // idOf returns the id remembered for slot.
 func (e *igEncoder) idOf(slot int) (igEncID, bool) {
-	i, ok := slices.BinarySearchFunc(e.ids, slot, func(x igEncID, slot int) int { return x.slot - slot })
+	ids := e.ids.list()
+	i, ok := slices.BinarySearchFunc(ids, slot, func(x igEncID, slot int) int { return x.slot - slot })
 	if !ok {
 		return igEncID{}, false
 	}
-	return e.ids[i], true
+	return ids[i], true
 }
 
 func (e *igEncoder) array(v Value, slot int, target bool, depth int) error {
