@@ -1541,7 +1541,8 @@ func (s *Session) appendIgbinary(dst []byte) ([]byte, error) {
 }
 
 // renumberer maps the slot numbers of the decoded payload to those of the
-// payload being encoded. Its map is built when a reference is first
+// payload being encoded in a text format (an igbinary session checks its
+// slots with igKeptBelow). Its map is built when a reference is first
 // renumbered: a session without references needs none.
 type renumberer struct {
 	s         *Session
@@ -1562,13 +1563,11 @@ func (r *renumberer) index() {
 	n := len(r.s.entries)
 	r.olds, r.news, r.sizes = make([]int, 0, n), make([]int, 0, n), make([]int, 0, n)
 	next := 0
-	if r.s.format == FormatPHPSerialize || r.s.format == FormatIgbinary {
+	if r.s.format == FormatPHPSerialize {
 		next = 1 // the outer array
 	}
 	for _, e := range r.s.entries {
-		// An igbinary entry read from the payload is decoded whole
-		// (touched), and knows its first slot there; a set one does not.
-		if !e.touched || r.s.format == FormatIgbinary && e.first > 0 {
+		if !e.touched {
 			r.olds = append(r.olds, int(e.first))
 			r.news = append(r.news, next+1)
 			r.sizes = append(r.sizes, int(e.nslots))
@@ -1580,7 +1579,7 @@ func (r *renumberer) index() {
 // slot returns the new number of the decoded payload's slot old.
 func (r *renumberer) slot(old int) (int, bool) {
 	r.index()
-	if old == 1 && (r.s.format == FormatPHPSerialize || r.s.format == FormatIgbinary) {
+	if old == 1 && r.s.format == FormatPHPSerialize {
 		return 1, true
 	}
 	i, found := slices.BinarySearch(r.olds, old)
