@@ -118,11 +118,11 @@ const igMaxEncodeDepth = 10000
 // which only looks strings up by id), or filled by add or intern and
 // searched by find.
 type igStrTable struct {
-	few   [igStrTableScan]string    // the first strings
-	small [2 * igStrTableScan]uint8 // the index of few: 1 + the id, 0 for an empty slot
-	more  []string                  // the strings after them
-	n     int                       // strings in the table
-	index []igStrSlot               // nil while n <= igStrTableScan (unless reserved); a power of two long, at most 3/4 full (igStrMax)
+	few   [igStrTableScan]string     // the first strings
+	small [1 << igStrSmallBits]uint8 // the index of few: 1 + the id, 0 for an empty slot
+	more  []string                   // the strings after them
+	n     int                        // strings in the table
+	index []igStrSlot                // nil while n <= igStrTableScan (unless reserved); a power of two long, at most 3/4 full (igStrMax)
 }
 
 // igStrSlot is a slot of igStrTable's index.
@@ -135,6 +135,10 @@ type igStrSlot struct {
 // searched one by one, now by the in-place index); a table of more has an
 // index of its own.
 const igStrTableScan = 32
+
+// igStrSmallBits is the log2 of the size of igStrTable's in-place index,
+// twice igStrTableScan: it is at most half full.
+const igStrSmallBits = 6
 
 // igStrSeed and igStrKeys seed the hashes of igStrTable's index, random
 // in each process so that input cannot be crafted to collide.
@@ -220,7 +224,7 @@ func (t *igStrTable) intern(s string) (uint32, bool) {
 // the empty slot where s goes.
 func (t *igStrTable) probeSmall(s string) int {
 	mask := len(t.small) - 1
-	for i := int(igStrHashEnds(s)) & mask; ; i = (i + 1) & mask {
+	for i := igStrSmallSlot(s); ; i = (i + 1) & mask {
 		id := t.small[i]
 		if id == 0 || t.few[id-1] == s {
 			return i
@@ -311,26 +315,31 @@ func (t *igStrTable) insert(i int, h uint32) {
 // them, as igbinary's own table.
 func igStrMax(size int) int { return size / 4 * 3 }
 
-// igStrHash returns the hash of s for igStrTable's index: igStrHashEnds
-// for a string of up to 16 bytes (most names and keys), which it covers
-// whole, and hash/maphash for a longer one.
-func igStrHash(s string) uint32 {
-	if len(s) > 16 {
-		return uint32(maphash.String(igStrSeed, s))
+// igStrSmallSlot returns the first slot of s in igStrTable's in-place
+// index: its length, first and last bytes and a random key, multiplied by
+// 2^32 divided by the golden ratio, whose top bits spread them (Fibonacci
+// hashing). Strings alike in those three collide, and are told apart by
+// comparing them; as the index holds at most igStrTableScan strings, a
+// search compares that many at most, whatever the input.
+func igStrSmallSlot(s string) int {
+	x := uint32(igStrKeys[0])
+	if n := len(s); n > 0 {
+		x ^= uint32(n)<<16 | uint32(s[0])<<8 | uint32(s[n-1])
 	}
-	return igStrHashEnds(s)
+	return int(x * 0x9e3779b9 >> (32 - igStrSmallBits))
 }
 
-// igStrHashEnds hashes the length of s and its first and last 8 bytes (or
-// 4, or 3 picked), as the runtime's own fallback hash (wyhash) hashes a
-// short string: multiplied with the random igStrKeys in two 128-bit
-// products. It covers a string of up to 16 bytes whole; the in-place index
-// of igStrTable, where a collision costs at most a few comparisons, finds
-// any string by it.
-func igStrHashEnds(s string) uint32 {
+// igStrHash returns the hash of s for igStrTable's index. A string of up
+// to 16 bytes (most names and keys) is hashed as the runtime's own
+// fallback hash (wyhash) hashes one: its length and its first and last 8
+// bytes (or 4, or 3 picked, which cover it whole) multiplied with the
+// random igStrKeys in two 128-bit products; a longer one by hash/maphash.
+func igStrHash(s string) uint32 {
 	n := len(s)
 	var a, b uint64
 	switch {
+	case n > 16:
+		return uint32(maphash.String(igStrSeed, s))
 	case n >= 8:
 		a, b = igLoad64(s), igLoad64(s[n-8:])
 	case n >= 4:

@@ -159,30 +159,21 @@ func appendIgbinarySession(dst []byte, s *Session, vals []Value) ([]byte, error)
 	// a change can leave the reference to one place, which PHP writes as
 	// a plain objref: materialize counts them.
 	e.plainMoves = vals == nil && e.targets.len() > 0
-	out, err := e.igSession(s, vals)
-	if err != nil && e.plainMoves && !errors.Is(err, errIgMaterialize) && s.igHasPlain() {
-		return dst, errIgMaterialize
-	}
-	if err != nil {
-		return dst, err
-	}
-	return out, nil
-}
-
-// igSession writes the session array of s after the scan.
-func (e *igEncoder) igSession(s *Session, vals []Value) ([]byte, error) {
 	if err := e.session(len(s.entries)); err != nil {
-		return nil, err
+		return dst, err
 	}
 	for i := range s.entries {
 		en := &s.entries[i]
 		e.name(s.name(en), en.intKey)
 		v, err := s.igValue(i, vals)
-		if err != nil {
-			return nil, err
+		if err == nil {
+			err = e.value(v, 1)
 		}
-		if err := e.value(v, 1); err != nil {
-			return nil, err
+		if err != nil {
+			if e.plainMoves && !errors.Is(err, errIgMaterialize) && s.igHasPlain() {
+				err = errIgMaterialize
+			}
+			return dst, err
 		}
 	}
 	return e.buf, nil
