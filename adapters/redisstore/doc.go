@@ -63,7 +63,11 @@
 // message; a lost compare-and-swap wraps [adapters.ErrConflict]. When
 // Redis refuses the store's password (NOAUTH, WRONGPASS) or its user's ACL
 // refuses a command (NOPERM), the *OpError also matches [ErrAuth]: never a
-// held lock or a missing session.
+// held lock or a missing session. A user that may SET but not GET takes
+// the lock of LockRead before its read is refused; as the release scripts
+// GET the lock, which Redis refuses too, the lock is then released by a
+// script that compares the token through SET ... NX GET (Redis 7.0+), so
+// that it does not block the session until it expires.
 //
 // # Security considerations
 //

@@ -325,6 +325,11 @@ func (h *held) released(cmd *redis.Cmd) error {
 // Unlock deletes the lock only if it still holds the value this lock set.
 // It returns an *OpError wrapping [ErrLockLost] if the lock had expired or
 // been taken over meanwhile, and nil when called again.
+//
+// When Redis refuses the release script because the store's ACL user may
+// not GET (the user took the lock, but cannot read, so the read that came
+// with the lock failed too), Unlock runs [setRelease] instead, which
+// compares the token through SET ... NX GET.
 func (h *held) Unlock(ctx context.Context) error {
 	if h.done.Load() {
 		return nil
@@ -335,8 +340,35 @@ func (h *held) Unlock(ctx context.Context) error {
 	} else {
 		cmd = h.release(ctx, h.s.client)
 	}
-	return h.released(cmd)
+	return h.released(h.releaseRefused(ctx, cmd))
 }
+
+// releaseRefused returns the reply of [setRelease], run on the lock, when
+// Redis refused the release script that cmd ran for a command the ACL
+// denies (NOPERM), and cmd otherwise.
+func (h *held) releaseRefused(ctx context.Context, cmd *redis.Cmd) *redis.Cmd {
+	if err := cmd.Err(); err == nil || !aclRefused(err) {
+		return cmd
+	}
+	args := []any{nil, nil, 1, h.lockKey, h.token}
+	if again := setRelease.run(ctx, h.s.client, args); again.Err() == nil {
+		return again
+	}
+	return cmd // the first refusal is the one to report
+}
+
+// setRelease is the compare-and-delete of a lock for an ACL user that may
+// SET and DEL but not GET (Redis 7.0 checks a script's commands against
+// the user, so the release scripts of Phalcon and phpredis, which GET the
+// lock, fail with NOPERM for it). SET ... NX GET (Redis 7.0+) returns the
+// lock's value without changing a lock that exists; on a missing lock it
+// sets one, which the script deletes at once, unseen, as a script runs
+// whole. It deletes the lock only if it holds ARGV[1], and returns 1 when
+// it did, 0 otherwise, as the release scripts do.
+var setRelease = newScript(`local v = redis.call("set", KEYS[1], ARGV[1], "NX", "GET")
+if v == ARGV[1] then return redis.call("del", KEYS[1]) end
+if not v then redis.call("del", KEYS[1]) end
+return 0`)
 
 // WriteUnlock writes data as [Store.Write] does and releases the lock, in
 // one round trip: a script (EVALSHA, then EVAL the first time a server
@@ -438,6 +470,7 @@ func (h *held) TouchUnlock(ctx context.Context, ttl time.Duration) error {
 	if h.native && redis.HasErrorPrefix(rel.Err(), "NOSCRIPT") {
 		rel = nativeRelease.Eval(ctx, s.client, []string{h.lockKey}, h.token)
 	}
+	rel = h.releaseRefused(ctx, rel)
 	if err := touch.Err(); err != nil {
 		return errors.Join(&OpError{Op: "touch", Key: h.key, Err: err}, h.released(rel))
 	}

@@ -77,10 +77,21 @@ func (e *OpError) Error() string {
 func (e *OpError) Unwrap() error { return e.Err }
 
 // Is reports whether target is [ErrAuth] and the cause is Redis refusing
-// the credentials (NOAUTH, WRONGPASS) or a command (NOPERM), so that
-// errors.Is(err, ErrAuth) holds for such an error.
+// the credentials (NOAUTH, WRONGPASS) or a command (NOPERM, or its form
+// inside a script on Redis 7.0), so that errors.Is(err, ErrAuth) holds for
+// such an error.
 func (e *OpError) Is(target error) bool {
-	return target == ErrAuth && (redis.IsAuthError(e.Err) || redis.IsPermissionError(e.Err))
+	return target == ErrAuth && (redis.IsAuthError(e.Err) || aclRefused(e.Err))
+}
+
+// aclRefused reports whether err is Redis refusing a command to the
+// user's ACL: NOPERM, or, for a command a script runs, Redis 7.0's "ERR
+// The user executing the script can't run this command or subcommand"
+// (later versions say NOPERM there too).
+func aclRefused(err error) bool {
+	var reply redis.Error
+	return redis.IsPermissionError(err) ||
+		errors.As(err, &reply) && strings.Contains(reply.Error(), "user executing the script can't run this command")
 }
 
 // ErrAuth means Redis refused the store's credentials (NOAUTH: a password
