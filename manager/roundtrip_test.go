@@ -60,18 +60,19 @@ func (l *commandLog) take() []string {
 
 // TestRedisRoundTrips counts the Redis round trips of one request through
 // LoadAndSave, as a go-redis hook sees them. With the default SaveMerge a
-// changed session costs one GETRANGE to load (a GET that transfers at most
-// 1 MiB, see redisstore's Read) and one
+// changed session costs one pipeline of EXISTS, STRLEN and GETRANGE to load
+// (a GET that transfers at most 1 MiB, see redisstore's Read) and one
 // EVALSHA (the compare-and-swap) to save, the same two round trips as a
 // bare GET and SETEX; only when
 // someone else changed the session meanwhile does the save read it again and
-// retry. With LockRequests the lock goes in one pipeline with the GETRANGE,
-// and the write and the release in one script: two round trips again. The
-// session as
-// stored afterwards holds every change.
+// retry. A cookie whose session is gone (expired) costs one round trip to
+// find it missing, as an existing one does. With LockRequests the lock goes
+// in one pipeline with the read, and the write and the release in one
+// script: two round trips again. The session as stored afterwards holds
+// every change.
 func TestRedisRoundTrips(t *testing.T) {
-	const read = "getrange"
-	const lockedRead = "pipeline(set,getrange)" // SET NX of the lock, then the read
+	const read = "pipeline(exists,strlen,getrange)"
+	const lockedRead = "pipeline(set,exists,strlen,getrange)" // SET NX of the lock, then the read
 	srv := testenv.StartRedis(t)
 	log := &commandLog{}
 	client := redis.NewClient(&redis.Options{Addr: srv.Addr})
@@ -99,6 +100,7 @@ func TestRedisRoundTrips(t *testing.T) {
 		save      SaveMode
 		lock      bool // LockRequests, on a store with Locking
 		noCookie  bool
+		missing   bool // the cookie's session is not stored
 		handler   func(t *testing.T, r *http.Request, s *Session)
 		want      []string
 		wantStore map[string]string // key: PHP serialize() of the value; "" = absent
@@ -132,6 +134,25 @@ func TestRedisRoundTrips(t *testing.T) {
 				s.Set("hits", phpsession.IntValue(1))
 			},
 			want:      []string{"setex"},
+			wantStore: map[string]string{"user": "", "hits": "i:1;"},
+		},
+		{
+			name:    "merge/missing",
+			missing: true,
+			handler: func(t *testing.T, r *http.Request, s *Session) {
+				s.Set("hits", phpsession.IntValue(1))
+			},
+			want:      []string{read, "evalsha"},
+			wantStore: map[string]string{"user": "", "hits": "i:1;"},
+		},
+		{
+			name:    "locked/missing",
+			lock:    true,
+			missing: true,
+			handler: func(t *testing.T, r *http.Request, s *Session) {
+				s.Set("hits", phpsession.IntValue(1))
+			},
+			want:      []string{lockedRead, "evalsha"},
 			wantStore: map[string]string{"user": "", "hits": "i:1;"},
 		},
 		{
@@ -250,6 +271,11 @@ func TestRedisRoundTrips(t *testing.T) {
 				t.Fatal(err)
 			} else if err := h.WriteUnlock(ctx, []byte(base), 0); err != nil {
 				t.Fatal(err)
+			}
+			if tt.missing {
+				if err := store.Destroy(ctx, id); err != nil {
+					t.Fatal(err)
+				}
 			}
 			log.take()
 

@@ -102,12 +102,13 @@ func (s *Store) Lock(ctx context.Context, id string) (unlock func(context.Contex
 func (s *Store) Locking() bool { return s.opts.Locking }
 
 // LockRead takes the session lock of id as [Store.Lock] does and reads the
-// session as [Store.Read] does, sending SET NX and the read's GETRANGE in
-// one pipeline, so that an uncontended lock costs no round trip of its
-// own. With [Options.AutoPipeline], while it batches, the two go one after
-// the other into a batch shared with other requests' commands, through
-// go-redis's deferred AutoPipeliner. A read sent with a SET NX that did not take the lock is ignored,
-// and both are sent again after LockWait. The returned [adapters.Held]
+// session as [Store.Read] does, sending SET NX and the read's commands
+// (EXISTS, STRLEN, GETRANGE) in one pipeline, so that an uncontended lock
+// costs no round trip of its own. With [Options.AutoPipeline], while it
+// batches, they go one after the other into a batch shared with other
+// requests' commands, through go-redis's deferred AutoPipeliner. A read
+// sent with a SET NX that did not take the lock is ignored, and all are
+// sent again after LockWait. The returned [adapters.Held]
 // writes and releases in one round trip too (see [held.WriteUnlock]). On a
 // Cluster or a Ring, where the lock key and the session key may live on
 // different nodes and a pipeline's commands to two nodes run in no set
@@ -126,7 +127,7 @@ func (s *Store) LockRead(ctx context.Context, id string) (data []byte, found boo
 		data, found, _, err = s.readKey(ctx, "read", key)
 		return data, found, h, err
 	}
-	var get *redis.StringCmd
+	var r read
 	batched := s.begin() != s.client && s.apAsync != nil
 	defer s.end()
 	err = s.acquire(ctx, h, attempts, func() (bool, error) {
@@ -139,22 +140,25 @@ func (s *Store) LockRead(ctx context.Context, id string) (data []byte, found boo
 			// a reply waits for it.
 			set := redis.NewCmd(ctx, args...)
 			_ = s.apAsync.Process(ctx, set) // the error is the command's
-			get = s.getCmd(ctx, s.apAsync, key)
+			r = s.sendRead(ctx, s.ap, key, s.readEnd)
 			return lockTaken(set.Err())
 		}
 		pipe := s.client.Pipeline()
-		set := pipe.Do(ctx, args...)
-		get = s.getCmd(ctx, pipe, key)
-		execPipe(ctx, pipe) // each command's error is read below
+		set := redis.NewCmd(ctx, args...)
+		r = newRead(ctx, key, s.readEnd)
+		// BatchProcess of a pipeline never fails; each command's error
+		// is read below.
+		_ = pipe.BatchProcess(ctx, set, r.exists, r.strlen, r.get)
+		execPipe(ctx, pipe)
 		return lockTaken(set.Err())
 	})
 	if err == nil && !s.ordered {
-		get = s.getCmd(ctx, s.client, key)
+		r = s.sendRead(ctx, s.client, key, s.readEnd)
 	}
 	if err != nil {
 		return nil, false, nil, err
 	}
-	data, found, _, err = s.gotValue(ctx, s.client, "read", key, get)
+	data, found, _, err = s.gotValue(ctx, s.client, "read", key, r)
 	if err != nil {
 		// The lock is ours, but the read failed: give the lock back.
 		_ = h.Unlock(ctx)

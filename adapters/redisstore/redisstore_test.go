@@ -175,8 +175,9 @@ func TestAutoPipeline(t *testing.T) {
 
 // TestAutoPipelineAlone checks that a store with AutoPipeline sends the
 // commands of a call on a pooled connection, not through the
-// AutoPipeliner, when it is the only call under way: no pipeline at all
-// for reads, writes and compare-and-swaps one after the other.
+// AutoPipeliner, when it is the only call under way: no pipeline but a
+// read's own (EXISTS, STRLEN, GETRANGE) for reads, writes and
+// compare-and-swaps one after the other.
 func TestAutoPipelineAlone(t *testing.T) {
 	srv := testenv.StartRedis(t)
 	client := newClient(t, srv.Addr)
@@ -186,7 +187,19 @@ func TestAutoPipelineAlone(t *testing.T) {
 		t.Fatal(err)
 	}
 	hook := &pipelineSizes{}
-	client.AddHook(hook)
+	client.AddHook(pipelineFunc(func(cmds []redis.Cmder) {
+		names := make([]string, len(cmds))
+		for i, c := range cmds {
+			names[i] = c.Name()
+		}
+		switch strings.Join(names, ",") {
+		case "exists,strlen,getrange", "client,client":
+			return // a read; a new connection's handshake
+		}
+		hook.mu.Lock()
+		hook.sizes = append(hook.sizes, len(cmds))
+		hook.mu.Unlock()
+	}))
 	s := newStore(t, client, redisstore.Options{AutoPipeline: true, Locking: true})
 	id := storetest.NewID()
 	for i := range 10 {
@@ -220,9 +233,9 @@ func TestAutoPipelineAlone(t *testing.T) {
 func TestAutoPipelineLocked(t *testing.T) {
 	srv := testenv.StartRedis(t)
 	client := newClient(t, srv.Addr)
-	var shared atomic.Int64 // batches of more than a SET NX and its GETRANGE
+	var shared atomic.Int64 // batches of more than a SET NX and its read
 	client.AddHook(pipelineFunc(func(cmds []redis.Cmder) {
-		if len(cmds) > 2 && slices.ContainsFunc(cmds, func(c redis.Cmder) bool { return c.Name() == "set" }) {
+		if len(cmds) > 4 && slices.ContainsFunc(cmds, func(c redis.Cmder) bool { return c.Name() == "set" }) {
 			shared.Add(1)
 		}
 	}))
@@ -934,4 +947,156 @@ func mustParseURL(t *testing.T, u string) *redisstore.Options {
 		t.Fatalf("ParseURL(%q) = %v", u, err)
 	}
 	return o
+}
+
+// tripLog is a go-redis hook that counts round trips: one per command sent
+// alone, one per pipeline, leaving out the set-up of a new connection.
+type tripLog struct {
+	mu    sync.Mutex
+	trips []string
+}
+
+func (l *tripLog) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (l *tripLog) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		if !connSetup(cmd) {
+			l.add(cmd.Name())
+		}
+		return next(ctx, cmd)
+	}
+}
+
+// connSetup reports whether cmd is one go-redis sends to set up a new
+// connection.
+func connSetup(cmd redis.Cmder) bool {
+	switch cmd.Name() {
+	case "hello", "client", "auth", "select":
+		return true
+	}
+	return false
+}
+
+func (l *tripLog) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		if !slices.ContainsFunc(cmds, func(c redis.Cmder) bool { return !connSetup(c) }) {
+			return next(ctx, cmds)
+		}
+		names := make([]string, len(cmds))
+		for i, c := range cmds {
+			names[i] = c.Name()
+		}
+		l.add("pipeline(" + strings.Join(names, ",") + ")")
+		return next(ctx, cmds)
+	}
+}
+
+func (l *tripLog) add(name string) {
+	l.mu.Lock()
+	l.trips = append(l.trips, name)
+	l.mu.Unlock()
+}
+
+// take returns the round trips counted since the last take.
+func (l *tripLog) take() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	trips := l.trips
+	l.trips = nil
+	return trips
+}
+
+// TestReadRoundTrips counts the round trips of reads on a standalone server
+// (see readRoundTrips).
+func TestReadRoundTrips(t *testing.T) {
+	srv := testenv.StartRedis(t)
+	readRoundTrips(t, newClient(t, srv.Addr))
+}
+
+// readRoundTrips counts, with a go-redis hook on client, the round trips
+// of Read, ReadVersion and LockRead of values of every kind: one for a
+// missing key, an empty value, any value under 1 MiB, and a value over
+// MaxSize, whose length STRLEN gives in the same pipeline; two for a value
+// of 1 MiB or more within MaxSize. LockRead adds its SET NX to the read's
+// pipeline, except on a Cluster or Ring, where it goes first, alone.
+func readRoundTrips(t *testing.T, client redis.UniversalClient) {
+	log := &tripLog{}
+	client.AddHook(log)
+	ctx := ctxFor(t)
+	ordered := true
+	switch client.(type) {
+	case *redis.ClusterClient, *redis.Ring:
+		ordered = false
+	}
+	const read = "pipeline(exists,strlen,getrange)"
+	lockRead := []string{"pipeline(set,exists,strlen,getrange)"}
+	if !ordered {
+		lockRead = []string{"set", read}
+	}
+	big := bytes.Repeat([]byte("x"), 1<<20)
+	tests := []struct {
+		name    string
+		value   []byte // nil: no key
+		maxSize int64
+		want    []string // Read's and ReadVersion's round trips
+		wantErr error
+	}{
+		{name: "missing", want: []string{read}},
+		{name: "empty", value: []byte{}, want: []string{read}},
+		{name: "1KB", value: big[:1<<10], want: []string{read}},
+		{name: "1MiB-1", value: big[:1<<20-1], want: []string{read}},
+		{name: "1MiB", value: big, want: []string{read, read}},
+		{name: "over MaxSize under 1MiB", value: big[:2000], maxSize: 1999, want: []string{read}, wantErr: redisstore.ErrTooLarge},
+		{name: "over MaxSize over 1MiB", value: big, maxSize: 1<<20 - 1, want: []string{read}, wantErr: redisstore.ErrTooLarge},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newStore(t, client, redisstore.Options{Layout: adapters.LayoutNative, Locking: true, MaxSize: tt.maxSize})
+			id := storetest.NewID()
+			if tt.value != nil {
+				if err := client.Set(ctx, s.Key(id), tt.value, time.Minute).Err(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			log.take()
+			for _, call := range []string{"Read", "ReadVersion", "LockRead"} {
+				var (
+					data  []byte
+					found bool
+					err   error
+					held  adapters.Held
+				)
+				want := tt.want
+				switch call {
+				case "Read":
+					data, found, err = s.Read(ctx, id)
+				case "ReadVersion":
+					data, found, _, err = s.ReadVersion(ctx, id)
+				case "LockRead":
+					data, found, held, err = s.LockRead(ctx, id)
+					want = append(slices.Clone(lockRead), want[1:]...)
+				}
+				got := log.take()
+				if held != nil {
+					if err := held.Unlock(ctx); err != nil {
+						t.Fatal(err)
+					}
+				} else if call == "LockRead" {
+					got = got[:max(len(got)-1, 0)] // the release of the lock
+				}
+				if !slices.Equal(got, want) {
+					t.Errorf("%s of a %s value: round trips %q, want %q", call, tt.name, got, want)
+				}
+				switch {
+				case tt.wantErr != nil:
+					if !errors.Is(err, tt.wantErr) {
+						t.Errorf("%s of a %s value = %v, want %v", call, tt.name, err, tt.wantErr)
+					}
+				case err != nil || found != (tt.value != nil) || !bytes.Equal(data, tt.value):
+					t.Errorf("%s of a %s value = %d bytes, %v, %v; want the %d bytes stored", call, tt.name, len(data), found, err, len(tt.value))
+				}
+				log.take()
+			}
+		})
+	}
 }
