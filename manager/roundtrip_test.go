@@ -5,8 +5,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
-	"strings"
-	"sync"
 	"testing"
 
 	"github.com/redis/go-redis/v9"
@@ -15,48 +13,6 @@ import (
 	"github.com/sessbridge/sessbridge/internal/testenv"
 	"github.com/sessbridge/sessbridge/phpsession"
 )
-
-// commandLog is a go-redis hook that records every round trip a client
-// makes: one command, or one pipeline as "pipeline(a,b,...)".
-type commandLog struct {
-	mu   sync.Mutex
-	cmds []string
-}
-
-func (l *commandLog) DialHook(next redis.DialHook) redis.DialHook { return next }
-
-func (l *commandLog) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error {
-		l.add(cmd.Name())
-		return next(ctx, cmd)
-	}
-}
-
-func (l *commandLog) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error {
-		names := make([]string, len(cmds))
-		for i, c := range cmds {
-			names[i] = c.Name()
-		}
-		l.add("pipeline(" + strings.Join(names, ",") + ")")
-		return next(ctx, cmds)
-	}
-}
-
-func (l *commandLog) add(name string) {
-	l.mu.Lock()
-	l.cmds = append(l.cmds, name)
-	l.mu.Unlock()
-}
-
-// take returns the round trips recorded since the last take.
-func (l *commandLog) take() []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	cmds := l.cmds
-	l.cmds = nil
-	return cmds
-}
 
 // TestRedisRoundTrips counts the Redis round trips of one request through
 // LoadAndSave, as a go-redis hook sees them. With the default SaveMerge a
@@ -74,7 +30,7 @@ func TestRedisRoundTrips(t *testing.T) {
 	const read = "pipeline(exists,strlen,getrange)"
 	const lockedRead = "pipeline(set,exists,strlen,getrange)" // SET NX of the lock, then the read
 	srv := testenv.StartRedis(t)
-	log := &commandLog{}
+	log := &testenv.RoundTrips{}
 	client := redis.NewClient(&redis.Options{Addr: srv.Addr})
 	t.Cleanup(func() { client.Close() })
 	client.AddHook(log)
@@ -277,14 +233,14 @@ func TestRedisRoundTrips(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			log.take()
+			log.Take()
 
 			w := httptest.NewRecorder()
 			h.ServeHTTP(w, r)
 			if w.Code != http.StatusOK {
 				t.Fatalf("status %d: %s", w.Code, w.Body)
 			}
-			if got := log.take(); !slices.Equal(got, tt.want) {
+			if got := log.Take(); !slices.Equal(got, tt.want) {
 				t.Errorf("round trips = %q, want %q", got, tt.want)
 			}
 			if tt.noCookie {

@@ -186,20 +186,8 @@ func TestAutoPipelineAlone(t *testing.T) {
 	if err := client.Ping(ctx).Err(); err != nil {
 		t.Fatal(err)
 	}
-	hook := &pipelineSizes{}
-	client.AddHook(pipelineFunc(func(cmds []redis.Cmder) {
-		names := make([]string, len(cmds))
-		for i, c := range cmds {
-			names[i] = c.Name()
-		}
-		switch strings.Join(names, ",") {
-		case "exists,strlen,getrange", "client,client":
-			return // a read; a new connection's handshake
-		}
-		hook.mu.Lock()
-		hook.sizes = append(hook.sizes, len(cmds))
-		hook.mu.Unlock()
-	}))
+	log := &testenv.RoundTrips{}
+	client.AddHook(log)
 	s := newStore(t, client, redisstore.Options{AutoPipeline: true, Locking: true})
 	id := storetest.NewID()
 	for i := range 10 {
@@ -217,10 +205,10 @@ func TestAutoPipelineAlone(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	hook.mu.Lock()
-	defer hook.mu.Unlock()
-	if len(hook.sizes) != 0 {
-		t.Errorf("one call at a time went through %d pipelines (sizes %v), want none", len(hook.sizes), hook.sizes)
+	for _, trip := range log.Take() {
+		if strings.HasPrefix(trip, "pipeline(") && trip != "pipeline(exists,strlen,getrange)" {
+			t.Errorf("one call at a time went through %s, want no pipeline but a read's", trip)
+		}
 	}
 }
 
@@ -949,63 +937,6 @@ func mustParseURL(t *testing.T, u string) *redisstore.Options {
 	return o
 }
 
-// tripLog is a go-redis hook that counts round trips: one per command sent
-// alone, one per pipeline, leaving out the set-up of a new connection.
-type tripLog struct {
-	mu    sync.Mutex
-	trips []string
-}
-
-func (l *tripLog) DialHook(next redis.DialHook) redis.DialHook { return next }
-
-func (l *tripLog) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error {
-		if !connSetup(cmd) {
-			l.add(cmd.Name())
-		}
-		return next(ctx, cmd)
-	}
-}
-
-// connSetup reports whether cmd is one go-redis sends to set up a new
-// connection.
-func connSetup(cmd redis.Cmder) bool {
-	switch cmd.Name() {
-	case "hello", "client", "auth", "select":
-		return true
-	}
-	return false
-}
-
-func (l *tripLog) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error {
-		if !slices.ContainsFunc(cmds, func(c redis.Cmder) bool { return !connSetup(c) }) {
-			return next(ctx, cmds)
-		}
-		names := make([]string, len(cmds))
-		for i, c := range cmds {
-			names[i] = c.Name()
-		}
-		l.add("pipeline(" + strings.Join(names, ",") + ")")
-		return next(ctx, cmds)
-	}
-}
-
-func (l *tripLog) add(name string) {
-	l.mu.Lock()
-	l.trips = append(l.trips, name)
-	l.mu.Unlock()
-}
-
-// take returns the round trips counted since the last take.
-func (l *tripLog) take() []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	trips := l.trips
-	l.trips = nil
-	return trips
-}
-
 // TestReadRoundTrips counts the round trips of reads on a standalone server
 // (see readRoundTrips).
 func TestReadRoundTrips(t *testing.T) {
@@ -1020,7 +951,7 @@ func TestReadRoundTrips(t *testing.T) {
 // of 1 MiB or more within MaxSize. LockRead adds its SET NX to the read's
 // pipeline, except on a Cluster or Ring, where it goes first, alone.
 func readRoundTrips(t *testing.T, client redis.UniversalClient) {
-	log := &tripLog{}
+	log := &testenv.RoundTrips{}
 	client.AddHook(log)
 	ctx := ctxFor(t)
 	ordered := true
@@ -1058,7 +989,7 @@ func readRoundTrips(t *testing.T, client redis.UniversalClient) {
 					t.Fatal(err)
 				}
 			}
-			log.take()
+			log.Take()
 			for _, call := range []string{"Read", "ReadVersion", "LockRead"} {
 				var (
 					data  []byte
@@ -1076,7 +1007,7 @@ func readRoundTrips(t *testing.T, client redis.UniversalClient) {
 					data, found, held, err = s.LockRead(ctx, id)
 					want = append(slices.Clone(lockRead), want[1:]...)
 				}
-				got := log.take()
+				got := log.Take()
 				if held != nil {
 					if err := held.Unlock(ctx); err != nil {
 						t.Fatal(err)
@@ -1095,7 +1026,7 @@ func readRoundTrips(t *testing.T, client redis.UniversalClient) {
 				case err != nil || found != (tt.value != nil) || !bytes.Equal(data, tt.value):
 					t.Errorf("%s of a %s value = %d bytes, %v, %v; want the %d bytes stored", call, tt.name, len(data), found, err, len(tt.value))
 				}
-				log.take()
+				log.Take()
 			}
 		})
 	}
