@@ -26,8 +26,9 @@ func open(t *testing.T, opts redisstore.Options) *redisstore.Store {
 	return s
 }
 
-// TestSentinel runs the conformance suite through Sentinel, and checks the
-// sessions land on the master and reach the replica.
+// TestSentinel runs the conformance suite through Sentinel, counts a
+// read's round trips, and checks the sessions land on the master and reach
+// the replica.
 func TestSentinel(t *testing.T) {
 	sent := testenv.StartRedisSentinel(t, 3)
 	s := open(t, redisstore.Options{SentinelMaster: sent.MasterName, SentinelAddrs: sent.SentinelAddrs})
@@ -35,6 +36,7 @@ func TestSentinel(t *testing.T) {
 		t.Fatalf("Open with a Sentinel master made a %T, want a failover *redis.Client", s.Client())
 	}
 	conformance(t, s.Client())
+	t.Run("round trips", func(t *testing.T) { readRoundTrips(t, s.Client()) })
 
 	ctx := ctxFor(t)
 	id := storetest.NewID()
