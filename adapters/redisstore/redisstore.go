@@ -318,11 +318,6 @@ func newRead(ctx context.Context, key string, end any) read {
 	}
 }
 
-// queue queues r's commands on pipe, after the commands it holds.
-func (r read) queue(ctx context.Context, pipe redis.Pipeliner) {
-	_ = pipe.BatchProcess(ctx, r.exists, r.strlen, r.get) // never fails
-}
-
 // sendRead sends on c the commands of a read of key, in one round trip:
 // queued one after the other on the deferred AutoPipeliner when c is the
 // AutoPipeliner of an ordered client, in a pipeline otherwise.
@@ -337,16 +332,19 @@ func (s *Store) sendRead(ctx context.Context, c redis.UniversalClient, key strin
 		_ = s.apAsync.Process(ctx, r.get)
 		return r
 	}
-	if c != s.client {
-		pipe := c.Pipeline()
-		r.queue(ctx, pipe)
-		execPipe(ctx, pipe) // each command's error is read by gotValue
-		return r
+	var pipe redis.Pipeliner
+	if c == s.client {
+		pipe = s.pipeline()
+	} else {
+		pipe = c.Pipeline() // the AutoPipeliner of a Cluster or Ring
 	}
-	pipe := s.pipeline()
-	r.queue(ctx, pipe)
+	// BatchProcess of a pipeline never fails; each command's error is
+	// read by gotValue.
+	_ = pipe.BatchProcess(ctx, r.exists, r.strlen, r.get)
 	execPipe(ctx, pipe)
-	s.pipes.Put(pipe)
+	if c == s.client {
+		s.pipes.Put(pipe)
+	}
 	return r
 }
 
