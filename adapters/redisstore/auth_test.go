@@ -212,6 +212,38 @@ func TestReadRefusedLeavesNoLock(t *testing.T) {
 	}
 }
 
+// replyError is an error reply from Redis, as go-redis returns it.
+type replyError string
+
+func (e replyError) Error() string { return string(e) }
+func (replyError) RedisError()     {}
+
+// TestOpErrorIsErrAuth checks which causes make an *OpError match ErrAuth:
+// Redis refusing the credentials or, for the ACL, a command, also one a
+// script runs, in the words of each Redis version; not other errors.
+func TestOpErrorIsErrAuth(t *testing.T) {
+	tests := []struct {
+		err  error
+		want bool
+	}{
+		{replyError("WRONGPASS invalid username-password pair or user is disabled."), true},
+		{replyError("NOAUTH Authentication required."), true},
+		{replyError("NOPERM User noread has no permissions to run the 'getrange' command"), true},
+		// In a script: Redis 7.0, then 7.2+ and Valkey.
+		{replyError("ERR The user executing the script can't run this command or subcommand script: e9f6, on @user_script:1."), true},
+		{replyError("ERR ACL failure in script: User noread has no permissions to run the 'get' command script: e9f6, on @user_script:1."), true},
+		{replyError("ERR Error running script (call to f_e9f6): @user_script:1: WRONGTYPE Operation against a key holding the wrong kind of value"), false},
+		{errors.New("ERR ACL failure in script: not a reply from Redis"), false},
+		{context.DeadlineExceeded, false},
+	}
+	for _, tt := range tests {
+		err := &redisstore.OpError{Op: "unlock", Key: "sess-reds-x-lock", Err: tt.err}
+		if got := errors.Is(err, redisstore.ErrAuth); got != tt.want {
+			t.Errorf("errors.Is(%v, ErrAuth) = %v, want %v", err, got, tt.want)
+		}
+	}
+}
+
 // TestAuthErrorsBatched sends 64 LockReads at once with a password Redis
 // refuses, with AutoPipeline: most go through the AutoPipeliner (which
 // batches from 16 calls under way), and each must fail on its lock with an

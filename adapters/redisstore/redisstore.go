@@ -89,13 +89,21 @@ func (e *OpError) Is(target error) bool {
 }
 
 // aclRefused reports whether err is Redis refusing a command to the
-// user's ACL: NOPERM, or, for a command a script runs, Redis 7.0's "ERR
-// The user executing the script can't run this command or subcommand"
-// (later versions say NOPERM there too).
+// user's ACL: NOPERM, or, for a command a script runs, an ERR reply that
+// says so: "The user executing the script can't run this command or
+// subcommand" (Redis 7.0), "ACL failure in script: ..." (Redis 7.2+,
+// Valkey).
 func aclRefused(err error) bool {
+	if redis.IsPermissionError(err) {
+		return true
+	}
 	var reply redis.Error
-	return redis.IsPermissionError(err) ||
-		errors.As(err, &reply) && strings.Contains(reply.Error(), "user executing the script can't run this command")
+	if !errors.As(err, &reply) {
+		return false
+	}
+	msg := reply.Error()
+	return strings.Contains(msg, "user executing the script can't run this command") ||
+		strings.Contains(msg, "ACL failure in script")
 }
 
 // ErrAuth means Redis refused the store's credentials (NOAUTH: a password
