@@ -937,6 +937,66 @@ func mustParseURL(t *testing.T, u string) *redisstore.Options {
 	return o
 }
 
+// TestAutoPipelineReads reads values of every kind from 32 goroutines at
+// once through a store with AutoPipeline, so that the reads go through the
+// AutoPipeliner, their second round trip too: each read returns what is
+// stored, a missing key is not found, a value over MaxSize is refused.
+func TestAutoPipelineReads(t *testing.T) {
+	srv := testenv.StartRedis(t)
+	client := newClient(t, srv.Addr)
+	ctx := ctxFor(t)
+	var shared atomic.Int64 // batches of more than one read
+	client.AddHook(pipelineFunc(func(cmds []redis.Cmder) {
+		if len(cmds) > 3 {
+			shared.Add(1)
+		}
+	}))
+	s := newStore(t, client, redisstore.Options{Layout: adapters.LayoutNative, AutoPipeline: true, MaxSize: 2 << 20})
+	big := make([]byte, 2<<20+1)
+	for i := range big {
+		big[i] = byte(i % 251)
+	}
+	values := map[string][]byte{ // id: value, nil for none
+		storetest.NewID(): nil,
+		storetest.NewID(): {},
+		storetest.NewID(): big[:1000],
+		storetest.NewID(): big[:1<<20],
+		storetest.NewID(): big[:2<<20],
+		storetest.NewID(): big,
+	}
+	for id, v := range values {
+		if v != nil {
+			if err := client.Set(ctx, s.Key(id), v, time.Minute).Err(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	var wg sync.WaitGroup
+	for range 32 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 5 {
+				for id, want := range values {
+					got, found, err := s.Read(ctx, id)
+					switch {
+					case len(want) > 2<<20:
+						if !errors.Is(err, redisstore.ErrTooLarge) {
+							t.Errorf("Read of a %d-byte value = %v, want ErrTooLarge", len(want), err)
+						}
+					case err != nil || found != (want != nil) || !bytes.Equal(got, want):
+						t.Errorf("Read of a %d-byte value = %d bytes, %v, %v; want the bytes stored", len(want), len(got), found, err)
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if shared.Load() == 0 {
+		t.Error("no read shared a batch with another")
+	}
+}
+
 // TestReadRoundTrips counts the round trips of reads on a standalone server
 // (see readRoundTrips).
 func TestReadRoundTrips(t *testing.T) {
