@@ -143,14 +143,13 @@ func (s *Store) LockRead(ctx context.Context, id string) (data []byte, found boo
 			r = s.sendRead(ctx, s.ap, key, s.readEnd)
 			return lockTaken(set.Err())
 		}
-		pipe := s.pipeline()
+		pipe := s.client.Pipeline()
 		set := redis.NewCmd(ctx, args...)
 		r = newRead(ctx, key, s.readEnd)
 		// BatchProcess of a pipeline never fails; each command's error
 		// is read below.
 		_ = pipe.BatchProcess(ctx, set, r.exists, r.strlen, r.get)
 		execPipe(ctx, pipe)
-		s.pipes.Put(pipe)
 		return lockTaken(set.Err())
 	})
 	if err == nil && !s.ordered {
@@ -468,11 +467,10 @@ func (h *held) TouchUnlock(ctx context.Context, ttl time.Duration) error {
 		}
 		return errors.Join(err, h.Unlock(ctx))
 	}
-	pipe := s.pipeline()
+	pipe := s.client.Pipeline()
 	touch := pipe.Expire(ctx, h.key, exp)
 	rel := h.release(ctx, pipe)
 	execPipe(ctx, pipe) // each command's error is read below
-	s.pipes.Put(pipe)
 	if h.native && redis.HasErrorPrefix(rel.Err(), "NOSCRIPT") {
 		rel = nativeRelease.Eval(ctx, s.client, []string{h.lockKey}, h.token)
 	}

@@ -56,9 +56,6 @@ type Store struct {
 
 	secretOnce sync.Once
 	secret     string // phpredis-style "<hostname>|<pid>" (LayoutNative)
-
-	// pipes holds pipelines of client (see pipeline).
-	pipes sync.Pool
 }
 
 // OpError is the error of a Store operation on one key. Err is the cause:
@@ -144,7 +141,6 @@ func New(client redis.UniversalClient, opts Options) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{client: client, opts: o, lockSuffix: "-lock"}
-	s.pipes.New = func() any { return client.Pipeline() }
 	s.readEnd = s.headLen() - 1
 	switch client.(type) {
 	case *redis.ClusterClient, *redis.Ring:
@@ -340,28 +336,12 @@ func (s *Store) sendRead(ctx context.Context, c redis.UniversalClient, key strin
 		_ = s.apAsync.Process(ctx, r.get)
 		return r
 	}
-	var pipe redis.Pipeliner
-	if c == s.client {
-		pipe = s.pipeline()
-	} else {
-		pipe = c.Pipeline() // the AutoPipeliner of a Cluster or Ring
-	}
+	pipe := c.Pipeline() // of the client, or the AutoPipeliner of a Cluster or Ring
 	// BatchProcess of a pipeline never fails; each command's error is
 	// read by gotValue.
 	_ = pipe.BatchProcess(ctx, r.exists, r.strlen, r.get)
 	execPipe(ctx, pipe)
-	if c == s.client {
-		s.pipes.Put(pipe)
-	}
 	return r
-}
-
-// pipeline returns an empty pipeline of the client, which goes back to
-// s.pipes once executed. A go-redis Pipeline holds no command once its
-// Exec returns, and making one costs four allocations, which would be a
-// fifth of a read's.
-func (s *Store) pipeline() redis.Pipeliner {
-	return s.pipes.Get().(redis.Pipeliner)
 }
 
 // readKey does Read on a key and also returns the stored value as the
