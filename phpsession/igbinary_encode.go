@@ -421,6 +421,9 @@ func (e *igEncoder) targetIn(lo, hi int) bool {
 // writes: slots only grow as it writes, so that a cursor over the sorted
 // targets finds it.
 func (e *igEncoder) isTarget(slot int) bool {
+	if e.targets.n == 0 && e.targets.more == nil {
+		return false // no & reference: the common case
+	}
 	ts := e.targets.list()
 	for e.nextTarget < len(ts) && ts[e.nextTarget] < slot {
 		e.nextTarget++
