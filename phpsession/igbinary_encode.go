@@ -481,20 +481,18 @@ func (e *igEncoder) str(s string) {
 			return
 		}
 	}
-	n := uint64(len(s))
+	n, b := uint64(len(s)), e.buf
 	switch {
 	case n <= 0xff:
-		e.buf = append(e.buf, igString8, byte(n))
+		b = append(b, igString8, byte(n))
 	case n <= 0xffff:
-		e.buf = append(e.buf, igString16, byte(n>>8), byte(n))
+		b = append(b, igString16, byte(n>>8), byte(n))
 	case n <= 0xffffffff:
-		e.buf = append(e.buf, igString32)
-		e.buf = binary.BigEndian.AppendUint32(e.buf, uint32(n))
+		b = binary.BigEndian.AppendUint32(append(b, igString32), uint32(n))
 	default:
-		e.buf = append(e.buf, igString64)
-		e.buf = binary.BigEndian.AppendUint64(e.buf, n)
+		b = binary.BigEndian.AppendUint64(append(b, igString64), n)
 	}
-	e.buf = append(e.buf, s...)
+	e.buf = append(b, s...)
 }
 
 func (e *igEncoder) className(class string) error {
