@@ -196,8 +196,8 @@ func (d *igDecoder) decode(data []byte, lim limits) (Value, string, error) {
 	}
 	// Nor does the reference table when no ref or objref follows.
 	d.noRefs = whole && c.refs == 0
-	if ids := c.comps + c.scalarRefs; ids > 0 && !d.noRefs {
-		d.refs = make([]igRefEntry, 0, ids)
+	if c.ids > 0 && !d.noRefs {
+		d.refs = make([]igRefEntry, 0, c.ids)
 	}
 	d.off = igHeaderLen
 	v, err := d.value()
@@ -507,7 +507,6 @@ func (d *igDecoder) array(start int, t byte, asRef bool) (Value, error) {
 	}
 	id := d.newID(igRefEntry{kind: kind, slot: slot})
 	impure := d.impure
-	a := Value{comp: d.mem.composite(Array, 0)}
 	if n == 0 && !asRef && id > 0 {
 		if d.emptyID >= 0 {
 			d.flag("a second empty array written in full")
@@ -517,7 +516,16 @@ func (d *igDecoder) array(start int, t byte, asRef bool) (Value, error) {
 	}
 	outer := d.deepest
 	d.deepest = d.depth
-	if a.comp.entries, err = d.entries(n, true); err != nil {
+	var a Value
+	if d.session && d.depth == 1 {
+		// A session's top-level array: its entries are the session's.
+		a.comp = &igSessionArray
+		err = d.topEntries(n, true)
+	} else {
+		a.comp = d.mem.composite(Array, 0)
+		a.comp.entries, err = d.entries(n, true)
+	}
+	if err != nil {
 		return Value{}, err
 	}
 	if !d.noRefs {
@@ -528,6 +536,11 @@ func (d *igDecoder) array(start int, t byte, asRef bool) (Value, error) {
 	d.deepest = max(outer, d.deepest)
 	return a, nil
 }
+
+// igSessionArray is the composite of a session's top-level array, whose
+// entries are the session's (see topEntries): it holds none, and nothing
+// writes to it.
+var igSessionArray = composite{kind: Array}
 
 // newID gives e the next reference id, and returns it. The reference
 // table keeps e only when the payload refers to ids (see noRefs).
