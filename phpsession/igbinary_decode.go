@@ -308,6 +308,13 @@ func (d *igDecoder) value() (Value, error) {
 		return Value{}, err
 	}
 	t := d.data[d.off]
+	if d.budget > 0 {
+		if v, ok := d.common(t); ok {
+			d.budget--
+			d.slot++
+			return v, nil
+		}
+	}
 	d.off++
 	switch t {
 	case igPHPRef:
@@ -337,6 +344,51 @@ func (d *igDecoder) value() (Value, error) {
 		return Value{}, err
 	}
 	return d.scalar(start, t)
+}
+
+// common reads the value at d.off, of type byte t, when it is in one of
+// the forms most values take (null, a bool, an int of one byte, a string of
+// up to 255 bytes written in full or by a one-byte id), whole and as
+// igbinary writes it, and reports whether it did; it takes no slot. It
+// reads each form in one step, with one check of the bytes left. Any other
+// form, or one of these that is cut short or not minimal, is left to
+// value and key (ok false, d unchanged), which read it the general way and
+// say what is wrong.
+func (d *igDecoder) common(t byte) (v Value, ok bool) {
+	data, i := d.data, d.off
+	switch t {
+	case igNull:
+		v, i = NullValue(), i+1
+	case igFalse, igTrue:
+		v, i = BoolValue(t == igTrue), i+1
+	case igLong8p, igLong8n:
+		if i+1 >= len(data) || t == igLong8n && data[i+1] == 0 {
+			return Value{}, false
+		}
+		n := int64(data[i+1])
+		if t == igLong8n {
+			n = -n
+		}
+		v, i = IntValue(n), i+2
+	case igString8:
+		if i+1 >= len(data) {
+			return Value{}, false
+		}
+		n := int(data[i+1])
+		if n == 0 || n > len(data)-i-2 {
+			return Value{}, false
+		}
+		v, i = StringValue(d.addStr(i+2, i+2+n)), i+2+n
+	case igStringID8:
+		if i+1 >= len(data) || int(data[i+1]) >= d.strs.len() {
+			return Value{}, false
+		}
+		v, i = StringValue(d.strs.at(int(data[i+1]))), i+2
+	default:
+		return Value{}, false
+	}
+	d.off = i
+	return v, true
 }
 
 // scalar decodes a null, bool, int, float or string whose type byte t is
@@ -436,21 +488,28 @@ func (d *igDecoder) chars(start, w int) (string, error) {
 	if err := d.need(n, "string"); err != nil {
 		return "", d.err(start, fmt.Sprintf("string of %d bytes with %d bytes left", n, len(d.data)-d.off), ErrTooLarge)
 	}
-	s := d.text(d.off, d.off+int(n))
-	d.lastStr = d.off
+	s := d.addStr(d.off, d.off+int(n))
 	d.off += int(n)
+	return s, nil
+}
+
+// addStr returns the string written in full at data[start:end], and adds
+// it to the string table.
+func (d *igDecoder) addStr(start, end int) string {
+	s := d.text(start, end)
+	d.lastStr = start
 	if d.session {
 		// No reasons wanted: the table needs no index to find a string.
 		if !d.noStrIDs {
 			d.strs.push(s)
 		}
-		return s, nil
+		return s
 	}
 	if _, dup := d.strs.find(s); dup {
 		d.flag("a string written in full twice (igbinary.compact_strings=0)")
 	}
 	d.strs.add(s)
-	return s, nil
+	return s
 }
 
 // text returns data[start:end] as a string: for a session, sharing data's
@@ -496,7 +555,6 @@ func (d *igDecoder) array(start int, t byte, asRef bool) (Value, error) {
 	if err := d.enter(start); err != nil {
 		return Value{}, err
 	}
-	defer func() { d.depth-- }()
 	n, err := d.count(start, t)
 	if err != nil {
 		return Value{}, err
@@ -534,6 +592,7 @@ func (d *igDecoder) array(start int, t byte, asRef bool) (Value, error) {
 		e.height = int32(d.deepest - d.depth + 1)
 	}
 	d.deepest = max(outer, d.deepest)
+	d.depth-- // (an error ends the decoding: it leaves depth as it is)
 	return a, nil
 }
 
@@ -784,24 +843,34 @@ func (d *igDecoder) key(inArray bool) (Value, error) {
 		return Value{}, err
 	}
 	t := d.data[d.off]
-	d.off++
+	var k Value
 	switch t {
 	case igLong8p, igLong8n, igLong16p, igLong16n, igLong32p, igLong32n, igLong64p, igLong64n:
+		if v, ok := d.common(t); ok {
+			return v, nil
+		}
+		d.off++
 		i, err := d.long(start, t)
 		return IntValue(i), err
 	case igStringEmpty, igStringID8, igStringID16, igStringID32, igString8, igString16, igString32, igString64:
-		s, err := d.str(start, t)
-		if err != nil {
-			return Value{}, err
-		}
-		if inArray && !(d.session && d.depth == 1) {
-			if _, isInt := canonicalInt(s); isInt {
-				return Value{}, d.err(start, fmt.Sprintf("array key %q is a numeric string, PHP writes it as an int", s), ErrSyntax)
+		var ok bool
+		if k, ok = d.common(t); !ok {
+			d.off++
+			s, err := d.str(start, t)
+			if err != nil {
+				return Value{}, err
 			}
+			k = StringValue(s)
 		}
-		return StringValue(s), nil
+	default:
+		return Value{}, d.err(start, fmt.Sprintf("type 0x%02x is not an array key", t), ErrSyntax)
 	}
-	return Value{}, d.err(start, fmt.Sprintf("type 0x%02x is not an array key", t), ErrSyntax)
+	if inArray && !(d.session && d.depth == 1) {
+		if _, isInt := canonicalInt(k.str); isInt {
+			return Value{}, d.err(start, fmt.Sprintf("array key %q is a numeric string, PHP writes it as an int", k.str), ErrSyntax)
+		}
+	}
+	return k, nil
 }
 
 // hasKey reports whether an entry has key k (same kind and contents).
