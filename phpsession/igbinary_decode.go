@@ -260,25 +260,24 @@ func (d *igDecoder) need(n uint64, what string) error {
 // and checks that it needed that width: a value that fits in the next
 // narrower width is refused, as igbinary never writes one.
 func (d *igDecoder) uint(width int, what string) (uint64, error) {
-	start := d.off - 1
-	if err := d.need(uint64(width), what); err != nil {
-		return 0, err
+	if width > len(d.data)-d.off {
+		return 0, d.errEnd(len(d.data), what)
 	}
-	b := d.data[d.off : d.off+width]
+	b := d.data[d.off:]
 	d.off += width
 	var n, min uint64
 	switch width {
 	case 1:
-		n = uint64(b[0])
+		return uint64(b[0]), nil
 	case 2:
 		n, min = uint64(binary.BigEndian.Uint16(b)), 0xff
 	case 4:
 		n, min = uint64(binary.BigEndian.Uint32(b)), 0xffff
-	case 8:
+	default:
 		n, min = binary.BigEndian.Uint64(b), 0xffffffff
 	}
-	if width > 1 && n <= min {
-		return 0, d.err(start, fmt.Sprintf("%s %d written in %d bytes, igbinary writes it narrower", what, n, width), ErrSyntax)
+	if n <= min {
+		return 0, d.err(d.off-width-1, fmt.Sprintf("%s %d written in %d bytes, igbinary writes it narrower", what, n, width), ErrSyntax)
 	}
 	return n, nil
 }
@@ -672,7 +671,8 @@ func (d *igDecoder) entries(n int, inArray bool) ([]Entry, error) {
 	var seen igKeySet
 	for i := 0; i < n; i++ {
 		koff := d.off
-		if d.padding() {
+		if d.off < len(d.data) && d.data[d.off] == igNull {
+			d.padding()
 			continue
 		}
 		k, err := d.key(inArray)
@@ -699,15 +699,11 @@ func (d *igDecoder) entries(n int, inArray bool) ([]Entry, error) {
 	return es, nil
 }
 
-// padding skips a null in place of a key, padding for an uninitialized
-// typed property (see entries), and reports whether there was one.
-func (d *igDecoder) padding() bool {
-	if d.off < len(d.data) && d.data[d.off] == igNull {
-		d.off++
-		d.flag("null padding for an uninitialized typed property")
-		return true
-	}
-	return false
+// padding passes a null in place of a key, padding for an uninitialized
+// typed property (see entries).
+func (d *igDecoder) padding() {
+	d.off++
+	d.flag("null padding for an uninitialized typed property")
 }
 
 // topEntries decodes the n entries of a session's top-level array or
@@ -725,7 +721,8 @@ func (d *igDecoder) topEntries(n int, inArray bool) error {
 	var at igNames // once there are many entries
 	for range n {
 		koff := d.off
-		if d.padding() {
+		if d.off < len(d.data) && d.data[d.off] == igNull {
+			d.padding()
 			continue
 		}
 		d.lastStr = -1
