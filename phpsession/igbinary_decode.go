@@ -81,6 +81,9 @@ type igDecoder struct {
 	sess    *igSessionMem
 	nrefs   int // Ref and PHPRef values made so far, for entry.refs
 	lastStr int // session: where the last string written in full starts
+	// names has the bit igNameBit of each name of the session's entries
+	// so far, while topFind compares them one by one.
+	names uint64
 }
 
 // decodeIgbinarySession decodes a session payload: decodeIgbinary, but the
@@ -806,6 +809,11 @@ func (at *igNames) add(name string, intKey bool, i int) {
 func (d *igDecoder) topFind(name string, intKey bool, n int, at *igNames) int {
 	s := &d.sess.s
 	if len(s.entries) < indexMin {
+		bit := igNameBit(name)
+		if d.names&bit == 0 {
+			d.names |= bit
+			return -1 // no entry so far has a name of this bit
+		}
 		for i := range s.entries {
 			e := &s.entries[i]
 			if e.intKey != intKey || e.nameStart >= 0 && int(e.nameEnd-e.nameStart) != len(name) {
@@ -831,6 +839,16 @@ func (d *igDecoder) topFind(name string, intKey bool, n int, at *igNames) int {
 		return int(i)
 	}
 	return -1
+}
+
+// igNameBit returns the bit of name in igDecoder.names, one of 64 by the
+// name's length and last byte: two names of different bits differ.
+func igNameBit(name string) uint64 {
+	h := uint(len(name))
+	if len(name) > 0 {
+		h = h*7 + uint(name[len(name)-1])
+	}
+	return 1 << (h % 64)
 }
 
 // key decodes an array key (inArray) or a property name.
