@@ -190,7 +190,9 @@ func (d *igDecoder) decode(data []byte, lim limits) (Value, string, error) {
 	}
 	c := igCounter{data: data, off: igHeaderLen, maxDepth: d.maxDepth, skipTop: d.session}
 	whole := c.value() && c.off == len(data)
-	d.mem = newArena(c.comps, c.ents)
+	if c.comps > 0 || c.ents > 0 {
+		d.mem = newArena(c.comps, c.ents)
+	}
 	// A session's string table is only there to be referred to by id: it
 	// needs none when no id follows (most sessions repeat no string).
 	d.noStrIDs = d.session && whole && c.strIDs == 0
@@ -223,6 +225,9 @@ func (d *igDecoder) finish(v Value) (Value, string, error) {
 // igCovers reports whether every slot of b is in a. (A slot of a that is
 // not in b is an object first written without 0x25: see igPlain.)
 func igCovers(a, b []int) bool {
+	if len(b) == 0 {
+		return true
+	}
 	slices.Sort(a)
 	for _, s := range b {
 		if _, ok := slices.BinarySearch(a, s); !ok {
