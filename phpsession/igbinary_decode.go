@@ -885,8 +885,10 @@ func (d *igDecoder) key(inArray bool) (Value, error) {
 	default:
 		return Value{}, d.err(start, fmt.Sprintf("type 0x%02x is not an array key", t), ErrSyntax)
 	}
-	if inArray && !(d.session && d.depth == 1) {
-		if _, isInt := canonicalInt(k.str); isInt {
+	// A string key that reads as an int is refused (PHP writes it as an
+	// int); one that starts with neither '-' nor a digit cannot.
+	if s := k.str; inArray && s != "" && (s[0] == '-' || '0' <= s[0] && s[0] <= '9') && !(d.session && d.depth == 1) {
+		if _, isInt := canonicalInt(s); isInt {
 			return Value{}, d.err(start, fmt.Sprintf("array key %q is a numeric string, PHP writes it as an int", k.str), ErrSyntax)
 		}
 	}
