@@ -135,7 +135,9 @@ func appendIgbinaryEntries(dst []byte, entries []Entry) ([]byte, error) {
 // written as they are (see igKeptBelow): the caller materializes them.
 func appendIgbinarySession(dst []byte, s *Session, vals []Value) ([]byte, error) {
 	e := newIgEncoder(dst)
-	e.strs.reserve(len(s.entries)) // the names, distinct strings (but int keys)
+	// The names, distinct strings (but int keys), or the strings the
+	// decoded payload held.
+	e.strs.reserve(max(len(s.entries), int(s.igStrings)))
 	for i := range s.entries {
 		if vals == nil && !s.entries[i].refs {
 			continue

@@ -69,6 +69,11 @@ type Session struct {
 	// decoded one takes in vals. (An int32 after the bools, in room the
 	// struct has anyway.)
 	composites int32
+	// igStrings is, for a decoded igbinary session, the number of strings
+	// the payload wrote in full: the room the encoder's string table makes
+	// from the start, as a changed session holds about the strings it
+	// held (as Encode makes room for the payload's bytes).
+	igStrings int32
 }
 
 // indexMin is the most entries find always searches one by one: up to
