@@ -2,7 +2,6 @@ package phpsession
 
 import (
 	"hash/maphash"
-	"math/bits"
 	"math/rand/v2"
 	"slices"
 )
@@ -140,11 +139,11 @@ const igStrTableScan = 32
 // twice igStrTableScan: it is at most half full.
 const igStrSmallBits = 6
 
-// igStrSeed and igStrKeys seed the hashes of igStrTable's index, random
+// igStrSeed and igStrKey seed the hashes of igStrTable's indexes, random
 // in each process so that input cannot be crafted to collide.
 var (
 	igStrSeed = maphash.MakeSeed()
-	igStrKeys = [2]uint64{rand.Uint64(), rand.Uint64()}
+	igStrKey  = rand.Uint32()
 )
 
 // len returns the number of strings in the table.
@@ -322,49 +321,12 @@ func igStrMax(size int) int { return size / 4 * 3 }
 // comparing them; as the index holds at most igStrTableScan strings, a
 // search compares that many at most, whatever the input.
 func igStrSmallSlot(s string) int {
-	x := uint32(igStrKeys[0])
+	x := igStrKey
 	if n := len(s); n > 0 {
 		x ^= uint32(n)<<16 | uint32(s[0])<<8 | uint32(s[n-1])
 	}
 	return int(x * 0x9e3779b9 >> (32 - igStrSmallBits))
 }
 
-// igStrHash returns the hash of s for igStrTable's index. A string of up
-// to 16 bytes (most names and keys) is hashed as the runtime's own
-// fallback hash (wyhash) hashes one: its length and its first and last 8
-// bytes (or 4, or 3 picked, which cover it whole) multiplied with the
-// random igStrKeys in two 128-bit products; a longer one by hash/maphash.
-func igStrHash(s string) uint32 {
-	n := len(s)
-	var a, b uint64
-	switch {
-	case n > 16:
-		return uint32(maphash.String(igStrSeed, s))
-	case n >= 8:
-		a, b = igLoad64(s), igLoad64(s[n-8:])
-	case n >= 4:
-		a, b = igLoad32(s), igLoad32(s[n-4:])
-	case n > 0:
-		a = uint64(s[0])<<16 | uint64(s[n>>1])<<8 | uint64(s[n-1])
-	}
-	return uint32(igMix(igStrKeys[0]^uint64(n), igMix(a^igStrKeys[0], b^igStrKeys[1])))
-}
-
-// igMix returns the two halves of the 128-bit product of a and b, xored.
-func igMix(a, b uint64) uint64 {
-	hi, lo := bits.Mul64(a, b)
-	return hi ^ lo
-}
-
-// igLoad64 returns the first 8 bytes of s, little-endian.
-func igLoad64(s string) uint64 {
-	_ = s[7]
-	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
-		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
-}
-
-// igLoad32 returns the first 4 bytes of s, little-endian.
-func igLoad32(s string) uint64 {
-	_ = s[3]
-	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24
-}
+// igStrHash returns the hash of s for igStrTable's index.
+func igStrHash(s string) uint32 { return uint32(maphash.String(igStrSeed, s)) }
