@@ -27,7 +27,7 @@ type igShared struct {
 type igEncoder struct {
 	buf     []byte
 	noTable bool // a top-level scalar: PHP writes it without the string table
-	strs    igStrTable
+	strs    igEncStrs
 
 	nextID     uint32
 	slot       int
@@ -477,12 +477,21 @@ func (e *igEncoder) str(s string) {
 		e.buf = append(e.buf, igStringEmpty)
 		return
 	}
-	if !e.noTable {
-		if id, ok := e.strs.intern(s); ok {
-			e.sized(igStringID8, id)
-			return
-		}
+	if e.noTable {
+		e.strFull(s)
+		return
 	}
+	id, ok, at := e.strs.find(e.buf, s)
+	if ok {
+		e.sized(igStringID8, id)
+		return
+	}
+	e.strFull(s)
+	e.strs.add(e.buf, len(e.buf)-len(s), len(s), at)
+}
+
+// strFull appends s written in full: its header and bytes.
+func (e *igEncoder) strFull(s string) {
 	n, b := uint64(len(s)), e.buf
 	switch {
 	case n <= 0xff:
@@ -501,7 +510,8 @@ func (e *igEncoder) className(class string) error {
 	if class == "" {
 		return fmt.Errorf("phpsession: igbinary: %w: an object with no class name", ErrUnsupportedValue)
 	}
-	if id, ok := e.strs.intern(class); ok {
+	id, ok, at := e.strs.find(e.buf, class)
+	if ok {
 		e.sized(igObjectID8, id)
 		return nil
 	}
@@ -510,6 +520,7 @@ func (e *igEncoder) className(class string) error {
 	}
 	e.sized(igObject8, uint32(len(class)))
 	e.buf = append(e.buf, class...)
+	e.strs.add(e.buf, len(e.buf)-len(class), len(class), at)
 	return nil
 }
 
