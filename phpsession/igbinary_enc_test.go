@@ -9,44 +9,80 @@ import (
 	"github.com/sessbridge/sessbridge/internal/testenv"
 )
 
-// TestIgStrTable interns strings past the strings searched one by one and
-// past several growths of the index, with room reserved for some or none, each string twice: the first time it
-// takes the next id, the second it is found with that id, as are all the
+// TestIgStrTable adds strings past the strings held in place and past
+// several growths of the index: each is found with its id, as are all the
 // strings before it; a string added again (as the decoder does) is still
 // found.
 func TestIgStrTable(t *testing.T) {
+	var tab igStrTable
+	const n = 5000
+	name := func(i int) string { return "s" + strconv.Itoa(i%7) + strconv.Itoa(i) }
+	for i := range n {
+		s := name(i)
+		if id, ok := tab.find(s); ok {
+			t.Fatalf("find(%q) = %d, true before it was added", s, id)
+		}
+		tab.add(s)
+		if id, ok := tab.find(s); !ok || id != uint32(i) {
+			t.Fatalf("find(%q) = %d, %v after adding it, want %d, true", s, id, ok, i)
+		}
+		if tab.len() != i+1 || tab.at(i) != s {
+			t.Fatalf("after %d strings: len %d, at(%d) = %q, want %q", i+1, tab.len(), i, tab.at(i), s)
+		}
+	}
+	for i := range n {
+		if id, ok := tab.find(name(i)); !ok || id != uint32(i) {
+			t.Fatalf("find(%q) = %d, %v, want %d, true", name(i), id, ok, i)
+		}
+	}
+	if _, ok := tab.find("absent"); ok {
+		t.Fatal(`find("absent") found it`)
+	}
+	tab.add(name(3))
+	if id, ok := tab.find(name(3)); !ok || (id != 3 && id != n) {
+		t.Fatalf("find(%q) after adding it again = %d, %v, want 3 or %d, true", name(3), id, ok, n)
+	}
+	if tab.at(n) != name(3) {
+		t.Fatalf("at(%d) = %q, want %q", n, tab.at(n), name(3))
+	}
+}
+
+// TestIgEncStrs writes strings into a payload as the encoder does, past
+// the strings held in place and past several growths of the index, with
+// room reserved for some or none, each string twice: the first time it is
+// not found and takes the next id, the second it is found with that id, as
+// are all the strings before it. Many strings share their length and
+// first and last bytes (the in-place index's slot), and some are prefixes
+// of others, so that only comparing the bytes written tells them apart.
+func TestIgEncStrs(t *testing.T) {
 	for _, reserve := range []int{0, 10, 100, 3000} {
 		t.Run("reserve "+strconv.Itoa(reserve), func(t *testing.T) {
-			var tab igStrTable
+			var tab igEncStrs
 			tab.reserve(reserve)
+			buf := []byte("header")
 			const n = 5000
-			name := func(i int) string { return "s" + strconv.Itoa(i%7) + strconv.Itoa(i) }
+			name := func(i int) string { return "s" + strconv.Itoa(i%7) + strconv.Itoa(i) + "s" }
 			for i := range n {
 				s := name(i)
-				if id, ok := tab.intern(s); ok {
-					t.Fatalf("intern(%q) = %d, true on its first time, want new id %d", s, id, i)
+				if id, ok, _ := tab.find(buf, s); ok {
+					t.Fatalf("find(%q) = %d, true on its first time, want a new id %d", s, id, i)
 				}
-				if id, ok := tab.intern(s); !ok || id != uint32(i) {
-					t.Fatalf("intern(%q) = %d, %v the second time, want %d, true", s, id, ok, i)
-				}
-				if tab.len() != i+1 || tab.at(i) != s {
-					t.Fatalf("after %d strings: len %d, at(%d) = %q, want %q", i+1, tab.len(), i, tab.at(i), s)
+				_, _, at := tab.find(buf, s)
+				buf = append(append(buf, igString8, byte(len(s))), s...)
+				tab.add(buf, len(buf)-len(s), len(s), at)
+				if id, ok, _ := tab.find(buf, s); !ok || id != uint32(i) {
+					t.Fatalf("find(%q) = %d, %v the second time, want %d, true", s, id, ok, i)
 				}
 			}
 			for i := range n {
-				if id, ok := tab.find(name(i)); !ok || id != uint32(i) {
+				if id, ok, _ := tab.find(buf, name(i)); !ok || id != uint32(i) {
 					t.Fatalf("find(%q) = %d, %v, want %d, true", name(i), id, ok, i)
 				}
 			}
-			if _, ok := tab.find("absent"); ok {
-				t.Fatal(`find("absent") found it`)
-			}
-			tab.add(name(3))
-			if id, ok := tab.find(name(3)); !ok || (id != 3 && id != n) {
-				t.Fatalf("find(%q) after adding it again = %d, %v, want 3 or %d, true", name(3), id, ok, n)
-			}
-			if tab.at(n) != name(3) {
-				t.Fatalf("at(%d) = %q, want %q", n, tab.at(n), name(3))
+			for _, s := range []string{"absent", "s0", "s00", "header", name(7)[:3]} {
+				if id, ok, _ := tab.find(buf, s); ok {
+					t.Fatalf("find(%q) = %d, true: it was never added", s, id)
+				}
 			}
 		})
 	}
