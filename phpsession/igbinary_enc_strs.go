@@ -1,90 +1,91 @@
 package phpsession
 
-import "hash/maphash"
+import (
+	"encoding/binary"
+	"hash/maphash"
+)
 
 // igEncStrs is the encoder's string table: igStrTable's index (igStrSlot
 // slots, igStrHash, the in-place index of the first igStrTableScan
 // strings), but a string is not kept as a Go string: the table holds where
-// its bytes are in the payload being written (in the encoder's buf), and a candidate is compared with the bytes written
+// it was written in full in the payload (the offset of its header in the
+// encoder's buf), and a candidate is compared with the bytes written
 // there. Its lists hold no pointers: filling them takes no write barrier,
 // and the garbage collector does not scan them.
 type igEncStrs struct {
 	small [1 << igStrSmallBits]uint8 // the index of few: 1 + the id, 0 for an empty slot
-	few   [igStrTableScan]igStrPos   // the first strings
-	more  []igStrPos                 // the strings after them
+	few   [igStrTableScan]int        // where the first strings were written
+	more  []int                      // where the strings after them were written
 	n     int                        // strings in the table
 	index []igStrSlot                // nil while n <= igStrTableScan (unless reserved); a power of two long, at most 3/4 full (igStrMax)
 }
 
-// igStrPos is where a string of igEncStrs is in the payload: its bytes
-// are buf[off:off+n].
-type igStrPos struct{ off, n int }
-
-// igStrSpot is where find left off: the slot of the index (or of the
-// in-place index) where a string it did not find goes, and its hash.
-type igStrSpot struct {
-	i    int
-	hash uint32
+// intern returns the id of s and true when buf, the payload being written,
+// holds s in full already. Else it gives s the next id and returns false:
+// the caller writes s in full at the end of buf (a string or class name
+// header, then the bytes), where the table will find it.
+func (t *igEncStrs) intern(buf []byte, s string) (uint32, bool) {
+	off := len(buf)
+	if t.index == nil {
+		mask := len(t.small) - 1
+		i := igStrSmallSlot(s)
+		for ; t.small[i] != 0; i = (i + 1) & mask {
+			if id := t.small[i] - 1; string(igWritten(buf, t.few[id])) == s {
+				return uint32(id), true
+			}
+		}
+		if t.n < len(t.few) {
+			t.few[t.n] = off
+			t.n++
+			t.small[i] = uint8(t.n)
+			return 0, false
+		}
+		t.resize(buf, 2*len(t.small)) // then s goes in the index
+	} else if t.n >= igStrMax(len(t.index)) {
+		t.resize(buf, 2*len(t.index)) // s may be one more
+	}
+	h := igStrHash(s)
+	mask := len(t.index) - 1
+	i, step := int(h)&mask, 1
+	for ; t.index[i].id != 0; i, step = (i+step)&mask, step+1 {
+		if sl := t.index[i]; sl.hash == h && string(t.bytes(buf, int(sl.id-1))) == s {
+			return sl.id - 1, true
+		}
+	}
+	if t.n < len(t.few) {
+		t.few[t.n] = off
+	} else {
+		t.more = append(t.more, off)
+	}
+	t.n++
+	t.index[i] = igStrSlot{hash: h, id: uint32(t.n)}
+	return 0, false
 }
 
 // bytes returns the bytes of string id in buf, the payload being written.
 func (t *igEncStrs) bytes(buf []byte, id int) []byte {
-	p := t.few[:]
-	if id >= len(t.few) {
-		p, id = t.more, id-len(t.few)
+	if id < len(t.few) {
+		return igWritten(buf, t.few[id])
 	}
-	return buf[p[id].off : p[id].off+p[id].n]
+	return igWritten(buf, t.more[id-len(t.few)])
 }
 
-// find returns the id of s and true when buf, the payload being written,
-// holds s in full already; else where s goes, for add.
-func (t *igEncStrs) find(buf []byte, s string) (uint32, bool, igStrSpot) {
-	if t.index == nil {
-		mask := len(t.small) - 1
-		for i := igStrSmallSlot(s); ; i = (i + 1) & mask {
-			id := t.small[i]
-			if id == 0 {
-				return 0, false, igStrSpot{i: i}
-			}
-			if string(t.bytes(buf, int(id-1))) == s {
-				return uint32(id) - 1, true, igStrSpot{}
-			}
-		}
+// igWritten returns the bytes of the string (or class name) written in
+// full at buf[off]: a string8/16/32/64 or object8/16/32 header, then the
+// bytes.
+func igWritten(buf []byte, off int) []byte {
+	var n uint64
+	switch buf[off] {
+	case igString8, igObject8:
+		n, off = uint64(buf[off+1]), off+2
+	case igString16, igObject16:
+		n, off = uint64(binary.BigEndian.Uint16(buf[off+1:])), off+3
+	case igString32, igObject32:
+		n, off = uint64(binary.BigEndian.Uint32(buf[off+1:])), off+5
+	default: // igString64
+		n, off = binary.BigEndian.Uint64(buf[off+1:]), off+9
 	}
-	h := igStrHash(s)
-	mask := len(t.index) - 1
-	for i, step := int(h)&mask, 1; ; i, step = (i+step)&mask, step+1 {
-		sl := t.index[i]
-		if sl.id == 0 {
-			return 0, false, igStrSpot{i: i, hash: h}
-		}
-		if sl.hash == h && string(t.bytes(buf, int(sl.id-1))) == s {
-			return sl.id - 1, true, igStrSpot{}
-		}
-	}
-}
-
-// add gives the next id to the string find did not find, now written in
-// full in buf: its bytes are buf[off:off+n].
-func (t *igEncStrs) add(buf []byte, off, n int, at igStrSpot) {
-	p := igStrPos{off, n}
-	if t.n < len(t.few) {
-		t.few[t.n] = p
-	} else {
-		t.more = append(t.more, p)
-	}
-	t.n++
-	switch {
-	case t.index != nil:
-		t.index[at.i] = igStrSlot{hash: at.hash, id: uint32(t.n)}
-		if t.n > igStrMax(len(t.index)) {
-			t.resize(buf, 2*len(t.index))
-		}
-	case t.n <= len(t.few):
-		t.small[at.i] = uint8(t.n)
-	default:
-		t.resize(buf, 2*len(t.small))
-	}
+	return buf[off : off+int(n)]
 }
 
 // reserve makes room for n strings in all, so that the index does not
@@ -98,10 +99,10 @@ func (t *igEncStrs) reserve(n int) {
 		size *= 2
 	}
 	if size > len(t.index) {
-		t.resize(nil, size) // no string yet: nothing to hash from buf
+		t.resize(nil, size) // with no string yet, when the encoder starts
 	}
 	if t.more == nil {
-		t.more = make([]igStrPos, 0, n-len(t.few))
+		t.more = make([]int, 0, n-len(t.few))
 	}
 }
 
@@ -113,8 +114,7 @@ func (t *igEncStrs) resize(buf []byte, size int) {
 	mask := size - 1
 	if old == nil {
 		for id := range t.n {
-			s := t.bytes(buf, id)
-			h := uint32(maphash.Bytes(igStrSeed, s)) // igStrHash of the string
+			h := uint32(maphash.Bytes(igStrSeed, t.bytes(buf, id))) // igStrHash of the string
 			j, step := int(h)&mask, 1
 			for t.index[j].id != 0 {
 				j, step = (j+step)&mask, step+1

@@ -49,8 +49,9 @@ func TestIgStrTable(t *testing.T) {
 
 // TestIgEncStrs writes strings into a payload as the encoder does, past
 // the strings held in place and past several growths of the index, with
-// room reserved for some or none, each string twice: the first time it is
-// not found and takes the next id, the second it is found with that id, as
+// room reserved for some or none, each string interned twice: the first
+// time it is not found and takes the next id (then it is written), the
+// second it is found with that id, as
 // are all the strings before it. Many strings share their length and
 // first and last bytes (the in-place index's slot), and some are prefixes
 // of others, so that only comparing the bytes written tells them apart.
@@ -64,24 +65,26 @@ func TestIgEncStrs(t *testing.T) {
 			name := func(i int) string { return "s" + strconv.Itoa(i%7) + strconv.Itoa(i) + "s" }
 			for i := range n {
 				s := name(i)
-				if id, ok, _ := tab.find(buf, s); ok {
-					t.Fatalf("find(%q) = %d, true on its first time, want a new id %d", s, id, i)
+				if id, ok := tab.intern(buf, s); ok {
+					t.Fatalf("intern(%q) = %d, true on its first time, want a new id %d", s, id, i)
 				}
-				_, _, at := tab.find(buf, s)
 				buf = append(append(buf, igString8, byte(len(s))), s...)
-				tab.add(buf, len(buf)-len(s), len(s), at)
-				if id, ok, _ := tab.find(buf, s); !ok || id != uint32(i) {
-					t.Fatalf("find(%q) = %d, %v the second time, want %d, true", s, id, ok, i)
+				if id, ok := tab.intern(buf, s); !ok || id != uint32(i) {
+					t.Fatalf("intern(%q) = %d, %v the second time, want %d, true", s, id, ok, i)
 				}
 			}
 			for i := range n {
-				if id, ok, _ := tab.find(buf, name(i)); !ok || id != uint32(i) {
-					t.Fatalf("find(%q) = %d, %v, want %d, true", name(i), id, ok, i)
+				if id, ok := tab.intern(buf, name(i)); !ok || id != uint32(i) {
+					t.Fatalf("intern(%q) = %d, %v, want %d, true", name(i), id, ok, i)
 				}
 			}
-			for _, s := range []string{"absent", "s0", "s00", "header", name(7)[:3]} {
-				if id, ok, _ := tab.find(buf, s); ok {
-					t.Fatalf("find(%q) = %d, true: it was never added", s, id)
+			for i, s := range []string{"absent", "s0", "s00", "header", name(7)[:3]} {
+				if id, ok := tab.intern(buf, s); ok {
+					t.Fatalf("intern(%q) = %d, true: it was never added", s, id)
+				}
+				buf = append(append(buf, igString8, byte(len(s))), s...)
+				if id, ok := tab.intern(buf, s); !ok || id != uint32(n+i) {
+					t.Fatalf("intern(%q) = %d, %v after adding it, want %d, true", s, id, ok, n+i)
 				}
 			}
 		})

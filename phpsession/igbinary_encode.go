@@ -481,13 +481,11 @@ func (e *igEncoder) str(s string) {
 		e.strFull(s)
 		return
 	}
-	id, ok, at := e.strs.find(e.buf, s)
-	if ok {
+	if id, ok := e.strs.intern(e.buf, s); ok {
 		e.sized(igStringID8, id)
 		return
 	}
 	e.strFull(s)
-	e.strs.add(e.buf, len(e.buf)-len(s), len(s), at)
 }
 
 // strFull appends s written in full: its header and bytes.
@@ -510,17 +508,15 @@ func (e *igEncoder) className(class string) error {
 	if class == "" {
 		return fmt.Errorf("phpsession: igbinary: %w: an object with no class name", ErrUnsupportedValue)
 	}
-	id, ok, at := e.strs.find(e.buf, class)
-	if ok {
-		e.sized(igObjectID8, id)
-		return nil
-	}
 	if uint64(len(class)) > math.MaxUint32 {
 		return fmt.Errorf("phpsession: igbinary: %w: class name of %d bytes", ErrUnsupportedValue, len(class))
 	}
+	if id, ok := e.strs.intern(e.buf, class); ok {
+		e.sized(igObjectID8, id)
+		return nil
+	}
 	e.sized(igObject8, uint32(len(class)))
 	e.buf = append(e.buf, class...)
-	e.strs.add(e.buf, len(e.buf)-len(class), len(class), at)
 	return nil
 }
 
