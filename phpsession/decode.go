@@ -149,60 +149,55 @@ func (p *parser) value() error {
 // other checks a value at p.pos that common did not take, and moves past
 // it.
 func (p *parser) other() error {
-	if p.pos >= len(p.src) {
-		return p.fail(ErrUnexpectedEnd, p.pos, "expected a value")
+	src, start := p.src, p.pos
+	if start >= len(src) {
+		return p.fail(ErrUnexpectedEnd, start, "expected a value")
 	}
-	start := p.pos
-	tok := p.src[p.pos]
+	tok := src[start]
 	if tok != tokPHPRef {
 		p.slots++
 	}
-	switch tok {
-	case tokNull:
+	if tok == tokNull {
 		p.pos++
 		if !p.next(tokEnd) {
 			return p.missing(tokEnd, "after N")
 		}
 		return nil
+	}
+	if !startsValue(tok) {
+		return p.fail(ErrSyntax, start, "unknown value type "+strconv.QuoteRune(rune(tok)))
+	}
+	// Every other type byte is followed by ':', checked here once.
+	if start+1 >= len(src) || src[start+1] != tokColon {
+		return p.missingColon()
+	}
+	p.pos += 2
+	switch tok {
 	case tokBool:
-		if err := p.typePrefix(); err != nil {
-			return err
+		if i := p.pos; i+1 < len(src) && (src[i] == '0' || src[i] == '1') && src[i+1] == tokEnd {
+			p.pos = i + 2 // the usual case
+			return nil
 		}
-		if p.pos >= len(p.src) {
+		if p.pos >= len(src) {
 			return p.fail(ErrUnexpectedEnd, p.pos, "expected 0 or 1 after b:")
 		}
-		if c := p.src[p.pos]; c != '0' && c != '1' {
+		if c := src[p.pos]; c != '0' && c != '1' {
 			return p.fail(ErrSyntax, p.pos, "expected 0 or 1 after b:")
 		}
 		p.pos++
-		if !p.next(tokEnd) {
-			return p.missing(tokEnd, "after bool")
-		}
-		return nil
+		return p.missing(tokEnd, "after bool")
 	case tokInt:
-		if err := p.typePrefix(); err != nil {
-			return err
-		}
 		_, err := p.int64(tokEnd, "int")
 		return err
 	case tokFloat:
 		return p.float()
 	case tokString:
-		if err := p.typePrefix(); err != nil {
-			return err
-		}
 		_, err := p.quoted(tokEnd, "string")
 		return err
 	case tokArray:
-		if err := p.typePrefix(); err != nil {
-			return err
-		}
 		return p.entries(start, "array")
 	case tokObject:
 		p.addObject()
-		if err := p.typePrefix(); err != nil {
-			return err
-		}
 		if _, err := p.class(); err != nil {
 			return err
 		}
@@ -212,9 +207,6 @@ func (p *parser) other() error {
 		return p.custom()
 	case tokEnum:
 		p.addObject()
-		if err := p.typePrefix(); err != nil {
-			return err
-		}
 		at := p.pos
 		s, err := p.quoted(tokEnd, "enum")
 		if err != nil {
@@ -224,42 +216,44 @@ func (p *parser) other() error {
 			return p.fail(ErrSyntax, at, msg)
 		}
 		return nil
-	case tokRef, tokPHPRef:
-		return p.ref(tok)
 	}
-	return p.fail(ErrSyntax, p.pos, "unknown value type "+strconv.QuoteRune(rune(tok)))
+	return p.ref(tok) // r: or R:
 }
 
-// common checks, in one plain loop, the usual form of the commonest
-// tokens, a string s:<len>:"<bytes>"; or an int i:<digits>; of up to 18
-// digits, canonical, at p.pos (a value, or a key), moves past it and
-// reports true. Anything else, errors included, it leaves to value and key
-// and the functions they call, which check every form and word the errors.
+// common checks the usual form of the commonest tokens, a string
+// s:<len>:"<bytes>"; or an int i:<digits>; of up to 18 digits, canonical,
+// at p.pos (a value, or a key), moves past it and reports true. Anything
+// else, errors included, it leaves to value and key and the functions they
+// call, which check every form and word the errors. An int's digits are
+// only checked (the builder reads its value), a string's length is read.
 func (p *parser) common() bool {
-	src := p.src[p.pos:]
-	if len(src) < 4 || src[1] != tokColon {
+	src, i := p.src, p.pos
+	if len(src)-i < 4 || src[i+1] != tokColon {
 		return false
 	}
-	str := src[0] == tokString
-	if !str && src[0] != tokInt {
-		return false
-	}
-	neg := !str && src[2] == '-'
-	d := 2
-	if neg {
-		d = 3
-	}
-	n, i := digitsAt(src, d)
-	if i == d || i == len(src) || src[d] == '0' && (i > d+1 || neg) {
-		return false // no digits, the end, or not canonical
-	}
-	rest := src[i:]
-	switch {
-	case !str && rest[0] == tokEnd: // i:<digits>;
-		p.pos += i + 1
+	switch src[i] {
+	case tokInt: // i:<digits>;
+		d := i + 2
+		if src[d] == '-' {
+			d++
+		}
+		j := d
+		for end := min(len(src), d+maxLenDigits); j < end && isDigit(src[j]); j++ {
+		}
+		if j == d || j == len(src) || src[j] != tokEnd || src[d] == '0' && (j > d+1 || d > i+2) {
+			return false // no digits, the end, no ';', or not canonical
+		}
+		p.pos = j + 1
 		return true
-	case str && n < len(rest)-3 && rest[0] == tokColon && rest[1] == tokQuote && rest[n+2] == tokQuote && rest[n+3] == tokEnd: // s:<n>:"<n bytes>";
-		p.pos += i + n + 4
+	case tokString: // s:<n>:"<n bytes>";
+		n, j := digitsAt(src, i+2)
+		if j == i+2 || src[i+2] == '0' && j > i+3 || n >= len(src)-j-3 {
+			return false // no digits, not canonical, or past the end
+		}
+		if src[j:j+2] != `:"` || src[j+n+2:j+n+4] != `";` {
+			return false
+		}
+		p.pos = j + n + 4
 		return true
 	}
 	return false
@@ -282,11 +276,18 @@ func digitsAt(src string, i int) (n, end int) {
 
 // typePrefix skips the type byte and the ':' after it.
 func (p *parser) typePrefix() error {
-	p.pos++
-	if !p.next(tokColon) {
-		return p.missing(tokColon, "after "+string(rune(p.src[p.pos-1])))
+	if i := p.pos + 1; i < len(p.src) && p.src[i] == tokColon {
+		p.pos = i + 1
+		return nil
 	}
-	return nil
+	return p.missingColon()
+}
+
+// missingColon returns the error for the type byte at p.pos that no ':'
+// follows.
+func (p *parser) missingColon() error {
+	p.pos++
+	return p.missing(tokColon, "after "+string(rune(p.src[p.pos-1])))
 }
 
 // next consumes the byte c if it comes next, and reports whether it did.
@@ -564,11 +565,8 @@ func (p *parser) otherKey(what string) error {
 	return p.fail(ErrSyntax, p.pos, what+" key must be an int or a string")
 }
 
-// float checks d:<float>;.
+// float checks the <float>; of d:<float>;, after the "d:".
 func (p *parser) float() error {
-	if err := p.typePrefix(); err != nil {
-		return err
-	}
 	start := p.pos
 	end := start
 	for end < len(p.src) && p.src[end] != tokEnd {
@@ -599,11 +597,9 @@ func floatOfText(s string) Value {
 	return v
 }
 
-// custom checks C:<len>:"<Class>":<n>:{<payload>}.
+// custom checks the <len>:"<Class>":<n>:{<payload>} of a custom object,
+// after the "C:".
 func (p *parser) custom() error {
-	if err := p.typePrefix(); err != nil {
-		return err
-	}
 	if _, err := p.class(); err != nil {
 		return err
 	}
@@ -797,12 +793,9 @@ func startsValue(c byte) bool {
 	return false
 }
 
-// ref reads r:<slot>; or R:<slot>;.
+// ref reads the <slot>; of r:<slot>; or R:<slot>; (tok), after the "r:"
+// or "R:".
 func (p *parser) ref(tok byte) error {
-	p.pos++
-	if !p.next(tokColon) {
-		return p.missing(tokColon, "after "+string(rune(tok)))
-	}
 	start := p.pos
 	slot, err := p.length(tokEnd, "reference", "")
 	if err != nil {
