@@ -44,10 +44,8 @@ type Session struct {
 	orig []byte
 	lim  *limits // nil for defaultLimits (see limits)
 	// mem is the memory Session.value builds arrays and objects in, taken
-	// for a stretch of entries at a time (see takeMem); memNext is the
-	// size of the stretch of payload the next one covers.
-	mem     arena
-	memNext int
+	// for a stretch of entries at a time (see takeMem, and memShift below).
+	mem arena
 	// index maps each name to the last entry of that name (the one PHP
 	// reads). find searches the entries one by one until it has compared
 	// as many names as there are entries, then builds it (so one read of a
@@ -64,6 +62,9 @@ type Session struct {
 	// and their slots, are in no entry (see slotRoots).
 	folded  bool
 	changed bool // an entry was set or removed since decoding
+	// memShift says how long a stretch of payload the next takeMem
+	// covers: 1 KB << memShift.
+	memShift uint8
 	// composites is the number of entries whose values hold an array or
 	// object, as DecodeSession's scan counted them: the room the first
 	// decoded one takes in vals. (An int32 after the bools, in room the
@@ -384,12 +385,12 @@ func (s *Session) value(i int) (Value, error) {
 	if s.format == FormatPHPSerialize {
 		b.depth = 1 // inside the outer array
 	}
-	if len(s.mem.comps) < int(e.ncomp) || len(s.mem.ents) < int(e.nent) {
+	if !s.mem.has(e.ncomp, e.nent) {
 		s.takeMem(i)
 	}
 	b.arena = s.mem
 	v := b.value()
-	s.mem = b.arena
+	s.mem.nc, s.mem.ne = b.nc, b.ne // what the build took: no pointer changes
 	s.setVal(e, v)
 	return v, nil
 }
@@ -401,9 +402,8 @@ func (s *Session) value(i int) (Value, error) {
 // two for each entry, and a read of one entry of a large session does not
 // pay for the memory of all of them.
 func (s *Session) takeMem(i int) {
-	s.memNext = max(s.memNext, 1<<10)
 	var ncomp, nent int
-	until := int(s.entries[i].start) + s.memNext // the end of the stretch
+	until := int(s.entries[i].start) + 1<<10<<s.memShift // the end of the stretch
 	for j := i; j < len(s.entries); j++ {
 		e := &s.entries[j]
 		if j > i && int(e.end) > until {
@@ -415,7 +415,9 @@ func (s *Session) takeMem(i int) {
 		}
 	}
 	s.mem = newArena(ncomp, nent)
-	s.memNext *= 2
+	if s.memShift < 21 { // 2 GB: past any payload
+		s.memShift++
+	}
 }
 
 // Raw returns the serialized bytes of name's value; ok is false when there
