@@ -458,16 +458,10 @@ func (p *parser) quoted(term byte, what string) (string, error) {
 }
 
 // count reads the <n>:{ of an array, object or custom object, and checks n
-// against the bytes left before anything is allocated.
+// against the bytes left before anything is allocated. (entries reads the
+// usual count of an array or object itself, and leaves the rest, and the
+// errors, to count.)
 func (p *parser) count(minEach int, what string) (int, error) {
-	// The usual count, canonical, followed by ":{" and within what the
-	// bytes left can hold, is read here; anything else by length and the
-	// checks below, which word the errors.
-	src, start := p.src, p.pos
-	if n, i := digitsAt(src, start); i > start && i+1 < len(src) && src[i] == tokColon && src[i+1] == tokOpen && (src[start] != '0' || i == start+1) && n*minEach <= len(src)-i-2 {
-		p.pos = i + 2
-		return n, nil
-	}
 	n, err := p.length(tokColon, what, "count")
 	if err != nil {
 		return 0, err
@@ -503,9 +497,18 @@ func (p *parser) entries(start int, what string) error {
 	if p.depth > p.lim.maxDepth {
 		return p.fail(ErrMaxDepth, start, "nesting deeper than "+strconv.Itoa(p.lim.maxDepth))
 	}
-	n, err := p.count(minEntryLen, what)
-	if err != nil {
-		return err
+	// The usual count, canonical, followed by ":{" and within what the
+	// bytes left can hold, is read here; anything else by count, which
+	// words the errors.
+	src, i := p.src, p.pos
+	n, j := digitsAt(src, i)
+	if j > i && j+1 < len(src) && src[j] == tokColon && src[j+1] == tokOpen && (src[i] != '0' || j == i+1) && n*minEntryLen <= len(src)-j-2 {
+		p.pos = j + 2
+	} else {
+		var err error
+		if n, err = p.count(minEntryLen, what); err != nil {
+			return err
+		}
 	}
 	p.ncomp++
 	p.nent += n
