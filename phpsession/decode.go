@@ -570,6 +570,11 @@ func (p *parser) otherKey(what string) error {
 
 // float checks the <float>; of d:<float>;, after the "d:".
 func (p *parser) float() error {
+	if end := floatTextEnd(p.src, p.pos); end >= 0 && end < len(p.src) && p.src[end] == tokEnd {
+		p.pos = end + 1
+		return nil
+	}
+	// Not a float followed by ';': which error.
 	start := p.pos
 	end := start
 	for end < len(p.src) && p.src[end] != tokEnd {
@@ -578,11 +583,7 @@ func (p *parser) float() error {
 	if end >= len(p.src) {
 		return p.fail(ErrUnexpectedEnd, end, "expected ';' after float")
 	}
-	if !validFloatText(p.src[start:end]) {
-		return p.fail(ErrSyntax, start, "invalid float")
-	}
-	p.pos = end + 1
-	return nil
+	return p.fail(ErrSyntax, start, "invalid float")
 }
 
 // floatOfText returns the Float value of s, a text validFloatText accepts,
