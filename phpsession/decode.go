@@ -233,6 +233,10 @@ func (p *parser) common() bool {
 	}
 	switch src[i] {
 	case tokInt: // i:<digits>;
+		if isDigit(src[i+2]) && src[i+3] == tokEnd { // one digit, the commonest key
+			p.pos = i + 4
+			return true
+		}
 		d := i + 2
 		if src[d] == '-' {
 			d++
