@@ -250,9 +250,14 @@ func (p *parser) common() bool {
 		p.pos = j + 1
 		return true
 	case tokString: // s:<n>:"<n bytes>";
-		n, j := digitsAt(src, i+2)
-		if j == i+2 || src[i+2] == '0' && j > i+3 || n >= len(src)-j-3 {
-			return false // no digits, not canonical, or past the end
+		var n, j int
+		if c := src[i+2] - '0'; c <= 9 && src[i+3] == tokColon { // a length of one digit
+			n, j = int(c), i+3
+		} else if n, j = digitsAt(src, i+2); j == i+2 || src[i+2] == '0' {
+			return false // no digits, or not canonical
+		}
+		if n >= len(src)-j-3 {
+			return false // past the end
 		}
 		if src[j:j+2] != `:"` || src[j+n+2:j+n+4] != `";` {
 			return false
