@@ -197,6 +197,9 @@ func quotedAt(src string, i int) (start, end int) {
 // intAt returns the bits of the int64 or the slot number written at src[i]
 // (an optional '-' and digits) and where the ';' after it ends.
 func intAt(src string, i int) (x uint64, end int) {
+	if src[i+1] == tokEnd { // one digit
+		return uint64(src[i] - '0'), i + 2
+	}
 	neg := src[i] == '-'
 	if neg {
 		i++
@@ -213,6 +216,9 @@ func intAt(src string, i int) (x uint64, end int) {
 // countAt returns the count (or length) written at src[i] and where what
 // follows the two bytes after it (":{" or ":\"") starts.
 func countAt(src string, i int) (n, start int) {
+	if src[i+1] == tokColon { // one digit
+		return int(src[i] - '0'), i + 3
+	}
 	for ; src[i] != tokColon; i++ {
 		n = n*10 + int(src[i]-'0')
 	}
