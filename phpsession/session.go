@@ -373,7 +373,7 @@ func (s *Session) value(i int) (Value, error) {
 		return s.val(e), nil
 	}
 	// DecodeSession checked the bytes.
-	b := builder{src: stringOf(s.orig[e.start:e.end])}
+	b := builder{src: stringOf(s.orig), pos: int(e.start)}
 	if e.ncomp == 0 {
 		// A scalar is built again at each read: that takes no memory (a
 		// string is a substring of the payload), where keeping it would
