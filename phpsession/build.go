@@ -148,12 +148,12 @@ func (b *builder) value() Value {
 func (b *builder) entries(kind Kind, class string, n int) Value {
 	c := b.composite(kind, n)
 	b.depth++
-	src, i := b.src, b.pos
-	for k := range c.entries {
+	src, i, es := b.src, b.pos, c.entries
+	for k := range es {
 		// The entry is zero (see arena): only the fields that are not
 		// are set, which spares the pointers that stay nil the write
 		// barrier while the garbage collector runs.
-		e := &c.entries[k]
+		e := &es[k]
 		// The key: i:<int>; or s:<len>:"<bytes>";.
 		if src[i] == tokInt {
 			e.Key.num, i = intAt(src, i+2)
