@@ -510,7 +510,12 @@ func (p *parser) entries(start int, what string) error {
 	// bytes left can hold, is read here; anything else by count, which
 	// words the errors.
 	src, i := p.src, p.pos
-	n, j := digitsAt(src, i)
+	var n, j int
+	if i+1 < len(src) && src[i]-'0' <= 9 && src[i+1] == tokColon { // one digit
+		n, j = int(src[i]-'0'), i+1
+	} else {
+		n, j = digitsAt(src, i)
+	}
 	if j > i && j+1 < len(src) && src[j] == tokColon && src[j+1] == tokOpen && (src[i] != '0' || j == i+1) && n*minEntryLen <= len(src)-j-2 {
 		p.pos = j + 2
 	} else {
