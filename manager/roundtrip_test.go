@@ -5,8 +5,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
-	"strings"
-	"sync"
 	"testing"
 
 	"github.com/redis/go-redis/v9"
@@ -16,64 +14,23 @@ import (
 	"github.com/sessbridge/sessbridge/phpsession"
 )
 
-// commandLog is a go-redis hook that records every round trip a client
-// makes: one command, or one pipeline as "pipeline(a,b,...)".
-type commandLog struct {
-	mu   sync.Mutex
-	cmds []string
-}
-
-func (l *commandLog) DialHook(next redis.DialHook) redis.DialHook { return next }
-
-func (l *commandLog) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error {
-		l.add(cmd.Name())
-		return next(ctx, cmd)
-	}
-}
-
-func (l *commandLog) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error {
-		names := make([]string, len(cmds))
-		for i, c := range cmds {
-			names[i] = c.Name()
-		}
-		l.add("pipeline(" + strings.Join(names, ",") + ")")
-		return next(ctx, cmds)
-	}
-}
-
-func (l *commandLog) add(name string) {
-	l.mu.Lock()
-	l.cmds = append(l.cmds, name)
-	l.mu.Unlock()
-}
-
-// take returns the round trips recorded since the last take.
-func (l *commandLog) take() []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	cmds := l.cmds
-	l.cmds = nil
-	return cmds
-}
-
 // TestRedisRoundTrips counts the Redis round trips of one request through
 // LoadAndSave, as a go-redis hook sees them. With the default SaveMerge a
-// changed session costs one GETRANGE to load (a GET that transfers at most
-// 1 MiB, see redisstore's Read) and one
+// changed session costs one pipeline of EXISTS, STRLEN and GETRANGE to load
+// (a GET that transfers at most 1 MiB, see redisstore's Read) and one
 // EVALSHA (the compare-and-swap) to save, the same two round trips as a
 // bare GET and SETEX; only when
 // someone else changed the session meanwhile does the save read it again and
-// retry. With LockRequests the lock goes in one pipeline with the GETRANGE,
-// and the write and the release in one script: two round trips again. The
-// session as
-// stored afterwards holds every change.
+// retry. A cookie whose session is gone (expired) costs one round trip to
+// find it missing, as an existing one does. With LockRequests the lock goes
+// in one pipeline with the read, and the write and the release in one
+// script: two round trips again. The session as stored afterwards holds
+// every change.
 func TestRedisRoundTrips(t *testing.T) {
-	const read = "getrange"
-	const lockedRead = "pipeline(set,getrange)" // SET NX of the lock, then the read
+	const read = "pipeline(exists,strlen,getrange)"
+	const lockedRead = "pipeline(set,exists,strlen,getrange)" // SET NX of the lock, then the read
 	srv := testenv.StartRedis(t)
-	log := &commandLog{}
+	log := &testenv.RoundTrips{}
 	client := redis.NewClient(&redis.Options{Addr: srv.Addr})
 	t.Cleanup(func() { client.Close() })
 	client.AddHook(log)
@@ -99,6 +56,7 @@ func TestRedisRoundTrips(t *testing.T) {
 		save      SaveMode
 		lock      bool // LockRequests, on a store with Locking
 		noCookie  bool
+		missing   bool // the cookie's session is not stored
 		handler   func(t *testing.T, r *http.Request, s *Session)
 		want      []string
 		wantStore map[string]string // key: PHP serialize() of the value; "" = absent
@@ -132,6 +90,25 @@ func TestRedisRoundTrips(t *testing.T) {
 				s.Set("hits", phpsession.IntValue(1))
 			},
 			want:      []string{"setex"},
+			wantStore: map[string]string{"user": "", "hits": "i:1;"},
+		},
+		{
+			name:    "merge/missing",
+			missing: true,
+			handler: func(t *testing.T, r *http.Request, s *Session) {
+				s.Set("hits", phpsession.IntValue(1))
+			},
+			want:      []string{read, "evalsha"},
+			wantStore: map[string]string{"user": "", "hits": "i:1;"},
+		},
+		{
+			name:    "locked/missing",
+			lock:    true,
+			missing: true,
+			handler: func(t *testing.T, r *http.Request, s *Session) {
+				s.Set("hits", phpsession.IntValue(1))
+			},
+			want:      []string{lockedRead, "evalsha"},
 			wantStore: map[string]string{"user": "", "hits": "i:1;"},
 		},
 		{
@@ -251,14 +228,19 @@ func TestRedisRoundTrips(t *testing.T) {
 			} else if err := h.WriteUnlock(ctx, []byte(base), 0); err != nil {
 				t.Fatal(err)
 			}
-			log.take()
+			if tt.missing {
+				if err := store.Destroy(ctx, id); err != nil {
+					t.Fatal(err)
+				}
+			}
+			log.Take()
 
 			w := httptest.NewRecorder()
 			h.ServeHTTP(w, r)
 			if w.Code != http.StatusOK {
 				t.Fatalf("status %d: %s", w.Code, w.Body)
 			}
-			if got := log.take(); !slices.Equal(got, tt.want) {
+			if got := log.Take(); !slices.Equal(got, tt.want) {
 				t.Errorf("round trips = %q, want %q", got, tt.want)
 			}
 			if tt.noCookie {

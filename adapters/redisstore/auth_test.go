@@ -3,6 +3,7 @@ package redisstore_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -114,12 +115,131 @@ func TestAuthErrors(t *testing.T) {
 				if got, err := admin.Get(ctx, key).Result(); err != nil || got != `s:6:"`+authData+`";` {
 					t.Errorf("the session key after the refusals = %q, %v; want it untouched", got, err)
 				}
-				// A user that may take the lock but not read cannot release
-				// it either (the release script GETs): the lock then expires.
-				if n, err := admin.Exists(ctx, lockKey).Result(); tt.user != "noread" && (err != nil || n != 0) {
+				// A user that may take the lock but not read releases it
+				// without GET (setRelease).
+				if n, err := admin.Exists(ctx, lockKey).Result(); err != nil || n != 0 {
 					t.Errorf("the lock key after the refusals: exists %d, %v; want none", n, err)
 				}
 			})
+		}
+	}
+}
+
+// TestReadRefusedLeavesNoLock takes a session's lock as an ACL user that
+// may SET but not GET: LockRead's SET NX takes the lock, the read then
+// fails with NOPERM, and so does the release script, which GETs the lock.
+// The lock must be gone all the same (released with SET ... NX GET), so
+// that the next request on the session, by a user that may read, takes
+// the lock at its first attempt instead of waiting for the lock to
+// expire. Another holder's lock must stay.
+func TestReadRefusedLeavesNoLock(t *testing.T) {
+	r, admin := startAuthRedis(t)
+	ctx := ctxFor(t)
+	for _, layout := range layouts {
+		for _, autoPipeline := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%v/auto_pipeline=%v", layout, autoPipeline), func(t *testing.T) {
+				opts := redisstore.Options{
+					Host: "127.0.0.1", Port: r.Port, Layout: layout, Locking: true,
+					LockRetries: 1, LockWait: 50 * time.Millisecond, AutoPipeline: autoPipeline,
+				}
+				noread := opts
+				noread.Username, noread.Password = "noread", "pw"
+				s := open(t, noread)
+				opts.Password = authPW
+				allowed := open(t, opts)
+				id := storetest.NewID()
+				lockKey := allowed.LockKey(id)
+				if err := allowed.Write(ctx, id, []byte(authData), 0); err != nil {
+					t.Fatal(err)
+				}
+				_, _, held, err := s.LockRead(ctx, id)
+				if held != nil || !errors.Is(err, redisstore.ErrAuth) || !strings.Contains(err.Error(), "NOPERM") {
+					t.Fatalf("LockRead(%q) as noread = held %v, %v; want a NOPERM error matching ErrAuth", id, held != nil, err)
+				}
+				if ttl, err := admin.PTTL(ctx, lockKey).Result(); err != nil || ttl != -2*time.Nanosecond {
+					t.Errorf("PTTL %s after the refused read = %v, %v; want -2 (no key)", lockKey, ttl, err)
+				}
+				// The lock is free: taken at the first attempt (a lock left
+				// behind would fail this LockRead, as it lasts 30 s).
+				data, found, h, err := allowed.LockRead(ctx, id)
+				if err != nil || !found || string(data) != authData {
+					t.Fatalf("LockRead(%q) after the refused read = %q, %v, %v", id, data, found, err)
+				}
+				// The refused user's Lock (SET only) then fails to take it, and
+				// its unlock of a lock it took releases only its own.
+				if _, err := s.Lock(ctx, id); !errors.Is(err, adapters.ErrLockTimeout) {
+					t.Errorf("Lock(%q) as noread while held = %v, want ErrLockTimeout", id, err)
+				}
+				if err := h.Unlock(ctx); err != nil {
+					t.Fatal(err)
+				}
+				unlock, err := s.Lock(ctx, id)
+				if err != nil {
+					t.Fatalf("Lock(%q) as noread = %v", id, err)
+				}
+				if err := admin.Set(ctx, lockKey, "someone-else", time.Minute).Err(); err != nil {
+					t.Fatal(err)
+				}
+				if err := unlock(ctx); !errors.Is(err, redisstore.ErrLockLost) {
+					t.Errorf("unlock as noread of a lock taken over = %v, want ErrLockLost", err)
+				}
+				if got, err := admin.Get(ctx, lockKey).Result(); err != nil || got != "someone-else" {
+					t.Errorf("the other holder's lock after the unlock = %q, %v; want it kept", got, err)
+				}
+				if ttl, err := admin.TTL(ctx, lockKey).Result(); err != nil || ttl <= 0 {
+					t.Errorf("TTL of the other holder's lock = %v, %v; want its TTL kept", ttl, err)
+				}
+				if err := admin.Del(ctx, lockKey).Err(); err != nil {
+					t.Fatal(err)
+				}
+				// A lock that expired before the unlock: nothing to release,
+				// and nothing left behind by the SET NX of the release.
+				unlock, err = s.Lock(ctx, id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := admin.Del(ctx, lockKey).Err(); err != nil {
+					t.Fatal(err)
+				}
+				if err := unlock(ctx); !errors.Is(err, redisstore.ErrLockLost) {
+					t.Errorf("unlock as noread of an expired lock = %v, want ErrLockLost", err)
+				}
+				if n, err := admin.Exists(ctx, lockKey).Result(); err != nil || n != 0 {
+					t.Errorf("the lock key after releasing an expired lock: exists %d, %v; want none", n, err)
+				}
+			})
+		}
+	}
+}
+
+// replyError is an error reply from Redis, as go-redis returns it.
+type replyError string
+
+func (e replyError) Error() string { return string(e) }
+func (replyError) RedisError()     {}
+
+// TestOpErrorIsErrAuth checks which causes make an *OpError match ErrAuth:
+// Redis refusing the credentials or, for the ACL, a command, also one a
+// script runs, in the words of each Redis version; not other errors.
+func TestOpErrorIsErrAuth(t *testing.T) {
+	tests := []struct {
+		err  error
+		want bool
+	}{
+		{replyError("WRONGPASS invalid username-password pair or user is disabled."), true},
+		{replyError("NOAUTH Authentication required."), true},
+		{replyError("NOPERM User noread has no permissions to run the 'getrange' command"), true},
+		// In a script: Redis 7.0, then 7.2+ and Valkey.
+		{replyError("ERR The user executing the script can't run this command or subcommand script: e9f6, on @user_script:1."), true},
+		{replyError("ERR ACL failure in script: User noread has no permissions to run the 'get' command script: e9f6, on @user_script:1."), true},
+		{replyError("ERR Error running script (call to f_e9f6): @user_script:1: WRONGTYPE Operation against a key holding the wrong kind of value"), false},
+		{errors.New("ERR ACL failure in script: not a reply from Redis"), false},
+		{context.DeadlineExceeded, false},
+	}
+	for _, tt := range tests {
+		err := &redisstore.OpError{Op: "unlock", Key: "sess-reds-x-lock", Err: tt.err}
+		if got := errors.Is(err, redisstore.ErrAuth); got != tt.want {
+			t.Errorf("errors.Is(%v, ErrAuth) = %v, want %v", err, got, tt.want)
 		}
 	}
 }

@@ -21,8 +21,8 @@ import (
 )
 
 // TestCASWire checks what a compare-and-swap costs on the wire: ReadVersion
-// is one GETRANGE (see asGET), and a GET when the key is missing (an
-// empty reply);
+// is one pipeline of EXISTS, STRLEN and GETRANGE (see asGET), also when
+// the key is missing;
 // WriteIfVersion is one EVALSHA, plus one EVAL the first time a
 // server runs the script (NOSCRIPT), also after SCRIPT FLUSH; a conflict is
 // one EVALSHA too. What the script stores is what Write stores: the same
@@ -65,9 +65,9 @@ func TestCASWire(t *testing.T) {
 				op   string
 				want []string // command names, each on key
 			}{
-				{"op:read-missing", []string{"GETRANGE", "GET"}},
+				{"op:read-missing", []string{"EXISTS", "STRLEN", "GETRANGE"}},
 				{"op:first-write", []string{"EVALSHA", "EVAL"}},
-				{"op:read", []string{"GETRANGE"}},
+				{"op:read", []string{"EXISTS", "STRLEN", "GETRANGE"}},
 				{"op:write", []string{"EVALSHA"}},
 				{"op:conflict", []string{"EVALSHA"}},
 			}

@@ -39,11 +39,24 @@
 //
 // [Store] implements [adapters.Store] and every optional capability:
 // [adapters.Toucher], [adapters.Validator], [adapters.Locker],
-// [adapters.LockReader] (SET NX and GET in one pipeline, then one script
-// that writes and releases, or EXPIRE and the release in one pipeline),
+// [adapters.LockReader] (SET NX and the read in one pipeline, then one
+// script that writes and releases, or EXPIRE and the release in one
+// pipeline),
 // [adapters.CASWriter] (one GET, then one
 // EVALSHA, also on a Cluster since a session is one key) and
 // [adapters.Lister] (SCAN, on every master of a Cluster; never KEYS).
+//
+// # Reads
+//
+// Where PHP sends GET, the store sends EXISTS, STRLEN and GETRANGE of the
+// value's first MiB, in one pipeline: one round trip, for a missing
+// session too (EXISTS tells it from an empty value, for which GETRANGE
+// also returns ""). A value longer than [Options.MaxSize] is refused with
+// an error wrapping [ErrTooLarge] in that round trip, by its length, with
+// at most its first MiB transferred (MaxSize+1 bytes when MaxSize is under
+// 1 MiB); a value of 1 MiB or more within MaxSize is read whole in a
+// second round trip. On a Cluster or Ring the read is one round trip too,
+// as its commands are on one key.
 //
 // # Timeouts
 //
@@ -63,7 +76,11 @@
 // message; a lost compare-and-swap wraps [adapters.ErrConflict]. When
 // Redis refuses the store's password (NOAUTH, WRONGPASS) or its user's ACL
 // refuses a command (NOPERM), the *OpError also matches [ErrAuth]: never a
-// held lock or a missing session.
+// held lock or a missing session. A user that may SET but not GET takes
+// the lock of LockRead before its read is refused; as the release scripts
+// GET the lock, which Redis refuses too, the lock is then released by a
+// script that compares the token through SET ... NX GET (Redis 7.0+), so
+// that it does not block the session until it expires.
 //
 // # Security considerations
 //

@@ -102,12 +102,13 @@ func (s *Store) Lock(ctx context.Context, id string) (unlock func(context.Contex
 func (s *Store) Locking() bool { return s.opts.Locking }
 
 // LockRead takes the session lock of id as [Store.Lock] does and reads the
-// session as [Store.Read] does, sending SET NX and the read's GETRANGE in
-// one pipeline, so that an uncontended lock costs no round trip of its
-// own. With [Options.AutoPipeline], while it batches, the two go one after
-// the other into a batch shared with other requests' commands, through
-// go-redis's deferred AutoPipeliner. A read sent with a SET NX that did not take the lock is ignored,
-// and both are sent again after LockWait. The returned [adapters.Held]
+// session as [Store.Read] does, sending SET NX and the read's commands
+// (EXISTS, STRLEN, GETRANGE) in one pipeline, so that an uncontended lock
+// costs no round trip of its own. With [Options.AutoPipeline], while it
+// batches, they go one after the other into a batch shared with other
+// requests' commands, through go-redis's deferred AutoPipeliner. A read
+// sent with a SET NX that did not take the lock is ignored, and all are
+// sent again after LockWait. The returned [adapters.Held]
 // writes and releases in one round trip too (see [held.WriteUnlock]). On a
 // Cluster or a Ring, where the lock key and the session key may live on
 // different nodes and a pipeline's commands to two nodes run in no set
@@ -126,7 +127,7 @@ func (s *Store) LockRead(ctx context.Context, id string) (data []byte, found boo
 		data, found, _, err = s.readKey(ctx, "read", key)
 		return data, found, h, err
 	}
-	var get *redis.StringCmd
+	var r read
 	batched := s.begin() != s.client && s.apAsync != nil
 	defer s.end()
 	err = s.acquire(ctx, h, attempts, func() (bool, error) {
@@ -139,22 +140,25 @@ func (s *Store) LockRead(ctx context.Context, id string) (data []byte, found boo
 			// a reply waits for it.
 			set := redis.NewCmd(ctx, args...)
 			_ = s.apAsync.Process(ctx, set) // the error is the command's
-			get = s.getCmd(ctx, s.apAsync, key)
+			r = s.sendRead(ctx, s.ap, key, s.readEnd)
 			return lockTaken(set.Err())
 		}
 		pipe := s.client.Pipeline()
-		set := pipe.Do(ctx, args...)
-		get = s.getCmd(ctx, pipe, key)
-		execPipe(ctx, pipe) // each command's error is read below
+		set := redis.NewCmd(ctx, args...)
+		r = newRead(ctx, key, s.readEnd)
+		// BatchProcess of a pipeline never fails; each command's error
+		// is read below.
+		_ = pipe.BatchProcess(ctx, set, r.exists, r.strlen, r.get)
+		execPipe(ctx, pipe)
 		return lockTaken(set.Err())
 	})
 	if err == nil && !s.ordered {
-		get = s.getCmd(ctx, s.client, key)
+		r = s.sendRead(ctx, s.client, key, s.readEnd)
 	}
 	if err != nil {
 		return nil, false, nil, err
 	}
-	data, found, _, err = s.gotValue(ctx, s.client, "read", key, get)
+	data, found, _, err = s.gotValue(ctx, s.client, "read", key, r)
 	if err != nil {
 		// The lock is ours, but the read failed: give the lock back.
 		_ = h.Unlock(ctx)
@@ -325,6 +329,11 @@ func (h *held) released(cmd *redis.Cmd) error {
 // Unlock deletes the lock only if it still holds the value this lock set.
 // It returns an *OpError wrapping [ErrLockLost] if the lock had expired or
 // been taken over meanwhile, and nil when called again.
+//
+// When Redis refuses the release script because the store's ACL user may
+// not GET (the user took the lock, but cannot read, so the read that came
+// with the lock failed too), Unlock runs [setRelease] instead, which
+// compares the token through SET ... NX GET.
 func (h *held) Unlock(ctx context.Context) error {
 	if h.done.Load() {
 		return nil
@@ -335,8 +344,35 @@ func (h *held) Unlock(ctx context.Context) error {
 	} else {
 		cmd = h.release(ctx, h.s.client)
 	}
-	return h.released(cmd)
+	return h.released(h.releaseRefused(ctx, cmd))
 }
+
+// releaseRefused returns the reply of [setRelease], run on the lock, when
+// Redis refused the release script that cmd ran for a command the ACL
+// denies (NOPERM), and cmd otherwise.
+func (h *held) releaseRefused(ctx context.Context, cmd *redis.Cmd) *redis.Cmd {
+	if err := cmd.Err(); err == nil || !aclRefused(err) {
+		return cmd
+	}
+	args := []any{nil, nil, 1, h.lockKey, h.token}
+	if again := setRelease.run(ctx, h.s.client, args); again.Err() == nil {
+		return again
+	}
+	return cmd // the first refusal is the one to report
+}
+
+// setRelease is the compare-and-delete of a lock for an ACL user that may
+// SET and DEL but not GET (Redis 7.0 checks a script's commands against
+// the user, so the release scripts of Phalcon and phpredis, which GET the
+// lock, fail with NOPERM for it). SET ... NX GET (Redis 7.0+) returns the
+// lock's value without changing a lock that exists; on a missing lock it
+// sets one, which the script deletes at once, unseen, as a script runs
+// whole. It deletes the lock only if it holds ARGV[1], and returns 1 when
+// it did, 0 otherwise, as the release scripts do.
+var setRelease = newScript(`local v = redis.call("set", KEYS[1], ARGV[1], "NX", "GET")
+if v == ARGV[1] then return redis.call("del", KEYS[1]) end
+if not v then redis.call("del", KEYS[1]) end
+return 0`)
 
 // WriteUnlock writes data as [Store.Write] does and releases the lock, in
 // one round trip: a script (EVALSHA, then EVAL the first time a server
@@ -438,6 +474,7 @@ func (h *held) TouchUnlock(ctx context.Context, ttl time.Duration) error {
 	if h.native && redis.HasErrorPrefix(rel.Err(), "NOSCRIPT") {
 		rel = nativeRelease.Eval(ctx, s.client, []string{h.lockKey}, h.token)
 	}
+	rel = h.releaseRefused(ctx, rel)
 	if err := touch.Err(); err != nil {
 		return errors.Join(&OpError{Op: "touch", Key: h.key, Err: err}, h.released(rel))
 	}

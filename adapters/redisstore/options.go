@@ -135,7 +135,8 @@ type Options struct {
 	// LayoutNative.
 	LockWait time.Duration
 
-	// AutoPipeline sends the commands on a session key (GETRANGE, SETEX,
+	// AutoPipeline sends the commands on a session key (a read's EXISTS,
+	// STRLEN and GETRANGE, SETEX,
 	// the compare-and-swap script, EXPIRE, EXISTS, DEL/UNLINK, and the
 	// script that writes a locked session and releases its lock) through
 	// the client's go-redis [redis.AutoPipeliner] whenever at least 16
@@ -146,7 +147,7 @@ type Options struct {
 	// commands on a pooled connection as without AutoPipeline: batches of
 	// a few commands cost the Go process more through the AutoPipeliner's
 	// hand-offs between goroutines than they save. [Store.LockRead] then
-	// queues its SET NX and its GETRANGE one after the other on the
+	// queues its SET NX and its read one after the other on the
 	// client's deferred AutoPipeliner (AsyncAutoPipeline), whose commands
 	// run in order, so that they too share a batch. Releasing a lock
 	// without a write, [Store.Lock], and listing always use the client

@@ -31,13 +31,14 @@ var (
 type Store struct {
 	client redis.UniversalClient
 	// ap is client's AutoPipeliner when Options.AutoPipeline is set, which
-	// the commands on one session key (GET, SETEX, the compare-and-swap,
+	// the commands on one session key (a read, SETEX, the compare-and-swap,
 	// EXPIRE, EXISTS, DEL/UNLINK, a lock's write and release) go through
 	// when enough calls are under way (see begin).
 	ap *redis.AutoPipeliner
 	// apAsync is client's deferred AutoPipeliner, with ap on a client
-	// whose pipelines run in order: LockRead queues its SET NX and its
-	// GETRANGE there one after the other, to share one batch.
+	// whose pipelines run in order: a read queues its EXISTS, STRLEN and
+	// GETRANGE there (LockRead its SET NX first) one after the other, to
+	// share one batch.
 	apAsync *redis.AutoPipeliner
 	// busy counts the calls under way that send such commands, while ap
 	// is set.
@@ -77,10 +78,29 @@ func (e *OpError) Error() string {
 func (e *OpError) Unwrap() error { return e.Err }
 
 // Is reports whether target is [ErrAuth] and the cause is Redis refusing
-// the credentials (NOAUTH, WRONGPASS) or a command (NOPERM), so that
-// errors.Is(err, ErrAuth) holds for such an error.
+// the credentials (NOAUTH, WRONGPASS) or a command (NOPERM, or its form
+// inside a script on Redis 7.0), so that errors.Is(err, ErrAuth) holds for
+// such an error.
 func (e *OpError) Is(target error) bool {
-	return target == ErrAuth && (redis.IsAuthError(e.Err) || redis.IsPermissionError(e.Err))
+	return target == ErrAuth && (redis.IsAuthError(e.Err) || aclRefused(e.Err))
+}
+
+// aclRefused reports whether err is Redis refusing a command to the
+// user's ACL: NOPERM, or, for a command a script runs, an ERR reply that
+// says so: "The user executing the script can't run this command or
+// subcommand" (Redis 7.0), "ACL failure in script: ..." (Redis 7.2+,
+// Valkey).
+func aclRefused(err error) bool {
+	if redis.IsPermissionError(err) {
+		return true
+	}
+	var reply redis.Error
+	if !errors.As(err, &reply) {
+		return false
+	}
+	msg := reply.Error()
+	return strings.Contains(msg, "user executing the script can't run this command") ||
+		strings.Contains(msg, "ACL failure in script")
 }
 
 // ErrAuth means Redis refused the store's credentials (NOAUTH: a password
@@ -245,12 +265,14 @@ func (s *Store) keys(ctx context.Context, op, id, suffix string) (key, suffixed 
 // unchanged, LayoutPhalcon5 returns an empty payload (found == true).
 // With LayoutNative the value is the payload.
 //
-// A value longer than [Options.MaxSize] is refused with an error wrapping
-// [ErrTooLarge], having transferred at most its first MiB: the read is
-// GETRANGE of the first MiB, which costs Redis what GET does and is the
-// whole read for any value of 1 to 1 MiB - 1 bytes. A longer value costs
-// a STRLEN, and a GET when it fits MaxSize; an empty reply costs a GET,
-// which tells a missing key from an empty value.
+// A read is one round trip, a pipeline of EXISTS, STRLEN and GETRANGE of
+// the value's first MiB (which costs Redis what GET does): EXISTS tells a
+// missing key from an empty value, and the GETRANGE is the whole of any
+// value up to 1 MiB - 1 bytes. A value longer than [Options.MaxSize] is
+// refused with an error wrapping [ErrTooLarge] in that round trip, STRLEN
+// telling its length, having transferred at most its first MiB (or
+// MaxSize + 1 bytes, when MaxSize is under 1 MiB). A longer value that
+// fits MaxSize costs a second round trip, which reads it whole.
 //
 // Errors are [*OpError] values.
 func (s *Store) Read(ctx context.Context, id string) (data []byte, found bool, err error) {
@@ -266,7 +288,7 @@ func (s *Store) Read(ctx context.Context, id string) (data []byte, found bool, e
 // most its first MiB was transferred.
 var ErrTooLarge = errors.New("session value too large")
 
-// readHead is how many bytes of a value the first command of a read
+// readHead is how many bytes of a value the first round trip of a read
 // fetches: the whole of any session up to 1 MiB, and no more of a larger
 // one before its length is known to fit MaxSize.
 const readHead = 1 << 20
@@ -275,19 +297,51 @@ const readHead = 1 << 20
 // read whole; one of MaxSize+1 bytes is too large.
 func (s *Store) headLen() int64 { return min(readHead, s.opts.MaxSize+1) }
 
-// getCmd queues or sends on c (the client, an AutoPipeliner or a
-// pipeline) the first command of a read of key: GETRANGE key 0 <headLen-1>,
-// which costs Redis what GET costs. gotValue reads its reply. (A Lua script
-// that checks the length before it returns the value would be one command
-// in every case, but a value passed through Lua costs Redis 7.0 far more
-// than GET: about 4 µs instead of 0.2 µs for 1 KB, some 250 µs instead of
-// 6 µs for 100 KB.)
-func (s *Store) getCmd(ctx context.Context, c interface {
-	Process(context.Context, redis.Cmder) error
-}, key string) *redis.StringCmd {
-	cmd := redis.NewStringCmd(ctx, "GETRANGE", key, 0, s.readEnd)
-	_ = c.Process(ctx, cmd) // the error is the command's, read by gotValue
-	return cmd
+// read is the commands of one read of a key, sent in one round trip:
+// EXISTS tells a missing key from an empty value (GETRANGE returns "" for
+// both), STRLEN the length of a value longer than the GETRANGE returns,
+// and GETRANGE the value. (A Lua script that checks the length before it
+// returns the value would be one command, but a value passed through Lua
+// costs Redis 7.0 far more than GET: about 4 µs instead of 0.2 µs for
+// 1 KB, some 250 µs instead of 6 µs for 100 KB.)
+type read struct {
+	exists, strlen *redis.IntCmd
+	get            *redis.StringCmd
+}
+
+// newRead returns the commands of a read of key, with GETRANGE from offset
+// 0 to end (an int64, or s.readEnd, boxed once). Their arguments share one
+// array, in which key is boxed once.
+func newRead(ctx context.Context, key string, end any) read {
+	args := &[8]any{"EXISTS", key, "STRLEN", nil, "GETRANGE", nil, 0, end}
+	args[3], args[5] = args[1], args[1]
+	return read{
+		exists: redis.NewIntCmd(ctx, args[0:2]...),
+		strlen: redis.NewIntCmd(ctx, args[2:4]...),
+		get:    redis.NewStringCmd(ctx, args[4:8]...),
+	}
+}
+
+// sendRead sends on c the commands of a read of key, in one round trip:
+// queued one after the other on the deferred AutoPipeliner when c is the
+// AutoPipeliner of an ordered client, in a pipeline otherwise.
+func (s *Store) sendRead(ctx context.Context, c redis.UniversalClient, key string, end any) read {
+	r := newRead(ctx, key, end)
+	if c != s.client && s.apAsync != nil {
+		// To share a batch with other calls' commands; reading a reply
+		// waits for it. Each command's error is its own, read by
+		// gotValue.
+		_ = s.apAsync.Process(ctx, r.exists)
+		_ = s.apAsync.Process(ctx, r.strlen)
+		_ = s.apAsync.Process(ctx, r.get)
+		return r
+	}
+	pipe := c.Pipeline() // of the client, or the AutoPipeliner of a Cluster or Ring
+	// BatchProcess of a pipeline never fails; each command's error is
+	// read by gotValue.
+	_ = pipe.BatchProcess(ctx, r.exists, r.strlen, r.get)
+	execPipe(ctx, pipe)
+	return r
 }
 
 // readKey does Read on a key and also returns the stored value as the
@@ -295,7 +349,7 @@ func (s *Store) getCmd(ctx context.Context, c interface {
 func (s *Store) readKey(ctx context.Context, op, key string) (data []byte, found bool, stored string, err error) {
 	c := s.begin()
 	defer s.end()
-	return s.gotValue(ctx, c, op, key, s.getCmd(ctx, c, key))
+	return s.gotValue(ctx, c, op, key, s.sendRead(ctx, c, key, s.readEnd))
 }
 
 // ctxCause returns err with the error of ctx in it when ctx has ended:
@@ -308,34 +362,43 @@ func ctxCause(ctx context.Context, err error) error {
 	return err
 }
 
-// gotValue is readKey on the reply of getCmd. Only two replies need a
-// second round trip, which goes through c: an empty one (a missing key, or
-// an empty value: a GET tells), and one as long as it asked for (STRLEN
-// then tells whether the value fits MaxSize, and a GET reads it whole).
-func (s *Store) gotValue(ctx context.Context, c redis.UniversalClient, op, key string, head *redis.StringCmd) (data []byte, found bool, stored string, err error) {
-	stored, err = head.Result()
-	switch {
-	case err != nil:
-	case len(stored) > 0 && int64(len(stored)) < s.headLen():
-		found = true // the whole value
-	default:
-		var n int64
-		if len(stored) > 0 {
-			n, err = c.StrLen(ctx, key).Result()
+// result returns the replies of a read: whether the key existed, its
+// length and what GETRANGE returned, or the first command's error.
+func (r read) result() (exists bool, n int64, value string, err error) {
+	e, err := r.exists.Result()
+	if err == nil {
+		n, err = r.strlen.Result()
+	}
+	if err == nil {
+		value, err = r.get.Result()
+	}
+	return e == 1, n, value, err
+}
+
+// gotValue is readKey on the replies of a read sent with sendRead. The
+// GETRANGE reply is the value as it was when GETRANGE ran when it is
+// shorter than asked for; a longer value needs a second round trip, which
+// goes through c, unless STRLEN (or the reply itself) shows it is over
+// MaxSize. The three commands need not run at one instant (a pipeline is
+// not a transaction), so only the GETRANGE reply is taken for the value,
+// never combined with STRLEN's length.
+func (s *Store) gotValue(ctx context.Context, c redis.UniversalClient, op, key string, r read) (data []byte, found bool, stored string, err error) {
+	exists, n, stored, err := r.result()
+	// found: the key existed, or was written between EXISTS and GETRANGE.
+	found = err == nil && (exists || stored != "")
+	if found && int64(len(stored)) >= s.headLen() { // not the whole value
+		n = max(n, int64(len(stored)))
+		if n <= s.opts.MaxSize {
+			// It fit when STRLEN ran: read it whole, but no more than
+			// MaxSize+1 bytes of it, which tells it is too large (the
+			// same read, whose STRLEN is not needed this time).
+			r = s.sendRead(ctx, c, key, s.opts.MaxSize)
+			exists, _, stored, err = r.result()
+			found = err == nil && (exists || stored != "")
+			n = int64(len(stored))
 		}
-		if err == nil && n > s.opts.MaxSize {
+		if found && n > s.opts.MaxSize {
 			err = fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, n, s.opts.MaxSize)
-			break
-		}
-		if err == nil {
-			stored, err = c.Get(ctx, key).Result()
-		}
-		if errors.Is(err, redis.Nil) {
-			return nil, false, "", nil
-		}
-		found = true
-		if err == nil && int64(len(stored)) > s.opts.MaxSize { // changed meanwhile
-			err = fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(stored), s.opts.MaxSize)
 		}
 	}
 	err = ctxCause(ctx, err)

@@ -175,8 +175,9 @@ func TestAutoPipeline(t *testing.T) {
 
 // TestAutoPipelineAlone checks that a store with AutoPipeline sends the
 // commands of a call on a pooled connection, not through the
-// AutoPipeliner, when it is the only call under way: no pipeline at all
-// for reads, writes and compare-and-swaps one after the other.
+// AutoPipeliner, when it is the only call under way: no pipeline but a
+// read's own (EXISTS, STRLEN, GETRANGE) for reads, writes and
+// compare-and-swaps one after the other.
 func TestAutoPipelineAlone(t *testing.T) {
 	srv := testenv.StartRedis(t)
 	client := newClient(t, srv.Addr)
@@ -185,8 +186,8 @@ func TestAutoPipelineAlone(t *testing.T) {
 	if err := client.Ping(ctx).Err(); err != nil {
 		t.Fatal(err)
 	}
-	hook := &pipelineSizes{}
-	client.AddHook(hook)
+	log := &testenv.RoundTrips{}
+	client.AddHook(log)
 	s := newStore(t, client, redisstore.Options{AutoPipeline: true, Locking: true})
 	id := storetest.NewID()
 	for i := range 10 {
@@ -204,10 +205,10 @@ func TestAutoPipelineAlone(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	hook.mu.Lock()
-	defer hook.mu.Unlock()
-	if len(hook.sizes) != 0 {
-		t.Errorf("one call at a time went through %d pipelines (sizes %v), want none", len(hook.sizes), hook.sizes)
+	for _, trip := range log.Take() {
+		if strings.HasPrefix(trip, "pipeline(") && trip != "pipeline(exists,strlen,getrange)" {
+			t.Errorf("one call at a time went through %s, want no pipeline but a read's", trip)
+		}
 	}
 }
 
@@ -220,9 +221,9 @@ func TestAutoPipelineAlone(t *testing.T) {
 func TestAutoPipelineLocked(t *testing.T) {
 	srv := testenv.StartRedis(t)
 	client := newClient(t, srv.Addr)
-	var shared atomic.Int64 // batches of more than a SET NX and its GETRANGE
+	var shared atomic.Int64 // batches of more than a SET NX and its read
 	client.AddHook(pipelineFunc(func(cmds []redis.Cmder) {
-		if len(cmds) > 2 && slices.ContainsFunc(cmds, func(c redis.Cmder) bool { return c.Name() == "set" }) {
+		if len(cmds) > 4 && slices.ContainsFunc(cmds, func(c redis.Cmder) bool { return c.Name() == "set" }) {
 			shared.Add(1)
 		}
 	}))
@@ -934,4 +935,162 @@ func mustParseURL(t *testing.T, u string) *redisstore.Options {
 		t.Fatalf("ParseURL(%q) = %v", u, err)
 	}
 	return o
+}
+
+// TestAutoPipelineReads reads values of every kind from 32 goroutines at
+// once through a store with AutoPipeline, so that the reads go through the
+// AutoPipeliner, their second round trip too: each read returns what is
+// stored, a missing key is not found, a value over MaxSize is refused.
+func TestAutoPipelineReads(t *testing.T) {
+	srv := testenv.StartRedis(t)
+	client := newClient(t, srv.Addr)
+	ctx := ctxFor(t)
+	var shared atomic.Int64 // batches of more than one read
+	client.AddHook(pipelineFunc(func(cmds []redis.Cmder) {
+		if len(cmds) > 3 {
+			shared.Add(1)
+		}
+	}))
+	s := newStore(t, client, redisstore.Options{Layout: adapters.LayoutNative, AutoPipeline: true, MaxSize: 2 << 20})
+	big := make([]byte, 2<<20+1)
+	for i := range big {
+		big[i] = byte(i % 251)
+	}
+	values := map[string][]byte{ // id: value, nil for none
+		storetest.NewID(): nil,
+		storetest.NewID(): {},
+		storetest.NewID(): big[:1000],
+		storetest.NewID(): big[:1<<20],
+		storetest.NewID(): big[:2<<20],
+		storetest.NewID(): big,
+	}
+	for id, v := range values {
+		if v != nil {
+			if err := client.Set(ctx, s.Key(id), v, time.Minute).Err(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	var wg sync.WaitGroup
+	for range 32 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 5 {
+				for id, want := range values {
+					got, found, err := s.Read(ctx, id)
+					switch {
+					case len(want) > 2<<20:
+						if !errors.Is(err, redisstore.ErrTooLarge) {
+							t.Errorf("Read of a %d-byte value = %v, want ErrTooLarge", len(want), err)
+						}
+					case err != nil || found != (want != nil) || !bytes.Equal(got, want):
+						t.Errorf("Read of a %d-byte value = %d bytes, %v, %v; want the bytes stored", len(want), len(got), found, err)
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if shared.Load() == 0 {
+		t.Error("no read shared a batch with another")
+	}
+}
+
+// TestReadRoundTrips counts the round trips of reads on a standalone server
+// (see readRoundTrips).
+func TestReadRoundTrips(t *testing.T) {
+	srv := testenv.StartRedis(t)
+	readRoundTrips(t, newClient(t, srv.Addr))
+}
+
+// readRoundTrips counts, with a go-redis hook on client, the round trips
+// of Read, ReadVersion and LockRead of values of every kind: one for a
+// missing key, an empty value, any value under 1 MiB, and a value over
+// MaxSize, whose length STRLEN gives in the same pipeline; two for a value
+// of 1 MiB or more within MaxSize. LockRead adds its SET NX to the read's
+// pipeline, except on a Cluster or Ring, where it goes first, alone.
+func readRoundTrips(t *testing.T, client redis.UniversalClient) {
+	log := &testenv.RoundTrips{}
+	client.AddHook(log)
+	ctx := ctxFor(t)
+	ordered := true
+	switch client.(type) {
+	case *redis.ClusterClient, *redis.Ring:
+		ordered = false
+	}
+	const read = "pipeline(exists,strlen,getrange)"
+	lockRead := []string{"pipeline(set,exists,strlen,getrange)"}
+	if !ordered {
+		lockRead = []string{"set", read}
+	}
+	big := bytes.Repeat([]byte("x"), 1<<20)
+	tests := []struct {
+		name    string
+		value   []byte // nil: no key
+		maxSize int64
+		want    []string // Read's and ReadVersion's round trips
+		wantErr error
+	}{
+		{name: "missing", want: []string{read}},
+		{name: "empty", value: []byte{}, want: []string{read}},
+		{name: "1KB", value: big[:1<<10], want: []string{read}},
+		{name: "1MiB-1", value: big[:1<<20-1], want: []string{read}},
+		{name: "1MiB", value: big, want: []string{read, read}},
+		{name: "over MaxSize under 1MiB", value: big[:2000], maxSize: 1999, want: []string{read}, wantErr: redisstore.ErrTooLarge},
+		{name: "over MaxSize over 1MiB", value: big, maxSize: 1<<20 - 1, want: []string{read}, wantErr: redisstore.ErrTooLarge},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newStore(t, client, redisstore.Options{Layout: adapters.LayoutNative, Locking: true, MaxSize: tt.maxSize})
+			id := storetest.NewID()
+			if tt.value != nil {
+				if err := client.Set(ctx, s.Key(id), tt.value, time.Minute).Err(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			log.Take()
+			for _, call := range []string{"Read", "ReadVersion", "LockRead"} {
+				var (
+					data  []byte
+					found bool
+					err   error
+					held  adapters.Held
+				)
+				want := tt.want
+				switch call {
+				case "Read":
+					data, found, err = s.Read(ctx, id)
+				case "ReadVersion":
+					data, found, _, err = s.ReadVersion(ctx, id)
+				case "LockRead":
+					data, found, held, err = s.LockRead(ctx, id)
+					want = append(slices.Clone(lockRead), want[1:]...)
+				}
+				got := log.Take()
+				if held != nil {
+					if err := held.Unlock(ctx); err != nil {
+						t.Fatal(err)
+					}
+				} else if call == "LockRead" {
+					// The release of the lock after the read failed.
+					for len(got) > 0 && (got[len(got)-1] == "evalsha" || got[len(got)-1] == "eval") {
+						got = got[:len(got)-1]
+					}
+				}
+				if !slices.Equal(got, want) {
+					t.Errorf("%s of a %s value: round trips %q, want %q", call, tt.name, got, want)
+				}
+				switch {
+				case tt.wantErr != nil:
+					if !errors.Is(err, tt.wantErr) {
+						t.Errorf("%s of a %s value = %v, want %v", call, tt.name, err, tt.wantErr)
+					}
+				case err != nil || found != (tt.value != nil) || !bytes.Equal(data, tt.value):
+					t.Errorf("%s of a %s value = %d bytes, %v, %v; want the %d bytes stored", call, tt.name, len(data), found, err, len(tt.value))
+				}
+				log.Take()
+			}
+		})
+	}
 }

@@ -26,8 +26,9 @@ func open(t *testing.T, opts redisstore.Options) *redisstore.Store {
 	return s
 }
 
-// TestSentinel runs the conformance suite through Sentinel, and checks the
-// sessions land on the master and reach the replica.
+// TestSentinel runs the conformance suite through Sentinel, counts a
+// read's round trips, and checks the sessions land on the master and reach
+// the replica.
 func TestSentinel(t *testing.T) {
 	sent := testenv.StartRedisSentinel(t, 3)
 	s := open(t, redisstore.Options{SentinelMaster: sent.MasterName, SentinelAddrs: sent.SentinelAddrs})
@@ -35,6 +36,7 @@ func TestSentinel(t *testing.T) {
 		t.Fatalf("Open with a Sentinel master made a %T, want a failover *redis.Client", s.Client())
 	}
 	conformance(t, s.Client())
+	t.Run("round trips", func(t *testing.T) { readRoundTrips(t, s.Client()) })
 
 	ctx := ctxFor(t)
 	id := storetest.NewID()
@@ -84,8 +86,9 @@ func TestSentinel(t *testing.T) {
 	refused(t, open(t, redisstore.Options{SentinelMaster: sent.MasterName, SentinelAddrs: sent.SentinelAddrs, Password: "wrong", Locking: true, LockRetries: 3, LockWait: 10 * time.Millisecond}))
 }
 
-// TestCluster runs the conformance suite on a 3-master Redis Cluster, and
-// checks that sessions spread over the masters are all listed.
+// TestCluster runs the conformance suite on a 3-master Redis Cluster,
+// counts a read's round trips, and checks that sessions spread over the
+// masters are all listed.
 func TestCluster(t *testing.T) {
 	cl := testenv.StartRedisCluster(t, 3)
 	s := open(t, redisstore.Options{ClusterAddrs: cl.Addrs, Locking: true})
@@ -94,6 +97,7 @@ func TestCluster(t *testing.T) {
 		t.Fatalf("Open with ClusterAddrs made a %T, want a *redis.ClusterClient", s.Client())
 	}
 	conformance(t, cc)
+	t.Run("round trips", func(t *testing.T) { readRoundTrips(t, cc) })
 
 	ctx := ctxFor(t)
 	var want []string
@@ -159,10 +163,11 @@ func refused(t *testing.T, s *redisstore.Store) {
 }
 
 // TestRing runs the conformance suite on a go-redis Ring of two servers,
-// which Sessions scans shard by shard.
+// which Sessions scans shard by shard, and counts a read's round trips.
 func TestRing(t *testing.T) {
 	a, b := testenv.StartRedis(t), testenv.StartRedis(t)
 	ring := redis.NewRing(&redis.RingOptions{Addrs: map[string]string{"a": a.Addr, "b": b.Addr}})
 	t.Cleanup(func() { ring.Close() })
 	conformance(t, ring)
+	t.Run("round trips", func(t *testing.T) { readRoundTrips(t, ring) })
 }

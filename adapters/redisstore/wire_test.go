@@ -92,28 +92,22 @@ func normalize(cmds []string, id string) []string {
 }
 
 // asGET turns each of Go's reads in cmds into the GET PHP sends. Go reads
-// with GETRANGE key 0 <1 MiB - 1>, which returns the whole of any session
-// up to 1 MiB and no more of a larger one, so that a value over
-// Options.MaxSize is refused before it is transferred whole; an empty
-// reply (a missing key, or an empty value) is followed by a GET of the
-// key, which tells them apart. PHP sends one bare GET. That is the
-// deliberate difference.
+// with EXISTS key, STRLEN key and GETRANGE key 0 <1 MiB - 1> in one
+// pipeline: the GETRANGE returns the whole of any session up to 1 MiB and
+// no more of a larger one, so that a value over Options.MaxSize is refused
+// (on STRLEN) before it is transferred whole, and EXISTS tells a missing
+// key from an empty value, for which GETRANGE returns "" alike. PHP sends
+// one bare GET. That is the deliberate difference.
 func asGET(cmds []string) []string {
 	var out []string
-	read := ""
-	for _, c := range cmds {
-		if c == read {
-			read = ""
-			continue // the GET after an empty GETRANGE
+	for i := 0; i < len(cmds); i++ {
+		key, ok := strings.CutPrefix(cmds[i], `"EXISTS" `)
+		if ok && i+2 < len(cmds) && cmds[i+1] == `"STRLEN" `+key && cmds[i+2] == `"GETRANGE" `+key+` "0" "1048575"` {
+			out = append(out, `"GET" `+key)
+			i += 2
+			continue
 		}
-		read = ""
-		if key, ok := strings.CutPrefix(c, `"GETRANGE" `); ok {
-			if key, ok := strings.CutSuffix(key, ` "0" "1048575"`); ok {
-				c = `"GET" ` + key
-				read = c
-			}
-		}
-		out = append(out, c)
+		out = append(out, cmds[i])
 	}
 	return out
 }
