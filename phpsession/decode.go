@@ -227,42 +227,42 @@ func (p *parser) other() error {
 // call, which check every form and word the errors. An int's digits are
 // only checked (the builder reads its value), a string's length is read.
 func (p *parser) common() bool {
-	src, i := p.src, p.pos
-	if len(src)-i < 4 || src[i+1] != tokColon {
+	t := p.src[p.pos:]
+	if len(t) < 4 || t[1] != tokColon {
 		return false
 	}
-	switch src[i] {
+	switch t[0] {
 	case tokInt: // i:<digits>;
-		if isDigit(src[i+2]) && src[i+3] == tokEnd { // one digit, the commonest key
-			p.pos = i + 4
+		if isDigit(t[2]) && t[3] == tokEnd { // one digit, the commonest key
+			p.pos += 4
 			return true
 		}
-		d := i + 2
-		if src[d] == '-' {
-			d++
+		d := 2
+		if t[2] == '-' {
+			d = 3
 		}
 		j := d
-		for end := min(len(src), d+maxLenDigits); j < end && isDigit(src[j]); j++ {
+		for end := min(len(t), d+maxLenDigits); j < end && isDigit(t[j]); j++ {
 		}
-		if j == d || j == len(src) || src[j] != tokEnd || src[d] == '0' && (j > d+1 || d > i+2) {
+		if j == d || j == len(t) || t[j] != tokEnd || t[d] == '0' && (j > d+1 || d > 2) {
 			return false // no digits, the end, no ';', or not canonical
 		}
-		p.pos = j + 1
+		p.pos += j + 1
 		return true
 	case tokString: // s:<n>:"<n bytes>";
 		var n, j int
-		if c := src[i+2] - '0'; c <= 9 && src[i+3] == tokColon { // a length of one digit
-			n, j = int(c), i+3
-		} else if n, j = digitsAt(src, i+2); j == i+2 || src[i+2] == '0' {
+		if c := t[2] - '0'; c <= 9 && t[3] == tokColon { // a length of one digit
+			n, j = int(c), 3
+		} else if n, j = digitsAt(t, 2); j == 2 || t[2] == '0' {
 			return false // no digits, or not canonical
 		}
-		if n >= len(src)-j-3 {
+		if n >= len(t)-j-3 {
 			return false // past the end
 		}
-		if src[j:j+2] != `:"` || src[j+n+2:j+n+4] != `";` {
+		if t[j:j+2] != `:"` || t[j+n+2:j+n+4] != `";` {
 			return false
 		}
-		p.pos = j + n + 4
+		p.pos += j + n + 4
 		return true
 	}
 	return false
