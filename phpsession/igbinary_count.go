@@ -19,14 +19,15 @@ type igCounter struct {
 	off      int
 	depth    int
 	maxDepth int
-	// skipTop leaves the entries of the outermost array or object out
-	// of the count: a session's go to its entries, not to the arena.
+	// skipTop leaves the entries of the outermost array or object, and
+	// the outermost array itself, out of the count: a session's entries go
+	// to its entries, not to the arena.
 	skipTop bool
 
 	comps, ents int
 	strs        int // strings and class names written in full
 	strIDs      int // strings and class names written as a string id
-	scalarRefs  int // & references to scalars first written here: ids, as arrays and objects take
+	ids         int // arrays, objects and & references to scalars first written here: reference ids
 	refs        int // refs and objrefs: ids referred to
 }
 
@@ -98,12 +99,15 @@ func (c *igCounter) value() bool {
 			switch t := c.data[c.off]; {
 			case t >= igArray8 && t <= igObjectID32, igIsRef(t), t == igPHPRef:
 			default:
-				c.scalarRefs++ // an array or object takes an id as one
+				c.ids++ // an array or object takes an id as one
 			}
 		}
 		return c.value()
 	case igArray8, igArray16, igArray32:
-		c.comps++
+		c.ids++
+		if !c.skipTop || c.depth > 0 {
+			c.comps++ // a session's top-level array takes no composite
+		}
 		n, ok := c.width(igWidth(t, igArray8))
 		return ok && c.entries(n)
 	case igObject8, igObject16, igObject32:
@@ -119,6 +123,7 @@ func (c *igCounter) value() bool {
 // object walks what follows an object's class name.
 func (c *igCounter) object() bool {
 	c.comps++
+	c.ids++
 	if c.off >= len(c.data) {
 		return false
 	}

@@ -81,6 +81,9 @@ type igDecoder struct {
 	sess    *igSessionMem
 	nrefs   int // Ref and PHPRef values made so far, for entry.refs
 	lastStr int // session: where the last string written in full starts
+	// names has the bit igNameBit of each name of the session's entries
+	// so far, while topFind compares them one by one.
+	names uint64
 }
 
 // decodeIgbinarySession decodes a session payload: decodeIgbinary, but the
@@ -187,7 +190,9 @@ func (d *igDecoder) decode(data []byte, lim limits) (Value, string, error) {
 	}
 	c := igCounter{data: data, off: igHeaderLen, maxDepth: d.maxDepth, skipTop: d.session}
 	whole := c.value() && c.off == len(data)
-	d.mem = newArena(c.comps, c.ents)
+	if c.comps > 0 || c.ents > 0 {
+		d.mem = newArena(c.comps, c.ents)
+	}
 	// A session's string table is only there to be referred to by id: it
 	// needs none when no id follows (most sessions repeat no string).
 	d.noStrIDs = d.session && whole && c.strIDs == 0
@@ -196,8 +201,8 @@ func (d *igDecoder) decode(data []byte, lim limits) (Value, string, error) {
 	}
 	// Nor does the reference table when no ref or objref follows.
 	d.noRefs = whole && c.refs == 0
-	if ids := c.comps + c.scalarRefs; ids > 0 && !d.noRefs {
-		d.refs = make([]igRefEntry, 0, ids)
+	if c.ids > 0 && !d.noRefs {
+		d.refs = make([]igRefEntry, 0, c.ids)
 	}
 	d.off = igHeaderLen
 	v, err := d.value()
@@ -220,6 +225,9 @@ func (d *igDecoder) finish(v Value) (Value, string, error) {
 // igCovers reports whether every slot of b is in a. (A slot of a that is
 // not in b is an object first written without 0x25: see igPlain.)
 func igCovers(a, b []int) bool {
+	if len(b) == 0 {
+		return true
+	}
 	slices.Sort(a)
 	for _, s := range b {
 		if _, ok := slices.BinarySearch(a, s); !ok {
@@ -260,25 +268,24 @@ func (d *igDecoder) need(n uint64, what string) error {
 // and checks that it needed that width: a value that fits in the next
 // narrower width is refused, as igbinary never writes one.
 func (d *igDecoder) uint(width int, what string) (uint64, error) {
-	start := d.off - 1
-	if err := d.need(uint64(width), what); err != nil {
-		return 0, err
+	if width > len(d.data)-d.off {
+		return 0, d.errEnd(len(d.data), what)
 	}
-	b := d.data[d.off : d.off+width]
+	b := d.data[d.off:]
 	d.off += width
 	var n, min uint64
 	switch width {
 	case 1:
-		n = uint64(b[0])
+		return uint64(b[0]), nil
 	case 2:
 		n, min = uint64(binary.BigEndian.Uint16(b)), 0xff
 	case 4:
 		n, min = uint64(binary.BigEndian.Uint32(b)), 0xffff
-	case 8:
+	default:
 		n, min = binary.BigEndian.Uint64(b), 0xffffffff
 	}
-	if width > 1 && n <= min {
-		return 0, d.err(start, fmt.Sprintf("%s %d written in %d bytes, igbinary writes it narrower", what, n, width), ErrSyntax)
+	if n <= min {
+		return 0, d.err(d.off-width-1, fmt.Sprintf("%s %d written in %d bytes, igbinary writes it narrower", what, n, width), ErrSyntax)
 	}
 	return n, nil
 }
@@ -308,6 +315,13 @@ func (d *igDecoder) value() (Value, error) {
 		return Value{}, err
 	}
 	t := d.data[d.off]
+	if d.budget > 0 {
+		if v, ok := d.common(t); ok {
+			d.budget--
+			d.slot++
+			return v, nil
+		}
+	}
 	d.off++
 	switch t {
 	case igPHPRef:
@@ -337,6 +351,51 @@ func (d *igDecoder) value() (Value, error) {
 		return Value{}, err
 	}
 	return d.scalar(start, t)
+}
+
+// common reads the value at d.off, of type byte t, when it is in one of
+// the forms most values take (null, a bool, an int of one byte, a string of
+// up to 255 bytes written in full or by a one-byte id), whole and as
+// igbinary writes it, and reports whether it did; it takes no slot. It
+// reads each form in one step, with one check of the bytes left. Any other
+// form, or one of these that is cut short or not minimal, is left to
+// value and key (ok false, d unchanged), which read it the general way and
+// say what is wrong.
+func (d *igDecoder) common(t byte) (v Value, ok bool) {
+	data, i := d.data, d.off
+	switch t {
+	case igNull:
+		v, i = NullValue(), i+1
+	case igFalse, igTrue:
+		v, i = BoolValue(t == igTrue), i+1
+	case igLong8p, igLong8n:
+		if i+1 >= len(data) || t == igLong8n && data[i+1] == 0 {
+			return Value{}, false
+		}
+		n := int64(data[i+1])
+		if t == igLong8n {
+			n = -n
+		}
+		v, i = IntValue(n), i+2
+	case igString8:
+		if i+1 >= len(data) {
+			return Value{}, false
+		}
+		n := int(data[i+1])
+		if n == 0 || n > len(data)-i-2 {
+			return Value{}, false
+		}
+		v, i = StringValue(d.addStr(i+2, i+2+n)), i+2+n
+	case igStringID8:
+		if i+1 >= len(data) || int(data[i+1]) >= d.strs.len() {
+			return Value{}, false
+		}
+		v, i = StringValue(d.strs.at(int(data[i+1]))), i+2
+	default:
+		return Value{}, false
+	}
+	d.off = i
+	return v, true
 }
 
 // scalar decodes a null, bool, int, float or string whose type byte t is
@@ -436,21 +495,28 @@ func (d *igDecoder) chars(start, w int) (string, error) {
 	if err := d.need(n, "string"); err != nil {
 		return "", d.err(start, fmt.Sprintf("string of %d bytes with %d bytes left", n, len(d.data)-d.off), ErrTooLarge)
 	}
-	s := d.text(d.off, d.off+int(n))
-	d.lastStr = d.off
+	s := d.addStr(d.off, d.off+int(n))
 	d.off += int(n)
+	return s, nil
+}
+
+// addStr returns the string written in full at data[start:end], and adds
+// it to the string table.
+func (d *igDecoder) addStr(start, end int) string {
+	s := d.text(start, end)
+	d.lastStr = start
 	if d.session {
 		// No reasons wanted: the table needs no index to find a string.
 		if !d.noStrIDs {
 			d.strs.push(s)
 		}
-		return s, nil
+		return s
 	}
 	if _, dup := d.strs.find(s); dup {
 		d.flag("a string written in full twice (igbinary.compact_strings=0)")
 	}
 	d.strs.add(s)
-	return s, nil
+	return s
 }
 
 // text returns data[start:end] as a string: for a session, sharing data's
@@ -496,7 +562,6 @@ func (d *igDecoder) array(start int, t byte, asRef bool) (Value, error) {
 	if err := d.enter(start); err != nil {
 		return Value{}, err
 	}
-	defer func() { d.depth-- }()
 	n, err := d.count(start, t)
 	if err != nil {
 		return Value{}, err
@@ -507,7 +572,6 @@ func (d *igDecoder) array(start int, t byte, asRef bool) (Value, error) {
 	}
 	id := d.newID(igRefEntry{kind: kind, slot: slot})
 	impure := d.impure
-	a := Value{comp: d.mem.composite(Array, 0)}
 	if n == 0 && !asRef && id > 0 {
 		if d.emptyID >= 0 {
 			d.flag("a second empty array written in full")
@@ -517,7 +581,16 @@ func (d *igDecoder) array(start int, t byte, asRef bool) (Value, error) {
 	}
 	outer := d.deepest
 	d.deepest = d.depth
-	if a.comp.entries, err = d.entries(n, true); err != nil {
+	var a Value
+	if d.session && d.depth == 1 {
+		// A session's top-level array: its entries are the session's.
+		a.comp = &igSessionArray
+		err = d.topEntries(n, true)
+	} else {
+		a.comp = d.mem.composite(Array, 0)
+		a.comp.entries, err = d.entries(n, true)
+	}
+	if err != nil {
 		return Value{}, err
 	}
 	if !d.noRefs {
@@ -526,8 +599,14 @@ func (d *igDecoder) array(start int, t byte, asRef bool) (Value, error) {
 		e.height = int32(d.deepest - d.depth + 1)
 	}
 	d.deepest = max(outer, d.deepest)
+	d.depth-- // (an error ends the decoding: it leaves depth as it is)
 	return a, nil
 }
+
+// igSessionArray is the composite of a session's top-level array, whose
+// entries are the session's (see topEntries): it holds none, and nothing
+// writes to it.
+var igSessionArray = composite{kind: Array}
 
 // newID gives e the next reference id, and returns it. The reference
 // table keeps e only when the payload refers to ids (see noRefs).
@@ -598,7 +677,8 @@ func (d *igDecoder) entries(n int, inArray bool) ([]Entry, error) {
 	var seen igKeySet
 	for i := 0; i < n; i++ {
 		koff := d.off
-		if d.padding() {
+		if d.off < len(d.data) && d.data[d.off] == igNull {
+			d.padding()
 			continue
 		}
 		k, err := d.key(inArray)
@@ -625,15 +705,11 @@ func (d *igDecoder) entries(n int, inArray bool) ([]Entry, error) {
 	return es, nil
 }
 
-// padding skips a null in place of a key, padding for an uninitialized
-// typed property (see entries), and reports whether there was one.
-func (d *igDecoder) padding() bool {
-	if d.off < len(d.data) && d.data[d.off] == igNull {
-		d.off++
-		d.flag("null padding for an uninitialized typed property")
-		return true
-	}
-	return false
+// padding passes a null in place of a key, padding for an uninitialized
+// typed property (see entries).
+func (d *igDecoder) padding() {
+	d.off++
+	d.flag("null padding for an uninitialized typed property")
 }
 
 // topEntries decodes the n entries of a session's top-level array or
@@ -651,7 +727,8 @@ func (d *igDecoder) topEntries(n int, inArray bool) error {
 	var at igNames // once there are many entries
 	for range n {
 		koff := d.off
-		if d.padding() {
+		if d.off < len(d.data) && d.data[d.off] == igNull {
+			d.padding()
 			continue
 		}
 		d.lastStr = -1
@@ -735,6 +812,11 @@ func (at *igNames) add(name string, intKey bool, i int) {
 func (d *igDecoder) topFind(name string, intKey bool, n int, at *igNames) int {
 	s := &d.sess.s
 	if len(s.entries) < indexMin {
+		bit := igNameBit(name)
+		if d.names&bit == 0 {
+			d.names |= bit
+			return -1 // no entry so far has a name of this bit
+		}
 		for i := range s.entries {
 			e := &s.entries[i]
 			if e.intKey != intKey || e.nameStart >= 0 && int(e.nameEnd-e.nameStart) != len(name) {
@@ -762,6 +844,16 @@ func (d *igDecoder) topFind(name string, intKey bool, n int, at *igNames) int {
 	return -1
 }
 
+// igNameBit returns the bit of name in igDecoder.names, one of 64 by the
+// name's length and last byte: two names of different bits differ.
+func igNameBit(name string) uint64 {
+	h := uint(len(name))
+	if len(name) > 0 {
+		h = h*7 + uint(name[len(name)-1])
+	}
+	return 1 << (h % 64)
+}
+
 // key decodes an array key (inArray) or a property name.
 func (d *igDecoder) key(inArray bool) (Value, error) {
 	start := d.off
@@ -769,24 +861,36 @@ func (d *igDecoder) key(inArray bool) (Value, error) {
 		return Value{}, err
 	}
 	t := d.data[d.off]
-	d.off++
+	var k Value
 	switch t {
 	case igLong8p, igLong8n, igLong16p, igLong16n, igLong32p, igLong32n, igLong64p, igLong64n:
+		if v, ok := d.common(t); ok {
+			return v, nil
+		}
+		d.off++
 		i, err := d.long(start, t)
 		return IntValue(i), err
 	case igStringEmpty, igStringID8, igStringID16, igStringID32, igString8, igString16, igString32, igString64:
-		s, err := d.str(start, t)
-		if err != nil {
-			return Value{}, err
-		}
-		if inArray && !(d.session && d.depth == 1) {
-			if _, isInt := canonicalInt(s); isInt {
-				return Value{}, d.err(start, fmt.Sprintf("array key %q is a numeric string, PHP writes it as an int", s), ErrSyntax)
+		var ok bool
+		if k, ok = d.common(t); !ok {
+			d.off++
+			s, err := d.str(start, t)
+			if err != nil {
+				return Value{}, err
 			}
+			k = StringValue(s)
 		}
-		return StringValue(s), nil
+	default:
+		return Value{}, d.err(start, fmt.Sprintf("type 0x%02x is not an array key", t), ErrSyntax)
 	}
-	return Value{}, d.err(start, fmt.Sprintf("type 0x%02x is not an array key", t), ErrSyntax)
+	// A string key that reads as an int is refused (PHP writes it as an
+	// int); one that starts with neither '-' nor a digit cannot.
+	if s := k.str; inArray && s != "" && (s[0] == '-' || '0' <= s[0] && s[0] <= '9') && !(d.session && d.depth == 1) {
+		if _, isInt := canonicalInt(s); isInt {
+			return Value{}, d.err(start, fmt.Sprintf("array key %q is a numeric string, PHP writes it as an int", k.str), ErrSyntax)
+		}
+	}
+	return k, nil
 }
 
 // hasKey reports whether an entry has key k (same kind and contents).
