@@ -114,18 +114,27 @@ func appendString(dst []byte, tok byte, s string, term byte) []byte {
 // countSlots returns the number of PHP slots v takes when serialized: one
 // for every value, nested ones included, except R: references.
 func countSlots(v Value) int {
-	n := 1
+	n, _ := slotsRefs(v)
+	return n
+}
+
+// slotsRefs returns countSlots(v) and hasRefs(v), in one walk.
+func slotsRefs(v Value) (n int, refs bool) {
+	n = 1
 	switch v.kind() {
 	case PHPRef:
-		return 0
+		return 0, true
+	case Ref:
+		return 1, true
 	case Custom:
 		n += int(v.comp.payloadSlots)
 	case Array, Object:
 		for _, e := range v.comp.entries {
-			n += countSlots(e.Value)
+			m, r := slotsRefs(e.Value)
+			n, refs = n+m, refs || r
 		}
 	}
-	return n
+	return n, refs
 }
 
 // hasRefs reports whether v holds an r: or R: reference.

@@ -2,6 +2,7 @@ package phpsession
 
 import (
 	"hash/maphash"
+	"math/rand/v2"
 	"slices"
 )
 
@@ -99,18 +100,28 @@ const igMaxEncodeDepth = 10000
 
 // igStrTable is igbinary's string table: strings, class names and enum case
 // names in the order they were first written in full, their ids counting
-// from 0. Its first strings are held in place, so that the table of a small
-// session takes no allocation, and searched one by one; past those, a hash
-// index finds a string, as igbinary's own table (hash_si) does: open
-// addressing with linear probing over slots holding a string's hash and id.
-// The slots hold no pointers, so that the index is cheap to make and to
-// grow (by doubling, with the hashes kept) and costs the garbage collector
-// nothing to scan.
+// from 0. A hash index finds a string, as igbinary's own table (hash_si)
+// does: open addressing, at most 3/4 full (igStrMax), probed by steps
+// that grow by one (1, 2, 3, ...: in a table of a power of two they reach
+// every slot, and strings whose hashes fall close together do not pile up
+// in one run as they do with steps of one).
+// The first strings are held in place, with an index of twice as many
+// slots of one byte each (1 + the id; the string is compared directly), so
+// that the table of a small session takes no allocation; past
+// those, the index is a slice of slots holding a string's hash and id. Its
+// slots hold no pointers, so that it is cheap to make and to grow (by
+// doubling, with the hashes kept) and costs the garbage collector nothing to
+// scan.
+//
+// A table is either filled by push and read by at (the session decoder,
+// which only looks strings up by id), or filled by add or intern and
+// searched by find.
 type igStrTable struct {
-	few   [igStrTableScan]string // the first strings, as many as find scans
-	more  []string               // the strings after them
-	n     int                    // strings in the table
-	index []igStrSlot            // nil while n <= igStrTableScan (unless reserved); a power of two long, at most 3/4 full
+	few   [igStrTableScan]string     // the first strings
+	small [1 << igStrSmallBits]uint8 // the index of few: 1 + the id, 0 for an empty slot
+	more  []string                   // the strings after them
+	n     int                        // strings in the table
+	index []igStrSlot                // nil while n <= igStrTableScan (unless reserved); a power of two long, at most 3/4 full (igStrMax)
 }
 
 // igStrSlot is a slot of igStrTable's index.
@@ -119,13 +130,21 @@ type igStrSlot struct {
 	id   uint32 // 1 + the string's id; 0 for an empty slot
 }
 
-// igStrTableScan is the most strings find searches one by one: a table
-// of more has an index.
+// igStrTableScan is the number of strings a table holds in place (once
+// searched one by one, now by the in-place index); a table of more has an
+// index of its own.
 const igStrTableScan = 32
 
-// igStrSeed seeds the hashes of igStrTable's index, random in each process
-// so that input cannot be crafted to collide.
-var igStrSeed = maphash.MakeSeed()
+// igStrSmallBits is the log2 of the size of igStrTable's in-place index,
+// twice igStrTableScan: it is at most half full.
+const igStrSmallBits = 6
+
+// igStrSeed and igStrKey seed the hashes of igStrTable's indexes, random
+// in each process so that input cannot be crafted to collide.
+var (
+	igStrSeed = maphash.MakeSeed()
+	igStrKey  = rand.Uint32()
+)
 
 // len returns the number of strings in the table.
 func (t *igStrTable) len() int { return t.n }
@@ -155,7 +174,8 @@ func (t *igStrTable) push(s string) {
 // find returns an id of s: the first, for the encoder (see add).
 func (t *igStrTable) find(s string) (uint32, bool) {
 	if t.index == nil {
-		return t.scan(s)
+		i := t.probeSmall(s)
+		return uint32(t.small[i]) - 1, t.small[i] != 0
 	}
 	i := t.probe(s, igStrHash(s))
 	return t.index[i].id - 1, t.index[i].id != 0
@@ -165,24 +185,28 @@ func (t *igStrTable) find(s string) (uint32, bool) {
 // find; the decoder may add one again (a string written in full twice),
 // and then only needs find to find it, whatever the id.
 func (t *igStrTable) add(s string) {
-	t.push(s)
-	if t.index != nil {
-		h := igStrHash(s)
-		t.insert(t.probe(s, h), h)
+	if t.index == nil {
+		i := t.probeSmall(s)
+		t.push(s)
+		t.insertSmall(i)
 		return
 	}
-	t.indexPast()
+	h := igStrHash(s)
+	i := t.probe(s, h)
+	t.push(s)
+	t.insert(i, h)
 }
 
 // intern returns the id of s and true when s is in the table, else adds s
 // with the next id (as find, then add, with one hash of s).
 func (t *igStrTable) intern(s string) (uint32, bool) {
 	if t.index == nil {
-		if id, ok := t.scan(s); ok {
-			return id, true
+		i := t.probeSmall(s)
+		if t.small[i] != 0 {
+			return uint32(t.small[i]) - 1, true
 		}
 		t.push(s)
-		t.indexPast()
+		t.insertSmall(i)
 		return 0, false
 	}
 	h := igStrHash(s)
@@ -195,33 +219,37 @@ func (t *igStrTable) intern(s string) (uint32, bool) {
 	return 0, false
 }
 
-// scan searches the strings held in place, which are all the strings while
-// there is no index.
-func (t *igStrTable) scan(s string) (uint32, bool) {
-	for i, x := range t.few[:min(t.n, len(t.few))] {
-		if x == s {
-			return uint32(i), true
+// probeSmall returns the slot of the in-place index that holds s, or else
+// the empty slot where s goes.
+func (t *igStrTable) probeSmall(s string) int {
+	mask := len(t.small) - 1
+	for i := igStrSmallSlot(s); ; i = (i + 1) & mask {
+		id := t.small[i]
+		if id == 0 || t.few[id-1] == s {
+			return i
 		}
 	}
-	return 0, false
 }
 
-// indexPast makes the index once the table holds more strings than scan
-// searches.
-func (t *igStrTable) indexPast() {
-	if t.n > igStrTableScan {
-		t.resize(4 * igStrTableScan)
+// insertSmall puts the last string pushed in slot i of the in-place index
+// (which probeSmall gave), and makes the index once the table holds more
+// strings than few.
+func (t *igStrTable) insertSmall(i int) {
+	if t.n > len(t.few) {
+		t.resize(2 * len(t.small))
+		return
 	}
+	t.small[i] = uint8(t.n)
 }
 
 // reserve makes room for n strings in all, so that the index does not
 // grow again and again on its way there.
 func (t *igStrTable) reserve(n int) {
-	if n <= igStrTableScan {
+	if n <= len(t.few) {
 		return
 	}
-	size := 4 * igStrTableScan
-	for 3*size < 4*n {
+	size := 2 * len(t.small)
+	for igStrMax(size) < n {
 		size *= 2
 	}
 	if size > len(t.index) {
@@ -231,11 +259,11 @@ func (t *igStrTable) reserve(n int) {
 
 // resize makes an index of size slots (a power of two) for the strings in
 // the table, and room in the list for as many strings as it takes before
-// it is full (3/4 of its slots taken, as igbinary's own table).
+// it is full.
 func (t *igStrTable) resize(size int) {
 	old := t.index
 	t.index = make([]igStrSlot, size)
-	if room := size*3/4 - len(t.few) - len(t.more); room > 0 {
+	if room := igStrMax(size) - len(t.few) - len(t.more); room > 0 {
 		t.more = slices.Grow(t.more, room)
 	}
 	if old == nil {
@@ -246,29 +274,26 @@ func (t *igStrTable) resize(size int) {
 		}
 		return
 	}
-	// Each slot moves to the first empty one from its hash on: no string
-	// is compared.
+	// Each slot moves to the first empty one of its hash's probe
+	// sequence: no string is compared.
 	mask := size - 1
 	for _, sl := range old {
 		if sl.id == 0 {
 			continue
 		}
-		j := int(sl.hash) & mask
+		j, step := int(sl.hash)&mask, 1
 		for t.index[j].id != 0 {
-			j = (j + 1) & mask
+			j, step = (j+step)&mask, step+1
 		}
 		t.index[j] = sl
 	}
 }
 
-// igStrHash returns the hash of s for igStrTable's index.
-func igStrHash(s string) uint32 { return uint32(maphash.String(igStrSeed, s)) }
-
 // probe returns the slot of the index that holds s, whose hash is h, or
 // else the empty slot where s goes.
 func (t *igStrTable) probe(s string, h uint32) int {
 	mask := len(t.index) - 1
-	for i := int(h) & mask; ; i = (i + 1) & mask {
+	for i, step := int(h)&mask, 1; ; i, step = (i+step)&mask, step+1 {
 		sl := t.index[i]
 		if sl.id == 0 || sl.hash == h && t.at(int(sl.id-1)) == s {
 			return i
@@ -277,10 +302,31 @@ func (t *igStrTable) probe(s string, h uint32) int {
 }
 
 // insert puts the last string pushed, whose hash is h, in slot i of the
-// index (which probe gave), and doubles the index once it is 3/4 full.
+// index (which probe gave), and doubles the index once it is full (igStrMax).
 func (t *igStrTable) insert(i int, h uint32) {
 	t.index[i] = igStrSlot{hash: h, id: uint32(t.n)}
-	if 4*t.n > 3*len(t.index) {
+	if t.n > igStrMax(len(t.index)) {
 		t.resize(2 * len(t.index))
 	}
 }
+
+// igStrMax returns the most strings an index of size slots holds: 3/4 of
+// them, as igbinary's own table.
+func igStrMax(size int) int { return size / 4 * 3 }
+
+// igStrSmallSlot returns the first slot of s in igStrTable's in-place
+// index: its length, first and last bytes and a random key, multiplied by
+// 2^32 divided by the golden ratio, whose top bits spread them (Fibonacci
+// hashing). Strings alike in those three collide, and are told apart by
+// comparing them; as the index holds at most igStrTableScan strings, a
+// search compares that many at most, whatever the input.
+func igStrSmallSlot(s string) int {
+	x := igStrKey
+	if n := len(s); n > 0 {
+		x ^= uint32(n)<<16 | uint32(s[0])<<8 | uint32(s[n-1])
+	}
+	return int(x * 0x9e3779b9 >> (32 - igStrSmallBits))
+}
+
+// igStrHash returns the hash of s for igStrTable's index.
+func igStrHash(s string) uint32 { return uint32(maphash.String(igStrSeed, s)) }

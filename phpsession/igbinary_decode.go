@@ -199,6 +199,9 @@ func (d *igDecoder) decode(data []byte, lim limits) (Value, string, error) {
 	if c.strs > igStrTableScan && !d.noStrIDs {
 		d.strs.more = make([]string, 0, c.strs-igStrTableScan)
 	}
+	if d.sess != nil {
+		d.sess.s.igStrings = int32(min(c.strs, math.MaxInt32))
+	}
 	// Nor does the reference table when no ref or objref follows.
 	d.noRefs = whole && c.refs == 0
 	if c.ids > 0 && !d.noRefs {

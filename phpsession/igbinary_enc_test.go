@@ -52,6 +52,58 @@ func TestIgStrTable(t *testing.T) {
 	}
 }
 
+// TestIgStrTableAddAgain adds strings as the decoder does, each twice,
+// past the strings held in place: every string is found, at one of its
+// ids, and at gives each id its string.
+func TestIgStrTableAddAgain(t *testing.T) {
+	var tab igStrTable
+	const n = 3 * igStrTableScan
+	for i := range n {
+		s := strings.Repeat("x", i%5+1) + strconv.Itoa(i)
+		tab.add(s)
+		tab.add(s)
+		for j := range i + 1 {
+			want := strings.Repeat("x", j%5+1) + strconv.Itoa(j)
+			if id, ok := tab.find(want); !ok || (id != uint32(2*j) && id != uint32(2*j+1)) {
+				t.Fatalf("after %d strings added twice: find(%q) = %d, %v, want %d or %d, true", i+1, want, id, ok, 2*j, 2*j+1)
+			}
+		}
+		if tab.len() != 2*i+2 || tab.at(2*i) != s || tab.at(2*i+1) != s {
+			t.Fatalf("after %d strings added twice: len %d, at(%d), at(%d) = %q, %q, want %q", i+1, tab.len(), 2*i, 2*i+1, tab.at(2*i), tab.at(2*i+1), s)
+		}
+	}
+}
+
+// TestIgStrHash checks that igStrHash spreads strings of every length up
+// to past the short ones over the slots of a small index: strings that
+// differ in one byte, at any place, or in length alone, rarely share a
+// hash.
+func TestIgStrHash(t *testing.T) {
+	for n := 1; n <= 24; n++ {
+		seen := make(map[uint32]string)
+		collisions := 0
+		base := []byte(strings.Repeat("k", n))
+		try := func(s string) {
+			h := igStrHash(s)
+			if o, ok := seen[h]; ok && o != s {
+				collisions++
+			}
+			seen[h] = s
+		}
+		for i := range n {
+			for c := range 256 {
+				b := append([]byte(nil), base...)
+				b[i] = byte(c)
+				try(string(b))
+			}
+		}
+		try(strings.Repeat("k", n+1))
+		if collisions > 2 {
+			t.Errorf("strings of %d bytes: %d hash collisions among %d strings", n, collisions, len(seen))
+		}
+	}
+}
+
 // TestIgbinarySessionEncodePHP has PHP write igbinary sessions whose
 // entries share arrays, objects, strings and & references with each other,
 // in few and in many entries (past the strings searched one by one, past

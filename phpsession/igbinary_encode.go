@@ -2,6 +2,7 @@ package phpsession
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -28,21 +29,30 @@ type igEncoder struct {
 	noTable bool // a top-level scalar: PHP writes it without the string table
 	strs    igStrTable
 
-	nextID  uint32
-	slot    int
-	targets []int                            // sorted slots PHPRefs point at
-	ids     []igEncID                        // in the order of their slots, as written
-	objects int                              // objects, Serializable objects and enum cases, as scan counts them
-	seen    igSmallMap[*composite, struct{}] // the arrays and objects scan visited
-	shared  igSmallMap[*composite, igShared] // the arrays with no object or reference written so far
-	emptyID int64                            // id of the first plain empty array, -1 until written
-	enums   igSmallMap[string, uint32]       // "Enum:Case" → id
-	impure  int                              // objects, references and & targets written so far
+	nextID     uint32
+	slot       int
+	targets    igFew[int]                       // sorted slots PHPRefs point at
+	nextTarget int                              // the first of targets not below the slot being written
+	ids        igFew[igEncID]                   // in the order of their slots, as written
+	objects    int                              // objects, Serializable objects and enum cases, as scan counts them
+	seen       igSmallMap[*composite, struct{}] // the arrays and objects scan visited
+	shared     igSmallMap[*composite, igShared] // the arrays with no object or reference written so far
+	emptyID    int64                            // id of the first plain empty array, -1 until written
+	enums      igSmallMap[string, uint32]       // "Enum:Case" → id
+	impure     int                              // objects, references and & targets written so far
 
 	// copied holds the slots of the arrays that a decoded copy (an Array
 	// whose num is a slot) copies; origins, those of them written so far.
 	copied  map[int]bool
 	origins map[int]igOrigin
+
+	// Writing a session from its values as they are (not materialized):
+	// keptBelow is igKeptBelow, and scan sets moved when a reference or a
+	// copy points at a slot from there on; value returns
+	// errIgMaterialize for an igPlain object when plainMoves.
+	keptBelow  int
+	moved      bool
+	plainMoves bool
 }
 
 // igOrigin is an array written in full that a copy may refer to.
@@ -120,12 +130,20 @@ func appendIgbinaryEntries(dst []byte, entries []Entry) ([]byte, error) {
 // that hold references (entry.refs) are scanned before writing, as only
 // they hold the Refs, PHPRefs and decoded copies scan looks for, unless
 // the values are materialized.
+//
+// With vals nil, it returns errIgMaterialize when s's values cannot be
+// written as they are (see igKeptBelow): the caller materializes them.
 func appendIgbinarySession(dst []byte, s *Session, vals []Value) ([]byte, error) {
 	e := newIgEncoder(dst)
-	e.strs.reserve(len(s.entries)) // the names, distinct strings (but int keys)
+	// The names, distinct strings (but int keys), or the strings the
+	// decoded payload held.
+	e.strs.reserve(max(len(s.entries), int(s.igStrings)))
 	for i := range s.entries {
 		if vals == nil && !s.entries[i].refs {
 			continue
+		}
+		if vals == nil && e.keptBelow == 0 {
+			e.keptBelow = s.igKeptBelow()
 		}
 		v, err := s.igValue(i, vals)
 		if err != nil {
@@ -134,7 +152,15 @@ func appendIgbinarySession(dst []byte, s *Session, vals []Value) ([]byte, error)
 		if err := e.scan(v, 1); err != nil {
 			return dst, err
 		}
+		if e.moved {
+			return dst, errIgMaterialize
+		}
 	}
+	// A & reference's refcount in the decoded payload does not count the
+	// place of an object igbinary wrote without 0x25 (igPlain), so that
+	// a change can leave the reference to one place, which PHP writes as
+	// a plain objref: materialize counts them.
+	e.plainMoves = vals == nil && e.targets.len() > 0
 	if err := e.session(len(s.entries)); err != nil {
 		return dst, err
 	}
@@ -142,14 +168,60 @@ func appendIgbinarySession(dst []byte, s *Session, vals []Value) ([]byte, error)
 		en := &s.entries[i]
 		e.name(s.name(en), en.intKey)
 		v, err := s.igValue(i, vals)
-		if err != nil {
-			return dst, err
+		if err == nil {
+			err = e.value(v, 1)
 		}
-		if err := e.value(v, 1); err != nil {
+		if err != nil {
+			if e.plainMoves && !errors.Is(err, errIgMaterialize) && s.igHasPlain() {
+				err = errIgMaterialize
+			}
 			return dst, err
 		}
 	}
 	return e.buf, nil
+}
+
+// errIgMaterialize is what appendIgbinarySession returns when the values
+// of a session cannot be written as they are: references and copies that
+// point at slots a change moved, or an object written without 0x25
+// (igPlain) in a session with & references.
+var errIgMaterialize = errors.New("phpsession: igbinary: the session's references must be renumbered")
+
+// igKeptBelow returns the slot below which every slot of the decoded
+// payload of s, an igbinary session, is still at the same number in the
+// payload to be written: the slots of the entries from the first on that
+// still start where they did (the entries before them kept their sizes).
+// Slot 1, the session array, is always kept. A reference or a decoded
+// copy (Array.num) that points at a slot from there on makes the encoder
+// write a materialized session instead, which renumbers it.
+func (s *Session) igKeptBelow() int {
+	next := 2 // slot 1 is the session array
+	for i := range s.entries {
+		e := &s.entries[i]
+		if int(e.first) != next {
+			break
+		}
+		next += int(e.nslots)
+	}
+	return next
+}
+
+// kept reports whether slot, which a reference or a decoded copy points
+// at, keeps its number (see igKeptBelow).
+func (e *igEncoder) kept(slot int) bool {
+	return slot == 1 || slot >= 2 && slot < e.keptBelow
+}
+
+// igHasPlain reports whether a value of s is or holds an object igbinary
+// wrote without 0x25 (see igPlain), or is nested too deep to tell.
+func (s *Session) igHasPlain() bool {
+	for i := range s.entries {
+		v, err := s.value(i)
+		if err != nil || valueHasIgPlain(v, 0) {
+			return true
+		}
+	}
+	return false
 }
 
 // igValue returns value i of s: vals[i] when vals is not nil.
@@ -200,15 +272,20 @@ func newIgEncoder(dst []byte) *igEncoder {
 }
 
 // scan collects the slots PHPRefs point at and the slots copies copy,
-// visiting each composite once, and counts the objects.
+// visiting each composite once, and counts the objects. When keptBelow is
+// set, it sets moved if a reference or copy points at a slot not kept.
 func (e *igEncoder) scan(v Value, depth int) error {
 	switch v.kind() {
+	case Ref:
+		e.moved = e.moved || e.keptBelow > 0 && !e.kept(v.Slot())
 	case PHPRef:
-		e.targets = append(e.targets, v.Slot())
+		e.moved = e.moved || e.keptBelow > 0 && !e.kept(v.Slot())
+		e.targets.add(v.Slot())
 	case Custom, Enum:
 		e.objects++
 	case Array, Object:
 		if v.kind() == Array && v.num != 0 {
+			e.moved = e.moved || e.keptBelow > 0 && !e.kept(int(v.num))
 			if e.copied == nil {
 				e.copied = make(map[int]bool)
 			}
@@ -235,16 +312,48 @@ func (e *igEncoder) scan(v Value, depth int) error {
 // sortTargets sorts the targets scan found, and makes room for the ids of
 // them and of the objects it counted when they are many.
 func (e *igEncoder) sortTargets() {
-	sort.Ints(e.targets)
-	if n := e.objects + len(e.targets); n > igFewIDs {
-		e.ids = make([]igEncID, 0, n)
+	sort.Ints(e.targets.list())
+	e.ids.reserve(e.objects + e.targets.len())
+}
+
+// igFew is a list that holds its first elements in place, so that the
+// encoder of a small session (a few objects and & targets) makes no
+// allocation for it.
+type igFew[T any] struct {
+	few  [8]T
+	n    int // elements in few, while more is nil
+	more []T // all the elements, once they are more than few holds
+}
+
+// add appends v.
+func (l *igFew[T]) add(v T) {
+	if l.more == nil && l.n < len(l.few) {
+		l.few[l.n] = v
+		l.n++
+		return
+	}
+	l.reserve(l.n + 1)
+	l.more = append(l.more, v)
+}
+
+// reserve makes room for n elements in all, in more once they are more
+// than few holds.
+func (l *igFew[T]) reserve(n int) {
+	if l.more == nil && n > len(l.few) {
+		l.more = append(make([]T, 0, max(n, 4*len(l.few))), l.few[:l.n]...)
 	}
 }
 
-// igFewIDs is the room remember first makes for ids, unless scan counted
-// more: enough for a small session's objects and & targets, as scan counts
-// only those of the entries that hold references.
-const igFewIDs = 16
+// list returns the elements.
+func (l *igFew[T]) list() []T {
+	if l.more != nil {
+		return l.more
+	}
+	return l.few[:l.n]
+}
+
+// len returns the number of elements.
+func (l *igFew[T]) len() int { return len(l.list()) }
 
 // igSmallMap is a map for what the encoder remembers of arrays, objects
 // and enum cases: an array searched one by one while it holds few (a
@@ -282,6 +391,12 @@ func (s *igSmallMap[K, V]) add(k K, v V) bool {
 	if _, ok := s.get(k); ok {
 		return true
 	}
+	s.put(k, v)
+	return false
+}
+
+// put gives k, which has no value (get said so), the value v.
+func (s *igSmallMap[K, V]) put(k K, v V) {
 	switch {
 	case s.m != nil:
 		s.m[k] = v
@@ -295,13 +410,27 @@ func (s *igSmallMap[K, V]) add(k K, v V) bool {
 		}
 		s.m[k] = v
 	}
-	return false
 }
 
 // isTarget reports whether a PHPRef points at one of the slots lo..hi.
 func (e *igEncoder) targetIn(lo, hi int) bool {
-	i := sort.SearchInts(e.targets, lo)
-	return i < len(e.targets) && e.targets[i] <= hi
+	ts := e.targets.list()
+	i := sort.SearchInts(ts, lo)
+	return i < len(ts) && ts[i] <= hi
+}
+
+// isTarget reports whether a PHPRef points at slot, the next slot value
+// writes: slots only grow as it writes, so that a cursor over the sorted
+// targets finds it.
+func (e *igEncoder) isTarget(slot int) bool {
+	if e.targets.n == 0 && e.targets.more == nil {
+		return false // no & reference: the common case
+	}
+	ts := e.targets.list()
+	for e.nextTarget < len(ts) && ts[e.nextTarget] < slot {
+		e.nextTarget++
+	}
+	return e.nextTarget < len(ts) && ts[e.nextTarget] == slot
 }
 
 func (e *igEncoder) newID() uint32 {
@@ -354,20 +483,18 @@ func (e *igEncoder) str(s string) {
 			return
 		}
 	}
-	n := uint64(len(s))
+	n, b := uint64(len(s)), e.buf
 	switch {
 	case n <= 0xff:
-		e.buf = append(e.buf, igString8, byte(n))
+		b = append(b, igString8, byte(n))
 	case n <= 0xffff:
-		e.buf = append(e.buf, igString16, byte(n>>8), byte(n))
+		b = append(b, igString16, byte(n>>8), byte(n))
 	case n <= 0xffffffff:
-		e.buf = append(e.buf, igString32)
-		e.buf = binary.BigEndian.AppendUint32(e.buf, uint32(n))
+		b = binary.BigEndian.AppendUint32(append(b, igString32), uint32(n))
 	default:
-		e.buf = append(e.buf, igString64)
-		e.buf = binary.BigEndian.AppendUint64(e.buf, n)
+		b = binary.BigEndian.AppendUint64(append(b, igString64), n)
 	}
-	e.buf = append(e.buf, s...)
+	e.buf = append(b, s...)
 }
 
 func (e *igEncoder) className(class string) error {
@@ -408,6 +535,9 @@ func (e *igEncoder) key(k Value, inArray bool) error {
 
 // value appends v, which takes the next slot unless it is a PHPRef.
 func (e *igEncoder) value(v Value, depth int) error {
+	if e.plainMoves && v.igPlain() {
+		return errIgMaterialize
+	}
 	if v.kind() == PHPRef {
 		to, ok := e.idOf(v.Slot())
 		if !ok {
@@ -427,7 +557,7 @@ func (e *igEncoder) value(v Value, depth int) error {
 	}
 	e.slot++
 	slot := e.slot
-	target := len(e.targets) > 0 && e.targetIn(slot, slot)
+	target := e.isTarget(slot)
 	if target {
 		e.impure++
 		// An object decoded from a first occurrence without 0x25 is
@@ -473,7 +603,7 @@ func (e *igEncoder) value(v Value, depth int) error {
 			}
 			return nil
 		}
-		e.enums.add(v.str, e.nextID)
+		e.enums.put(v.str, e.nextID)
 		return e.object(v, slot, depth)
 	case Object, Custom:
 		return e.object(v, slot, depth)
@@ -489,19 +619,17 @@ func (e *igEncoder) value(v Value, depth int) error {
 // remember notes that the value of slot, which comes after every slot
 // remembered before, took id.
 func (e *igEncoder) remember(slot int, id uint32, object bool) {
-	if e.ids == nil {
-		e.ids = make([]igEncID, 0, igFewIDs)
-	}
-	e.ids = append(e.ids, igEncID{slot: slot, id: id, object: object})
+	e.ids.add(igEncID{slot: slot, id: id, object: object})
 }
 
 // idOf returns the id remembered for slot.
 func (e *igEncoder) idOf(slot int) (igEncID, bool) {
-	i, ok := slices.BinarySearchFunc(e.ids, slot, func(x igEncID, slot int) int { return x.slot - slot })
+	ids := e.ids.list()
+	i, ok := slices.BinarySearchFunc(ids, slot, func(x igEncID, slot int) int { return x.slot - slot })
 	if !ok {
 		return igEncID{}, false
 	}
-	return e.ids[i], true
+	return ids[i], true
 }
 
 func (e *igEncoder) array(v Value, slot int, target bool, depth int) error {
@@ -518,7 +646,8 @@ func (e *igEncoder) array(v Value, slot int, target bool, depth int) error {
 		}
 		e.emptyID = int64(e.newID())
 	default:
-		if sh, ok := e.shared.get(v.comp); ok && !e.targetIn(slot, slot+sh.size-1) {
+		sh, known := e.shared.get(v.comp)
+		if known && !e.targetIn(slot, slot+sh.size-1) {
 			e.sized(igRef8, sh.id)
 			e.slot += sh.size - 1
 			return nil
@@ -536,11 +665,11 @@ func (e *igEncoder) array(v Value, slot int, target bool, depth int) error {
 			}
 			e.origins[slot] = igOrigin{id: id, val: v}
 		}
-		if e.impure == impure {
+		if e.impure == impure && !known {
 			// Written with no object or reference: a later occurrence
 			// of the same array is a ref to it, as PHP writes an array
 			// it shares in memory.
-			e.shared.add(v.comp, igShared{id: id, size: e.slot - slot + 1})
+			e.shared.put(v.comp, igShared{id: id, size: e.slot - slot + 1})
 		}
 		return nil
 	}
@@ -648,71 +777,6 @@ func (e *igEncoder) object(v Value, slot, depth int) error {
 		return nil
 	}
 	return e.entries(v.Entries(), false, depth)
-}
-
-// igRefsKept reports whether the references in the values of s, an
-// igbinary session, all point where they did in the decoded payload, and at
-// the same slot numbers in the payload to be written: each points into an
-// untouched entry that is still at the slots it was decoded at (the entries
-// before it kept their sizes), as do the slots of the arrays that decoded
-// copies copy (Array.num). The session is then written from its values as
-// they are; otherwise appendIgbinary materializes it. A session without
-// references has them all kept.
-//
-// A session with & references and an object igbinary wrote without 0x25
-// (igPlain) is materialized too: its & references' refcount does not count
-// the object's own place, so that removing a name can leave one of them
-// alone, which PHP writes as a plain objref (materialize counts them).
-func (s *Session) igRefsKept() bool {
-	r := renumberer{s: s}
-	phpRefs := false
-	for i := range s.entries {
-		if !s.entries[i].refs {
-			continue
-		}
-		v, err := s.value(i)
-		if err != nil || !igSlotsKept(&r, v, 0, &phpRefs) {
-			return false
-		}
-	}
-	if phpRefs {
-		for i := range s.entries {
-			v, err := s.value(i)
-			if err != nil || valueHasIgPlain(v, 0) {
-				return false
-			}
-		}
-	}
-	return true
-}
-
-// igSlotsKept reports whether the slots v's references and copies point at
-// keep their numbers (see igRefsKept), and sets *phpRefs when v holds a &
-// reference (PHPRef).
-func igSlotsKept(r *renumberer, v Value, depth int, phpRefs *bool) bool {
-	if depth > igMaxEncodeDepth {
-		return false // the encoder says why
-	}
-	switch v.kind() {
-	case Ref, PHPRef:
-		if v.kind() == PHPRef {
-			*phpRefs = true
-		}
-		n, ok := r.slot(v.Slot())
-		return ok && n == v.Slot()
-	case Array, Object:
-		if v.kind() == Array && v.num != 0 {
-			if n, ok := r.slot(int(v.num)); !ok || n != int(v.num) {
-				return false
-			}
-		}
-		for _, e := range v.comp.entries {
-			if !igSlotsKept(r, e.Value, depth+1, phpRefs) {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 // valueHasIgPlain reports whether v is or holds an object that igbinary

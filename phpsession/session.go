@@ -70,6 +70,11 @@ type Session struct {
 	// decoded one takes in vals. (An int32 after the bools, in room the
 	// struct has anyway.)
 	composites int32
+	// igStrings is, for a decoded igbinary session, the number of strings
+	// the payload wrote in full: the room the encoder's string table makes
+	// from the start, as a changed session holds about the strings it
+	// held (as Encode makes room for the payload's bytes).
+	igStrings int32
 }
 
 // indexMin is the most entries find always searches one by one: up to
@@ -622,7 +627,8 @@ func (s *Session) recount() {
 			continue
 		}
 		if v := s.val(e); v.kind() == Array || v.kind() == Object {
-			e.nslots, e.refs = int32(countSlots(v)), hasRefs(v)
+			n, refs := slotsRefs(v)
+			e.nslots, e.refs = int32(n), refs
 		}
 	}
 }
@@ -1527,21 +1533,23 @@ func (m *materializer) unknown(ref Value) error {
 
 // appendIgbinary encodes an igbinary session: igbinary_serialize($_SESSION).
 // References are renumbered, and get copies of values no longer written, as
-// for the other formats; when every one still points where it did
-// (igRefsKept), the values are written as they are.
+// for the other formats; when every one still points where it did, the
+// values are written as they are (appendIgbinarySession finds out).
 func (s *Session) appendIgbinary(dst []byte) ([]byte, error) {
-	var vals []Value
-	if !s.igRefsKept() {
-		var err error
-		if vals, err = s.materialize(); err != nil {
-			return dst, err
-		}
+	out, err := appendIgbinarySession(dst, s, nil)
+	if !errors.Is(err, errIgMaterialize) {
+		return out, err
+	}
+	vals, err := s.materialize()
+	if err != nil {
+		return dst, err
 	}
 	return appendIgbinarySession(dst, s, vals)
 }
 
 // renumberer maps the slot numbers of the decoded payload to those of the
-// payload being encoded. Its map is built when a reference is first
+// payload being encoded in a text format (an igbinary session checks its
+// slots with igKeptBelow). Its map is built when a reference is first
 // renumbered: a session without references needs none.
 type renumberer struct {
 	s         *Session
@@ -1562,13 +1570,11 @@ func (r *renumberer) index() {
 	n := len(r.s.entries)
 	r.olds, r.news, r.sizes = make([]int, 0, n), make([]int, 0, n), make([]int, 0, n)
 	next := 0
-	if r.s.format == FormatPHPSerialize || r.s.format == FormatIgbinary {
+	if r.s.format == FormatPHPSerialize {
 		next = 1 // the outer array
 	}
 	for _, e := range r.s.entries {
-		// An igbinary entry read from the payload is decoded whole
-		// (touched), and knows its first slot there; a set one does not.
-		if !e.touched || r.s.format == FormatIgbinary && e.first > 0 {
+		if !e.touched {
 			r.olds = append(r.olds, int(e.first))
 			r.news = append(r.news, next+1)
 			r.sizes = append(r.sizes, int(e.nslots))
@@ -1580,7 +1586,7 @@ func (r *renumberer) index() {
 // slot returns the new number of the decoded payload's slot old.
 func (r *renumberer) slot(old int) (int, bool) {
 	r.index()
-	if old == 1 && (r.s.format == FormatPHPSerialize || r.s.format == FormatIgbinary) {
+	if old == 1 && r.s.format == FormatPHPSerialize {
 		return 1, true
 	}
 	i, found := slices.BinarySearch(r.olds, old)

@@ -1080,7 +1080,7 @@ func TestSessionMaterializePHP(t *testing.T) {
 			cs = append(cs, change{f, payload, "unset", n})
 		}
 		// refs2 and a new name change nothing before them: references are
-		// written as they are (igRefsKept).
+		// written as they are (igKeptBelow).
 		for _, n := range []string{"o1", "o2", "list", "deep", "refs2", "_new"} {
 			cs = append(cs, change{f, payload, "set", n})
 		}
