@@ -51,9 +51,8 @@ type Session struct {
 	// as many names as there are entries, then builds it (so one read of a
 	// large session costs no map, and reading every name is linear); put
 	// keeps it up to date, and it is dropped (nil) when entries move.
-	index    map[string]int32
-	searched int // names compared by find without the index
-	format   Format
+	index  map[string]int32
+	format Format
 	// distinct is false while entries may still hold a name more than
 	// once: DecodeSession keeps the occurrences of a session of up to
 	// foldMin entries, and distinctNames folds them on first need.
@@ -75,6 +74,11 @@ type Session struct {
 	// from the start, as a changed session holds about the strings it
 	// held (as Encode makes room for the payload's bytes).
 	igStrings int32
+	// searched is the number of names find compared without the index,
+	// counted once the session has more than indexMin entries (an int32
+	// next to the others: a Session stays 192 bytes, and its sessionMem
+	// 512).
+	searched int32
 }
 
 // indexMin is the most entries find always searches one by one: up to
@@ -330,7 +334,7 @@ func (s *Session) Names() []string {
 // may repeat (see distinctNames), it is the last one, whose value PHP
 // reads.
 func (s *Session) find(name string) int {
-	if s.index == nil && len(s.entries) > indexMin && s.searched >= len(s.entries) {
+	if s.index == nil && len(s.entries) > indexMin && int(s.searched) >= len(s.entries) {
 		s.buildIndex()
 	}
 	if s.index != nil {
@@ -341,12 +345,20 @@ func (s *Session) find(name string) int {
 	}
 	for i := len(s.entries) - 1; i >= 0; i-- {
 		if s.name(&s.entries[i]) == name {
-			s.searched += len(s.entries) - i
+			s.countSearched(len(s.entries) - i)
 			return i
 		}
 	}
-	s.searched += len(s.entries)
+	s.countSearched(len(s.entries))
 	return -1
+}
+
+// countSearched adds n names compared by find to s.searched, in a session
+// large enough to be indexed (so the count stays below twice the entries).
+func (s *Session) countSearched(n int) {
+	if len(s.entries) > indexMin {
+		s.searched += int32(n)
+	}
 }
 
 // Has reports whether the session holds name.
