@@ -238,18 +238,23 @@ func (t *igStrTable) resize(size int) {
 		}
 		return
 	}
-	// Each slot moves to the first empty one of its hash's probe
-	// sequence: no string is compared.
-	mask := size - 1
+	igStrRehash(t.index, old)
+}
+
+// igStrRehash puts each slot of old in index, a new and larger index of
+// igStrTable or igEncStrs, in the first empty slot of its hash's probe
+// sequence: no string is compared, none is hashed again.
+func igStrRehash(index, old []igStrSlot) {
+	mask := len(index) - 1
 	for _, sl := range old {
 		if sl.id == 0 {
 			continue
 		}
 		j, step := int(sl.hash)&mask, 1
-		for t.index[j].id != 0 {
+		for index[j].id != 0 {
 			j, step = (j+step)&mask, step+1
 		}
-		t.index[j] = sl
+		index[j] = sl
 	}
 }
 

@@ -107,32 +107,18 @@ func (t *igEncStrs) reserve(n int) {
 }
 
 // resize makes an index of size slots (a power of two) for the strings in
-// the table, which buf holds.
+// the table, which buf holds (read only while they are held in place).
 func (t *igEncStrs) resize(buf []byte, size int) {
 	old := t.index
-	t.index = make([]igStrSlot, size)
-	mask := size - 1
 	if old == nil {
+		// The strings held in place, none of them in an index yet.
+		var slots [igStrTableScan]igStrSlot
 		for id := range t.n {
-			h := uint32(maphash.Bytes(igStrSeed, t.bytes(buf, id))) // igStrHash of the string
-			j, step := int(h)&mask, 1
-			for t.index[j].id != 0 {
-				j, step = (j+step)&mask, step+1
-			}
-			t.index[j] = igStrSlot{hash: h, id: uint32(id) + 1}
+			h := uint32(maphash.Bytes(igStrSeed, igWritten(buf, t.few[id]))) // igStrHash of the string
+			slots[id] = igStrSlot{hash: h, id: uint32(id) + 1}
 		}
-		return
+		old = slots[:t.n]
 	}
-	// Each slot moves to the first empty one of its hash's probe
-	// sequence: no string is compared.
-	for _, sl := range old {
-		if sl.id == 0 {
-			continue
-		}
-		j, step := int(sl.hash)&mask, 1
-		for t.index[j].id != 0 {
-			j, step = (j+step)&mask, step+1
-		}
-		t.index[j] = sl
-	}
+	t.index = make([]igStrSlot, size)
+	igStrRehash(t.index, old)
 }
