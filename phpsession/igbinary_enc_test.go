@@ -196,3 +196,37 @@ func igTouchAll(tb testing.TB, s *Session) {
 	}
 	s.changed = true
 }
+
+// TestIgSmallMap puts keys past the entries held in place and past several
+// growths of the index: each keeps its value, add finds the keys put
+// before, a key never put is not found, and the zero key (a nil
+// composite, which marks an empty slot) is never found, even once put.
+func TestIgSmallMap(t *testing.T) {
+	var m igSmallMap[*composite, int]
+	comps := make([]*composite, 1000)
+	for i := range comps {
+		comps[i] = &composite{}
+		if _, ok := m.get(comps[i]); ok {
+			t.Fatalf("key %d found before it was put", i)
+		}
+		m.put(comps[i], i)
+		for _, j := range []int{0, i / 2, i} {
+			if v, ok := m.get(comps[j]); !ok || v != j {
+				t.Fatalf("after %d keys: get(key %d) = %d, %v, want %d, true", i+1, j, v, ok, j)
+			}
+		}
+	}
+	if !m.add(comps[7], -1) {
+		t.Fatal("add of a key put before said it had no value")
+	}
+	if v, _ := m.get(comps[7]); v != 7 {
+		t.Fatalf("add of a key put before changed its value to %d", v)
+	}
+	if _, ok := m.get(&composite{}); ok {
+		t.Fatal("a key never put was found")
+	}
+	m.put(nil, 1)
+	if _, ok := m.get(nil); ok {
+		t.Fatal("the nil key was found")
+	}
+}
