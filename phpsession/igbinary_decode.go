@@ -43,9 +43,13 @@ type igDecoder struct {
 	depth    int
 	deepest  int // deepest nesting reached in the array being decoded
 
-	strs igStrTable // strings, class names, enum cases
+	// strs holds the strings, class names and enum cases written in
+	// full, by id; nil when noStrIDs. (Most sessions refer to no string
+	// by id: their decoder neither makes the table nor clears its room,
+	// 632 bytes, on each call.)
+	strs *igStrTable
 	// noStrIDs is true when the payload, a session's, refers to no string
-	// by id (igCounter walked all of it): strs is then left empty.
+	// by id (igCounter walked all of it).
 	noStrIDs bool
 	// mem holds the value's arrays and objects and their entries, as
 	// counted before decoding (see igCounter).
@@ -126,8 +130,9 @@ func decodeIgbinarySession(data []byte, lim limits) (*Session, error) {
 // small igbinary session (a login, a flash message and a user are a few
 // names), so that they take one allocation, not three (as sessionMem does
 // for the text formats). A session of more entries is a Session alone,
-// with lists of its own (topEntries knows which from the count of the
-// top-level array before it makes either).
+// with lists of its own, and an empty one a Session alone (topEntries
+// knows which from the count of the top-level array before it makes
+// either).
 // (A name is where the payload has it, unless it is an int key or written
 // by string id: those are in Session.names.)
 type igSessionMem struct {
@@ -201,8 +206,11 @@ func (d *igDecoder) decode(data []byte, lim limits) (Value, string, error) {
 	// A session's string table is only there to be referred to by id: it
 	// needs none when no id follows (most sessions repeat no string).
 	d.noStrIDs = d.session && whole && c.strIDs == 0
-	if c.strs > igStrTableScan && !d.noStrIDs {
-		d.strs.more = make([]string, 0, c.strs-igStrTableScan)
+	if !d.noStrIDs {
+		d.strs = new(igStrTable)
+		if c.strs > igStrTableScan {
+			d.strs.more = make([]string, 0, c.strs-igStrTableScan)
+		}
 	}
 	d.nstrs = c.strs
 	// Nor does the reference table when no ref or objref follows.
@@ -393,7 +401,7 @@ func (d *igDecoder) common(t byte) (v Value, ok bool) {
 		}
 		v, i = StringValue(d.addStr(i+2, i+2+n)), i+2+n
 	case igStringID8:
-		if i+1 >= len(data) || int(data[i+1]) >= d.strs.len() {
+		if i+1 >= len(data) || int(data[i+1]) >= d.nstrIDs() {
 			return Value{}, false
 		}
 		v, i = StringValue(d.strs.at(int(data[i+1]))), i+2
@@ -482,10 +490,19 @@ func (d *igDecoder) strID(start, w int) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if id >= uint64(d.strs.len()) {
-		return "", d.err(start, fmt.Sprintf("string id %d with %d strings so far", id, d.strs.len()), ErrBadReference)
+	if id >= uint64(d.nstrIDs()) {
+		return "", d.err(start, fmt.Sprintf("string id %d with %d strings so far", id, d.nstrIDs()), ErrBadReference)
 	}
 	return d.strs.at(int(id)), nil
+}
+
+// nstrIDs returns the number of string ids given so far: 0 without a
+// table (noStrIDs).
+func (d *igDecoder) nstrIDs() int {
+	if d.strs == nil {
+		return 0
+	}
+	return d.strs.len()
 }
 
 // chars reads a length of w bytes and that many bytes, and adds them to the
@@ -725,13 +742,15 @@ func (d *igDecoder) padding() {
 // Entry in between: an int key's name is its decimal text, and each entry
 // knows the slots its value takes and whether it holds references.
 func (d *igDecoder) topEntries(n int, inArray bool) error {
-	size := min(n, 1024) // grows with what is really there
 	var s *Session
-	if size <= len(igSessionMem{}.entries) {
+	switch size := min(n, 1024); { // grows with what is really there
+	case size == 0:
+		s = new(Session)
+	case size <= len(igSessionMem{}.entries):
 		m := new(igSessionMem)
 		s = &m.s
 		s.entries, s.vals = m.entries[:0], m.vals[:0]
-	} else {
+	default:
 		s = new(Session)
 		s.entries, s.vals = make([]entry, 0, size), make([]Value, 0, size)
 	}
