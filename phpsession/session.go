@@ -541,6 +541,12 @@ func (s *Session) slotRoots() ([]Value, error) {
 // name and are still there when the session is encoded. Set v again after
 // adding a reference to it.
 //
+// Set replaces the value of name only. Where the payload binds name to
+// other places with a PHP reference (R:, or igbinary's &), those keep the
+// value they had, as copies: from a|i:1;b|R:1;, setting a to 5 writes
+// a|i:5;b|i:1;. PHP's $_SESSION['a'] = 5 writes through the reference
+// instead (a|i:5;b|R:1;).
+//
 // Set returns a [*KeyError] wrapping [ErrUnstorableKey] when PHP cannot
 // store name in the session's format (see [Session.CheckName]), and an
 // error wrapping [ErrUnsupportedValue] for the zero Value.
