@@ -19,10 +19,15 @@ import (
 // whole value costs two allocations. When they run out (a build without
 // slabs), each composite is allocated on its own. The slabs are zero when
 // made and each part is handed out once: the entries of a new composite
-// are zero.
+// are zero. What is handed out is counted (nc, ne), not sliced off the
+// slabs: handing it out writes no pointer, which spares the build a write
+// barrier per composite while the garbage collector runs. (The counts are
+// int32, as the parser's are bounded by maxMaxSize, to keep a Session,
+// which holds an arena, in its size class.)
 type arena struct {
-	comps []composite
-	ents  []Entry
+	comps  []composite
+	ents   []Entry
+	nc, ne int32 // the composites and entries handed out
 }
 
 // newArena returns an arena for ncomp composites and nent entries.
@@ -30,25 +35,44 @@ func newArena(ncomp, nent int) arena {
 	return arena{comps: make([]composite, ncomp), ents: make([]Entry, nent)}
 }
 
+// has reports whether a has room for ncomp composites and nent entries.
+func (a *arena) has(ncomp, nent int32) bool {
+	return int32(len(a.comps))-a.nc >= ncomp && int32(len(a.ents))-a.ne >= nent
+}
+
 // composite returns a new composite of kind with n entries, from the slabs
 // when they have room.
 func (a *arena) composite(kind Kind, n int) *composite {
-	var c *composite
-	if len(a.comps) > 0 {
-		c, a.comps = &a.comps[0], a.comps[1:]
-	} else {
-		c = new(composite)
+	end := int(a.ne) + n
+	if int(a.nc) == len(a.comps) || end > len(a.ents) {
+		return newComposite(kind, n)
 	}
-	c.kind = kind
-	if n == 0 {
-		return c
-	}
-	if len(a.ents) >= n {
-		c.entries, a.ents = a.ents[:n:n], a.ents[n:]
-	} else {
+	c := &a.comps[a.nc]
+	a.nc++
+	c.kind, c.entries, a.ne = kind, a.ents[a.ne:end:end], int32(end)
+	return c
+}
+
+// newComposite returns a new composite of kind with n entries, allocated
+// on its own.
+func newComposite(kind Kind, n int) *composite {
+	c := &composite{kind: kind}
+	if n > 0 {
 		c.entries = make([]Entry, n)
 	}
 	return c
+}
+
+// take returns n zero entries from the slab, or nil when it has no room
+// for them.
+func (a *arena) take(n int) []Entry {
+	end := int(a.ne) + n
+	if end > len(a.ents) {
+		return nil
+	}
+	es := a.ents[a.ne:end:end]
+	a.ne = int32(end)
+	return es
 }
 
 // builder builds the value at src[pos], which the parser accepted (see
@@ -124,12 +148,12 @@ func (b *builder) value() Value {
 func (b *builder) entries(kind Kind, class string, n int) Value {
 	c := b.composite(kind, n)
 	b.depth++
-	src, i := b.src, b.pos
-	for k := range c.entries {
+	src, i, es := b.src, b.pos, c.entries
+	for k := range es {
 		// The entry is zero (see arena): only the fields that are not
 		// are set, which spares the pointers that stay nil the write
 		// barrier while the garbage collector runs.
-		e := &c.entries[k]
+		e := &es[k]
 		// The key: i:<int>; or s:<len>:"<bytes>";.
 		if src[i] == tokInt {
 			e.Key.num, i = intAt(src, i+2)
@@ -173,6 +197,9 @@ func quotedAt(src string, i int) (start, end int) {
 // intAt returns the bits of the int64 or the slot number written at src[i]
 // (an optional '-' and digits) and where the ';' after it ends.
 func intAt(src string, i int) (x uint64, end int) {
+	if src[i+1] == tokEnd { // one digit
+		return uint64(src[i] - '0'), i + 2
+	}
 	neg := src[i] == '-'
 	if neg {
 		i++
@@ -189,6 +216,9 @@ func intAt(src string, i int) (x uint64, end int) {
 // countAt returns the count (or length) written at src[i] and where what
 // follows the two bytes after it (":{" or ":\"") starts.
 func countAt(src string, i int) (n, start int) {
+	if src[i+1] == tokColon { // one digit
+		return int(src[i] - '0'), i + 3
+	}
 	for ; src[i] != tokColon; i++ {
 		n = n*10 + int(src[i]-'0')
 	}

@@ -149,60 +149,55 @@ func (p *parser) value() error {
 // other checks a value at p.pos that common did not take, and moves past
 // it.
 func (p *parser) other() error {
-	if p.pos >= len(p.src) {
-		return p.fail(ErrUnexpectedEnd, p.pos, "expected a value")
+	src, start := p.src, p.pos
+	if start >= len(src) {
+		return p.fail(ErrUnexpectedEnd, start, "expected a value")
 	}
-	start := p.pos
-	tok := p.src[p.pos]
+	tok := src[start]
 	if tok != tokPHPRef {
 		p.slots++
 	}
-	switch tok {
-	case tokNull:
+	if tok == tokNull {
 		p.pos++
 		if !p.next(tokEnd) {
 			return p.missing(tokEnd, "after N")
 		}
 		return nil
+	}
+	if !startsValue(tok) {
+		return p.fail(ErrSyntax, start, "unknown value type "+strconv.QuoteRune(rune(tok)))
+	}
+	// Every other type byte is followed by ':', checked here once.
+	if start+1 >= len(src) || src[start+1] != tokColon {
+		return p.missingColon()
+	}
+	p.pos += 2
+	switch tok {
 	case tokBool:
-		if err := p.typePrefix(); err != nil {
-			return err
+		if i := p.pos; i+1 < len(src) && (src[i] == '0' || src[i] == '1') && src[i+1] == tokEnd {
+			p.pos = i + 2 // the usual case
+			return nil
 		}
-		if p.pos >= len(p.src) {
+		if p.pos >= len(src) {
 			return p.fail(ErrUnexpectedEnd, p.pos, "expected 0 or 1 after b:")
 		}
-		if c := p.src[p.pos]; c != '0' && c != '1' {
+		if c := src[p.pos]; c != '0' && c != '1' {
 			return p.fail(ErrSyntax, p.pos, "expected 0 or 1 after b:")
 		}
 		p.pos++
-		if !p.next(tokEnd) {
-			return p.missing(tokEnd, "after bool")
-		}
-		return nil
+		return p.missing(tokEnd, "after bool")
 	case tokInt:
-		if err := p.typePrefix(); err != nil {
-			return err
-		}
 		_, err := p.int64(tokEnd, "int")
 		return err
 	case tokFloat:
 		return p.float()
 	case tokString:
-		if err := p.typePrefix(); err != nil {
-			return err
-		}
 		_, err := p.quoted(tokEnd, "string")
 		return err
 	case tokArray:
-		if err := p.typePrefix(); err != nil {
-			return err
-		}
 		return p.entries(start, "array")
 	case tokObject:
 		p.addObject()
-		if err := p.typePrefix(); err != nil {
-			return err
-		}
 		if _, err := p.class(); err != nil {
 			return err
 		}
@@ -212,9 +207,6 @@ func (p *parser) other() error {
 		return p.custom()
 	case tokEnum:
 		p.addObject()
-		if err := p.typePrefix(); err != nil {
-			return err
-		}
 		at := p.pos
 		s, err := p.quoted(tokEnd, "enum")
 		if err != nil {
@@ -224,42 +216,53 @@ func (p *parser) other() error {
 			return p.fail(ErrSyntax, at, msg)
 		}
 		return nil
-	case tokRef, tokPHPRef:
-		return p.ref(tok)
 	}
-	return p.fail(ErrSyntax, p.pos, "unknown value type "+strconv.QuoteRune(rune(tok)))
+	return p.ref(tok) // r: or R:
 }
 
-// common checks, in one plain loop, the usual form of the commonest
-// tokens, a string s:<len>:"<bytes>"; or an int i:<digits>; of up to 18
-// digits, canonical, at p.pos (a value, or a key), moves past it and
-// reports true. Anything else, errors included, it leaves to value and key
-// and the functions they call, which check every form and word the errors.
+// common checks the usual form of the commonest tokens, a string
+// s:<len>:"<bytes>"; or an int i:<digits>; of up to 18 digits, canonical,
+// at p.pos (a value, or a key), moves past it and reports true. Anything
+// else, errors included, it leaves to value and key and the functions they
+// call, which check every form and word the errors. An int's digits are
+// only checked (the builder reads its value), a string's length is read.
 func (p *parser) common() bool {
-	src := p.src[p.pos:]
-	if len(src) < 4 || src[1] != tokColon {
+	t := p.src[p.pos:]
+	if len(t) < 4 || t[1] != tokColon {
 		return false
 	}
-	str := src[0] == tokString
-	if !str && src[0] != tokInt {
-		return false
-	}
-	neg := !str && src[2] == '-'
-	d := 2
-	if neg {
-		d = 3
-	}
-	n, i := digitsAt(src, d)
-	if i == d || i == len(src) || src[d] == '0' && (i > d+1 || neg) {
-		return false // no digits, the end, or not canonical
-	}
-	rest := src[i:]
-	switch {
-	case !str && rest[0] == tokEnd: // i:<digits>;
-		p.pos += i + 1
+	switch t[0] {
+	case tokInt: // i:<digits>;
+		if isDigit(t[2]) && t[3] == tokEnd { // one digit, the commonest key
+			p.pos += 4
+			return true
+		}
+		d := 2
+		if t[2] == '-' {
+			d = 3
+		}
+		j := d
+		for end := min(len(t), d+maxLenDigits); j < end && isDigit(t[j]); j++ {
+		}
+		if j == d || j == len(t) || t[j] != tokEnd || t[d] == '0' && (j > d+1 || d > 2) {
+			return false // no digits, the end, no ';', or not canonical
+		}
+		p.pos += j + 1
 		return true
-	case str && n < len(rest)-3 && rest[0] == tokColon && rest[1] == tokQuote && rest[n+2] == tokQuote && rest[n+3] == tokEnd: // s:<n>:"<n bytes>";
-		p.pos += i + n + 4
+	case tokString: // s:<n>:"<n bytes>";
+		var n, j int
+		if c := t[2] - '0'; c <= 9 && t[3] == tokColon { // a length of one digit
+			n, j = int(c), 3
+		} else if n, j = digitsAt(t, 2); j == 2 || t[2] == '0' {
+			return false // no digits, or not canonical
+		}
+		if n >= len(t)-j-3 {
+			return false // past the end
+		}
+		if t[j:j+2] != `:"` || t[j+n+2:j+n+4] != `";` {
+			return false
+		}
+		p.pos += j + n + 4
 		return true
 	}
 	return false
@@ -282,11 +285,18 @@ func digitsAt(src string, i int) (n, end int) {
 
 // typePrefix skips the type byte and the ':' after it.
 func (p *parser) typePrefix() error {
-	p.pos++
-	if !p.next(tokColon) {
-		return p.missing(tokColon, "after "+string(rune(p.src[p.pos-1])))
+	if i := p.pos + 1; i < len(p.src) && p.src[i] == tokColon {
+		p.pos = i + 1
+		return nil
 	}
-	return nil
+	return p.missingColon()
+}
+
+// missingColon returns the error for the type byte at p.pos that no ':'
+// follows.
+func (p *parser) missingColon() error {
+	p.pos++
+	return p.missing(tokColon, "after "+string(rune(p.src[p.pos-1])))
 }
 
 // next consumes the byte c if it comes next, and reports whether it did.
@@ -457,16 +467,10 @@ func (p *parser) quoted(term byte, what string) (string, error) {
 }
 
 // count reads the <n>:{ of an array, object or custom object, and checks n
-// against the bytes left before anything is allocated.
+// against the bytes left before anything is allocated. (entries reads the
+// usual count of an array or object itself, and leaves the rest, and the
+// errors, to count.)
 func (p *parser) count(minEach int, what string) (int, error) {
-	// The usual count, canonical, followed by ":{" and within what the
-	// bytes left can hold, is read here; anything else by length and the
-	// checks below, which word the errors.
-	src, start := p.src, p.pos
-	if n, i := digitsAt(src, start); i > start && i+1 < len(src) && src[i] == tokColon && src[i+1] == tokOpen && (src[start] != '0' || i == start+1) && n*minEach <= len(src)-i-2 {
-		p.pos = i + 2
-		return n, nil
-	}
 	n, err := p.length(tokColon, what, "count")
 	if err != nil {
 		return 0, err
@@ -502,9 +506,23 @@ func (p *parser) entries(start int, what string) error {
 	if p.depth > p.lim.maxDepth {
 		return p.fail(ErrMaxDepth, start, "nesting deeper than "+strconv.Itoa(p.lim.maxDepth))
 	}
-	n, err := p.count(minEntryLen, what)
-	if err != nil {
-		return err
+	// The usual count, canonical, followed by ":{" and within what the
+	// bytes left can hold, is read here; anything else by count, which
+	// words the errors.
+	src, i := p.src, p.pos
+	var n, j int
+	if i+1 < len(src) && src[i]-'0' <= 9 && src[i+1] == tokColon { // one digit
+		n, j = int(src[i]-'0'), i+1
+	} else {
+		n, j = digitsAt(src, i)
+	}
+	if j > i && j+1 < len(src) && src[j] == tokColon && src[j+1] == tokOpen && (src[i] != '0' || j == i+1) && n*minEntryLen <= len(src)-j-2 {
+		p.pos = j + 2
+	} else {
+		var err error
+		if n, err = p.count(minEntryLen, what); err != nil {
+			return err
+		}
 	}
 	p.ncomp++
 	p.nent += n
@@ -564,11 +582,13 @@ func (p *parser) otherKey(what string) error {
 	return p.fail(ErrSyntax, p.pos, what+" key must be an int or a string")
 }
 
-// float checks d:<float>;.
+// float checks the <float>; of d:<float>;, after the "d:".
 func (p *parser) float() error {
-	if err := p.typePrefix(); err != nil {
-		return err
+	if end := floatTextEnd(p.src, p.pos); end >= 0 && end < len(p.src) && p.src[end] == tokEnd {
+		p.pos = end + 1
+		return nil
 	}
+	// Not a float followed by ';': which error.
 	start := p.pos
 	end := start
 	for end < len(p.src) && p.src[end] != tokEnd {
@@ -577,11 +597,7 @@ func (p *parser) float() error {
 	if end >= len(p.src) {
 		return p.fail(ErrUnexpectedEnd, end, "expected ';' after float")
 	}
-	if !validFloatText(p.src[start:end]) {
-		return p.fail(ErrSyntax, start, "invalid float")
-	}
-	p.pos = end + 1
-	return nil
+	return p.fail(ErrSyntax, start, "invalid float")
 }
 
 // floatOfText returns the Float value of s, a text validFloatText accepts,
@@ -599,11 +615,9 @@ func floatOfText(s string) Value {
 	return v
 }
 
-// custom checks C:<len>:"<Class>":<n>:{<payload>}.
+// custom checks the <len>:"<Class>":<n>:{<payload>} of a custom object,
+// after the "C:".
 func (p *parser) custom() error {
-	if err := p.typePrefix(); err != nil {
-		return err
-	}
 	if _, err := p.class(); err != nil {
 		return err
 	}
@@ -797,12 +811,9 @@ func startsValue(c byte) bool {
 	return false
 }
 
-// ref reads r:<slot>; or R:<slot>;.
+// ref reads the <slot>; of r:<slot>; or R:<slot>; (tok), after the "r:"
+// or "R:".
 func (p *parser) ref(tok byte) error {
-	p.pos++
-	if !p.next(tokColon) {
-		return p.missing(tokColon, "after "+string(rune(tok)))
-	}
 	start := p.pos
 	slot, err := p.length(tokEnd, "reference", "")
 	if err != nil {

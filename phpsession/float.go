@@ -3,6 +3,7 @@ package phpsession
 import (
 	"math"
 	"strconv"
+	"strings"
 )
 
 // PHP writes a float with serialize_precision=-1 (the default since PHP
@@ -90,46 +91,53 @@ func appendFloat(dst []byte, f float64) []byte {
 // validFloatText reports whether s is a float PHP's unserialize() accepts
 // after "d:": NAN, INF, -INF, or a decimal with an optional sign, optional
 // fraction and optional exponent (1, -1.5, .5, 5., 1e25, 1.5E-7, +2).
-func validFloatText[T ~string | ~[]byte](s T) bool {
-	switch string(s) {
-	case floatNaN, floatInf, floatNegInf:
-		return true
+func validFloatText(s string) bool { return floatTextEnd(s, 0) == len(s) }
+
+// floatTextEnd returns where the float text at s[i] (see validFloatText)
+// ends, read as far as it goes, or -1 when none starts there. The parser
+// checks a float with it in one pass: the text is whole when a ';' follows.
+func floatTextEnd(s string, i int) int {
+	if i < len(s) && (s[i] == 'N' || s[i] == 'I' || s[i] == '-' && i+1 < len(s) && s[i+1] == 'I') {
+		for _, w := range [...]string{floatNaN, floatInf, floatNegInf} {
+			if strings.HasPrefix(s[i:], w) {
+				return i + len(w)
+			}
+		}
+		return -1
 	}
-	i := 0
 	if i < len(s) && (s[i] == '+' || s[i] == '-') {
 		i++
 	}
-	intDigits := 0
+	start := i
 	for i < len(s) && isDigit(s[i]) {
 		i++
-		intDigits++
 	}
-	fracDigits := 0
+	digits := i - start
 	if i < len(s) && s[i] == '.' {
 		i++
+		frac := i
 		for i < len(s) && isDigit(s[i]) {
 			i++
-			fracDigits++
 		}
+		digits += i - frac
 	}
-	if intDigits+fracDigits == 0 {
-		return false
+	if digits == 0 {
+		return -1
 	}
 	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
 		i++
 		if i < len(s) && (s[i] == '+' || s[i] == '-') {
 			i++
 		}
-		expDigits := 0
+		exp := i
 		for i < len(s) && isDigit(s[i]) {
 			i++
-			expDigits++
 		}
-		if expDigits == 0 {
-			return false
+		if i == exp {
+			return -1
 		}
 	}
-	return i == len(s)
+	return i
 }
 
 // floatFromText returns the float that s (already checked by

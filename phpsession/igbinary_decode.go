@@ -693,10 +693,8 @@ func (d *igDecoder) entries(n int, inArray bool) ([]Entry, error) {
 	if d.session && d.depth == 1 {
 		return nil, d.topEntries(n, inArray)
 	}
-	var es []Entry
-	if n <= len(d.mem.ents) {
-		es, d.mem.ents = d.mem.ents[:0:n], d.mem.ents[n:]
-	} else {
+	es := d.mem.take(n)[:0]
+	if es == nil && n > 0 {
 		es = make([]Entry, 0, min(n, 1024)) // grows with what is really there
 	}
 	var seen igKeySet

@@ -80,8 +80,9 @@ func (sc *entryScanner) next(e *entry) error {
 		}
 		if data[at] == tokInt { // i:<name>;
 			e.nameStart, e.nameEnd, e.intKey = int32(at+2), int32(p.pos-1), true
-		} else { // s:<len>:"<name>";
-			e.nameStart, e.nameEnd = int32(at+strings.IndexByte(data[at:], tokQuote)+1), int32(p.pos-2)
+		} else { // s:<len>:"<name>";, which key checked
+			_, start := countAt(data, at+2)
+			e.nameStart, e.nameEnd = int32(start), int32(p.pos-2)
 			if c := data[e.nameStart]; e.nameEnd > e.nameStart && (c == '-' || c >= '0' && c <= '9') {
 				// PHP's array makes "7" the int key 7, and writes it so.
 				_, e.intKey = canonicalInt(data[e.nameStart:e.nameEnd])

@@ -44,18 +44,15 @@ type Session struct {
 	orig []byte
 	lim  *limits // nil for defaultLimits (see limits)
 	// mem is the memory Session.value builds arrays and objects in, taken
-	// for a stretch of entries at a time (see takeMem); memNext is the
-	// size of the stretch of payload the next one covers.
-	mem     arena
-	memNext int
+	// for a stretch of entries at a time (see takeMem, and memShift below).
+	mem arena
 	// index maps each name to the last entry of that name (the one PHP
 	// reads). find searches the entries one by one until it has compared
 	// as many names as there are entries, then builds it (so one read of a
 	// large session costs no map, and reading every name is linear); put
 	// keeps it up to date, and it is dropped (nil) when entries move.
-	index    map[string]int32
-	searched int // names compared by find without the index
-	format   Format
+	index  map[string]int32
+	format Format
 	// distinct is false while entries may still hold a name more than
 	// once: DecodeSession keeps the occurrences of a session of up to
 	// foldMin entries, and distinctNames folds them on first need.
@@ -64,6 +61,9 @@ type Session struct {
 	// and their slots, are in no entry (see slotRoots).
 	folded  bool
 	changed bool // an entry was set or removed since decoding
+	// memShift says how long a stretch of payload the next takeMem
+	// covers: 1 KB << memShift.
+	memShift uint8
 	// composites is the number of entries whose values hold an array or
 	// object, as DecodeSession's scan counted them: the room the first
 	// decoded one takes in vals. (An int32 after the bools, in room the
@@ -74,6 +74,11 @@ type Session struct {
 	// from the start, as a changed session holds about the strings it
 	// held (as Encode makes room for the payload's bytes).
 	igStrings int32
+	// searched is the number of names find compared without the index,
+	// counted once the session has more than indexMin entries (an int32
+	// next to the others: a Session stays 192 bytes, and its sessionMem
+	// 512).
+	searched int32
 }
 
 // indexMin is the most entries find always searches one by one: up to
@@ -329,7 +334,7 @@ func (s *Session) Names() []string {
 // may repeat (see distinctNames), it is the last one, whose value PHP
 // reads.
 func (s *Session) find(name string) int {
-	if s.index == nil && len(s.entries) > indexMin && s.searched >= len(s.entries) {
+	if s.index == nil && len(s.entries) > indexMin && int(s.searched) >= len(s.entries) {
 		s.buildIndex()
 	}
 	if s.index != nil {
@@ -340,12 +345,20 @@ func (s *Session) find(name string) int {
 	}
 	for i := len(s.entries) - 1; i >= 0; i-- {
 		if s.name(&s.entries[i]) == name {
-			s.searched += len(s.entries) - i
+			s.countSearched(len(s.entries) - i)
 			return i
 		}
 	}
-	s.searched += len(s.entries)
+	s.countSearched(len(s.entries))
 	return -1
+}
+
+// countSearched adds n names compared by find to s.searched, in a session
+// large enough to be indexed (so the count stays below twice the entries).
+func (s *Session) countSearched(n int) {
+	if len(s.entries) > indexMin {
+		s.searched += int32(n)
+	}
 }
 
 // Has reports whether the session holds name.
@@ -377,7 +390,7 @@ func (s *Session) value(i int) (Value, error) {
 		return s.val(e), nil
 	}
 	// DecodeSession checked the bytes.
-	b := builder{src: stringOf(s.orig[e.start:e.end])}
+	b := builder{src: stringOf(s.orig), pos: int(e.start)}
 	if e.ncomp == 0 {
 		// A scalar is built again at each read: that takes no memory (a
 		// string is a substring of the payload), where keeping it would
@@ -389,12 +402,12 @@ func (s *Session) value(i int) (Value, error) {
 	if s.format == FormatPHPSerialize {
 		b.depth = 1 // inside the outer array
 	}
-	if len(s.mem.comps) < int(e.ncomp) || len(s.mem.ents) < int(e.nent) {
+	if !s.mem.has(e.ncomp, e.nent) {
 		s.takeMem(i)
 	}
 	b.arena = s.mem
 	v := b.value()
-	s.mem = b.arena
+	s.mem.nc, s.mem.ne = b.nc, b.ne // what the build took: no pointer changes
 	s.setVal(e, v)
 	return v, nil
 }
@@ -406,9 +419,8 @@ func (s *Session) value(i int) (Value, error) {
 // two for each entry, and a read of one entry of a large session does not
 // pay for the memory of all of them.
 func (s *Session) takeMem(i int) {
-	s.memNext = max(s.memNext, 1<<10)
 	var ncomp, nent int
-	until := int(s.entries[i].start) + s.memNext // the end of the stretch
+	until := int(s.entries[i].start) + 1<<10<<s.memShift // the end of the stretch
 	for j := i; j < len(s.entries); j++ {
 		e := &s.entries[j]
 		if j > i && int(e.end) > until {
@@ -420,7 +432,9 @@ func (s *Session) takeMem(i int) {
 		}
 	}
 	s.mem = newArena(ncomp, nent)
-	s.memNext *= 2
+	if s.memShift < 21 { // 2 GB: past any payload
+		s.memShift++
+	}
 }
 
 // Raw returns the serialized bytes of name's value; ok is false when there
