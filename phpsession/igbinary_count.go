@@ -66,6 +66,8 @@ func (c *igCounter) value() bool {
 	t := c.data[c.off]
 	c.off++
 	switch t {
+	case igString8:
+		return c.string8()
 	case igNull, igFalse, igTrue, igStringEmpty:
 		return true
 	case igStringID8, igStringID16, igStringID32:
@@ -85,7 +87,7 @@ func (c *igCounter) value() bool {
 		return c.skip(4, true)
 	case igLong64p, igLong64n, igDouble:
 		return c.skip(8, true)
-	case igString8, igString16, igString32:
+	case igString16, igString32:
 		c.strs++
 		return c.skip(c.width(igWidth(t, igString8)))
 	case igString64:
@@ -118,6 +120,18 @@ func (c *igCounter) value() bool {
 		return c.skip(uint64(igWidth(t, igObjectID8)), true) && c.object()
 	}
 	return false
+}
+
+// string8 passes the length byte and the bytes of a string8 (the
+// commonest form: names, most keys and strings), whose type byte it has
+// passed.
+func (c *igCounter) string8() bool {
+	if c.off >= len(c.data) {
+		return false
+	}
+	c.strs++
+	c.off += 1 + int(c.data[c.off])
+	return c.off <= len(c.data)
 }
 
 // object walks what follows an object's class name.
@@ -158,7 +172,16 @@ func (c *igCounter) entries(n uint64) bool {
 			c.off++
 			continue
 		}
-		if key := c.value(); !key || !c.value() {
+		// The commonest key, a short string, in one step.
+		if c.off < len(c.data) && c.data[c.off] == igString8 {
+			c.off++
+			if !c.string8() {
+				return false
+			}
+		} else if !c.value() {
+			return false
+		}
+		if !c.value() {
 			return false
 		}
 	}

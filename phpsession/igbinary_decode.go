@@ -43,9 +43,13 @@ type igDecoder struct {
 	depth    int
 	deepest  int // deepest nesting reached in the array being decoded
 
-	strs igStrTable // strings, class names, enum cases
+	// strs holds the strings, class names and enum cases written in
+	// full, by id; nil when noStrIDs. (Most sessions refer to no string
+	// by id: their decoder neither makes the table nor clears its room,
+	// 632 bytes, on each call.)
+	strs *igStrTable
 	// noStrIDs is true when the payload, a session's, refers to no string
-	// by id (igCounter walked all of it): strs is then left empty.
+	// by id (igCounter walked all of it).
 	noStrIDs bool
 	// mem holds the value's arrays and objects and their entries, as
 	// counted before decoding (see igCounter).
@@ -78,9 +82,10 @@ type igDecoder struct {
 	// caller wants no reasons (noncanon). The entries of its top-level
 	// array or object go to sess, not to the composite.
 	session bool
-	sess    *igSessionMem
-	nrefs   int // Ref and PHPRef values made so far, for entry.refs
-	lastStr int // session: where the last string written in full starts
+	sess    *Session // made by topEntries, once it knows how many entries the session has
+	nstrs   int      // session: strings and class names written in full (igCounter's count)
+	nrefs   int      // Ref and PHPRef values made so far, for entry.refs
+	lastStr int      // session: where the last string written in full starts
 	// names has the bit igNameBit of each name of the session's entries
 	// so far, while topFind compares them one by one.
 	names uint64
@@ -101,28 +106,33 @@ type igDecoder struct {
 // array), each with the slots it takes and whether it holds references, as
 // Session keeps them. An empty payload is an empty session.
 func decodeIgbinarySession(data []byte, lim limits) (*Session, error) {
-	m := new(igSessionMem)
-	s := &m.s
+	var s *Session
+	if len(data) == 0 {
+		s = new(Session)
+	} else {
+		d := igDecoder{session: true}
+		v, _, err := d.decode(data, lim)
+		if err != nil {
+			return nil, err
+		}
+		if v.kind() != Array && v.kind() != Object {
+			return nil, &SyntaxError{Offset: 0, Msg: "igbinary session is a " + v.kind().String() + ", not an array or object", Err: ErrSyntax}
+		}
+		s = d.sess
+		s.igStrings = int32(min(d.nstrs, math.MaxInt32))
+	}
 	s.format, s.orig, s.distinct = FormatIgbinary, data, true // the decoder folds a repeated name
 	s.setLimits(lim)
-	if len(data) == 0 {
-		return s, nil
-	}
-	d := igDecoder{session: true, sess: m}
-	v, _, err := d.decode(data, lim)
-	if err != nil {
-		return nil, err
-	}
-	if v.kind() != Array && v.kind() != Object {
-		return nil, &SyntaxError{Offset: 0, Msg: "igbinary session is a " + v.kind().String() + ", not an array or object", Err: ErrSyntax}
-	}
 	return s, nil
 }
 
 // igSessionMem is a Session with room for the entries and values of a
 // small igbinary session (a login, a flash message and a user are a few
 // names), so that they take one allocation, not three (as sessionMem does
-// for the text formats). A session of more entries has lists of its own.
+// for the text formats). A session of more entries is a Session alone,
+// with lists of its own, and an empty one a Session alone (topEntries
+// knows which from the count of the top-level array before it makes
+// either).
 // (A name is where the payload has it, unless it is an int key or written
 // by string id: those are in Session.names.)
 type igSessionMem struct {
@@ -196,12 +206,13 @@ func (d *igDecoder) decode(data []byte, lim limits) (Value, string, error) {
 	// A session's string table is only there to be referred to by id: it
 	// needs none when no id follows (most sessions repeat no string).
 	d.noStrIDs = d.session && whole && c.strIDs == 0
-	if c.strs > igStrTableScan && !d.noStrIDs {
-		d.strs.more = make([]string, 0, c.strs-igStrTableScan)
+	if !d.noStrIDs {
+		d.strs = new(igStrTable)
+		if c.strs > igStrTableScan {
+			d.strs.more = make([]string, 0, c.strs-igStrTableScan)
+		}
 	}
-	if d.sess != nil {
-		d.sess.s.igStrings = int32(min(c.strs, math.MaxInt32))
-	}
+	d.nstrs = c.strs
 	// Nor does the reference table when no ref or objref follows.
 	d.noRefs = whole && c.refs == 0
 	if c.ids > 0 && !d.noRefs {
@@ -390,7 +401,7 @@ func (d *igDecoder) common(t byte) (v Value, ok bool) {
 		}
 		v, i = StringValue(d.addStr(i+2, i+2+n)), i+2+n
 	case igStringID8:
-		if i+1 >= len(data) || int(data[i+1]) >= d.strs.len() {
+		if i+1 >= len(data) || int(data[i+1]) >= d.nstrIDs() {
 			return Value{}, false
 		}
 		v, i = StringValue(d.strs.at(int(data[i+1]))), i+2
@@ -479,10 +490,19 @@ func (d *igDecoder) strID(start, w int) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if id >= uint64(d.strs.len()) {
-		return "", d.err(start, fmt.Sprintf("string id %d with %d strings so far", id, d.strs.len()), ErrBadReference)
+	if id >= uint64(d.nstrIDs()) {
+		return "", d.err(start, fmt.Sprintf("string id %d with %d strings so far", id, d.nstrIDs()), ErrBadReference)
 	}
 	return d.strs.at(int(id)), nil
+}
+
+// nstrIDs returns the number of string ids given so far: 0 without a
+// table (noStrIDs).
+func (d *igDecoder) nstrIDs() int {
+	if d.strs == nil {
+		return 0
+	}
+	return d.strs.len()
 }
 
 // chars reads a length of w bytes and that many bytes, and adds them to the
@@ -720,13 +740,20 @@ func (d *igDecoder) padding() {
 // Entry in between: an int key's name is its decimal text, and each entry
 // knows the slots its value takes and whether it holds references.
 func (d *igDecoder) topEntries(n int, inArray bool) error {
-	m, size := d.sess, min(n, 1024) // grows with what is really there
-	s := &m.s
-	if size <= len(m.entries) {
+	var s *Session
+	switch size := min(n, 1024); { // grows with what is really there
+	case size == 0:
+		s = new(Session)
+	case size <= len(igSessionMem{}.entries):
+		m := new(igSessionMem)
+		s = &m.s
 		s.entries, s.vals = m.entries[:0], m.vals[:0]
-	} else {
+	default:
+		s = new(Session)
 		s.entries, s.vals = make([]entry, 0, size), make([]Value, 0, size)
 	}
+	s.orig = d.data // names are read from it as they come
+	d.sess = s
 	var at igNames // once there are many entries
 	for range n {
 		koff := d.off
@@ -813,7 +840,7 @@ func (at *igNames) add(name string, intKey bool, i int) {
 // has more; at is made then from the entries so far, for the n the
 // session will have.
 func (d *igDecoder) topFind(name string, intKey bool, n int, at *igNames) int {
-	s := &d.sess.s
+	s := d.sess
 	if len(s.entries) < indexMin {
 		bit := igNameBit(name)
 		if d.names&bit == 0 {
