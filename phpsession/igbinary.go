@@ -113,9 +113,10 @@ const igMaxEncodeDepth = 10000
 // doubling, with the hashes kept) and costs the garbage collector nothing to
 // scan.
 //
-// A table is either filled by push and read by at (the session decoder,
-// which only looks strings up by id), or filled by add or intern and
-// searched by find.
+// It is the decoder's: either filled by push and read by at (the session
+// decoder, which only looks strings up by id), or filled by add and
+// searched by find. The encoder has its own, igEncStrs, which finds a
+// string in the payload it writes.
 type igStrTable struct {
 	few   [igStrTableScan]string     // the first strings
 	small [1 << igStrSmallBits]uint8 // the index of few: 1 + the id, 0 for an empty slot
@@ -197,28 +198,6 @@ func (t *igStrTable) add(s string) {
 	t.insert(i, h)
 }
 
-// intern returns the id of s and true when s is in the table, else adds s
-// with the next id (as find, then add, with one hash of s).
-func (t *igStrTable) intern(s string) (uint32, bool) {
-	if t.index == nil {
-		i := t.probeSmall(s)
-		if t.small[i] != 0 {
-			return uint32(t.small[i]) - 1, true
-		}
-		t.push(s)
-		t.insertSmall(i)
-		return 0, false
-	}
-	h := igStrHash(s)
-	i := t.probe(s, h)
-	if t.index[i].id != 0 {
-		return t.index[i].id - 1, true
-	}
-	t.push(s)
-	t.insert(i, h)
-	return 0, false
-}
-
 // probeSmall returns the slot of the in-place index that holds s, or else
 // the empty slot where s goes.
 func (t *igStrTable) probeSmall(s string) int {
@@ -242,21 +221,6 @@ func (t *igStrTable) insertSmall(i int) {
 	t.small[i] = uint8(t.n)
 }
 
-// reserve makes room for n strings in all, so that the index does not
-// grow again and again on its way there.
-func (t *igStrTable) reserve(n int) {
-	if n <= len(t.few) {
-		return
-	}
-	size := 2 * len(t.small)
-	for igStrMax(size) < n {
-		size *= 2
-	}
-	if size > len(t.index) {
-		t.resize(size)
-	}
-}
-
 // resize makes an index of size slots (a power of two) for the strings in
 // the table, and room in the list for as many strings as it takes before
 // it is full.
@@ -274,18 +238,23 @@ func (t *igStrTable) resize(size int) {
 		}
 		return
 	}
-	// Each slot moves to the first empty one of its hash's probe
-	// sequence: no string is compared.
-	mask := size - 1
+	igStrRehash(t.index, old)
+}
+
+// igStrRehash puts each slot of old in index, a new and larger index of
+// igStrTable or igEncStrs, in the first empty slot of its hash's probe
+// sequence: no string is compared, none is hashed again.
+func igStrRehash(index, old []igStrSlot) {
+	mask := len(index) - 1
 	for _, sl := range old {
 		if sl.id == 0 {
 			continue
 		}
 		j, step := int(sl.hash)&mask, 1
-		for t.index[j].id != 0 {
+		for index[j].id != 0 {
 			j, step = (j+step)&mask, step+1
 		}
-		t.index[j] = sl
+		index[j] = sl
 	}
 }
 

@@ -9,44 +9,83 @@ import (
 	"github.com/sessbridge/sessbridge/internal/testenv"
 )
 
-// TestIgStrTable interns strings past the strings searched one by one and
-// past several growths of the index, with room reserved for some or none, each string twice: the first time it
-// takes the next id, the second it is found with that id, as are all the
+// TestIgStrTable adds strings past the strings held in place and past
+// several growths of the index: each is found with its id, as are all the
 // strings before it; a string added again (as the decoder does) is still
 // found.
 func TestIgStrTable(t *testing.T) {
+	var tab igStrTable
+	const n = 5000
+	name := func(i int) string { return "s" + strconv.Itoa(i%7) + strconv.Itoa(i) }
+	for i := range n {
+		s := name(i)
+		if id, ok := tab.find(s); ok {
+			t.Fatalf("find(%q) = %d, true before it was added", s, id)
+		}
+		tab.add(s)
+		if id, ok := tab.find(s); !ok || id != uint32(i) {
+			t.Fatalf("find(%q) = %d, %v after adding it, want %d, true", s, id, ok, i)
+		}
+		if tab.len() != i+1 || tab.at(i) != s {
+			t.Fatalf("after %d strings: len %d, at(%d) = %q, want %q", i+1, tab.len(), i, tab.at(i), s)
+		}
+	}
+	for i := range n {
+		if id, ok := tab.find(name(i)); !ok || id != uint32(i) {
+			t.Fatalf("find(%q) = %d, %v, want %d, true", name(i), id, ok, i)
+		}
+	}
+	if _, ok := tab.find("absent"); ok {
+		t.Fatal(`find("absent") found it`)
+	}
+	tab.add(name(3))
+	if id, ok := tab.find(name(3)); !ok || (id != 3 && id != n) {
+		t.Fatalf("find(%q) after adding it again = %d, %v, want 3 or %d, true", name(3), id, ok, n)
+	}
+	if tab.at(n) != name(3) {
+		t.Fatalf("at(%d) = %q, want %q", n, tab.at(n), name(3))
+	}
+}
+
+// TestIgEncStrs writes strings into a payload as the encoder does, past
+// the strings held in place and past several growths of the index, with
+// room reserved for some or none, each string interned twice: the first
+// time it is not found and takes the next id (then it is written), the
+// second it is found with that id, as
+// are all the strings before it. Many strings share their length and
+// first and last bytes (the in-place index's slot), and some are prefixes
+// of others, so that only comparing the bytes written tells them apart.
+func TestIgEncStrs(t *testing.T) {
 	for _, reserve := range []int{0, 10, 100, 3000} {
 		t.Run("reserve "+strconv.Itoa(reserve), func(t *testing.T) {
-			var tab igStrTable
+			var tab igEncStrs
 			tab.reserve(reserve)
+			buf := []byte("header")
 			const n = 5000
-			name := func(i int) string { return "s" + strconv.Itoa(i%7) + strconv.Itoa(i) }
+			name := func(i int) string { return "s" + strconv.Itoa(i%7) + strconv.Itoa(i) + "s" }
 			for i := range n {
 				s := name(i)
-				if id, ok := tab.intern(s); ok {
-					t.Fatalf("intern(%q) = %d, true on its first time, want new id %d", s, id, i)
+				if id, ok := tab.intern(buf, s); ok {
+					t.Fatalf("intern(%q) = %d, true on its first time, want a new id %d", s, id, i)
 				}
-				if id, ok := tab.intern(s); !ok || id != uint32(i) {
+				buf = append(append(buf, igString8, byte(len(s))), s...)
+				if id, ok := tab.intern(buf, s); !ok || id != uint32(i) {
 					t.Fatalf("intern(%q) = %d, %v the second time, want %d, true", s, id, ok, i)
-				}
-				if tab.len() != i+1 || tab.at(i) != s {
-					t.Fatalf("after %d strings: len %d, at(%d) = %q, want %q", i+1, tab.len(), i, tab.at(i), s)
 				}
 			}
 			for i := range n {
-				if id, ok := tab.find(name(i)); !ok || id != uint32(i) {
-					t.Fatalf("find(%q) = %d, %v, want %d, true", name(i), id, ok, i)
+				if id, ok := tab.intern(buf, name(i)); !ok || id != uint32(i) {
+					t.Fatalf("intern(%q) = %d, %v, want %d, true", name(i), id, ok, i)
 				}
 			}
-			if _, ok := tab.find("absent"); ok {
-				t.Fatal(`find("absent") found it`)
-			}
-			tab.add(name(3))
-			if id, ok := tab.find(name(3)); !ok || (id != 3 && id != n) {
-				t.Fatalf("find(%q) after adding it again = %d, %v, want 3 or %d, true", name(3), id, ok, n)
-			}
-			if tab.at(n) != name(3) {
-				t.Fatalf("at(%d) = %q, want %q", n, tab.at(n), name(3))
+			for i, s := range []string{"absent", "s0", "s00", "header", name(7)[:3]} {
+				if id, ok := tab.intern(buf, s); ok {
+					t.Fatalf("intern(%q) = %d, true: it was never added", s, id)
+				}
+				buf = append(append(buf, igString8, byte(len(s))), s...)
+				if id, ok := tab.intern(buf, s); !ok || id != uint32(n+i) {
+					t.Fatalf("intern(%q) = %d, %v after adding it, want %d, true", s, id, ok, n+i)
+				}
 			}
 		})
 	}
@@ -156,4 +195,38 @@ func igTouchAll(tb testing.TB, s *Session) {
 		s.entries[i].touched = true
 	}
 	s.changed = true
+}
+
+// TestIgSmallMap puts keys past the entries held in place and past several
+// growths of the index: each keeps its value, add finds the keys put
+// before, a key never put is not found, and the zero key (a nil
+// composite, which marks an empty slot) is never found, even once put.
+func TestIgSmallMap(t *testing.T) {
+	var m igSmallMap[*composite, int]
+	comps := make([]*composite, 1000)
+	for i := range comps {
+		comps[i] = &composite{}
+		if _, ok := m.get(comps[i]); ok {
+			t.Fatalf("key %d found before it was put", i)
+		}
+		m.put(comps[i], i)
+		for _, j := range []int{0, i / 2, i} {
+			if v, ok := m.get(comps[j]); !ok || v != j {
+				t.Fatalf("after %d keys: get(key %d) = %d, %v, want %d, true", i+1, j, v, ok, j)
+			}
+		}
+	}
+	if !m.add(comps[7], -1) {
+		t.Fatal("add of a key put before said it had no value")
+	}
+	if v, _ := m.get(comps[7]); v != 7 {
+		t.Fatalf("add of a key put before changed its value to %d", v)
+	}
+	if _, ok := m.get(&composite{}); ok {
+		t.Fatal("a key never put was found")
+	}
+	m.put(nil, 1)
+	if _, ok := m.get(nil); ok {
+		t.Fatal("the nil key was found")
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"math"
 	"slices"
 	"sort"
@@ -27,7 +28,7 @@ type igShared struct {
 type igEncoder struct {
 	buf     []byte
 	noTable bool // a top-level scalar: PHP writes it without the string table
-	strs    igStrTable
+	strs    igEncStrs
 
 	nextID     uint32
 	slot       int
@@ -357,25 +358,31 @@ func (l *igFew[T]) len() int { return len(l.list()) }
 
 // igSmallMap is a map for what the encoder remembers of arrays, objects
 // and enum cases: an array searched one by one while it holds few (a
-// session holds few), so that it takes no allocation, and a Go map once it
-// holds more.
+// session holds few), so that it takes no allocation, and once it holds
+// more, an index of open addressing like igStrTable's, hashed by
+// hash/maphash, at most 3/4 full and doubled then. The zero K (a nil
+// composite, an empty enum name) marks an empty slot: it is never a key.
 type igSmallMap[K comparable, V any] struct {
-	few [16]igSmallEntry[K, V]
-	n   int
-	m   map[K]V
+	few   [16]igSmallEntry[K, V]
+	n     int                  // entries
+	index []igSmallEntry[K, V] // nil while the entries are in few; a power of two long
 }
 
-// igSmallEntry is an element of igSmallMap.few.
+// igSmallEntry is an element of igSmallMap.few and a slot of its index.
 type igSmallEntry[K comparable, V any] struct {
 	k K
 	v V
 }
 
+// igSmallSeed seeds the hashes of igSmallMap's indexes.
+var igSmallSeed = maphash.MakeSeed()
+
 // get returns the value of k.
 func (s *igSmallMap[K, V]) get(k K) (V, bool) {
-	if s.m != nil {
-		v, ok := s.m[k]
-		return v, ok
+	if s.index != nil {
+		var zero K
+		x := s.index[s.slot(k)]
+		return x.v, x.k == k && k != zero
 	}
 	for _, x := range s.few[:s.n] {
 		if x.k == k {
@@ -384,6 +391,18 @@ func (s *igSmallMap[K, V]) get(k K) (V, bool) {
 	}
 	var zero V
 	return zero, false
+}
+
+// slot returns the slot of the index that holds k, or else the empty slot
+// where k goes.
+func (s *igSmallMap[K, V]) slot(k K) int {
+	var zero K
+	mask := len(s.index) - 1
+	for i, step := int(maphash.Comparable(igSmallSeed, k))&mask, 1; ; i, step = (i+step)&mask, step+1 {
+		if x := s.index[i].k; x == k || x == zero {
+			return i
+		}
+	}
 }
 
 // add gives k the value v, unless k has one, and reports whether it had.
@@ -397,18 +416,34 @@ func (s *igSmallMap[K, V]) add(k K, v V) bool {
 
 // put gives k, which has no value (get said so), the value v.
 func (s *igSmallMap[K, V]) put(k K, v V) {
-	switch {
-	case s.m != nil:
-		s.m[k] = v
-	case s.n < len(s.few):
+	var zero K
+	if k == zero {
+		return // never a key (see igSmallMap)
+	}
+	if s.index == nil && s.n < len(s.few) {
 		s.few[s.n] = igSmallEntry[K, V]{k, v}
 		s.n++
-	default:
-		s.m = make(map[K]V, 4*len(s.few))
-		for _, x := range s.few {
-			s.m[x.k] = x.v
+		return
+	}
+	if s.n >= len(s.index)/4*3 {
+		s.grow()
+	}
+	s.index[s.slot(k)] = igSmallEntry[K, V]{k, v}
+	s.n++
+}
+
+// grow makes the index (from few) or doubles it.
+func (s *igSmallMap[K, V]) grow() {
+	old := s.index
+	if old == nil {
+		old = s.few[:s.n]
+	}
+	s.index = make([]igSmallEntry[K, V], max(4*len(s.few), 2*len(s.index)))
+	var zero K
+	for _, x := range old {
+		if x.k != zero {
+			s.index[s.slot(x.k)] = x
 		}
-		s.m[k] = v
 	}
 }
 
@@ -477,12 +512,19 @@ func (e *igEncoder) str(s string) {
 		e.buf = append(e.buf, igStringEmpty)
 		return
 	}
-	if !e.noTable {
-		if id, ok := e.strs.intern(s); ok {
-			e.sized(igStringID8, id)
-			return
-		}
+	if e.noTable {
+		e.strFull(s)
+		return
 	}
+	if id, ok := e.strs.intern(e.buf, s); ok {
+		e.sized(igStringID8, id)
+		return
+	}
+	e.strFull(s)
+}
+
+// strFull appends s written in full: its header and bytes.
+func (e *igEncoder) strFull(s string) {
 	n, b := uint64(len(s)), e.buf
 	switch {
 	case n <= 0xff:
@@ -501,12 +543,12 @@ func (e *igEncoder) className(class string) error {
 	if class == "" {
 		return fmt.Errorf("phpsession: igbinary: %w: an object with no class name", ErrUnsupportedValue)
 	}
-	if id, ok := e.strs.intern(class); ok {
-		e.sized(igObjectID8, id)
-		return nil
-	}
 	if uint64(len(class)) > math.MaxUint32 {
 		return fmt.Errorf("phpsession: igbinary: %w: class name of %d bytes", ErrUnsupportedValue, len(class))
+	}
+	if id, ok := e.strs.intern(e.buf, class); ok {
+		e.sized(igObjectID8, id)
+		return nil
 	}
 	e.sized(igObject8, uint32(len(class)))
 	e.buf = append(e.buf, class...)
