@@ -10,6 +10,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/sessbridge/sessbridge/adapters/redisstore"
+	"github.com/sessbridge/sessbridge/internal/redishook"
 	"github.com/sessbridge/sessbridge/internal/testenv"
 	"github.com/sessbridge/sessbridge/phpsession"
 )
@@ -30,7 +31,7 @@ func TestRedisRoundTrips(t *testing.T) {
 	const read = "pipeline(exists,strlen,getrange)"
 	const lockedRead = "pipeline(set,exists,strlen,getrange)" // SET NX of the lock, then the read
 	srv := testenv.StartRedis(t)
-	log := &testenv.RoundTrips{}
+	log := &redishook.RoundTrips{}
 	client := redis.NewClient(&redis.Options{Addr: srv.Addr})
 	t.Cleanup(func() { client.Close() })
 	client.AddHook(log)

@@ -22,6 +22,7 @@ import (
 	"github.com/sessbridge/sessbridge/adapters"
 	"github.com/sessbridge/sessbridge/adapters/redisstore"
 	"github.com/sessbridge/sessbridge/adapters/storetest"
+	"github.com/sessbridge/sessbridge/internal/redishook"
 	"github.com/sessbridge/sessbridge/internal/testenv"
 	"github.com/sessbridge/sessbridge/internal/vectors"
 )
@@ -186,7 +187,7 @@ func TestAutoPipelineAlone(t *testing.T) {
 	if err := client.Ping(ctx).Err(); err != nil {
 		t.Fatal(err)
 	}
-	log := &testenv.RoundTrips{}
+	log := &redishook.RoundTrips{}
 	client.AddHook(log)
 	s := newStore(t, client, redisstore.Options{AutoPipeline: true, Locking: true})
 	id := storetest.NewID()
@@ -1011,7 +1012,7 @@ func TestReadRoundTrips(t *testing.T) {
 // of 1 MiB or more within MaxSize. LockRead adds its SET NX to the read's
 // pipeline, except on a Cluster or Ring, where it goes first, alone.
 func readRoundTrips(t *testing.T, client redis.UniversalClient) {
-	log := &testenv.RoundTrips{}
+	log := &redishook.RoundTrips{}
 	client.AddHook(log)
 	ctx := ctxFor(t)
 	ordered := true

@@ -1,4 +1,8 @@
-package testenv
+// Package redishook holds go-redis hooks for this module's tests: RoundTrips
+// counts the round trips a client makes. (It is a package of its own, not
+// part of internal/testenv, so that modules whose tests use testenv but not
+// Redis do not depend on go-redis.)
+package redishook
 
 import (
 	"context"
