@@ -52,6 +52,8 @@ func TestRedisRoundTrips(t *testing.T) {
 	}
 	const base = `user|s:4:"dark";hits|i:1;`
 
+	// setFirstHit is the handler of a request that counts the first hit.
+	setFirstHit := func(t *testing.T, r *http.Request, s *Session) { s.Set("hits", phpsession.IntValue(1)) }
 	tests := []struct {
 		name      string
 		save      SaveMode
@@ -85,30 +87,24 @@ func TestRedisRoundTrips(t *testing.T) {
 			wantStore: map[string]string{"user": `s:4:"dark";`, "hits": "i:1;"},
 		},
 		{
-			name:     "merge/new",
-			noCookie: true,
-			handler: func(t *testing.T, r *http.Request, s *Session) {
-				s.Set("hits", phpsession.IntValue(1))
-			},
+			name:      "merge/new",
+			noCookie:  true,
+			handler:   setFirstHit,
 			want:      []string{"setex"},
 			wantStore: map[string]string{"user": "", "hits": "i:1;"},
 		},
 		{
-			name:    "merge/missing",
-			missing: true,
-			handler: func(t *testing.T, r *http.Request, s *Session) {
-				s.Set("hits", phpsession.IntValue(1))
-			},
+			name:      "merge/missing",
+			missing:   true,
+			handler:   setFirstHit,
 			want:      []string{read, "evalsha"},
 			wantStore: map[string]string{"user": "", "hits": "i:1;"},
 		},
 		{
-			name:    "locked/missing",
-			lock:    true,
-			missing: true,
-			handler: func(t *testing.T, r *http.Request, s *Session) {
-				s.Set("hits", phpsession.IntValue(1))
-			},
+			name:      "locked/missing",
+			lock:      true,
+			missing:   true,
+			handler:   setFirstHit,
 			want:      []string{lockedRead, "evalsha"},
 			wantStore: map[string]string{"user": "", "hits": "i:1;"},
 		},
@@ -163,12 +159,10 @@ func TestRedisRoundTrips(t *testing.T) {
 			wantStore: map[string]string{"user": `s:4:"dark";`, "hits": "i:1;"},
 		},
 		{
-			name:     "locked/new",
-			lock:     true,
-			noCookie: true,
-			handler: func(t *testing.T, r *http.Request, s *Session) {
-				s.Set("hits", phpsession.IntValue(1))
-			},
+			name:      "locked/new",
+			lock:      true,
+			noCookie:  true,
+			handler:   setFirstHit,
 			want:      []string{"setex"},
 			wantStore: map[string]string{"user": "", "hits": "i:1;"},
 		},
