@@ -1276,14 +1276,13 @@ func checkElementRefs(s *Session) error {
 		}
 		el = elementsOf(s, s.entries)
 	}
-	src := stringOf(s.orig)
 	for pos := range el.occ {
 		e := &el.occ[pos]
 		if !e.refs {
 			continue
 		}
-		p := parser{src: src[:e.end], pos: int(e.start), lim: s.limits(), depth: 1, looseRefs: true, collectRefs: true}
-		if err := p.value(); err != nil {
+		p, err := el.parseRefs(s.orig, pos, s.limits())
+		if err != nil {
 			return err
 		}
 		for _, ref := range p.refs {
@@ -1292,7 +1291,7 @@ func checkElementRefs(s *Session) error {
 			case h < 0:
 			case h == pos && ref.start == int(e.start)+2:
 				return p.fail(ErrBadReference, ref.start, "reference to slot "+strconv.Itoa(ref.slot)+", the value of session entry "+strconv.Quote(el.names[h])+", as the value that replaces it")
-			case ref.obj && !strings.ContainsRune("OCErR", rune(src[el.occ[h].start])):
+			case ref.obj && !strings.ContainsRune("OCErR", rune(s.orig[el.occ[h].start])):
 				return p.fail(ErrBadReference, ref.start, "r: reference to slot "+strconv.Itoa(ref.slot)+", the value of session entry "+strconv.Quote(el.names[h])+", which a repeat of the name replaced with no object")
 			}
 		}
@@ -1331,14 +1330,12 @@ func scanElementRefs(data []byte, lim limits) (*Session, error) {
 	el := elementsOf(o, o.entries)
 	var refs []refPos
 	var customs []customPos
-	src := stringOf(data)
 	for pos := range el.occ {
-		e := &el.occ[pos]
-		if !e.refs {
+		if !el.occ[pos].refs {
 			continue
 		}
-		p := parser{src: src[:e.end], pos: int(e.start), lim: o.limits(), depth: 1, looseRefs: true, collectRefs: true}
-		if err := p.value(); err != nil {
+		p, err := el.parseRefs(data, pos, o.limits())
+		if err != nil {
 			return nil, err
 		}
 		for _, ref := range p.refs {
@@ -1351,6 +1348,15 @@ func scanElementRefs(data []byte, lim limits) (*Session, error) {
 		return nil, err
 	}
 	return o, nil
+}
+
+// parseRefs parses the value of occurrence pos in data, the payload, and
+// returns the parser, which holds the references (and custom payloads) the
+// value has, with their offsets in data.
+func (el *elements) parseRefs(data []byte, pos int, lim limits) (*parser, error) {
+	e := &el.occ[pos]
+	p := &parser{src: stringOf(data)[:e.end], pos: int(e.start), lim: lim, depth: 1, looseRefs: true, collectRefs: true}
+	return p, p.value()
 }
 
 // posOf returns the occurrence e's value was read from (e read from the
