@@ -979,8 +979,16 @@ func (d *igDecoder) object(start int, t byte, asRef bool) (Value, error) {
 	if err := d.enter(start); err != nil {
 		return Value{}, err
 	}
-	defer func() { d.depth-- }()
+	v, err := d.objectIn(start, t, slot, asRef)
+	d.depth-- // (an error ends the decoding: it leaves depth as it is)
+	return v, err
+}
+
+// objectIn decodes what follows the type byte t at start of an object at
+// slot, once inside it (see object).
+func (d *igDecoder) objectIn(start int, t byte, slot int, asRef bool) (Value, error) {
 	var class string
+	var err error
 	if t >= igObjectID8 {
 		class, err = d.strID(start, igWidth(t, igObjectID8))
 	} else {
