@@ -313,7 +313,9 @@ func (e *igEncoder) scan(v Value, depth int) error {
 // sortTargets sorts the targets scan found, and makes room for the ids of
 // them and of the objects it counted when they are many.
 func (e *igEncoder) sortTargets() {
-	sort.Ints(e.targets.list())
+	if ts := e.targets.list(); len(ts) > 1 {
+		sort.Ints(ts)
+	}
 	e.ids.reserve(e.objects + e.targets.len())
 }
 
@@ -701,7 +703,7 @@ func (e *igEncoder) array(v Value, slot int, target bool, depth int) error {
 		if err := e.entries(es, true, depth); err != nil {
 			return err
 		}
-		if e.copied[slot] {
+		if e.copied != nil && e.copied[slot] {
 			if e.origins == nil {
 				e.origins = make(map[int]igOrigin)
 			}
