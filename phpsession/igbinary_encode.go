@@ -579,10 +579,11 @@ func (e *igEncoder) key(k Value, inArray bool) error {
 
 // value appends v, which takes the next slot unless it is a PHPRef.
 func (e *igEncoder) value(v Value, depth int) error {
+	k := v.kind()
 	if e.plainMoves && v.igPlain() {
 		return errIgMaterialize
 	}
-	if v.kind() == PHPRef {
+	if k == PHPRef {
 		to, ok := e.idOf(v.Slot())
 		if !ok {
 			return fmt.Errorf("phpsession: igbinary: %w: R:%d points at no value written before", ErrBadReference, v.Slot())
@@ -610,7 +611,7 @@ func (e *igEncoder) value(v Value, depth int) error {
 			e.buf = append(e.buf, igPHPRef)
 		}
 	}
-	switch v.kind() {
+	switch k {
 	case Null:
 		e.buf = append(e.buf, igNull)
 	case Bool:
@@ -652,7 +653,7 @@ func (e *igEncoder) value(v Value, depth int) error {
 	case Object, Custom:
 		return e.object(v, slot, depth)
 	default:
-		return fmt.Errorf("phpsession: igbinary: %w: a Value of kind %s", ErrUnsupportedValue, v.kind())
+		return fmt.Errorf("phpsession: igbinary: %w: a Value of kind %s", ErrUnsupportedValue, k)
 	}
 	if target {
 		e.remember(slot, e.newID(), false)
@@ -677,7 +678,7 @@ func (e *igEncoder) idOf(slot int) (igEncID, bool) {
 }
 
 func (e *igEncoder) array(v Value, slot int, target bool, depth int) error {
-	es := v.Entries()
+	es := v.comp.entries
 	switch {
 	case target:
 		e.remember(slot, e.newID(), false)
@@ -781,7 +782,8 @@ func (e *igEncoder) entries(es []Entry, inArray bool, depth int) error {
 		return fmt.Errorf("phpsession: igbinary: %w: %d elements", ErrUnsupportedValue, len(es))
 	}
 	e.sized(igArray8, uint32(len(es)))
-	for _, en := range es {
+	for i := range es {
+		en := &es[i]
 		if err := e.key(en.Key, inArray); err != nil {
 			return err
 		}
