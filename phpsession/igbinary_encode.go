@@ -34,7 +34,8 @@ type igEncoder struct {
 	slot       int
 	targets    igFew[int]                       // sorted slots PHPRefs point at
 	nextTarget int                              // the first of targets not below the slot being written
-	ids        igFew[igEncID]                   // in the order of their slots, as written
+	ids        igFew[igEncID]                   // in the order of their slots, as written; only when refs
+	refs       bool                             // scan met a Ref or PHPRef: ids holds what they may point at
 	objects    int                              // objects, Serializable objects and enum cases, as scan counts them
 	seen       igSmallMap[*composite, struct{}] // the arrays and objects scan visited
 	shared     igSmallMap[*composite, igShared] // the arrays with no object or reference written so far
@@ -278,8 +279,10 @@ func newIgEncoder(dst []byte) *igEncoder {
 func (e *igEncoder) scan(v Value, depth int) error {
 	switch v.kind() {
 	case Ref:
+		e.refs = true
 		e.moved = e.moved || e.keptBelow > 0 && !e.kept(v.Slot())
 	case PHPRef:
+		e.refs = true
 		e.moved = e.moved || e.keptBelow > 0 && !e.kept(v.Slot())
 		e.targets.add(v.Slot())
 	case Custom, Enum:
@@ -311,12 +314,15 @@ func (e *igEncoder) scan(v Value, depth int) error {
 }
 
 // sortTargets sorts the targets scan found, and makes room for the ids of
-// them and of the objects it counted when they are many.
+// them and of the objects it counted when they are many and references
+// may point at them.
 func (e *igEncoder) sortTargets() {
 	if ts := e.targets.list(); len(ts) > 1 {
 		sort.Ints(ts)
 	}
-	e.ids.reserve(e.objects + e.targets.len())
+	if e.refs {
+		e.ids.reserve(e.objects + e.targets.len())
+	}
 }
 
 // igFew is a list that holds its first elements in place, so that the
@@ -662,9 +668,13 @@ func (e *igEncoder) value(v Value, depth int) error {
 }
 
 // remember notes that the value of slot, which comes after every slot
-// remembered before, took id.
+// remembered before, took id, for the Refs and PHPRefs that may point at
+// it: none when scan met none (a session without references, whose
+// objects need no list of ids).
 func (e *igEncoder) remember(slot int, id uint32, object bool) {
-	e.ids.add(igEncID{slot: slot, id: id, object: object})
+	if e.refs {
+		e.ids.add(igEncID{slot: slot, id: id, object: object})
+	}
 }
 
 // idOf returns the id remembered for slot.
