@@ -18,6 +18,7 @@ type igEncStrs struct {
 	more  []int                      // where the strings after them were written
 	n     int                        // strings in the table
 	index []igStrSlot                // nil while n <= igStrTableScan (unless reserved); a power of two long, at most 3/4 full (igStrMax)
+	full  int                        // igStrMax(len(index)): the strings it holds before it doubles
 }
 
 // intern returns the id of s and true when buf, the payload being written,
@@ -41,7 +42,7 @@ func (t *igEncStrs) intern(buf []byte, s string) (uint32, bool) {
 			return 0, false
 		}
 		t.resize(buf, 2*len(t.small)) // then s goes in the index
-	} else if t.n >= igStrMax(len(t.index)) {
+	} else if t.n >= t.full {
 		t.resize(buf, 2*len(t.index)) // s may be one more
 	}
 	h := igStrHash(s)
@@ -120,5 +121,6 @@ func (t *igEncStrs) resize(buf []byte, size int) {
 		old = slots[:t.n]
 	}
 	t.index = make([]igStrSlot, size)
+	t.full = igStrMax(size)
 	igStrRehash(t.index, old)
 }
