@@ -17,13 +17,6 @@ type igEncID struct {
 	object bool // an object (objref) rather than a & reference (ref)
 }
 
-// igShared is an array written once that later copies of the same
-// composite refer to.
-type igShared struct {
-	id   uint32
-	size int // slots it takes
-}
-
 // igEncoder holds the state of one appendIgbinary call.
 type igEncoder struct {
 	buf     []byte
@@ -38,7 +31,7 @@ type igEncoder struct {
 	refs       bool                             // scan met a Ref or PHPRef: ids holds what they may point at
 	objects    int                              // objects, Serializable objects and enum cases, as scan counts them
 	seen       igSmallMap[*composite, struct{}] // the arrays and objects scan visited
-	shared     igSmallMap[*composite, igShared] // the arrays with no object or reference written so far
+	shared     igSmallMap[*composite, uint32]   // the ids of the arrays written with no object or reference so far
 	emptyID    int64                            // id of the first plain empty array, -1 until written
 	enums      igSmallMap[string, uint32]       // "Enum:Case" → id
 	impure     int                              // objects, references and & targets written so far
@@ -703,11 +696,15 @@ func (e *igEncoder) array(v Value, slot int, target bool, depth int) error {
 		}
 		e.emptyID = int64(e.newID())
 	default:
-		sh, known := e.shared.get(v.comp)
-		if known && !e.targetIn(slot, slot+sh.size-1) {
-			e.sized(igRef8, sh.id)
-			e.slot += sh.size - 1
-			return nil
+		id, known := e.shared.get(v.comp)
+		if known {
+			// A later occurrence of an array written in full: a ref to
+			// it, unless a & reference points inside it.
+			if n := countSlots(v); !e.targetIn(slot, slot+n-1) {
+				e.sized(igRef8, id)
+				e.slot += n - 1
+				return nil
+			}
 		}
 		if v.num != 0 && e.copy(v, slot) {
 			return nil
@@ -726,7 +723,7 @@ func (e *igEncoder) array(v Value, slot int, target bool, depth int) error {
 			// Written with no object or reference: a later occurrence
 			// of the same array is a ref to it, as PHP writes an array
 			// it shares in memory.
-			e.shared.put(v.comp, igShared{id: id, size: e.slot - slot + 1})
+			e.shared.put(v.comp, id)
 		}
 		return nil
 	}
