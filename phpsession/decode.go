@@ -338,9 +338,9 @@ func (p *parser) digitsUntil(term byte, what string) (int, error) {
 // out-of-range ints (clamped); they are refused here because they would not
 // encode back to the same bytes.
 func (p *parser) int64(term byte, what string) (int64, error) {
-	// The usual int, canonical and of up to 18 digits, is read in one
-	// pass; anything else goes on below, for the 19-digit ints near the
-	// limits and for the errors.
+	// A canonical int in range, of up to 19 digits (which a uint64
+	// holds), is read in one pass; anything else goes on below, which
+	// words the errors.
 	src, i := p.src, p.pos
 	neg := i < len(src) && src[i] == '-'
 	if neg {
@@ -348,11 +348,11 @@ func (p *parser) int64(term byte, what string) (int64, error) {
 	}
 	d := i
 	var u uint64
-	for i < len(src) && i-d < 18 && isDigit(src[i]) {
+	for i < len(src) && i-d < 19 && isDigit(src[i]) {
 		u = u*10 + uint64(src[i]-'0')
 		i++
 	}
-	if nd := i - d; nd > 0 && i < len(src) && src[i] == term && (src[d] != '0' || nd == 1 && !neg) {
+	if nd := i - d; nd > 0 && i < len(src) && src[i] == term && (src[d] != '0' || nd == 1 && !neg) && (u <= math.MaxInt64 || neg && u == 1<<63) {
 		p.pos = i + 1
 		if neg {
 			return -int64(u), nil
