@@ -1,6 +1,7 @@
 package phpsession
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -155,6 +156,9 @@ func scanSession(data []byte, f Format, lim limits, keepRepeats bool) (*Session,
 		s.entries = make([]entry, 0, min(sc.count, foldMin))
 	}
 	for sc.more() {
+		if n := len(s.entries); n == cap(s.entries) {
+			s.entries = slices.Grow(s.entries, entriesRoom(n, sc.p.pos, len(data)))
+		}
 		s.entries = append(s.entries, entry{})
 		n := len(s.entries) - 1
 		if err := sc.next(&s.entries[n]); err != nil {
@@ -181,6 +185,24 @@ func scanSession(data []byte, f Format, lim limits, keepRepeats bool) (*Session,
 		}
 	}
 	return s, nil
+}
+
+// entriesRoom returns how many entries to add to a full list of n entries
+// that the first pos bytes of a size-byte payload wrote: as many as the
+// bytes left hold at the rate of those read (the entries of a session are
+// much alike), and an eighth more. It is at least n/4, so that the list
+// grows geometrically whatever the payload, at most 16n, for a few small
+// entries before large ones, and it does not take the list past foldMin
+// in one go, from where repeated names fold (see scanSession). A
+// thousand entries then take one or two allocations, not seven, and about
+// 1.2 times their bytes, where growing by doubling takes twice as many.
+func entriesRoom(n, pos, size int) int {
+	left := (size - pos) / max(pos/n, 1) // pos/n: the bytes of an entry so far
+	room := min(max(left+left/8, n/4, 1), 16*n)
+	if n < foldMin {
+		room = min(room, foldMin-n)
+	}
+	return room
 }
 
 // decodeOccurrences decodes a session payload with an entry for every
