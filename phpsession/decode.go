@@ -164,11 +164,12 @@ func (p *parser) other() error {
 		}
 		return nil
 	}
-	if !startsValue(tok) {
-		return p.fail(ErrSyntax, start, "unknown value type "+strconv.QuoteRune(rune(tok)))
-	}
-	// Every other type byte is followed by ':', checked here once.
+	// Every other type byte is followed by ':', checked here once; the
+	// switch below tells the type bytes from the others.
 	if start+1 >= len(src) || src[start+1] != tokColon {
+		if !startsValue(tok) {
+			return p.unknownType(start)
+		}
 		return p.missingColon()
 	}
 	p.pos += 2
@@ -216,8 +217,16 @@ func (p *parser) other() error {
 			return p.fail(ErrSyntax, at, msg)
 		}
 		return nil
+	case tokRef, tokPHPRef:
+		return p.ref(tok)
 	}
-	return p.ref(tok) // r: or R:
+	return p.unknownType(start)
+}
+
+// unknownType returns the error for the byte at src[at], which is not the
+// type byte of a value.
+func (p *parser) unknownType(at int) error {
+	return p.fail(ErrSyntax, at, "unknown value type "+strconv.QuoteRune(rune(p.src[at])))
 }
 
 // common checks the usual form of the commonest tokens, a string
