@@ -191,18 +191,19 @@ func scanSession(data []byte, f Format, lim limits, keepRepeats bool) (*Session,
 // that the first pos bytes of a size-byte payload wrote: as many as the
 // bytes left hold at the rate of those read (the entries of a session are
 // much alike), and an eighth more. It is at least n/4, so that the list
-// grows geometrically whatever the payload, at most 16n, for a few small
-// entries before large ones, and it does not take the list past foldMin
-// in one go, from where repeated names fold (see scanSession). A
-// thousand entries then take one or two allocations, not seven, and about
+// grows geometrically whatever the payload, and at most 16n, for a few
+// small entries before large ones, and it does not take the list past
+// foldMin in one go: from there on, repeated names fold (see scanSession)
+// and the bytes left may hold few new names, so the list at most doubles.
+// A thousand entries then take one allocation or two, not seven, and about
 // 1.2 times their bytes, where growing by doubling takes twice as many.
 func entriesRoom(n, pos, size int) int {
 	left := (size - pos) / max(pos/n, 1) // pos/n: the bytes of an entry so far
-	room := min(max(left+left/8, n/4, 1), 16*n)
+	room := max(left+left/8, n/4, 1)
 	if n < foldMin {
-		room = min(room, foldMin-n)
+		return min(room, 16*n, foldMin-n)
 	}
-	return room
+	return min(room, n)
 }
 
 // decodeOccurrences decodes a session payload with an entry for every
