@@ -1,7 +1,6 @@
 package phpsession
 
 import (
-	"slices"
 	"strconv"
 	"strings"
 )
@@ -157,7 +156,9 @@ func scanSession(data []byte, f Format, lim limits, keepRepeats bool) (*Session,
 	}
 	for sc.more() {
 		if n := len(s.entries); n == cap(s.entries) {
-			s.entries = slices.Grow(s.entries, entriesRoom(n, sc.p.pos, len(data)))
+			grown := make([]entry, n, n+entriesRoom(n, sc.p.pos, len(data)))
+			copy(grown, s.entries)
+			s.entries = grown
 		}
 		s.entries = append(s.entries, entry{})
 		n := len(s.entries) - 1
