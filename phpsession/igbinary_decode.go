@@ -219,8 +219,8 @@ func (d *igDecoder) decode(data []byte, lim limits) (Value, string, error) {
 		d.refs = make([]igRefEntry, 0, c.ids)
 	}
 	d.off = igHeaderLen
-	v, err := d.value()
-	if err != nil {
+	var v Value
+	if err := d.value(&v); err != nil {
 		return Value{}, "", err
 	}
 	return d.finish(v)
@@ -322,20 +322,27 @@ func (d *igDecoder) takeN(off, n int) (int, error) {
 	return d.slot - n + 1, nil
 }
 
-// value decodes the value at the current offset.
-func (d *igDecoder) value() (Value, error) {
-	start := d.off
-	if err := d.need(1, "value"); err != nil {
-		return Value{}, err
+// value decodes the value at the current offset into *v (an entry's, in
+// place).
+func (d *igDecoder) value(v *Value) error {
+	if d.off >= len(d.data) {
+		return d.errEnd(len(d.data), "value")
 	}
 	t := d.data[d.off]
-	if d.budget > 0 {
-		if v, ok := d.common(t); ok {
-			d.budget--
-			d.slot++
-			return v, nil
-		}
+	if d.budget > 0 && d.common(t, v) {
+		d.budget--
+		d.slot++
+		return nil
 	}
+	var err error
+	*v, err = d.other(t)
+	return err
+}
+
+// other decodes the value at the current offset, of type byte t, in a form
+// common does not read.
+func (d *igDecoder) other(t byte) (Value, error) {
+	start := d.off
 	d.off++
 	switch t {
 	case igPHPRef:
@@ -373,43 +380,42 @@ func (d *igDecoder) value() (Value, error) {
 // igbinary writes it, and reports whether it did; it takes no slot. It
 // reads each form in one step, with one check of the bytes left. Any other
 // form, or one of these that is cut short or not minimal, is left to
-// value and key (ok false, d unchanged), which read it the general way and
-// say what is wrong.
-func (d *igDecoder) common(t byte) (v Value, ok bool) {
+// other and key (false, d and *v unchanged), which read it the general way
+// and say what is wrong.
+func (d *igDecoder) common(t byte, v *Value) bool {
 	data, i := d.data, d.off
 	switch t {
 	case igNull:
-		v, i = NullValue(), i+1
+		*v, d.off = NullValue(), i+1
 	case igFalse, igTrue:
-		v, i = BoolValue(t == igTrue), i+1
+		*v, d.off = BoolValue(t == igTrue), i+1
 	case igLong8p, igLong8n:
 		if i+1 >= len(data) || t == igLong8n && data[i+1] == 0 {
-			return Value{}, false
+			return false
 		}
 		n := int64(data[i+1])
 		if t == igLong8n {
 			n = -n
 		}
-		v, i = IntValue(n), i+2
+		*v, d.off = IntValue(n), i+2
 	case igString8:
 		if i+1 >= len(data) {
-			return Value{}, false
+			return false
 		}
 		n := int(data[i+1])
 		if n == 0 || n > len(data)-i-2 {
-			return Value{}, false
+			return false
 		}
-		v, i = StringValue(d.addStr(i+2, i+2+n)), i+2+n
+		*v, d.off = StringValue(d.addStr(i+2, i+2+n)), i+2+n
 	case igStringID8:
 		if i+1 >= len(data) || int(data[i+1]) >= d.nstrIDs() {
-			return Value{}, false
+			return false
 		}
-		v, i = StringValue(d.strs.at(int(data[i+1]))), i+2
+		*v, d.off = StringValue(d.strs.at(int(data[i+1]))), i+2
 	default:
-		return Value{}, false
+		return false
 	}
-	d.off = i
-	return v, true
+	return true
 }
 
 // scalar decodes a null, bool, int, float or string whose type byte t is
@@ -693,39 +699,44 @@ func (d *igDecoder) entries(n int, inArray bool) ([]Entry, error) {
 	if d.session && d.depth == 1 {
 		return nil, d.topEntries(n, inArray)
 	}
-	es := d.mem.take(n)[:0]
+	// Each entry is read in its place: es[:m] are read, es[m:] are zero.
+	es := d.mem.take(n)
 	if es == nil && n > 0 {
-		es = make([]Entry, 0, min(n, 1024)) // grows with what is really there
+		es = make([]Entry, min(n, 1024)) // grows with what is really there
 	}
+	m := 0
 	var seen igKeySet
-	for i := 0; i < n; i++ {
+	for range n {
 		koff := d.off
 		if d.off < len(d.data) && d.data[d.off] == igNull {
 			d.padding()
 			continue
 		}
-		k, err := d.key(inArray)
-		if err != nil {
+		if m == len(es) {
+			es = append(es, Entry{})
+			es = es[:cap(es)]
+		}
+		e := &es[m]
+		if err := d.key(inArray, &e.Key); err != nil {
 			return nil, err
 		}
 		if inArray {
 			var dup bool
 			if n > 16 {
-				dup = seen.add(k, es)
+				dup = seen.add(e.Key, es[:m])
 			} else {
-				dup = hasKey(es, k)
+				dup = hasKey(es[:m], e.Key)
 			}
 			if dup {
-				return nil, d.err(koff, "key "+igKeyString(k)+" repeated", ErrSyntax)
+				return nil, d.err(koff, "key "+igKeyString(e.Key)+" repeated", ErrSyntax)
 			}
 		}
-		v, err := d.value()
-		if err != nil {
+		if err := d.value(&e.Value); err != nil {
 			return nil, err
 		}
-		es = append(es, Entry{Key: k, Value: v})
+		m++
 	}
-	return es, nil
+	return es[:m], nil
 }
 
 // padding passes a null in place of a key, padding for an uninitialized
@@ -762,8 +773,8 @@ func (d *igDecoder) topEntries(n int, inArray bool) error {
 			continue
 		}
 		d.lastStr = -1
-		k, err := d.key(inArray)
-		if err != nil {
+		var k Value
+		if err := d.key(inArray, &k); err != nil {
 			return err
 		}
 		nameAt := d.lastStr // where a name written in full starts, else -1
@@ -777,8 +788,8 @@ func (d *igDecoder) topEntries(n int, inArray bool) error {
 			j = d.topFind(name, e.intKey, n, &at)
 		}
 		slot, refs := d.slot, d.nrefs
-		v, err := d.value()
-		if err != nil {
+		var v Value
+		if err := d.value(&v); err != nil {
 			return err
 		}
 		e.first, e.nslots, e.refs = int32(slot+1), int32(d.slot-slot), d.nrefs > refs
@@ -884,43 +895,42 @@ func igNameBit(name string) uint64 {
 	return 1 << (h % 64)
 }
 
-// key decodes an array key (inArray) or a property name.
-func (d *igDecoder) key(inArray bool) (Value, error) {
+// key decodes an array key (inArray) or a property name into *k (an
+// entry's, in place).
+func (d *igDecoder) key(inArray bool, k *Value) error {
 	start := d.off
-	if err := d.need(1, "array key"); err != nil {
-		return Value{}, err
+	if start >= len(d.data) {
+		return d.errEnd(len(d.data), "array key")
 	}
-	t := d.data[d.off]
-	var k Value
-	switch t {
+	switch t := d.data[start]; t {
 	case igLong8p, igLong8n, igLong16p, igLong16n, igLong32p, igLong32n, igLong64p, igLong64n:
-		if v, ok := d.common(t); ok {
-			return v, nil
+		if d.common(t, k) {
+			return nil
 		}
 		d.off++
 		i, err := d.long(start, t)
-		return IntValue(i), err
+		*k = IntValue(i)
+		return err
 	case igStringEmpty, igStringID8, igStringID16, igStringID32, igString8, igString16, igString32, igString64:
-		var ok bool
-		if k, ok = d.common(t); !ok {
+		if !d.common(t, k) {
 			d.off++
 			s, err := d.str(start, t)
 			if err != nil {
-				return Value{}, err
+				return err
 			}
-			k = StringValue(s)
+			*k = StringValue(s)
 		}
 	default:
-		return Value{}, d.err(start, fmt.Sprintf("type 0x%02x is not an array key", t), ErrSyntax)
+		return d.err(start, fmt.Sprintf("type 0x%02x is not an array key", t), ErrSyntax)
 	}
 	// A string key that reads as an int is refused (PHP writes it as an
 	// int); one that starts with neither '-' nor a digit cannot.
 	if s := k.str; inArray && s != "" && (s[0] == '-' || '0' <= s[0] && s[0] <= '9') && !(d.session && d.depth == 1) {
 		if _, isInt := canonicalInt(s); isInt {
-			return Value{}, d.err(start, fmt.Sprintf("array key %q is a numeric string, PHP writes it as an int", k.str), ErrSyntax)
+			return d.err(start, fmt.Sprintf("array key %q is a numeric string, PHP writes it as an int", k.str), ErrSyntax)
 		}
 	}
-	return k, nil
+	return nil
 }
 
 // hasKey reports whether an entry has key k (same kind and contents).
