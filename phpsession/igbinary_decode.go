@@ -86,9 +86,6 @@ type igDecoder struct {
 	nstrs   int      // session: strings and class names written in full (igCounter's count)
 	nrefs   int      // Ref and PHPRef values made so far, for entry.refs
 	lastStr int      // session: where the last string written in full starts
-	// names has the bit igNameBit of each name of the session's entries
-	// so far, while topFind compares them one by one.
-	names uint64
 }
 
 // decodeIgbinarySession decodes a session payload: decodeIgbinary, but the
@@ -108,7 +105,7 @@ type igDecoder struct {
 func decodeIgbinarySession(data []byte, lim limits) (*Session, error) {
 	var s *Session
 	if len(data) == 0 {
-		s = new(Session)
+		s = &Session{distinct: true}
 	} else {
 		d := igDecoder{session: true}
 		v, _, err := d.decode(data, lim)
@@ -121,7 +118,7 @@ func decodeIgbinarySession(data []byte, lim limits) (*Session, error) {
 		s = d.sess
 		s.igStrings = int32(min(d.nstrs, math.MaxInt32))
 	}
-	s.format, s.orig, s.distinct = FormatIgbinary, data, true // the decoder folds a repeated name
+	s.format, s.orig = FormatIgbinary, data
 	s.setLimits(lim)
 	return s, nil
 }
@@ -750,6 +747,12 @@ func (d *igDecoder) padding() {
 // object (see entries) into d.sess as the session's entries, with no
 // Entry in between: an int key's name is its decimal text, and each entry
 // knows the slots its value takes and whether it holds references.
+//
+// A name written twice is kept twice, and folded on first need, as the
+// text decoder does (see Session.distinctNames), unless the session has
+// foldMin entries or more: then each repeat is folded as it is read, with
+// the index, so that a payload of one name written over and over takes no
+// more memory than its distinct names.
 func (d *igDecoder) topEntries(n int, inArray bool) error {
 	var s *Session
 	switch size := min(n, 1024); { // grows with what is really there
@@ -765,7 +768,11 @@ func (d *igDecoder) topEntries(n int, inArray bool) error {
 	}
 	s.orig = d.data // names are read from it as they come
 	d.sess = s
-	var at igNames // once there are many entries
+	var at igNames // made when the session has foldMin entries or more
+	if n >= foldMin {
+		at.strs = make(map[string]int32, 1024)
+	}
+	ints := false // some key is an int
 	for range n {
 		koff := d.off
 		if d.off < len(d.data) && d.data[d.off] == igNull {
@@ -782,11 +789,9 @@ func (d *igDecoder) topEntries(n int, inArray bool) error {
 		name := k.str
 		if e.intKey {
 			name = strconv.FormatInt(int64(k.num), 10)
+			ints = true
 		}
-		j := -1
-		if inArray {
-			j = d.topFind(name, e.intKey, n, &at)
-		}
+		j := at.find(name, e.intKey)
 		slot, refs := d.slot, d.nrefs
 		var v Value
 		if err := d.value(&v); err != nil {
@@ -798,7 +803,7 @@ func (d *igDecoder) topEntries(n int, inArray bool) error {
 			// in its place (see Session). The slots of the value it
 			// replaces are in no entry: references are refused below.
 			if d.nrefs > 0 {
-				return d.err(koff, "key "+igKeyString(k)+" repeated in a session that holds references", ErrSyntax)
+				return d.errRepeated(koff, k)
 			}
 			old := &s.entries[j]
 			e.nameStart, e.nameEnd, e.val = old.nameStart, old.nameEnd, old.val
@@ -807,7 +812,7 @@ func (d *igDecoder) topEntries(n int, inArray bool) error {
 			continue
 		}
 		if s.folded && d.nrefs > 0 {
-			return d.err(koff, "references in a session that repeats a key", ErrSyntax)
+			return d.errRepeated(koff, k)
 		}
 		if nameAt >= 0 && !e.intKey {
 			e.nameStart, e.nameEnd = int32(nameAt), int32(nameAt+len(name))
@@ -818,17 +823,68 @@ func (d *igDecoder) topEntries(n int, inArray bool) error {
 		s.entries = append(s.entries, e)
 		at.add(name, e.intKey, len(s.entries)-1)
 	}
-	if at.strs != nil && at.ints == nil {
-		// The names of a session of string keys are distinct: at.strs is
-		// the index find would build.
-		s.index = at.strs
+	switch {
+	case at.strs != nil:
+		// Folded as read. The names of a session of string keys are
+		// distinct: at.strs is then the index find would build.
+		if at.ints == nil {
+			s.index = at.strs
+		}
+		s.distinct = true
+	case ints:
+		// An int key and a string key of the same text are two names
+		// (see decodeIgbinarySession), which Session.distinctNames
+		// would fold into one: fold them here, apart.
+		return d.foldTop()
+	case d.nrefs > 0:
+		// A repeated name is folded on first need, which a session that
+		// holds references cannot be (see above).
+		if name, repeats := s.repeatedName(); repeats {
+			return d.err(igHeaderLen, fmt.Sprintf("key %q repeated in a session that holds references", name), ErrSyntax)
+		}
 	}
 	return nil
 }
 
-// igNames finds the entries of a session's top-level array by name once
-// it has many: its string keys and its int keys (whose names are their
-// decimal text) each by a map of the name to the entry.
+// foldTop folds each repeated name of a session of fewer than foldMin
+// entries, some of them int keys, into its first entry, with the value of
+// the last, as topEntries does with the index as it reads a larger one.
+func (d *igDecoder) foldTop() error {
+	s := d.sess
+	var at igNames
+	at.strs = make(map[string]int32, len(s.entries))
+	n := 0
+	for i := range s.entries {
+		e := s.entries[i]
+		name := s.name(&e)
+		j := at.find(name, e.intKey)
+		if j < 0 {
+			s.entries[n] = e
+			at.add(name, e.intKey, n)
+			n++
+			continue
+		}
+		if d.nrefs > 0 {
+			return d.err(igHeaderLen, fmt.Sprintf("key %q repeated in a session that holds references", name), ErrSyntax)
+		}
+		old := &s.entries[j]
+		e.nameStart, e.nameEnd = old.nameStart, old.nameEnd
+		*old, s.folded = e, true
+	}
+	s.entries, s.distinct = s.entries[:n], true
+	return nil
+}
+
+// errRepeated returns the error for a key k, at off, repeated in a
+// session that holds references: DecodeSession refuses it (PHP never
+// writes one, and cannot read some).
+func (d *igDecoder) errRepeated(off int, k Value) error {
+	return d.err(off, "key "+igKeyString(k)+" repeated in a session that holds references", ErrSyntax)
+}
+
+// igNames finds the entries of a session's top-level array by name, when
+// it has foldMin entries or more: its string keys and its int keys (whose
+// names are their decimal text) each by a map of the name to the entry.
 type igNames struct {
 	strs, ints map[string]int32
 }
@@ -846,34 +902,11 @@ func (at *igNames) add(name string, intKey bool, i int) {
 	}
 }
 
-// topFind returns the index of the session's entry with name and intKey,
-// or -1, by a scan while the session has few entries and by at once it
-// has more; at is made then from the entries so far, for the n the
-// session will have.
-func (d *igDecoder) topFind(name string, intKey bool, n int, at *igNames) int {
-	s := d.sess
-	if len(s.entries) < indexMin {
-		bit := igNameBit(name)
-		if d.names&bit == 0 {
-			d.names |= bit
-			return -1 // no entry so far has a name of this bit
-		}
-		for i := range s.entries {
-			e := &s.entries[i]
-			if e.intKey != intKey || e.nameStart >= 0 && int(e.nameEnd-e.nameStart) != len(name) {
-				continue // not the same name, as a length in the payload shows
-			}
-			if s.name(e) == name {
-				return i
-			}
-		}
-		return -1
-	}
+// find returns the index of the entry with name and intKey, or -1 (always
+// while the maps are not made).
+func (at *igNames) find(name string, intKey bool) int {
 	if at.strs == nil {
-		at.strs = make(map[string]int32, min(n, 1024))
-		for i := range s.entries {
-			at.add(s.name(&s.entries[i]), s.entries[i].intKey, i)
-		}
+		return -1
 	}
 	m := at.strs
 	if intKey {
@@ -883,16 +916,6 @@ func (d *igDecoder) topFind(name string, intKey bool, n int, at *igNames) int {
 		return int(i)
 	}
 	return -1
-}
-
-// igNameBit returns the bit of name in igDecoder.names, one of 64 by the
-// name's length and last byte: two names of different bits differ.
-func igNameBit(name string) uint64 {
-	h := uint(len(name))
-	if len(name) > 0 {
-		h = h*7 + uint(name[len(name)-1])
-	}
-	return 1 << (h % 64)
 }
 
 // key decodes an array key (inArray) or a property name into *k (an
@@ -966,8 +989,16 @@ func (d *igDecoder) object(start int, t byte, asRef bool) (Value, error) {
 	if err := d.enter(start); err != nil {
 		return Value{}, err
 	}
-	defer func() { d.depth-- }()
+	v, err := d.objectIn(start, t, slot, asRef)
+	d.depth-- // (an error ends the decoding: it leaves depth as it is)
+	return v, err
+}
+
+// objectIn decodes what follows the type byte t at start of an object at
+// slot, once inside it (see object).
+func (d *igDecoder) objectIn(start int, t byte, slot int, asRef bool) (Value, error) {
 	var class string
+	var err error
 	if t >= igObjectID8 {
 		class, err = d.strID(start, igWidth(t, igObjectID8))
 	} else {

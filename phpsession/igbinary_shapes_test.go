@@ -122,12 +122,14 @@ while (($l = fgets(STDIN)) !== false) {
 
 // TestIgbinaryObjectSessionPHP: PHP's igbinary session decoder takes the
 // properties of a top-level object as the session's names, keeps a numeric
-// one ("5") as a string key, and writes the session back as an array. Go
-// reads the same names, gives the payload back unchanged, and after the
-// same change writes what PHP writes.
+// one ("5") as a string key, and writes the session back as an array. A
+// property written twice (__sleep naming it twice) is one name, in its
+// first place. Go reads the same names, gives the payload back unchanged,
+// and after the same change writes what PHP writes.
 func TestIgbinaryObjectSessionPHP(t *testing.T) {
 	testenv.PHP(t, "igbinary")
 	out := testenv.RunPHP(t, `<?php
+class Twice { public $a = 1; public $b = 2; function __sleep() { return ['a', 'b', 'a']; } }
 ob_start();
 ini_set('session.use_cookies', '0');
 ini_set('session.save_path', sys_get_temp_dir());
@@ -136,34 +138,44 @@ ini_set('session.serialize_handler', 'igbinary');
 session_id('igobj');
 session_start();
 $o = new stdClass; $o->a = 1; $o->{'5'} = 'five'; $o->b = [1, new stdClass]; $o->c = &$o->a;
-$p = igbinary_serialize($o);
-session_decode($p);
-$keys = json_encode(array_map('strval', array_keys($_SESSION)));
-$_SESSION['d'] = 2;
-$after = session_encode();
+$lines = [];
+foreach ([$o, new Twice] as $v) {
+	$p = igbinary_serialize($v);
+	$_SESSION = [];
+	session_decode($p);
+	$keys = json_encode(array_map('strval', array_keys($_SESSION)));
+	$_SESSION['d'] = 2;
+	$lines[] = bin2hex($p) . ' ' . $keys . ' ' . bin2hex(session_encode());
+}
 session_abort();
 ob_end_clean();
-echo bin2hex($p), ' ', $keys, ' ', bin2hex($after), "\n";
+echo implode("\n", $lines), "\n";
 `, nil)
-	f := strings.Fields(string(out))
-	if len(f) != 3 {
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(lines) != 2 {
 		t.Fatalf("php printed %q", out)
 	}
-	payload, phpKeys, phpAfter := igMustHex(f[0]), f[1], igMustHex(f[2])
-	s, err := DecodeSession(payload, FormatIgbinary)
-	if err != nil {
-		t.Fatalf("DecodeSession(%x): %v", payload, err)
-	}
-	if got := fmt.Sprintf("%q", s.Names()); strings.ReplaceAll(got, " ", ",") != phpKeys {
-		t.Errorf("Names() = %s, PHP reads %s", got, phpKeys)
-	}
-	if got, err := s.Encode(); err != nil || !bytes.Equal(got, payload) {
-		t.Errorf("Encode() of the unchanged session = %x, %v; want %x", got, err, payload)
-	}
-	if err := s.Set("d", IntValue(2)); err != nil {
-		t.Fatal(err)
-	}
-	if got, err := s.Encode(); err != nil || !bytes.Equal(got, phpAfter) {
-		t.Errorf("Encode() after Set = %x, %v; PHP writes %x", got, err, phpAfter)
+	for _, line := range lines {
+		f := strings.Fields(line)
+		if len(f) != 3 {
+			t.Fatalf("php printed %q", line)
+		}
+		payload, phpKeys, phpAfter := igMustHex(f[0]), f[1], igMustHex(f[2])
+		s, err := DecodeSession(payload, FormatIgbinary)
+		if err != nil {
+			t.Fatalf("DecodeSession(%x): %v", payload, err)
+		}
+		if got := fmt.Sprintf("%q", s.Names()); strings.ReplaceAll(got, " ", ",") != phpKeys {
+			t.Errorf("%x: Names() = %s, PHP reads %s", payload, got, phpKeys)
+		}
+		if got, err := s.Encode(); err != nil || !bytes.Equal(got, payload) {
+			t.Errorf("Encode() of the unchanged session = %x, %v; want %x", got, err, payload)
+		}
+		if err := s.Set("d", IntValue(2)); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.Encode(); err != nil || !bytes.Equal(got, phpAfter) {
+			t.Errorf("%x: Encode() after Set = %x, %v; PHP writes %x", payload, got, err, phpAfter)
+		}
 	}
 }

@@ -1031,7 +1031,7 @@ func TestIgbinarySessionRepeatedNames(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s, err := DecodeSession(tt.data, FormatIgbinary)
-			if err != nil || len(s.entries) != tt.entries {
+			if err != nil || s.Len() != tt.entries {
 				t.Fatalf("DecodeSession() = %v, want %d entries", err, tt.entries)
 			}
 			if tt.repeated == "" {

@@ -247,33 +247,34 @@ func (s *Session) distinctNames() {
 		s.buildIndex() // which folds
 		return
 	}
-	if s.distinct = true; s.repeatsName() {
+	s.distinct = true
+	if _, repeats := s.repeatedName(); repeats {
 		s.buildIndex()
 	}
 }
 
-// repeatsName reports whether a name occurs more than once in s.entries,
-// leaving them as they are.
-func (s *Session) repeatsName() bool {
+// repeatedName returns the first name that occurs a second time in
+// s.entries, and whether there is one, leaving them as they are.
+func (s *Session) repeatedName() (string, bool) {
 	if len(s.entries) > indexMin {
 		seen := make(map[string]struct{}, len(s.entries))
 		for i := range s.entries {
 			name := s.name(&s.entries[i])
 			if _, ok := seen[name]; ok {
-				return true
+				return name, true
 			}
 			seen[name] = struct{}{}
 		}
-		return false
+		return "", false
 	}
-	for i := range s.entries {
-		for j := i + 1; j < len(s.entries); j++ {
-			if s.name(&s.entries[i]) == s.name(&s.entries[j]) {
-				return true
+	for j := range s.entries {
+		for i := range j {
+			if name := s.name(&s.entries[j]); s.name(&s.entries[i]) == name {
+				return name, true
 			}
 		}
 	}
-	return false
+	return "", false
 }
 
 // buildIndex builds s.index, folding on the way each repeated name into
@@ -1271,7 +1272,7 @@ func checkElementRefs(s *Session) error {
 			return err
 		}
 	} else {
-		if !s.repeatsName() {
+		if _, repeats := s.repeatedName(); !repeats {
 			return nil
 		}
 		el = elementsOf(s, s.entries)
@@ -1319,7 +1320,7 @@ func scanElementRefs(data []byte, lim limits) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !o.repeatsName() {
+	if _, repeats := o.repeatedName(); !repeats {
 		return nil, errors.New("phpsession: no name repeats")
 	}
 	if err := checkElementRefs(o); err != nil {
