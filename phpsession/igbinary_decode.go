@@ -85,7 +85,6 @@ type igDecoder struct {
 	sess    *Session // made by topEntries, once it knows how many entries the session has
 	nstrs   int      // session: strings and class names written in full (igCounter's count)
 	nrefs   int      // Ref and PHPRef values made so far, for entry.refs
-	lastStr int      // session: where the last string written in full starts
 }
 
 // decodeIgbinarySession decodes a session payload: decodeIgbinary, but the
@@ -529,15 +528,15 @@ func (d *igDecoder) chars(start, w int) (string, error) {
 // addStr returns the string written in full at data[start:end], and adds
 // it to the string table.
 func (d *igDecoder) addStr(start, end int) string {
-	s := d.text(start, end)
-	d.lastStr = start
 	if d.session {
 		// No reasons wanted: the table needs no index to find a string.
+		s := stringOf(d.data[start:end])
 		if !d.noStrIDs {
 			d.strs.push(s)
 		}
 		return s
 	}
+	s := string(d.data[start:end])
 	if _, dup := d.strs.find(s); dup {
 		d.flag("a string written in full twice (igbinary.compact_strings=0)")
 	}
@@ -779,18 +778,20 @@ func (d *igDecoder) topEntries(n int, inArray bool) error {
 			d.padding()
 			continue
 		}
-		d.lastStr = -1
 		var k Value
-		if err := d.key(inArray, &k); err != nil {
+		if err := d.key(false, &k); err != nil {
 			return err
 		}
-		nameAt := d.lastStr // where a name written in full starts, else -1
 		e := entry{intKey: k.kind() == Int, touched: true}
 		name := k.str
 		if e.intKey {
 			name = strconv.FormatInt(int64(k.num), 10)
 			ints = true
 		}
+		// A name written in full (not by string id) ends where the key
+		// does, in the payload.
+		t, nameEnd := d.data[koff], d.off
+		inFull := t == igString8 || t == igString16 || t == igString32 || t == igString64
 		j := at.find(name, e.intKey)
 		slot, refs := d.slot, d.nrefs
 		var v Value
@@ -814,8 +815,8 @@ func (d *igDecoder) topEntries(n int, inArray bool) error {
 		if s.folded && d.nrefs > 0 {
 			return d.errRepeated(koff, k)
 		}
-		if nameAt >= 0 && !e.intKey {
-			e.nameStart, e.nameEnd = int32(nameAt), int32(nameAt+len(name))
+		if inFull {
+			e.nameStart, e.nameEnd = int32(nameEnd-len(name)), int32(nameEnd)
 		} else {
 			s.setName(&e, name)
 		}
@@ -918,9 +919,10 @@ func (at *igNames) find(name string, intKey bool) int {
 	return -1
 }
 
-// key decodes an array key (inArray) or a property name into *k (an
-// entry's, in place).
-func (d *igDecoder) key(inArray bool, k *Value) error {
+// key decodes an array key or a property name into *k (an entry's, in
+// place). With numCheck (an array key, but for a session's names: see
+// decodeIgbinarySession), a string key that reads as an int is refused.
+func (d *igDecoder) key(numCheck bool, k *Value) error {
 	start := d.off
 	if start >= len(d.data) {
 		return d.errEnd(len(d.data), "array key")
@@ -948,7 +950,7 @@ func (d *igDecoder) key(inArray bool, k *Value) error {
 	}
 	// A string key that reads as an int is refused (PHP writes it as an
 	// int); one that starts with neither '-' nor a digit cannot.
-	if s := k.str; inArray && s != "" && (s[0] == '-' || '0' <= s[0] && s[0] <= '9') && !(d.session && d.depth == 1) {
+	if s := k.str; numCheck && s != "" && (s[0] == '-' || '0' <= s[0] && s[0] <= '9') {
 		if _, isInt := canonicalInt(s); isInt {
 			return d.err(start, fmt.Sprintf("array key %q is a numeric string, PHP writes it as an int", k.str), ErrSyntax)
 		}
@@ -956,11 +958,11 @@ func (d *igDecoder) key(inArray bool, k *Value) error {
 	return nil
 }
 
-// hasKey reports whether an entry has key k (same kind and contents).
+// hasKey reports whether an entry has key k (same kind and contents: the
+// keys are ints and strings, whose Values of one kind share a composite).
 func hasKey(es []Entry, k Value) bool {
-	kind := k.kind()
 	for i := range es {
-		if es[i].Key.kind() == kind && es[i].Key.num == k.num && es[i].Key.str == k.str {
+		if es[i].Key == k {
 			return true
 		}
 	}
