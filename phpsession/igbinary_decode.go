@@ -526,8 +526,17 @@ func (d *igDecoder) chars(start, w int) (string, error) {
 }
 
 // addStr returns the string written in full at data[start:end], and adds
-// it to the string table.
+// it to the string table. Most sessions have no table (noStrIDs): their
+// strings are read here, inlined in the callers, without a call.
 func (d *igDecoder) addStr(start, end int) string {
+	if d.noStrIDs {
+		return stringOf(d.data[start:end])
+	}
+	return d.addToTable(start, end)
+}
+
+// addToTable is addStr for a payload that refers to strings by id.
+func (d *igDecoder) addToTable(start, end int) string {
 	if d.session {
 		// No reasons wanted: the table needs no index to find a string.
 		s := stringOf(d.data[start:end])
