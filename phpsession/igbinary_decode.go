@@ -321,24 +321,34 @@ func (d *igDecoder) takeN(off, n int) (int, error) {
 // value decodes the value at the current offset into *v (an entry's, in
 // place).
 func (d *igDecoder) value(v *Value) error {
-	if d.off >= len(d.data) {
-		return d.errEnd(len(d.data), "value")
-	}
-	t := d.data[d.off]
-	if d.budget > 0 && d.common(t, v) {
-		d.budget--
-		d.slot++
+	if d.commonValue(v) {
 		return nil
 	}
 	var err error
-	*v, err = d.other(t)
+	*v, err = d.other()
 	return err
 }
 
-// other decodes the value at the current offset, of type byte t, in a form
-// common does not read.
-func (d *igDecoder) other(t byte) (Value, error) {
+// commonValue reads the value at d.off into *v when common can, and gives
+// it its slot; it reports whether it did. Inlined, it spares the entries
+// loops a call to value for most values (they call other for the rest).
+func (d *igDecoder) commonValue(v *Value) bool {
+	if d.budget > 0 && d.common(v) {
+		d.budget--
+		d.slot++
+		return true
+	}
+	return false
+}
+
+// other decodes the value at the current offset, in a form common does
+// not read.
+func (d *igDecoder) other() (Value, error) {
 	start := d.off
+	if start >= len(d.data) {
+		return Value{}, d.errEnd(len(d.data), "value")
+	}
+	t := d.data[start]
 	d.off++
 	switch t {
 	case igPHPRef:
@@ -378,9 +388,12 @@ func (d *igDecoder) other(t byte) (Value, error) {
 // form, or one of these that is cut short or not minimal, is left to
 // other and key (false, d and *v unchanged), which read it the general way
 // and say what is wrong.
-func (d *igDecoder) common(t byte, v *Value) bool {
+func (d *igDecoder) common(v *Value) bool {
 	data, i := d.data, d.off
-	switch t {
+	if i >= len(data) {
+		return false
+	}
+	switch t := data[i]; t {
 	case igNull:
 		*v, d.off = NullValue(), i+1
 	case igFalse, igTrue:
@@ -736,8 +749,11 @@ func (d *igDecoder) entries(n int, inArray bool) ([]Entry, error) {
 				return nil, d.err(koff, "key "+igKeyString(e.Key)+" repeated", ErrSyntax)
 			}
 		}
-		if err := d.value(&e.Value); err != nil {
-			return nil, err
+		if !d.commonValue(&e.Value) {
+			var err error
+			if e.Value, err = d.other(); err != nil {
+				return nil, err
+			}
 		}
 		m++
 	}
@@ -804,8 +820,11 @@ func (d *igDecoder) topEntries(n int, inArray bool) error {
 		j := at.find(name, e.intKey)
 		slot, refs := d.slot, d.nrefs
 		var v Value
-		if err := d.value(&v); err != nil {
-			return err
+		if !d.commonValue(&v) {
+			var err error
+			if v, err = d.other(); err != nil {
+				return err
+			}
 		}
 		e.first, e.nslots, e.refs = int32(slot+1), int32(d.slot-slot), d.nrefs > refs
 		if j >= 0 {
@@ -938,7 +957,7 @@ func (d *igDecoder) key(numCheck bool, k *Value) error {
 	}
 	switch t := d.data[start]; t {
 	case igLong8p, igLong8n, igLong16p, igLong16n, igLong32p, igLong32n, igLong64p, igLong64n:
-		if d.common(t, k) {
+		if d.common(k) {
 			return nil
 		}
 		d.off++
@@ -946,7 +965,7 @@ func (d *igDecoder) key(numCheck bool, k *Value) error {
 		*k = IntValue(i)
 		return err
 	case igStringEmpty, igStringID8, igStringID16, igStringID32, igString8, igString16, igString32, igString64:
-		if !d.common(t, k) {
+		if !d.common(k) {
 			d.off++
 			s, err := d.str(start, t)
 			if err != nil {
