@@ -553,9 +553,7 @@ func (d *igDecoder) addToTable(start, end int) string {
 	if d.session {
 		// No reasons wanted: the table needs no index to find a string.
 		s := stringOf(d.data[start:end])
-		if !d.noStrIDs {
-			d.strs.push(s)
-		}
+		d.strs.push(s)
 		return s
 	}
 	s := string(d.data[start:end])
