@@ -576,9 +576,14 @@ func (d *igDecoder) text(start, end int) string {
 // count reads the element count after an array type byte t at start and
 // checks it against the bytes left: each element takes at least two.
 func (d *igDecoder) count(start int, t byte) (int, error) {
-	n, err := d.uint(igWidth(t, igArray8), "array size")
-	if err != nil {
-		return 0, err
+	var n uint64
+	if i := d.off; t == igArray8 && i < len(d.data) {
+		n, d.off = uint64(d.data[i]), i+1 // the commonest: one byte, always minimal
+	} else {
+		var err error
+		if n, err = d.uint(igWidth(t, igArray8), "array size"); err != nil {
+			return 0, err
+		}
 	}
 	// An element takes two bytes at least, but padding for an
 	// uninitialized property takes one.
