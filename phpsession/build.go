@@ -1,7 +1,6 @@
 package phpsession
 
 import (
-	"strings"
 	"unsafe"
 )
 
@@ -124,7 +123,10 @@ func (b *builder) value() Value {
 		b.pos = i + 4
 		return Value{comp: scalarComp(Bool), num: uint64(src[i+2] - '0')}
 	case tokFloat:
-		end := i + 2 + strings.IndexByte(src[i+2:], tokEnd)
+		end := i + 2
+		for src[end] != tokEnd { // a short text: a loop costs less than strings.IndexByte
+			end++
+		}
 		b.pos = end + 1
 		return floatOfText(src[i+2 : end])
 	case tokEnum:

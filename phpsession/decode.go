@@ -164,11 +164,12 @@ func (p *parser) other() error {
 		}
 		return nil
 	}
-	if !startsValue(tok) {
-		return p.fail(ErrSyntax, start, "unknown value type "+strconv.QuoteRune(rune(tok)))
-	}
-	// Every other type byte is followed by ':', checked here once.
+	// Every other type byte is followed by ':', checked here once; the
+	// switch below tells the type bytes from the others.
 	if start+1 >= len(src) || src[start+1] != tokColon {
+		if !startsValue(tok) {
+			return p.unknownType(start)
+		}
 		return p.missingColon()
 	}
 	p.pos += 2
@@ -216,8 +217,16 @@ func (p *parser) other() error {
 			return p.fail(ErrSyntax, at, msg)
 		}
 		return nil
+	case tokRef, tokPHPRef:
+		return p.ref(tok)
 	}
-	return p.ref(tok) // r: or R:
+	return p.unknownType(start)
+}
+
+// unknownType returns the error for the byte at src[at], which is not the
+// type byte of a value.
+func (p *parser) unknownType(at int) error {
+	return p.fail(ErrSyntax, at, "unknown value type "+strconv.QuoteRune(rune(p.src[at])))
 }
 
 // common checks the usual form of the commonest tokens, a string
@@ -338,9 +347,9 @@ func (p *parser) digitsUntil(term byte, what string) (int, error) {
 // out-of-range ints (clamped); they are refused here because they would not
 // encode back to the same bytes.
 func (p *parser) int64(term byte, what string) (int64, error) {
-	// The usual int, canonical and of up to 18 digits, is read in one
-	// pass; anything else goes on below, for the 19-digit ints near the
-	// limits and for the errors.
+	// A canonical int in range, of up to 19 digits (which a uint64
+	// holds), is read in one pass; anything else goes on below, which
+	// words the errors.
 	src, i := p.src, p.pos
 	neg := i < len(src) && src[i] == '-'
 	if neg {
@@ -348,11 +357,11 @@ func (p *parser) int64(term byte, what string) (int64, error) {
 	}
 	d := i
 	var u uint64
-	for i < len(src) && i-d < 18 && isDigit(src[i]) {
+	for i < len(src) && i-d < 19 && isDigit(src[i]) {
 		u = u*10 + uint64(src[i]-'0')
 		i++
 	}
-	if nd := i - d; nd > 0 && i < len(src) && src[i] == term && (src[d] != '0' || nd == 1 && !neg) {
+	if nd := i - d; nd > 0 && i < len(src) && src[i] == term && (src[d] != '0' || nd == 1 && !neg) && (u <= math.MaxInt64 || neg && u == 1<<63) {
 		p.pos = i + 1
 		if neg {
 			return -int64(u), nil

@@ -85,7 +85,6 @@ type igDecoder struct {
 	sess    *Session // made by topEntries, once it knows how many entries the session has
 	nstrs   int      // session: strings and class names written in full (igCounter's count)
 	nrefs   int      // Ref and PHPRef values made so far, for entry.refs
-	lastStr int      // session: where the last string written in full starts
 }
 
 // decodeIgbinarySession decodes a session payload: decodeIgbinary, but the
@@ -216,8 +215,8 @@ func (d *igDecoder) decode(data []byte, lim limits) (Value, string, error) {
 		d.refs = make([]igRefEntry, 0, c.ids)
 	}
 	d.off = igHeaderLen
-	v, err := d.value()
-	if err != nil {
+	var v Value
+	if err := d.value(&v); err != nil {
 		return Value{}, "", err
 	}
 	return d.finish(v)
@@ -319,20 +318,37 @@ func (d *igDecoder) takeN(off, n int) (int, error) {
 	return d.slot - n + 1, nil
 }
 
-// value decodes the value at the current offset.
-func (d *igDecoder) value() (Value, error) {
+// value decodes the value at the current offset into *v (an entry's, in
+// place).
+func (d *igDecoder) value(v *Value) error {
+	if d.commonValue(v) {
+		return nil
+	}
+	var err error
+	*v, err = d.other()
+	return err
+}
+
+// commonValue reads the value at d.off into *v when common can, and gives
+// it its slot; it reports whether it did. Inlined, it spares the entries
+// loops a call to value for most values (they call other for the rest).
+func (d *igDecoder) commonValue(v *Value) bool {
+	if d.budget > 0 && d.common(v) {
+		d.budget--
+		d.slot++
+		return true
+	}
+	return false
+}
+
+// other decodes the value at the current offset, in a form common does
+// not read.
+func (d *igDecoder) other() (Value, error) {
 	start := d.off
-	if err := d.need(1, "value"); err != nil {
-		return Value{}, err
+	if start >= len(d.data) {
+		return Value{}, d.errEnd(len(d.data), "value")
 	}
-	t := d.data[d.off]
-	if d.budget > 0 {
-		if v, ok := d.common(t); ok {
-			d.budget--
-			d.slot++
-			return v, nil
-		}
-	}
+	t := d.data[start]
 	d.off++
 	switch t {
 	case igPHPRef:
@@ -370,43 +386,45 @@ func (d *igDecoder) value() (Value, error) {
 // igbinary writes it, and reports whether it did; it takes no slot. It
 // reads each form in one step, with one check of the bytes left. Any other
 // form, or one of these that is cut short or not minimal, is left to
-// value and key (ok false, d unchanged), which read it the general way and
-// say what is wrong.
-func (d *igDecoder) common(t byte) (v Value, ok bool) {
+// other and key (false, d and *v unchanged), which read it the general way
+// and say what is wrong.
+func (d *igDecoder) common(v *Value) bool {
 	data, i := d.data, d.off
-	switch t {
+	if i >= len(data) {
+		return false
+	}
+	switch t := data[i]; t {
 	case igNull:
-		v, i = NullValue(), i+1
+		*v, d.off = NullValue(), i+1
 	case igFalse, igTrue:
-		v, i = BoolValue(t == igTrue), i+1
+		*v, d.off = BoolValue(t == igTrue), i+1
 	case igLong8p, igLong8n:
 		if i+1 >= len(data) || t == igLong8n && data[i+1] == 0 {
-			return Value{}, false
+			return false
 		}
 		n := int64(data[i+1])
 		if t == igLong8n {
 			n = -n
 		}
-		v, i = IntValue(n), i+2
+		*v, d.off = IntValue(n), i+2
 	case igString8:
 		if i+1 >= len(data) {
-			return Value{}, false
+			return false
 		}
 		n := int(data[i+1])
 		if n == 0 || n > len(data)-i-2 {
-			return Value{}, false
+			return false
 		}
-		v, i = StringValue(d.addStr(i+2, i+2+n)), i+2+n
+		*v, d.off = StringValue(d.addStr(i+2, i+2+n)), i+2+n
 	case igStringID8:
 		if i+1 >= len(data) || int(data[i+1]) >= d.nstrIDs() {
-			return Value{}, false
+			return false
 		}
-		v, i = StringValue(d.strs.at(int(data[i+1]))), i+2
+		*v, d.off = StringValue(d.strs.at(int(data[i+1]))), i+2
 	default:
-		return Value{}, false
+		return false
 	}
-	d.off = i
-	return v, true
+	return true
 }
 
 // scalar decodes a null, bool, int, float or string whose type byte t is
@@ -521,17 +539,24 @@ func (d *igDecoder) chars(start, w int) (string, error) {
 }
 
 // addStr returns the string written in full at data[start:end], and adds
-// it to the string table.
+// it to the string table. Most sessions have no table (noStrIDs): their
+// strings are read here, inlined in the callers, without a call.
 func (d *igDecoder) addStr(start, end int) string {
-	s := d.text(start, end)
-	d.lastStr = start
+	if d.noStrIDs {
+		return stringOf(d.data[start:end])
+	}
+	return d.addToTable(start, end)
+}
+
+// addToTable is addStr for a payload that refers to strings by id.
+func (d *igDecoder) addToTable(start, end int) string {
 	if d.session {
 		// No reasons wanted: the table needs no index to find a string.
-		if !d.noStrIDs {
-			d.strs.push(s)
-		}
+		s := stringOf(d.data[start:end])
+		d.strs.push(s)
 		return s
 	}
+	s := string(d.data[start:end])
 	if _, dup := d.strs.find(s); dup {
 		d.flag("a string written in full twice (igbinary.compact_strings=0)")
 	}
@@ -551,9 +576,14 @@ func (d *igDecoder) text(start, end int) string {
 // count reads the element count after an array type byte t at start and
 // checks it against the bytes left: each element takes at least two.
 func (d *igDecoder) count(start int, t byte) (int, error) {
-	n, err := d.uint(igWidth(t, igArray8), "array size")
-	if err != nil {
-		return 0, err
+	var n uint64
+	if i := d.off; t == igArray8 && i < len(d.data) {
+		n, d.off = uint64(d.data[i]), i+1 // the commonest: one byte, always minimal
+	} else {
+		var err error
+		if n, err = d.uint(igWidth(t, igArray8), "array size"); err != nil {
+			return 0, err
+		}
 	}
 	// An element takes two bytes at least, but padding for an
 	// uninitialized property takes one.
@@ -690,39 +720,47 @@ func (d *igDecoder) entries(n int, inArray bool) ([]Entry, error) {
 	if d.session && d.depth == 1 {
 		return nil, d.topEntries(n, inArray)
 	}
-	es := d.mem.take(n)[:0]
+	// Each entry is read in its place: es[:m] are read, es[m:] are zero.
+	es := d.mem.take(n)
 	if es == nil && n > 0 {
-		es = make([]Entry, 0, min(n, 1024)) // grows with what is really there
+		es = make([]Entry, min(n, 1024)) // grows with what is really there
 	}
+	m := 0
 	var seen igKeySet
-	for i := 0; i < n; i++ {
+	for range n {
 		koff := d.off
 		if d.off < len(d.data) && d.data[d.off] == igNull {
 			d.padding()
 			continue
 		}
-		k, err := d.key(inArray)
-		if err != nil {
+		if m == len(es) {
+			es = append(es, Entry{})
+			es = es[:cap(es)]
+		}
+		e := &es[m]
+		if err := d.key(inArray, &e.Key); err != nil {
 			return nil, err
 		}
 		if inArray {
 			var dup bool
 			if n > 16 {
-				dup = seen.add(k, es)
+				dup = seen.add(e.Key, es[:m])
 			} else {
-				dup = hasKey(es, k)
+				dup = hasKey(es[:m], e.Key)
 			}
 			if dup {
-				return nil, d.err(koff, "key "+igKeyString(k)+" repeated", ErrSyntax)
+				return nil, d.err(koff, "key "+igKeyString(e.Key)+" repeated", ErrSyntax)
 			}
 		}
-		v, err := d.value()
-		if err != nil {
-			return nil, err
+		if !d.commonValue(&e.Value) {
+			var err error
+			if e.Value, err = d.other(); err != nil {
+				return nil, err
+			}
 		}
-		es = append(es, Entry{Key: k, Value: v})
+		m++
 	}
-	return es, nil
+	return es[:m], nil
 }
 
 // padding passes a null in place of a key, padding for an uninitialized
@@ -768,23 +806,28 @@ func (d *igDecoder) topEntries(n int, inArray bool) error {
 			d.padding()
 			continue
 		}
-		d.lastStr = -1
-		k, err := d.key(inArray)
-		if err != nil {
+		var k Value
+		if err := d.key(false, &k); err != nil {
 			return err
 		}
-		nameAt := d.lastStr // where a name written in full starts, else -1
 		e := entry{intKey: k.kind() == Int, touched: true}
 		name := k.str
 		if e.intKey {
 			name = strconv.FormatInt(int64(k.num), 10)
 			ints = true
 		}
+		// A name written in full (not by string id) ends where the key
+		// does, in the payload.
+		t, nameEnd := d.data[koff], d.off
+		inFull := t == igString8 || t == igString16 || t == igString32 || t == igString64
 		j := at.find(name, e.intKey)
 		slot, refs := d.slot, d.nrefs
-		v, err := d.value()
-		if err != nil {
-			return err
+		var v Value
+		if !d.commonValue(&v) {
+			var err error
+			if v, err = d.other(); err != nil {
+				return err
+			}
 		}
 		e.first, e.nslots, e.refs = int32(slot+1), int32(d.slot-slot), d.nrefs > refs
 		if j >= 0 {
@@ -803,8 +846,8 @@ func (d *igDecoder) topEntries(n int, inArray bool) error {
 		if s.folded && d.nrefs > 0 {
 			return d.errRepeated(koff, k)
 		}
-		if nameAt >= 0 && !e.intKey {
-			e.nameStart, e.nameEnd = int32(nameAt), int32(nameAt+len(name))
+		if inFull {
+			e.nameStart, e.nameEnd = int32(nameEnd-len(name)), int32(nameEnd)
 		} else {
 			s.setName(&e, name)
 		}
@@ -907,50 +950,50 @@ func (at *igNames) find(name string, intKey bool) int {
 	return -1
 }
 
-// key decodes an array key (inArray) or a property name.
-func (d *igDecoder) key(inArray bool) (Value, error) {
+// key decodes an array key or a property name into *k (an entry's, in
+// place). With numCheck (an array key, but for a session's names: see
+// decodeIgbinarySession), a string key that reads as an int is refused.
+func (d *igDecoder) key(numCheck bool, k *Value) error {
 	start := d.off
-	if err := d.need(1, "array key"); err != nil {
-		return Value{}, err
+	if start >= len(d.data) {
+		return d.errEnd(len(d.data), "array key")
 	}
-	t := d.data[d.off]
-	var k Value
-	switch t {
+	switch t := d.data[start]; t {
 	case igLong8p, igLong8n, igLong16p, igLong16n, igLong32p, igLong32n, igLong64p, igLong64n:
-		if v, ok := d.common(t); ok {
-			return v, nil
+		if d.common(k) {
+			return nil
 		}
 		d.off++
 		i, err := d.long(start, t)
-		return IntValue(i), err
+		*k = IntValue(i)
+		return err
 	case igStringEmpty, igStringID8, igStringID16, igStringID32, igString8, igString16, igString32, igString64:
-		var ok bool
-		if k, ok = d.common(t); !ok {
+		if !d.common(k) {
 			d.off++
 			s, err := d.str(start, t)
 			if err != nil {
-				return Value{}, err
+				return err
 			}
-			k = StringValue(s)
+			*k = StringValue(s)
 		}
 	default:
-		return Value{}, d.err(start, fmt.Sprintf("type 0x%02x is not an array key", t), ErrSyntax)
+		return d.err(start, fmt.Sprintf("type 0x%02x is not an array key", t), ErrSyntax)
 	}
 	// A string key that reads as an int is refused (PHP writes it as an
 	// int); one that starts with neither '-' nor a digit cannot.
-	if s := k.str; inArray && s != "" && (s[0] == '-' || '0' <= s[0] && s[0] <= '9') && !(d.session && d.depth == 1) {
+	if s := k.str; numCheck && s != "" && (s[0] == '-' || '0' <= s[0] && s[0] <= '9') {
 		if _, isInt := canonicalInt(s); isInt {
-			return Value{}, d.err(start, fmt.Sprintf("array key %q is a numeric string, PHP writes it as an int", k.str), ErrSyntax)
+			return d.err(start, fmt.Sprintf("array key %q is a numeric string, PHP writes it as an int", k.str), ErrSyntax)
 		}
 	}
-	return k, nil
+	return nil
 }
 
-// hasKey reports whether an entry has key k (same kind and contents).
+// hasKey reports whether an entry has key k (same kind and contents: the
+// keys are ints and strings, whose Values of one kind share a composite).
 func hasKey(es []Entry, k Value) bool {
-	kind := k.kind()
 	for i := range es {
-		if es[i].Key.kind() == kind && es[i].Key.num == k.num && es[i].Key.str == k.str {
+		if es[i].Key == k {
 			return true
 		}
 	}

@@ -1299,3 +1299,68 @@ func TestSessionNameIndex(t *testing.T) {
 		}
 	}
 }
+
+// TestSessionEntriesRoom checks how DecodeSession grows its list of entries
+// (entriesRoom): to about the entries of a session whose entries are alike,
+// little for a few small entries before a large value, and at most twice
+// the distinct names once repeats fold.
+func TestSessionEntriesRoom(t *testing.T) {
+	// Sessions of a thousand entries of strings and ints of random
+	// lengths: the list grows once or twice past the 8 entries a Session
+	// has room for, where growing it as append does takes 7 allocations.
+	r := rand.New(rand.NewPCG(1, 2))
+	allocs := func(data []byte) float64 {
+		return testing.AllocsPerRun(10, func() {
+			if _, err := DecodeSession(data, FormatPHP); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	var b strings.Builder
+	for i := range 8 {
+		b.Reset()
+		for k := range 1000 {
+			if r.IntN(2) == 0 {
+				fmt.Fprintf(&b, "k%d|i:%d;", k, r.Int64N(1<<40))
+			} else {
+				n := r.IntN(100)
+				fmt.Fprintf(&b, "k%d|s:%d:\"%s\";", k, n, strings.Repeat("x", n))
+			}
+		}
+		data := []byte(b.String())
+		s, err := DecodeSession(data, FormatPHP)
+		if err != nil {
+			t.Fatal(err)
+		}
+		first8 := data[:s.entries[7].end]
+		if grown := allocs(data) - allocs(first8); grown > 2 {
+			t.Errorf("session %d: its list of %d entries took %.0f allocations", i, len(s.entries), grown)
+		}
+	}
+
+	b.Reset()
+	for i := range 8 {
+		fmt.Fprintf(&b, "k%d|i:%d;", i, i)
+	}
+	fmt.Fprintf(&b, "big|s:%d:\"%s\";", 1<<20, strings.Repeat("x", 1<<20))
+	s, err := DecodeSession([]byte(b.String()), FormatPHP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, c := len(s.entries), cap(s.entries); n != 9 || c > 256 { // 8 + 16×8, rounded up by the allocator
+		t.Errorf("8 small entries before a large one: %d entries in a list of %d", n, c)
+	}
+
+	b.Reset()
+	for i := range foldMin {
+		fmt.Fprintf(&b, "k%d|N;", i)
+	}
+	b.WriteString(strings.Repeat("k0|N;", 1<<18))
+	s, err = DecodeSession([]byte(b.String()), FormatPHP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, c := len(s.entries), cap(s.entries); n != foldMin || c > 2*foldMin {
+		t.Errorf("%d names, then one repeated: %d entries in a list of %d", foldMin, n, c)
+	}
+}
