@@ -370,11 +370,9 @@ type igSmallMap[K comparable, V any] struct {
 }
 
 // igSmallEntry is an element of igSmallMap.few and a slot of its index.
-// v comes first: a V of no size (the struct{} of a set) last in a struct
-// takes a word of padding, which seen's 16 entries would carry.
 type igSmallEntry[K comparable, V any] struct {
-	v V
 	k K
+	v V
 }
 
 // igSmallSeed seeds the hashes of igSmallMap's indexes.
@@ -424,14 +422,14 @@ func (s *igSmallMap[K, V]) put(k K, v V) {
 		return // never a key (see igSmallMap)
 	}
 	if s.index == nil && s.n < len(s.few) {
-		s.few[s.n] = igSmallEntry[K, V]{k: k, v: v}
+		s.few[s.n] = igSmallEntry[K, V]{k, v}
 		s.n++
 		return
 	}
 	if s.n >= len(s.index)/4*3 {
 		s.grow()
 	}
-	s.index[s.slot(k)] = igSmallEntry[K, V]{k: k, v: v}
+	s.index[s.slot(k)] = igSmallEntry[K, V]{k, v}
 	s.n++
 }
 
