@@ -83,8 +83,11 @@ type igDecoder struct {
 	// array or object go to sess, not to the composite.
 	session bool
 	sess    *Session // made by topEntries, once it knows how many entries the session has
-	nstrs   int      // session: strings and class names written in full (igCounter's count)
-	nrefs   int      // Ref and PHPRef values made so far, for entry.refs
+	// keepRepeats leaves every occurrence of a repeated name in the
+	// session's entries, unfolded (see decodeIgbinarySession).
+	keepRepeats bool
+	nstrs       int // session: strings and class names written in full (igCounter's count)
+	nrefs       int // Ref and PHPRef values made so far, for entry.refs
 }
 
 // decodeIgbinarySession decodes a session payload: decodeIgbinary, but the
@@ -101,12 +104,15 @@ type igDecoder struct {
 // properties as the session's names, and writes the session back as an
 // array), each with the slots it takes and whether it holds references, as
 // Session keeps them. An empty payload is an empty session.
-func decodeIgbinarySession(data []byte, lim limits) (*Session, error) {
+//
+// With keepRepeats, every occurrence of a repeated name keeps an entry, as
+// the slots count them (see decodeOccurrences).
+func decodeIgbinarySession(data []byte, lim limits, keepRepeats bool) (*Session, error) {
 	var s *Session
 	if len(data) == 0 {
 		s = &Session{distinct: true}
 	} else {
-		d := igDecoder{session: true}
+		d := igDecoder{session: true, keepRepeats: keepRepeats}
 		v, _, err := d.decode(data, lim)
 		if err != nil {
 			return nil, err
@@ -796,7 +802,7 @@ func (d *igDecoder) topEntries(n int, inArray bool) error {
 	s.orig = d.data // names are read from it as they come
 	d.sess = s
 	var at igNames // made when the session has foldMin entries or more
-	if n >= foldMin {
+	if n >= foldMin && !d.keepRepeats {
 		at.strs = make(map[string]int32, 1024)
 	}
 	ints := false // some key is an int
@@ -863,7 +869,7 @@ func (d *igDecoder) topEntries(n int, inArray bool) error {
 			s.index = at.strs
 		}
 		s.distinct = true
-	case ints:
+	case ints && !d.keepRepeats:
 		// An int key and a string key of the same text are two names
 		// (see decodeIgbinarySession), which Session.distinctNames
 		// would fold into one: fold them here, apart.

@@ -212,7 +212,7 @@ func entriesRoom(n, pos, size int) int {
 // occurrence of a repeated name, as PHP's slots count them (see slotRoots).
 func decodeOccurrences(data []byte, f Format, lim limits) (*Session, error) {
 	if f == FormatIgbinary {
-		return decodeSession(data, f, lim)
+		return decodeIgbinarySession(data, lim.orDefault(), true)
 	}
 	return scanSession(data, f, lim, true)
 }

@@ -222,7 +222,7 @@ func decodeSession(data []byte, f Format, lim limits) (*Session, error) {
 		}
 		return s, err
 	case FormatIgbinary:
-		return decodeIgbinarySession(data, lim)
+		return decodeIgbinarySession(data, lim, false)
 	}
 	return nil, fmt.Errorf("phpsession: %w %s", ErrUnknownFormat, f)
 }
