@@ -841,7 +841,7 @@ func (d *igDecoder) topEntries(n int, inArray bool) error {
 			// in its place (see Session). The slots of the value it
 			// replaces are in no entry: references are refused below.
 			if d.nrefs > 0 {
-				return d.errRepeated(koff, k)
+				return d.errRepeated(koff, igKeyString(k))
 			}
 			old := &s.entries[j]
 			e.nameStart, e.nameEnd, e.val = old.nameStart, old.nameEnd, old.val
@@ -850,7 +850,7 @@ func (d *igDecoder) topEntries(n int, inArray bool) error {
 			continue
 		}
 		if s.folded && d.nrefs > 0 {
-			return d.errRepeated(koff, k)
+			return d.errRepeated(koff, igKeyString(k))
 		}
 		if inFull {
 			e.nameStart, e.nameEnd = int32(nameEnd-len(name)), int32(nameEnd)
@@ -878,7 +878,7 @@ func (d *igDecoder) topEntries(n int, inArray bool) error {
 		// A repeated name is folded on first need, which a session that
 		// holds references cannot be (see above).
 		if name, repeats := s.repeatedName(); repeats {
-			return d.err(igHeaderLen, fmt.Sprintf("key %q repeated in a session that holds references", name), ErrSyntax)
+			return d.errRepeated(igHeaderLen, strconv.Quote(name))
 		}
 	}
 	return nil
@@ -903,7 +903,7 @@ func (d *igDecoder) foldTop() error {
 			continue
 		}
 		if d.nrefs > 0 {
-			return d.err(igHeaderLen, fmt.Sprintf("key %q repeated in a session that holds references", name), ErrSyntax)
+			return d.errRepeated(igHeaderLen, strconv.Quote(name))
 		}
 		old := &s.entries[j]
 		e.nameStart, e.nameEnd = old.nameStart, old.nameEnd
@@ -913,11 +913,11 @@ func (d *igDecoder) foldTop() error {
 	return nil
 }
 
-// errRepeated returns the error for a key k, at off, repeated in a
-// session that holds references: DecodeSession refuses it (PHP never
-// writes one, and cannot read some).
-func (d *igDecoder) errRepeated(off int, k Value) error {
-	return d.err(off, "key "+igKeyString(k)+" repeated in a session that holds references", ErrSyntax)
+// errRepeated returns the error for a key (as igKeyString writes it)
+// repeated in a session that holds references, at off: DecodeSession
+// refuses it (PHP never writes one, and cannot read some).
+func (d *igDecoder) errRepeated(off int, key string) error {
+	return d.err(off, "key "+key+" repeated in a session that holds references", ErrSyntax)
 }
 
 // igNames finds the entries of a session's top-level array by name, when
