@@ -711,7 +711,7 @@ func (e *igEncoder) array(v Value, slot int, target bool, depth int) error {
 		if err := e.entries(es, true, depth); err != nil {
 			return err
 		}
-		if e.copied != nil && e.copied[slot] {
+		if e.copied != nil && e.copied[slot] { // (a nil map's lookup is still a call)
 			if e.origins == nil {
 				e.origins = make(map[int]igOrigin)
 			}

@@ -268,8 +268,9 @@ func (s *Session) repeatedName() (string, bool) {
 		return "", false
 	}
 	for j := range s.entries {
+		name := s.name(&s.entries[j])
 		for i := range j {
-			if name := s.name(&s.entries[j]); s.name(&s.entries[i]) == name {
+			if s.name(&s.entries[i]) == name {
 				return name, true
 			}
 		}
