@@ -1,9 +1,6 @@
 package phpsession
 
-import (
-	"encoding/binary"
-	"hash/maphash"
-)
+import "encoding/binary"
 
 // igEncStrs is the encoder's string table: igStrTable's index (igStrSlot
 // slots, igStrHash, the in-place index of the first igStrTableScan
@@ -115,7 +112,8 @@ func (t *igEncStrs) resize(buf []byte, size int) {
 		// The strings held in place, none of them in an index yet.
 		var slots [igStrTableScan]igStrSlot
 		for id := range t.n {
-			h := uint32(maphash.Bytes(igStrSeed, igWritten(buf, t.few[id]))) // igStrHash of the string
+			// (The bytes written in buf do not change: stringOf's rule.)
+			h := igStrHash(stringOf(igWritten(buf, t.few[id])))
 			slots[id] = igStrSlot{hash: h, id: uint32(id) + 1}
 		}
 		old = slots[:t.n]

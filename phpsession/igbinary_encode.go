@@ -18,8 +18,13 @@ type igEncID struct {
 }
 
 // igEncoder holds the state of one appendIgbinary call.
+//
+// Its methods take the payload written so far and return it with what they
+// append, as append does: the encoder holds no slice of it, so that
+// appending stores nothing through a pointer (a store of the slice into
+// the encoder took a write barrier each time while the garbage collector
+// ran).
 type igEncoder struct {
-	buf     []byte
 	noTable bool // a top-level scalar: PHP writes it without the string table
 	strs    igEncStrs
 
@@ -75,7 +80,7 @@ type igOrigin struct {
 // It returns an error wrapping [ErrBadReference] or [ErrUnsupportedValue]
 // for a Value PHP cannot hold, and dst unchanged.
 func appendIgbinary(dst []byte, v Value) ([]byte, error) {
-	e := newIgEncoder(dst)
+	e, b := newIgEncoder(dst)
 	switch v.kind() {
 	case Array, Object, Custom, Enum:
 		if err := e.scan(v, 0); err != nil {
@@ -87,10 +92,11 @@ func appendIgbinary(dst []byte, v Value) ([]byte, error) {
 	default:
 		e.noTable = true
 	}
-	if err := e.value(v, 0); err != nil {
+	b, err := e.value(b, v, 0)
+	if err != nil {
 		return dst, err
 	}
-	return e.buf, nil
+	return b, nil
 }
 
 // appendIgbinaryEntries appends igbinary_serialize($_SESSION) for a
@@ -99,24 +105,25 @@ func appendIgbinary(dst []byte, v Value) ([]byte, error) {
 // written as strings, numeric or not (see decodeIgbinarySession): an Int
 // key is written as an int.
 func appendIgbinaryEntries(dst []byte, entries []Entry) ([]byte, error) {
-	e := newIgEncoder(dst)
+	e, b := newIgEncoder(dst)
 	for _, en := range entries {
 		if err := e.scan(en.Value, 1); err != nil {
 			return dst, err
 		}
 	}
-	if err := e.session(len(entries)); err != nil {
+	b, err := e.session(b, len(entries))
+	if err != nil {
 		return dst, err
 	}
 	for _, en := range entries {
-		if err := e.key(en.Key, false); err != nil {
+		if b, err = e.key(b, en.Key, false); err != nil {
 			return dst, err
 		}
-		if err := e.value(en.Value, 1); err != nil {
+		if b, err = e.value(b, en.Value, 1); err != nil {
 			return dst, err
 		}
 	}
-	return e.buf, nil
+	return b, nil
 }
 
 // appendIgbinarySession appends igbinary_serialize($_SESSION) for s, an
@@ -129,7 +136,7 @@ func appendIgbinaryEntries(dst []byte, entries []Entry) ([]byte, error) {
 // With vals nil, it returns errIgMaterialize when s's values cannot be
 // written as they are (see igKeptBelow): the caller materializes them.
 func appendIgbinarySession(dst []byte, s *Session, vals []Value) ([]byte, error) {
-	e := newIgEncoder(dst)
+	e, b := newIgEncoder(dst)
 	// The names, distinct strings (but int keys), or the strings the
 	// decoded payload held.
 	e.strs.reserve(max(len(s.entries), int(s.igStrings)))
@@ -156,15 +163,16 @@ func appendIgbinarySession(dst []byte, s *Session, vals []Value) ([]byte, error)
 	// a change can leave the reference to one place, which PHP writes as
 	// a plain objref: materialize counts them.
 	e.plainMoves = vals == nil && e.targets.len() > 0
-	if err := e.session(len(s.entries)); err != nil {
+	b, err := e.session(b, len(s.entries))
+	if err != nil {
 		return dst, err
 	}
 	for i := range s.entries {
 		en := &s.entries[i]
-		e.name(s.name(en), en.intKey)
+		b = e.name(b, s.name(en), en.intKey)
 		v, err := s.igValue(i, vals)
 		if err == nil {
-			err = e.value(v, 1)
+			b, err = e.value(b, v, 1)
 		}
 		if err != nil {
 			if e.plainMoves && !errors.Is(err, errIgMaterialize) && s.igHasPlain() {
@@ -173,7 +181,7 @@ func appendIgbinarySession(dst []byte, s *Session, vals []Value) ([]byte, error)
 			return dst, err
 		}
 	}
-	return e.buf, nil
+	return b, nil
 }
 
 // errIgMaterialize is what appendIgbinarySession returns when the values
@@ -233,37 +241,33 @@ func (s *Session) igValue(i int, vals []Value) (Value, error) {
 
 // name appends a session name: an int key, whose decimal text it is, when
 // intKey (as PHP writes $_SESSION[7]), else a string, numeric or not.
-func (e *igEncoder) name(name string, intKey bool) {
+func (e *igEncoder) name(b []byte, name string, intKey bool) []byte {
 	if intKey {
 		if i, ok := canonicalInt(name); ok {
-			e.long(i)
-			return
+			return igLong(b, i)
 		}
 	}
-	e.str(name)
+	return e.str(b, name)
 }
 
 // session starts writing a session of n entries, after scan: the
 // top-level array, which takes slot 1 and id 0 and is never referred to.
-func (e *igEncoder) session(n int) error {
+func (e *igEncoder) session(b []byte, n int) ([]byte, error) {
 	if uint64(n) > math.MaxUint32 {
-		return fmt.Errorf("phpsession: igbinary: %w: %d session entries", ErrUnsupportedValue, n)
+		return b, fmt.Errorf("phpsession: igbinary: %w: %d session entries", ErrUnsupportedValue, n)
 	}
 	e.sortTargets()
 	if e.targetIn(1, 1) {
-		return fmt.Errorf("phpsession: igbinary: %w: R:1 points at the session array itself", ErrBadReference)
+		return b, fmt.Errorf("phpsession: igbinary: %w: R:1 points at the session array itself", ErrBadReference)
 	}
 	e.slot = 1
 	e.newID()
-	e.sized(igArray8, uint32(n))
-	return nil
+	return igSized(b, igArray8, uint32(n)), nil
 }
 
-// newIgEncoder returns an encoder that appends to dst, the header written.
-func newIgEncoder(dst []byte) *igEncoder {
-	e := &igEncoder{buf: dst, emptyID: -1}
-	e.buf = binary.BigEndian.AppendUint32(e.buf, igVersion)
-	return e
+// newIgEncoder returns an encoder, and dst with the header appended.
+func newIgEncoder(dst []byte) (*igEncoder, []byte) {
+	return &igEncoder{emptyID: -1}, binary.BigEndian.AppendUint32(dst, igVersion)
 }
 
 // scan collects the slots PHPRefs point at and the slots copies copy,
@@ -475,59 +479,52 @@ func (e *igEncoder) newID() uint32 {
 	return id
 }
 
-// sized appends type byte base (8-bit variant), base+1 or base+2 (16- and
+// igSized appends type byte base (8-bit variant), base+1 or base+2 (16- and
 // 32-bit) with n in the narrowest that holds it.
-func (e *igEncoder) sized(base byte, n uint32) {
+func igSized(b []byte, base byte, n uint32) []byte {
 	switch {
 	case n <= 0xff:
-		e.buf = append(e.buf, base, byte(n))
+		return append(b, base, byte(n))
 	case n <= 0xffff:
-		e.buf = append(e.buf, base+1, byte(n>>8), byte(n))
-	default:
-		e.buf = append(e.buf, base+2)
-		e.buf = binary.BigEndian.AppendUint32(e.buf, n)
+		return append(b, base+1, byte(n>>8), byte(n))
 	}
+	return binary.BigEndian.AppendUint32(append(b, base+2), n)
 }
 
-func (e *igEncoder) long(i int64) {
+// igLong appends the int i in the narrowest form that holds it.
+func igLong(b []byte, i int64) []byte {
 	t, u := byte(igLong8p), uint64(i)
 	if i < 0 {
 		t, u = igLong8n, -uint64(i)
 	}
 	switch {
 	case u <= 0xff:
-		e.buf = append(e.buf, t, byte(u))
+		return append(b, t, byte(u))
 	case u <= 0xffff:
-		e.buf = append(e.buf, t+2, byte(u>>8), byte(u))
+		return append(b, t+2, byte(u>>8), byte(u))
 	case u <= 0xffffffff:
-		e.buf = append(e.buf, t+4)
-		e.buf = binary.BigEndian.AppendUint32(e.buf, uint32(u))
-	default:
-		e.buf = append(e.buf, t+igLong64p-igLong8p)
-		e.buf = binary.BigEndian.AppendUint64(e.buf, u)
+		return binary.BigEndian.AppendUint32(append(b, t+4), uint32(u))
 	}
+	return binary.BigEndian.AppendUint64(append(b, t+igLong64p-igLong8p), u)
 }
 
-func (e *igEncoder) str(s string) {
+// str appends s: by its id when the payload holds it in full already.
+func (e *igEncoder) str(b []byte, s string) []byte {
 	if s == "" {
-		e.buf = append(e.buf, igStringEmpty)
-		return
+		return append(b, igStringEmpty)
 	}
 	if e.noTable {
-		e.strFull(s)
-		return
+		return igStrFull(b, s)
 	}
-	if id, ok := e.strs.intern(e.buf, s); ok {
-		e.sized(igStringID8, id)
-		return
+	if id, ok := e.strs.intern(b, s); ok {
+		return igSized(b, igStringID8, id)
 	}
-	e.strFull(s)
+	return igStrFull(b, s)
 }
 
-// strFull appends s written in full: its header and bytes.
-func (e *igEncoder) strFull(s string) {
-	n, b := uint64(len(s)), e.buf
-	switch {
+// igStrFull appends s written in full: its header and bytes.
+func igStrFull(b []byte, s string) []byte {
+	switch n := uint64(len(s)); {
 	case n <= 0xff:
 		b = append(b, igString8, byte(n))
 	case n <= 0xffff:
@@ -537,67 +534,59 @@ func (e *igEncoder) strFull(s string) {
 	default:
 		b = binary.BigEndian.AppendUint64(append(b, igString64), n)
 	}
-	e.buf = append(b, s...)
+	return append(b, s...)
 }
 
-func (e *igEncoder) className(class string) error {
+func (e *igEncoder) className(b []byte, class string) ([]byte, error) {
 	if class == "" {
-		return fmt.Errorf("phpsession: igbinary: %w: an object with no class name", ErrUnsupportedValue)
+		return b, fmt.Errorf("phpsession: igbinary: %w: an object with no class name", ErrUnsupportedValue)
 	}
 	if uint64(len(class)) > math.MaxUint32 {
-		return fmt.Errorf("phpsession: igbinary: %w: class name of %d bytes", ErrUnsupportedValue, len(class))
+		return b, fmt.Errorf("phpsession: igbinary: %w: class name of %d bytes", ErrUnsupportedValue, len(class))
 	}
-	if id, ok := e.strs.intern(e.buf, class); ok {
-		e.sized(igObjectID8, id)
-		return nil
+	if id, ok := e.strs.intern(b, class); ok {
+		return igSized(b, igObjectID8, id), nil
 	}
-	e.sized(igObject8, uint32(len(class)))
-	e.buf = append(e.buf, class...)
-	return nil
+	return append(igSized(b, igObject8, uint32(len(class))), class...), nil
 }
 
-func (e *igEncoder) key(k Value, inArray bool) error {
+func (e *igEncoder) key(b []byte, k Value, inArray bool) ([]byte, error) {
 	switch k.kind() {
 	case Int:
-		e.long(int64(k.num))
+		return igLong(b, int64(k.num)), nil
 	case String:
 		// A numeric string key of an array is an int key in PHP; a
 		// property name or a session name stays a string.
 		if inArray {
 			if i, ok := canonicalInt(k.str); ok {
-				e.long(i)
-				return nil
+				return igLong(b, i), nil
 			}
 		}
-		e.str(k.str)
-	default:
-		return fmt.Errorf("phpsession: igbinary: %w: a %s array key or property name", ErrUnsupportedValue, k.kind())
+		return e.str(b, k.str), nil
 	}
-	return nil
+	return b, fmt.Errorf("phpsession: igbinary: %w: a %s array key or property name", ErrUnsupportedValue, k.kind())
 }
 
 // value appends v, which takes the next slot unless it is a PHPRef.
-func (e *igEncoder) value(v Value, depth int) error {
+func (e *igEncoder) value(b []byte, v Value, depth int) ([]byte, error) {
 	k := v.kind()
 	if e.plainMoves && v.igPlain() {
-		return errIgMaterialize
+		return b, errIgMaterialize
 	}
 	if k == PHPRef {
 		to, ok := e.idOf(v.Slot())
 		if !ok {
-			return fmt.Errorf("phpsession: igbinary: %w: R:%d points at no value written before", ErrBadReference, v.Slot())
+			return b, fmt.Errorf("phpsession: igbinary: %w: R:%d points at no value written before", ErrBadReference, v.Slot())
 		}
 		e.impure++
-		e.buf = append(e.buf, igPHPRef)
+		b = append(b, igPHPRef)
 		if to.object {
-			e.sized(igObjRef8, to.id)
-		} else {
-			e.sized(igRef8, to.id)
+			return igSized(b, igObjRef8, to.id), nil
 		}
-		return nil
+		return igSized(b, igRef8, to.id), nil
 	}
 	if depth > igMaxEncodeDepth {
-		return fmt.Errorf("phpsession: igbinary: %w: values nested deeper than %d (an array holding itself?)", ErrUnsupportedValue, igMaxEncodeDepth)
+		return b, fmt.Errorf("phpsession: igbinary: %w: values nested deeper than %d (an array holding itself?)", ErrUnsupportedValue, igMaxEncodeDepth)
 	}
 	e.slot++
 	slot := e.slot
@@ -607,57 +596,54 @@ func (e *igEncoder) value(v Value, depth int) error {
 		// An object decoded from a first occurrence without 0x25 is
 		// written that way again.
 		if !v.comp.igPlain {
-			e.buf = append(e.buf, igPHPRef)
+			b = append(b, igPHPRef)
 		}
 	}
 	switch k {
 	case Null:
-		e.buf = append(e.buf, igNull)
+		b = append(b, igNull)
 	case Bool:
 		if v.num != 0 {
-			e.buf = append(e.buf, igTrue)
+			b = append(b, igTrue)
 		} else {
-			e.buf = append(e.buf, igFalse)
+			b = append(b, igFalse)
 		}
 	case Int:
-		e.long(int64(v.num))
+		b = igLong(b, int64(v.num))
 	case Float:
-		e.buf = append(e.buf, igDouble)
-		e.buf = binary.BigEndian.AppendUint64(e.buf, v.num)
+		b = binary.BigEndian.AppendUint64(append(b, igDouble), v.num)
 	case String:
-		e.str(v.str)
+		b = e.str(b, v.str)
 	case Ref:
 		to, ok := e.idOf(v.Slot())
 		if !ok || !to.object || target {
-			return fmt.Errorf("phpsession: igbinary: %w: r:%d points at no object written before", ErrBadReference, v.Slot())
+			return b, fmt.Errorf("phpsession: igbinary: %w: r:%d points at no object written before", ErrBadReference, v.Slot())
 		}
 		e.impure++
-		e.sized(igObjRef8, to.id)
-		return nil
+		return igSized(b, igObjRef8, to.id), nil
 	case Array:
-		return e.array(v, slot, target, depth)
+		return e.array(b, v, slot, target, depth)
 	case Enum:
 		// An enum case is one object in PHP: after its first occurrence,
 		// PHP writes an objref to it.
 		if id, ok := e.enums.get(v.str); ok {
 			e.impure++
-			e.sized(igObjRef8, id)
 			if target {
 				e.remember(slot, id, true)
 			}
-			return nil
+			return igSized(b, igObjRef8, id), nil
 		}
 		e.enums.put(v.str, e.nextID)
-		return e.object(v, slot, depth)
+		return e.object(b, v, slot, depth)
 	case Object, Custom:
-		return e.object(v, slot, depth)
+		return e.object(b, v, slot, depth)
 	default:
-		return fmt.Errorf("phpsession: igbinary: %w: a Value of kind %s", ErrUnsupportedValue, k)
+		return b, fmt.Errorf("phpsession: igbinary: %w: a Value of kind %s", ErrUnsupportedValue, k)
 	}
 	if target {
 		e.remember(slot, e.newID(), false)
 	}
-	return nil
+	return b, nil
 }
 
 // remember notes that the value of slot, which comes after every slot
@@ -680,7 +666,7 @@ func (e *igEncoder) idOf(slot int) (igEncID, bool) {
 	return ids[i], true
 }
 
-func (e *igEncoder) array(v Value, slot int, target bool, depth int) error {
+func (e *igEncoder) array(b []byte, v Value, slot int, target bool, depth int) ([]byte, error) {
 	es := v.comp.entries
 	switch {
 	case target:
@@ -689,8 +675,7 @@ func (e *igEncoder) array(v Value, slot int, target bool, depth int) error {
 		e.newID() // the top-level array: id 0, never referred to
 	case len(es) == 0:
 		if e.emptyID >= 0 {
-			e.sized(igRef8, uint32(e.emptyID))
-			return nil
+			return igSized(b, igRef8, uint32(e.emptyID)), nil
 		}
 		e.emptyID = int64(e.newID())
 	default:
@@ -699,17 +684,19 @@ func (e *igEncoder) array(v Value, slot int, target bool, depth int) error {
 			// A later occurrence of an array written in full: a ref to
 			// it, unless a & reference points inside it.
 			if n := countSlots(v); !e.targetIn(slot, slot+n-1) {
-				e.sized(igRef8, id)
 				e.slot += n - 1
-				return nil
+				return igSized(b, igRef8, id), nil
 			}
 		}
-		if v.num != 0 && e.copy(v, slot) {
-			return nil
+		if v.num != 0 {
+			if out, ok := e.copy(b, v, slot); ok {
+				return out, nil
+			}
 		}
 		id, impure := e.newID(), e.impure
-		if err := e.entries(es, true, depth); err != nil {
-			return err
+		b, err := e.entries(b, es, true, depth)
+		if err != nil {
+			return b, err
 		}
 		if e.copied != nil && e.copied[slot] { // (a nil map's lookup is still a call)
 			if e.origins == nil {
@@ -723,9 +710,9 @@ func (e *igEncoder) array(v Value, slot int, target bool, depth int) error {
 			// it shares in memory.
 			e.shared.put(v.comp, id)
 		}
-		return nil
+		return b, nil
 	}
-	return e.entries(es, true, depth)
+	return e.entries(b, es, true, depth)
 }
 
 // copy writes v, an Array decoded as a copy of the array at slot v.num
@@ -733,20 +720,19 @@ func (e *igEncoder) array(v Value, slot int, target bool, depth int) error {
 // and reports whether it did. It does not when that array was not written
 // before in full, or v is not what decoding a copy of it gives (v was
 // changed, or built so), or a & reference points inside v.
-func (e *igEncoder) copy(v Value, slot int) bool {
+func (e *igEncoder) copy(b []byte, v Value, slot int) ([]byte, bool) {
 	o, ok := e.origins[int(v.num)]
 	if !ok {
-		return false
+		return b, false
 	}
 	n := countSlots(v)
 	src := int(v.num)
 	if e.targetIn(slot, slot+n-1) || !e.copyMatches(o.val, v, &src) {
-		return false
+		return b, false
 	}
 	e.impure++
-	e.sized(igRef8, o.id)
 	e.slot += n - 1
-	return true
+	return igSized(b, igRef8, o.id), true
 }
 
 // copyMatches reports whether cp is orig, whose slot is *src, as PHP's
@@ -784,52 +770,50 @@ func (e *igEncoder) copyMatches(orig, cp Value, src *int) bool {
 
 // entries appends an array size and the entries (or an object's property
 // count and properties).
-func (e *igEncoder) entries(es []Entry, inArray bool, depth int) error {
+func (e *igEncoder) entries(b []byte, es []Entry, inArray bool, depth int) ([]byte, error) {
 	if uint64(len(es)) > math.MaxUint32 {
-		return fmt.Errorf("phpsession: igbinary: %w: %d elements", ErrUnsupportedValue, len(es))
+		return b, fmt.Errorf("phpsession: igbinary: %w: %d elements", ErrUnsupportedValue, len(es))
 	}
-	e.sized(igArray8, uint32(len(es)))
+	b = igSized(b, igArray8, uint32(len(es)))
+	var err error
 	for i := range es {
 		en := &es[i]
-		if err := e.key(en.Key, inArray); err != nil {
-			return err
+		if b, err = e.key(b, en.Key, inArray); err != nil {
+			return b, err
 		}
-		if err := e.value(en.Value, depth+1); err != nil {
-			return err
+		if b, err = e.value(b, en.Value, depth+1); err != nil {
+			return b, err
 		}
 	}
-	return nil
+	return b, nil
 }
 
-func (e *igEncoder) object(v Value, slot, depth int) error {
+func (e *igEncoder) object(b []byte, v Value, slot, depth int) ([]byte, error) {
 	e.impure++
 	e.remember(slot, e.newID(), true)
 	class := v.str
 	if v.kind() == Enum {
 		class = v.Class()
 	}
-	if err := e.className(class); err != nil {
-		return err
+	b, err := e.className(b, class)
+	if err != nil {
+		return b, err
 	}
 	switch v.kind() {
 	case Custom:
 		p := v.comp.payloadOrEmpty()
 		if uint64(len(p)) > math.MaxUint32 {
-			return fmt.Errorf("phpsession: igbinary: %w: Serializable payload of %d bytes", ErrUnsupportedValue, len(p))
+			return b, fmt.Errorf("phpsession: igbinary: %w: Serializable payload of %d bytes", ErrUnsupportedValue, len(p))
 		}
-		e.sized(igObjectSer8, uint32(len(p)))
-		e.buf = append(e.buf, p...)
-		return nil
+		return append(igSized(b, igObjectSer8, uint32(len(p))), p...), nil
 	case Enum:
 		c := v.EnumCase()
 		if c == "" {
-			return fmt.Errorf("phpsession: igbinary: %w: enum %q with no case name", ErrUnsupportedValue, v.str)
+			return b, fmt.Errorf("phpsession: igbinary: %w: enum %q with no case name", ErrUnsupportedValue, v.str)
 		}
-		e.buf = append(e.buf, igEnumCase)
-		e.str(c)
-		return nil
+		return e.str(append(b, igEnumCase), c), nil
 	}
-	return e.entries(v.Entries(), false, depth)
+	return e.entries(b, v.Entries(), false, depth)
 }
 
 // valueHasIgPlain reports whether v is or holds an object that igbinary
