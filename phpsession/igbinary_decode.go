@@ -222,8 +222,11 @@ func (d *igDecoder) decode(data []byte, lim limits) (Value, string, error) {
 	}
 	d.off = igHeaderLen
 	var v Value
-	if err := d.value(&v); err != nil {
-		return Value{}, "", err
+	if !d.commonValue(&v) {
+		var err error
+		if v, err = d.other(); err != nil {
+			return Value{}, "", err
+		}
 	}
 	return d.finish(v)
 }
@@ -324,20 +327,9 @@ func (d *igDecoder) takeN(off, n int) (int, error) {
 	return d.slot - n + 1, nil
 }
 
-// value decodes the value at the current offset into *v (an entry's, in
-// place).
-func (d *igDecoder) value(v *Value) error {
-	if d.commonValue(v) {
-		return nil
-	}
-	var err error
-	*v, err = d.other()
-	return err
-}
-
 // commonValue reads the value at d.off into *v when common can, and gives
-// it its slot; it reports whether it did. Inlined, it spares the entries
-// loops a call to value for most values (they call other for the rest).
+// it its slot; it reports whether it did. Inlined, it spares its callers a
+// call for most values (they call other for the rest).
 func (d *igDecoder) commonValue(v *Value) bool {
 	if d.budget > 0 && d.common(v) {
 		d.budget--
@@ -826,12 +818,19 @@ func (d *igDecoder) topEntries(n int, inArray bool) error {
 		// does, in the payload.
 		t, nameEnd := d.data[koff], d.off
 		inFull := t == igString8 || t == igString16 || t == igString32 || t == igString64
+		// The value is read in its place in s.vals (see newVal): a
+		// repeated name's, in that of the value it replaces.
 		j := at.find(name, e.intKey)
+		var v *Value
+		if j >= 0 {
+			v = &s.vals[s.entries[j].val-1]
+		} else {
+			v = s.newVal(&e)
+		}
 		slot, refs := d.slot, d.nrefs
-		var v Value
-		if !d.commonValue(&v) {
+		if !d.commonValue(v) {
 			var err error
-			if v, err = d.other(); err != nil {
+			if *v, err = d.other(); err != nil {
 				return err
 			}
 		}
@@ -845,7 +844,6 @@ func (d *igDecoder) topEntries(n int, inArray bool) error {
 			}
 			old := &s.entries[j]
 			e.nameStart, e.nameEnd, e.val = old.nameStart, old.nameEnd, old.val
-			s.setVal(&e, v)
 			*old, s.folded = e, true
 			continue
 		}
@@ -857,7 +855,6 @@ func (d *igDecoder) topEntries(n int, inArray bool) error {
 		} else {
 			s.setName(&e, name)
 		}
-		s.setVal(&e, v)
 		s.entries = append(s.entries, e)
 		at.add(name, e.intKey, len(s.entries)-1)
 	}
