@@ -44,10 +44,13 @@ type igDecoder struct {
 	deepest  int // deepest nesting reached in the array being decoded
 
 	// strs holds the strings, class names and enum cases written in
-	// full, by id; nil when noStrIDs. (Most sessions refer to no string
-	// by id: their decoder neither makes the table nor clears its room,
-	// 632 bytes, on each call.)
-	strs *igStrTable
+	// full, by id; nil when noStrIDs, and for a session, whose strings
+	// are substrings of data: spans holds where they are in it, which
+	// takes no pointer (adding one takes no write barrier while the
+	// garbage collector runs, and the list costs it no scan). (Most
+	// sessions refer to no string by id: their decoder makes neither.)
+	strs  *igStrTable
+	spans []igSpan
 	// noStrIDs is true when the payload, a session's, refers to no string
 	// by id (igCounter walked all of it).
 	noStrIDs bool
@@ -208,7 +211,11 @@ func (d *igDecoder) decode(data []byte, lim limits) (Value, string, error) {
 	// A session's string table is only there to be referred to by id: it
 	// needs none when no id follows (most sessions repeat no string).
 	d.noStrIDs = d.session && whole && c.strIDs == 0
-	if !d.noStrIDs {
+	switch {
+	case d.noStrIDs:
+	case d.session:
+		d.spans = make([]igSpan, 0, c.strs)
+	default:
 		d.strs = new(igStrTable)
 		if c.strs > igStrTableScan {
 			d.strs.more = make([]string, 0, c.strs-igStrTableScan)
@@ -418,7 +425,7 @@ func (d *igDecoder) common(v *Value) bool {
 		if i+1 >= len(data) || int(data[i+1]) >= d.nstrIDs() {
 			return false
 		}
-		*v, d.off = StringValue(d.strs.at(int(data[i+1]))), i+2
+		*v, d.off = StringValue(d.strAt(int(data[i+1]))), i+2
 	default:
 		return false
 	}
@@ -506,16 +513,28 @@ func (d *igDecoder) strID(start, w int) (string, error) {
 	if id >= uint64(d.nstrIDs()) {
 		return "", d.err(start, fmt.Sprintf("string id %d with %d strings so far", id, d.nstrIDs()), ErrBadReference)
 	}
-	return d.strs.at(int(id)), nil
+	return d.strAt(int(id)), nil
 }
+
+// igSpan is where a string is in the payload: data[start:end].
+type igSpan struct{ start, end int32 }
 
 // nstrIDs returns the number of string ids given so far: 0 without a
 // table (noStrIDs).
 func (d *igDecoder) nstrIDs() int {
 	if d.strs == nil {
-		return 0
+		return len(d.spans)
 	}
 	return d.strs.len()
+}
+
+// strAt returns the string of id, which is below nstrIDs().
+func (d *igDecoder) strAt(id int) string {
+	if d.strs == nil {
+		sp := d.spans[id]
+		return stringOf(d.data[sp.start:sp.end])
+	}
+	return d.strs.at(id)
 }
 
 // chars reads a length of w bytes and that many bytes, and adds them to the
@@ -550,9 +569,8 @@ func (d *igDecoder) addStr(start, end int) string {
 func (d *igDecoder) addToTable(start, end int) string {
 	if d.session {
 		// No reasons wanted: the table needs no index to find a string.
-		s := stringOf(d.data[start:end])
-		d.strs.push(s)
-		return s
+		d.spans = append(d.spans, igSpan{int32(start), int32(end)})
+		return stringOf(d.data[start:end])
 	}
 	s := string(d.data[start:end])
 	if _, dup := d.strs.find(s); dup {
