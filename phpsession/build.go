@@ -40,7 +40,10 @@ func (a *arena) has(ncomp, nent int32) bool {
 }
 
 // composite returns a new composite of kind with n entries, from the slabs
-// when they have room.
+// when they have room. With no entries, its entries are nil (as
+// newComposite makes them), not an empty slice of the slab: the igbinary
+// decoder, which sets them once it has read them, then stores that pointer
+// once, one write barrier while the garbage collector runs, not two.
 func (a *arena) composite(kind Kind, n int) *composite {
 	end := int(a.ne) + n
 	if int(a.nc) == len(a.comps) || end > len(a.ents) {
@@ -48,7 +51,10 @@ func (a *arena) composite(kind Kind, n int) *composite {
 	}
 	c := &a.comps[a.nc]
 	a.nc++
-	c.kind, c.entries, a.ne = kind, a.ents[a.ne:end:end], int32(end)
+	c.kind = kind
+	if n > 0 {
+		c.entries, a.ne = a.ents[a.ne:end:end], int32(end)
+	}
 	return c
 }
 

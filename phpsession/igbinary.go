@@ -107,15 +107,15 @@ const igMaxEncodeDepth = 10000
 // in one run as they do with steps of one).
 // The first strings are held in place, with an index of twice as many
 // slots of one byte each (1 + the id; the string is compared directly), so
-// that the table of a small session takes no allocation; past
+// that a small table takes no allocation; past
 // those, the index is a slice of slots holding a string's hash and id. Its
 // slots hold no pointers, so that it is cheap to make and to grow (by
 // doubling, with the hashes kept) and costs the garbage collector nothing to
 // scan.
 //
-// It is the decoder's: either filled by push and read by at (the session
-// decoder, which only looks strings up by id), or filled by add and
-// searched by find. The encoder has its own, igEncStrs, which finds a
+// It is the decoder's, for a value that is not a session's: filled by add
+// and searched by find (the session decoder keeps where its strings are in
+// the payload: igSpan). The encoder has its own, igEncStrs, which finds a
 // string in the payload it writes.
 type igStrTable struct {
 	few   [igStrTableScan]string     // the first strings
@@ -158,8 +158,7 @@ func (t *igStrTable) at(id int) string {
 	return t.more[id-len(t.few)]
 }
 
-// push gives s the next id, and leaves the index alone: for the session
-// decoder, which only looks strings up by id.
+// push gives s the next id, and leaves the index alone (add indexes it).
 func (t *igStrTable) push(s string) {
 	switch {
 	case t.n < len(t.few):

@@ -44,10 +44,13 @@ type igDecoder struct {
 	deepest  int // deepest nesting reached in the array being decoded
 
 	// strs holds the strings, class names and enum cases written in
-	// full, by id; nil when noStrIDs. (Most sessions refer to no string
-	// by id: their decoder neither makes the table nor clears its room,
-	// 632 bytes, on each call.)
-	strs *igStrTable
+	// full, by id; nil when noStrIDs, and for a session, whose strings
+	// are substrings of data: spans holds where they are in it, which
+	// takes no pointer (adding one takes no write barrier while the
+	// garbage collector runs, and the list costs it no scan). (Most
+	// sessions refer to no string by id: their decoder makes neither.)
+	strs  *igStrTable
+	spans []igSpan
 	// noStrIDs is true when the payload, a session's, refers to no string
 	// by id (igCounter walked all of it).
 	noStrIDs bool
@@ -208,7 +211,11 @@ func (d *igDecoder) decode(data []byte, lim limits) (Value, string, error) {
 	// A session's string table is only there to be referred to by id: it
 	// needs none when no id follows (most sessions repeat no string).
 	d.noStrIDs = d.session && whole && c.strIDs == 0
-	if !d.noStrIDs {
+	switch {
+	case d.noStrIDs:
+	case d.session:
+		d.spans = make([]igSpan, 0, c.strs)
+	default:
 		d.strs = new(igStrTable)
 		if c.strs > igStrTableScan {
 			d.strs.more = make([]string, 0, c.strs-igStrTableScan)
@@ -222,8 +229,11 @@ func (d *igDecoder) decode(data []byte, lim limits) (Value, string, error) {
 	}
 	d.off = igHeaderLen
 	var v Value
-	if err := d.value(&v); err != nil {
-		return Value{}, "", err
+	if !d.commonValue(&v) {
+		var err error
+		if v, err = d.other(); err != nil {
+			return Value{}, "", err
+		}
 	}
 	return d.finish(v)
 }
@@ -324,20 +334,9 @@ func (d *igDecoder) takeN(off, n int) (int, error) {
 	return d.slot - n + 1, nil
 }
 
-// value decodes the value at the current offset into *v (an entry's, in
-// place).
-func (d *igDecoder) value(v *Value) error {
-	if d.commonValue(v) {
-		return nil
-	}
-	var err error
-	*v, err = d.other()
-	return err
-}
-
 // commonValue reads the value at d.off into *v when common can, and gives
-// it its slot; it reports whether it did. Inlined, it spares the entries
-// loops a call to value for most values (they call other for the rest).
+// it its slot; it reports whether it did. Inlined, it spares its callers a
+// call for most values (they call other for the rest).
 func (d *igDecoder) commonValue(v *Value) bool {
 	if d.budget > 0 && d.common(v) {
 		d.budget--
@@ -426,7 +425,7 @@ func (d *igDecoder) common(v *Value) bool {
 		if i+1 >= len(data) || int(data[i+1]) >= d.nstrIDs() {
 			return false
 		}
-		*v, d.off = StringValue(d.strs.at(int(data[i+1]))), i+2
+		*v, d.off = StringValue(d.strAt(int(data[i+1]))), i+2
 	default:
 		return false
 	}
@@ -514,16 +513,28 @@ func (d *igDecoder) strID(start, w int) (string, error) {
 	if id >= uint64(d.nstrIDs()) {
 		return "", d.err(start, fmt.Sprintf("string id %d with %d strings so far", id, d.nstrIDs()), ErrBadReference)
 	}
-	return d.strs.at(int(id)), nil
+	return d.strAt(int(id)), nil
 }
+
+// igSpan is where a string is in the payload: data[start:end].
+type igSpan struct{ start, end int32 }
 
 // nstrIDs returns the number of string ids given so far: 0 without a
 // table (noStrIDs).
 func (d *igDecoder) nstrIDs() int {
 	if d.strs == nil {
-		return 0
+		return len(d.spans)
 	}
 	return d.strs.len()
+}
+
+// strAt returns the string of id, which is below nstrIDs().
+func (d *igDecoder) strAt(id int) string {
+	if d.strs == nil {
+		sp := d.spans[id]
+		return stringOf(d.data[sp.start:sp.end])
+	}
+	return d.strs.at(id)
 }
 
 // chars reads a length of w bytes and that many bytes, and adds them to the
@@ -558,9 +569,8 @@ func (d *igDecoder) addStr(start, end int) string {
 func (d *igDecoder) addToTable(start, end int) string {
 	if d.session {
 		// No reasons wanted: the table needs no index to find a string.
-		s := stringOf(d.data[start:end])
-		d.strs.push(s)
-		return s
+		d.spans = append(d.spans, igSpan{int32(start), int32(end)})
+		return stringOf(d.data[start:end])
 	}
 	s := string(d.data[start:end])
 	if _, dup := d.strs.find(s); dup {
@@ -826,12 +836,19 @@ func (d *igDecoder) topEntries(n int, inArray bool) error {
 		// does, in the payload.
 		t, nameEnd := d.data[koff], d.off
 		inFull := t == igString8 || t == igString16 || t == igString32 || t == igString64
+		// The value is read in its place in s.vals (see newVal): a
+		// repeated name's, in that of the value it replaces.
 		j := at.find(name, e.intKey)
+		var v *Value
+		if j >= 0 {
+			v = &s.vals[s.entries[j].val-1]
+		} else {
+			v = s.newVal(&e)
+		}
 		slot, refs := d.slot, d.nrefs
-		var v Value
-		if !d.commonValue(&v) {
+		if !d.commonValue(v) {
 			var err error
-			if v, err = d.other(); err != nil {
+			if *v, err = d.other(); err != nil {
 				return err
 			}
 		}
@@ -845,7 +862,6 @@ func (d *igDecoder) topEntries(n int, inArray bool) error {
 			}
 			old := &s.entries[j]
 			e.nameStart, e.nameEnd, e.val = old.nameStart, old.nameEnd, old.val
-			s.setVal(&e, v)
 			*old, s.folded = e, true
 			continue
 		}
@@ -857,7 +873,6 @@ func (d *igDecoder) topEntries(n int, inArray bool) error {
 		} else {
 			s.setName(&e, name)
 		}
-		s.setVal(&e, v)
 		s.entries = append(s.entries, e)
 		at.add(name, e.intKey, len(s.entries)-1)
 	}

@@ -153,19 +153,27 @@ func (s *Session) name(e *entry) string {
 func (s *Session) val(e *entry) Value { return s.vals[e.val-1] }
 
 // setVal makes v the value of e, in the place of e's value in s.vals if it
-// has one. The first value takes room for the values of every entry that
-// holds an array or object (the only ones Session.value keeps), up to 1024
-// (a read of one value of a large session does not pay for all of them).
+// has one.
 func (s *Session) setVal(e *entry, v Value) {
 	if e.val > 0 {
 		s.vals[e.val-1] = v
 		return
 	}
-	if s.vals == nil && s.composites > 0 {
-		s.vals = make([]Value, 0, min(int(s.composites), 1<<10))
+	*s.newVal(e) = v
+}
+
+// newVal gives e, which has no value, a place at the end of s.vals and
+// returns it, zero (s.vals only grows, and is zero past its length), for
+// the value to be written there in place: a decoder that writes it there,
+// not into a Value of its own then copied, stores its pointers once, one
+// write barrier while the garbage collector runs, not two.
+func (s *Session) newVal(e *entry) *Value {
+	if len(s.vals) == cap(s.vals) {
+		s.vals = slices.Grow(s.vals, 1)
 	}
-	s.vals = append(s.vals, v)
+	s.vals = s.vals[:len(s.vals)+1]
 	e.val = int32(len(s.vals))
+	return &s.vals[len(s.vals)-1]
 }
 
 // setName makes name the name of e, a name that is not in orig.
@@ -407,10 +415,18 @@ func (s *Session) value(i int) (Value, error) {
 	if !s.mem.has(e.ncomp, e.nent) {
 		s.takeMem(i)
 	}
+	if s.vals == nil {
+		// The first value kept takes room for the values of every
+		// entry that holds an array or object (the only ones kept), up
+		// to 1024 (a read of one value of a large session does not pay
+		// for all of them).
+		s.vals = make([]Value, 0, min(int(s.composites), 1<<10))
+	}
 	b.arena = s.mem
 	v := b.value()
-	s.mem.nc, s.mem.ne = b.nc, b.ne // what the build took: no pointer changes
-	s.setVal(e, v)
+	// What the build took: no pointer changes.
+	s.mem.nc, s.mem.ne = b.nc, b.ne
+	*s.newVal(e) = v // (e has no value yet: see decoded)
 	return v, nil
 }
 
