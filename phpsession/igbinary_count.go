@@ -2,8 +2,10 @@ package phpsession
 
 import "encoding/binary"
 
-// igCounter counts the arrays and objects of an igbinary value and their
-// entries before it is decoded, so that the decoder takes them from one
+// igCounter counts the arrays and objects of an igbinary session and their
+// entries before it is decoded (but the outermost array or object's
+// entries, and the outermost array itself: the session's entries go to its
+// entries, not to the arena), so that the decoder takes them from one
 // arena sized for all of them, as the text builder takes its own from the
 // parser's counts; and the strings and reference ids, so that the
 // decoder's tables take one allocation each.
@@ -19,10 +21,6 @@ type igCounter struct {
 	off      int
 	depth    int
 	maxDepth int
-	// skipTop leaves the entries of the outermost array or object, and
-	// the outermost array itself, out of the count: a session's entries go
-	// to its entries, not to the arena.
-	skipTop bool
 
 	comps, ents int
 	strs        int // strings and class names written in full
@@ -107,8 +105,8 @@ func (c *igCounter) value() bool {
 		return c.value()
 	case igArray8, igArray16, igArray32:
 		c.ids++
-		if !c.skipTop || c.depth > 0 {
-			c.comps++ // a session's top-level array takes no composite
+		if c.depth > 0 {
+			c.comps++ // the top-level array takes no composite
 		}
 		n, ok := c.width(igWidth(t, igArray8))
 		return ok && c.entries(n)
@@ -186,7 +184,7 @@ func (c *igCounter) entries(n uint64) bool {
 		}
 	}
 	c.depth--
-	if !c.skipTop || c.depth > 0 {
+	if c.depth > 0 {
 		c.ents += int(n)
 	}
 	return true

@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
-	"slices"
 	"strconv"
 	"strings"
 )
@@ -35,7 +34,7 @@ type igRefEntry struct {
 	viaRef bool
 }
 
-// igDecoder holds the state of one decodeIgbinary call.
+// igDecoder holds the state of one decodeIgbinarySession call.
 type igDecoder struct {
 	data     []byte
 	off      int
@@ -43,49 +42,38 @@ type igDecoder struct {
 	depth    int
 	deepest  int // deepest nesting reached in the array being decoded
 
-	// strs holds the strings, class names and enum cases written in
-	// full, by id; nil when noStrIDs, and for a session, whose strings
-	// are substrings of data: spans holds where they are in it, which
-	// takes no pointer (adding one takes no write barrier while the
-	// garbage collector runs, and the list costs it no scan). (Most
-	// sessions refer to no string by id: their decoder makes neither.)
-	strs  *igStrTable
+	// spans is the string table: where each string, class name and enum
+	// case written in full is in data, by id (the strings are substrings
+	// of data). It holds no pointer: adding one takes no write barrier
+	// while the garbage collector runs, and the list costs it no scan.
+	// It is nil when noStrIDs.
 	spans []igSpan
-	// noStrIDs is true when the payload, a session's, refers to no string
-	// by id (igCounter walked all of it).
+	// noStrIDs is true when the payload refers to no string by id
+	// (igCounter walked all of it): most sessions repeat no string, and
+	// need no table.
 	noStrIDs bool
 	// mem holds the value's arrays and objects and their entries, as
 	// counted before decoding (see igCounter).
 	mem arena
 
-	refs    []igRefEntry
-	nids    int  // ids given so far
-	noRefs  bool // no ref or objref refers to an id (igCounter walked the whole payload): refs is left empty
-	emptyID int  // id of the first plain empty array, -1 until there is one
+	refs   []igRefEntry
+	nids   int  // ids given so far
+	noRefs bool // no ref or objref refers to an id (igCounter walked the whole payload): refs is left empty
 
 	slot    int   // last slot taken
 	budget  int64 // values the result may still hold, copies included
 	impure  int   // objects, references and & targets seen so far
 	sources []int // slots written with a 0x25 prefix the first time
-	targets []int // slots a PHPRef points at
 
 	sourceSet map[int]struct{} // sources[:inSet], for recopy
 	inSet     int
 	sizes     map[*composite]int  // slotsIn results
 	enums     map[string]struct{} // enum cases seen ("Enum:Case")
 
-	// noncanon says why appendIgbinary would not give the input back byte
-	// for byte although the input is valid (PHP can write it); "" if it
-	// would.
-	noncanon string
-
-	// session is true for a session payload, whose top-level array may
-	// have numeric-string keys, and whose strings share the payload's
-	// memory, as DecodeSession documents (see decodeIgbinarySession). Its
-	// caller wants no reasons (noncanon). The entries of its top-level
-	// array or object go to sess, not to the composite.
-	session bool
-	sess    *Session // made by topEntries, once it knows how many entries the session has
+	// sess receives the entries of the top-level array or object, not a
+	// composite: made by topEntries, once it knows how many entries the
+	// session has.
+	sess *Session
 	// keepRepeats leaves every occurrence of a repeated name in the
 	// session's entries, unfolded (see decodeIgbinarySession).
 	keepRepeats bool
@@ -93,8 +81,32 @@ type igDecoder struct {
 	nrefs       int // Ref and PHPRef values made so far, for entry.refs
 }
 
-// decodeIgbinarySession decodes a session payload: decodeIgbinary, but the
-// top-level array may have a numeric-string key such as "5". $_SESSION
+// decodeIgbinarySession decodes a session payload,
+// igbinary_serialize($_SESSION): a 4-byte header and one array (or object:
+// see below). It returns a *SyntaxError for malformed input and for
+// encodings igbinary never writes (integers, lengths, counts or ids wider
+// than needed; empty strings written as strings; repeated array keys below
+// the top level; numeric-string array keys there; an enum case written
+// twice), so that what it accepts re-encodes byte for byte, but for the
+// few forms PHP can write that the Value model cannot tell apart:
+//   - a string or class name written in full a second time
+//     (igbinary.compact_strings=0);
+//   - a second empty array written in full (an empty array PHP built by
+//     removing elements, not PHP's shared empty array);
+//   - a & reference written with 0x25 that nothing else points at (a
+//     reference whose other end was outside the serialized value);
+//   - a copy (ref8 without 0x25) of an array inside itself, which PHP
+//     writes for $a['x']['up'] = &$a and reads as an array holding itself:
+//     it decodes as null, as serialize() writes it;
+//   - null padding in place of a property: PHP writes it for each
+//     uninitialized typed property of an object, which serialize() leaves
+//     out (and so does the Value);
+//   - a version 1 header.
+//
+// PHP reads the re-encoding of such a session as the same value:
+// serialize() gives the same bytes for both.
+//
+// The top-level array may have a numeric-string key such as "5". $_SESSION
 // keeps the names session_decode() gave it as strings, so PHP writes one
 // ("5" from a top-level object's property, or from another handler's
 // payload) as a string key, and its igbinary session decoder reads it back
@@ -115,8 +127,8 @@ func decodeIgbinarySession(data []byte, lim limits, keepRepeats bool) (*Session,
 	if len(data) == 0 {
 		s = &Session{distinct: true}
 	} else {
-		d := igDecoder{session: true, keepRepeats: keepRepeats}
-		v, _, err := d.decode(data, lim)
+		d := igDecoder{keepRepeats: keepRepeats}
+		v, err := d.decode(data, lim)
 		if err != nil {
 			return nil, err
 		}
@@ -146,80 +158,35 @@ type igSessionMem struct {
 	vals    [4]Value
 }
 
-// decodeIgbinary decodes a whole igbinary_serialize() output, header
-// included. It returns a *SyntaxError for malformed input and for encodings
-// igbinary never writes (integers, lengths, counts or ids wider than
-// needed; empty strings written as strings; repeated array keys; numeric-string
-// array keys; an enum case written twice), so that what it accepts
-// re-encodes byte for byte, but for the few forms PHP can write that the
-// Value model cannot tell apart (see decodeIgbinaryCanon).
-func decodeIgbinary(data []byte, lim limits) (Value, error) {
-	v, _, err := decodeIgbinaryCanon(data, lim)
-	return v, err
-}
-
-// decodeIgbinaryCanon is decodeIgbinary that also says why, when the input
-// is valid but appendIgbinary would write other bytes for it ("" when it
-// writes the input back exactly; reasons separated by "; "). Those inputs are ones PHP can write:
-//   - a string or class name written in full a second time
-//     (igbinary.compact_strings=0);
-//   - a second empty array written in full (an empty array PHP built by
-//     removing elements, not PHP's shared empty array);
-//   - a & reference written with 0x25 that nothing else points at (a
-//     reference whose other end was outside the serialized value);
-//   - a copy (ref8 without 0x25) of an array inside itself, which PHP
-//     writes for $a['x']['up'] = &$a and reads as an array holding itself:
-//     it decodes as null, as serialize() writes it;
-//   - null padding in place of a property: PHP writes it for each
-//     uninitialized typed property of an object, which serialize() leaves
-//     out (and so does the Value);
-//   - a version 1 header.
-//
-// PHP reads the re-encoding of such a Value as the same value: serialize()
-// gives the same bytes for both.
-func decodeIgbinaryCanon(data []byte, lim limits) (Value, string, error) {
-	var d igDecoder
-	return d.decode(data, lim)
-}
-
-// decode is decodeIgbinaryCanon, or with d.session set
-// decodeIgbinarySession's decoding, which leaves the entries in d.top.
-func (d *igDecoder) decode(data []byte, lim limits) (Value, string, error) {
+// decode is decodeIgbinarySession's decoding, which leaves the entries in
+// d.sess; the Value it returns is the top-level array or object.
+func (d *igDecoder) decode(data []byte, lim limits) (Value, error) {
 	lim = lim.orDefault()
 	if int64(len(data)) > lim.maxSize {
-		return Value{}, "", &SyntaxError{Offset: 0, Msg: fmt.Sprintf("igbinary: input of %d bytes is over the %d-byte limit", len(data), lim.maxSize), Err: ErrTooLarge}
+		return Value{}, &SyntaxError{Offset: 0, Msg: fmt.Sprintf("igbinary: input of %d bytes is over the %d-byte limit", len(data), lim.maxSize), Err: ErrTooLarge}
 	}
-	d.data, d.maxDepth, d.emptyID = data, lim.maxDepth, -1
+	d.data, d.maxDepth = data, lim.maxDepth
 	// A copy of an array is two bytes however big the array: bound what
 	// the Value may hold so that nested copies cannot multiply it.
 	d.budget = 1<<20 + 16*int64(len(data))
 	if len(data) < igHeaderLen+1 {
-		return Value{}, "", d.errEnd(len(data), "header and value")
+		return Value{}, d.errEnd(len(data), "header and value")
 	}
 	switch binary.BigEndian.Uint32(data) {
-	case igVersion:
-	case igVersion1:
-		d.flag("version 1 header")
+	case igVersion, igVersion1:
 	default:
-		return Value{}, "", d.err(0, fmt.Sprintf("header %x is not version 1 or 2", data[:4]), ErrSyntax)
+		return Value{}, d.err(0, fmt.Sprintf("header %x is not version 1 or 2", data[:4]), ErrSyntax)
 	}
-	c := igCounter{data: data, off: igHeaderLen, maxDepth: d.maxDepth, skipTop: d.session}
+	c := igCounter{data: data, off: igHeaderLen, maxDepth: d.maxDepth}
 	whole := c.value() && c.off == len(data)
 	if c.comps > 0 || c.ents > 0 {
 		d.mem = newArena(c.comps, c.ents)
 	}
-	// A session's string table is only there to be referred to by id: it
-	// needs none when no id follows (most sessions repeat no string).
-	d.noStrIDs = d.session && whole && c.strIDs == 0
-	switch {
-	case d.noStrIDs:
-	case d.session:
+	// The string table is only there to be referred to by id: it needs
+	// none when no id follows (most sessions repeat no string).
+	d.noStrIDs = whole && c.strIDs == 0
+	if !d.noStrIDs {
 		d.spans = make([]igSpan, 0, c.strs)
-	default:
-		d.strs = new(igStrTable)
-		if c.strs > igStrTableScan {
-			d.strs.more = make([]string, 0, c.strs-igStrTableScan)
-		}
 	}
 	d.nstrs = c.strs
 	// Nor does the reference table when no ref or objref follows.
@@ -232,46 +199,13 @@ func (d *igDecoder) decode(data []byte, lim limits) (Value, string, error) {
 	if !d.commonValue(&v) {
 		var err error
 		if v, err = d.other(); err != nil {
-			return Value{}, "", err
+			return Value{}, err
 		}
 	}
-	return d.finish(v)
-}
-
-func (d *igDecoder) finish(v Value) (Value, string, error) {
 	if d.off != len(d.data) {
-		return Value{}, "", d.err(d.off, fmt.Sprintf("%d bytes after the igbinary value", len(d.data)-d.off), ErrSyntax)
+		return Value{}, d.err(d.off, fmt.Sprintf("%d bytes after the igbinary value", len(d.data)-d.off), ErrSyntax)
 	}
-	if !igCovers(d.targets, d.sources) {
-		d.flag("a & reference that nothing else points at")
-	}
-	return v, d.noncanon, nil
-}
-
-// igCovers reports whether every slot of b is in a. (A slot of a that is
-// not in b is an object first written without 0x25: see igPlain.)
-func igCovers(a, b []int) bool {
-	if len(b) == 0 {
-		return true
-	}
-	slices.Sort(a)
-	for _, s := range b {
-		if _, ok := slices.BinarySearch(a, s); !ok {
-			return false
-		}
-	}
-	return true
-}
-
-// flag adds why to the reasons the input is not canonical, which are
-// separated by "; ".
-func (d *igDecoder) flag(why string) {
-	switch {
-	case d.noncanon == "":
-		d.noncanon = why
-	case !strings.Contains(d.noncanon, why):
-		d.noncanon += "; " + why
-	}
+	return v, nil
 }
 
 func (d *igDecoder) err(off int, msg string, sentinel error) error {
@@ -521,20 +455,12 @@ type igSpan struct{ start, end int32 }
 
 // nstrIDs returns the number of string ids given so far: 0 without a
 // table (noStrIDs).
-func (d *igDecoder) nstrIDs() int {
-	if d.strs == nil {
-		return len(d.spans)
-	}
-	return d.strs.len()
-}
+func (d *igDecoder) nstrIDs() int { return len(d.spans) }
 
 // strAt returns the string of id, which is below nstrIDs().
 func (d *igDecoder) strAt(id int) string {
-	if d.strs == nil {
-		sp := d.spans[id]
-		return stringOf(d.data[sp.start:sp.end])
-	}
-	return d.strs.at(id)
+	sp := d.spans[id]
+	return stringOf(d.data[sp.start:sp.end])
 }
 
 // chars reads a length of w bytes and that many bytes, and adds them to the
@@ -565,28 +491,12 @@ func (d *igDecoder) addStr(start, end int) string {
 	return d.addToTable(start, end)
 }
 
-// addToTable is addStr for a payload that refers to strings by id.
+// addToTable is addStr for a payload that refers to strings by id. The
+// table needs no index to find a string: a string written in full twice
+// (igbinary.compact_strings=0) takes two ids.
 func (d *igDecoder) addToTable(start, end int) string {
-	if d.session {
-		// No reasons wanted: the table needs no index to find a string.
-		d.spans = append(d.spans, igSpan{int32(start), int32(end)})
-		return stringOf(d.data[start:end])
-	}
-	s := string(d.data[start:end])
-	if _, dup := d.strs.find(s); dup {
-		d.flag("a string written in full twice (igbinary.compact_strings=0)")
-	}
-	d.strs.add(s)
-	return s
-}
-
-// text returns data[start:end] as a string: for a session, sharing data's
-// memory, else a copy.
-func (d *igDecoder) text(start, end int) string {
-	if d.session {
-		return stringOf(d.data[start:end])
-	}
-	return string(d.data[start:end])
+	d.spans = append(d.spans, igSpan{int32(start), int32(end)})
+	return stringOf(d.data[start:end])
 }
 
 // count reads the element count after an array type byte t at start and
@@ -638,18 +548,11 @@ func (d *igDecoder) array(start int, t byte, asRef bool) (Value, error) {
 	}
 	id := d.newID(igRefEntry{kind: kind, slot: slot})
 	impure := d.impure
-	if n == 0 && !asRef && id > 0 {
-		if d.emptyID >= 0 {
-			d.flag("a second empty array written in full")
-		} else {
-			d.emptyID = id
-		}
-	}
 	outer := d.deepest
 	d.deepest = d.depth
 	var a Value
-	if d.session && d.depth == 1 {
-		// A session's top-level array: its entries are the session's.
+	if d.depth == 1 {
+		// The top-level array: its entries are the session's.
 		a.comp = &igSessionArray
 		err = d.topEntries(n, true)
 	} else {
@@ -733,7 +636,7 @@ func (s *igKeySet) add(k Value, es []Entry) bool {
 // A null in place of a key is padding PHP writes for an uninitialized typed
 // property (PHP's serialize() leaves those out): it is skipped.
 func (d *igDecoder) entries(n int, inArray bool) ([]Entry, error) {
-	if d.session && d.depth == 1 {
+	if d.depth == 1 {
 		return nil, d.topEntries(n, inArray)
 	}
 	// Each entry is read in its place: es[:m] are read, es[m:] are zero.
@@ -781,10 +684,7 @@ func (d *igDecoder) entries(n int, inArray bool) ([]Entry, error) {
 
 // padding passes a null in place of a key, padding for an uninitialized
 // typed property (see entries).
-func (d *igDecoder) padding() {
-	d.off++
-	d.flag("null padding for an uninitialized typed property")
-}
+func (d *igDecoder) padding() { d.off++ }
 
 // topEntries decodes the n entries of a session's top-level array or
 // object (see entries) into d.sess as the session's entries, with no
@@ -1088,7 +988,7 @@ func (d *igDecoder) objectIn(start int, t byte, slot int, asRef bool) (Value, er
 		if err := d.need(n, "serialized object"); err != nil {
 			return Value{}, d.err(inner, fmt.Sprintf("serialized object of %d bytes with %d bytes left", n, len(d.data)-d.off), ErrTooLarge)
 		}
-		c.kind, c.payload = Custom, d.text(d.off, d.off+int(n))
+		c.kind, c.payload = Custom, stringOf(d.data[d.off:d.off+int(n)])
 		d.off += int(n)
 		return Value{str: class, comp: c}, nil
 	case igEnumCase:
@@ -1161,8 +1061,6 @@ func (d *igDecoder) phpRef(start int) (Value, error) {
 			// The object was first written without 0x25: PHP keeps
 			// that occurrence out of the reference.
 			e.comp.igPlain = true
-		} else {
-			d.targets = append(d.targets, e.slot)
 		}
 		d.impure++
 		d.nrefs++
@@ -1214,7 +1112,6 @@ func (d *igDecoder) arrayCopy(start, w int) (Value, error) {
 		// array holding it ($a['x']['up'] = &$a), and reads it as an array
 		// holding itself, which serialize() writes as N;: so does the
 		// Value.
-		d.flag("a copy of an array inside itself")
 		if _, err := d.take(start); err != nil {
 			return Value{}, err
 		}
@@ -1233,7 +1130,7 @@ func (d *igDecoder) arrayCopy(start, w int) (Value, error) {
 	}
 	// serialize() writes the copy again in full, its objects as r: and
 	// its & references as R:; do the same so both forms decode alike. The
-	// copy keeps the slot of the array in num, for appendIgbinary.
+	// copy keeps the slot of the array in num, for the encoder.
 	d.impure++
 	if d.sourceSet == nil {
 		d.sourceSet = make(map[int]struct{})
@@ -1252,7 +1149,6 @@ func (d *igDecoder) arrayCopy(start, w int) (Value, error) {
 // serialize() would write it; *src advances past v in the original.
 func (d *igDecoder) recopy(start int, v Value, src *int) (Value, error) {
 	if v.kind() == PHPRef {
-		d.targets = append(d.targets, v.Slot())
 		d.nrefs++
 		return v, nil
 	}
@@ -1265,7 +1161,6 @@ func (d *igDecoder) recopy(start int, v Value, src *int) (Value, error) {
 	case isSource:
 		*src += d.slotsIn(v)
 		d.slot-- // R: takes no slot
-		d.targets = append(d.targets, mine)
 		d.nrefs++
 		return PHPRefValue(mine), nil
 	case v.kind() == Object || v.kind() == Custom || v.kind() == Enum:
@@ -1285,7 +1180,7 @@ func (d *igDecoder) recopy(start int, v Value, src *int) (Value, error) {
 	*src++
 	if d.plainAt(v, mine) {
 		// Nothing in it is written otherwise in a copy: PHP shares the
-		// array, and the copy is the same composite, which appendIgbinary
+		// array, and the copy is the same composite, which the encoder
 		// writes as a ref to it.
 		n := d.slotsIn(v) - 1
 		if _, err := d.takeN(start, n); err != nil {

@@ -1,14 +1,30 @@
 package phpsession
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"hash/maphash"
+	"math/rand/v2"
+)
 
-// igEncStrs is the encoder's string table: igStrTable's index (igStrSlot
-// slots, igStrHash, the in-place index of the first igStrTableScan
-// strings), but a string is not kept as a Go string: the table holds where
-// it was written in full in the payload (the offset of its header in the
+// igEncStrs is the encoder's string table: strings, class names and enum
+// case names in the order they were first written in full, their ids
+// counting from 0. A hash index finds a string, as igbinary's own table
+// (hash_si) does: open addressing, at most 3/4 full (igStrMax), probed by
+// steps that grow by one (1, 2, 3, ...: in a table of a power of two they
+// reach every slot, and strings whose hashes fall close together do not
+// pile up in one run as they do with steps of one). The first strings have
+// an index in place, of twice as many slots of one byte each (1 + the id;
+// the string is compared directly), so that a small table takes no
+// allocation; past those, the index is a slice of slots holding a string's
+// hash and id, which is cheap to make and to grow (by doubling, with the
+// hashes kept).
+//
+// A string is not kept as a Go string: the table holds where it was
+// written in full in the payload (the offset of its header in the
 // encoder's buf), and a candidate is compared with the bytes written
 // there. Its lists hold no pointers: filling them takes no write barrier,
-// and the garbage collector does not scan them.
+// and the garbage collector does not scan them. (The decoder's table is a
+// list of igSpan, with no index: it only looks strings up by id.)
 type igEncStrs struct {
 	small [1 << igStrSmallBits]uint8 // the index of few: 1 + the id, 0 for an empty slot
 	few   [igStrTableScan]int        // where the first strings were written
@@ -122,3 +138,66 @@ func (t *igEncStrs) resize(buf []byte, size int) {
 	t.full = igStrMax(size)
 	igStrRehash(t.index, old)
 }
+
+// igStrSlot is a slot of igEncStrs's index.
+type igStrSlot struct {
+	hash uint32 // the string's hash: the index of its first slot, and a check before comparing strings
+	id   uint32 // 1 + the string's id; 0 for an empty slot
+}
+
+// igStrTableScan is the number of strings a table holds in place (once
+// searched one by one, now by the in-place index); a table of more has an
+// index of its own.
+const igStrTableScan = 32
+
+// igStrSmallBits is the log2 of the size of igEncStrs's in-place index,
+// twice igStrTableScan: it is at most half full.
+const igStrSmallBits = 6
+
+// igStrSeed and igStrKey seed the hashes of igEncStrs's indexes, random
+// in each process so that input cannot be crafted to collide.
+var (
+	igStrSeed = maphash.MakeSeed()
+	igStrKey  = rand.Uint32()
+)
+
+// igStrRehash puts each slot of old in index, a new and larger index of
+// igEncStrs, in the first empty slot of its hash's probe sequence: no
+// string is compared, none is hashed again.
+func igStrRehash(index, old []igStrSlot) {
+	mask := len(index) - 1
+	for _, sl := range old {
+		if sl.id == 0 {
+			continue
+		}
+		j, step := int(sl.hash)&mask, 1
+		for index[j].id != 0 {
+			j, step = (j+step)&mask, step+1
+		}
+		index[j] = sl
+	}
+}
+
+// igStrMax returns the most strings an index of size slots holds: 3/4 of
+// them, as igbinary's own table.
+func igStrMax(size int) int { return size / 4 * 3 }
+
+// igStrSmallSlot returns the first slot of s in igEncStrs's in-place
+// index: its length, first and last bytes and a random key, multiplied by
+// 2^32 divided by the golden ratio, whose top bits spread them (Fibonacci
+// hashing). Strings alike in those three collide, and are told apart by
+// comparing them; as the index holds at most igStrTableScan strings, a
+// search compares that many at most, whatever the input.
+func igStrSmallSlot(s string) int {
+	x := igStrKey
+	if n := len(s); n > 0 {
+		x ^= uint32(n)<<16 | uint32(s[0])<<8 | uint32(s[n-1])
+	}
+	return int(x * 0x9e3779b9 >> (32 - igStrSmallBits))
+}
+
+// igStrHash returns the hash of s for igEncStrs's index. It is
+// maphash.Comparable, which calls the runtime's string hash directly:
+// about 62 instructions for a string of the 100KB session, 9 fewer than
+// maphash.String; the encoder pays it for each string it writes.
+func igStrHash(s string) uint32 { return uint32(maphash.Comparable(igStrSeed, s)) }

@@ -9,44 +9,6 @@ import (
 	"github.com/sessbridge/sessbridge/internal/testenv"
 )
 
-// TestIgStrTable adds strings past the strings held in place and past
-// several growths of the index: each is found with its id, as are all the
-// strings before it; a string added again (as the decoder does) is still
-// found.
-func TestIgStrTable(t *testing.T) {
-	var tab igStrTable
-	const n = 5000
-	name := func(i int) string { return "s" + strconv.Itoa(i%7) + strconv.Itoa(i) }
-	for i := range n {
-		s := name(i)
-		if id, ok := tab.find(s); ok {
-			t.Fatalf("find(%q) = %d, true before it was added", s, id)
-		}
-		tab.add(s)
-		if id, ok := tab.find(s); !ok || id != uint32(i) {
-			t.Fatalf("find(%q) = %d, %v after adding it, want %d, true", s, id, ok, i)
-		}
-		if tab.len() != i+1 || tab.at(i) != s {
-			t.Fatalf("after %d strings: len %d, at(%d) = %q, want %q", i+1, tab.len(), i, tab.at(i), s)
-		}
-	}
-	for i := range n {
-		if id, ok := tab.find(name(i)); !ok || id != uint32(i) {
-			t.Fatalf("find(%q) = %d, %v, want %d, true", name(i), id, ok, i)
-		}
-	}
-	if _, ok := tab.find("absent"); ok {
-		t.Fatal(`find("absent") found it`)
-	}
-	tab.add(name(3))
-	if id, ok := tab.find(name(3)); !ok || (id != 3 && id != n) {
-		t.Fatalf("find(%q) after adding it again = %d, %v, want 3 or %d, true", name(3), id, ok, n)
-	}
-	if tab.at(n) != name(3) {
-		t.Fatalf("at(%d) = %q, want %q", n, tab.at(n), name(3))
-	}
-}
-
 // TestIgEncStrs writes strings into a payload as the encoder does, past
 // the strings held in place and past several growths of the index, with
 // room reserved for some or none, each string interned twice: the first
@@ -88,28 +50,6 @@ func TestIgEncStrs(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-// TestIgStrTableAddAgain adds strings as the decoder does, each twice,
-// past the strings held in place: every string is found, at one of its
-// ids, and at gives each id its string.
-func TestIgStrTableAddAgain(t *testing.T) {
-	var tab igStrTable
-	const n = 3 * igStrTableScan
-	for i := range n {
-		s := strings.Repeat("x", i%5+1) + strconv.Itoa(i)
-		tab.add(s)
-		tab.add(s)
-		for j := range i + 1 {
-			want := strings.Repeat("x", j%5+1) + strconv.Itoa(j)
-			if id, ok := tab.find(want); !ok || (id != uint32(2*j) && id != uint32(2*j+1)) {
-				t.Fatalf("after %d strings added twice: find(%q) = %d, %v, want %d or %d, true", i+1, want, id, ok, 2*j, 2*j+1)
-			}
-		}
-		if tab.len() != 2*i+2 || tab.at(2*i) != s || tab.at(2*i+1) != s {
-			t.Fatalf("after %d strings added twice: len %d, at(%d), at(%d) = %q, %q, want %q", i+1, tab.len(), 2*i, 2*i+1, tab.at(2*i), tab.at(2*i+1), s)
-		}
 	}
 }
 

@@ -17,7 +17,8 @@ type igEncID struct {
 	object bool // an object (objref) rather than a & reference (ref)
 }
 
-// igEncoder holds the state of one appendIgbinary call.
+// igEncoder holds the state of one appendIgbinaryEntries or
+// appendIgbinarySession call.
 //
 // Its methods take the payload written so far and return it with what they
 // append, as append does: the encoder holds no slice of it, so that
@@ -25,8 +26,7 @@ type igEncID struct {
 // the encoder took a write barrier each time while the garbage collector
 // ran).
 type igEncoder struct {
-	noTable bool // a top-level scalar: PHP writes it without the string table
-	strs    igEncStrs
+	strs igEncStrs
 
 	nextID     uint32
 	slot       int
@@ -61,13 +61,16 @@ type igOrigin struct {
 	val Value
 }
 
-// appendIgbinary appends igbinary_serialize(v), header included, to dst:
-// the bytes the igbinary 3.2 extension writes for the PHP value v stands
-// for, with its default igbinary.compact_strings=1.
+// appendIgbinaryEntries appends igbinary_serialize($_SESSION) for a
+// session of the entries, header included, with no array built for them:
+// the bytes the igbinary 3.2 extension writes, with its default
+// igbinary.compact_strings=1. String keys are written as strings, numeric
+// or not (see decodeIgbinarySession); an Int key is written as an int.
 //
-// Ref and PHPRef values must point at the slot (serialize()'s numbering) of
-// an object, or of a value written before, as serialize() output does. Some
-// values are written as references because PHP shares them in memory:
+// Ref and PHPRef values must point at the slot (serialize()'s numbering,
+// slot 1 the session array) of an object, or of a value written before, as
+// serialize() output does. Some values are written as references because
+// PHP shares them in memory:
 //   - an Array sharing its contents with an earlier one (a copy of the same
 //     Value) that holds no object or reference;
 //   - an Array decoded as a copy of an earlier array that holds objects or
@@ -79,31 +82,6 @@ type igOrigin struct {
 //
 // It returns an error wrapping [ErrBadReference] or [ErrUnsupportedValue]
 // for a Value PHP cannot hold, and dst unchanged.
-func appendIgbinary(dst []byte, v Value) ([]byte, error) {
-	e, b := newIgEncoder(dst)
-	switch v.kind() {
-	case Array, Object, Custom, Enum:
-		if err := e.scan(v, 0); err != nil {
-			return dst, err
-		}
-		e.sortTargets()
-	case Ref, PHPRef:
-		return dst, fmt.Errorf("phpsession: igbinary: %w: a top-level %s", ErrBadReference, v.kind())
-	default:
-		e.noTable = true
-	}
-	b, err := e.value(b, v, 0)
-	if err != nil {
-		return dst, err
-	}
-	return b, nil
-}
-
-// appendIgbinaryEntries appends igbinary_serialize($_SESSION) for a
-// session of the entries, with no array built for them. It is
-// appendIgbinary of the array of those entries, but that String keys are
-// written as strings, numeric or not (see decodeIgbinarySession): an Int
-// key is written as an int.
 func appendIgbinaryEntries(dst []byte, entries []Entry) ([]byte, error) {
 	e, b := newIgEncoder(dst)
 	for _, en := range entries {
@@ -364,7 +342,7 @@ func (l *igFew[T]) len() int { return len(l.list()) }
 // igSmallMap is a map for what the encoder remembers of arrays, objects
 // and enum cases: an array searched one by one while it holds few (a
 // session holds few), so that it takes no allocation, and once it holds
-// more, an index of open addressing like igStrTable's, hashed by
+// more, an index of open addressing like igEncStrs's, hashed by
 // hash/maphash, at most 3/4 full and doubled then. The zero K (a nil
 // composite, an empty enum name) marks an empty slot: it is never a key.
 type igSmallMap[K comparable, V any] struct {
@@ -512,9 +490,6 @@ func igLong(b []byte, i int64) []byte {
 func (e *igEncoder) str(b []byte, s string) []byte {
 	if s == "" {
 		return append(b, igStringEmpty)
-	}
-	if e.noTable {
-		return igStrFull(b, s)
 	}
 	if id, ok := e.strs.intern(b, s); ok {
 		return igSized(b, igStringID8, id)
@@ -671,8 +646,6 @@ func (e *igEncoder) array(b []byte, v Value, slot int, target bool, depth int) (
 	switch {
 	case target:
 		e.remember(slot, e.newID(), false)
-	case depth == 0:
-		e.newID() // the top-level array: id 0, never referred to
 	case len(es) == 0:
 		if e.emptyID >= 0 {
 			return igSized(b, igRef8, uint32(e.emptyID)), nil
@@ -736,7 +709,7 @@ func (e *igEncoder) copy(b []byte, v Value, slot int) ([]byte, bool) {
 }
 
 // copyMatches reports whether cp is orig, whose slot is *src, as PHP's
-// serialize() writes a copy of it (and decodeIgbinary decodes one): a & target
+// serialize() writes a copy of it (and the decoder decodes one): a & target
 // as an R: to it, an object as an r: to it, arrays again in full, other
 // values as they are. *src advances past orig.
 func (e *igEncoder) copyMatches(orig, cp Value, src *int) bool {

@@ -22,7 +22,9 @@ enum Pure { case One; case Two; }
 `
 
 // igGenPHP prints, for argv[2] random values seeded with argv[1], one line
-// each: base64(igbinary_serialize($v)) base64(serialize($v)).
+// each: base64(igbinary_serialize(['v' => $v])) base64(serialize(['v' =>
+// $v])), then "inside" when it made $v hold a copy of an array inside
+// itself (a & reference to an array from inside it), else "-".
 const igGenPHP = `<?php
 error_reporting(E_ALL & ~E_DEPRECATED);
 ` + igPHPClasses + `
@@ -31,6 +33,7 @@ $STRS = ['a', 'login', 'stdClass', 'Acc', 'Hearts', 'Suit', '05', '-0', '', "b\0
 $PROPS = ['a', 'b', 'login', 'x1', '5', 'stdClass'];
 $OBJS = [];
 $ARRS = [];
+$INSIDE = false;
 function rbytes($n) { $s = ''; for ($i = 0; $i < $n; $i++) { $s .= chr(mt_rand(0, 255)); } return $s; }
 function pick($a) { return $a[mt_rand(0, count($a) - 1)]; }
 function rstr() {
@@ -97,7 +100,7 @@ function gen($d) {
     }
 }
 function garr($d) {
-    global $ARRS;
+    global $ARRS, $INSIDE;
     $a = [];
     for ($i = mt_rand(0, 5); $i > 0; $i--) {
         $v = gen($d + 1);
@@ -118,12 +121,14 @@ function garr($d) {
     }
     $r = mt_rand(0, 79);
     if ($r == 0) {
-        // An array & referencing itself.
+        // An array & referencing itself: igbinary writes $a's own array
+        // again as a copy of it, inside itself.
         $a[rkey()] = &$a;
+        $INSIDE = true;
     } elseif ($r == 1 && $keys) {
         // An array inside itself, through a & reference to its holder.
         $k = pick($keys);
-        if (is_array($a[$k])) { $a[$k][rkey()] = &$a; }
+        if (is_array($a[$k])) { $a[$k][rkey()] = &$a; $INSIDE = true; }
     } elseif ($r <= 12) {
         // A value (an object, often) written plainly, then & references
         // to it.
@@ -137,9 +142,10 @@ function garr($d) {
     return $a;
 }
 for ($n = (int)$argv[2], $i = 0; $i < $n; $i++) {
-    $OBJS = []; $ARRS = [];
+    $OBJS = []; $ARRS = []; $INSIDE = false;
     $v = mt_rand(0, 9) ? garr(0) : gen(0);
-    echo base64_encode(igbinary_serialize($v)), ' ', base64_encode(serialize($v)), "\n";
+    $s = ['v' => $v];
+    echo base64_encode(igbinary_serialize($s)), ' ', base64_encode(serialize($s)), ' ', $INSIDE ? 'inside' : '-', "\n";
 }
 `
 
