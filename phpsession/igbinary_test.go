@@ -889,6 +889,8 @@ func TestIgbinaryDecodeErrors(t *testing.T) {
 		{"double key", igWrap + "14 01 0c3ff0000000000000 0601", limits{}, ErrSyntax, 11, ""},
 		{"string id past the table (the key \"v\" only)", igWrap + "14 01 0600 0e01", limits{}, ErrBadReference, 13, ""},
 		{"ref past table", igWrap + "14 01 0600 0106", limits{}, ErrBadReference, 13, ""},
+		{"ref to the next id", igWrap + "14 01 0600 0102", limits{}, ErrBadReference, 13, ""},
+		{"string id of the next string", igWrap + "14 02 0600 1101 61 0601 0e02", limits{}, ErrBadReference, 18, ""},
 		{"objref to array", igWrap + "14 02 0600 1400 0601 2202", limits{}, ErrBadReference, 17, ""},
 		{"ref to object", igWrap + "14 02 0600 1701411400 0601 0102", limits{}, ErrBadReference, 20, ""},
 		{"& ref to plain array", igWrap + "14 02 0600 14010600 0601 0601 250102", limits{}, ErrBadReference, 21, ""},
