@@ -114,37 +114,55 @@ func appendString(dst []byte, tok byte, s string, term byte) []byte {
 // countSlots returns the number of PHP slots v takes when serialized: one
 // for every value, nested ones included, except R: references.
 func countSlots(v Value) int {
-	n, _ := slotsRefs(v)
+	n, _, _ := slotsRefs(v, 0)
 	return n
 }
 
-// slotsRefs returns countSlots(v) and hasRefs(v), in one walk.
-func slotsRefs(v Value) (n int, refs bool) {
+// slotsRefs returns countSlots(v) and hasRefs(v), in one walk, for a v at
+// the given depth. ok is false, and the walk stops, where v nests arrays
+// or objects more than defaultMaxDepth levels deep, as one that holds
+// itself does without end: the encoders refuse it (see appendValue).
+func slotsRefs(v Value, depth int) (n int, refs, ok bool) {
 	n = 1
 	switch v.kind() {
 	case PHPRef:
-		return 0, true
+		return 0, true, true
 	case Ref:
-		return 1, true
+		return 1, true, true
 	case Custom:
 		n += int(v.comp.payloadSlots)
 	case Array, Object:
+		if depth >= defaultMaxDepth {
+			return n, refs, false
+		}
 		for _, e := range v.comp.entries {
-			m, r := slotsRefs(e.Value)
+			m, r, ok := slotsRefs(e.Value, depth+1)
 			n, refs = n+m, refs || r
+			if !ok {
+				return n, refs, false
+			}
 		}
 	}
-	return n, refs
+	return n, refs, true
 }
 
-// hasRefs reports whether v holds an r: or R: reference.
-func hasRefs(v Value) bool {
+// hasRefs reports whether v holds an r: or R: reference. It also reports
+// true for a v that nests arrays or objects more than defaultMaxDepth
+// levels deep (one that holds itself does), so that its callers take the way that
+// checks v, and refuse it, rather than walk it without end.
+func hasRefs(v Value) bool { return hasRefsAt(v, 0) }
+
+// hasRefsAt is hasRefs for a v at the given depth.
+func hasRefsAt(v Value, depth int) bool {
 	switch v.kind() {
 	case Ref, PHPRef:
 		return true
 	case Array, Object:
+		if depth >= defaultMaxDepth {
+			return true
+		}
 		for _, e := range v.comp.entries {
-			if hasRefs(e.Value) {
+			if hasRefsAt(e.Value, depth+1) {
 				return true
 			}
 		}

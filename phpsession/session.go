@@ -581,7 +581,9 @@ func (s *Session) slotRoots() ([]Value, error) {
 //
 // Set returns a [*KeyError] wrapping [ErrUnstorableKey] when PHP cannot
 // store name in the session's format (see [Session.CheckName]), and an
-// error wrapping [ErrUnsupportedValue] for the zero Value.
+// error wrapping [ErrUnsupportedValue] for the zero Value and for a v that
+// nests arrays or objects more than 4096 levels deep (as an array that
+// holds itself does: [Value.Set] can build one, PHP cannot hold one).
 func (s *Session) Set(name string, v Value) error {
 	if err := s.CheckName(name); err != nil {
 		return err
@@ -589,7 +591,11 @@ func (s *Session) Set(name string, v Value) error {
 	if v.kind() == Invalid {
 		return fmt.Errorf("phpsession: cannot set session entry %q to the zero Value: %w", name, ErrUnsupportedValue)
 	}
-	s.put(name, v, int32(countSlots(v)), hasRefs(v))
+	n, refs, ok := slotsRefs(v, 0)
+	if !ok {
+		return fmt.Errorf("phpsession: cannot set session entry %q: arrays or objects nested more than %d levels deep (one holding itself?): %w", name, defaultMaxDepth, ErrUnsupportedValue)
+	}
+	s.put(name, v, int32(n), refs)
 	return nil
 }
 
@@ -652,10 +658,13 @@ func (s *Session) put(name string, v Value, nslots int32, refs bool) {
 // value was set and is an array or object, when the session holds a
 // reference: Set counted them, but the session keeps the value, and a change
 // made to it since then moves the slots the references after it point at
-// (see Set). A session without references has no slot to keep.
-func (s *Session) recount() {
+// (see Set). A session without references has no slot to keep. It returns
+// an error wrapping ErrUnsupportedValue for a value that a change since Set
+// nested too deep (see Set), which the encoders would refuse too, but only
+// after walking references in it without end.
+func (s *Session) recount() error {
 	if !slices.ContainsFunc(s.entries, func(e entry) bool { return e.refs }) {
-		return
+		return nil
 	}
 	for i := range s.entries {
 		e := &s.entries[i]
@@ -663,10 +672,14 @@ func (s *Session) recount() {
 			continue
 		}
 		if v := s.val(e); v.kind() == Array || v.kind() == Object {
-			n, refs := slotsRefs(v)
+			n, refs, ok := slotsRefs(v, 0)
+			if !ok {
+				return fmt.Errorf("phpsession: cannot encode session entry %q: arrays or objects nested more than %d levels deep (one holding itself?): %w", s.name(e), defaultMaxDepth, ErrUnsupportedValue)
+			}
 			e.nslots, e.refs = int32(n), refs
 		}
 	}
+	return nil
 }
 
 // Remove removes name from the session and reports whether it was there.
@@ -766,7 +779,9 @@ func (s *Session) AppendEncode(dst []byte) ([]byte, error) {
 	}
 	// The names are distinct: Set and Remove, which change a session, made
 	// them so.
-	s.recount()
+	if err := s.recount(); err != nil {
+		return dst, err
+	}
 	if s.format == FormatIgbinary {
 		return s.appendIgbinary(dst)
 	}

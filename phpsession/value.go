@@ -425,21 +425,43 @@ func (v *Value) Delete(key Value) bool {
 	return true
 }
 
-// Clone returns a deep copy of v that shares nothing with it.
+// Clone returns a deep copy of v that shares nothing with it. An array or
+// object that holds itself (which [Value.Set] can build and PHP cannot
+// hold) is copied as a copy that holds itself.
 func (v Value) Clone() Value {
+	var room [8]clonePair // the path of a Value nested up to 8 levels deep
+	return v.cloneIn(room[:0])
+}
+
+// clonePair is an array, object or Custom being copied, and its copy.
+type clonePair struct{ orig, copy *composite }
+
+// cloneIn is Clone of a v held by the composites in path, the outermost
+// first: where v is one of them, it is already being copied, and its copy
+// is the answer, so that a Value that holds itself is copied in one pass,
+// not without end.
+func (v Value) cloneIn(path []clonePair) Value {
 	switch v.kind() {
 	case Array, Object, Custom:
 	default:
 		return v
 	}
-	var es []Entry
-	if v.comp.entries != nil {
-		es = make([]Entry, len(v.comp.entries))
-		for i, e := range v.comp.entries {
-			es[i] = Entry{Key: e.Key, Value: e.Value.Clone()}
+	for _, p := range path {
+		if p.orig == v.comp {
+			v.comp = p.copy
+			return v
 		}
 	}
-	return v.withEntries(es)
+	w := v.withEntries(nil)
+	if v.comp.entries != nil {
+		es := make([]Entry, len(v.comp.entries))
+		path = append(path, clonePair{v.comp, w.comp})
+		for i, e := range v.comp.entries {
+			es[i] = Entry{Key: e.Key, Value: e.Value.cloneIn(path)}
+		}
+		w.comp.entries = es
+	}
+	return w
 }
 
 // withEntries returns v, an Array, Object or Custom, with a new composite
@@ -453,8 +475,14 @@ func (v Value) withEntries(es []Entry) Value {
 
 // Equal reports whether v and w are the same PHP value: the same kind and
 // contents, with entries in the same order. Floats compare by their bits, so
-// NAN equals NAN and -0 differs from 0.
-func (v Value) Equal(w Value) bool {
+// NAN equals NAN and -0 differs from 0. Arrays or objects nested more than
+// 4096 levels deep (as one that holds itself is, which [Value.Set] can build
+// and PHP cannot hold) are equal only where they are the same array or
+// object.
+func (v Value) Equal(w Value) bool { return v.equalAt(w, 0) }
+
+// equalAt is Equal for a v and w at the given depth.
+func (v Value) equalAt(w Value, depth int) bool {
 	if v.kind() != w.kind() || v.num != w.num && v.kind() != Array {
 		return false
 	}
@@ -464,15 +492,18 @@ func (v Value) Equal(w Value) bool {
 			return false
 		}
 	}
-	if v.comp.payloadOrEmpty() != w.comp.payloadOrEmpty() {
+	if v.comp == w.comp {
+		return true // the same scalar kind, or the same array or object
+	}
+	if v.comp.payload != w.comp.payload || depth >= defaultMaxDepth {
 		return false
 	}
-	ve, we := v.Entries(), w.Entries()
+	ve, we := v.comp.entries, w.comp.entries
 	if len(ve) != len(we) {
 		return false
 	}
 	for i, e := range ve {
-		if !e.Key.Equal(we[i].Key) || !e.Value.Equal(we[i].Value) {
+		if !e.Key.Equal(we[i].Key) || !e.Value.equalAt(we[i].Value, depth+1) {
 			return false
 		}
 	}

@@ -399,6 +399,92 @@ func TestValueClone(t *testing.T) {
 	}
 }
 
+// TestValueHoldsItself checks what becomes of a Value whose array holds
+// itself, which Value.Set can build and PHP cannot hold: Session.Set,
+// Session.Encode and Marshal refuse it, Clone copies it as a copy that holds
+// itself, Equal ends. Each of them recursed without end before, a fatal
+// stack overflow that no recover catches.
+func TestValueHoldsItself(t *testing.T) {
+	self := func() Value {
+		a := ListValue(IntValue(1))
+		a.Set(IntValue(1), a)
+		return a
+	}
+	// Two ways to itself at every level: a walk that went on past the
+	// first path too deep would take 2^4096 steps.
+	fan := func() Value {
+		a := ArrayValue()
+		a.Set(IntValue(0), a)
+		a.Set(IntValue(1), a)
+		return a
+	}
+	formats := []Format{FormatPHP, FormatPHPSerialize, FormatPHPBinary, FormatIgbinary}
+	for name, mk := range map[string]func() Value{"self": self, "fan": fan} {
+		v := mk()
+		c := v.Clone()
+		if c.comp == v.comp || c.Len() != v.Len() {
+			t.Fatalf("%s: Clone shares the array or lost entries", name)
+		}
+		for i, e := range c.Entries() {
+			if w := v.Entries()[i].Value; w.comp == v.comp && e.Value.comp != c.comp {
+				t.Errorf("%s: entry %d of the clone is not the clone itself", name, i)
+			}
+		}
+		if !v.Equal(v) || !c.Equal(c) {
+			t.Errorf("%s: not Equal to itself", name)
+		}
+		// Equal to another array that holds itself only where it is
+		// the same array (as documented).
+		if v.Equal(c) || v.Equal(mk()) {
+			t.Errorf("%s: Equal to a copy", name)
+		}
+		for _, f := range formats {
+			s := NewSession(f)
+			if err := s.Set("x", v); !errors.Is(err, ErrUnsupportedValue) || s.Len() != 0 {
+				t.Errorf("%s, %s: Set = %v with %d names; want an error wrapping ErrUnsupportedValue and no name", name, f, err, s.Len())
+			}
+		}
+		type holder struct{ V Value }
+		if _, err := Marshal(holder{v}); !errors.Is(err, ErrUnsupportedValue) {
+			t.Errorf("%s: Marshal = %v, want an error wrapping ErrUnsupportedValue", name, err)
+		}
+	}
+	// A value Set kept and then made to hold itself, in a session with a
+	// reference (which walks the values it encodes first).
+	for _, f := range formats {
+		s := NewSession(f)
+		a := ListValue(IntValue(1))
+		if err := s.Set("a", a); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Set("b", ListValue(PHPRefValue(2))); err != nil {
+			t.Fatal(err)
+		}
+		a.Set(IntValue(1), a)
+		if b, err := s.Encode(); !errors.Is(err, ErrUnsupportedValue) {
+			t.Errorf("%s: Encode of a session whose value holds itself = %q, %v; want an error wrapping ErrUnsupportedValue", f, b, err)
+		}
+	}
+	// Set refuses what Encode would: 4096 nested arrays are written,
+	// 4097 (more than 4096 levels) are not.
+	nested := func(n int) Value {
+		v := IntValue(1)
+		for range n {
+			v = ListValue(v)
+		}
+		return v
+	}
+	s := NewSession(FormatPHP)
+	if err := s.Set("x", nested(defaultMaxDepth)); err != nil {
+		t.Errorf("Set of %d nested arrays: %v", defaultMaxDepth, err)
+	} else if _, err := s.Encode(); err != nil {
+		t.Errorf("Encode of %d nested arrays: %v", defaultMaxDepth, err)
+	}
+	if err := s.Set("y", nested(defaultMaxDepth+1)); !errors.Is(err, ErrUnsupportedValue) {
+		t.Errorf("Set of %d nested arrays = %v, want an error wrapping ErrUnsupportedValue", defaultMaxDepth+1, err)
+	}
+}
+
 func TestValueEqual(t *testing.T) {
 	nan1 := FloatValue(math.Float64frombits(0x7ff8000000000002))
 	tests := []struct {
