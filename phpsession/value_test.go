@@ -1,8 +1,10 @@
 package phpsession
 
 import (
+	"encoding/json"
 	"errors"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"unsafe"
@@ -483,6 +485,100 @@ func TestValueHoldsItself(t *testing.T) {
 	if err := s.Set("y", nested(defaultMaxDepth+1)); !errors.Is(err, ErrUnsupportedValue) {
 		t.Errorf("Set of %d nested arrays = %v, want an error wrapping ErrUnsupportedValue", defaultMaxDepth+1, err)
 	}
+}
+
+// FuzzValueBuild builds Values as Go code does, with the constructors and
+// Value.Set, from a script of three-byte steps: what it builds may hold
+// itself (the step that sets an array's element may set the array), share
+// arrays and objects, and nest. Clone, Equal, MarshalJSON and Marshal must
+// end without a panic on every Value; Session.Set must refuse one that holds
+// itself (ErrUnsupportedValue) and take any other, and what Encode then
+// writes, in every format, must decode to an Equal value.
+func FuzzValueBuild(f *testing.F) {
+	f.Add([]byte{2, 0, 0, 4, 1, 1})                   // [0 => itself]
+	f.Add([]byte{2, 0, 0, 4, 1, 1, 4, 1, 2})          // two ways to itself
+	f.Add([]byte{2, 0, 0, 2, 0, 0, 4, 1, 2, 4, 2, 1}) // two arrays holding each other
+	f.Add([]byte{0, 7, 0, 3, 1, 0, 5, 2, 1, 2, 0, 0, 4, 3, 2, 4, 3, 2})
+	formats := []Format{FormatPHP, FormatPHPSerialize, FormatPHPBinary, FormatIgbinary}
+	f.Fuzz(func(t *testing.T, script []byte) {
+		// At most 16 steps: an array set into the next twice at each
+		// step unfolds to 2^16 values, which every walk but Clone's
+		// visits (as PHP's serialize() would).
+		script = script[:min(len(script), 48)]
+		vals := []Value{NullValue()}
+		at := func(b byte) Value { return vals[int(b)%len(vals)] }
+		for i := 0; i+2 < len(script); i += 3 {
+			a, b := script[i+1], script[i+2]
+			switch script[i] % 6 {
+			case 0:
+				vals = append(vals, IntValue(int64(a)-128))
+			case 1:
+				vals = append(vals, StringValue(string([]byte{a, b})))
+			case 2:
+				vals = append(vals, ArrayValue())
+			case 3:
+				vals = append(vals, ObjectValue(string([]byte{'A' + a%26})))
+			case 4: // an Object takes the int key too (PHP writes it as a string)
+				v := at(a)
+				v.Set(IntValue(int64(b%4)), at(b/4))
+			case 5:
+				v := at(a)
+				v.Set(StringValue(string([]byte{'k', b % 4})), at(b/4))
+			}
+		}
+		for i, v := range vals {
+			c := v.Clone()
+			if !v.Equal(v) || !c.Equal(c) {
+				t.Fatalf("value %d is not Equal to itself", i)
+			}
+			_, _ = json.Marshal(v)
+			_, _ = Marshal(v)
+			for _, f := range formats {
+				s := NewSession(f)
+				if err := s.Set("x", v); err != nil {
+					if !errors.Is(err, ErrUnsupportedValue) || !holdsItself(v, nil) {
+						t.Fatalf("value %d, %s: Set: %v", i, f, err)
+					}
+					continue
+				}
+				if holdsItself(v, nil) {
+					t.Fatalf("value %d, %s: Set took a value that holds itself", i, f)
+				}
+				if !c.Equal(v) {
+					t.Fatalf("value %d: its Clone differs", i)
+				}
+				out, err := s.Encode()
+				if err != nil {
+					t.Fatalf("value %d, %s: Encode: %v", i, f, err)
+				}
+				back, err := DecodeSession(out, f)
+				if err != nil {
+					t.Fatalf("value %d, %s: DecodeSession(%q): %v", i, f, out, err)
+				}
+				if got, _ := back.Get("x"); !got.Equal(v) {
+					t.Fatalf("value %d, %s: %q decodes to another value", i, f, out)
+				}
+			}
+		}
+	})
+}
+
+// holdsItself reports whether v holds, at any depth, an array or object
+// that holds itself; path holds the ones v is inside.
+func holdsItself(v Value, path []*composite) bool {
+	if v.kind() != Array && v.kind() != Object {
+		return false
+	}
+	if slices.Contains(path, v.comp) {
+		return true
+	}
+	path = append(path, v.comp)
+	for _, e := range v.comp.entries {
+		if holdsItself(e.Value, path) {
+			return true
+		}
+	}
+	return false
 }
 
 func TestValueEqual(t *testing.T) {
