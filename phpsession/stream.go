@@ -27,8 +27,9 @@ func NewDecoder(r io.Reader) *Decoder {
 
 // SetMaxDepth sets how deep arrays and objects may nest; a top-level array
 // is depth 1. n <= 0 means the default, 4096 (PHP's default
-// unserialize_max_depth). Deeper input gives a [*SyntaxError] wrapping
-// [ErrMaxDepth].
+// unserialize_max_depth); the most is 65536 (larger n is capped: decoding
+// recurses once per level, and far deeper input would overflow the stack).
+// Deeper input gives a [*SyntaxError] wrapping [ErrMaxDepth].
 func (d *Decoder) SetMaxDepth(n int) {
 	d.lim.maxDepth = n
 	d.lim = d.lim.orDefault()

@@ -1,0 +1,114 @@
+package phpsession
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// Go code that calls the public API in odd but legal ways: nil receivers,
+// zero Values, values that point at themselves, limits set far out. Each
+// must give an error or a documented result, not a panic, a hang or a
+// crash of the process, and lose nothing without a word.
+
+// inChild runs the test calling it again in a child process and fails it
+// when the child fails or dies: a stack overflow is a fatal error that no
+// recover catches and that would end the whole test binary. It returns
+// true in the child, which then runs the test's body.
+func inChild(t *testing.T) bool {
+	t.Helper()
+	const env = "PHPSESSION_MISUSE_CHILD"
+	if os.Getenv(env) == t.Name() {
+		return true
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^"+t.Name()+"$", "-test.count=1", "-test.v")
+	cmd.Env = append(os.Environ(), env+"="+t.Name())
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		lines := strings.SplitN(string(out), "\n", 12)
+		t.Fatalf("child process: %v\n%s", err, strings.Join(lines[:min(len(lines), 11)], "\n"))
+	}
+	return false
+}
+
+// TestMisuseMarshalPointerCycle marshals cycles of pointers that nest
+// nothing, which Marshal followed without end until the stack overflowed.
+func TestMisuseMarshalPointerCycle(t *testing.T) {
+	if !inChild(t) {
+		return
+	}
+	type P *P
+	var p P
+	p = &p
+	var x any
+	x = &x
+	type S struct{ X any }
+	s := S{}
+	s.X = &s.X
+	for name, v := range map[string]any{"*any": x, "type P *P": p, "struct field": s} {
+		if b, err := Marshal(v); !errors.Is(err, ErrUnsupportedValue) {
+			t.Errorf("%s: Marshal = %q, %v; want an error wrapping ErrUnsupportedValue", name, b, err)
+		}
+	}
+	// A long chain of distinct pointers is no cycle.
+	var chain any = 1
+	for range 200 {
+		c := chain
+		chain = &c
+	}
+	if b, err := Marshal(chain); err != nil || string(b) != "i:1;" {
+		t.Errorf("Marshal of 200 pointers to 1 = %q, %v; want i:1;", b, err)
+	}
+}
+
+// TestMisuseDecoderMaxDepth sets a Decoder's depth limit far beyond what
+// the recursive decoder can go, and decodes nesting that deep: the limit
+// is capped at 65536 levels, and deeper input is refused with ErrMaxDepth
+// instead of overflowing the stack.
+func TestMisuseDecoderMaxDepth(t *testing.T) {
+	if !inChild(t) {
+		return
+	}
+	const maxDepth = 65536 // as SetMaxDepth documents
+	nested := func(n int) string {
+		return strings.Repeat("a:1:{i:0;", n) + "N;" + strings.Repeat("}", n)
+	}
+	// The deepest allowed decodes, and the walks over it end.
+	d := NewDecoder(strings.NewReader(nested(maxDepth)))
+	d.SetMaxDepth(1 << 40)
+	var v Value
+	if err := d.Decode(&v); err != nil {
+		t.Fatalf("Decode of %d levels: %v", maxDepth, err)
+	}
+	if c := v.Clone(); !v.Equal(v) || c.Len() != 1 {
+		t.Errorf("Clone or Equal of %d levels", maxDepth)
+	}
+	if _, err := v.MarshalJSON(); !errors.Is(err, ErrUnsupportedValue) {
+		t.Errorf("MarshalJSON of %d levels: %v, want an error wrapping ErrUnsupportedValue", maxDepth, err)
+	}
+	var a any
+	if err := fromValue(v, &a); !errors.Is(err, ErrMaxDepth) {
+		t.Errorf("Unmarshal of %d levels: %v, want an error wrapping ErrMaxDepth", maxDepth, err)
+	}
+	// One level more, and two million (which overflowed the stack).
+	for _, n := range []int{maxDepth + 1, 2 << 20} {
+		d := NewDecoder(strings.NewReader(nested(n)))
+		d.SetMaxDepth(1 << 40)
+		if err := d.Decode(&v); !errors.Is(err, ErrMaxDepth) {
+			t.Errorf("Decode of %d levels: %v, want an error wrapping ErrMaxDepth", n, err)
+		}
+		d = NewDecoder(strings.NewReader("a|" + nested(n)))
+		d.SetMaxDepth(1 << 40)
+		if _, err := d.DecodeSession(FormatPHP); !errors.Is(err, ErrMaxDepth) {
+			t.Errorf("DecodeSession of %d levels: %v, want an error wrapping ErrMaxDepth", n, err)
+		}
+		ig := "\x00\x00\x00\x02\x14\x01\x11\x01a" + strings.Repeat("\x14\x01\x06\x00", n) + "\x00"
+		d = NewDecoder(strings.NewReader(ig))
+		d.SetMaxDepth(1 << 40)
+		if _, err := d.DecodeSession(FormatIgbinary); !errors.Is(err, ErrMaxDepth) {
+			t.Errorf("igbinary DecodeSession of %d levels: %v, want an error wrapping ErrMaxDepth", n, err)
+		}
+	}
+}
