@@ -2,16 +2,49 @@ package phpsession
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Go code that calls the public API in odd but legal ways: nil receivers,
 // zero Values, values that point at themselves, limits set far out. Each
 // must give an error or a documented result, not a panic, a hang or a
 // crash of the process, and lose nothing without a word.
+
+// misuseCase is one odd call; it returns what went wrong, or "".
+type misuseCase struct {
+	name string
+	call func() string
+}
+
+// runMisuse runs each case, failing with its name when it panics or has
+// not returned within 10 s.
+func runMisuse(t *testing.T, cases []misuseCase) {
+	t.Helper()
+	for _, c := range cases {
+		done := make(chan string, 1)
+		go func() {
+			defer func() {
+				if r := recover(); r != nil {
+					done <- fmt.Sprintf("panic: %v", r)
+				}
+			}()
+			done <- c.call()
+		}()
+		select {
+		case msg := <-done:
+			if msg != "" {
+				t.Errorf("%s: %s", c.name, msg)
+			}
+		case <-time.After(10 * time.Second):
+			t.Errorf("%s: no answer after 10 s", c.name)
+		}
+	}
+}
 
 // inChild runs the test calling it again in a child process and fails it
 // when the child fails or dies: a stack overflow is a fatal error that no
@@ -31,6 +64,24 @@ func inChild(t *testing.T) bool {
 		t.Fatalf("child process: %v\n%s", err, strings.Join(lines[:min(len(lines), 11)], "\n"))
 	}
 	return false
+}
+
+func TestMisuseNilReceivers(t *testing.T) {
+	runMisuse(t, []misuseCase{
+		{"(*Value)(nil).UnmarshalJSON", func() string {
+			if err := (*Value)(nil).UnmarshalJSON([]byte(`{"i":1}`)); err == nil {
+				return "no error"
+			}
+			return ""
+		}},
+		{"(*Session)(nil).UnmarshalJSON", func() string {
+			err := (*Session)(nil).UnmarshalJSON([]byte(`{"format":"php","entries":[["a",{"i":1}]]}`))
+			if err == nil {
+				return "no error"
+			}
+			return ""
+		}},
+	})
 }
 
 // TestMisuseMarshalPointerCycle marshals cycles of pointers that nest

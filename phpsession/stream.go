@@ -8,7 +8,9 @@ import (
 )
 
 // A Decoder reads PHP serialize() values, or a session payload, from an
-// input stream.
+// input stream. Make one with [NewDecoder] and a non-nil reader: the zero
+// Decoder has no input, and its Decode and DecodeSession panic, as those of
+// a zero json.Decoder do.
 type Decoder struct {
 	r   io.Reader
 	buf []byte // read but not yet decoded: buf[off:]
@@ -154,7 +156,9 @@ func (d *Decoder) DecodeSession(f Format) (*Session, error) {
 	return s, nil
 }
 
-// An Encoder writes PHP serialize() values to an output stream.
+// An Encoder writes PHP serialize() values to an output stream. Make one
+// with [NewEncoder] and a non-nil writer: the zero Encoder has no output,
+// and its Encode panics, as that of a zero json.Encoder does.
 type Encoder struct {
 	w   io.Writer
 	buf []byte
