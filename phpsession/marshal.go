@@ -92,7 +92,11 @@ func Marshal(v any) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return appendValue(nil, val)
+	b, err := appendValue(nil, val)
+	if err != nil {
+		return nil, err // not the bytes written before the error
+	}
+	return b, nil
 }
 
 // maxMarshalDepth is how deep Marshal nests arrays and objects: PHP's

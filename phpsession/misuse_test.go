@@ -84,6 +84,43 @@ func TestMisuseNilReceivers(t *testing.T) {
 	})
 }
 
+// TestMisuseArrayKeys checks that ArrayValue keeps an entry whose key is
+// not an int or a string, as ObjectValue does, so that encoding refuses
+// the array instead of writing it without the entry.
+func TestMisuseArrayKeys(t *testing.T) {
+	for _, key := range []Value{{}, FloatValue(1), NullValue(), ListValue()} {
+		a := ArrayValue(Entry{StringValue("x"), IntValue(1)}, Entry{key, IntValue(2)})
+		if a.Len() != 2 {
+			t.Errorf("ArrayValue with a %s key: Len = %d, want 2 (the entry dropped)", key.Kind(), a.Len())
+		}
+		for _, f := range Formats() {
+			s := NewSession(f)
+			if err := s.Set("a", a); err != nil {
+				t.Fatalf("%s: Set: %v", f, err)
+			}
+			if b, err := s.Encode(); !errors.Is(err, ErrUnsupportedValue) {
+				t.Errorf("%s: Encode of an array with a %s key = %q, %v; want an error wrapping ErrUnsupportedValue", f, key.Kind(), b, err)
+			}
+		}
+		if b, err := Marshal(a); b != nil || !errors.Is(err, ErrUnsupportedValue) {
+			t.Errorf("Marshal of an array with a %s key = %q, %v; want nil and an error wrapping ErrUnsupportedValue", key.Kind(), b, err)
+		}
+	}
+}
+
+// TestMisuseMarshalPartial checks that Marshal gives no bytes with its
+// error, as json.Marshal does, not what it wrote before it failed.
+func TestMisuseMarshalPartial(t *testing.T) {
+	for _, v := range []any{
+		ListValue(IntValue(1), Value{}),
+		map[string]Value{"a": ListValue(IntValue(1), EnumValue("", "x"))},
+	} {
+		if b, err := Marshal(v); b != nil || !errors.Is(err, ErrUnsupportedValue) {
+			t.Errorf("Marshal(%v) = %q, %v; want nil and an error wrapping ErrUnsupportedValue", v, b, err)
+		}
+	}
+}
+
 // TestMisuseMarshalPointerCycle marshals cycles of pointers that nest
 // nothing, which Marshal followed without end until the stack overflowed.
 func TestMisuseMarshalPointerCycle(t *testing.T) {
