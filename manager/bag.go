@@ -19,7 +19,8 @@ import (
 // DI definition chooses the name.
 //
 // A Bag is not safe for concurrent use; each goroutine can take its own from
-// [Session.Bag].
+// [Session.Bag]. A Bag comes from Session.Bag only: the zero Bag has no
+// session, and its methods other than Name and Count panic.
 type Bag struct {
 	s    *Session
 	name string

@@ -19,7 +19,9 @@ const (
 )
 
 // Flash is Phalcon's Flash\Session over a session: messages by type (such as
-// "error", "success", "notice", "warning") that survive until read.
+// "error", "success", "notice", "warning") that survive until read. A
+// Flash comes from [Session.Flash] or [Session.FlashAt] only: the zero Flash
+// has no session, and its methods panic.
 type Flash struct {
 	s   *Session
 	key string

@@ -20,8 +20,12 @@ import (
 // after it), gc_maxlifetime as the TTL. Settings the files leave out keep
 // PHP's defaults. Phalcon's own options (uniqueId, the adapter's lifetime)
 // are not in php.ini; set them on the result. It returns an error wrapping
-// [ErrInvalidConfig] for a value PHP would refuse.
+// [ErrInvalidConfig] for a value PHP would refuse. A nil ini is no files:
+// every setting keeps PHP's default.
 func ConfigFromINI(ini *phpini.Settings) (Config, error) {
+	if ini == nil {
+		ini = new(phpini.Settings)
+	}
 	var cfg Config
 	var errs []error
 	bad := func(name, v, why string) {

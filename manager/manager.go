@@ -11,7 +11,9 @@ import (
 )
 
 // Manager loads and saves sessions shared with PHP. Build it with [New]; it
-// is safe for concurrent use.
+// is safe for concurrent use. The zero Manager has no store: its NewID, and
+// Start of the sessions it loads, return an error wrapping
+// [ErrInvalidConfig].
 type Manager struct {
 	store adapters.Store
 	cfg   Config
@@ -19,6 +21,10 @@ type Manager struct {
 
 	mismatchLogged atomic.Bool // a FormatMismatchError was logged
 }
+
+// errNotNew is what a zero Manager answers where it would need its store
+// or its configuration.
+var errNotNew = fmt.Errorf("manager: %w: the Manager was not built with New", ErrInvalidConfig)
 
 // contextKey is the key of a manager's per-request session in a context:
 // unique to each Manager, so two managers (two cookie names) coexist.
@@ -107,6 +113,9 @@ func (m *Manager) Store() adapters.Store { return m.store }
 // NewID returns a fresh session id as PHP generates one with the manager's
 // SIDLength and SIDBitsPerCharacter: that many characters from the CSPRNG.
 func (m *Manager) NewID() (string, error) {
+	if m.store == nil {
+		return "", errNotNew
+	}
 	return newID(m.cfg.SIDLength, m.cfg.SIDBitsPerCharacter)
 }
 
@@ -145,7 +154,8 @@ func (m *Manager) Session(ctx context.Context) *Session {
 // [Config.LockRequests] Commit releases the session lock Start took, also
 // when the save fails; later commits save as Config.Save says. ctx bounds
 // the save: a save cut short wraps adapters.ErrOutcomeUnknown when its
-// write may still be applied.
+// write may still be applied. Like [Manager.Session], it panics when ctx
+// carries no session of this manager.
 func (m *Manager) Commit(ctx context.Context) (id string, expiry time.Time, err error) {
 	return m.Session(ctx).commit(ctx)
 }

@@ -36,7 +36,13 @@ import (
 // The ResponseWriter passed on implements Unwrap, so http.ResponseController
 // reaches the original one (Flush, Hijack, deadlines); a hijacked connection
 // commits first.
+//
+// LoadAndSave panics when next is nil, as http.ServeMux.Handle does: a
+// nil handler would fail on every request instead.
 func (m *Manager) LoadAndSave(next http.Handler) http.Handler {
+	if next == nil {
+		panic("manager: LoadAndSave of a nil handler")
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// One allocation for the session and the writer wrapper.
 		st := new(requestState)

@@ -39,7 +39,11 @@ func (st Status) String() string {
 // Session is one request's session: Phalcon's Session\Manager API over the
 // session a [Manager] put in the request's context. Get it with
 // [Manager.Session]. Its methods are safe for concurrent use by the
-// handler's goroutines.
+// handler's goroutines. A Session not got that way has no Manager: the zero
+// Session is never active (Start returns an error wrapping
+// [ErrInvalidConfig]), and its Name, SetName, SetID, Options and Bag, which
+// need the Manager's configuration, panic, as the methods of a nil *Session
+// do.
 //
 // Like Phalcon's, a Session must be started before use: before [Session.Start]
 // (and after [Session.Destroy]) Get returns the zero Value, Has is false and
@@ -125,6 +129,9 @@ func (s *Session) Start(ctx context.Context) error {
 		return fmt.Errorf("manager: cannot start session: %w", ErrHeadersSent)
 	}
 	m := s.m
+	if m == nil || m.store == nil {
+		return errNotNew
+	}
 	id, fromCookie := s.id, false
 	if id == "" {
 		if s.req != nil && s.name != m.cfg.Name {

@@ -14,11 +14,16 @@ const (
 	defaultMaxDepth = 4096
 	defaultMaxSize  = 64 << 20
 	maxMaxSize      = math.MaxInt32 // offsets and slots are int32 in a Session index
+	// maxMaxDepth is the deepest nesting a decoder can be set to read: the
+	// parser, the builder and the walks over a Value recurse once per
+	// level, and far deeper input would overflow the goroutine's stack (a
+	// fatal error, not a panic).
+	maxMaxDepth = 1 << 16
 )
 
 // limits bounds what a decoder accepts. A field at zero or below means its
 // default (defaultMaxDepth, defaultMaxSize); orDefault fills them in and caps
-// maxSize at maxMaxSize.
+// them at maxMaxDepth and maxMaxSize.
 type limits struct {
 	maxDepth int   // deepest nesting of arrays and objects: a top-level array is depth 1
 	maxSize  int64 // largest input accepted, in bytes
@@ -32,6 +37,7 @@ func (l limits) orDefault() limits {
 	if l.maxSize <= 0 {
 		l.maxSize = defaultMaxSize
 	}
+	l.maxDepth = min(l.maxDepth, maxMaxDepth)
 	l.maxSize = min(l.maxSize, maxMaxSize)
 	return l
 }

@@ -48,8 +48,12 @@ func (v Value) MarshalJSON() ([]byte, error) {
 // UnmarshalJSON sets *v to the Value whose JSON form data is (see
 // docs/json.md). JSON null gives the zero Value. On malformed input it
 // returns a [*SyntaxError] wrapping [ErrSyntax] (or [ErrMaxDepth]) whose
-// Offset is the byte offset in data.
+// Offset is the byte offset in data. On a nil v it returns an error, as
+// json.RawMessage's UnmarshalJSON does.
 func (v *Value) UnmarshalJSON(data []byte) error {
+	if v == nil {
+		return errors.New("phpsession: Value: UnmarshalJSON on nil pointer")
+	}
 	if bytes.Equal(bytes.TrimSpace(data), []byte("null")) {
 		*v = Value{}
 		return nil
@@ -702,8 +706,12 @@ func (s *Session) MarshalJSON() ([]byte, error) {
 // (or another sentinel) whose Offset is that of the entry in data for values
 // PHP could not read back, such as a reference to a slot that does not
 // exist (for igbinary, wrapped, with the offset in the payload). On error,
-// s is left unchanged.
+// s is left unchanged. On a nil s it returns an error, as
+// json.RawMessage's UnmarshalJSON does.
 func (s *Session) UnmarshalJSON(data []byte) error {
+	if s == nil {
+		return errors.New("phpsession: Session: UnmarshalJSON on nil pointer")
+	}
 	r := newJSONReader(data)
 	if err := r.delim('{'); err != nil {
 		return err

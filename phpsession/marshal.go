@@ -92,7 +92,11 @@ func Marshal(v any) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return appendValue(nil, val)
+	b, err := appendValue(nil, val)
+	if err != nil {
+		return nil, err // not the bytes written before the error
+	}
+	return b, nil
 }
 
 // maxMarshalDepth is how deep Marshal nests arrays and objects: PHP's
@@ -126,6 +130,10 @@ func toValue(v any) (Value, error) {
 // encodeState is the state of one toValue call.
 type encodeState struct {
 	depth int
+	// ptrs is the number of pointers being followed: they nest nothing,
+	// but a cycle of pointers alone (var x any; x = &x) goes on without
+	// end, so cycles are also looked for past cycleCheckDepth pointers.
+	ptrs  int
 	slots int          // PHP slots taken by the values made so far
 	path  []string     // keys from the root to the value being made
 	seen  map[any]bool // pointers, maps and slices being made, past cycleCheckDepth
@@ -196,6 +204,8 @@ func (e *encodeState) value(rv reflect.Value) (Value, error) {
 			return Value{}, err
 		}
 		defer e.leave(rv.Pointer(), t)
+		e.ptrs++
+		defer func() { e.ptrs-- }()
 		return e.value(rv.Elem())
 	case reflect.Slice:
 		if t.Elem().Kind() == reflect.Uint8 && !reflect.PointerTo(t.Elem()).Implements(marshalerType) && !reflect.PointerTo(t.Elem()).Implements(textMarshalerType) {
@@ -238,9 +248,10 @@ type seenKey struct {
 }
 
 // enter notes that the pointer or map p of type t is being made, and fails
-// when it already is: a cycle. It only looks past cycleCheckDepth.
+// when it already is: a cycle. It only looks past cycleCheckDepth of
+// nesting or of pointers followed.
 func (e *encodeState) enter(p uintptr, t reflect.Type) error {
-	if e.depth+1 <= cycleCheckDepth {
+	if e.depth+1 <= cycleCheckDepth && e.ptrs < cycleCheckDepth {
 		return nil
 	}
 	if e.seen[seenKey{p, t}] {

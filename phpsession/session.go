@@ -29,8 +29,10 @@ import (
 // renumbers the references so that they keep pointing at the same values,
 // and [Session.Unmarshal] follows them as PHP does.
 //
-// The zero Session is an empty session in the php format. A Session is not
-// safe for concurrent use, Get included (it caches what it decodes).
+// The zero Session is an empty session in the php format. A nil *Session is
+// no session: its methods panic, as those of a nil *bytes.Buffer do, except
+// UnmarshalJSON, which returns an error. A Session is not safe for
+// concurrent use, Get included (it caches what it decodes).
 type Session struct {
 	entries []entry
 	// names holds the names that are not in orig (set ones, igbinary's),

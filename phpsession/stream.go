@@ -8,7 +8,9 @@ import (
 )
 
 // A Decoder reads PHP serialize() values, or a session payload, from an
-// input stream.
+// input stream. Make one with [NewDecoder] and a non-nil reader: the zero
+// Decoder has no input, and its Decode and DecodeSession panic, as those of
+// a zero json.Decoder do.
 type Decoder struct {
 	r   io.Reader
 	buf []byte // read but not yet decoded: buf[off:]
@@ -27,8 +29,9 @@ func NewDecoder(r io.Reader) *Decoder {
 
 // SetMaxDepth sets how deep arrays and objects may nest; a top-level array
 // is depth 1. n <= 0 means the default, 4096 (PHP's default
-// unserialize_max_depth). Deeper input gives a [*SyntaxError] wrapping
-// [ErrMaxDepth].
+// unserialize_max_depth); the most is 65536 (larger n is capped: decoding
+// recurses once per level, and far deeper input would overflow the stack).
+// Deeper input gives a [*SyntaxError] wrapping [ErrMaxDepth].
 func (d *Decoder) SetMaxDepth(n int) {
 	d.lim.maxDepth = n
 	d.lim = d.lim.orDefault()
@@ -153,7 +156,9 @@ func (d *Decoder) DecodeSession(f Format) (*Session, error) {
 	return s, nil
 }
 
-// An Encoder writes PHP serialize() values to an output stream.
+// An Encoder writes PHP serialize() values to an output stream. Make one
+// with [NewEncoder] and a non-nil writer: the zero Encoder has no output,
+// and its Encode panics, as that of a zero json.Encoder does.
 type Encoder struct {
 	w   io.Writer
 	buf []byte

@@ -162,9 +162,16 @@ func BytesValue(b []byte) Value { return Value{comp: scalarComp(String), str: st
 // (a canonical decimal such as "5" or "-3", but not "05") is normalised to an
 // Int key, as PHP does. When a key repeats, the later entry replaces the
 // value of the earlier one in its place, as PHP's array assignment does.
+// An entry whose key is neither (such as the zero Value) is kept as given,
+// as [ObjectValue] keeps it, not dropped: encoding the array is then an
+// error wrapping [ErrUnsupportedValue].
 func ArrayValue(entries ...Entry) Value {
 	a := Value{comp: &composite{kind: Array, entries: make([]Entry, 0, len(entries))}}
 	for _, e := range entries {
+		if k := e.Key.kind(); k != Int && k != String {
+			a.comp.entries = append(a.comp.entries, e)
+			continue
+		}
 		a.Set(e.Key, e.Value)
 	}
 	return a
