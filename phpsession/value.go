@@ -157,8 +157,7 @@ func StringValue(s string) Value { return Value{comp: scalarComp(String), str: s
 func BytesValue(b []byte) Value { return Value{comp: scalarComp(String), str: string(b)} }
 
 // ArrayValue returns a PHP array holding entries in the order given. Keys
-// must be Int or String values (an entry with another key is left out, as
-// [Value.Set] leaves it); a String key that PHP would store as an int
+// must be Int or String values; a String key that PHP would store as an int
 // (a canonical decimal such as "5" or "-3", but not "05") is normalised to an
 // Int key, as PHP does. When a key repeats, the later entry replaces the
 // value of the earlier one in its place, as PHP's array assignment does.
