@@ -203,10 +203,11 @@ func (e *encodeState) value(rv reflect.Value) (Value, error) {
 		if err := e.enter(rv.Pointer(), t); err != nil {
 			return Value{}, err
 		}
-		defer e.leave(rv.Pointer(), t)
 		e.ptrs++
-		defer func() { e.ptrs-- }()
-		return e.value(rv.Elem())
+		v, err := e.value(rv.Elem())
+		e.ptrs--
+		e.leave(rv.Pointer(), t)
+		return v, err
 	case reflect.Slice:
 		if t.Elem().Kind() == reflect.Uint8 && !reflect.PointerTo(t.Elem()).Implements(marshalerType) && !reflect.PointerTo(t.Elem()).Implements(textMarshalerType) {
 			e.slots++
